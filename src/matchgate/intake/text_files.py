@@ -1,0 +1,149 @@
+"""Reading delimited text: encoding detection, delimiter sniffing, CSV and TIN-bulk rows.
+
+Encodings: a BOM decides (UTF-8, UTF-16, UTF-32); otherwise NUL-byte patterns reveal BOM-less
+UTF-16; otherwise the first megabyte must decode as UTF-8, else cp1252, else latin-1. Bytes
+that still do not decode become U+FFFD, which row validation refuses with the field named, so
+a mis-encoded row is never matched on a garbled name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from matchgate.errors import IntakeError
+
+__all__ = [
+    "MAX_FIELD_CHARS",
+    "TIN_BULK_HEADER",
+    "TIN_BULK_MAX_ROWS",
+    "TextLayout",
+    "count_nonblank_lines",
+    "detect_layout",
+    "iter_csv_rows",
+    "iter_text_lines",
+]
+
+SAMPLE_BYTES = 1 << 20
+# A cell this long is refused row by row (values.MAX_CELL_CHARS); beyond this the csv module
+# would have to hold it in memory, so the file is refused instead.
+MAX_FIELD_CHARS = 1 << 20
+TIN_BULK_HEADER = ("type", "tin", "name", "account")
+TIN_BULK_MAX_ROWS = 100_000
+_DELIMITERS = (",", ";", "\t", "|")
+_TIN_BULK_LINE = re.compile(r"^\s*[0-3]\s*;\s*[0-9][0-9 -]{7,11}[0-9]\s*;[^;]*;[^;]*$")
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class TextLayout:
+    encoding: str
+    delimiter: str
+    tin_bulk: bool
+
+
+def _detect_encoding(sample: bytes, path: Path) -> str:
+    if sample.startswith(codecs.BOM_UTF32_LE) or sample.startswith(codecs.BOM_UTF32_BE):
+        return "utf-32"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if b"\x00" in sample:
+        even, odd = sample[0::2], sample[1::2]
+        if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+        raise IntakeError("holds binary data (NUL bytes); not a text request file", path=path)
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            # A sample may end inside a multi-byte character: decode incrementally, not final.
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _split_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def detect_layout(path: Path) -> TextLayout:
+    """Encoding and delimiter of a delimited text file, and whether it is TIN-bulk format."""
+    try:
+        with path.open("rb") as stream:
+            sample = stream.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise IntakeError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
+    if not sample.strip():
+        raise IntakeError("the file is empty", path=path)
+    encoding = _detect_encoding(sample, path)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > max(8, len(text) // 100):
+        raise IntakeError("holds binary data (control bytes); not a text request file", path=path)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise IntakeError("the file is empty", path=path)
+    first = lines[0]
+    if _TIN_BULK_LINE.match(first):
+        return TextLayout(encoding=encoding, delimiter=";", tin_bulk=True)
+    counts = {d: _split_outside_quotes(first, d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (counts[d], -_DELIMITERS.index(d)))
+    if counts[best] == 0:
+        best = "\t" if path.suffix.casefold() == ".tsv" else ","
+    return TextLayout(encoding=encoding, delimiter=best, tin_bulk=False)
+
+
+def iter_csv_rows(path: Path, layout: TextLayout) -> Iterator[list[str]]:
+    """Every row of the file (header first), quoted newlines kept; empty lines skipped."""
+    with path.open("r", encoding=layout.encoding, errors="replace", newline="") as stream:
+        reader = csv.reader(stream, delimiter=layout.delimiter, strict=False)
+        try:
+            for row in reader:
+                if row:
+                    yield row
+        except csv.Error as exc:
+            raise IntakeError(
+                f"line {reader.line_num}: not readable as delimited text ({exc})", path=path
+            ) from exc
+
+
+def iter_text_lines(path: Path, encoding: str, *, max_chars: int) -> Iterator[str]:
+    """Non-blank lines, refusing any longer than ``max_chars`` before holding it in memory."""
+    with path.open("r", encoding=encoding, errors="replace", newline=None) as stream:
+        number = 0
+        while True:
+            line = stream.readline(max_chars + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > max_chars and not line.endswith("\n"):
+                raise IntakeError(
+                    f"line {number} is longer than {max_chars:,} characters", path=path
+                )
+            if line.strip():
+                yield line.rstrip("\r\n")
+
+
+def count_nonblank_lines(path: Path, encoding: str, *, stop_after: int) -> int:
+    """Non-blank lines, counting no further than ``stop_after`` (cheap guard for size limits)."""
+    count = 0
+    for _line in iter_text_lines(path, encoding, max_chars=MAX_FIELD_CHARS):
+        count += 1
+        if count > stop_after:
+            break
+    return count
