@@ -1,0 +1,152 @@
+"""The Ed25519 key that signs checkpoints, kept outside the database.
+
+Someone who can write the database but not read the key file can rewrite entries, but
+cannot make the signed checkpoints that cover them agree again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from matchgate.errors import LedgerError
+from matchgate.ledger._entries import canonical_json
+
+__all__ = [
+    "KEY_ENV_VAR",
+    "CheckpointVerifier",
+    "LedgerSigner",
+    "create_key",
+    "default_key_path",
+    "load_private_key",
+    "load_public_key",
+    "public_key_pem",
+    "public_key_sha256",
+    "signing_material",
+]
+
+KEY_ENV_VAR = "MATCHGATE_LEDGER_KEY"
+
+
+def default_key_path(workspace: Path) -> Path:
+    from_env = os.environ.get(KEY_ENV_VAR, "").strip()
+    if from_env:
+        return Path(from_env).expanduser()
+    return workspace / "keys" / "ledger.key"
+
+
+def signing_material(kind: str, fields: dict[str, object]) -> bytes:
+    """What a signature covers: a domain tag plus canonical JSON of the signed fields."""
+    return canonical_json({"signed": kind, "fields": fields}).encode("utf-8")
+
+
+def public_key_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def public_key_sha256(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def create_key(path: Path) -> Ed25519PrivateKey:
+    """A new private key written with mode 0600 (its folder 0700); never overwrites."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(pem)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as exc:
+        raise LedgerError(f"cannot create the ledger signing key: {exc}", path=path) from exc
+    return key
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LedgerError(
+            "the ledger signing key is missing; it is needed to sign checkpoints of an"
+            f" existing ledger (set {KEY_ENV_VAR} or pass key_path to point at it)",
+            path=path,
+        ) from exc
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger signing key: {exc}", path=path) from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise LedgerError(
+            f"the ledger signing key is readable by others (mode {stat.S_IMODE(mode):o});"
+            f" run: chmod 600 {path}",
+            path=path,
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise LedgerError(f"the ledger signing key is not a PEM key: {exc}", path=path) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LedgerError("the ledger signing key is not an Ed25519 key", path=path)
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger public key: {exc}", path=path) from exc
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise LedgerError(f"the ledger public key is not a PEM key: {exc}", path=path) from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise LedgerError("the ledger public key is not an Ed25519 key", path=path)
+    return key
+
+
+@dataclass(frozen=True)
+class CheckpointVerifier:
+    """Checks signatures made by :class:`LedgerSigner` with one public key."""
+
+    public_key: Ed25519PublicKey
+
+    @property
+    def fingerprint(self) -> str:
+        return public_key_sha256(self.public_key)
+
+    def is_valid(self, kind: str, fields: dict[str, object], signature: str) -> bool:
+        try:
+            raw = base64.b64decode(signature.encode("ascii"), validate=True)
+            self.public_key.verify(raw, signing_material(kind, fields))
+        except (InvalidSignature, ValueError, UnicodeEncodeError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class LedgerSigner:
+    private_key: Ed25519PrivateKey
+
+    @property
+    def verifier(self) -> CheckpointVerifier:
+        return CheckpointVerifier(self.private_key.public_key())
+
+    def sign(self, kind: str, fields: dict[str, object]) -> str:
+        raw = self.private_key.sign(signing_material(kind, fields))
+        return base64.b64encode(raw).decode("ascii")

@@ -1,0 +1,132 @@
+"""Tables of the ledger and the statements that guard them.
+
+``ledger_entries`` is the source of truth and only ever receives INSERTs; triggers make
+the database itself refuse UPDATE and DELETE. ``ledger_disclosures`` is a queryable index
+derived from the disclosure and retraction entries; ``verify`` rebuilds it from the
+entries and compares.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "APPEND_ONLY_MESSAGE",
+    "FORMAT_VERSION",
+    "append_only_triggers",
+    "disclosures",
+    "drop_append_only_triggers",
+    "entries",
+    "meta",
+    "metadata",
+]
+
+FORMAT_VERSION = "1"
+APPEND_ONLY_MESSAGE = "ledger entries are append-only"
+
+metadata = MetaData()
+
+entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", String(36), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("previous_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_ledger_entries_kind", "kind", "sequence"),
+)
+
+disclosures = Table(
+    "ledger_disclosures",
+    metadata,
+    Column("disclosure_id", Text, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("tin", Text, nullable=False),
+    Column("agency", Text, nullable=False),
+    Column("agency_code", Text, nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("statute", Text, nullable=False),
+    Column("case_number", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("disclosed_at", String(32), nullable=False),
+    Column("batch_id", Text, nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("disclosed_street", Text, nullable=False),
+    Column("disclosed_city", Text, nullable=False),
+    Column("disclosed_state", Text, nullable=False),
+    Column("disclosed_zip", Text, nullable=False),
+    Column("tax_year", Text, nullable=False),
+    Column("match_probability", Float, nullable=True),
+    Column("retracted_at", String(32), nullable=True),
+    Column("retraction_sequence", BigInteger, nullable=True),
+    Column("retraction_reason", Text, nullable=True),
+    Index("ix_ledger_disclosures_tin", "tin"),
+    Index("ix_ledger_disclosures_agency_time", "agency", "disclosed_at"),
+    Index("ix_ledger_disclosures_time", "disclosed_at"),
+)
+
+meta = Table(
+    "ledger_meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+_SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update
+    BEFORE UPDATE ON ledger_entries
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete
+    BEFORE DELETE ON ledger_entries
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END""",
+]
+
+_POSTGRES_TRIGGERS = [
+    f"""CREATE OR REPLACE FUNCTION matchgate_ledger_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$""",
+    """CREATE OR REPLACE TRIGGER ledger_entries_no_update_delete
+    BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION matchgate_ledger_append_only()""",
+    """CREATE OR REPLACE TRIGGER ledger_entries_no_truncate
+    BEFORE TRUNCATE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION matchgate_ledger_append_only()""",
+]
+
+
+def append_only_triggers(dialect: str) -> list[str]:
+    """DDL that makes the database refuse UPDATE and DELETE on the entries table."""
+    if dialect == "sqlite":
+        return list(_SQLITE_TRIGGERS)
+    if dialect == "postgresql":
+        return list(_POSTGRES_TRIGGERS)
+    raise ValueError(f"no append-only triggers for the {dialect} dialect")
+
+
+def drop_append_only_triggers(dialect: str) -> list[str]:
+    """DDL that removes the triggers (tests use it to play an attacker with DB access)."""
+    if dialect == "sqlite":
+        return [
+            "DROP TRIGGER IF EXISTS ledger_entries_no_update",
+            "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
+        ]
+    return [
+        "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
+        "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
+    ]
