@@ -1,0 +1,157 @@
+"""Candidate generation: which taxpayers each request is scored against.
+
+matchgate builds the candidate pairs itself (instead of Splink's blocking rules) so that
+it can cap oversized blocks per request and say so: a request for JOSE GARCIA in a large
+file would otherwise be compared with thousands of people. Within a capped block the
+candidates kept are the most similar by a cheap pre-score, so the people who could be
+confused with the requested person are still in the comparison; the request carries a
+``block_capped`` footnote naming the rule.
+
+Rules, each a pure function returning SQL over ``request_features`` (r) and the exploded
+master key tables built by :func:`build_key_tables_sql`:
+
+    tin            same TIN
+    address        request address in the taxpayer's filing history
+    name           a surname part and a first-name form in common
+    dob_surname    same date of birth and same first letter of the joined surname
+    dob_first      same date of birth and a first-name form in common
+    swapped        request first name is a taxpayer surname part, and the other way round
+    zip_surname    a ZIP in the history and a surname part in common
+    street         same street and number anywhere in the history (ZIP typo, moved unit)
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+__all__ = ["BLOCKING_RULES", "build_candidate_pairs", "build_key_tables_sql"]
+
+
+def build_key_tables_sql() -> list[str]:
+    """Exploded (key, tin) tables over ``taxpayer_features``; built once per master."""
+    explode = {
+        "mk_address": "address_keys",
+        "mk_street": "street_keys",
+        "mk_zip": "zips",
+        "mk_surname_part": "surname_parts",
+        "mk_first_form": "first_forms",
+    }
+    statements = [
+        f"""CREATE OR REPLACE TABLE {table} AS
+            SELECT DISTINCT unnest({column}) AS key, unique_id AS tin
+            FROM taxpayer_features WHERE {column} IS NOT NULL"""
+        for table, column in explode.items()
+    ]
+    statements.append(
+        """CREATE OR REPLACE TABLE mk_person AS
+           SELECT unique_id AS tin, tin AS tin_value, dob, first_name, surname_joined,
+                  left(surname_joined, 1) AS surname_initial, first_forms, surname_parts
+           FROM taxpayer_features"""
+    )
+    return statements
+
+
+def _request_keys(column: str) -> str:
+    return f"SELECT unique_id AS rid, unnest({column}) AS key FROM request_features"
+
+
+BLOCKING_RULES: dict[str, str] = {
+    "tin": """
+        SELECT r.unique_id AS rid, p.tin FROM request_features r
+        JOIN mk_person p ON p.tin_value = r.tin WHERE r.tin IS NOT NULL""",
+    "address": f"""
+        SELECT q.rid, m.tin FROM ({_request_keys("address_keys")}) q
+        JOIN mk_address m ON m.key = q.key""",
+    "name": f"""
+        SELECT DISTINCT s.rid, s.tin FROM (
+            SELECT q.rid, m.tin FROM ({_request_keys("surname_parts")}) q
+            JOIN mk_surname_part m ON m.key = q.key) s
+        JOIN (SELECT q.rid, m.tin FROM ({_request_keys("first_forms")}) q
+              JOIN mk_first_form m ON m.key = q.key) f
+          ON f.rid = s.rid AND f.tin = s.tin""",
+    "dob_surname": """
+        SELECT r.unique_id AS rid, p.tin FROM request_features r
+        JOIN mk_person p ON p.dob = r.dob
+         AND p.surname_initial = left(r.surname_joined, 1)
+        WHERE r.dob IS NOT NULL""",
+    "dob_first": """
+        SELECT DISTINCT r.unique_id AS rid, p.tin FROM request_features r
+        JOIN mk_person p ON p.dob = r.dob
+        WHERE r.dob IS NOT NULL AND list_has_any(p.first_forms, r.first_forms)""",
+    "swapped": """
+        SELECT DISTINCT s.rid, s.tin FROM (
+            SELECT r.unique_id AS rid, m.tin FROM request_features r
+            JOIN mk_surname_part m ON m.key = r.first_name) s
+        JOIN (SELECT q.rid, m.tin FROM (
+                SELECT unique_id AS rid, unnest(surname_parts) AS key FROM request_features) q
+              JOIN mk_first_form m ON m.key = q.key) f
+          ON f.rid = s.rid AND f.tin = s.tin""",
+    "zip_surname": f"""
+        SELECT DISTINCT z.rid, z.tin FROM (
+            SELECT q.rid, m.tin FROM ({_request_keys("zips")}) q
+            JOIN mk_zip m ON m.key = q.key) z
+        JOIN (SELECT q.rid, m.tin FROM ({_request_keys("surname_parts")}) q
+              JOIN mk_surname_part m ON m.key = q.key) s
+          ON s.rid = z.rid AND s.tin = z.tin""",
+    "street": f"""
+        SELECT q.rid, m.tin FROM ({_request_keys("street_keys")}) q
+        JOIN mk_street m ON m.key = q.key""",
+}
+
+# A cheap similarity used only to choose which candidates to keep in a capped block.
+_PRESCORE_SQL = """
+    (CASE WHEN p.tin_value = r.tin THEN 8 ELSE 0 END)
+  + (CASE WHEN p.dob = r.dob THEN 4 ELSE 0 END)
+  + (CASE WHEN p.first_name = r.first_name THEN 3
+          WHEN list_has_any(p.first_forms, r.first_forms) THEN 2 ELSE 0 END)
+  + 3 * coalesce(jaro_winkler_similarity(p.surname_joined, r.surname_joined), 0)
+  + 2 * coalesce(jaro_winkler_similarity(p.first_name, r.first_name), 0)
+"""
+
+
+def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> dict[str, int]:
+    """Create ``candidate_pairs(rid, tin, rules)`` and ``capped_blocks(rid, rule, size)``.
+
+    Returns counts: pairs, requests with at least one candidate, capped blocks.
+    """
+    union = " UNION ALL ".join(
+        f"SELECT rid, tin, '{name}' AS rule FROM ({sql})" for name, sql in BLOCKING_RULES.items()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE capped_blocks AS
+        SELECT rid, rule, count(*) AS size FROM raw_pairs
+        GROUP BY rid, rule HAVING count(*) > ?
+        """,
+        [block_cap],
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE candidate_pairs AS
+        WITH scored AS (
+            SELECT rp.rid, rp.tin, rp.rule,
+                   row_number() OVER (
+                       PARTITION BY rp.rid, rp.rule
+                       ORDER BY {_PRESCORE_SQL} DESC, rp.tin
+                   ) AS rank_in_block
+            FROM raw_pairs rp
+            JOIN request_features r ON r.unique_id = rp.rid
+            JOIN mk_person p ON p.tin = rp.tin
+        )
+        SELECT rid, tin, list_sort(list_distinct(list(rule))) AS rules
+        FROM scored WHERE rank_in_block <= ?
+        GROUP BY rid, tin
+        """,
+        [block_cap],
+    )
+    con.execute("DROP TABLE raw_pairs")
+    row = con.execute(
+        "SELECT count(*), count(DISTINCT rid) FROM candidate_pairs"
+    ).fetchone()
+    capped = con.execute("SELECT count(*) FROM capped_blocks").fetchone()
+    return {
+        "pairs": int(row[0]) if row else 0,
+        "requests_with_candidates": int(row[1]) if row else 0,
+        "capped_blocks": int(capped[0]) if capped else 0,
+    }

@@ -1,0 +1,227 @@
+"""The Fellegi-Sunter comparisons of matchgate's model, as Splink comparison dicts.
+
+Each comparison is an ordered list of levels; the first level whose SQL condition holds
+is the pair's level. Levels are written in DuckDB SQL over the columns built by
+``matchgate.match.features``. The labels double as the stable evidence codes shown to
+reviewers (``first_name:nickname``), so they must not be renamed lightly.
+
+Disagreement levels are kept separate from "missing" levels on purpose: a missing date
+of birth says nothing, a different one says a lot against the match (the Jr/Sr and
+twins hazards).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["COMPARISONS", "comparison_labels"]
+
+
+def _null(column: str) -> dict[str, Any]:
+    return {
+        "sql_condition": f"{column}_l IS NULL OR {column}_r IS NULL",
+        "label_for_charts": "missing",
+        "is_null_level": True,
+    }
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _else() -> dict[str, Any]:
+    return {"sql_condition": "ELSE", "label_for_charts": "different"}
+
+
+# Starting values (m among true matches, u among random pairs) for every level. Training
+# replaces them where the data shows the level; a level never observed in training (a TIN
+# in a batch that gives none) keeps its prior instead of Splink's generic default.
+_PRIORS: dict[str, dict[str, tuple[float, float]]] = {
+    "first_name": {
+        "exact": (0.85, 0.01),
+        "nickname": (0.05, 0.003),
+        "spelling": (0.04, 0.01),
+        "initial": (0.02, 0.02),
+        "different": (0.04, 0.957),
+    },
+    "surname": {
+        "exact": (0.80, 0.002),
+        "same_parts": (0.04, 0.0002),
+        "part": (0.09, 0.004),
+        "spelling": (0.04, 0.005),
+        "different": (0.03, 0.9888),
+    },
+    "middle_name": {
+        "exact": (0.55, 0.02),
+        "initial": (0.30, 0.06),
+        "different": (0.15, 0.92),
+    },
+    "suffix": {"exact": (0.95, 0.5), "different": (0.05, 0.5)},
+    "dob": {
+        "exact": (0.90, 0.00004),
+        "day_month_transposed": (0.02, 0.00001),
+        "one_part_off": (0.04, 0.003),
+        "year_only": (0.02, 0.015),
+        "different": (0.02, 0.98196),
+    },
+    "address": {
+        "in_history": (0.85, 0.00002),
+        "street_in_history": (0.03, 0.00002),
+        "zip_in_history": (0.05, 0.001),
+        "city_in_history": (0.03, 0.01),
+        "different": (0.04, 0.98896),
+    },
+    "tin": {
+        "exact": (0.97, 1e-8),
+        "one_digit_off": (0.02, 1e-7),
+        "different": (0.01, 0.99999989),
+    },
+}
+
+
+def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
+    priors = _PRIORS[comparison["output_column_name"]]
+    for level in comparison["comparison_levels"]:
+        if level.get("is_null_level"):
+            continue
+        m, u = priors[level["label_for_charts"]]
+        level["m_probability"] = m
+        level["u_probability"] = u
+    return comparison
+
+
+FIRST_NAME = {
+    "output_column_name": "first_name",
+    "comparison_description": "First name: exact, nickname/hypocorism, spelling, initial",
+    "comparison_levels": [
+        _null("first_name"),
+        _level(
+            "first_name_l = first_name_r",
+            "exact",
+            tf_adjustment_column="first_name",
+            tf_adjustment_weight=1.0,
+        ),
+        _level("list_has_any(first_forms_l, first_forms_r)", "nickname"),
+        _level("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92", "spelling"),
+        _level(
+            "(length(first_name_l) = 1 OR length(first_name_r) = 1) "
+            "AND left(first_name_l, 1) = left(first_name_r, 1)",
+            "initial",
+        ),
+        _else(),
+    ],
+}
+
+SURNAME = {
+    "output_column_name": "surname",
+    "comparison_description": "Surname parts compared as a set (compound Hispanic surnames)",
+    "comparison_levels": [
+        _null("surname_joined"),
+        _level(
+            "surname_joined_l = surname_joined_r",
+            "exact",
+            tf_adjustment_column="surname_joined",
+            tf_adjustment_weight=1.0,
+        ),
+        _level(
+            "list_sort(surname_parts_l) = list_sort(surname_parts_r)",
+            "same_parts",
+        ),
+        _level("list_has_any(surname_parts_l, surname_parts_r)", "part"),
+        _level(
+            "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92",
+            "spelling",
+        ),
+        _else(),
+    ],
+}
+
+MIDDLE_NAME = {
+    "output_column_name": "middle_name",
+    "comparison_description": "Middle name or initial",
+    "comparison_levels": [
+        _null("middle_initial"),
+        _level("middle_name_l = middle_name_r AND length(middle_name_l) > 1", "exact"),
+        _level("middle_initial_l = middle_initial_r", "initial"),
+        _else(),
+    ],
+}
+
+SUFFIX = {
+    "output_column_name": "suffix",
+    "comparison_description": "Generational suffix; a JR/SR conflict is evidence against",
+    "comparison_levels": [
+        _null("suffix"),
+        _level("suffix_l = suffix_r", "exact"),
+        _else(),
+    ],
+}
+
+DOB = {
+    "output_column_name": "dob",
+    "comparison_description": "Date of birth: exact, day/month transposed, one part off",
+    "comparison_levels": [
+        _null("dob"),
+        _level("dob_l = dob_r", "exact"),
+        _level(
+            "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+            "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+            "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+            "day_month_transposed",
+        ),
+        # A typo in one part: same year and month or same year and day, or the same
+        # birthday one or two years apart. A father and son born on the same day of the
+        # year decades apart must not look like a typo.
+        _level(
+            "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND (substr(dob_l, 6, 2) = "
+            "substr(dob_r, 6, 2) OR substr(dob_l, 9, 2) = substr(dob_r, 9, 2))) OR "
+            "(substr(dob_l, 6, 5) = substr(dob_r, 6, 5) AND abs(try_cast(substr(dob_l, 1, 4) "
+            "AS INTEGER) - try_cast(substr(dob_r, 1, 4) AS INTEGER)) <= 2)",
+            "one_part_off",
+        ),
+        _level("substr(dob_l, 1, 4) = substr(dob_r, 1, 4)", "year_only"),
+        _else(),
+    ],
+}
+
+ADDRESS = {
+    "output_column_name": "address",
+    "comparison_description": "The request's address against every address filed from",
+    "comparison_levels": [
+        _null("address_keys"),
+        _level("list_has_any(address_keys_l, address_keys_r)", "in_history"),
+        _level("list_has_any(street_keys_l, street_keys_r)", "street_in_history"),
+        _level("list_has_any(zips_l, zips_r)", "zip_in_history"),
+        _level("list_has_any(city_states_l, city_states_r)", "city_in_history"),
+        _else(),
+    ],
+}
+
+TIN = {
+    "output_column_name": "tin",
+    "comparison_description": "Taxpayer identification number",
+    "comparison_levels": [
+        _null("tin"),
+        _level("tin_l = tin_r", "exact"),
+        _level("damerau_levenshtein(tin_l, tin_r) <= 1", "one_digit_off"),
+        _else(),
+    ],
+}
+
+COMPARISONS: list[dict[str, Any]] = [
+    _with_priors(c) for c in (FIRST_NAME, SURNAME, MIDDLE_NAME, SUFFIX, DOB, ADDRESS, TIN)
+]
+
+
+def comparison_labels() -> dict[str, dict[int, str]]:
+    """For each comparison, its gamma value -> label (Splink numbers non-null levels from
+    the bottom: the ``ELSE`` level is 0, the null level is -1)."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in COMPARISONS:
+        levels = comparison["comparison_levels"]
+        non_null = [level for level in levels if not level.get("is_null_level")]
+        mapping = {-1: "missing"}
+        for index, level in enumerate(non_null):
+            mapping[len(non_null) - 1 - index] = level["label_for_charts"]
+        labels[comparison["output_column_name"]] = mapping
+    return labels

@@ -1,0 +1,258 @@
+"""Per-request decision over all scored candidates: disclose, ambiguous, or no match.
+
+Pure functions over plain values, so every rule can be tested with hand-written pairs.
+
+A request is ``disclosed`` only when all of these hold for the best candidate:
+
+1. its match probability is at or above ``disclose_threshold``;
+2. its names agree (first name exact, nickname or spelling; surname agrees at least in
+   part) - a TIN alone never suffices, and a matching TIN under a clearly different name
+   is a ``tin_name_conflict``;
+3. the request's address is in the candidate's own filing history (same number, street
+   and ZIP), unless the policy relaxes this explicitly;
+4. no other candidate could be the person: none within ``margin_weight`` of the best,
+   and nobody else at the requested address whose name, date of birth and suffix are all
+   compatible with the request (the household rule: father and son, twins, spouses).
+
+A candidate is ruled out as "could be the person" only by positive disagreement on first
+name, surname, date of birth, suffix, or (when the best candidate's TIN matches) TIN.
+Missing information rules nobody out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matchgate.decisions import Outcome, Reason
+
+__all__ = ["Candidate", "MatchDecision", "MatchPolicy", "RequestFacts", "decide"]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPolicy:
+    disclose_threshold: float = 0.999
+    review_threshold: float = 0.95
+    margin_weight: float = 10.0
+    require_address_in_history: bool = True
+    block_cap: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    tin: str
+    match_probability: float
+    match_weight: float
+    levels: dict[str, str]
+    weights: dict[str, float] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    has_tin: bool = False
+    capped_rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDecision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    best: Candidate | None = None
+    runner_up: Candidate | None = None
+    competitors: tuple[str, ...] = ()
+
+    @property
+    def tin(self) -> str:
+        return self.best.tin if self.best and self.outcome is Outcome.DISCLOSED else ""
+
+
+_GOOD_FIRST = {"exact", "nickname", "spelling"}
+_GOOD_SURNAME = {"exact", "same_parts", "part", "spelling"}
+
+_FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
+    ("first_name", "nickname"): ("first_name_nickname", "First names agree as a nickname."),
+    ("first_name", "spelling"): ("first_name_spelling", "First names differ in spelling."),
+    ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
+    ("first_name", "different"): ("first_names_differ", "First names differ."),
+    ("first_name", "missing"): ("first_name_missing", "No first name to compare."),
+    ("surname", "same_parts"): ("surname_order_differs", "Surname parts in another order."),
+    ("surname", "part"): ("surname_partial", "Only part of a compound surname agrees."),
+    ("surname", "spelling"): ("surname_spelling", "Surnames differ in spelling."),
+    ("surname", "different"): ("surnames_differ", "Surnames differ."),
+    ("middle_name", "different"): ("middle_name_differs", "Middle names differ."),
+    ("suffix", "different"): ("suffix_conflict", "Generational suffixes conflict (JR/SR)."),
+    ("dob", "missing"): ("dob_missing", "No date of birth to compare."),
+    ("dob", "day_month_transposed"): ("dob_transposed", "Day and month of birth swapped."),
+    ("dob", "one_part_off"): ("dob_one_part_off", "Date of birth differs in one part."),
+    ("dob", "year_only"): ("dob_differs", "Only the year of birth agrees."),
+    ("dob", "different"): ("dob_differs", "Dates of birth differ."),
+    ("address", "street_in_history"): (
+        "address_zip_differs",
+        "Street and number are in the filing history, but not with this ZIP.",
+    ),
+    ("address", "zip_in_history"): (
+        "address_not_in_history",
+        "The requested address is not in the taxpayer's filing history (only the ZIP).",
+    ),
+    ("address", "city_in_history"): (
+        "address_not_in_history",
+        "The requested address is not in the taxpayer's filing history (only the city).",
+    ),
+    ("address", "different"): (
+        "address_not_in_history",
+        "The requested address is not in the taxpayer's filing history.",
+    ),
+    ("address", "missing"): ("address_missing", "No usable address to compare."),
+    ("tin", "exact"): ("tin_matches", "The TIN given matches."),
+    ("tin", "one_digit_off"): ("tin_one_digit_off", "The TIN given is one digit off."),
+    ("tin", "different"): ("tin_differs", "The TIN given belongs to someone else."),
+}
+
+
+def evidence_footnotes(candidate: Candidate) -> list[Reason]:
+    notes = []
+    for comparison, level in candidate.levels.items():
+        footnote = _FOOTNOTES.get((comparison, level))
+        if footnote:
+            code, message = footnote
+            notes.append(Reason(code=code, message=message, field=comparison))
+    return notes
+
+
+def _rules_out(candidate: Candidate, *, best_tin_exact: bool) -> bool:
+    """True when positive disagreement shows the candidate is not the requested person."""
+    levels = candidate.levels
+    if levels.get("first_name") == "different" or levels.get("surname") == "different":
+        return True
+    if levels.get("dob") in {"different", "year_only"}:
+        return True
+    if levels.get("suffix") == "different":
+        return True
+    return best_tin_exact and levels.get("tin") == "different"
+
+
+def _shares_requested_address(candidate: Candidate) -> bool:
+    return candidate.levels.get("address") in {"in_history", "street_in_history"}
+
+
+def decide(
+    candidates: Sequence[Candidate], facts: RequestFacts, policy: MatchPolicy
+) -> MatchDecision:
+    capped = tuple(
+        Reason(
+            code="block_capped",
+            message=f"Candidate block '{rule}' was larger than {policy.block_cap}; "
+            "only the most similar candidates were compared.",
+            field=rule,
+        )
+        for rule in facts.capped_rules
+    )
+    if not candidates:
+        return MatchDecision(
+            outcome=Outcome.NO_MATCH,
+            reasons=(Reason("no_candidate", "Nobody in the taxpayer file resembles the request."),)
+            + capped,
+        )
+    ranked = sorted(candidates, key=lambda c: (-c.match_weight, c.tin))
+    best = ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    reasons: list[Reason] = list(evidence_footnotes(best))
+    reasons.extend(capped)
+
+    # A TIN given in the request that belongs to someone whose name clearly differs.
+    tin_conflicts = [
+        c
+        for c in ranked
+        if c.levels.get("tin") == "exact"
+        and (c.levels.get("first_name") == "different" or c.levels.get("surname") == "different")
+    ]
+    if tin_conflicts:
+        reasons.insert(
+            0,
+            Reason(
+                "tin_name_conflict",
+                "The TIN given belongs to a taxpayer whose name clearly differs from the "
+                "request; nothing is disclosed.",
+                field="tin",
+            ),
+        )
+        return MatchDecision(Outcome.AMBIGUOUS, tuple(reasons), best, runner_up)
+
+    best_tin_exact = best.levels.get("tin") == "exact"
+    competitors = [
+        c
+        for c in ranked[1:]
+        if not _rules_out(c, best_tin_exact=best_tin_exact)
+        and (
+            c.match_weight >= best.match_weight - policy.margin_weight
+            or (_shares_requested_address(c) and _shares_requested_address(best))
+        )
+    ]
+    if competitors:
+        household = [c for c in competitors if _shares_requested_address(c)]
+        if household:
+            reasons.insert(
+                0,
+                Reason(
+                    "household_conflict",
+                    f"{len(household)} other taxpayer(s) at the requested address could be "
+                    "the person (same name, no date of birth or suffix to tell them apart).",
+                ),
+            )
+        if len(household) < len(competitors):
+            reasons.insert(
+                0,
+                Reason(
+                    "runner_up_close",
+                    "Another taxpayer scores too close to the best candidate.",
+                ),
+            )
+        return MatchDecision(
+            Outcome.AMBIGUOUS,
+            tuple(reasons),
+            best,
+            runner_up,
+            competitors=tuple(c.tin for c in competitors),
+        )
+
+    if best.levels.get("first_name") not in _GOOD_FIRST or best.levels.get(
+        "surname"
+    ) not in _GOOD_SURNAME:
+        reasons.insert(0, Reason("name_disagrees", "The names do not agree well enough."))
+        return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
+
+    address_ok = best.levels.get("address") == "in_history"
+    if policy.require_address_in_history and not address_ok:
+        if not any(r.code == "address_not_in_history" for r in reasons):
+            reasons.insert(
+                0,
+                Reason(
+                    "address_not_in_history",
+                    "The requested address is not in the taxpayer's filing history; "
+                    "the statute requires the taxpayer's own address.",
+                    field="address",
+                ),
+            )
+        return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
+
+    if best.match_probability >= policy.disclose_threshold:
+        return MatchDecision(Outcome.DISCLOSED, tuple(reasons), best, runner_up)
+    if best.match_probability >= policy.review_threshold:
+        reasons.insert(
+            0,
+            Reason(
+                "probability_grey_zone",
+                f"Match probability {best.match_probability:.4f} is below the disclosure "
+                f"threshold {policy.disclose_threshold}; a reviewer must decide.",
+            ),
+        )
+        return MatchDecision(Outcome.NEEDS_REVIEW, tuple(reasons), best, runner_up)
+    reasons.insert(
+        0,
+        Reason(
+            "probability_low",
+            f"Best match probability {best.match_probability:.4f} is too low.",
+        ),
+    )
+    return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)

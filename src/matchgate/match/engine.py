@@ -1,0 +1,263 @@
+"""Runs matching for one batch: features, candidates, Splink scores, decisions.
+
+The steps are separate functions over one DuckDB connection, so the pipeline can run them
+in order and a test can stop after any of them and look at the tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from matchgate.match.blocking import build_candidate_pairs, build_key_tables_sql
+from matchgate.match.comparisons import comparison_labels
+from matchgate.match.decide import Candidate, MatchDecision, MatchPolicy, RequestFacts, decide
+from matchgate.match.features import (
+    MasterReport,
+    build_taxpayer_features,
+    load_master,
+    request_feature_rows,
+)
+from matchgate.match.model import (
+    SOURCE_MASTER,
+    SOURCE_REQUESTS,
+    MatchModel,
+    make_linker,
+    register_term_frequencies,
+    train_model,
+)
+
+__all__ = [
+    "MatchInput",
+    "ScoredBatch",
+    "load_requests_for_matching",
+    "prepare_master",
+    "score_and_decide",
+]
+
+logger = logging.getLogger(__name__)
+
+_COMPARISON_NAMES = tuple(comparison_labels())
+_TF_COMPARISONS = {"first_name", "surname"}
+# Candidates far below the best cannot change a decision; dropping them early keeps the
+# Python side small on large blocks. Household members are kept whatever their weight.
+_KEEP_WEIGHT_BELOW_BEST = 40.0
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInput:
+    """The identity fields of one request row that matching looks at."""
+
+    row_number: int
+    first_name: str
+    middle_name: str
+    last_name: str
+    suffix: str
+    dob: str
+    tin: str
+    street: str
+    city: str
+    state: str
+    zip: str
+
+
+def prepare_master(
+    con: duckdb.DuckDBPyConnection,
+    master_path: Path,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> tuple[MasterReport, int]:
+    """Load and standardize the master file into ``con``; returns (report, taxpayers)."""
+    report = load_master(con, master_path)
+    taxpayers = build_taxpayer_features(con, progress=progress)
+    for statement in build_key_tables_sql():
+        con.execute(statement)
+    return report, taxpayers
+
+
+def load_requests_for_matching(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput]
+) -> int:
+    table = request_feature_rows(
+        (
+            r.row_number,
+            r.first_name,
+            r.middle_name,
+            r.last_name,
+            r.suffix,
+            r.dob,
+            r.tin,
+            r.street,
+            r.city,
+            r.state,
+            r.zip,
+        )
+        for r in rows
+    )
+    con.register("_request_features_arrow", table)
+    con.execute(
+        "CREATE OR REPLACE TABLE request_features AS SELECT * EXCLUDE (address_kind) "
+        "FROM _request_features_arrow"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE request_address_kinds AS SELECT unique_id, address_kind "
+        "FROM _request_features_arrow"
+    )
+    con.unregister("_request_features_arrow")
+    row = con.execute("SELECT count(*) FROM request_features").fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass
+class ScoredBatch:
+    decisions: dict[int, MatchDecision]
+    stats: dict[str, object]
+    model: MatchModel
+
+
+def _candidates_by_request(
+    con: duckdb.DuckDBPyConnection,
+) -> Iterator[tuple[int, list[Candidate]]]:
+    labels = comparison_labels()
+    gamma_columns = ", ".join(f"gamma_{name}" for name in _COMPARISON_NAMES)
+    # A field's weight includes its term-frequency adjustment where it has one.
+    weight_columns = ", ".join(
+        f"mw_{name} + coalesce(mw_tf_adj_{name}, 0)" if name in _TF_COMPARISONS else f"mw_{name}"
+        for name in _COMPARISON_NAMES
+    )
+    cursor = con.execute(
+        f"""
+        WITH best AS (
+            SELECT rid, max(match_weight) AS best_weight FROM scored_pairs GROUP BY rid
+        )
+        SELECT s.rid, s.tin, s.match_probability, s.match_weight, s.rules,
+               {gamma_columns}, {weight_columns}
+        FROM scored_pairs s JOIN best b ON b.rid = s.rid
+        WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
+           OR s.gamma_address >= 3
+        ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
+        """
+    )
+    current: int | None = None
+    bucket: list[Candidate] = []
+    width = len(_COMPARISON_NAMES)
+    while True:
+        rows = cursor.fetchmany(20_000)
+        if not rows:
+            break
+        for row in rows:
+            rid = int(row[0])
+            gammas = row[5 : 5 + width]
+            weights = row[5 + width : 5 + 2 * width]
+            candidate = Candidate(
+                tin=row[1],
+                match_probability=float(row[2]),
+                match_weight=float(row[3]),
+                levels={
+                    name: labels[name].get(int(g), str(g))
+                    for name, g in zip(_COMPARISON_NAMES, gammas, strict=True)
+                },
+                weights={
+                    name: round(float(weight), 3) if weight is not None else 0.0
+                    for name, weight in zip(_COMPARISON_NAMES, weights, strict=True)
+                },
+                rules=tuple(row[4] or ()),
+            )
+            if current is not None and rid != current:
+                yield current, bucket
+                bucket = []
+            current = rid
+            bucket.append(candidate)
+    if current is not None:
+        yield current, bucket
+
+
+def score_and_decide(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    taxpayers: int,
+    policy: MatchPolicy,
+    model: MatchModel | None = None,
+    model_path: Path | None = None,
+) -> ScoredBatch:
+    """Score all candidate pairs of ``request_features`` and decide every request.
+
+    With no model given, one is trained on this batch (and saved to ``model_path``).
+    """
+    if model is None:
+        model = train_model(con, taxpayers=taxpayers)
+        if model_path is not None:
+            model.save(model_path)
+    blocking_stats = build_candidate_pairs(con, block_cap=policy.block_cap)
+    linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
+    register_term_frequencies(linker, con)
+    separator = "-__-"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
+        SELECT 'matchgate' AS match_key,
+               '{SOURCE_MASTER}{separator}' || tin AS join_key_l,
+               '{SOURCE_REQUESTS}{separator}' || rid AS join_key_r
+        FROM candidate_pairs
+        """
+    )
+    db_api = linker._db_api
+    pairs = db_api.register("blocked_pairs_for_splink", table_name="matchgate_blocked_pairs")
+    linker.table_management.register_blocked_pairs_for_predict(pairs)
+    predictions = linker.inference.predict()
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scored_pairs AS
+        SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
+               p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
+               match_probability, match_weight)
+        FROM {predictions.physical_name} p
+        JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
+        """
+    )
+    capped: dict[int, list[str]] = {}
+    for rid, rule in con.execute("SELECT rid, rule FROM capped_blocks ORDER BY rid, rule").fetchall():
+        capped.setdefault(int(rid), []).append(rule)
+    has_tin = {
+        int(rid)
+        for (rid,) in con.execute(
+            "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
+        ).fetchall()
+    }
+    decisions: dict[int, MatchDecision] = {}
+    for rid, candidates in _candidates_by_request(con):
+        facts = RequestFacts(has_tin=rid in has_tin, capped_rules=tuple(capped.get(rid, ())))
+        decisions[rid] = decide(candidates, facts, policy)
+    for (rid,) in con.execute("SELECT unique_id FROM request_features").fetchall():
+        rid_int = int(rid)
+        if rid_int not in decisions:
+            facts = RequestFacts(
+                has_tin=rid_int in has_tin, capped_rules=tuple(capped.get(rid_int, ()))
+            )
+            decisions[rid_int] = decide([], facts, policy)
+    stats: dict[str, object] = dict(blocking_stats)
+    stats["scored_pairs"] = int(
+        con.execute("SELECT count(*) FROM scored_pairs").fetchone()[0]  # type: ignore[index]
+    )
+    return ScoredBatch(decisions=decisions, stats=stats, model=model)
+
+
+def evidence_json(decision: MatchDecision) -> str:
+    """The best candidate's per-field evidence (level and match weight), as JSON."""
+    if decision.best is None:
+        return "{}"
+    return json.dumps(
+        {
+            name: {
+                "level": decision.best.levels.get(name, ""),
+                "weight": decision.best.weights.get(name, 0.0),
+            }
+            for name in _COMPARISON_NAMES
+        },
+        sort_keys=True,
+    )

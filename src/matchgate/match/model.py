@@ -1,0 +1,207 @@
+"""The match model: Splink settings, training, saving and loading.
+
+A model file is JSON with a version header and the Splink settings inside:
+
+    {"matchgate_model_version": 1, "splink_version": "...", "trained": {...},
+     "splink_settings": {...}}
+
+Training is unsupervised (u from random pairs, m by expectation maximisation over two
+blocking passes), then the disagreement weights of the identifying fields are held to
+floors: whatever EM estimates, a different first name, date of birth or suffix must count
+strongly against a match, because that is what separates a father from his son.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import splink
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from matchgate.errors import ModelError
+from matchgate.match.comparisons import COMPARISONS
+
+__all__ = [
+    "DISAGREEMENT_FLOORS",
+    "MODEL_VERSION",
+    "MatchModel",
+    "default_settings",
+    "make_linker",
+    "train_model",
+]
+
+MODEL_VERSION = 1
+SOURCE_MASTER = "master"
+SOURCE_REQUESTS = "requests"
+
+# Maximum match weight (log2 Bayes factor) of a disagreement level, whatever EM finds.
+# -8 means "256 times less likely to be the same person"; a JR/SR conflict weighs more.
+DISAGREEMENT_FLOORS: dict[tuple[str, str], float] = {
+    ("first_name", "different"): -8.0,
+    ("dob", "different"): -9.0,
+    ("dob", "year_only"): -4.0,
+    ("suffix", "different"): -10.0,
+    ("middle_name", "different"): -4.0,
+    ("tin", "different"): -6.0,
+}
+
+# Share of requests assumed to name someone who is in the master file; it sets the prior.
+# A lower share only makes matchgate more cautious.
+ASSUMED_IN_FILE_SHARE = 0.8
+
+
+def default_settings(*, taxpayers: int) -> dict[str, Any]:
+    prior = min(0.5, ASSUMED_IN_FILE_SHARE / max(taxpayers, 1))
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[_deep_copy(c) for c in COMPARISONS],
+        blocking_rules_to_generate_predictions=[block_on("tin")],
+        probability_two_random_records_match=prior,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        unique_id_column_name="unique_id",
+        additional_columns_to_retain=[],
+    )
+    return settings.create_settings_dict(sql_dialect_str="duckdb")
+
+
+def _deep_copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def make_linker(
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, Any],
+    *,
+    master_table: str = "taxpayer_features",
+    requests_table: str = "request_features",
+) -> Linker:
+    db_api = DuckDBAPI(connection=con)
+    master = db_api.register(master_table, dataset_display_name=SOURCE_MASTER)
+    requests = db_api.register(requests_table, dataset_display_name=SOURCE_REQUESTS)
+    return Linker([master, requests], settings, log_level=logging.ERROR)
+
+
+def register_term_frequencies(linker: Linker, con: duckdb.DuckDBPyConnection) -> None:
+    """Term frequencies come from the whole master file only, never from the batch: a
+    batch full of one surname must not make that surname look rare or common."""
+    db_api = linker._db_api
+    for column in ("first_name", "surname_joined"):
+        table = f"tf_master_{column}"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT {column}, count(*) / sum(count(*)) OVER () AS tf_{column}
+            FROM taxpayer_features WHERE {column} IS NOT NULL GROUP BY {column}
+            """
+        )
+        frame = db_api.register(table, table_name=f"{table}_registered")
+        linker.table_management.register_term_frequency_lookup(frame, column)
+
+
+def apply_disagreement_floors(settings: dict[str, Any]) -> list[str]:
+    """Lower m where a disagreement level's weight is above its floor. Returns notes."""
+    notes = []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            floor = DISAGREEMENT_FLOORS.get((name, level.get("label_for_charts", "")))
+            if floor is None:
+                continue
+            m = level.get("m_probability")
+            u = level.get("u_probability")
+            if not m or not u:
+                level["m_probability"] = max(u or 0.5, 1e-12) * 2.0**floor
+                notes.append(f"{name}:{level['label_for_charts']} m set from floor {floor}")
+                continue
+            weight = math.log2(m / u)
+            if weight > floor:
+                level["m_probability"] = u * 2.0**floor
+                notes.append(
+                    f"{name}:{level['label_for_charts']} weight {weight:.2f} held to {floor}"
+                )
+    return notes
+
+
+@dataclass
+class MatchModel:
+    settings: dict[str, Any]
+    trained: dict[str, Any]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "matchgate_model_version": MODEL_VERSION,
+            "splink_version": splink.__version__,
+            "trained": self.trained,
+            "splink_settings": self.settings,
+        }
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+        temporary.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> MatchModel:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelError("model file not found", path=path) from exc
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"model file is not valid JSON ({exc})", path=path) from exc
+        if not isinstance(document, dict) or "splink_settings" not in document:
+            raise ModelError("not a matchgate model file (no splink_settings)", path=path)
+        version = document.get("matchgate_model_version")
+        if version != MODEL_VERSION:
+            raise ModelError(
+                f"model version {version!r} is not supported (this matchgate reads "
+                f"version {MODEL_VERSION}); retrain with `matchgate train`",
+                path=path,
+            )
+        return cls(settings=document["splink_settings"], trained=document.get("trained", {}))
+
+    def with_prior(self, *, taxpayers: int) -> dict[str, Any]:
+        """Settings with the prior set for the master file at hand."""
+        settings = _deep_copy(self.settings)
+        settings["probability_two_random_records_match"] = min(
+            0.5, ASSUMED_IN_FILE_SHARE / max(taxpayers, 1)
+        )
+        return settings
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2025
+) -> MatchModel:
+    """Train on ``taxpayer_features`` x ``request_features`` already in ``con``."""
+    settings = default_settings(taxpayers=taxpayers)
+    linker = make_linker(con, settings)
+    register_term_frequencies(linker, con)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
+    sessions = [
+        block_on("dob"),
+        block_on("surname_joined", "first_name"),
+    ]
+    for rule in sessions:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, fix_probability_two_random_records_match=True
+            )
+        except Exception as exc:  # Splink raises plain exceptions on degenerate data
+            logging.getLogger(__name__).warning("EM pass %s skipped: %s", rule, exc)
+    trained_settings = linker.misc.save_model_to_json()
+    notes = apply_disagreement_floors(trained_settings)
+    return MatchModel(
+        settings=trained_settings,
+        trained={
+            "at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "taxpayers": taxpayers,
+            "requests": con.execute("SELECT count(*) FROM request_features").fetchone()[0],  # type: ignore[index]
+            "floors_applied": notes,
+        },
+    )

@@ -1,0 +1,164 @@
+"""The decision rules on hand-written candidate sets: every hazard that must never end in
+a wrong-person disclosure, and the clean cases that must still be disclosed."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchgate.decisions import Outcome
+from matchgate.match import Candidate, MatchPolicy, RequestFacts, decide
+
+POLICY = MatchPolicy()
+FULL = {
+    "first_name": "exact",
+    "surname": "exact",
+    "middle_name": "missing",
+    "suffix": "missing",
+    "dob": "exact",
+    "address": "in_history",
+    "tin": "missing",
+}
+
+
+def cand(tin: str, probability: float, weight: float, **levels: str) -> Candidate:
+    return Candidate(tin=tin, match_probability=probability, match_weight=weight,
+                     levels={**FULL, **levels})
+
+
+def codes(decision) -> list[str]:
+    return [r.code for r in decision.reasons]
+
+
+def test_clean_match_is_disclosed() -> None:
+    decision = decide([cand("A", 0.99999, 30.0)], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.DISCLOSED
+    assert decision.tin == "A"
+
+
+def test_no_candidates_is_no_match() -> None:
+    decision = decide([], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.NO_MATCH
+    assert codes(decision) == ["no_candidate"]
+
+
+ADVERSARIAL = [
+    pytest.param(
+        [cand("SR", 0.9999, 25.0, dob="missing"), cand("JR", 0.9998, 24.0, dob="missing")],
+        Outcome.AMBIGUOUS,
+        "household_conflict",
+        id="jr_sr_same_name_same_address_no_dob",
+    ),
+    pytest.param(
+        [
+            cand("SR", 0.9999, 25.0, dob="missing"),
+            cand("JR", 0.2, 5.0, dob="missing", middle_name="different"),
+        ],
+        Outcome.AMBIGUOUS,
+        "household_conflict",
+        id="jr_sr_far_apart_in_weight_but_same_household",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0), cand("B", 0.999, 28.0, address="different")],
+        Outcome.AMBIGUOUS,
+        "runner_up_close",
+        id="two_people_same_name_and_dob_elsewhere",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, tin="exact", first_name="different")],
+        Outcome.AMBIGUOUS,
+        "tin_name_conflict",
+        id="tin_of_someone_with_another_name",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, address="zip_in_history")],
+        Outcome.NO_MATCH,
+        "address_not_in_history",
+        id="zip_only_agreement_is_not_the_taxpayers_address",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, surname="different", tin="one_digit_off")],
+        Outcome.NO_MATCH,
+        "name_disagrees",
+        id="surname_differs",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, first_name="initial")],
+        Outcome.NO_MATCH,
+        "name_disagrees",
+        id="first_initial_only",
+    ),
+    pytest.param(
+        [cand("A", 0.97, 12.0, dob="missing")],
+        Outcome.NEEDS_REVIEW,
+        "probability_grey_zone",
+        id="grey_zone_goes_to_a_person",
+    ),
+    pytest.param(
+        [cand("A", 0.5, 2.0, dob="missing")],
+        Outcome.NO_MATCH,
+        "probability_low",
+        id="low_probability",
+    ),
+]
+
+
+@pytest.mark.parametrize(("candidates", "outcome", "code"), ADVERSARIAL)
+def test_adversarial_sets_are_never_disclosed(candidates, outcome, code) -> None:
+    decision = decide(candidates, RequestFacts(), POLICY)
+    assert decision.outcome is outcome
+    assert code in codes(decision)
+    assert decision.tin == ""
+
+
+RULED_OUT = [
+    pytest.param({"dob": "different"}, id="father_with_another_dob"),
+    pytest.param({"dob": "year_only"}, id="twin_year_only"),
+    pytest.param({"first_name": "different"}, id="spouse_or_twin_other_first_name"),
+    pytest.param({"suffix": "different"}, id="jr_vs_sr"),
+    pytest.param({"surname": "different"}, id="roommate"),
+]
+
+
+@pytest.mark.parametrize("levels", RULED_OUT)
+def test_household_member_ruled_out_by_positive_disagreement(levels) -> None:
+    best = cand("A", 0.99999, 30.0)
+    other = cand("B", 0.9, 20.0, **levels)
+    decision = decide([best, other], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.DISCLOSED
+    assert decision.tin == "A"
+
+
+def test_missing_information_rules_nobody_out() -> None:
+    best = cand("A", 0.99999, 30.0, dob="missing")
+    other = cand("B", 0.01, 3.0, dob="missing", middle_name="missing")
+    decision = decide([best, other], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.AMBIGUOUS
+    assert decision.competitors == ("B",)
+
+
+def test_matching_tin_rules_out_others_with_a_different_tin() -> None:
+    best = cand("A", 0.99999, 40.0, tin="exact", dob="missing")
+    other = cand("B", 0.9, 5.0, tin="different", dob="missing")
+    decision = decide([best, other], RequestFacts(has_tin=True), POLICY)
+    assert decision.outcome is Outcome.DISCLOSED
+
+
+def test_address_rule_can_be_relaxed_only_explicitly() -> None:
+    relaxed = MatchPolicy(require_address_in_history=False)
+    candidate = cand("A", 0.99999, 30.0, address="different")
+    assert decide([candidate], RequestFacts(), POLICY).outcome is Outcome.NO_MATCH
+    assert decide([candidate], RequestFacts(), relaxed).outcome is Outcome.DISCLOSED
+
+
+def test_capped_block_is_footnoted() -> None:
+    decision = decide([cand("A", 0.99999, 30.0)], RequestFacts(capped_rules=("name",)), POLICY)
+    assert "block_capped" in codes(decision)
+
+
+def test_footnotes_explain_the_evidence() -> None:
+    decision = decide(
+        [cand("A", 0.99999, 30.0, first_name="nickname", surname="part", dob="missing")],
+        RequestFacts(),
+        POLICY,
+    )
+    assert {"first_name_nickname", "surname_partial", "dob_missing"} <= set(codes(decision))
