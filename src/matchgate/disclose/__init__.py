@@ -1,0 +1,15 @@
+"""Disclose: the minimum the law permits (latest address in the requested periods)."""
+
+from matchgate.disclose.response import (
+    RESPONSE_COLUMNS,
+    DisclosedAddress,
+    ResponseRow,
+    latest_addresses_in_periods,
+)
+
+__all__ = [
+    "RESPONSE_COLUMNS",
+    "DisclosedAddress",
+    "ResponseRow",
+    "latest_addresses_in_periods",
+]

@@ -1,0 +1,123 @@
+"""Score a batch's decisions against ground truth (synthetic worlds, or labelled data).
+
+``truth.csv`` has ``request_id, tin`` (tin empty when the person is not in the master
+file) and optionally ``hazards`` (``;``-joined tags) and ``legally_sufficient``.
+``decisions.csv`` is the internal file ``run`` and ``match`` write.
+
+A wrong-person disclosure is a disclosed row whose TIN is not the true TIN (including
+every disclosure about someone who is not in the file). Recall is the share of in-file,
+legally sufficient requests disclosed to the right person.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from matchgate.errors import InputError
+
+__all__ = ["Evaluation", "evaluate"]
+
+_NOT_SUFFICIENT = {"legally_deficient", "invalid"}
+
+
+@dataclass
+class _Tally:
+    requests: int = 0
+    in_file: int = 0
+    disclosed: int = 0
+    right: int = 0
+    wrong: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            "in_file_requests": self.in_file,
+            "disclosures": self.disclosed,
+            "wrong_person_disclosures": self.wrong,
+            "precision": _ratio(self.right, self.disclosed),
+            "recall": _ratio(self.right, self.in_file),
+        }
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 6) if denominator else None
+
+
+def _read(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            reader = csv.DictReader(stream)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"missing column(s): {', '.join(missing)}", path=path)
+            return list(reader)
+    except FileNotFoundError as exc:
+        raise InputError("file not found", path=path) from exc
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read the file ({exc})", path=path) from exc
+
+
+Evaluation = dict[str, object]
+
+
+def evaluate(*, truth: Path, decisions: Path) -> Evaluation:
+    truth_rows = _read(truth, ("request_id", "tin"))
+    decision_rows = _read(decisions, ("request_id", "outcome", "tin"))
+    truth_by_id = {row["request_id"]: row for row in truth_rows}
+    overall = _Tally()
+    per_hazard: dict[str, _Tally] = defaultdict(_Tally)
+    outcomes: Counter[str] = Counter()
+    expected_wrong = 0.0
+    unlabelled = 0
+    wrong_rows: list[dict[str, str]] = []
+    for row in decision_rows:
+        outcomes[row["outcome"]] += 1
+        label = truth_by_id.get(row["request_id"])
+        if label is None:
+            unlabelled += 1
+            continue
+        true_tin = (label.get("tin") or "").strip()
+        sufficient_text = (label.get("legally_sufficient") or "").strip().lower()
+        if sufficient_text:
+            sufficient = sufficient_text in {"true", "1", "yes"}
+        else:
+            sufficient = row["outcome"] not in _NOT_SUFFICIENT
+        hazards = [h for h in (label.get("hazards") or "").split(";") if h]
+        tallies = [overall, *(per_hazard[h] for h in hazards)]
+        disclosed = row["outcome"] == "disclosed"
+        right = disclosed and bool(true_tin) and row["tin"] == true_tin
+        for tally in tallies:
+            tally.requests += 1
+            if true_tin and sufficient:
+                tally.in_file += 1
+            if disclosed:
+                tally.disclosed += 1
+                if right:
+                    tally.right += 1
+                else:
+                    tally.wrong += 1
+        if disclosed:
+            probability = row.get("best_probability") or row.get("match_probability") or ""
+            try:
+                expected_wrong += 1.0 - float(probability)
+            except ValueError:
+                pass
+            if not right:
+                wrong_rows.append(
+                    {
+                        "request_id": row["request_id"],
+                        "disclosed_tin": row["tin"],
+                        "true_tin": true_tin,
+                        "hazards": ";".join(hazards),
+                    }
+                )
+    result: dict[str, object] = overall.as_dict()
+    result["outcomes"] = dict(sorted(outcomes.items()))
+    result["model_expected_wrong_disclosures"] = round(expected_wrong, 4)
+    result["unlabelled_rows"] = unlabelled
+    result["per_hazard"] = {name: t.as_dict() for name, t in sorted(per_hazard.items())}
+    result["wrong_person_examples"] = wrong_rows[:20]
+    return result
