@@ -1,0 +1,135 @@
+"""``review_batch``: intake and legal review of one request file, without matching.
+
+Two streaming passes over the file: the first gathers :class:`BatchFacts` (boilerplate
+reasons and batch size can only be judged on the whole batch), the second reviews each row.
+Memory stays bounded whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matchgate.decisions import Reason
+from matchgate.intake import read_requests
+from matchgate.review.engine import RowReviewer, review_letter
+from matchgate.review.facts import BatchFacts
+from matchgate.review.letter import load_letter
+from matchgate.review.outcome import LetterDecision, ReviewOutcome
+from matchgate.review.policy import Policy
+
+__all__ = ["ReasonCount", "ReviewReport", "review_batch"]
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How many rows carry a reason code, with the citation and one example sentence."""
+
+    code: str
+    rows: int
+    citation: str
+    example: str
+    source: str  # "letter", "row" or "intake"
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    """What ``matchgate review`` prints: counts per outcome and per reason code."""
+
+    requests_path: Path
+    letter_path: Path
+    format: str
+    row_count: int
+    invalid_rows: int
+    duplicate_rows: int
+    letter_decision: LetterDecision
+    outcome_counts: dict[ReviewOutcome, int]
+    reasons: list[ReasonCount]
+    columns_mapped: dict[str, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def reason_counts(self) -> dict[str, int]:
+        return {item.code: item.rows for item in self.reasons}
+
+
+def review_batch(
+    path: Path,
+    *,
+    letter_path: Path,
+    policy_path: Path | None = None,
+    mapping: Path | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> ReviewReport:
+    """Read and review a request file against its letter; counts per outcome and reason.
+
+    ``progress(stage, rows_done, rows_total)`` is called as rows stream; ``stage`` is
+    ``"reading"`` (total unknown) then ``"reviewing"`` (total known).
+    """
+    policy = Policy.load(policy_path)
+    letter = load_letter(letter_path)
+
+    def reading(count: int) -> None:
+        if progress is not None:
+            progress("reading", count, None)
+
+    facts = BatchFacts()
+    first = read_requests(path, mapping=mapping, sheet=sheet, progress=reading)
+    for record in first.records:
+        facts.observe(record)
+    letter_decision = review_letter(letter, facts=facts, policy=policy)
+    reviewer = RowReviewer(
+        letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
+    )
+
+    def reviewing(count: int) -> None:
+        if progress is not None:
+            progress("reviewing", count, facts.row_count)
+
+    outcomes: Counter[ReviewOutcome] = Counter()
+    row_codes: Counter[str] = Counter()
+    intake_codes: Counter[str] = Counter()
+    examples: dict[str, Reason] = {}
+    second = read_requests(path, mapping=mapping, sheet=sheet, progress=reviewing)
+    for record in second.records:
+        decision = reviewer.review(record)
+        outcomes[decision.outcome] += 1
+        for code in {r.code for r in decision.reasons}:
+            row_codes[code] += 1
+        for reason in decision.reasons:
+            examples.setdefault(reason.code, reason)
+        for code in {p.code for p in record.problems}:
+            intake_codes[code] += 1
+        for problem in record.problems:
+            examples.setdefault(problem.code, problem)
+    letter_codes = {r.code for r in letter_decision.reasons}
+    reasons = [
+        ReasonCount(
+            code=code,
+            rows=count,
+            citation=examples[code].citation,
+            example=examples[code].message,
+            source="letter" if code in letter_codes else "row",
+        )
+        for code, count in row_codes.most_common()
+    ] + [
+        ReasonCount(code, count, "", examples[code].message, "intake")
+        for code, count in intake_codes.most_common()
+    ]
+    return ReviewReport(
+        requests_path=Path(path),
+        letter_path=Path(letter_path),
+        format=second.format,
+        row_count=facts.row_count,
+        invalid_rows=facts.invalid_count,
+        duplicate_rows=facts.duplicate_count,
+        letter_decision=letter_decision,
+        outcome_counts={outcome: outcomes.get(outcome, 0) for outcome in ReviewOutcome},
+        reasons=reasons,
+        columns_mapped=second.columns_mapped,
+        unknown_columns=second.unknown_columns,
+    )

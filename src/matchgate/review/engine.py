@@ -1,0 +1,97 @@
+"""Running the rules: :func:`review_letter` for the batch, :func:`review_row` per row."""
+
+from __future__ import annotations
+
+from matchgate.intake import RequestRecord
+from matchgate.review.facts import BatchFacts
+from matchgate.review.letter import RequestLetter
+from matchgate.review.letter_rules import LETTER_RULES
+from matchgate.review.outcome import (
+    Finding,
+    LetterDecision,
+    ReviewDecision,
+    ReviewOutcome,
+    worst_outcome,
+)
+from matchgate.review.policy import Policy
+from matchgate.review.row_rules import ROW_RULES, RowContext
+
+__all__ = ["RowReviewer", "review_letter", "review_row"]
+
+
+def review_letter(letter: RequestLetter, *, facts: BatchFacts, policy: Policy) -> LetterDecision:
+    """All batch-level findings for the letter (signer, officers, safeguards, batch size)."""
+    findings = [finding for rule in LETTER_RULES for finding in rule(letter, facts, policy)]
+    return LetterDecision.from_findings(findings)
+
+
+class RowReviewer:
+    """Reviews many rows against one letter, building the per-batch context only once."""
+
+    def __init__(
+        self,
+        *,
+        letter: RequestLetter,
+        letter_decision: LetterDecision,
+        facts: BatchFacts,
+        policy: Policy,
+    ) -> None:
+        self.context = RowContext.build(letter, facts, policy)
+        self.letter_decision = letter_decision
+
+    def serves(
+        self,
+        letter: RequestLetter,
+        letter_decision: LetterDecision,
+        facts: BatchFacts,
+        policy: Policy,
+    ) -> bool:
+        context = self.context
+        return (
+            context.letter is letter
+            and self.letter_decision is letter_decision
+            and context.facts is facts
+            and context.policy is policy
+        )
+
+    def review(self, record: RequestRecord) -> ReviewDecision:
+        findings: list[Finding] = []
+        for rule in ROW_RULES:
+            findings.extend(rule(record, self.context))
+        outcome = worst_outcome(f.outcome for f in findings)
+        reasons = [f.reason for f in findings if f.outcome is not ReviewOutcome.ACCEPTED]
+        notes = [f.reason for f in findings if f.outcome is ReviewOutcome.ACCEPTED]
+        letter = self.letter_decision
+        if letter.outcome is not ReviewOutcome.ACCEPTED:
+            # The letter's failings apply to every row: a deficient letter makes every row
+            # deficient, a letter needing review holds back rows that would be accepted.
+            outcome = worst_outcome((outcome, letter.outcome))
+            reasons = list(letter.reasons) + reasons
+        return ReviewDecision(outcome=outcome, reasons=tuple(reasons + notes))
+
+
+def review_row(
+    record: RequestRecord,
+    *,
+    letter: RequestLetter,
+    letter_decision: LetterDecision,
+    facts: BatchFacts,
+    policy: Policy,
+) -> ReviewDecision:
+    """Every failing 6103(i)(2)(B) rule for one row, combined with the letter's decision.
+
+    For many rows, :class:`RowReviewer` avoids rebuilding the letter's case index each time.
+    """
+    global _last_reviewer
+    reviewer = _last_reviewer
+    if reviewer is None or not reviewer.serves(letter, letter_decision, facts, policy):
+        reviewer = RowReviewer(
+            letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
+        )
+        _last_reviewer = reviewer
+    return reviewer.review(record)
+
+
+# review_row is called once per row with the same batch objects; keep the last reviewer so the
+# letter's case index is built once per batch, not once per row.
+_last_reviewer: RowReviewer | None = None

@@ -1,0 +1,79 @@
+"""Batch-wide counts that some rules need before any row can be judged.
+
+One pass over the records (``observe``) fills them; rows are then reviewed in a second pass.
+Reason texts are kept as 8-byte fingerprints of their normalized form, so a million distinct
+reasons cost tens of megabytes, not the texts themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+from matchgate.intake import RequestRecord
+from matchgate.review.letter import normalize_case_number
+
+__all__ = ["BatchFacts", "normalize_reason"]
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize_reason(text: str) -> str:
+    """Reason text compared for boilerplate: case, punctuation and spacing ignored."""
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+def _fingerprint(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+class BatchFacts:
+    """Counts over one batch: rows, invalid and duplicate rows, reason texts, case numbers."""
+
+    def __init__(self) -> None:
+        self.row_count = 0
+        self.invalid_count = 0
+        self.duplicate_count = 0
+        self._reason_counts: Counter[bytes] = Counter()
+        self._repeated_reasons: dict[bytes, str] = {}
+        self._case_numbers: set[bytes] = set()
+
+    def observe(self, record: RequestRecord) -> None:
+        self.row_count += 1
+        if record.problems:
+            self.invalid_count += 1
+        if record.duplicate_of is not None:
+            self.duplicate_count += 1
+        reason = normalize_reason(record.reason)
+        if reason:
+            key = _fingerprint(reason)
+            self._reason_counts[key] += 1
+            if self._reason_counts[key] == 2:
+                self._repeated_reasons[key] = reason
+        if record.case_number:
+            self._case_numbers.add(_fingerprint(normalize_case_number(record.case_number)))
+
+    def reason_count(self, reason: str) -> int:
+        """Rows of the batch whose reason reads the same as ``reason``."""
+        normalized = normalize_reason(reason)
+        return self._reason_counts.get(_fingerprint(normalized), 0) if normalized else 0
+
+    def reason_share(self, reason: str) -> float:
+        return self.reason_count(reason) / self.row_count if self.row_count else 0.0
+
+    @property
+    def distinct_case_numbers(self) -> int:
+        return len(self._case_numbers)
+
+    @property
+    def distinct_reasons(self) -> int:
+        return len(self._reason_counts)
+
+    def most_common_reasons(self, limit: int = 5) -> list[tuple[str, int]]:
+        """The most repeated reason texts (normalized) with their row counts."""
+        top = sorted(
+            ((count, key) for key, count in self._reason_counts.items() if count > 1),
+            reverse=True,
+        )[:limit]
+        return [(self._repeated_reasons[key], count) for count, key in top]

@@ -1,0 +1,134 @@
+"""The signed request letter that covers a batch (26 U.S.C. 6103(i)(2)(A))."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from matchgate.errors import LetterError
+
+__all__ = ["Officer", "RequestLetter", "load_letter"]
+
+
+@dataclass(frozen=True)
+class Officer:
+    """An officer named to receive the information, and the cases they personally work."""
+
+    name: str
+    title: str
+    case_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestLetter:
+    agency: str
+    agency_code: str
+    signer_name: str
+    signer_title: str
+    date_signed: date
+    safeguards_report: str = ""
+    safeguards_report_date: date | None = None
+    officers: tuple[Officer, ...] = ()
+    batch_description: str = ""
+
+    def officers_by_case(self) -> dict[str, list[Officer]]:
+        """Officers holding each case number (case numbers compared case-insensitively)."""
+        holders: dict[str, list[Officer]] = {}
+        for officer in self.officers:
+            for case in officer.case_numbers:
+                holders.setdefault(normalize_case_number(case), []).append(officer)
+        return holders
+
+
+def normalize_case_number(case_number: str) -> str:
+    return " ".join(case_number.split()).casefold()
+
+
+def _text(table: dict[str, Any], key: str, where: str, path: Path, *, required: bool) -> str:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise LetterError("is missing", path=path, field=f"{where}.{key}")
+        return ""
+    if not isinstance(value, str):
+        raise LetterError(f"must be text, not {value!r}", path=path, field=f"{where}.{key}")
+    return value.strip()
+
+
+def _date(table: dict[str, Any], key: str, path: Path, *, required: bool) -> date | None:
+    value = table.get(key)
+    field = f"letter.{key}"
+    if value is None or value == "":
+        if required:
+            raise LetterError("is missing", path=path, field=field)
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise LetterError(f"must be a date (YYYY-MM-DD), not {value!r}", path=path, field=field)
+
+
+def _officers(items: Any, path: Path) -> tuple[Officer, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise LetterError("must be an array of [[officers]] tables", path=path, field="officers")
+    officers = []
+    for index, item in enumerate(items, start=1):
+        where = f"officers[{index}]"
+        if not isinstance(item, dict):
+            raise LetterError("must be a table", path=path, field=where)
+        cases = item.get("case_numbers", [])
+        if not isinstance(cases, list) or not all(isinstance(c, str) for c in cases):
+            raise LetterError(
+                "must be a list of case numbers (text)", path=path, field=f"{where}.case_numbers"
+            )
+        officers.append(
+            Officer(
+                name=_text(item, "name", where, path, required=False),
+                title=_text(item, "title", where, path, required=False),
+                case_numbers=tuple(c.strip() for c in cases if c.strip()),
+            )
+        )
+    return tuple(officers)
+
+
+def load_letter(path: Path) -> RequestLetter:
+    """Read a letter TOML (``[letter]`` and ``[[officers]]``); :class:`LetterError` if unusable.
+
+    Whether the letter is *legally sufficient* is :func:`review_letter`'s question; this
+    only refuses files that cannot be read as a letter at all.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except OSError as exc:
+        raise LetterError(f"cannot read the letter: {exc.strerror or exc}", path=path) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LetterError(f"not valid TOML: {exc}", path=path) from exc
+    table = data.get("letter")
+    if not isinstance(table, dict):
+        raise LetterError("has no [letter] table", path=path, field="letter")
+    date_signed = _date(table, "date_signed", path, required=True)
+    assert date_signed is not None
+    return RequestLetter(
+        agency=_text(table, "agency", "letter", path, required=False),
+        agency_code=_text(table, "agency_code", "letter", path, required=False),
+        signer_name=_text(table, "signer_name", "letter", path, required=False),
+        signer_title=_text(table, "signer_title", "letter", path, required=False),
+        date_signed=date_signed,
+        safeguards_report=_text(table, "safeguards_report", "letter", path, required=False),
+        safeguards_report_date=_date(table, "safeguards_report_date", path, required=False),
+        officers=_officers(data.get("officers"), path),
+        batch_description=_text(table, "batch_description", "letter", path, required=False),
+    )

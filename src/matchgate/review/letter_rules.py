@@ -1,0 +1,224 @@
+"""Batch-level rules: who signed, who receives, safeguards on file, batch size.
+
+6103(i)(2)(A) lets only listed officials sign and only named officers "personally and directly
+engaged" in the investigation receive; 6103(p)(4) stops disclosures to an agency whose
+safeguards are not in place. Each rule yields findings like the row rules do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from matchgate.review.agencies import Agency, agency_registry, normalize_title
+from matchgate.review.citations import reason
+from matchgate.review.facts import BatchFacts
+from matchgate.review.letter import RequestLetter
+from matchgate.review.outcome import Finding, ReviewOutcome
+from matchgate.review.policy import Policy
+
+__all__ = ["LETTER_RULES", "find_agency"]
+
+DEFICIENT = ReviewOutcome.LEGALLY_DEFICIENT
+REVIEW = ReviewOutcome.NEEDS_REVIEW
+
+LetterRule = Callable[[RequestLetter, BatchFacts, Policy], Iterator[Finding]]
+
+
+def find_agency(letter: RequestLetter) -> Agency | None:
+    registry = agency_registry()
+    if letter.agency_code:
+        return registry.by_code(letter.agency_code)
+    return registry.by_name(letter.agency)
+
+
+def agency_known(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> Iterator[Finding]:
+    agency = find_agency(letter)
+    label = letter.agency_code or letter.agency or "(none)"
+    if agency is None:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "agency_unknown",
+                f"Agency {label!r} is not a federal agency on file that may request under "
+                "6103(i)(2).",
+                field="agency",
+            ),
+        )
+    elif letter.agency and normalize_title(letter.agency) not in agency.names():
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "agency_code_mismatch",
+                f"Agency name {letter.agency!r} does not match agency code {agency.code!r} "
+                f"({agency.name}).",
+                field="agency",
+            ),
+        )
+
+
+def signer_authorized(
+    letter: RequestLetter, facts: BatchFacts, policy: Policy
+) -> Iterator[Finding]:
+    if not letter.signer_name or not letter.signer_title:
+        missing = "name" if not letter.signer_name else "title"
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "signer_missing",
+                f"The letter does not give the signer's {missing}.",
+                field=f"signer_{missing}",
+            ),
+        )
+        return
+    agency = find_agency(letter)
+    if agency is None:
+        return  # agency_unknown already refuses the batch
+    if not agency.authorizes(letter.signer_title, allow_acting=policy.allow_acting_officials):
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "signer_not_authorized",
+                f"{letter.signer_title!r} may not sign a 6103(i)(2) request for {agency.name}; "
+                f"authorized: {'; '.join(_titles(agency))}.",
+                field="signer_title",
+            ),
+        )
+
+
+def _titles(agency: Agency) -> list[str]:
+    return [*agency.authorized_titles, *(f"{p} ..." for p in agency.authorized_title_prefixes)]
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def safeguards_current(
+    letter: RequestLetter, facts: BatchFacts, policy: Policy
+) -> Iterator[Finding]:
+    agency = find_agency(letter)
+    if agency is None:
+        return  # agency_unknown already refuses the batch
+    on_file = agency.safeguards_report
+    if on_file is None:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_not_on_file",
+                f"No safeguards report for {agency.name} is on file.",
+                field="safeguards_report",
+            ),
+        )
+        return
+    if letter.safeguards_report and letter.safeguards_report != on_file.report_id:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_mismatch",
+                f"The letter cites safeguards report {letter.safeguards_report!r}; the report on "
+                f"file for {agency.code} is {on_file.report_id!r}.",
+                field="safeguards_report",
+            ),
+        )
+    elif letter.safeguards_report_date and letter.safeguards_report_date != on_file.report_date:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_mismatch",
+                f"The letter dates safeguards report {on_file.report_id} "
+                f"{letter.safeguards_report_date.isoformat()}; the report on file is dated "
+                f"{on_file.report_date.isoformat()}.",
+                field="safeguards_report_date",
+            ),
+        )
+    years = policy.safeguards_max_age_years
+    if _add_years(on_file.report_date, years) < letter.date_signed:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_stale",
+                f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} is "
+                f"more than {years} years old at the letter's date "
+                f"{letter.date_signed.isoformat()}.",
+                field="safeguards_report_date",
+            ),
+        )
+    elif on_file.report_date > letter.date_signed:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_stale",
+                f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} "
+                f"postdates the letter ({letter.date_signed.isoformat()}); none was on file then.",
+                field="safeguards_report_date",
+            ),
+        )
+
+
+def officers_named(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> Iterator[Finding]:
+    if not letter.officers:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "officers_missing",
+                "The letter names no officer to receive the information.",
+                field="officers",
+            ),
+        )
+        return
+    for index, officer in enumerate(letter.officers, start=1):
+        label = officer.name or f"officer {index}"
+        if not officer.name:
+            yield Finding(
+                DEFICIENT,
+                reason(
+                    "officer_name_missing",
+                    f"Officer {index} in the letter has no name.",
+                    field=f"officers[{index}].name",
+                ),
+            )
+        cases = len(set(officer.case_numbers))
+        if cases == 0:
+            yield Finding(
+                REVIEW,
+                reason(
+                    "officer_no_cases",
+                    f"{label} is named without any case they work on.",
+                    field=f"officers[{index}].case_numbers",
+                ),
+            )
+        elif cases > policy.max_cases_per_officer:
+            yield Finding(
+                REVIEW,
+                reason(
+                    "officer_case_load",
+                    f"{label} is named as personally and directly engaged in {cases:,} cases "
+                    f"(policy limit {policy.max_cases_per_officer:,}).",
+                    field=f"officers[{index}].case_numbers",
+                ),
+            )
+
+
+def batch_size(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> Iterator[Finding]:
+    if facts.row_count > policy.max_batch_rows:
+        yield Finding(
+            REVIEW,
+            reason(
+                "batch_too_large",
+                f"The batch has {facts.row_count:,} rows, over the policy limit of "
+                f"{policy.max_batch_rows:,}; a person must approve processing it.",
+            ),
+        )
+
+
+LETTER_RULES: tuple[LetterRule, ...] = (
+    agency_known,
+    signer_authorized,
+    safeguards_current,
+    officers_named,
+    batch_size,
+)
