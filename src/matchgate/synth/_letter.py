@@ -1,0 +1,129 @@
+"""The signed request letter that accompanies a batch (26 U.S.C. 6103(i)(2)(A)).
+
+The sound letter is signed by the agency head, names a current safeguards report, and assigns
+every case to one officer personally engaged in it, with a plausible load per officer. The
+deficient variant breaks all three the way DOMAIN.md describes: an unauthorised signer, one
+official "engaged" in every case, a stale safeguards report.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+__all__ = ["MAX_CASES_PER_OFFICER", "Letter", "draw_letter", "render_letter_toml"]
+
+MAX_CASES_PER_OFFICER = 400
+SAFEGUARDS_MAX_AGE_DAYS = 3 * 365
+
+
+@dataclass(frozen=True)
+class Officer:
+    name: str
+    title: str
+    case_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Letter:
+    signer_name: str
+    signer_title: str
+    date_signed: date
+    safeguards_report: str
+    safeguards_report_date: date
+    batch_description: str
+    officers: tuple[Officer, ...]
+
+
+def _assign_cases(
+    rng: random.Random, case_numbers: list[str], names: list[str]
+) -> tuple[Officer, ...]:
+    shuffled = sorted(case_numbers)
+    rng.shuffle(shuffled)
+    officers: list[Officer] = []
+    start = 0
+    while start < len(shuffled):
+        load = rng.randint(40, MAX_CASES_PER_OFFICER)
+        title = "Special Agent" if rng.random() < 0.85 else "Senior Special Agent"
+        officers.append(
+            Officer(
+                names[len(officers) % len(names)],
+                title,
+                tuple(sorted(shuffled[start : start + load])),
+            )
+        )
+        start += load
+    return tuple(officers)
+
+
+def draw_letter(
+    rng: random.Random,
+    *,
+    person_names: list[str],
+    case_numbers: list[str],
+    requests: int,
+    as_of: date,
+    deficient: bool,
+) -> Letter:
+    """``person_names`` is a pool of synthetic full names for the signer and officers."""
+    date_signed = as_of - timedelta(days=2)
+    signer = person_names[0]
+    if deficient:
+        title = "Acting Deputy Director, Field Operations"
+        report_date = date_signed - timedelta(days=SAFEGUARDS_MAX_AGE_DAYS + rng.randint(60, 700))
+        officers: tuple[Officer, ...] = (
+            Officer(person_names[1], "Special Agent", tuple(sorted(case_numbers))),
+        )
+    else:
+        title = "Secretary of Homeland Security"
+        report_date = date_signed - timedelta(days=rng.randint(30, SAFEGUARDS_MAX_AGE_DAYS - 30))
+        officers = _assign_cases(rng, case_numbers, person_names[1:])
+    description = (
+        f"Current addresses of {requests} subjects of {len(case_numbers)} open criminal "
+        f"investigations conducted by Homeland Security Investigations, for use solely by the "
+        f"officers named below in those investigations."
+    )
+    return Letter(
+        signer_name=signer,
+        signer_title=title,
+        date_signed=date_signed,
+        safeguards_report=f"SSR-DHS-{report_date.year}-01",
+        safeguards_report_date=report_date,
+        batch_description=description,
+        officers=officers,
+    )
+
+
+def _string(text: str) -> str:
+    # a JSON string literal is a valid TOML basic string for the characters we write
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_letter_toml(letter: Letter) -> str:
+    lines = [
+        "[letter]",
+        'agency = "Department of Homeland Security"',
+        'agency_code = "DHS"',
+        f"signer_name = {_string(letter.signer_name)}",
+        f"signer_title = {_string(letter.signer_title)}",
+        f"date_signed = {letter.date_signed.isoformat()}",
+        f"safeguards_report = {_string(letter.safeguards_report)}",
+        f"safeguards_report_date = {letter.safeguards_report_date.isoformat()}",
+        f"batch_description = {_string(letter.batch_description)}",
+    ]
+    for officer in letter.officers:
+        lines += [
+            "",
+            "[[officers]]",
+            f"name = {_string(officer.name)}",
+            f"title = {_string(officer.title)}",
+            "case_numbers = [",
+        ]
+        numbers = officer.case_numbers
+        for start in range(0, len(numbers), 6):
+            chunk = ", ".join(_string(n) for n in numbers[start : start + 6])
+            lines.append(f"    {chunk},")
+        lines.append("]")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,269 @@
+"""People: names as they really are, names as filed, dates of birth and TINs.
+
+A person's *true* name (paternal and maternal surname, full middle name) is what a requester may
+know; the *filed* name is what the master file holds (one or both surnames, accents kept or not,
+suffix often dropped). Requests are later written from the true name, so the gap between the two
+is where the matching hazards live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from matchgate.synth._households import Households, Role
+from matchgate.synth._name_tables import NameTables
+from matchgate.synth._naming_customs import ACCENTED_FORMS, PARTICLE_SURNAMES
+
+__all__ = ["Persons", "draw_persons"]
+
+HISPANIC_HOUSEHOLD_SHARE = 0.27  # keeps Hispanic people comfortably above a fifth
+COMPOUND_SURNAME_FILED = 0.45  # Hispanic people who file both surnames
+HYPHENATED_WHEN_COMPOUND = 0.12
+PARTICLE_SPACED_IN_MASTER = 0.85  # "DE LA CRUZ" rather than the census "DELACRUZ"
+ACCENTS_KEPT_IN_MASTER = 0.30  # share of Hispanic filers whose return keeps accents
+TITLE_CASE_IN_MASTER = 0.08
+MIDDLE_NAME_SHARE = 0.62
+MIDDLE_INITIAL_ONLY = 0.2
+JUNIOR_SUFFIX_FILED = 0.40  # DOMAIN.md: suffix often missing from the master file
+SENIOR_SUFFIX_FILED = 0.15
+ITIN_SHARE_HISPANIC = 0.10
+ITIN_SHARE_OTHER = 0.015
+SIMILAR_TWIN_NAMES = 0.3  # "JUAN" and "JUAN CARLOS"
+
+
+@dataclass(frozen=True)
+class Persons:
+    hispanic: np.ndarray
+    male: np.ndarray
+    first_name: np.ndarray  # true first name, plain upper case
+    middle_name: np.ndarray  # true middle name, "" when none
+    paternal_surname: np.ndarray  # census spelling ("DELACRUZ")
+    maternal_surname: np.ndarray  # "" when the person has a single surname
+    true_suffix: np.ndarray  # JR/SR for the Jr/Sr pairs, else ""
+    filed_first_name: np.ndarray
+    filed_middle_name: np.ndarray
+    filed_last_name: np.ndarray
+    filed_suffix: np.ndarray
+    dob: np.ndarray  # datetime64[D]
+    tin: np.ndarray  # 9-digit strings
+    is_itin: np.ndarray
+    surname_is_common: np.ndarray
+    files_both_surnames: np.ndarray  # the return carries paternal and maternal surname
+    hyphenates_surnames: np.ndarray  # ... joined by a hyphen
+
+
+def _choose(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
+    return rng.random(n) < probability
+
+
+def _copy_from_head(values: np.ndarray, people: np.ndarray, heads: np.ndarray) -> None:
+    values[people] = values[heads]
+
+
+def _draw_tins(rng: np.random.Generator, is_itin: np.ndarray) -> np.ndarray:
+    """Unique TINs: SSNs never start with 9, 000 or 666; ITINs start with 9 with a valid group."""
+    n = is_itin.shape[0]
+    ssn_areas = np.array([a for a in range(1, 900) if a != 666])
+    itin_groups = np.array([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
+    numbers = np.zeros(n, dtype=np.int64)
+    pending = np.arange(n)
+    while pending.size:
+        itin = is_itin[pending]
+        area = np.where(
+            itin,
+            rng.integers(900, 1000, pending.size),
+            ssn_areas[rng.integers(0, ssn_areas.size, pending.size)],
+        )
+        group = np.where(
+            itin,
+            itin_groups[rng.integers(0, itin_groups.size, pending.size)],
+            rng.integers(1, 100, pending.size),
+        )
+        serial = rng.integers(1, 10_000, pending.size)
+        numbers[pending] = area * 1_000_000 + group * 10_000 + serial
+        _, first_seen = np.unique(numbers, return_index=True)
+        duplicate = np.ones(n, dtype=bool)
+        duplicate[first_seen] = False
+        pending = np.flatnonzero(duplicate)
+    return np.char.zfill(numbers.astype(str), 9).astype(object)
+
+
+def _draw_dobs(rng: np.random.Generator, households: Households, as_of: date) -> np.ndarray:
+    role = households.role
+    n = households.people
+    heads = households.head_of(np.arange(n))
+    head_has_children = (
+        households.has_role_at(2, Role.CHILD)
+        | households.has_role_at(2, Role.JUNIOR)
+        | households.has_role_at(1, Role.CHILD)
+        | households.has_role_at(1, Role.JUNIOR)
+    )
+    head_has_children |= households.has_role_at(1, Role.TWIN) | households.has_role_at(2, Role.TWIN)
+    roommate_household = households.has_role_at(1, Role.ROOMMATE)[households.household]
+    parent = head_has_children[households.household]
+
+    age = rng.uniform(21, 84, n)
+    age = np.where(parent, rng.uniform(40, 82, n), age)
+    age = np.where(roommate_household, rng.uniform(20, 45, n), age)
+    spouse = role == Role.SPOUSE
+    age[spouse] = np.clip(age[heads[spouse]] + rng.normal(-2, 4, spouse.sum()), 19, 95)
+    offspring = np.isin(role, (Role.CHILD, Role.JUNIOR, Role.TWIN))
+    # adult children who file: at least 18, spread out rather than piled up at the bound
+    age[offspring] = np.maximum(
+        age[heads[offspring]] - rng.uniform(20, 38, offspring.sum()),
+        rng.uniform(18.2, 26, offspring.sum()),
+    )
+    as_of_day = np.datetime64(as_of, "D")
+    dob = as_of_day - (age * 365.25).astype(np.int64).astype("timedelta64[D]")
+    # twins share a date of birth: the second twin copies the first
+    second_twin = np.flatnonzero((role == Role.TWIN) & (households.member == 3))
+    second_twin = np.concatenate(
+        [
+            second_twin,
+            np.flatnonzero(
+                (role == Role.TWIN)
+                & (households.member == 2)
+                & households.has_role_at(1, Role.TWIN)[households.household]
+            ),
+        ]
+    )
+    dob[second_twin] = dob[second_twin - 1]
+    return dob
+
+
+def _accented(text: str) -> str:
+    return " ".join(ACCENTED_FORMS.get(word, word) for word in text.split(" "))
+
+
+def _filed_surname(paternal: str, maternal: str, compound: bool, hyphen: bool, spaced: bool) -> str:
+    parts = [paternal, maternal] if compound and maternal else [paternal]
+    if spaced:
+        parts = [PARTICLE_SURNAMES.get(part, part) for part in parts]
+    return ("-" if hyphen and len(parts) == 2 else " ").join(parts)
+
+
+def draw_persons(
+    rng: np.random.Generator, households: Households, tables: NameTables, as_of: date
+) -> Persons:
+    n = households.people
+    role = households.role
+    everyone = np.arange(n)
+    heads = households.head_of(everyone)
+    is_head = role == Role.HEAD
+    spouse = role == Role.SPOUSE
+    offspring = np.isin(role, (Role.CHILD, Role.TWIN))
+    junior = role == Role.JUNIOR
+    roommate = role == Role.ROOMMATE
+    twin = role == Role.TWIN
+
+    household_hispanic = _choose(rng, households.count, HISPANIC_HOUSEHOLD_SHARE)
+    hispanic = household_hispanic[households.household]
+    hispanic[roommate] = _choose(rng, int(roommate.sum()), HISPANIC_HOUSEHOLD_SHARE)
+
+    # sex: heads of couple or Jr/Sr households are men, spouses women, the rest at random
+    has_partner = households.has_role_at(1, Role.SPOUSE) | households.has_role_at(1, Role.JUNIOR)
+    male = _choose(rng, n, 0.5)
+    male[is_head & has_partner[households.household]] = True
+    male[spouse] = False
+    male[junior] = True
+    second_twin = twin & np.roll(twin, 1) & (households.member > 0)
+    same_sex_twins = second_twin & _choose(rng, n, 0.6)
+    male[same_sex_twins] = male[np.flatnonzero(same_sex_twins) - 1]
+
+    # surnames: adults draw their own; children take the father's and the mother's first surname
+    paternal = tables.draw_surnames(rng, hispanic)
+    maternal = np.where(hispanic, tables.draw_surnames(rng, hispanic), -1)
+    takes_partner_name = spouse & np.where(hispanic, _choose(rng, n, 0.35), _choose(rng, n, 0.8))
+    paternal[takes_partner_name] = paternal[heads[takes_partner_name]]
+    maternal[takes_partner_name] = -1
+    spouse_of_household = np.full(households.count, -1, dtype=np.int64)
+    spouse_of_household[households.household[spouse]] = np.flatnonzero(spouse)
+    mother = spouse_of_household[households.household]
+    child_with_mother = offspring & (mother >= 0) & hispanic
+    mother_keeps_name = child_with_mother & ~takes_partner_name[np.maximum(mother, 0)]
+    paternal[offspring] = paternal[heads[offspring]]
+    maternal[mother_keeps_name] = paternal[mother[mother_keeps_name]]
+    maternal[offspring & ~hispanic] = -1
+    _copy_from_head(paternal, np.flatnonzero(junior), heads[junior])
+    _copy_from_head(maternal, np.flatnonzero(junior), heads[junior])
+
+    # first and middle names; Jr copies his father's, twins never share a first name
+    first = tables.draw_first_names(rng, male, hispanic)
+    middle = tables.draw_first_names(rng, male, hispanic)
+    has_middle = _choose(rng, n, MIDDLE_NAME_SHARE) & (middle != first)
+    first[junior] = first[heads[junior]]
+    middle[junior] = middle[heads[junior]]
+    has_middle[junior] = has_middle[heads[junior]]
+    clash = np.flatnonzero(second_twin & (first == np.roll(first, 1)))
+    while clash.size:
+        first[clash] = tables.draw_first_names(rng, male[clash], hispanic[clash])
+        clash = clash[first[clash] == first[clash - 1]]
+    first_text = tables.first_names[first]
+    similar = np.flatnonzero(same_sex_twins & hispanic & _choose(rng, n, SIMILAR_TWIN_NAMES))
+    first_text[similar] = first_text[similar - 1] + " " + first_text[similar]
+    middle_text = np.where(has_middle, tables.first_names[middle], "").astype(object)
+
+    paternal_text = tables.surnames[paternal]
+    maternal_text = np.where(maternal >= 0, tables.surnames[np.maximum(maternal, 0)], "")
+    true_suffix = np.full(n, "", dtype=object)
+    true_suffix[junior] = "JR"
+    true_suffix[heads[junior]] = "SR"
+
+    # the name as filed
+    compound = _choose(rng, n, COMPOUND_SURNAME_FILED)
+    hyphen = _choose(rng, n, HYPHENATED_WHEN_COMPOUND)
+    spaced = _choose(rng, n, PARTICLE_SPACED_IN_MASTER)
+    accents = hispanic & _choose(rng, n, ACCENTS_KEPT_IN_MASTER)
+    initial_only = _choose(rng, n, MIDDLE_INITIAL_ONLY)
+    title_case = _choose(rng, n, TITLE_CASE_IN_MASTER)
+    for flags in (compound, hyphen, spaced, accents, initial_only, title_case):
+        flags[junior] = flags[heads[junior]]  # a Jr files his name exactly as his father does
+    filed_last = np.array(
+        [
+            _filed_surname(p, m, c, h, s)
+            for p, m, c, h, s in zip(
+                paternal_text, maternal_text, compound, hyphen, spaced, strict=True
+            )
+        ],
+        dtype=object,
+    )
+    filed_first = first_text.copy()
+    filed_middle = np.where(
+        initial_only, np.array([m[:1] for m in middle_text], dtype=object), middle_text
+    )
+    for column in (filed_first, filed_middle, filed_last):
+        where = np.flatnonzero(accents)
+        column[where] = [_accented(text) for text in column[where]]
+        where = np.flatnonzero(title_case)
+        column[where] = [text.title() for text in column[where]]
+    filed_suffix = np.full(n, "", dtype=object)
+    filed_suffix[junior & _choose(rng, n, JUNIOR_SUFFIX_FILED)] = "JR"
+    senior = np.zeros(n, dtype=bool)
+    senior[heads[junior]] = True
+    filed_suffix[senior & _choose(rng, n, SENIOR_SUFFIX_FILED)] = "SR"
+
+    is_itin = np.where(
+        hispanic, _choose(rng, n, ITIN_SHARE_HISPANIC), _choose(rng, n, ITIN_SHARE_OTHER)
+    )
+    return Persons(
+        hispanic=hispanic,
+        male=male,
+        first_name=first_text,
+        middle_name=middle_text,
+        paternal_surname=paternal_text,
+        maternal_surname=maternal_text.astype(object),
+        true_suffix=true_suffix,
+        filed_first_name=filed_first,
+        filed_middle_name=filed_middle,
+        filed_last_name=filed_last,
+        filed_suffix=filed_suffix,
+        dob=_draw_dobs(rng, households, as_of),
+        tin=_draw_tins(rng, is_itin),
+        is_itin=is_itin,
+        surname_is_common=tables.surname_is_common[paternal],
+        files_both_surnames=compound & (maternal >= 0),
+        hyphenates_surnames=hyphen & compound & (maternal >= 0),
+    )

@@ -1,0 +1,306 @@
+"""The person each request row is about, and which hazards that person brings along.
+
+Targets are drawn by stratum so every hazard appears at a rate a test can measure even in a
+small world: a uniform draw would give a handful of Jr/Sr or particle rows per thousand. People
+outside the master file are invented here too; many share a surname and an address with a real
+taxpayer or carry a very common name, because those are the ones a matcher wrongly answers.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matchgate.synth._households import HOUSEHOLD_TEMPLATES, Households, Role
+from matchgate.synth._master import Filings
+from matchgate.synth._name_tables import NameTables
+from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._persons import Persons
+from matchgate.synth._places import CITIES, DIRECTIONALS, STREET_NAMES, STREET_TYPES
+from matchgate.synth._request_text import AddressParts
+from matchgate.synth._residences import Residences
+
+__all__ = ["Subject", "SubjectPicker", "World"]
+
+# (stratum, share of in-file requests); "everyone" is a uniform draw over all taxpayers
+TARGET_STRATA: tuple[tuple[str, float], ...] = (
+    ("jr_sr", 0.14),
+    ("twins", 0.06),
+    ("spouses", 0.08),
+    ("roommates", 0.06),
+    ("apartment", 0.08),
+    ("compound", 0.12),
+    ("particle", 0.04),
+    ("common_name", 0.08),
+    ("itin", 0.04),
+    ("mover", 0.06),
+    ("everyone", 0.24),
+)
+LATEST_ADDRESS_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class World:
+    households: Households
+    persons: Persons
+    residences: Residences
+    filings: Filings
+    tables: NameTables
+
+
+@dataclass
+class Subject:
+    """Who a row is about; ``person`` is -1 for someone who is not in the master file."""
+
+    person: int
+    first_name: str
+    middle_name: str
+    paternal_surname: str
+    maternal_surname: str
+    true_suffix: str
+    dob: str
+    tin: str
+    address: AddressParts
+    filed_first_name: str = ""
+    filed_middle_name: str = ""
+    filed_last_name: str = ""
+    files_both_surnames: bool = False
+    hyphenates_surnames: bool = False
+    household_tins: list[str] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
+
+    @property
+    def in_file(self) -> bool:
+        return self.person >= 0
+
+
+def _plain(text: str) -> str:
+    return strip_accents(text).upper().replace("-", " ")
+
+
+class SubjectPicker:
+    """Draws request subjects from a world; keeps one shuffled queue per stratum so the same
+    taxpayer is requested again only once a stratum is exhausted."""
+
+    def __init__(self, world: World, rng: np.random.Generator, text_rng: random.Random) -> None:
+        self.world = world
+        self.rng = rng
+        self.text_rng = text_rng
+        self.flags = self._hazard_flags()
+        self.pools = {
+            name: rng.permutation(np.flatnonzero(self.flags[name]))
+            for name, _ in TARGET_STRATA
+            if name != "everyone"
+        }
+        self.pools["everyone"] = rng.permutation(world.persons.tin.shape[0])
+        self.cursor = dict.fromkeys(self.pools, 0)
+        self.all_tins = set(world.persons.tin.tolist())
+        self.common_surnames = world.tables.surnames[world.tables.surname_is_common].tolist()
+
+    def _hazard_flags(self) -> dict[str, np.ndarray]:
+        w = self.world
+        persons, households = w.persons, w.households
+        n = persons.tin.shape[0]
+        role = households.role
+        heads = households.head_of(np.arange(n))
+        spouses = np.flatnonzero(role == Role.SPOUSE)
+        shares = np.array(
+            [
+                _plain(a) == _plain(b)
+                for a, b in zip(
+                    persons.filed_last_name[spouses],
+                    persons.filed_last_name[heads[spouses]],
+                    strict=True,
+                )
+            ],
+            dtype=bool,
+        )
+        spouse_flag = np.zeros(n, dtype=bool)
+        spouse_flag[spouses[shares]] = True
+        spouse_flag[heads[spouses[shares]]] = True
+        roommate_templates = [
+            i for i, t in enumerate(HOUSEHOLD_TEMPLATES) if Role.ROOMMATE in t.roles
+        ]
+        roommates = np.isin(households.template[households.household], roommate_templates)
+        shared_building = w.residences.households_in_building[w.filings.residence] >= 2
+        apartment = np.zeros(n, dtype=bool)
+        apartment[w.filings.person[shared_building]] = True
+        pairs = np.unique(np.stack([w.filings.person, w.filings.residence]), axis=1)
+        mover = np.bincount(pairs[0], minlength=n) >= 2
+        particles = list(PARTICLE_SURNAMES)
+        return {
+            "jr_sr": persons.true_suffix != "",
+            "twins": role == Role.TWIN,
+            "spouses": spouse_flag,
+            "roommates": roommates,
+            "apartment": apartment,
+            "compound": persons.maternal_surname != "",
+            "particle": np.isin(persons.paternal_surname, particles)
+            | np.isin(persons.maternal_surname, particles),
+            "common_name": persons.surname_is_common,
+            "itin": persons.is_itin,
+            "mover": mover,
+        }
+
+    def _next_in(self, stratum: str) -> int:
+        pool = self.pools[stratum]
+        if pool.size == 0:
+            pool, stratum = self.pools["everyone"], "everyone"
+        person = int(pool[self.cursor[stratum] % pool.size])
+        self.cursor[stratum] += 1
+        return person
+
+    def pick_taxpayer(self) -> Subject:
+        names = [name for name, _ in TARGET_STRATA]
+        shares = [share for _, share in TARGET_STRATA]
+        stratum = self.text_rng.choices(names, weights=shares)[0]
+        return self.taxpayer(self._next_in(stratum))
+
+    def _address(self, residence: int) -> AddressParts:
+        r = self.world.residences
+        return AddressParts(
+            house_number=int(r.house_number[residence]),
+            predirectional=r.predirectional[residence],
+            street_name=r.street_name[residence],
+            street_type=r.street_type[residence],
+            unit=r.unit[residence],
+            city=r.city[residence],
+            state=r.state[residence],
+            zip_code=r.zip_code[residence],
+            shared_building=bool(r.households_in_building[residence] >= 2),
+        )
+
+    def taxpayer(self, person: int) -> Subject:
+        w = self.world
+        p, h = w.persons, w.households
+        filed = w.filings.residence[w.filings.rows_of(person)]
+        if self.text_rng.random() < LATEST_ADDRESS_SHARE:
+            residence = int(filed[-1])
+        else:
+            residence = int(self.text_rng.choice(filed))
+        first = int(h.first_member[h.household[person]])
+        members = range(first, first + int(h.size[h.household[person]]))
+        tags = {
+            tag
+            for tag in ("jr_sr", "twins", "spouses", "roommates", "itin", "mover")
+            if self.flags[tag][person]
+        }
+        if self.flags["common_name"][person]:
+            tags.add("common_name")
+        if self.flags["particle"][person]:
+            tags.add("particle")
+        return Subject(
+            person=person,
+            first_name=p.first_name[person],
+            middle_name=p.middle_name[person],
+            paternal_surname=p.paternal_surname[person],
+            maternal_surname=p.maternal_surname[person],
+            true_suffix=p.true_suffix[person],
+            dob=str(p.dob[person]),
+            tin=p.tin[person],
+            address=self._address(residence),
+            filed_first_name=p.filed_first_name[person],
+            filed_middle_name=p.filed_middle_name[person],
+            filed_last_name=p.filed_last_name[person],
+            files_both_surnames=bool(p.files_both_surnames[person]),
+            hyphenates_surnames=bool(p.hyphenates_surnames[person]),
+            household_tins=[p.tin[m] for m in members if m != person],
+            tags=tags,
+        )
+
+    def _fresh_address(self) -> AddressParts:
+        rng = self.text_rng
+        city = rng.choice(CITIES)
+        return AddressParts(
+            house_number=rng.randrange(10, 10_000),
+            predirectional=rng.choice(list(DIRECTIONALS)),
+            street_name=rng.choice(STREET_NAMES),
+            street_type=rng.choice(list(STREET_TYPES)),
+            unit="",
+            city=city.name,
+            state=city.state,
+            zip_code=f"{city.zip_prefix}{rng.randrange(100):02d}",
+            shared_building=False,
+        )
+
+    def _draw_first_name(self, *, male: bool, hispanic: bool) -> str:
+        index = self.world.tables.draw_first_names(
+            self.rng, np.array([male]), np.array([hispanic])
+        )[0]
+        return str(self.world.tables.first_names[index])
+
+    def _draw_surname(self, *, hispanic: bool) -> str:
+        index = self.world.tables.draw_surnames(self.rng, np.array([hispanic]))[0]
+        return str(self.world.tables.surnames[index])
+
+    def outsider(self, as_of_year: int) -> Subject:
+        """Someone the master file does not hold, shaped to tempt a matcher."""
+        rng = self.text_rng
+        w = self.world
+        male = rng.random() < 0.5
+        birth_year = as_of_year - rng.randint(19, 80)
+        dob = f"{birth_year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        roll = rng.random()
+        if roll < 0.4:
+            # a relative or lodger at a taxpayer's address who never filed
+            household = rng.randrange(w.households.count)
+            head = int(w.households.first_member[household])
+            members = range(head, head + int(w.households.size[household]))
+            hispanic = bool(w.persons.hispanic[head])
+            taken = {_plain(w.persons.first_name[m]) for m in members}
+            first = self._draw_first_name(male=male, hispanic=hispanic)
+            while _plain(first) in taken:
+                first = self._draw_first_name(male=male, hispanic=hispanic)
+            surname = _plain(w.persons.filed_last_name[head])
+            moves = int((w.residences.move_years[household] < 9999).sum())
+            address = self._address(int(w.residences.first_residence[household]) + moves)
+        elif roll < 0.75:
+            hispanic = rng.random() < 0.6
+            first = self._draw_first_name(male=male, hispanic=hispanic)
+            surname = rng.choice(self.common_surnames)
+            address = self._fresh_address()
+        else:
+            hispanic = rng.random() < 0.27
+            first = self._draw_first_name(male=male, hispanic=hispanic)
+            surname = self._draw_surname(hispanic=hispanic)
+            address = self._fresh_address()
+        tags = {"not_in_file"}
+        if surname.split(" ")[0] in self.common_surnames:
+            tags.add("common_name")
+        middle = self._draw_first_name(male=male, hispanic=hispanic) if rng.random() < 0.3 else ""
+        return Subject(
+            person=-1,
+            first_name=first,
+            middle_name=middle if middle != first else "",
+            paternal_surname=surname,
+            maternal_surname="",
+            true_suffix="",
+            dob=dob,
+            tin="",
+            address=address,
+            tags=tags,
+        )
+
+    def someone_elses_tin(self, subject: Subject) -> str:
+        """A TIN of a household member when there is one (the nastiest mistake), else any."""
+        if subject.household_tins and self.text_rng.random() < 0.7:
+            return self.text_rng.choice(subject.household_tins)
+        tins = self.world.persons.tin
+        while True:
+            tin = tins[self.text_rng.randrange(tins.shape[0])]
+            if tin != subject.tin:
+                return str(tin)
+
+    def unissued_tin(self) -> str:
+        """A valid-looking SSN that no taxpayer in the file holds."""
+        while True:
+            area = self.text_rng.randint(1, 899)
+            if area == 666:
+                continue
+            tin = (
+                f"{area:03d}{self.text_rng.randint(1, 99):02d}{self.text_rng.randint(1, 9999):04d}"
+            )
+            if tin not in self.all_tins:
+                return tin
