@@ -82,6 +82,7 @@ _RURAL = re.compile(r"^(?:rr|rural route|hc|highway contract|psc|unit|cmr)\s*\d+
 _STREET = re.compile(r"^\d+[a-z]?(?:[-/]\d+[a-z]?)?(?: 1/2)? (?:[a-z0-9]+ )*[a-z][a-z0-9]*")
 _ZIP = re.compile(r"^\d{5}(?:-?\d{4})?$")
 _NON_WORD = re.compile(r"[^a-z0-9/# -]+")
+_PUNCTUATION = re.compile(r"[^a-z0-9]+")
 
 
 def _missing_place(city: str, state: str, zip_code: str) -> str:
@@ -94,16 +95,17 @@ def _missing_place(city: str, state: str, zip_code: str) -> str:
 
 def fallback_address_kind(street: str, city: str, state: str, zip_code: str) -> AddressVerdict:
     text = " ".join(_NON_WORD.sub(" ", street.casefold().replace(".", "")).split())
+    words = " ".join(_PUNCTUATION.sub(" ", street.casefold().replace(".", "")).split())
     if not (text or city.strip() or state.strip() or zip_code.strip()):
-        return "empty", "no address was given"
+        return "empty", ""
     if _ZIP.match(text.replace(" ", "")) or (not text and zip_code.strip()):
-        return "zip_only", "only a ZIP code was given, not a street address"
+        return "zip_only", ""
     if not text:
         return "empty", "no street address was given"
-    if _PLACEHOLDER.match(text) or _PLACEHOLDER_WORDS.search(text):
-        return "placeholder", f"{street!r} is a placeholder, not an address"
-    if _INSTITUTION.search(text) or _INSTITUTION.search(city.casefold()):
-        return "institution", f"{street!r} names an institution, not a residence"
+    if _PLACEHOLDER.match(words) or _PLACEHOLDER_WORDS.search(words):
+        return "placeholder", f"{street!r}"
+    if _INSTITUTION.search(words) or _INSTITUTION.search(city.casefold()):
+        return "institution", f"{street!r}"
     if _PO_BOX.match(text):
         kind = "po_box"
     elif _STREET.match(text) or _RURAL.match(text):

@@ -66,7 +66,7 @@ class ReviewDecision:
     def explanation(self) -> str:
         """The reasons as one readable paragraph."""
         if not self.reasons:
-            return "Accepted: the row sets out everything 26 U.S.C. 6103(i)(2)(B) requires."
+            return "accepted: the row sets out everything 26 U.S.C. 6103(i)(2)(B) requires."
         parts = []
         for reason in self.reasons:
             cite = f" [{reason.citation}]" if reason.citation else ""

@@ -138,17 +138,17 @@ def address_real(record: RequestRecord, context: RowContext) -> Iterator[Finding
     if kind == "foreign" and policy.foreign_addresses == "review":
         outcome = REVIEW
     sentences = {
-        "empty": "No address is given; the request must set forth the taxpayer's address.",
-        "placeholder": "The address is a placeholder, not the taxpayer's address.",
-        "zip_only": "Only a ZIP code is given; a ZIP code is not the taxpayer's address.",
+        "empty": "No address is given; the request must set forth the taxpayer's address",
+        "placeholder": "The address is a placeholder, not the taxpayer's address",
+        "zip_only": "Only a ZIP code is given, and a ZIP code is not the taxpayer's address",
         "institution": "The address is an institution, not the taxpayer's residence, and the "
-        "policy does not accept institutions.",
+        "policy does not accept institutions",
         "unparseable": "The address cannot be read as a street address with a house number "
-        "and a city and state or ZIP code.",
-        "foreign": "The address is outside the United States; a person must check it.",
-        "po_box": "The address is a PO box and the policy does not accept PO boxes.",
+        "and a city and state or ZIP code",
+        "foreign": "The address is outside the United States and a person must check it",
+        "po_box": "The address is a PO box and the policy does not accept PO boxes",
     }
-    message = sentences[kind] + (f" ({detail})" if detail else "")
+    message = sentences[kind] + (f": {detail}." if detail else ".")
     yield Finding(outcome, reason(_ADDRESS_CODES[kind], message, field="street"))
 
 
