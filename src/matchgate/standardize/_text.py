@@ -1,0 +1,71 @@
+"""Text cleanup shared by the name and address standardizers.
+
+Everything that leaves this module is upper-case ASCII. Non-ASCII letters are transliterated
+(``JOSÉ`` -> ``JOSE``, ``MUÑOZ`` -> ``MUNOZ``, ``Nguyễn`` -> ``NGUYEN``) with ``anyascii``;
+symbols such as emoji are dropped *before* transliteration because ``anyascii`` would spell
+them out as words (``:grinning:``), and words that nobody wrote must never reach a matcher.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
+
+__all__ = ["MAX_FIELD_CHARS", "clean_name_text", "to_ascii_upper"]
+
+# No real name or street line is this long; longer input is garbage and is cut so that one
+# hostile cell cannot make the parsers (or the caches) do unbounded work.
+MAX_FIELD_CHARS = 1_000
+
+_CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+_APOSTROPHES = re.compile(r"['`]")
+_NOT_NAME_CHAR = re.compile(r"[^A-Z0-9\- ]+")
+_HYPHEN_RUN = re.compile(r"\s*-[\s-]*")
+
+
+def to_ascii_upper(text: str) -> str:
+    """Upper-case ASCII form of ``text``: transliterated, control characters as spaces."""
+    if not text:
+        return ""
+    text = text[:MAX_FIELD_CHARS]
+    if not text.isascii():
+        kept: list[str] = []
+        for char in text:
+            if char.isascii():
+                kept.append(char)
+                continue
+            category = unicodedata.category(char)
+            if category[0] in "LMN":
+                kept.append(char)
+            elif category == "Pd":
+                kept.append("-")
+            elif char in "\u2018\u2019\u02bc\u00b4":
+                kept.append("'")
+            elif category == "Cf":
+                continue  # zero-width and direction marks sit inside words
+            else:
+                kept.append(" ")
+        text = anyascii("".join(kept))
+    return text.translate(_CONTROL).upper()
+
+
+@lru_cache(maxsize=262_144)
+def clean_name_text(text: str) -> str:
+    """Clean one name field: upper ASCII, accents dropped, punctuation removed.
+
+    Apostrophes vanish (``O'BRIEN`` -> ``OBRIEN``); other punctuation becomes a space
+    (``JR.`` -> ``JR``); a hyphen between two words is kept as a single ``-`` with no spaces
+    around it (``GARCIA - LOPEZ`` -> ``GARCIA-LOPEZ``) and dropped at word edges; whitespace
+    is collapsed. Idempotent.
+    """
+    text = to_ascii_upper(text)
+    if not text:
+        return ""
+    text = _APOSTROPHES.sub("", text)
+    text = _NOT_NAME_CHAR.sub(" ", text)
+    text = _HYPHEN_RUN.sub("-", text)
+    words = (word.strip("-") for word in text.split())
+    return " ".join(word for word in words if word)

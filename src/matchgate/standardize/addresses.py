@@ -1,0 +1,327 @@
+"""Standardized addresses: Pub. 28 components, keys for matching, and why an address is not a
+plain street address.
+
+``standardize_address`` never raises. Its ``kind`` says what the street field holds and its
+``reasons`` say, with stable codes, everything that keeps it from being a plain, complete US
+street address: the legal review reads them (is an address "set forth" at all?) and the
+matcher uses the keys.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from matchgate.decisions import Reason
+from matchgate.standardize._data import state_table
+from matchgate.standardize._street import ParsedStreet, clean_address_text, parse_street
+from matchgate.standardize._text import to_ascii_upper
+from matchgate.standardize.institutions import find_institution
+from matchgate.standardize.placeholders import is_placeholder
+
+__all__ = ["AddressKind", "StandardAddress", "is_placeholder", "standardize_address"]
+
+_ADDRESS_CITATION = "26 U.S.C. 6103(i)(2)(B)(i)"
+
+
+class AddressKind(StrEnum):
+    """What a street field holds."""
+
+    STREET = "street"
+    PO_BOX = "po_box"
+    PLACEHOLDER = "placeholder"
+    ZIP_ONLY = "zip_only"
+    INSTITUTION = "institution"
+    UNPARSEABLE = "unparseable"
+    EMPTY = "empty"
+    FOREIGN = "foreign"
+
+
+PLACEHOLDER = Reason(
+    "address_placeholder",
+    "The street field holds a placeholder (such as UNKNOWN or FAILED TO PROVIDE), not an address.",
+    _ADDRESS_CITATION,
+    "street",
+)
+ZIP_ONLY = Reason(
+    "address_zip_only",
+    "Only a ZIP code is given; a ZIP code is not the taxpayer's address.",
+    _ADDRESS_CITATION,
+    "street",
+)
+EMPTY = Reason("address_empty", "No street address is given.", _ADDRESS_CITATION, "street")
+UNPARSEABLE = Reason(
+    "address_unparseable",
+    "The street field cannot be read as a street address.",
+    _ADDRESS_CITATION,
+    "street",
+)
+MISSING_NUMBER = Reason(
+    "address_missing_number",
+    "The street address has no house or box number.",
+    _ADDRESS_CITATION,
+    "street",
+)
+PO_BOX = Reason(
+    "address_po_box",
+    "The address is a post-office, rural-route or military box, not a residence.",
+    field="street",
+)
+FOREIGN = Reason("address_foreign", "The address is outside the United States.", field="state")
+BAD_ZIP = Reason("address_bad_zip", "The ZIP code is not 5 or 9 digits.", field="zip")
+BAD_STATE = Reason(
+    "address_bad_state", "The state is not a USPS state or territory code or name.", field="state"
+)
+
+_ZIP_SEPARATORS = re.compile(r"[\s\-.]")
+_CANADIAN_POSTCODE = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
+_INVALID_ZIPS = frozenset({"00000", "99999"})
+_CITY_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"}
+_NON_WORD = re.compile(r"[^A-Z0-9 ]+")
+
+
+@dataclass(frozen=True, slots=True)
+class StandardAddress:
+    """One address in USPS Publication 28 form, with what kind it is and why.
+
+    Keys: ``street_key`` ``"123 N MAIN ST"`` (no unit; for a box ``"PO BOX 12"``; ``""``
+    without number or name); ``address_key`` ``street_key|zip5`` (or ``street_key|CITY ST``
+    without ZIP; ``""`` unless ``kind`` is ``street``); ``building_key`` the same as
+    ``address_key`` (a building is the address without its unit); ``unit_key`` adds the unit
+    identifier (``APT 4``, ``UNIT 4`` and ``# 4`` are the same unit).
+    """
+
+    number: str
+    predirectional: str
+    street_name: str
+    street_suffix: str
+    postdirectional: str
+    unit: str
+    city: str
+    state: str
+    zip5: str
+    kind: AddressKind
+    reasons: tuple[Reason, ...]
+
+    @property
+    def street_key(self) -> str:
+        if self.kind is AddressKind.PO_BOX or self.street_name.endswith(" BOX"):
+            return f"{self.street_name} {self.number}" if self.number else ""
+        if not self.number or not self.street_name:
+            return ""
+        words = (
+            self.number,
+            self.predirectional,
+            self.street_name,
+            self.street_suffix,
+            self.postdirectional,
+        )
+        return " ".join(word for word in words if word)
+
+    @property
+    def street_line(self) -> str:
+        """The street line as written back: ``street_key`` and unit (``123 MAIN ST APT 4``)."""
+        key = self.street_key
+        if not key:
+            return ""
+        return f"{key} {self.unit}" if self.unit else key
+
+    @property
+    def address_key(self) -> str:
+        key = self.street_key
+        if self.kind is not AddressKind.STREET or not key:
+            return ""
+        if self.zip5:
+            return f"{key}|{self.zip5}"
+        if self.city and self.state:
+            return f"{key}|{self.city} {self.state}"
+        return ""
+
+    @property
+    def building_key(self) -> str:
+        return self.address_key
+
+    @property
+    def unit_key(self) -> str:
+        key = self.address_key
+        if not key or not self.unit:
+            return key
+        designator, _, ident = self.unit.partition(" ")
+        return f"{key}|{ident or designator}"
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        return tuple(reason.code for reason in self.reasons)
+
+
+def _zip(text: str) -> tuple[str, str]:
+    """(zip5, status) with status one of ok, empty, bad, foreign."""
+    upper = to_ascii_upper(text).strip()
+    if not upper:
+        return "", "empty"
+    if _CANADIAN_POSTCODE.match(upper):
+        return "", "foreign"
+    digits = _ZIP_SEPARATORS.sub("", upper)
+    if digits.isdigit() and len(digits) in (5, 9) and digits[:5] not in _INVALID_ZIPS:
+        return digits[:5], "ok"
+    return "", "bad"
+
+
+def _state(text: str) -> tuple[str, str]:
+    """(USPS code, status) with status one of ok, empty, bad, foreign."""
+    words = " ".join(_NON_WORD.sub(" ", to_ascii_upper(text).replace(".", "")).split())
+    if not words or is_placeholder(words):
+        return "", "empty"
+    us_codes, foreign = state_table()
+    if words in us_codes:
+        return us_codes[words], "ok"
+    if words in foreign:
+        return "", "foreign"
+    return "", "bad"
+
+
+def _city(text: str) -> str:
+    if not text or is_placeholder(text):
+        return ""
+    words = clean_address_text(to_ascii_upper(text)).replace("#", " ").split()
+    return " ".join(_CITY_WORDS.get(word, word) for word in words)
+
+
+def _names_foreign_country(*texts: str) -> bool:
+    _, foreign = state_table()
+    for text in texts:
+        words = text.split()
+        for size in (1, 2, 3):
+            if len(words) >= size and " ".join(words[-size:]) in foreign:
+                return True
+    return False
+
+
+def _no_street(
+    placeholder: bool, city: str, state: str, zip5: str, extra: list[Reason]
+) -> StandardAddress:
+    reasons = [PLACEHOLDER] if placeholder else []
+    if zip5:
+        kind = AddressKind.ZIP_ONLY
+        reasons.append(ZIP_ONLY)
+    elif placeholder:
+        kind = AddressKind.PLACEHOLDER
+    else:
+        kind = AddressKind.EMPTY
+        reasons.append(EMPTY)
+    return StandardAddress("", "", "", "", "", "", city, state, zip5, kind, (*reasons, *extra))
+
+
+def _place_reasons(zip_status: str, state_status: str, foreign: bool) -> list[Reason]:
+    reasons: list[Reason] = []
+    if foreign:
+        reasons.append(FOREIGN)
+    if zip_status == "bad":
+        reasons.append(BAD_ZIP)
+    if state_status == "bad":
+        reasons.append(BAD_STATE)
+    return reasons
+
+
+def _institution_reason(category: str, pattern: str) -> Reason:
+    return Reason(
+        "address_institution",
+        f"The address is a {category} institution (matched {pattern!r}), not a residence.",
+        field="street",
+    )
+
+
+@lru_cache(maxsize=262_144)
+def standardize_address(
+    street: str, city: str = "", state: str = "", zip_code: str = ""
+) -> StandardAddress:
+    """Standardize one address as written. The whole address may be in ``street``."""
+    street_upper = to_ascii_upper(street)
+    street_text = clean_address_text(street_upper)
+    zip5, zip_status = _zip(zip_code)
+    state_code, state_status = _state(state)
+    city_text = _city(city)
+
+    placeholder = is_placeholder(street_upper)
+    if placeholder or not street_text:
+        foreign = "foreign" in (zip_status, state_status)
+        extra = _place_reasons(zip_status, state_status, foreign)
+        return _no_street(placeholder, city_text, state_code, zip5, extra)
+
+    parsed = parse_street(street_text)
+    # The whole address in the street field: use what the parser found where a field is empty.
+    if parsed.zip_code and zip_status == "empty":
+        zip5, zip_status = _zip(parsed.zip_code)
+    if parsed.state and state_status == "empty":
+        state_code, state_status = _state(parsed.state)
+    if parsed.city and not city_text:
+        city_text = _city(parsed.city)
+    foreign = "foreign" in (zip_status, state_status) or (
+        state_status != "ok" and _names_foreign_country(street_text, city_text)
+    )
+    return _classify(
+        parsed,
+        street_text,
+        city_text,
+        state_code,
+        zip5,
+        _place_reasons(zip_status, state_status, foreign),
+        foreign,
+    )
+
+
+def _classify(
+    parsed: ParsedStreet,
+    street_text: str,
+    city: str,
+    state: str,
+    zip5: str,
+    place_reasons: list[Reason],
+    foreign: bool,
+) -> StandardAddress:
+    reasons: list[Reason] = []
+    readable = parsed.parsed and bool(parsed.street_name)
+    if not readable:
+        kind = AddressKind.UNPARSEABLE
+        reasons.append(UNPARSEABLE)
+    elif parsed.box:
+        kind = AddressKind.PO_BOX
+        reasons.append(PO_BOX)
+    else:
+        kind = AddressKind.STREET
+    if readable and not parsed.number and parsed.street_name != "GENERAL DELIVERY":
+        reasons.append(MISSING_NUMBER)
+    address = StandardAddress(
+        number=parsed.number,
+        predirectional=parsed.predirectional,
+        street_name=parsed.street_name,
+        street_suffix=parsed.street_suffix,
+        postdirectional=parsed.postdirectional,
+        unit=parsed.unit,
+        city=city,
+        state=state,
+        zip5=zip5,
+        kind=kind,
+        reasons=(),
+    )
+    hit = find_institution(street_text, address.street_key, zip5)
+    if hit is not None:
+        reasons.insert(0, _institution_reason(hit.category, hit.pattern))
+        kind = AddressKind.INSTITUTION
+    if foreign:
+        kind = AddressKind.FOREIGN
+    return StandardAddress(
+        number=address.number,
+        predirectional=address.predirectional,
+        street_name=address.street_name,
+        street_suffix=address.street_suffix,
+        postdirectional=address.postdirectional,
+        unit=address.unit,
+        city=city,
+        state=state,
+        zip5=zip5,
+        kind=kind,
+        reasons=(*reasons, *place_reasons),
+    )

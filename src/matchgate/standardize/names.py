@@ -1,0 +1,183 @@
+"""Standardized personal names: given names, surname parts, particles and generational suffix.
+
+``standardize_name`` takes the four name fields of a request or master-file row as written
+and returns a ``StandardName`` whose fields the matcher compares. Every field is upper-case
+ASCII. Nothing here raises on any text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matchgate.standardize._text import clean_name_text
+from matchgate.standardize.nicknames import first_name_forms
+from matchgate.standardize.surnames import PARTICLES, split_surname, surname_overlap
+
+__all__ = [
+    "StandardName",
+    "clean_name_text",
+    "first_name_forms",
+    "names_swapped",
+    "standardize_name",
+    "surname_part_overlap",
+]
+
+# Generational suffixes and how they are written. Father and son share name and address,
+# so this one field often decides who is meant.
+_SUFFIXES = {
+    "JR": "JR",
+    "JNR": "JR",
+    "JUNIOR": "JR",
+    "SR": "SR",
+    "SNR": "SR",
+    "SENIOR": "SR",
+    "II": "II",
+    "2ND": "II",
+    "III": "III",
+    "3RD": "III",
+    "IV": "IV",
+    "4TH": "IV",
+    "V": "V",
+    "5TH": "V",
+}
+# Only in a field of its own is a bare number a suffix ("2" -> II).
+_SUFFIX_FIELD_ONLY = {"1": "", "2": "II", "3": "III", "4": "IV", "5": "V", "I": ""}
+# In given-name fields "V" is far more often a middle initial than "the fifth".
+_NOT_SUFFIX_IN_GIVEN = frozenset({"V"})
+_HONORIFICS = frozenset({"MR", "MRS", "MS", "MISS", "DR", "SR", "SRA", "SRTA", "DON", "DONA"})
+_HONORIFICS_AT_START = _HONORIFICS - {"SR"}
+_CREDENTIALS = frozenset({"ESQ", "MD", "PHD", "DDS", "DVM", "CPA", "RN", "DO"})
+
+
+@dataclass(frozen=True, slots=True)
+class StandardName:
+    """A person's name in the form the matcher compares.
+
+    ``first`` is the first given name; ``first_canonical`` the sorted formal forms it may
+    stand for, itself included (``BILL`` -> ``("BILL", "ROBERT", "WILL", "WILLIAM",
+    "WILLIS")``, ``PEPE`` -> ``("JOSE", "PEPE")``). ``middle`` holds every further given
+    name. ``surname_parts`` are the surname's parts in order without particles
+    (``GARCIA-LOPEZ`` -> ``("GARCIA", "LOPEZ")``, ``de la Cruz`` -> ``("CRUZ",)``),
+    ``surname_joined`` the parts written together, ``particles`` the particles dropped.
+    ``suffix`` is one of ``"" JR SR II III IV V``.
+    """
+
+    first: str
+    first_canonical: tuple[str, ...]
+    middle: str
+    middle_initial: str
+    surname_parts: tuple[str, ...]
+    surname_joined: str
+    particles: tuple[str, ...]
+    suffix: str
+
+    @property
+    def full(self) -> str:
+        """The name as one line, for people reading evidence: ``JOSE A GARCIA LOPEZ JR``."""
+        words = (self.first, self.middle, " ".join(self.particles + self.surname_parts))
+        return " ".join(word for word in (*words, self.suffix) if word)
+
+
+def _suffix_from_field(words: list[str]) -> str:
+    for word in words:
+        if word in _SUFFIXES:
+            return _SUFFIXES[word]
+        if word in _SUFFIX_FIELD_ONLY:
+            return _SUFFIX_FIELD_ONLY[word]
+    return ""
+
+
+def _strip_trailing(words: list[str], *, allow_v: bool) -> tuple[list[str], str]:
+    """Remove generational suffixes and credentials from the end of a name field."""
+    found = ""
+    while len(words) > 1:
+        last = words[-1]
+        if last in _SUFFIXES and (allow_v or last not in _NOT_SUFFIX_IN_GIVEN):
+            found = found or _SUFFIXES[last]
+        elif last not in _CREDENTIALS:
+            break
+        words = words[:-1]
+    return words, found
+
+
+def _take_suffixes_anywhere(words: list[str]) -> tuple[list[str], str]:
+    """Remove unambiguous suffix words (not V) from anywhere in a middle-name field."""
+    kept = [word for word in words if word not in _SUFFIXES or word in _NOT_SUFFIX_IN_GIVEN]
+    found = next((_SUFFIXES[word] for word in words if word in _SUFFIXES and word not in kept), "")
+    return kept, found
+
+
+def _split_comma_name(text: str) -> tuple[str, str]:
+    """``"SMITH, JOHN A"`` as the only name field -> surname, given names."""
+    surname, _, given = text.partition(",")
+    return surname, given
+
+
+def _initial(words: list[str]) -> str:
+    for word in words:
+        if word not in PARTICLES:
+            return word[0]
+    return words[0][0] if words else ""
+
+
+@lru_cache(maxsize=262_144)
+def standardize_name(first: str, middle: str, last: str, suffix: str = "") -> StandardName:
+    """Standardize one person's name fields as written (any case, accents, punctuation)."""
+    if not first.strip() and not middle.strip() and "," in last:
+        last, first = _split_comma_name(last)
+    elif not last.strip() and not middle.strip() and "," in first:
+        last, first = _split_comma_name(first)
+    first_words = clean_name_text(first).replace("-", " ").split()
+    middle_words = clean_name_text(middle).replace("-", " ").split()
+    last_words = clean_name_text(last).split()
+
+    while len(first_words) > 1 and first_words[0] in _HONORIFICS_AT_START:
+        first_words = first_words[1:]
+    last_words, suffix_in_last = _strip_trailing(last_words, allow_v=True)
+    middle_words, suffix_in_middle = _take_suffixes_anywhere(middle_words)
+    first_words, suffix_in_first = _strip_trailing(first_words, allow_v=False)
+    found_suffix = (
+        _suffix_from_field(clean_name_text(suffix).split())
+        or suffix_in_last
+        or suffix_in_middle
+        or suffix_in_first
+    )
+
+    first_name = first_words[0] if first_words else ""
+    rest = first_words[1:] + middle_words if first_words else middle_words
+    parts, particles = split_surname(" ".join(last_words))
+    return StandardName(
+        first=first_name,
+        first_canonical=first_name_forms(first_name) if first_name else (),
+        middle=" ".join(rest),
+        middle_initial=_initial(rest),
+        surname_parts=parts,
+        surname_joined="".join(parts),
+        particles=particles,
+        suffix=found_suffix,
+    )
+
+
+def surname_part_overlap(a: StandardName, b: StandardName) -> str:
+    """How the surnames of ``a`` and ``b`` relate.
+
+    ``"exact"`` same parts in the same order; ``"same_set"`` same parts in another order
+    (``GARCIA LOPEZ`` / ``LOPEZ GARCIA``); ``"joined_equal"`` same letters once joined
+    (``GARCIALOPEZ`` unsplit / ``GARCIA LOPEZ``); ``"subset"`` one surname is part of the
+    other (``GARCIA`` / ``GARCIA LOPEZ``); ``"none"`` otherwise or when either is empty.
+    """
+    return surname_overlap(a.surname_parts, b.surname_parts)
+
+
+def names_swapped(a: StandardName, b: StandardName) -> bool:
+    """True when ``a``'s first name is ``b``'s surname and the other way round.
+
+    ``JOSE GARCIA`` / ``GARCIA JOSE``. Both first names must be present and differ (two
+    records written the same way round are not "swapped").
+    """
+    if not a.first or not b.first or a.first == b.first:
+        return False
+    a_surname = {a.surname_joined, *a.surname_parts}
+    b_surname = {b.surname_joined, *b.surname_parts}
+    return a.first in b_surname and b.first in a_surname

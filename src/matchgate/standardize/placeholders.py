@@ -1,0 +1,57 @@
+"""Recognising street values that stand for "no address" ("FAILED TO PROVIDE", "NA NA").
+
+The real system let exactly such values through because it only checked the ZIP field; the
+list is data (``data/placeholders.txt``) so reviewers can extend it without code changes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from matchgate.standardize._data import placeholders, street_suffixes
+from matchgate.standardize._pub28 import UNIT_DESIGNATORS
+from matchgate.standardize._text import to_ascii_upper
+
+__all__ = ["is_placeholder"]
+
+_PUNCTUATION = re.compile(r"[^A-Z0-9 ]+")
+_ONLY_FILLER_CHARS = re.compile(r"^(?:X+|0+|)$")
+
+
+@lru_cache(maxsize=65_536)
+def is_placeholder(text: str) -> bool:
+    """True when a street (or city) value stands for no address at all.
+
+    ``"UNKNOWN"``, ``"Failed to Provide"``, ``"N/A"``, ``"NA NA"``, ``"000 NONE"``, ``"XXX"``,
+    ``"-"``, ``"?"`` are; ``"123 MAIN ST"`` and ``""`` (empty is not a placeholder, it is
+    empty) are not.
+    """
+    upper = to_ascii_upper(text).strip()
+    if not upper:
+        return False
+    words = _PUNCTUATION.sub("", upper.replace("/", "").replace(".", "")).split()
+    joined = "".join(words)
+    if _ONLY_FILLER_CHARS.match(joined):
+        return True
+    table = placeholders()
+    if " ".join(words) in table.phrases or joined in table.phrases or joined in table.words:
+        return True
+    spaced = _PUNCTUATION.sub(" ", upper).split()
+    return _all_placeholder_words(tuple(words)) or _all_placeholder_words(tuple(spaced))
+
+
+def _all_placeholder_words(words: tuple[str, ...]) -> bool:
+    table = placeholders()
+    suffixes = street_suffixes()
+    strong = False
+    for word in words:
+        if word in table.words or _ONLY_FILLER_CHARS.match(word):
+            strong = strong or word in table.words
+        elif word in table.fillers or word in suffixes or word in UNIT_DESIGNATORS:
+            continue
+        elif word.isdigit() and words and words[0] == word:
+            continue  # a house number before "UNKNOWN", as in "123 UNKNOWN"
+        else:
+            return False
+    return strong

@@ -1,0 +1,382 @@
+"""Address standardization: Pub. 28 form, kinds and reasons, keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchgate.standardize import AddressKind, is_placeholder, standardize_address
+
+PLACEHOLDERS = [
+    "UNKNOWN",
+    "Unknown",
+    "UNKNOWN ADDRESS",
+    "Unknown Address",
+    "ADDRESS UNKNOWN",
+    "FAILED TO PROVIDE",
+    "Failed to Provide",
+    "NA NA",
+    "N/A",
+    "n/a",
+    "N.A.",
+    "#N/A",
+    "NA",
+    "NONE",
+    "None",
+    "NULL",
+    "null",
+    "NOT PROVIDED",
+    "NO ADDRESS",
+    "HOMELESS",
+    "XXX",
+    "xxxx",
+    "X",
+    "TBD",
+    "000 NONE",
+    "0 UNKNOWN",
+    "123 UNKNOWN",
+    "UNKNOWN UNKNOWN",
+    "UNKNOWN ST",
+    "NONE GIVEN",
+    "-",
+    "--",
+    "?",
+    "???",
+    ".",
+    "0",
+    "000",
+    "00000",
+    "NOT AVAILABLE",
+    "REFUSED",
+    "SAME AS ABOVE",
+    "DESCONOCIDO",
+    "  unknown  ",
+    "UNK",
+    "NAN",
+]
+
+
+@pytest.mark.parametrize("text", PLACEHOLDERS)
+def test_placeholders(text: str) -> None:
+    assert is_placeholder(text)
+    address = standardize_address(text, "SPRINGFIELD", "IL", "")
+    assert address.kind is AddressKind.PLACEHOLDER
+    assert address.reason_codes == ("address_placeholder",)
+    assert address.address_key == ""
+
+
+@pytest.mark.parametrize("text", PLACEHOLDERS)
+def test_placeholder_with_zip_is_zip_only(text: str) -> None:
+    address = standardize_address(text, "", "", "62704")
+    assert address.kind is AddressKind.ZIP_ONLY
+    assert address.reason_codes == ("address_placeholder", "address_zip_only")
+    assert address.zip5 == "62704"
+    assert address.address_key == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["123 MAIN ST", "", "   ", "NORTH ST", "123 N A ST", "1 NONESUCH RD", "NAPLES", "PO BOX 12"],
+)
+def test_not_placeholders(text: str) -> None:
+    assert not is_placeholder(text)
+
+
+@pytest.mark.parametrize("zip_code", ["62704", "62704-1234", "627041234", "62704 1234"])
+def test_zip_only(zip_code: str) -> None:
+    address = standardize_address("", "", "", zip_code)
+    assert address.kind is AddressKind.ZIP_ONLY
+    assert address.reason_codes == ("address_zip_only",)
+    assert address.zip5 == "62704"
+
+
+def test_empty() -> None:
+    address = standardize_address("", "", "", "")
+    assert address.kind is AddressKind.EMPTY
+    assert address.reason_codes == ("address_empty",)
+
+
+STREETS = [
+    # (street, city, state, zip) -> street_key, unit, city, state, zip5
+    (("123 Main Street", "Springfield", "IL", "62704"), "123 MAIN ST", "", "SPRINGFIELD", "IL"),
+    (
+        ("123 Main Street Apt 4", "Springfield", "IL", "62704"),
+        "123 MAIN ST",
+        "APT 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 main st apartment 4", "springfield", "il", "62704"),
+        "123 MAIN ST",
+        "APT 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 Main St #4", "Springfield", "Illinois", "62704"),
+        "123 MAIN ST",
+        "# 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 Main St. Unit 4B", "Springfield", "IL", "62704"),
+        "123 MAIN ST",
+        "UNIT 4B",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 North Main Street", "Springfield", "IL", "62704"),
+        "123 N MAIN ST",
+        "",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 N. Main St., Apt 4", "Springfield", "IL", "62704"),
+        "123 N MAIN ST",
+        "APT 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("1600 Pennsylvania Avenue NW", "Washington", "DC", "20500"),
+        "1600 PENNSYLVANIA AVE NW",
+        "",
+        "WASHINGTON",
+        "DC",
+    ),
+    (("123 Fifth Avenue", "New York", "NY", "10001"), "123 5TH AVE", "", "NEW YORK", "NY"),
+    (("123 5th Ave", "New York", "New York", "10001"), "123 5TH AVE", "", "NEW YORK", "NY"),
+    (("123 Broadway", "New York", "NY", "10001"), "123 BROADWAY", "", "NEW YORK", "NY"),
+    (("123 1/2 Main St", "Springfield", "IL", "62704"), "123 1/2 MAIN ST", "", "SPRINGFIELD", "IL"),
+    (
+        ("Apt 4 123 Main St", "Springfield", "IL", "62704"),
+        "123 MAIN ST",
+        "APT 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (
+        ("123 Main St Suite 200", "Springfield", "IL", "62704"),
+        "123 MAIN ST",
+        "STE 200",
+        "SPRINGFIELD",
+        "IL",
+    ),
+    (("123 Calle Ñandú", "San Juan", "PR", "00901"), "123 CALLE NANDU", "", "SAN JUAN", "PR"),
+    (
+        ("123 Saint Charles Ave", "Saint Louis", "MO", "63101"),
+        "123 ST CHARLES AVE",
+        "",
+        "ST LOUIS",
+        "MO",
+    ),
+    # The whole address in the street field.
+    (("123 Main St, Springfield, IL 62704", "", "", ""), "123 MAIN ST", "", "SPRINGFIELD", "IL"),
+    (
+        ("123 Main St Apt 4 Springfield IL 62704", "", "", ""),
+        "123 MAIN ST",
+        "APT 4",
+        "SPRINGFIELD",
+        "IL",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "street_key", "unit", "city", "state"), STREETS)
+def test_street_addresses(
+    fields: tuple[str, str, str, str], street_key: str, unit: str, city: str, state: str
+) -> None:
+    address = standardize_address(*fields)
+    assert address.kind is AddressKind.STREET
+    assert address.reasons == ()
+    assert address.street_key == street_key
+    assert address.unit == unit
+    assert address.city == city
+    assert address.state == state
+    assert address.address_key == f"{street_key}|{address.zip5}"
+    assert address.building_key == address.address_key
+    assert address.unit_key.startswith(address.address_key)
+
+
+def test_units_of_one_building_share_building_key_not_unit_key() -> None:
+    apt4 = standardize_address("123 Main St Apt 4", "Springfield", "IL", "62704")
+    unit4 = standardize_address("123 Main Street Unit 4", "Springfield", "IL", "62704-0001")
+    hash4 = standardize_address("123 MAIN ST #4", "SPRINGFIELD", "IL", "62704")
+    apt5 = standardize_address("123 Main St Apt 5", "Springfield", "IL", "62704")
+    assert apt4.building_key == apt5.building_key == unit4.building_key == hash4.building_key
+    assert apt4.unit_key == unit4.unit_key == hash4.unit_key
+    assert apt4.unit_key != apt5.unit_key
+
+
+def test_address_key_without_zip_uses_city_and_state() -> None:
+    address = standardize_address("123 Main St", "Springfield", "IL", "")
+    assert address.address_key == "123 MAIN ST|SPRINGFIELD IL"
+    assert standardize_address("123 Main St", "", "", "").address_key == ""
+
+
+@pytest.mark.parametrize(
+    ("street", "key"),
+    [
+        ("P.O. Box 12", "PO BOX 12"),
+        ("PO BOX 12", "PO BOX 12"),
+        ("POB 12", "PO BOX 12"),
+        ("P O Box 12", "PO BOX 12"),
+        ("Post Office Box 12", "PO BOX 12"),
+        ("BOX 12", "PO BOX 12"),
+        ("PO Box #12", "PO BOX 12"),
+        ("RR 2 Box 40", "RR 2 BOX 40"),
+        ("Rural Route 2 Box 40", "RR 2 BOX 40"),
+        ("HC 1 Box 5", "HC 1 BOX 5"),
+        ("PSC 1234 Box 5678", "PSC 1234 BOX 5678"),
+    ],
+)
+def test_po_boxes(street: str, key: str) -> None:
+    address = standardize_address(street, "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.PO_BOX
+    assert address.reason_codes == ("address_po_box",)
+    assert address.street_key == key
+    assert address.address_key == ""
+
+
+def test_po_box_without_number() -> None:
+    address = standardize_address("PO BOX", "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.PO_BOX
+    assert address.reason_codes == ("address_po_box", "address_missing_number")
+
+
+@pytest.mark.parametrize(
+    ("street", "category"),
+    [
+        ("500 County Jail Rd", "correctional"),
+        ("Harris County Jail 1200 Baker St", "correctional"),
+        ("1 Detention Center Dr", "detention"),
+        ("1234 Processing Center Way", "detention"),
+        ("FCI Dublin 5701 8th St", "correctional"),
+        ("USP Atlanta 601 McDonough Blvd SE", "correctional"),
+        ("100 Correctional Facility Rd", "correctional"),
+        ("State Prison 1 Main St", "correctional"),
+        ("Federal Prison Camp 1 Main St", "correctional"),
+        ("Penitentiary Rd 10", "correctional"),
+        ("100 Main St Reg No 12345-678", "correctional"),
+        ("Union Rescue Mission 545 S San Pedro St", "shelter"),
+        ("Homeless Shelter 12 Elm St", "shelter"),
+        ("2700 Example Corrections Pkwy", "correctional"),
+    ],
+)
+def test_institutions(street: str, category: str) -> None:
+    address = standardize_address(street, "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.INSTITUTION
+    assert address.reason_codes[0] == "address_institution"
+    assert category in address.reasons[0].message
+    assert address.address_key == ""
+
+
+def test_institution_by_known_address() -> None:
+    address = standardize_address("146 Fictional Farm Road", "", "GA", "99952")
+    assert address.kind is AddressKind.INSTITUTION
+    assert "detention" in address.reasons[0].message
+
+
+@pytest.mark.parametrize(
+    "street", ["123 Shelter Cove Rd", "45 Hospital Dr", "12 Mission St", "9 Ice Pond Rd"]
+)
+def test_ordinary_streets_are_not_institutions(street: str) -> None:
+    assert standardize_address(street, "Springfield", "IL", "62704").kind is AddressKind.STREET
+
+
+@pytest.mark.parametrize(
+    ("fields", "codes"),
+    [
+        (("123 Main St", "Toronto", "ON", "M5V 2T6"), ("address_foreign",)),
+        (("123 Main St", "Toronto", "Ontario", ""), ("address_foreign",)),
+        (("Av Reforma 123", "Mexico City", "Mexico", ""), ("address_foreign",)),
+        (("123 Main St", "Tijuana", "BC", ""), ("address_foreign",)),
+    ],
+)
+def test_foreign(fields: tuple[str, str, str, str], codes: tuple[str, ...]) -> None:
+    address = standardize_address(*fields)
+    assert address.kind is AddressKind.FOREIGN
+    assert set(codes) <= set(address.reason_codes)
+
+
+def test_mexico_missouri_is_not_foreign() -> None:
+    address = standardize_address("123 Main St", "Mexico", "MO", "65265")
+    assert address.kind is AddressKind.STREET
+
+
+@pytest.mark.parametrize("zip_code", ["1234", "123456", "ABCDE", "62704-12", "00000", "UNKNOWN"])
+def test_bad_zip(zip_code: str) -> None:
+    address = standardize_address("123 Main St", "Springfield", "IL", zip_code)
+    assert address.kind is AddressKind.STREET
+    assert address.reason_codes == ("address_bad_zip",)
+    assert address.zip5 == ""
+    assert address.address_key == "123 MAIN ST|SPRINGFIELD IL"
+
+
+@pytest.mark.parametrize("state", ["ZZ", "XY", "SPRINGFIELD", "12"])
+def test_bad_state(state: str) -> None:
+    address = standardize_address("123 Main St", "Springfield", state, "62704")
+    assert address.reason_codes == ("address_bad_state",)
+    assert address.state == ""
+
+
+@pytest.mark.parametrize(
+    ("state", "code"),
+    [
+        ("IL", "IL"),
+        ("il", "IL"),
+        ("Illinois", "IL"),
+        ("ILLINOIS", "IL"),
+        ("Ill.", "IL"),
+        ("New York", "NY"),
+        ("district of columbia", "DC"),
+        ("Puerto Rico", "PR"),
+        ("GU", "GU"),
+        ("AE", "AE"),
+        ("Calif.", "CA"),
+        ("W. Va.", "WV"),
+    ],
+)
+def test_states(state: str, code: str) -> None:
+    assert standardize_address("123 Main St", "X Town", state, "62704").state == code
+
+
+def test_missing_number() -> None:
+    address = standardize_address("Main Street", "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.STREET
+    assert address.reason_codes == ("address_missing_number",)
+    assert address.street_key == ""
+    assert address.address_key == ""
+
+
+@pytest.mark.parametrize(
+    "street",
+    ["123", "!!!!!!!!!!!!", "A" * 100_000, "123 Main St " * 10_000, "😀😀😀", "\u0000\u0001\u0002"],
+)
+def test_garbage_is_unparseable_or_placeholder(street: str) -> None:
+    address = standardize_address(street, "Springfield", "IL", "62704")
+    assert address.kind in {
+        AddressKind.UNPARSEABLE,
+        AddressKind.PLACEHOLDER,
+        AddressKind.ZIP_ONLY,
+        AddressKind.STREET,
+    }
+    assert address.address_key == "" or address.kind is AddressKind.STREET
+
+
+def test_hundred_thousand_character_fields_do_not_raise() -> None:
+    huge = "x" * 100_000
+    address = standardize_address(huge, huge, huge, huge)
+    assert address.kind is not AddressKind.STREET or address.reasons
+
+
+def test_control_characters_and_emoji_are_dropped() -> None:
+    address = standardize_address(
+        "123\u0000 Main\tSt 😀 Apt\u00074", "Spring\u200bfield", "IL", "62704"
+    )
+    assert address.street_key == "123 MAIN ST"
+    assert address.unit == "APT 4"
+    assert address.city == "SPRINGFIELD"
