@@ -112,11 +112,15 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2025, 3, 1, 12, 0, tzinfo=UTC))
 
 
+def agency_code(agency: str) -> str:
+    return "".join(word[0] for word in agency.split()).upper()
+
+
 def batch_payload(batch_id: str = "B1", *, agency: str = "Agency A", rows_in: int = 10) -> dict:
     return {
         "batch_id": batch_id,
         "agency": agency,
-        "agency_code": agency.upper().replace(" ", "")[:6],
+        "agency_code": agency_code(agency),
         "signer_name": "Pat Head",
         "signer_title": "Inspector General",
         "date_signed": "2025-02-27",
@@ -153,7 +157,7 @@ def disclosure_payload(
         "request_id": f"R-{row_number}",
         "tin": tin,
         "agency": agency,
-        "agency_code": agency.upper().replace(" ", "")[:6],
+        "agency_code": agency_code(agency),
         "recipients": ["Officer Lane", "Officer Diaz"],
         "statute": statute,
         "case_number": f"CASE-{row_number}",

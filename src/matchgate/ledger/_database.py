@@ -104,17 +104,16 @@ class LedgerDatabase:
         else:
             location = _describe(url)
         try:
+            backend = make_url(url).get_backend_name()
+            if backend not in ("sqlite", "postgresql"):
+                raise LedgerError(
+                    f"the ledger supports SQLite and PostgreSQL, not {backend}", path=location
+                )
             engine = create_engine(url)
         except (ArgumentError, SQLAlchemyError, ImportError) as exc:
             raise LedgerError(f"cannot use the ledger database URL: {exc}", path=location) from exc
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        elif engine.dialect.name != "postgresql":
-            engine.dispose()
-            raise LedgerError(
-                f"the ledger supports SQLite and PostgreSQL, not {engine.dialect.name}",
-                path=location,
-            )
         return cls(engine, location=location)
 
     @contextlib.contextmanager

@@ -113,6 +113,8 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any]) -> dict[str, A
                     field=key,
                 )
             value = list(value)
+        elif isinstance(value, float) and not is_finite_json_scalar(value):
+            raise LedgerError(f"{kind} payload field '{key}' is not a finite number", field=key)
         elif not is_finite_json_scalar(value):
             raise LedgerError(
                 f"{kind} payload field '{key}' has a value of type {type(value).__name__};"

@@ -1,0 +1,240 @@
+"""``matchgate ledger verify|export``, ``accounting``, ``retract``, ``report oversight``.
+
+Thin shells over :mod:`matchgate.ledger`. Errors are not caught here: ``matchgate.cli``
+maps every ``MatchgateError`` to its exit code in one place (an integrity failure is 3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matchgate.errors import LedgerIntegrityError, WorkspaceError
+from matchgate.ledger import DisclosureRecord, Ledger, VerifyReport, verify_export
+
+__all__ = ["register"]
+
+console = Console()
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        help="Workspace folder holding the ledger. Default: $MATCHGATE_WORKSPACE.",
+    ),
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="MATCHGATE_LEDGER_URL",
+        help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
+        show_envvar=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _workspace(workspace: Path | None) -> Path:
+    if workspace is not None:
+        return workspace
+    configured = os.environ.get("MATCHGATE_WORKSPACE", "").strip()
+    if configured:
+        return Path(configured)
+    raise WorkspaceError("no workspace given: pass --workspace DIR or set MATCHGATE_WORKSPACE")
+
+
+def _print_report(report: VerifyReport) -> None:
+    table = Table(show_header=False, title=f"Ledger check: {report.source}")
+    table.add_row("result", "[green]ok[/]" if report.ok else "[bold red]FAILED[/]")
+    table.add_row("entries checked", f"{report.entries_checked:,}")
+    table.add_row("signed checkpoints", f"{report.checkpoints_checked:,}")
+    table.add_row("unsigned entries at the end", f"{report.unsigned_tail:,}")
+    if report.first_bad_line is not None:
+        table.add_row("first bad line", str(report.first_bad_line))
+    if report.first_bad_sequence is not None:
+        table.add_row("first bad entry (sequence)", str(report.first_bad_sequence))
+    if report.problem:
+        table.add_row("problem", report.problem)
+    table.add_row("seconds", f"{report.seconds:.2f}")
+    console.print(table)
+
+
+def verify_command(
+    workspace: WorkspaceOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Check this export (JSON Lines) instead of a workspace."),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="The ledger's public key (ledger.pub) for --file."),
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Check the hash chain, every checkpoint signature and the disclosure index."""
+    if file is not None:
+        if public_key is None:
+            raise typer.BadParameter("--file needs --public-key ledger.pub", param_hint="--file")
+        report = verify_export(file, public_key=public_key)
+    else:
+        with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
+            report = ledger.verify()
+    _print_report(report)
+    if not report.ok:
+        raise LedgerIntegrityError(report.summary(), path=report.source or None)
+    console.print(report.summary())
+
+
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Write every entry and a signed trailer, for an auditor to check elsewhere."""
+    space = _workspace(workspace)
+    with Ledger.open(space, url=database_url) as ledger:
+        count = ledger.export(out)
+        public_key = ledger.public_key_path
+    console.print(f"wrote {count:,} entries to {out}")
+    console.print(
+        f"check it with: matchgate ledger verify --file {out} --public-key {public_key}",
+        highlight=False,
+    )
+
+
+_ACCOUNTING_COLUMNS = (
+    ("disclosed at", "disclosed_at"),
+    ("disclosure", "disclosure_id"),
+    ("agency", "agency"),
+    ("recipients", "recipients"),
+    ("statute", "statute"),
+    ("case", "case_number"),
+    ("reason", "reason"),
+    ("batch / row", "batch_row"),
+    ("retracted", "retracted_at"),
+)
+
+
+def _accounting_row(record: DisclosureRecord) -> list[str]:
+    values = record.as_dict()
+    values["recipients"] = ", ".join(record.recipients)
+    values["batch_row"] = f"{record.batch_id} / {record.row_number}"
+    values["retracted_at"] = record.retracted_at or ""
+    return [str(values[key]) for _, key in _ACCOUNTING_COLUMNS]
+
+
+def accounting_command(
+    tin: Annotated[
+        str | None, typer.Option("--tin", help="Every disclosure about this TIN.")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Every disclosure to this agency (name or code).")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Calendar year for --agency.")] = None,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency."""
+    if (tin is None) == (agency is None):
+        raise typer.BadParameter("give either --tin TIN or --agency NAME --year YEAR")
+    if agency is not None and year is None:
+        raise typer.BadParameter("--agency needs --year", param_hint="--year")
+    with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
+        if tin is not None:
+            records = ledger.disclosures_for_tin(tin)
+            title = "Disclosures about the taxpayer"  # the TIN itself is not echoed
+        else:
+            assert agency is not None and year is not None
+            records = ledger.disclosures_for_agency(agency, year)
+            title = f"Disclosures to {agency} in {year}"
+    if as_json:
+        typer.echo(json.dumps([record.as_dict() for record in records], indent=2))
+        return
+    table = Table(title=f"{title}: {len(records)}")
+    for header, _ in _ACCOUNTING_COLUMNS:
+        table.add_column(header)
+    for record in records:
+        table.add_row(*_accounting_row(record))
+    console.print(table)
+
+
+def retract_command(
+    disclosure: Annotated[str, typer.Option("--disclosure", help="The disclosure id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the disclosure was wrong.")],
+    workspace: WorkspaceOption = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who retracts (default: the login name).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the disposal notice (default: WORKSPACE/notices)."),
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Record a retraction and write the disposal notice for the recipient agency."""
+    space = _workspace(workspace)
+    who = actor or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+    with Ledger.open(space, url=database_url) as ledger:
+        notice = ledger.retract(
+            disclosure, reason=reason, actor=who, out_dir=out or space / "notices"
+        )
+    console.print(
+        f"retracted {notice.disclosure_id} (ledger entry {notice.entry.sequence});"
+        f" disposal notice for {notice.agency}:",
+        highlight=False,
+    )
+    console.print(f"  {notice.letter_path}\n  {notice.csv_path}", highlight=False)
+
+
+def oversight_command(
+    year: Annotated[int, typer.Option("--year", help="Calendar year (UTC).")],
+    workspace: WorkspaceOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the report (.json, else CSV).")
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Per agency: requests, disclosures, taxpayers affected, purposes (6103(p)(3)(C))."""
+    with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
+        report = ledger.oversight_report(year)
+    table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
+    for header in ("agency", "requests", "disclosures", "retracted", "taxpayers", "purposes"):
+        table.add_column(header, justify="left" if header in ("agency", "purposes") else "right")
+    for line in report.agencies:
+        table.add_row(
+            line.agency,
+            f"{line.requests:,}",
+            f"{line.disclosures:,}",
+            f"{line.retracted:,}",
+            f"{line.taxpayers_affected:,}",
+            "; ".join(f"{statute} ({count:,})" for statute, count in line.purposes),
+        )
+    console.print(table)
+    if out is not None:
+        console.print(f"wrote {report.write(out)}", highlight=False)
+
+
+def register(app: typer.Typer, *, report_app: typer.Typer | None = None) -> None:
+    """Add the ledger commands to ``app``.
+
+    ``report oversight`` goes into ``report_app`` when the caller already has a ``report``
+    group; otherwise a ``report`` group is added to ``app``.
+    """
+    ledger_app = typer.Typer(help="Check and export the tamper-evident ledger.")
+    ledger_app.command("verify")(verify_command)
+    ledger_app.command("export")(export_command)
+    app.add_typer(ledger_app, name="ledger")
+    app.command("accounting")(accounting_command)
+    app.command("retract")(retract_command)
+    if report_app is None:
+        report_app = typer.Typer(help="Reports for oversight.")
+        app.add_typer(report_app, name="report")
+    report_app.command("oversight")(oversight_command)
