@@ -47,28 +47,34 @@ class TextLayout:
     tin_bulk: bool
 
 
-def _detect_encoding(sample: bytes, path: Path) -> str:
+def _detect_encoding(sample: bytes) -> tuple[str, bool]:
+    """``(encoding, certain)``: certain when a BOM, a UTF-16 pattern or valid UTF-8 says so."""
     if sample.startswith(codecs.BOM_UTF32_LE) or sample.startswith(codecs.BOM_UTF32_BE):
-        return "utf-32"
+        return "utf-32", True
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", True
     if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    if b"\x00" in sample:
-        even, odd = sample[0::2], sample[1::2]
-        if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
-            return "utf-16-le"
-        if even and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
-            return "utf-16-be"
-        raise IntakeError("holds binary data (NUL bytes); not a text request file", path=path)
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            # A sample may end inside a multi-byte character: decode incrementally, not final.
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
+        return "utf-16", True
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 4:
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le", True
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be", True
+    try:
+        # A sample may end inside a multi-byte character: decode incrementally, not final.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        # Valid UTF-8 is text even if a cell holds a NUL or a control character: that row is
+        # refused on its own, the rest of the file is still answered.
+        return "utf-8", True
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1", False
+    return "cp1252", False
 
 
 def _split_outside_quotes(line: str, delimiter: str) -> int:
@@ -90,11 +96,12 @@ def detect_layout(path: Path) -> TextLayout:
         raise IntakeError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
     if not sample.strip():
         raise IntakeError("the file is empty", path=path)
-    encoding = _detect_encoding(sample, path)
+    encoding, certain = _detect_encoding(sample)
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > max(8, len(text) // 100):
-        raise IntakeError("holds binary data (control bytes); not a text request file", path=path)
+    if not certain:
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+        if controls > max(2, len(text) // 200):
+            raise IntakeError("holds binary data, not text; not a request file", path=path)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise IntakeError("the file is empty", path=path)
