@@ -73,12 +73,15 @@ def draw_letter(
     if deficient:
         title = "Acting Deputy Director, Field Operations"
         report_date = date_signed - timedelta(days=SAFEGUARDS_MAX_AGE_DAYS + rng.randint(60, 700))
+        report_id = f"SSR-DHS-{report_date.year}-01"
         officers: tuple[Officer, ...] = (
             Officer(person_names[1], "Special Agent", tuple(sorted(case_numbers))),
         )
     else:
         title = "Secretary of Homeland Security"
-        report_date = date_signed - timedelta(days=rng.randint(30, SAFEGUARDS_MAX_AGE_DAYS - 30))
+        # Cite the report the discloser has on file, so generated letters pass review and
+        # a generated world measures matching, not paperwork.
+        report_id, report_date = _report_on_file()
         officers = _assign_cases(rng, case_numbers, person_names[1:])
     description = (
         f"Current addresses of {requests} subjects of {len(case_numbers)} open criminal "
@@ -89,11 +92,20 @@ def draw_letter(
         signer_name=signer,
         signer_title=title,
         date_signed=date_signed,
-        safeguards_report=f"SSR-DHS-{report_date.year}-01",
+        safeguards_report=report_id,
         safeguards_report_date=report_date,
         batch_description=description,
         officers=officers,
     )
+
+
+def _report_on_file() -> tuple[str, date]:
+    from matchgate.review.agencies import agency_registry
+
+    agency = agency_registry().by_code("DHS")
+    if agency is None or agency.safeguards_report is None:
+        raise RuntimeError("the agency registry holds no DHS safeguards report")
+    return agency.safeguards_report.report_id, agency.safeguards_report.report_date
 
 
 def _string(text: str) -> str:
