@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: system packages the tests need, a throwaway PostgreSQL
+# server, then pytest. Called by `make test` (and so by .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system-packages.sh
+
+stop_postgres() { bash scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true; }
+if [ -z "${MATCHGATE_TEST_POSTGRES_URL:-}" ]; then
+  eval "$(bash scripts/postgres-for-tests.sh)"
+  trap stop_postgres EXIT
+fi
+
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+exit "$status"

@@ -1,0 +1,50 @@
+"""The ``matchgate`` command line: a thin shell over the library.
+
+Each command calls one library function; errors become exit codes in ``exit_codes``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from matchgate.cli import ledger_commands, pipeline_commands, review_commands
+from matchgate.cli.exit_codes import exit_code_for
+from matchgate.errors import MatchgateError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="matchgate",
+    help="Answer inter-agency taxpayer address requests only where 26 U.S.C. 6103(i)(2) "
+    "allows it and only when the person is certainly the right one.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+pipeline_commands.register(app)
+review_commands.register(app)
+ledger_commands.register(app)
+
+
+def main() -> None:
+    """Entry point: run the app, turning matchgate errors into a message and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except MatchgateError as error:
+        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(exit_code_for(error))
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        Console(stderr=True).print("aborted")
+        sys.exit(130)
+    except Exception as click_error:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(click_error, click.ClickException):
+            click_error.show()
+            sys.exit(click_error.exit_code)
+        raise

@@ -1,0 +1,48 @@
+"""``matchgate train``: fit the match model on a master file and a request batch."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from matchgate.intake import read_requests
+from matchgate.match import MatchInput, MatchModel, load_requests_for_matching, prepare_master
+from matchgate.match.model import train_model
+
+__all__ = ["train_from_files"]
+
+
+def train_from_files(
+    *, master: Path, requests: Path, out: Path, mapping: Path | None = None
+) -> MatchModel:
+    """Train on the valid rows of ``requests`` against ``master``; save to ``out``."""
+    request_file = read_requests(requests, mapping=mapping)
+    with tempfile.TemporaryDirectory(prefix="matchgate-train-") as scratch:
+        con = duckdb.connect(str(Path(scratch) / "train.duckdb"))
+        _, taxpayers = prepare_master(con, master)
+        load_requests_for_matching(
+            con,
+            (
+                MatchInput(
+                    row_number=r.row_number,
+                    first_name=r.first_name,
+                    middle_name=r.middle_name,
+                    last_name=r.last_name,
+                    suffix=r.suffix,
+                    dob=r.dob,
+                    tin=r.tin,
+                    street=r.street,
+                    city=r.city,
+                    state=r.state,
+                    zip=r.zip,
+                )
+                for r in request_file.records
+                if not r.problems
+            ),
+        )
+        model = train_model(con, taxpayers=taxpayers)
+        con.close()
+    model.save(out)
+    return model

@@ -1,0 +1,73 @@
+"""The workspace folder: batch databases, the ledger, the ledger's public key, the model.
+
+    WORKSPACE/
+      batches/<batch_id>/batch.duckdb   staging tables of one batch
+      ledger.sqlite                     the ledger (unless a database URL is configured)
+      ledger.pub                        the ledger's Ed25519 public key
+      keys/ledger.key                   the private key (or MATCHGATE_LEDGER_KEY)
+      model.json                        the trained match model, reused across runs
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from matchgate.errors import WorkspaceError
+
+__all__ = ["Workspace", "file_sha256"]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / "batches").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create the workspace ({exc})", path=root) from exc
+        if not root.is_dir():
+            raise WorkspaceError("the workspace is not a folder", path=root)
+        return cls(root=root)
+
+    @property
+    def model_path(self) -> Path:
+        return self.root / "model.json"
+
+    def batch_id(self, requests: Path, letter: Path | None, policy: Path | None) -> str:
+        """The same files give the same batch id, so running a batch again is recognised."""
+        digest = hashlib.sha256()
+        for path in (requests, letter, policy):
+            digest.update(file_sha256(path).encode() if path else b"-")
+            digest.update(b"|")
+        return digest.hexdigest()[:20]
+
+    def batch_folder(self, batch_id: str) -> Path:
+        folder = self.root / "batches" / batch_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def batch_database(self, batch_id: str) -> duckdb.DuckDBPyConnection:
+        path = self.batch_folder(batch_id) / "batch.duckdb"
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise WorkspaceError(
+                f"the batch database is corrupted or locked ({exc}); remove the folder "
+                f"{path.parent} to start this batch over",
+                path=path,
+            ) from exc

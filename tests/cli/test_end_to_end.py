@@ -1,0 +1,214 @@
+"""The command-line contract, driven through the real ``matchgate`` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from matchgate.disclose import RESPONSE_COLUMNS
+
+PEOPLE, REQUESTS = 3_000, 300
+
+
+def matchgate(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "matchgate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    matchgate("generate", "--people", PEOPLE, "--requests", REQUESTS, "--seed", 11, "--out", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ran(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    matchgate(
+        "run",
+        "--master", world / "master.parquet",
+        "--requests", world / "requests.csv",
+        "--letter", world / "letter.toml",
+        "--out", out,
+    )
+    return out
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.DictReader(stream)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_generate_writes_the_contract_files(world: Path) -> None:
+    for name in ("master.parquet", "requests.csv", "letter.toml", "truth.csv"):
+        assert (world / name).exists(), name
+    header, rows = read_csv(world / "requests.csv")
+    assert header == [
+        "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street",
+        "city", "state", "zip", "tin", "tax_periods", "statute", "case_number", "reason",
+    ]
+    assert len(rows) == REQUESTS
+
+
+def test_generate_is_deterministic(world: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    matchgate("generate", "--people", PEOPLE, "--requests", REQUESTS, "--seed", 11, "--out", again)
+    for name in ("requests.csv", "truth.csv", "letter.toml"):
+        assert (again / name).read_bytes() == (world / name).read_bytes(), name
+
+
+def test_run_conserves_rows_in_input_order(world: Path, ran: Path) -> None:
+    header, rows = read_csv(ran / "response.csv")
+    assert tuple(header) == RESPONSE_COLUMNS
+    _, requests = read_csv(world / "requests.csv")
+    assert [r["request_id"] for r in rows] == [r["request_id"] for r in requests]
+    assert [int(r["row_number"]) for r in rows] == list(range(1, len(requests) + 1))
+    summary = json.loads((ran / "summary.json").read_text())
+    assert summary["rows_in"] == summary["rows_out"] == len(rows) == REQUESTS
+    assert sum(summary["outcomes"].values()) == REQUESTS
+
+
+def test_address_columns_only_on_disclosed_rows(ran: Path) -> None:
+    _, rows = read_csv(ran / "response.csv")
+    for row in rows:
+        filled = any(row[c] for c in RESPONSE_COLUMNS if c.startswith("disclosed_"))
+        assert filled == (row["outcome"] == "disclosed"), row
+    assert any(r["outcome"] == "disclosed" for r in rows)
+    assert any(r["outcome"] == "legally_deficient" for r in rows)
+
+
+def test_eval_reports_no_wrong_person(world: Path, ran: Path) -> None:
+    result = matchgate(
+        "eval", "--truth", world / "truth.csv", "--decisions", ran / "internal" / "decisions.csv"
+    )
+    scores = json.loads(result.stdout)
+    assert scores["wrong_person_disclosures"] == 0, scores["wrong_person_examples"]
+    assert scores["disclosures"] > 0
+    for key in ("precision", "in_file_requests", "recall", "outcomes"):
+        assert key in scores
+
+
+def test_nothing_outside_the_identity_fields_leaves(world: Path, ran: Path, tmp_path: Path) -> None:
+    master = pq.read_table(world / "master.parquet").to_pylist()
+    secrets = {
+        str(row[c]) for row in master for c in ("employer_name", "income", "dependents")
+        if row.get(c) not in (None, "") and len(str(row[c])) >= 4
+    }
+    export = tmp_path / "ledger.jsonl"
+    matchgate("ledger", "export", "--out", export, "--workspace", ran / "workspace")
+    texts = {
+        "response": (ran / "response.csv").read_text(),
+        "decisions": (ran / "internal" / "decisions.csv").read_text(),
+        "summary": (ran / "summary.json").read_text(),
+        "ledger": export.read_text(),
+    }
+    for name, text in texts.items():
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{name} holds master-file values outside the identity set: {leaked[:3]}"
+
+
+def test_ledger_verifies_and_rerun_adds_nothing(world: Path, ran: Path) -> None:
+    verified = matchgate("ledger", "verify", "--workspace", ran / "workspace")
+    assert "ok" in verified.stdout.lower()
+    export_before = ran / "before.jsonl"
+    matchgate("ledger", "export", "--out", export_before, "--workspace", ran / "workspace")
+    response_before = (ran / "response.csv").read_bytes()
+    matchgate(
+        "run",
+        "--master", world / "master.parquet",
+        "--requests", world / "requests.csv",
+        "--letter", world / "letter.toml",
+        "--out", ran,
+    )
+    export_after = ran / "after.jsonl"
+    matchgate("ledger", "export", "--out", export_after, "--workspace", ran / "workspace")
+    entries = [json.loads(line) for line in export_after.read_text().splitlines()]
+    before = [json.loads(line) for line in export_before.read_text().splitlines()]
+    non_checkpoint = [e for e in entries if e.get("kind") != "checkpoint"]
+    assert len(non_checkpoint) == len([e for e in before if e.get("kind") != "checkpoint"])
+    assert (ran / "response.csv").read_bytes() == response_before
+
+
+def test_match_only_writes_decisions_and_no_response(world: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    matchgate("match", "--master", world / "master.parquet", "--requests",
+              world / "requests.csv", "--out", out)
+    assert not (out / "response.csv").exists()
+    header, rows = read_csv(out / "internal" / "decisions.csv")
+    assert len(rows) == REQUESTS
+    assert "evidence" in header and "runner_up_tin" in header
+    assert not (out / "workspace" / "ledger.sqlite").exists()
+
+
+def test_train_saves_a_versioned_model(world: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    matchgate("train", "--master", world / "master.parquet", "--requests",
+              world / "requests.csv", "--out", model)
+    document = json.loads(model.read_text())
+    assert document["matchgate_model_version"] == 1
+    assert document["splink_settings"]["comparisons"]
+
+
+BAD_REQUEST_FILES = [
+    pytest.param(b"", "empty", id="empty_file"),
+    pytest.param(b"\x00\x01\x02\xff\xfe" * 200, "", id="binary_garbage"),
+    pytest.param(b"request_id,street\nR1,1 MAIN ST\n", "last_name", id="missing_column"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), BAD_REQUEST_FILES)
+def test_bad_request_file_is_a_clear_error(
+    world: Path, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = matchgate(
+        "run", "--master", world / "master.parquet", "--requests", bad,
+        "--letter", world / "letter.toml", "--out", tmp_path / "out", check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "bad.csv" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_garbage_row_becomes_invalid_and_is_kept(world: Path, tmp_path: Path) -> None:
+    lines = (world / "requests.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0]
+    garbage = "R-GARBAGE,=CMD|' /C calc'!A0,,SMITH,,31/31/31,1 MAIN ST,X,TX,7870,12AB,,,,"
+    requests = tmp_path / "requests.csv"
+    requests.write_text("\n".join([header, lines[1], garbage, lines[2]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    matchgate("run", "--master", world / "master.parquet", "--requests", requests,
+              "--letter", world / "letter.toml", "--out", out)
+    _, rows = read_csv(out / "response.csv")
+    assert len(rows) == 3
+    assert rows[1]["outcome"] == "invalid"
+    assert "dob" in rows[1]["explanation"].lower() or "dob" in rows[1]["reason_codes"]
+
+
+def test_missing_master_and_letter_are_clear_errors(world: Path, tmp_path: Path) -> None:
+    result = matchgate(
+        "run", "--master", tmp_path / "nope.parquet", "--requests", world / "requests.csv",
+        "--letter", world / "letter.toml", "--out", tmp_path / "out", check=False,
+    )
+    assert result.returncode == 2 and "nope.parquet" in result.stderr
+    result = matchgate(
+        "run", "--master", world / "master.parquet", "--requests", world / "requests.csv",
+        "--letter", tmp_path / "none.toml", "--out", tmp_path / "out2", check=False,
+    )
+    assert result.returncode == 2 and "none.toml" in result.stderr
