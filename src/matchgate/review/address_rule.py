@@ -29,7 +29,7 @@ ADDRESS_KINDS = (
     "foreign",
 )
 
-AddressVerdict = tuple[str, str]  # (kind, detail for people)
+AddressVerdict = tuple[str, str]  # (kind, detail: sentences for people, or "")
 
 
 @cache
@@ -51,7 +51,7 @@ def classify_address(street: str, city: str, state: str, zip_code: str) -> Addre
     if kind not in ADDRESS_KINDS:
         kind = "unparseable"  # an unknown answer must never read as a real address
     reasons = getattr(result, "reasons", ()) or ()
-    detail = "; ".join(getattr(r, "message", str(r)) for r in reasons)
+    detail = " ".join(dict.fromkeys(str(getattr(r, "message", r)).strip() for r in reasons if r))
     if kind in {"street", "po_box"}:
         missing = _missing_place(city, state, zip_code)
         if missing:
@@ -87,10 +87,10 @@ _PUNCTUATION = re.compile(r"[^a-z0-9]+")
 
 def _missing_place(city: str, state: str, zip_code: str) -> str:
     if zip_code and not _ZIP.match(zip_code.strip()):
-        return f"ZIP code {zip_code!r} is not 5 or 9 digits"
+        return f"ZIP code {zip_code!r} is not 5 or 9 digits."
     if zip_code or (city and state):
         return ""
-    return "the address has no city and state and no ZIP code"
+    return "The address has no city and state and no ZIP code."
 
 
 def fallback_address_kind(street: str, city: str, state: str, zip_code: str) -> AddressVerdict:
@@ -103,15 +103,15 @@ def fallback_address_kind(street: str, city: str, state: str, zip_code: str) -> 
     if not text:
         return "empty", "no street address was given"
     if _PLACEHOLDER.match(words) or _PLACEHOLDER_WORDS.search(words):
-        return "placeholder", f"{street!r}"
+        return "placeholder", f"The street field holds {street!r}."
     if _INSTITUTION.search(words) or _INSTITUTION.search(city.casefold()):
-        return "institution", f"{street!r}"
+        return "institution", f"{street!r} names a jail, prison or detention facility."
     if _PO_BOX.match(text):
         kind = "po_box"
     elif _STREET.match(text) or _RURAL.match(text):
         kind = "street"
     else:
-        return "unparseable", f"{street!r} has no house number and street name"
+        return "unparseable", f"{street!r} has no house number and street name."
     missing = _missing_place(city, state, zip_code)
     if missing:
         return "unparseable", missing

@@ -43,6 +43,18 @@ class RequestLetter:
         return holders
 
 
+_LETTER_KEYS = {
+    "agency",
+    "agency_code",
+    "signer_name",
+    "signer_title",
+    "date_signed",
+    "safeguards_report",
+    "safeguards_report_date",
+    "batch_description",
+}
+
+
 def normalize_case_number(case_number: str) -> str:
     return " ".join(case_number.split()).casefold()
 
@@ -119,6 +131,13 @@ def load_letter(path: Path) -> RequestLetter:
     table = data.get("letter")
     if not isinstance(table, dict):
         raise LetterError("has no [letter] table", path=path, field="letter")
+    unknown = sorted(set(table) - _LETTER_KEYS)
+    if unknown:
+        raise LetterError(
+            f"unknown key (known: {', '.join(sorted(_LETTER_KEYS))})",
+            path=path,
+            field=f"letter.{unknown[0]}",
+        )
     date_signed = _date(table, "date_signed", path, required=True)
     assert date_signed is not None
     return RequestLetter(

@@ -11,6 +11,7 @@ _PREFIX = re.compile(r"^(?:ty|cy|fy|tax\s*years?|years?)\s*", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*(?:[;,/&+]|\band\b)\s*|\s+", re.IGNORECASE)
 _RANGE = re.compile(r"^(\d{4})\s*(?:-|–|—|to|through|thru)\s*(?:ty|cy|fy)?\s*(\d{4})$", re.I)
 _YEAR = re.compile(r"^(\d{4})$")
+_YEAR_PREFIX = re.compile(r"\b(?:ty|cy|fy|tax\s*years?)\s*(?=\d{4})", re.IGNORECASE)
 MAX_RANGE_YEARS = 50
 
 
@@ -20,6 +21,7 @@ def parse_tax_periods(text: str) -> tuple[int, ...] | None:
     cleaned = text.strip()
     if not cleaned:
         return None
+    cleaned = _YEAR_PREFIX.sub("", cleaned)
     # A range may itself contain spaces ("2023 - 2025", "2023 to 2025"): join those first.
     cleaned = re.sub(r"\s*(-|–|—)\s*", r"\1", cleaned)
     cleaned = re.sub(r"(\d{4})\s+(to|through|thru)\s+", r"\1\2", cleaned, flags=re.I)

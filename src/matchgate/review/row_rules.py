@@ -148,7 +148,7 @@ def address_real(record: RequestRecord, context: RowContext) -> Iterator[Finding
         "foreign": "The address is outside the United States and a person must check it",
         "po_box": "The address is a PO box and the policy does not accept PO boxes",
     }
-    message = sentences[kind] + (f": {detail}." if detail else ".")
+    message = f"{sentences[kind]}. {detail}".strip()
     yield Finding(outcome, reason(_ADDRESS_CODES[kind], message, field="street"))
 
 
