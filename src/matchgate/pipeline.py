@@ -158,9 +158,7 @@ def _match_stage(
     if path.exists():
         model = MatchModel.load(path)
     progress("matching", 0, len(to_match))
-    scored = score_and_decide(
-        con, taxpayers=taxpayers, policy=policy, model=model, model_path=path
-    )
+    scored = score_and_decide(con, taxpayers=taxpayers, policy=policy, model=model, model_path=path)
     progress("matching", len(to_match), len(to_match))
     watch.lap("match")
     return scored.decisions, report.as_dict(), scored.stats
@@ -213,9 +211,7 @@ def _write_outputs(
                     "tin": best.tin if best else "",
                     "best_probability": round(best.match_probability, 6) if best else "",
                     "runner_up_tin": runner.tin if runner else "",
-                    "runner_up_probability": round(runner.match_probability, 6)
-                    if runner
-                    else "",
+                    "runner_up_probability": round(runner.match_probability, 6) if runner else "",
                     "competitor_tins": ";".join(decision.competitors) if decision else "",
                     "evidence": evidence_json(decision) if decision else "{}",
                     "reasons_json": json.dumps([r.as_dict() for r in row_outcome.reasons]),
@@ -380,8 +376,15 @@ def run_batch(
         policy_sha256=file_sha256(policy_path) if policy_path else "",
         outcomes={row: (o.outcome, join_codes(o.reasons)) for row, o in outcomes.items()},
         request_ids=read_request_ids(con),
-        disclosed=[(staged, response, duplicates.get(staged.row_number)) for staged, response, _ in disclosed],
-        tins={row: o.match.best.tin for row, o in outcomes.items() if o.match and o.match.best and o.outcome is Outcome.DISCLOSED},
+        disclosed=[
+            (staged, response, duplicates.get(staged.row_number))
+            for staged, response, _ in disclosed
+        ],
+        tins={
+            row: o.match.best.tin
+            for row, o in outcomes.items()
+            if o.match and o.match.best and o.outcome is Outcome.DISCLOSED
+        },
         actor=actor,
     )
     watch.lap("ledger")

@@ -1,11 +1,11 @@
 """The workspace folder: batch databases, the ledger, the ledger's public key, the model.
 
-    WORKSPACE/
-      batches/<batch_id>/batch.duckdb   staging tables of one batch
-      ledger.sqlite                     the ledger (unless a database URL is configured)
-      ledger.pub                        the ledger's Ed25519 public key
-      keys/ledger.key                   the private key (or MATCHGATE_LEDGER_KEY)
-      model.json                        the trained match model, reused across runs
+WORKSPACE/
+  batches/<batch_id>/batch.duckdb   staging tables of one batch
+  ledger.sqlite                     the ledger (unless a database URL is configured)
+  ledger.pub                        the ledger's Ed25519 public key
+  keys/ledger.key                   the private key (or MATCHGATE_LEDGER_KEY)
+  model.json                        the trained match model, reused across runs
 """
 
 from __future__ import annotations

@@ -40,10 +40,14 @@ def ran(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     matchgate(
         "run",
-        "--master", world / "master.parquet",
-        "--requests", world / "requests.csv",
-        "--letter", world / "letter.toml",
-        "--out", out,
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        out,
     )
     return out
 
@@ -59,8 +63,21 @@ def test_generate_writes_the_contract_files(world: Path) -> None:
         assert (world / name).exists(), name
     header, rows = read_csv(world / "requests.csv")
     assert header == [
-        "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street",
-        "city", "state", "zip", "tin", "tax_periods", "statute", "case_number", "reason",
+        "request_id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "suffix",
+        "dob",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "tin",
+        "tax_periods",
+        "statute",
+        "case_number",
+        "reason",
     ]
     assert len(rows) == REQUESTS
 
@@ -106,7 +123,9 @@ def test_eval_reports_no_wrong_person(world: Path, ran: Path) -> None:
 def test_nothing_outside_the_identity_fields_leaves(world: Path, ran: Path, tmp_path: Path) -> None:
     master = pq.read_table(world / "master.parquet").to_pylist()
     secrets = {
-        str(row[c]) for row in master for c in ("employer_name", "income", "dependents")
+        str(row[c])
+        for row in master
+        for c in ("employer_name", "income", "dependents")
         if row.get(c) not in (None, "") and len(str(row[c])) >= 4
     }
     export = tmp_path / "ledger.jsonl"
@@ -130,10 +149,14 @@ def test_ledger_verifies_and_rerun_adds_nothing(world: Path, ran: Path) -> None:
     response_before = (ran / "response.csv").read_bytes()
     matchgate(
         "run",
-        "--master", world / "master.parquet",
-        "--requests", world / "requests.csv",
-        "--letter", world / "letter.toml",
-        "--out", ran,
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        ran,
     )
     export_after = ran / "after.jsonl"
     matchgate("ledger", "export", "--out", export_after, "--workspace", ran / "workspace")
@@ -146,8 +169,15 @@ def test_ledger_verifies_and_rerun_adds_nothing(world: Path, ran: Path) -> None:
 
 def test_match_only_writes_decisions_and_no_response(world: Path, tmp_path: Path) -> None:
     out = tmp_path / "m"
-    matchgate("match", "--master", world / "master.parquet", "--requests",
-              world / "requests.csv", "--out", out)
+    matchgate(
+        "match",
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--out",
+        out,
+    )
     assert not (out / "response.csv").exists()
     header, rows = read_csv(out / "internal" / "decisions.csv")
     assert len(rows) == REQUESTS
@@ -157,8 +187,15 @@ def test_match_only_writes_decisions_and_no_response(world: Path, tmp_path: Path
 
 def test_train_saves_a_versioned_model(world: Path, tmp_path: Path) -> None:
     model = tmp_path / "model.json"
-    matchgate("train", "--master", world / "master.parquet", "--requests",
-              world / "requests.csv", "--out", model)
+    matchgate(
+        "train",
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--out",
+        model,
+    )
     document = json.loads(model.read_text())
     assert document["matchgate_model_version"] == 1
     assert document["splink_settings"]["comparisons"]
@@ -178,8 +215,16 @@ def test_bad_request_file_is_a_clear_error(
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     result = matchgate(
-        "run", "--master", world / "master.parquet", "--requests", bad,
-        "--letter", world / "letter.toml", "--out", tmp_path / "out", check=False,
+        "run",
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        bad,
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        tmp_path / "out",
+        check=False,
     )
     assert result.returncode == 2, result.stderr
     assert "bad.csv" in result.stderr and message in result.stderr
@@ -193,8 +238,17 @@ def test_garbage_row_becomes_invalid_and_is_kept(world: Path, tmp_path: Path) ->
     requests = tmp_path / "requests.csv"
     requests.write_text("\n".join([header, lines[1], garbage, lines[2]]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    matchgate("run", "--master", world / "master.parquet", "--requests", requests,
-              "--letter", world / "letter.toml", "--out", out)
+    matchgate(
+        "run",
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        requests,
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        out,
+    )
     _, rows = read_csv(out / "response.csv")
     assert len(rows) == 3
     assert rows[1]["outcome"] == "invalid"
@@ -203,12 +257,28 @@ def test_garbage_row_becomes_invalid_and_is_kept(world: Path, tmp_path: Path) ->
 
 def test_missing_master_and_letter_are_clear_errors(world: Path, tmp_path: Path) -> None:
     result = matchgate(
-        "run", "--master", tmp_path / "nope.parquet", "--requests", world / "requests.csv",
-        "--letter", world / "letter.toml", "--out", tmp_path / "out", check=False,
+        "run",
+        "--master",
+        tmp_path / "nope.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        tmp_path / "out",
+        check=False,
     )
     assert result.returncode == 2 and "nope.parquet" in result.stderr
     result = matchgate(
-        "run", "--master", world / "master.parquet", "--requests", world / "requests.csv",
-        "--letter", tmp_path / "none.toml", "--out", tmp_path / "out2", check=False,
+        "run",
+        "--master",
+        world / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--letter",
+        tmp_path / "none.toml",
+        "--out",
+        tmp_path / "out2",
+        check=False,
     )
     assert result.returncode == 2 and "none.toml" in result.stderr

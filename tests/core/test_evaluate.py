@@ -14,13 +14,17 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_counts_wrong_person_and_recall(tmp_path: Path) -> None:
-    truth = write(tmp_path / "truth.csv",
-                  "request_id,tin,hazards,legally_sufficient\n"
-                  "r1,111,jr_sr,true\nr2,222,,true\nr3,,not_in_file,true\nr4,444,,false\n")
-    decisions = write(tmp_path / "d.csv",
-                      "request_id,outcome,tin,best_probability\n"
-                      "r1,disclosed,999,0.999\nr2,disclosed,222,0.9999\n"
-                      "r3,no_match,,\nr4,legally_deficient,,\n")
+    truth = write(
+        tmp_path / "truth.csv",
+        "request_id,tin,hazards,legally_sufficient\n"
+        "r1,111,jr_sr,true\nr2,222,,true\nr3,,not_in_file,true\nr4,444,,false\n",
+    )
+    decisions = write(
+        tmp_path / "d.csv",
+        "request_id,outcome,tin,best_probability\n"
+        "r1,disclosed,999,0.999\nr2,disclosed,222,0.9999\n"
+        "r3,no_match,,\nr4,legally_deficient,,\n",
+    )
     result = evaluate(truth=truth, decisions=decisions)
     assert result["disclosures"] == 2
     assert result["wrong_person_disclosures"] == 1

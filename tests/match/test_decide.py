@@ -20,9 +20,10 @@ FULL = {
 }
 
 
-def cand(tin: str, probability: float, weight: float, **levels: str) -> Candidate:
-    return Candidate(tin=tin, match_probability=probability, match_weight=weight,
-                     levels={**FULL, **levels})
+def cand(taxpayer: str, probability: float, weight: float, **levels: str) -> Candidate:
+    return Candidate(
+        tin=taxpayer, match_probability=probability, match_weight=weight, levels={**FULL, **levels}
+    )
 
 
 def codes(decision) -> list[str]:
@@ -64,7 +65,7 @@ ADVERSARIAL = [
         id="two_people_same_name_and_dob_elsewhere",
     ),
     pytest.param(
-        [cand("A", 0.99999, 30.0, tin="exact", first_name="different")],
+        [cand("A", 0.99999, 30.0, tin="exact", first_name="different", surname="different")],
         Outcome.AMBIGUOUS,
         "tin_name_conflict",
         id="tin_of_someone_with_another_name",
@@ -162,3 +163,41 @@ def test_footnotes_explain_the_evidence() -> None:
         POLICY,
     )
     assert {"first_name_nickname", "surname_partial", "dob_missing"} <= set(codes(decision))
+
+
+def test_sibling_filing_under_one_family_surname_is_not_ruled_out() -> None:
+    # Request: JUAN ALFONSO RODRIGUEZ. Twin A files as JUAN JIMENEZ RODRIGUEZ, twin B (the
+    # requested person) as JUAN ALFONSO JIMENEZ: B's surname differs from the request, but
+    # B shares a surname part with A and lives at the address, so nobody may be named.
+    twin_a = Candidate(
+        "A", 0.99999, 30.0, {**FULL, "surname": "part"}, surname_parts=("JIMENEZ", "RODRIGUEZ")
+    )
+    twin_b = Candidate("B", 0.9, 15.0, {**FULL, "surname": "different"}, surname_parts=("JIMENEZ",))
+    decision = decide([twin_a, twin_b], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.AMBIGUOUS
+    assert "household_conflict" in codes(decision)
+
+
+@pytest.mark.parametrize(
+    ("levels", "conflict"),
+    [
+        ({"first_name": "different", "surname": "different"}, True),
+        ({"first_name": "different", "surname": "part"}, True),
+        ({"first_name": "exact", "surname": "different"}, False),
+        ({"first_name": "different", "surname": "exact"}, False),
+        ({"first_name": "nickname", "surname": "exact"}, False),
+    ],
+)
+def test_tin_name_conflict_only_when_the_name_clearly_differs(levels, conflict) -> None:
+    decision = decide([cand("A", 0.99999, 30.0, tin="exact", **levels)], RequestFacts(), POLICY)
+    assert ("tin_name_conflict" in codes(decision)) is conflict
+    assert decision.outcome is not Outcome.DISCLOSED or not conflict
+
+
+def test_swapped_names_and_street_typo_can_be_disclosed() -> None:
+    candidate = cand(
+        "A", 0.99999, 30.0, first_name="swapped", surname="swapped", address="street_spelling"
+    )
+    decision = decide([candidate], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.DISCLOSED
+    assert {"names_swapped", "address_street_spelling"} <= set(codes(decision))

@@ -1,12 +1,12 @@
 """The one place errors become exit codes.
 
-    0  success
-    1  unexpected internal error (a bug: please report it with the command line)
-    2  bad input: a file, row, field or option is unusable (InputError and subclasses)
-    3  integrity failure: the ledger's chain or signatures do not verify
-    4  workspace problem: missing, locked or corrupted
-    5  model problem: a saved model is missing, corrupt or incompatible
-    6  ledger cannot be opened or written
+0  success
+1  unexpected internal error (a bug: please report it with the command line)
+2  bad input: a file, row, field or option is unusable (InputError and subclasses)
+3  integrity failure: the ledger's chain or signatures do not verify
+4  workspace problem: missing, locked or corrupted
+5  model problem: a saved model is missing, corrupt or incompatible
+6  ledger cannot be opened or written
 """
 
 from __future__ import annotations

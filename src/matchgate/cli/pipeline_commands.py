@@ -162,7 +162,9 @@ def match(
             model_path=model,
             progress=report,  # type: ignore[arg-type]
         )
-    console.print(_outcome_table("matching only ('disclosed' = would be disclosed)", result.outcomes))
+    console.print(
+        _outcome_table("matching only ('disclosed' = would be disclosed)", result.outcomes)
+    )
     console.print(f"decisions: {out / 'internal' / 'decisions.csv'}")
 
 

@@ -18,6 +18,7 @@ master key tables built by :func:`build_key_tables_sql`:
     swapped        request first name is a taxpayer surname part, and the other way round
     zip_surname    a ZIP in the history and a surname part in common
     street         same street and number anywhere in the history (ZIP typo, moved unit)
+    locator        same number, street name and ZIP, ignoring street type and direction
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def build_key_tables_sql() -> list[str]:
         "mk_address": "address_keys",
         "mk_street": "street_keys",
         "mk_zip": "zips",
-        "mk_surname_part": "surname_parts",
+        "mk_surname_part": "surname_parts_any",
+        "mk_locator": "locator_keys",
         "mk_first_form": "first_forms",
     }
     statements = [
@@ -96,6 +98,9 @@ BLOCKING_RULES: dict[str, str] = {
     "street": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("street_keys")}) q
         JOIN mk_street m ON m.key = q.key""",
+    "locator": f"""
+        SELECT q.rid, m.tin FROM ({_request_keys("locator_keys")}) q
+        JOIN mk_locator m ON m.key = q.key""",
 }
 
 # A cheap similarity used only to choose which candidates to keep in a capped block.
@@ -146,9 +151,7 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> 
         [block_cap],
     )
     con.execute("DROP TABLE raw_pairs")
-    row = con.execute(
-        "SELECT count(*), count(DISTINCT rid) FROM candidate_pairs"
-    ).fetchone()
+    row = con.execute("SELECT count(*), count(DISTINCT rid) FROM candidate_pairs").fetchone()
     capped = con.execute("SELECT count(*) FROM capped_blocks").fetchone()
     return {
         "pairs": int(row[0]) if row else 0,

@@ -40,6 +40,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "first_name": {
         "exact": (0.85, 0.01),
         "nickname": (0.05, 0.003),
+        "swapped": (0.01, 0.0001),
         "spelling": (0.04, 0.01),
         "initial": (0.02, 0.02),
         "different": (0.04, 0.957),
@@ -47,6 +48,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "surname": {
         "exact": (0.80, 0.002),
         "same_parts": (0.04, 0.0002),
+        "swapped": (0.01, 0.0001),
         "part": (0.09, 0.004),
         "spelling": (0.04, 0.005),
         "different": (0.03, 0.9888),
@@ -66,6 +68,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     },
     "address": {
         "in_history": (0.85, 0.00002),
+        "street_spelling": (0.03, 0.000002),
         "street_in_history": (0.03, 0.00002),
         "zip_in_history": (0.05, 0.001),
         "city_in_history": (0.03, 0.01),
@@ -90,6 +93,12 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
+# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL).
+_SWAPPED = (
+    "list_contains(surname_parts_any_r, first_name_l) "
+    "AND list_contains(surname_parts_any_l, first_name_r)"
+)
+
 FIRST_NAME = {
     "output_column_name": "first_name",
     "comparison_description": "First name: exact, nickname/hypocorism, spelling, initial",
@@ -102,7 +111,13 @@ FIRST_NAME = {
             tf_adjustment_weight=1.0,
         ),
         _level("list_has_any(first_forms_l, first_forms_r)", "nickname"),
-        _level("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92", "spelling"),
+        _level(_SWAPPED, "swapped"),
+        _level(
+            "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
+            "least(length(first_name_l), length(first_name_r)) >= 4 "
+            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1)",
+            "spelling",
+        ),
         _level(
             "(length(first_name_l) = 1 OR length(first_name_r) = 1) "
             "AND left(first_name_l, 1) = left(first_name_r, 1)",
@@ -127,9 +142,12 @@ SURNAME = {
             "list_sort(surname_parts_l) = list_sort(surname_parts_r)",
             "same_parts",
         ),
-        _level("list_has_any(surname_parts_l, surname_parts_r)", "part"),
+        _level(_SWAPPED, "swapped"),
+        _level("list_has_any(surname_parts_any_l, surname_parts_any_r)", "part"),
         _level(
-            "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92",
+            "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92 OR ("
+            "least(length(surname_joined_l), length(surname_joined_r)) >= 4 "
+            "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1)",
             "spelling",
         ),
         _else(),
@@ -189,7 +207,18 @@ ADDRESS = {
     "comparison_description": "The request's address against every address filed from",
     "comparison_levels": [
         _null("address_keys"),
-        _level("list_has_any(address_keys_l, address_keys_r)", "in_history"),
+        _level(
+            "list_has_any(address_keys_l, address_keys_r) "
+            "OR list_has_any(locator_keys_l, locator_keys_r)",
+            "in_history",
+        ),
+        # Same number and ZIP, street name one typo away (HARISON / HARRISON).
+        _level(
+            "len(list_filter(locators_l, a -> len(list_filter(locators_r, b -> "
+            "a.number = b.number AND a.zip = b.zip "
+            "AND jaro_winkler_similarity(a.name, b.name) >= 0.9)) > 0)) > 0",
+            "street_spelling",
+        ),
         _level("list_has_any(street_keys_l, street_keys_r)", "street_in_history"),
         _level("list_has_any(zips_l, zips_r)", "zip_in_history"),
         _level("list_has_any(city_states_l, city_states_r)", "city_in_history"),

@@ -46,6 +46,7 @@ class Candidate:
     levels: dict[str, str]
     weights: dict[str, float] = field(default_factory=dict)
     rules: tuple[str, ...] = ()
+    surname_parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,14 @@ class MatchDecision:
         return self.best.tin if self.best and self.outcome is Outcome.DISCLOSED else ""
 
 
-_GOOD_FIRST = {"exact", "nickname", "spelling"}
-_GOOD_SURNAME = {"exact", "same_parts", "part", "spelling"}
+_GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
+_GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "spelling"}
+_ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "nickname"): ("first_name_nickname", "First names agree as a nickname."),
     ("first_name", "spelling"): ("first_name_spelling", "First names differ in spelling."),
+    ("first_name", "swapped"): ("names_swapped", "First and last names are swapped."),
     ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
     ("first_name", "different"): ("first_names_differ", "First names differ."),
     ("first_name", "missing"): ("first_name_missing", "No first name to compare."),
@@ -87,6 +90,10 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("dob", "one_part_off"): ("dob_one_part_off", "Date of birth differs in one part."),
     ("dob", "year_only"): ("dob_differs", "Only the year of birth agrees."),
     ("dob", "different"): ("dob_differs", "Dates of birth differ."),
+    ("address", "street_spelling"): (
+        "address_street_spelling",
+        "Number and ZIP are in the filing history; the street name differs by a typo.",
+    ),
     ("address", "street_in_history"): (
         "address_zip_differs",
         "Street and number are in the filing history, but not with this ZIP.",
@@ -120,11 +127,25 @@ def evidence_footnotes(candidate: Candidate) -> list[Reason]:
     return notes
 
 
-def _rules_out(candidate: Candidate, *, best_tin_exact: bool) -> bool:
-    """True when positive disagreement shows the candidate is not the requested person."""
+def _rules_out(candidate: Candidate, *, best: Candidate, best_tin_exact: bool) -> bool:
+    """True when positive disagreement shows the candidate is not the requested person.
+
+    A different surname does not rule out someone at the requested address who shares a
+    surname part with the best candidate: in a family following Hispanic naming customs
+    one sibling may file under the paternal surname only while the request gives the
+    maternal one.
+    """
     levels = candidate.levels
-    if levels.get("first_name") == "different" or levels.get("surname") == "different":
+    if levels.get("first_name") == "different":
         return True
+    if levels.get("surname") == "different":
+        family = (
+            _shares_requested_address(candidate)
+            and _shares_requested_address(best)
+            and bool(set(candidate.surname_parts) & set(best.surname_parts))
+        )
+        if not family:
+            return True
     if levels.get("dob") in {"different", "year_only"}:
         return True
     if levels.get("suffix") == "different":
@@ -132,8 +153,21 @@ def _rules_out(candidate: Candidate, *, best_tin_exact: bool) -> bool:
     return best_tin_exact and levels.get("tin") == "different"
 
 
+def _name_clearly_differs(candidate: Candidate) -> bool:
+    first = candidate.levels.get("first_name")
+    surname = candidate.levels.get("surname")
+    if first == "different" and surname not in {"exact", "same_parts", "swapped"}:
+        return True
+    return surname == "different" and first not in {"exact", "nickname", "swapped"}
+
+
+def _with_first(reasons: list[Reason], decisive: Reason) -> tuple[Reason, ...]:
+    """The decisive reason first, then the footnotes, without repeating its code."""
+    return (decisive, *(r for r in reasons if r.code != decisive.code))
+
+
 def _shares_requested_address(candidate: Candidate) -> bool:
-    return candidate.levels.get("address") in {"in_history", "street_in_history"}
+    return candidate.levels.get("address") in {"in_history", "street_spelling", "street_in_history"}
 
 
 def decide(
@@ -160,12 +194,10 @@ def decide(
     reasons: list[Reason] = list(evidence_footnotes(best))
     reasons.extend(capped)
 
-    # A TIN given in the request that belongs to someone whose name clearly differs.
+    # A TIN given in the request that belongs to someone whose name clearly differs: the
+    # first name disagrees and the surname does not fully agree, or the other way round.
     tin_conflicts = [
-        c
-        for c in ranked
-        if c.levels.get("tin") == "exact"
-        and (c.levels.get("first_name") == "different" or c.levels.get("surname") == "different")
+        c for c in ranked if c.levels.get("tin") == "exact" and _name_clearly_differs(c)
     ]
     if tin_conflicts:
         reasons.insert(
@@ -183,7 +215,7 @@ def decide(
     competitors = [
         c
         for c in ranked[1:]
-        if not _rules_out(c, best_tin_exact=best_tin_exact)
+        if not _rules_out(c, best=best, best_tin_exact=best_tin_exact)
         and (
             c.match_weight >= best.match_weight - policy.margin_weight
             or (_shares_requested_address(c) and _shares_requested_address(best))
@@ -216,25 +248,22 @@ def decide(
             competitors=tuple(c.tin for c in competitors),
         )
 
-    if best.levels.get("first_name") not in _GOOD_FIRST or best.levels.get(
-        "surname"
-    ) not in _GOOD_SURNAME:
+    if (
+        best.levels.get("first_name") not in _GOOD_FIRST
+        or best.levels.get("surname") not in _GOOD_SURNAME
+    ):
         reasons.insert(0, Reason("name_disagrees", "The names do not agree well enough."))
         return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
 
-    address_ok = best.levels.get("address") == "in_history"
+    address_ok = best.levels.get("address") in _ADDRESS_IN_HISTORY
     if policy.require_address_in_history and not address_ok:
-        if not any(r.code == "address_not_in_history" for r in reasons):
-            reasons.insert(
-                0,
-                Reason(
-                    "address_not_in_history",
-                    "The requested address is not in the taxpayer's filing history; "
-                    "the statute requires the taxpayer's own address.",
-                    field="address",
-                ),
-            )
-        return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
+        decisive = Reason(
+            "address_not_in_history",
+            "The requested address is not in the taxpayer's filing history (same number, "
+            "street and ZIP); the statute requires the taxpayer's own address.",
+            field="address",
+        )
+        return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)
 
     if best.match_probability >= policy.disclose_threshold:
         return MatchDecision(Outcome.DISCLOSED, tuple(reasons), best, runner_up)

@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 _COMPARISON_NAMES = tuple(comparison_labels())
 _TF_COMPARISONS = {"first_name", "surname"}
+_AT_REQUESTED_ADDRESS = {"in_history", "street_spelling", "street_in_history"}
 # Candidates far below the best cannot change a decision; dropping them early keeps the
 # Python side small on large blocks. Household members are kept whatever their weight.
 _KEEP_WEIGHT_BELOW_BEST = 40.0
@@ -80,9 +81,7 @@ def prepare_master(
     return report, taxpayers
 
 
-def load_requests_for_matching(
-    con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput]
-) -> int:
+def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput]) -> int:
     table = request_feature_rows(
         (
             r.row_number,
@@ -120,6 +119,12 @@ class ScoredBatch:
     model: MatchModel
 
 
+def _household_gamma() -> int:
+    """Lowest address gamma that still means "at the requested address"."""
+    labels = comparison_labels()["address"]
+    return min(g for g, label in labels.items() if label in _AT_REQUESTED_ADDRESS)
+
+
 def _candidates_by_request(
     con: duckdb.DuckDBPyConnection,
 ) -> Iterator[tuple[int, list[Candidate]]]:
@@ -136,10 +141,10 @@ def _candidates_by_request(
             SELECT rid, max(match_weight) AS best_weight FROM scored_pairs GROUP BY rid
         )
         SELECT s.rid, s.tin, s.match_probability, s.match_weight, s.rules,
-               {gamma_columns}, {weight_columns}
+               s.surname_parts_any_l, {gamma_columns}, {weight_columns}
         FROM scored_pairs s JOIN best b ON b.rid = s.rid
         WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
-           OR s.gamma_address >= 3
+           OR s.gamma_address >= {_household_gamma()}
         ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
         """
     )
@@ -152,8 +157,8 @@ def _candidates_by_request(
             break
         for row in rows:
             rid = int(row[0])
-            gammas = row[5 : 5 + width]
-            weights = row[5 + width : 5 + 2 * width]
+            gammas = row[6 : 6 + width]
+            weights = row[6 + width : 6 + 2 * width]
             candidate = Candidate(
                 tin=row[1],
                 match_probability=float(row[2]),
@@ -167,6 +172,7 @@ def _candidates_by_request(
                     for name, weight in zip(_COMPARISON_NAMES, weights, strict=True)
                 },
                 rules=tuple(row[4] or ()),
+                surname_parts=tuple(row[5] or ()),
             )
             if current is not None and rid != current:
                 yield current, bucket
@@ -221,7 +227,9 @@ def score_and_decide(
         """
     )
     capped: dict[int, list[str]] = {}
-    for rid, rule in con.execute("SELECT rid, rule FROM capped_blocks ORDER BY rid, rule").fetchall():
+    for rid, rule in con.execute(
+        "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule"
+    ).fetchall():
         capped.setdefault(int(rid), []).append(rule)
     has_tin = {
         int(rid)

@@ -108,13 +108,14 @@ def load_master(con: duckdb.DuckDBPyConnection, path: Path) -> MasterReport:
     select = []
     for name in MASTER_IDENTITY_COLUMNS:
         if name in lowered:
-            expr = f'coalesce(trim(CAST("{lowered[name]}" AS VARCHAR)), \'\')'
+            expr = f"coalesce(trim(CAST(\"{lowered[name]}\" AS VARCHAR)), '')"
         else:
             expr = _OPTIONAL_MASTER_COLUMNS[name]
         select.append(f"{expr} AS {name}")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE master_raw AS SELECT {', '.join(select)} FROM {relation}",
+            f"CREATE OR REPLACE TEMP TABLE master_raw AS "
+            f"SELECT {', '.join(select)} FROM {relation}",
             params,
         )
     except duckdb.Error as exc:
@@ -188,11 +189,20 @@ def name_feature_row(first: str, middle: str, last: str, suffix: str) -> dict[st
 def address_feature_row(street: str, city: str, state: str, zip_code: str) -> dict[str, object]:
     address = standardize_address(street or "", city or "", state or "", zip_code or "")
     city_state = f"{address.city}|{address.state}" if address.city and address.state else ""
+    # Number, street name and ZIP without the street type or direction: "17572 4TH" with
+    # ZIP 11241 is the same place as "17572 4TH AVE", 11241.
+    has_locator = bool(address.number and address.street_name and address.zip5)
     return {
         "address_key": address.address_key or None,
         "street_key": address.street_key or None,
         "zip5": address.zip5 or None,
         "city_state": city_state or None,
+        "locator_key": f"{address.number}|{address.street_name}|{address.zip5}"
+        if has_locator
+        else None,
+        "locator": {"number": address.number, "name": address.street_name, "zip": address.zip5}
+        if has_locator
+        else None,
         "address_kind": str(address.kind),
     }
 
@@ -209,12 +219,15 @@ _NAME_SCHEMA = pa.schema(
         ("suffix", pa.string()),
     ]
 )
+_LOCATOR = pa.struct([("number", pa.string()), ("name", pa.string()), ("zip", pa.string())])
 _ADDRESS_SCHEMA = pa.schema(
     [
         ("address_key", pa.string()),
         ("street_key", pa.string()),
         ("zip5", pa.string()),
         ("city_state", pa.string()),
+        ("locator_key", pa.string()),
+        ("locator", _LOCATOR),
         ("address_kind", pa.string()),
     ]
 )
@@ -295,7 +308,7 @@ def build_taxpayer_features(
         """
         CREATE OR REPLACE TABLE taxpayer_addresses AS
         SELECT m.tin, m.tax_year, m.street, m.city, m.state, m.zip,
-               a.address_key, a.street_key, a.zip5, a.city_state
+               a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator
         FROM master_rows m
         LEFT JOIN std_master_addresses a
           ON a.key_street = m.street AND a.key_city = m.city
@@ -320,14 +333,34 @@ def build_taxpayer_features(
                        AS street_keys,
                    list_distinct(list(zip5) FILTER (WHERE zip5 IS NOT NULL)) AS zips,
                    list_distinct(list(city_state) FILTER (WHERE city_state IS NOT NULL))
-                       AS city_states
+                       AS city_states,
+                   list_distinct(list(locator_key) FILTER (WHERE locator_key IS NOT NULL))
+                       AS locator_keys,
+                   list_distinct(list(locator) FILTER (WHERE locator IS NOT NULL)) AS locators
             FROM taxpayer_addresses GROUP BY tin
+        ),
+        -- Names filed under in any year: a surname used only in earlier years, or a
+        -- first name standardized differently, still identifies the person.
+        all_names AS (
+            SELECT m.tin,
+                   list_distinct(flatten(list(n.surname_parts)
+                       FILTER (WHERE n.surname_parts IS NOT NULL))) AS surname_parts_any,
+                   list_distinct(flatten(list(n.first_forms)
+                       FILTER (WHERE n.first_forms IS NOT NULL))) AS first_forms_any
+            FROM master_rows m
+            JOIN std_master_names n
+              ON n.key_first_name = m.first_name AND n.key_middle_name = m.middle_name
+             AND n.key_last_name = m.last_name AND n.key_suffix = m.suffix
+            GROUP BY m.tin
         )
-        SELECT l.tin AS unique_id, n.first_name, n.first_forms, n.middle_name,
-               n.middle_initial, n.surname, n.surname_joined, n.surname_parts, n.suffix,
-               l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
-               h.address_keys, h.street_keys, h.zips, h.city_states
+        SELECT l.tin AS unique_id, n.first_name,
+               coalesce(nullif(an.first_forms_any, []), n.first_forms) AS first_forms,
+               n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
+               coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
+               n.suffix, l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
+               h.address_keys, h.street_keys, h.zips, h.city_states, h.locator_keys, h.locators
         FROM latest l
+        LEFT JOIN all_names an ON an.tin = l.tin
         JOIN std_master_names n
           ON n.key_first_name = l.first_name AND n.key_middle_name = l.middle_name
          AND n.key_last_name = l.last_name AND n.key_suffix = l.suffix
@@ -353,6 +386,7 @@ def request_feature_rows(
             "surname",
             "surname_joined",
             "surname_parts",
+            "surname_parts_any",
             "suffix",
             "dob",
             "tin",
@@ -361,6 +395,8 @@ def request_feature_rows(
             "street_keys",
             "zips",
             "city_states",
+            "locator_keys",
+            "locators",
             "address_kind",
         )
     }
@@ -370,6 +406,7 @@ def request_feature_rows(
         rows["unique_id"].append(str(row_number))
         for key in _NAME_SCHEMA.names:
             rows[key].append(name[key])
+        rows["surname_parts_any"].append(name["surname_parts"])
         rows["dob"].append(dob or None)
         rows["tin"].append((tin or "").replace("-", "") or None)
         rows["address_key"].append(address["address_key"])
@@ -377,13 +414,17 @@ def request_feature_rows(
         rows["street_keys"].append([address["street_key"]] if address["street_key"] else None)
         rows["zips"].append([address["zip5"]] if address["zip5"] else None)
         rows["city_states"].append([address["city_state"]] if address["city_state"] else None)
+        rows["locator_keys"].append([address["locator_key"]] if address["locator_key"] else None)
+        rows["locators"].append([address["locator"]] if address["locator"] else None)
         rows["address_kind"].append(address["address_kind"])
     return pa.table(
         rows,
         schema=pa.schema(
             [
                 ("unique_id", pa.string()),
-                *[(f.name, f.type) for f in _NAME_SCHEMA],
+                *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
+                ("surname_parts_any", pa.list_(pa.string())),
+                ("suffix", pa.string()),
                 ("dob", pa.string()),
                 ("tin", pa.string()),
                 ("address_key", pa.string()),
@@ -391,6 +432,8 @@ def request_feature_rows(
                 ("street_keys", pa.list_(pa.string())),
                 ("zips", pa.list_(pa.string())),
                 ("city_states", pa.list_(pa.string())),
+                ("locator_keys", pa.list_(pa.string())),
+                ("locators", pa.list_(_LOCATOR)),
                 ("address_kind", pa.string()),
             ]
         ),

@@ -175,9 +175,7 @@ class MatchModel:
         return settings
 
 
-def train_model(
-    con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2025
-) -> MatchModel:
+def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2025) -> MatchModel:
     """Train on ``taxpayer_features`` x ``request_features`` already in ``con``."""
     settings = default_settings(taxpayers=taxpayers)
     linker = make_linker(con, settings)

@@ -61,10 +61,10 @@ def load_match_policy(path: Path | None) -> MatchPolicy:
             low, high = _RANGES[key]
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise PolicyError(f"must be a number, not {value!r}", **where)
-            if not low <= value <= high:
-                raise PolicyError(f"must be between {low} and {high}, not {value}", **where)
             if isinstance(default, int) and not isinstance(value, int):
                 raise PolicyError(f"must be a whole number, not {value!r}", **where)
+            if not low <= value <= high:
+                raise PolicyError(f"must be between {low} and {high}, not {value}", **where)
         values[key] = value
     policy = replace(defaults, **values)
     if policy.review_threshold > policy.disclose_threshold:
