@@ -113,67 +113,45 @@ def _residence_columns(residences: Residences) -> pl.DataFrame:
     )
 
 
-def _return_columns(rng: np.random.Generator, filings: Filings, people: int) -> pl.DataFrame:
-    employers = np.array(
+def _return_columns(
+    rng: np.random.Generator,
+    person: np.ndarray,
+    year: np.ndarray,
+    residence: np.ndarray,
+    people: int,
+) -> pl.DataFrame:
+    employers = pl.Series(
         [
             f"{word} {trade} {form}".strip()
             for word in _EMPLOYER_WORDS
             for trade in _EMPLOYER_TRADES
             for form in _EMPLOYER_FORMS
         ],
-        dtype=object,
+        dtype=pl.String,
     )
-    person_employer = rng.integers(0, employers.size, people)
+    person_employer = rng.integers(0, employers.len(), people)
     # people who move usually change jobs too
-    employer = (person_employer[filings.person] + filings.residence * 7) % employers.size
+    employer = (person_employer[person] + residence * 7) % employers.len()
     base_income = np.exp(rng.normal(10.6, 0.7, people))
-    growth = 1.03 ** (filings.year - filings.year.min())
-    income = np.round(base_income[filings.person] * growth, -1).astype(np.int64)
-    dependents = np.minimum(rng.poisson(0.8, people), 6)[filings.person]
+    growth = 1.03 ** (year - year.min())
+    income = np.round(base_income[person] * growth, -1).astype(np.int64)
+    dependents = np.minimum(rng.poisson(0.8, people), 6)[person]
     return pl.DataFrame(
         {
-            "employer_name": employers[employer].tolist(),
-            "dependents": dependents.astype(str).tolist(),
-            "income": income.astype(str).tolist(),
+            "employer_name": employers.gather(employer),
+            "dependents": pl.Series(dependents).cast(pl.String),
+            "income": pl.Series(income).cast(pl.String),
         }
     )
 
 
-def _plant_problems(rng: np.random.Generator, table: pl.DataFrame) -> MasterFile:
-    rows = table.height
-    per_kind = max(1, round(rows * PROBLEM_RATE_PER_KIND)) if rows >= 100 else 0
-    picked = rng.choice(rows, size=min(rows, per_kind * 3), replace=False)
-    missing_first, bad_dob, duplicate = np.array_split(picked, 3)
-    first = table["first_name"].to_numpy().astype(object)
-    first[missing_first] = ""
-    dob = table["dob"].to_numpy().astype(object)
-    # impossible calendar dates in the year of the real birth date
-    impossible = np.array(["02-30", "02-31", "04-31", "13-01", "00-15", "06-31"], dtype=object)
-    dob[bad_dob] = [
-        f"{text[:4]}-{impossible[i % impossible.size]}" for i, text in enumerate(dob[bad_dob])
-    ]
-    fixed = table.with_columns(
-        pl.Series("first_name", first.tolist(), dtype=pl.String),
-        pl.Series("dob", dob.tolist(), dtype=pl.String),
+def _impossible_dates(dobs: pl.Series) -> pl.Series:
+    """Impossible calendar dates in the year of the real birth date."""
+    impossible = ("02-30", "02-31", "04-31", "13-01", "00-15", "06-31")
+    return pl.Series(
+        [f"{text[:4]}-{impossible[i % len(impossible)]}" for i, text in enumerate(dobs)],
+        dtype=pl.String,
     )
-    # a second return for the same TIN and year, as an amended return with another income
-    copies = fixed[np.sort(duplicate)].with_columns(
-        (pl.col("income").cast(pl.Int64) + 500).cast(pl.String).alias("income")
-    )
-    master = pl.concat([fixed, copies]).sort(["tin", "tax_year"], maintain_order=True)
-    problems = pl.concat(
-        [
-            fixed[np.sort(index)]
-            .select("tin", "tax_year")
-            .with_columns(pl.lit(problem).alias("problem"))
-            for index, problem in (
-                (missing_first, "missing_first_name"),
-                (bad_dob, "impossible_dob"),
-                (duplicate, "duplicate_tin_tax_year"),
-            )
-        ]
-    ).sort(["tin", "tax_year", "problem"])
-    return MasterFile(table=master, problems=problems)
 
 
 def build_master(
@@ -182,16 +160,57 @@ def build_master(
     residences: Residences,
     filings: Filings,
 ) -> MasterFile:
-    people_table = _person_columns(persons)[filings.person]
-    residence_table = _residence_columns(residences)[filings.residence]
+    rows = filings.person.shape[0]
+    per_kind = max(1, round(rows * PROBLEM_RATE_PER_KIND)) if rows >= 100 else 0
+    picked = rng.choice(rows, size=min(rows, per_kind * 3), replace=False)
+    missing_first, bad_dob, duplicated = (np.sort(part) for part in np.array_split(picked, 3))
+
+    # Order the rows (with the duplicates) by TIN and year on integers before any string is
+    # built: sorting millions of strings costs more than building them.
+    source = np.concatenate([np.arange(rows), duplicated])
+    is_copy = np.r_[np.zeros(rows, dtype=bool), np.ones(duplicated.size, dtype=bool)]
+    tin_number = persons.tin.astype(np.int64)
+    order = np.lexsort((is_copy, filings.year[source], tin_number[filings.person[source]]))
+    source, is_copy = source[order], is_copy[order]
+    position = np.empty(rows, dtype=np.int64)
+    position[source[~is_copy]] = np.flatnonzero(~is_copy)
+
+    person = filings.person[source]
+    year = filings.year[source]
+    residence = filings.residence[source]
+    people_table = _person_columns(persons)[person]
+    returns = _return_columns(rng, person, year, residence, persons.tin.shape[0])
+    # an amended return: same TIN and year, different income
+    amended_income = returns["income"].cast(pl.Int64) + np.where(is_copy, 500, 0)
     table = pl.concat(
         [
-            people_table.select("tin", "tin_type"),
-            pl.DataFrame({"tax_year": filings.year.astype(np.int64)}),
-            people_table.select(pl.exclude("tin", "tin_type")),
-            residence_table,
-            _return_columns(rng, filings, persons.dob.shape[0]),
+            people_table,
+            pl.DataFrame({"tax_year": year.astype(np.int64)}),
+            _residence_columns(residences)[residence],
+            returns.with_columns(amended_income.cast(pl.String).alias("income")),
         ],
         how="horizontal",
-    ).select(MASTER_COLUMNS)
-    return _plant_problems(rng, table)
+    )
+    first_name = table["first_name"].scatter(position[missing_first], "")
+    dob = table["dob"]
+    dob = dob.scatter(position[bad_dob], _impossible_dates(dob.gather(position[bad_dob])))
+    table = table.with_columns(first_name, dob).select(MASTER_COLUMNS)
+
+    problems = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "tin": persons.tin[filings.person[index]].tolist(),
+                    "tax_year": filings.year[index].astype(np.int64),
+                    "problem": [problem] * index.size,
+                },
+                schema={"tin": pl.String, "tax_year": pl.Int64, "problem": pl.String},
+            )
+            for index, problem in (
+                (missing_first, "missing_first_name"),
+                (bad_dob, "impossible_dob"),
+                (duplicated, "duplicate_tin_tax_year"),
+            )
+        ]
+    ).sort(["tin", "tax_year", "problem"])
+    return MasterFile(table=table, problems=problems)

@@ -181,5 +181,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
 
 def strip_accents(text: str) -> str:
     """The text with diacritics removed, as most requester systems store names."""
+    if text.isascii():  # nearly every name: skip the Unicode round trip
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

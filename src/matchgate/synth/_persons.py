@@ -187,6 +187,9 @@ def draw_persons(
     paternal[offspring] = paternal[heads[offspring]]
     maternal[mother_keeps_name] = paternal[mother[mother_keeps_name]]
     maternal[offspring & ~hispanic] = -1
+    # siblings share both surnames: the younger copies the elder's maternal surname
+    younger = np.flatnonzero(offspring & np.roll(offspring, 1) & (households.member > 0))
+    maternal[younger] = maternal[younger - 1]
     _copy_from_head(paternal, np.flatnonzero(junior), heads[junior])
     _copy_from_head(maternal, np.flatnonzero(junior), heads[junior])
 
@@ -219,8 +222,10 @@ def draw_persons(
     accents = hispanic & _choose(rng, n, ACCENTS_KEPT_IN_MASTER)
     initial_only = _choose(rng, n, MIDDLE_INITIAL_ONLY)
     title_case = _choose(rng, n, TITLE_CASE_IN_MASTER)
+    twin_of_first = np.flatnonzero(second_twin)
     for flags in (compound, hyphen, spaced, accents, initial_only, title_case):
         flags[junior] = flags[heads[junior]]  # a Jr files his name exactly as his father does
+        flags[twin_of_first] = flags[twin_of_first - 1]  # twins' returns are prepared alike
     filed_last = np.array(
         [
             _filed_surname(p, m, c, h, s)

@@ -91,10 +91,18 @@ def _written_surname(rng: random.Random, census_surname: str) -> str:
 def _render_last_name(rng: random.Random, subject: Subject, tags: set[str]) -> str:
     paternal = _written_surname(rng, subject.paternal_surname)
     if not subject.maternal_surname:
+        if subject.paternal_surname in PARTICLE_SURNAMES:
+            tags.add("particle")
         return paternal
     maternal = _written_surname(rng, subject.maternal_surname)
     names = [name for name, _ in _SURNAME_LAYOUTS]
     layout = rng.choices(names, weights=[weight for _, weight in _SURNAME_LAYOUTS])[0]
+    written_parts = {
+        "paternal": (subject.paternal_surname,),
+        "maternal": (subject.maternal_surname,),
+    }.get(layout, (subject.paternal_surname, subject.maternal_surname))
+    if any(part in PARTICLE_SURNAMES for part in written_parts):
+        tags.add("particle")
     if subject.files_both_surnames:
         filed_layout = "hyphen" if subject.hyphenates_surnames else "spaced"
     else:
@@ -237,7 +245,7 @@ def build_requests(
             if kind in ADDRESS_KINDS:
                 tags.discard("apartment")
             if kind == "missing_name":
-                tags = tags_without_name | {kind}
+                tags = (tags_without_name - {"common_name"}) | {kind}
         request_id = f"REQ-{index + 1:07d}"
         rows.append({"request_id": request_id, **fields})
         truth.append(

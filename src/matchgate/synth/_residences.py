@@ -205,8 +205,8 @@ def draw_residences(
     )
     households_in_building = np.zeros(household.size, dtype=np.int64)
     if apartment.any():
-        pairs = np.unique(np.stack([building[apartment], household[apartment]]), axis=1)
-        distinct = np.bincount(pairs[0], minlength=building_count)
+        pairs = np.unique(building[apartment] * households + household[apartment])
+        distinct = np.bincount(pairs // households, minlength=building_count)
         households_in_building[apartment] = distinct[building[apartment]]
     return Residences(
         first_residence=first_residence,

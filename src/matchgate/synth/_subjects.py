@@ -127,8 +127,11 @@ class SubjectPicker:
         shared_building = w.residences.households_in_building[w.filings.residence] >= 2
         apartment = np.zeros(n, dtype=bool)
         apartment[w.filings.person[shared_building]] = True
-        pairs = np.unique(np.stack([w.filings.person, w.filings.residence]), axis=1)
-        mover = np.bincount(pairs[0], minlength=n) >= 2
+        # filings are sorted by person and year: a mover's residence changes between two rows
+        person, residence = w.filings.person, w.filings.residence
+        changed = (person[1:] == person[:-1]) & (residence[1:] != residence[:-1])
+        mover = np.zeros(n, dtype=bool)
+        mover[person[1:][changed]] = True
         particles = list(PARTICLE_SURNAMES)
         return {
             "jr_sr": persons.true_suffix != "",
@@ -189,8 +192,6 @@ class SubjectPicker:
         }
         if self.flags["common_name"][person]:
             tags.add("common_name")
-        if self.flags["particle"][person]:
-            tags.add("particle")
         return Subject(
             person=person,
             first_name=p.first_name[person],
