@@ -7,6 +7,7 @@ own schema so tests in one module never see each other's entries.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -207,6 +208,24 @@ def batch_entries(
             )
         )
     return items
+
+
+@pytest.fixture(scope="session")
+def filled_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace made once by :func:`filled_ledger`, for tests that copy it and tamper."""
+    backend = Backend(name="sqlite", workspace=tmp_path_factory.mktemp("template") / "ws", url=None)
+    filled_ledger(backend).close()
+    return backend.workspace
+
+
+@pytest.fixture
+def filled_sqlite(filled_sqlite_template: Path, tmp_path: Path) -> Iterator[Backend]:
+    """A private copy of the filled SQLite workspace (much faster than filling anew)."""
+    shutil.copytree(filled_sqlite_template, tmp_path / "workspace")
+    chosen = Backend(name="sqlite", workspace=tmp_path / "workspace", url=None)
+    yield chosen
+    for ledger in chosen.opened:
+        ledger.close()
 
 
 def filled_ledger(backend: Backend, **options: Any) -> Ledger:

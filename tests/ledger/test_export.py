@@ -21,12 +21,21 @@ from .conftest import Backend, filled_ledger
 ENTRIES = 26
 
 
+@pytest.fixture(scope="module")
+def export_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """One export for the whole module: the public key and the file's bytes."""
+    backend = Backend(name="sqlite", workspace=tmp_path_factory.mktemp("export") / "ws", url=None)
+    with filled_ledger(backend) as ledger:
+        out = backend.workspace / "ledger.jsonl"
+        assert ledger.export(out) == ENTRIES
+    return backend.workspace / "ledger.pub", out.read_bytes()
+
+
 @pytest.fixture
-def exported(sqlite_backend: Backend, tmp_path: Path) -> tuple[Path, Path, bytes]:
-    ledger = filled_ledger(sqlite_backend)
-    out = tmp_path / "audit" / "ledger.jsonl"
-    assert ledger.export(out) == ENTRIES
-    return out, sqlite_backend.workspace / "ledger.pub", out.read_bytes()
+def exported(export_template: tuple[Path, bytes], tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """Where to write a (tampered) copy, the public key, and the untouched bytes."""
+    public_key, data = export_template
+    return tmp_path / "audit" / "ledger.jsonl", public_key, data
 
 
 def lines_of(data: bytes) -> list[bytes]:
@@ -34,6 +43,7 @@ def lines_of(data: bytes) -> list[bytes]:
 
 
 def check(path: Path, public_key: Path, data: bytes) -> VerifyReport:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return verify_export(path, public_key=public_key)
 

@@ -20,7 +20,11 @@ from matchgate.ledger import DisclosureRecord, Ledger, VerifyReport, verify_expo
 
 __all__ = ["register"]
 
-console = Console()
+
+def _console() -> Console:
+    # Made per command so the terminal width (or $COLUMNS) is read when the command runs.
+    return Console()
+
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -50,7 +54,7 @@ def _workspace(workspace: Path | None) -> Path:
     raise WorkspaceError("no workspace given: pass --workspace DIR or set MATCHGATE_WORKSPACE")
 
 
-def _print_report(report: VerifyReport) -> None:
+def _print_report(report: VerifyReport, console: Console) -> None:
     table = Table(show_header=False, title=f"Ledger check: {report.source}")
     table.add_row("result", "[green]ok[/]" if report.ok else "[bold red]FAILED[/]")
     table.add_row("entries checked", f"{report.entries_checked:,}")
@@ -86,7 +90,8 @@ def verify_command(
     else:
         with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
             report = ledger.verify()
-    _print_report(report)
+    console = _console()
+    _print_report(report, console)
     if not report.ok:
         raise LedgerIntegrityError(report.summary(), path=report.source or None)
     console.print(report.summary())
@@ -102,6 +107,7 @@ def export_command(
     with Ledger.open(space, url=database_url) as ledger:
         count = ledger.export(out)
         public_key = ledger.public_key_path
+    console = _console()
     console.print(f"wrote {count:,} entries to {out}")
     console.print(
         f"check it with: matchgate ledger verify --file {out} --public-key {public_key}",
@@ -159,11 +165,11 @@ def accounting_command(
         typer.echo(json.dumps([record.as_dict() for record in records], indent=2))
         return
     table = Table(title=f"{title}: {len(records)}")
-    for header, _ in _ACCOUNTING_COLUMNS:
-        table.add_column(header)
+    for header, key in _ACCOUNTING_COLUMNS:
+        table.add_column(header, no_wrap=key in ("disclosed_at", "disclosure_id"))
     for record in records:
         table.add_row(*_accounting_row(record))
-    console.print(table)
+    _console().print(table)
 
 
 def retract_command(
@@ -186,6 +192,7 @@ def retract_command(
         notice = ledger.retract(
             disclosure, reason=reason, actor=who, out_dir=out or space / "notices"
         )
+    console = _console()
     console.print(
         f"retracted {notice.disclosure_id} (ledger entry {notice.entry.sequence});"
         f" disposal notice for {notice.agency}:",
@@ -205,6 +212,7 @@ def oversight_command(
     """Per agency: requests, disclosures, taxpayers affected, purposes (6103(p)(3)(C))."""
     with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
         report = ledger.oversight_report(year)
+    console = _console()
     table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
     for header in ("agency", "requests", "disclosures", "retracted", "taxpayers", "purposes"):
         table.add_column(header, justify="left" if header in ("agency", "purposes") else "right")
