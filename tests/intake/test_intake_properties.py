@@ -97,3 +97,47 @@ def test_readers_never_crash(data: bytes, suffix: str) -> None:
             _read_all(path)
         except MatchgateError:
             pass
+
+
+def _valid_binaries() -> dict[str, bytes]:
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as folder:
+        xlsx_path, parquet_path = Path(folder) / "r.xlsx", Path(folder) / "r.parquet"
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for row in (["Last Name", "First Name", "Zip"], ["Diaz", "Ana", 2134], ["Ruiz", "L", 1]):
+            sheet.append(row)
+        workbook.save(xlsx_path)
+        pq.write_table(
+            pa.table({"last_name": ["Diaz"] * 3, "first_name": ["Ana"] * 3}), parquet_path
+        )
+        return {".xlsx": xlsx_path.read_bytes(), ".parquet": parquet_path.read_bytes()}
+
+
+BINARIES = _valid_binaries()
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    suffix=st.sampled_from(sorted(BINARIES)),
+    cut=st.floats(0, 1),
+    length=st.integers(0, 64),
+    noise=st.binary(min_size=1, max_size=64),
+    truncate=st.booleans(),
+)
+def test_damaged_workbooks_and_parquet_never_crash(
+    suffix: str, cut: float, length: int, noise: bytes, truncate: bool
+) -> None:
+    original = BINARIES[suffix]
+    at = int(cut * len(original))
+    data = original[:at] if truncate else original[:at] + noise + original[at + length :]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"fuzz{suffix}"
+        path.write_bytes(data)
+        try:
+            _read_all(path)
+        except MatchgateError:
+            pass

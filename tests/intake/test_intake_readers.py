@@ -258,3 +258,17 @@ def test_records_stream_once_and_report_progress(write_csv) -> None:  # type: ig
     assert sum(1 for _ in request_file.records) == 25_000
     assert list(request_file.records) == []
     assert seen == [10_000, 20_000, 25_000]
+
+
+def test_a_line_too_long_to_hold_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("Last Name,First Name\n" + "A" * 5_000_000 + ",B\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match="line 2 is longer"):
+        list(read_requests(path).records)
+
+
+def test_a_field_too_long_for_the_csv_module_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text('Last Name,First Name\n"' + "A\n" * 600_000 + '",B\n', encoding="utf-8")
+    with pytest.raises(IntakeError, match="not readable as delimited text"):
+        list(read_requests(path).records)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from matchgate.errors import IntakeError
 
@@ -32,6 +33,7 @@ SAMPLE_BYTES = 1 << 20
 # A cell this long is refused row by row (values.MAX_CELL_CHARS); beyond this the csv module
 # would have to hold it in memory, so the file is refused instead.
 MAX_FIELD_CHARS = 1 << 20
+MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS
 TIN_BULK_HEADER = ("type", "tin", "name", "account")
 TIN_BULK_MAX_ROWS = 100_000
 _DELIMITERS = (",", ";", "\t", "|")
@@ -115,10 +117,26 @@ def detect_layout(path: Path) -> TextLayout:
     return TextLayout(encoding=encoding, delimiter=best, tin_bulk=False)
 
 
+def _bounded_lines(stream: TextIO, path: Path) -> Iterator[str]:
+    """Physical lines, refusing one longer than ``MAX_LINE_CHARS`` before it fills memory."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise IntakeError(
+                f"line {number} is longer than {MAX_LINE_CHARS:,} characters; not a request file",
+                path=path,
+            )
+        yield line
+
+
 def iter_csv_rows(path: Path, layout: TextLayout) -> Iterator[list[str]]:
     """Every row of the file (header first), quoted newlines kept; empty lines skipped."""
     with path.open("r", encoding=layout.encoding, errors="replace", newline="") as stream:
-        reader = csv.reader(stream, delimiter=layout.delimiter, strict=False)
+        reader = csv.reader(_bounded_lines(stream, path), delimiter=layout.delimiter, strict=False)
         try:
             for row in reader:
                 if row:
