@@ -65,7 +65,7 @@ class _RecordBuilder:
         self, row_number: int, cells: Sequence[Any], problems: list[Reason] | None = None
     ) -> RequestRecord:
         problems = problems if problems is not None else []
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         count = len(cells)
         for name, positions in self.sources:
             parts = []
@@ -98,9 +98,9 @@ class _RecordBuilder:
                 )
             )
         for name, check in (("dob", check_dob), ("tin", check_tin), ("state", check_state)):
-            text = values.get(name)
-            if text:
-                values[name], problem = check(text)
+            value = values.get(name)
+            if value:
+                values[name], problem = check(value)
                 if problem is not None:
                     problems.append(problem)
         return RequestRecord(row_number=row_number, problems=tuple(problems), **values)

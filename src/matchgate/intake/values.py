@@ -248,8 +248,8 @@ def split_full_name(text: str) -> tuple[str, str, str, str]:
         suffix = words.pop()
     if len(words) == 1:
         return "", "", words[0], suffix
-    first, rest = words[0], words[1:]
-    start = len(rest) - 1
-    while start > 0 and rest[start - 1].casefold() in _PARTICLES:
+    given, others = words[0], words[1:]
+    start = len(others) - 1
+    while start > 0 and others[start - 1].casefold() in _PARTICLES:
         start -= 1
-    return first, " ".join(rest[:start]), " ".join(rest[start:]), suffix
+    return given, " ".join(others[:start]), " ".join(others[start:]), suffix

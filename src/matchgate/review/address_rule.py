@@ -35,10 +35,10 @@ AddressVerdict = tuple[str, str]  # (kind, detail: sentences for people, or "")
 @cache
 def _standardizer() -> Callable[..., Any] | None:
     try:
-        from matchgate.standardize import standardize_address  # type: ignore[attr-defined]
+        from matchgate.standardize import standardize_address
     except ImportError:
         return None
-    return standardize_address  # type: ignore[no-any-return]
+    return standardize_address
 
 
 def classify_address(street: str, city: str, state: str, zip_code: str) -> AddressVerdict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -55,7 +56,7 @@ class AgencyRegistry:
     def __init__(self, agencies: list[Agency]) -> None:
         self._by_code = {a.code.casefold(): a for a in agencies}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Agency]:
         return iter(self._by_code.values())
 
     def by_code(self, code: str) -> Agency | None:

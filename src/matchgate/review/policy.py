@@ -110,19 +110,21 @@ def _toml_value(value: Any) -> str:
 
 
 def _check(key: str, value: Any, default: Any, source: Path | str) -> Any:
-    where = {"path": source or None, "field": f"review.{key}"}
+    def error(message: str) -> PolicyError:
+        return PolicyError(message, path=source or None, field=f"review.{key}")
+
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise PolicyError("must be true or false", **where)
+            raise error("must be true or false")
         return value
     if isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise PolicyError(f"must be a whole number of at least 1, not {value!r}", **where)
+            raise error(f"must be a whole number of at least 1, not {value!r}")
         return value
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            raise PolicyError(f"must be a share between 0 and 1, not {value!r}", **where)
+            raise error(f"must be a share between 0 and 1, not {value!r}")
         return float(value)
     if value not in _CHOICES[key]:
-        raise PolicyError(f"must be one of {', '.join(_CHOICES[key])}, not {value!r}", **where)
+        raise error(f"must be one of {', '.join(_CHOICES[key])}, not {value!r}")
     return value
