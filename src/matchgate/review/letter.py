@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +34,12 @@ class RequestLetter:
     safeguards_report_date: date | None = None
     officers: tuple[Officer, ...] = ()
     batch_description: str = ""
+
+    def case_numbers_held(self) -> Iterator[str]:
+        """Every case number some named officer holds, normalized (may repeat)."""
+        for officer in self.officers:
+            for case in officer.case_numbers:
+                yield normalize_case_number(case)
 
     def officers_by_case(self) -> dict[str, list[Officer]]:
         """Officers holding each case number (case numbers compared case-insensitively)."""

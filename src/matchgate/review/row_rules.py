@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from matchgate.intake import RequestRecord
 from matchgate.review.address_rule import classify_address
@@ -85,14 +85,13 @@ class RowContext:
     letter: RequestLetter
     facts: BatchFacts
     policy: Policy
-    officers_by_case: dict[str, list[str]] = field(default_factory=dict)
+    held_cases: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, letter: RequestLetter, facts: BatchFacts, policy: Policy) -> RowContext:
-        holders = {
-            case: [o.name for o in officers] for case, officers in letter.officers_by_case().items()
-        }
-        return cls(letter=letter, facts=facts, policy=policy, officers_by_case=holders)
+        # Only membership matters per row; a set keeps a million case numbers affordable.
+        held = frozenset(letter.case_numbers_held())
+        return cls(letter=letter, facts=facts, policy=policy, held_cases=held)
 
 
 RowRule = Callable[[RequestRecord, RowContext], Iterator[Finding]]
@@ -262,7 +261,7 @@ def case_number_held(record: RequestRecord, context: RowContext) -> Iterator[Fin
             ),
         )
         return
-    if normalize_case_number(record.case_number) not in context.officers_by_case:
+    if normalize_case_number(record.case_number) not in context.held_cases:
         yield Finding(
             REVIEW,
             reason(
