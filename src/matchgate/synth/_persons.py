@@ -16,6 +16,7 @@ import numpy as np
 from matchgate.synth._households import Households, Role
 from matchgate.synth._name_tables import NameTables
 from matchgate.synth._naming_customs import ACCENTED_FORMS, PARTICLE_SURNAMES
+from matchgate.synth._tins import draw_tins
 
 __all__ = ["Persons", "draw_persons"]
 
@@ -61,34 +62,6 @@ def _choose(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
 
 def _copy_from_head(values: np.ndarray, people: np.ndarray, heads: np.ndarray) -> None:
     values[people] = values[heads]
-
-
-def _draw_tins(rng: np.random.Generator, is_itin: np.ndarray) -> np.ndarray:
-    """Unique TINs: SSNs never start with 9, 000 or 666; ITINs start with 9 with a valid group."""
-    n = is_itin.shape[0]
-    ssn_areas = np.array([a for a in range(1, 900) if a != 666])
-    itin_groups = np.array([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
-    numbers = np.zeros(n, dtype=np.int64)
-    pending = np.arange(n)
-    while pending.size:
-        itin = is_itin[pending]
-        area = np.where(
-            itin,
-            rng.integers(900, 1000, pending.size),
-            ssn_areas[rng.integers(0, ssn_areas.size, pending.size)],
-        )
-        group = np.where(
-            itin,
-            itin_groups[rng.integers(0, itin_groups.size, pending.size)],
-            rng.integers(1, 100, pending.size),
-        )
-        serial = rng.integers(1, 10_000, pending.size)
-        numbers[pending] = area * 1_000_000 + group * 10_000 + serial
-        _, first_seen = np.unique(numbers, return_index=True)
-        duplicate = np.ones(n, dtype=bool)
-        duplicate[first_seen] = False
-        pending = np.flatnonzero(duplicate)
-    return np.char.zfill(numbers.astype(str), 9).astype(object)
 
 
 def _draw_dobs(rng: np.random.Generator, households: Households, as_of: date) -> np.ndarray:
@@ -266,7 +239,7 @@ def draw_persons(
         filed_last_name=filed_last,
         filed_suffix=filed_suffix,
         dob=_draw_dobs(rng, households, as_of),
-        tin=_draw_tins(rng, is_itin),
+        tin=draw_tins(rng, is_itin),
         is_itin=is_itin,
         surname_is_common=tables.surname_is_common[paternal],
         files_both_surnames=compound & (maternal >= 0),

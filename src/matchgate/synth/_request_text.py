@@ -20,6 +20,7 @@ from matchgate.synth._places import DIRECTIONALS, STREET_TYPES
 
 __all__ = [
     "AddressParts",
+    "RenderedAddress",
     "add_accents",
     "apply_case",
     "compound_surname_variant",
@@ -44,6 +45,19 @@ class AddressParts:
     state: str
     zip_code: str
     shared_building: bool  # an apartment in a building other households live in
+
+
+# Street names that are themselves USPS street suffixes: without the type, "17291 RIDGE" no
+# longer reads as an address, so the generator never drops the type after these.
+_NAMES_THAT_ARE_SUFFIXES = frozenset(
+    "RIDGE PARK HILL CREEK BROOK FALLS GROVE VALLEY CANYON HARBOR SHORE BEACH MEADOW FOREST "
+    "RIVER LAKE SPRING MILL STAR ORCHARD VISTA MESA UNION PROSPECT CENTRAL MARKET STONE ROCK "
+    "DEPOT".split()
+)
+
+
+def _type_can_be_dropped(street_name: str) -> bool:
+    return not street_name[0].isdigit() and street_name not in _NAMES_THAT_ARE_SUFFIXES
 
 
 def one_char_edit(rng: random.Random, text: str) -> str:
@@ -122,11 +136,19 @@ def render_dob(rng: random.Random, iso: str) -> str:
     return iso
 
 
-def render_address(
-    rng: random.Random, address: AddressParts, *, typo: bool
-) -> tuple[str, str, str, str]:
+@dataclass(frozen=True)
+class RenderedAddress:
+    street: str
+    city: str
+    state: str
+    zip_code: str
+    has_typo: bool
+
+
+def render_address(rng: random.Random, address: AddressParts, *, typo: bool) -> RenderedAddress:
     """Street, city, state, ZIP as a requester holds them: words spelt out or abbreviated,
-    units written differently or missing, ZIP+4 now and then."""
+    units written differently or missing, ZIP+4 now and then. A typo goes only into a street
+    *name* ("OAK"), never into a numbered street ("23RD"), which would stop being an address."""
     predirectional = address.predirectional
     if predirectional and rng.random() < 0.25:
         predirectional = DIRECTIONALS[predirectional]
@@ -135,10 +157,13 @@ def render_address(
     if roll < 0.3:
         street_type = STREET_TYPES[street_type]
     elif roll < 0.4:
-        street_type = street_type.title() + "."
-    elif roll < 0.45:
+        # "St." and "Ave." as typed by hand; WAY has no abbreviation to dot
+        street_type = street_type.title() + ("" if street_type == "WAY" else ".")
+    elif roll < 0.43 and _type_can_be_dropped(address.street_name):
         street_type = ""
-    street_name = one_char_edit(rng, address.street_name) if typo else address.street_name
+    street_name = address.street_name
+    if typo and not street_name[0].isdigit():
+        street_name = one_char_edit(rng, street_name)
     unit = address.unit
     if unit:
         roll = rng.random()
@@ -162,4 +187,6 @@ def render_address(
         zip_code = f"{zip_code}-{rng.randrange(1, 10_000):04d}"
     elif roll < 0.12:
         zip_code = ""
-    return street, address.city, address.state, zip_code
+    return RenderedAddress(
+        street, address.city, address.state, zip_code, street_name != address.street_name
+    )

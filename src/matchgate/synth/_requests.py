@@ -25,6 +25,7 @@ from matchgate.synth._request_text import (
     render_dob,
 )
 from matchgate.synth._subjects import Subject, SubjectPicker, World
+from matchgate.synth._tins import looks_issued
 
 __all__ = ["HAZARD_TAGS", "REQUEST_COLUMNS", "TRUTH_COLUMNS", "RequestBatch", "build_requests"]
 
@@ -155,6 +156,17 @@ def _render_names(rng: random.Random, subject: Subject, tags: set[str]) -> dict[
     }
 
 
+def _mistyped_tin(rng: random.Random, tin: str) -> str:
+    """One digit wrong, still shaped like an issued TIN: a wrong TIN that passes a format check
+    is the dangerous kind."""
+    while True:
+        position = rng.randrange(9)
+        digit = str((int(tin[position]) + rng.randint(1, 9)) % 10)
+        typed = tin[:position] + digit + tin[position + 1 :]
+        if looks_issued(typed):
+            return typed
+
+
 def _render_tin(rng: random.Random, picker: SubjectPicker, subject: Subject, tags: set[str]) -> str:
     given_rate = TIN_GIVEN_RATE if subject.in_file else TIN_GIVEN_RATE / 2
     if rng.random() >= given_rate:
@@ -171,9 +183,7 @@ def _render_tin(rng: random.Random, picker: SubjectPicker, subject: Subject, tag
         if rng.random() < 0.5:
             tin = picker.someone_elses_tin(subject)
         else:
-            position = rng.randrange(9)
-            digit = str((int(subject.tin[position]) + rng.randint(1, 9)) % 10)
-            tin = subject.tin[:position] + digit + subject.tin[position + 1 :]
+            tin = _mistyped_tin(rng, subject.tin)
     else:
         tin = subject.tin
     return f"{tin[:3]}-{tin[3:5]}-{tin[5:]}" if rng.random() < 0.4 else tin
@@ -193,14 +203,13 @@ def _render_row(
         tags.add("no_dob")
     else:
         row["dob"] = render_dob(rng, subject.dob)
-    street_typo = rng.random() < STREET_TYPO_RATE
-    street, city, state, zip_code = render_address(rng, subject.address, typo=street_typo)
-    if street_typo:
+    address = render_address(rng, subject.address, typo=rng.random() < STREET_TYPO_RATE)
+    if address.has_typo:
         tags.add("typo")
     if subject.address.shared_building:
         tags.add("apartment")
-    city = city.title() if row["last_name"].istitle() else city
-    row.update(street=street, city=city, state=state, zip=zip_code)
+    city = address.city.title() if row["last_name"].istitle() else address.city
+    row.update(street=address.street, city=city, state=address.state, zip=address.zip_code)
     row["tin"] = _render_tin(rng, picker, subject, tags)
     row.update(
         tax_periods=render_tax_periods(rng, as_of_year),
