@@ -137,11 +137,13 @@ def test_missing_information_rules_nobody_out() -> None:
     assert decision.competitors == ("B",)
 
 
-def test_matching_tin_rules_out_others_with_a_different_tin() -> None:
-    best = cand("A", 0.99999, 40.0, tin="exact", dob="missing")
-    other = cand("B", 0.9, 5.0, tin="different", dob="missing")
-    decision = decide([best, other], RequestFacts(has_tin=True), POLICY)
-    assert decision.outcome is Outcome.DISCLOSED
+def test_a_matching_tin_never_breaks_a_household_tie() -> None:
+    # A request about the father (no DOB) carrying the son's TIN.
+    son = cand("JR", 0.99999, 40.0, tin="exact", dob="missing")
+    father = cand("SR", 0.98, 20.0, tin="different", dob="missing")
+    decision = decide([son, father], RequestFacts(has_tin=True), POLICY)
+    assert decision.outcome is Outcome.AMBIGUOUS
+    assert "household_conflict" in codes(decision)
 
 
 def test_address_rule_can_be_relaxed_only_explicitly() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from matchgate.decisions import Outcome
 
@@ -94,11 +95,16 @@ def latest_addresses_in_periods(
     rows = [(row, tin, list(years)) for row, tin, years in wanted]
     if not rows:
         return {}
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE wanted_addresses "
-        "(row_number BIGINT, tin VARCHAR, years INTEGER[])"
+    table = pa.table(
+        {
+            "row_number": pa.array([r[0] for r in rows], pa.int64()),
+            "tin": pa.array([r[1] for r in rows], pa.string()),
+            "years": pa.array([r[2] for r in rows], pa.list_(pa.int32())),
+        }
     )
-    con.executemany("INSERT INTO wanted_addresses VALUES (?, ?, ?)", rows)
+    con.register("_wanted_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE wanted_addresses AS SELECT * FROM _wanted_arrow")
+    con.unregister("_wanted_arrow")
     result = con.execute(
         """
         SELECT row_number, street, city, state, zip, tax_year FROM (

@@ -15,8 +15,8 @@ A request is ``disclosed`` only when all of these hold for the best candidate:
    compatible with the request (the household rule: father and son, twins, spouses).
 
 A candidate is ruled out as "could be the person" only by positive disagreement on first
-name, surname, date of birth, suffix, or (when the best candidate's TIN matches) TIN.
-Missing information rules nobody out.
+name, surname, date of birth or suffix; never by the TIN alone. Missing information rules
+nobody out.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def evidence_footnotes(candidate: Candidate) -> list[Reason]:
     return notes
 
 
-def _rules_out(candidate: Candidate, *, best: Candidate, best_tin_exact: bool) -> bool:
+def _rules_out(candidate: Candidate, *, best: Candidate) -> bool:
     """True when positive disagreement shows the candidate is not the requested person.
 
     A different surname does not rule out someone at the requested address who shares a
@@ -148,9 +148,9 @@ def _rules_out(candidate: Candidate, *, best: Candidate, best_tin_exact: bool) -
             return True
     if levels.get("dob") in {"different", "year_only"}:
         return True
-    if levels.get("suffix") == "different":
-        return True
-    return best_tin_exact and levels.get("tin") == "different"
+    # A TIN never rules anyone out: requesters mix up the TINs of a father and son at
+    # one address, and TIN matching that trusts the number was the 2025 failure.
+    return levels.get("suffix") == "different"
 
 
 def _name_clearly_differs(candidate: Candidate) -> bool:
@@ -211,11 +211,10 @@ def decide(
         )
         return MatchDecision(Outcome.AMBIGUOUS, tuple(reasons), best, runner_up)
 
-    best_tin_exact = best.levels.get("tin") == "exact"
     competitors = [
         c
         for c in ranked[1:]
-        if not _rules_out(c, best=best, best_tin_exact=best_tin_exact)
+        if not _rules_out(c, best=best)
         and (
             c.match_weight >= best.match_weight - policy.margin_weight
             or (_shares_requested_address(c) and _shares_requested_address(best))
