@@ -14,7 +14,7 @@ from typing import Any
 from matchgate.errors import LedgerError
 from matchgate.ledger._entries import EntryKind, is_finite_json_scalar
 
-__all__ = ["ALLOWED_FIELDS", "REQUIRED_FIELDS", "validate_payload"]
+__all__ = ["ALLOWED_FIELDS", "REQUIRED_FIELDS", "field_problem", "validate_payload"]
 
 _DISCLOSURE_REQUIRED = frozenset(
     {
@@ -125,3 +125,16 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any]) -> dict[str, A
             raise LedgerError(f"{kind} payload field '{key}' must be an integer", field=key)
         result[key] = value
     return result
+
+
+def field_problem(kind: EntryKind, keys: set[str]) -> str:
+    """The allow-list check alone, for re-checking stored entries quickly ('' when fine)."""
+    allowed = ALLOWED_FIELDS[kind]
+    if keys <= allowed and REQUIRED_FIELDS[kind] <= keys:
+        return ""
+    forbidden = sorted(keys - allowed)
+    if forbidden:
+        return f"{kind} payload holds fields the ledger may not record: {', '.join(forbidden)}"
+    return (
+        f"{kind} payload lacks required fields: {', '.join(sorted(REQUIRED_FIELDS[kind] - keys))}"
+    )

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from matchgate.errors import LedgerError, LedgerIntegrityError
+from matchgate.errors import LedgerIntegrityError
 from matchgate.ledger._disclosures import index_row_for_disclosure, retraction_update
 from matchgate.ledger._entries import (
     GENESIS_HASH,
@@ -22,7 +22,7 @@ from matchgate.ledger._entries import (
     is_valid_timestamp,
 )
 from matchgate.ledger._keys import CheckpointVerifier
-from matchgate.ledger._payloads import validate_payload
+from matchgate.ledger._payloads import field_problem
 
 __all__ = ["ChainVerifier", "VerifyReport"]
 
@@ -164,10 +164,9 @@ class ChainVerifier:
         if not isinstance(payload, dict) or canonical_json(payload) != entry.payload:
             return "payload is not canonical JSON"
         kind = EntryKind(entry.kind)
-        try:
-            validate_payload(kind, payload)
-        except LedgerError as exc:
-            return str(exc)
+        problem = field_problem(kind, set(payload))
+        if problem:
+            return problem
         if kind is EntryKind.CHECKPOINT:
             return self._check_checkpoint(entry, payload)
         if self._collect_index:
