@@ -148,6 +148,14 @@ class MatchModel:
         temporary.replace(path)
 
     @classmethod
+    def from_priors(cls) -> MatchModel:
+        """The model before training: the documented prior m and u of every level, with the
+        disagreement floors. Used where there is too little data to train on."""
+        settings = default_settings(taxpayers=1)
+        notes = apply_disagreement_floors(settings)
+        return cls(settings=settings, trained={"from": "priors", "floors_applied": notes})
+
+    @classmethod
     def load(cls, path: Path) -> MatchModel:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -185,13 +193,21 @@ def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2
         block_on("dob"),
         block_on("surname_joined", "first_name"),
     ]
+    skipped = []
     for rule in sessions:
+        # A pass that fails (no pairs: a batch without any DOB) leaves the comparisons of
+        # its blocking rule switched off inside the linker; start again from a snapshot.
+        snapshot = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, fix_probability_two_random_records_match=True
             )
         except Exception as exc:  # Splink raises plain exceptions on degenerate data
-            logging.getLogger(__name__).warning("EM pass %s skipped: %s", rule, exc)
+            description = rule.get_blocking_rule("duckdb").blocking_rule_sql
+            skipped.append(f"EM pass on {description} skipped: {str(exc).splitlines()[0]}")
+            logging.getLogger(__name__).info(skipped[-1])
+            linker = make_linker(con, snapshot)
+            register_term_frequencies(linker, con)
     trained_settings = linker.misc.save_model_to_json()
     notes = apply_disagreement_floors(trained_settings)
     return MatchModel(
@@ -201,5 +217,6 @@ def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2
             "taxpayers": taxpayers,
             "requests": con.execute("SELECT count(*) FROM request_features").fetchone()[0],  # type: ignore[index]
             "floors_applied": notes,
+            "em_passes_skipped": skipped,
         },
     )

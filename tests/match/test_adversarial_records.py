@@ -1,0 +1,551 @@
+# ruff: noqa: E501  (tables of people read best one row per line)
+"""Hand-written adversarial people, through the real matcher (features, blocking, Splink,
+decision). Each request must come out as expected and never be disclosed to the wrong
+person. The model is the documented priors, so tiny data does not depend on EM."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from matchgate.match import MatchModel
+from matchgate.pipeline import match_batch
+
+# tin, first, middle, last, suffix, dob, street, city, state, zip
+PEOPLE = [
+    (
+        "123450001",
+        "JOHN",
+        "MICHAEL",
+        "SMITH",
+        "",
+        "1950-04-02",
+        "12 OAK ST",
+        "ATLANTA",
+        "GA",
+        "30301",
+    ),
+    (
+        "123450002",
+        "JOHN",
+        "MICHAEL",
+        "SMITH",
+        "",
+        "1980-07-19",
+        "12 OAK ST",
+        "ATLANTA",
+        "GA",
+        "30301",
+    ),
+    (
+        "123450003",
+        "MARIA",
+        "",
+        "GARCIA",
+        "",
+        "1990-01-05",
+        "400 ELM AVE APT 3",
+        "DALLAS",
+        "TX",
+        "75201",
+    ),
+    (
+        "123450004",
+        "ANA",
+        "",
+        "GARCIA",
+        "",
+        "1990-01-05",
+        "400 ELM AVE APT 3",
+        "DALLAS",
+        "TX",
+        "75201",
+    ),
+    (
+        "123450005",
+        "JOSE",
+        "",
+        "HERNANDEZ",
+        "",
+        "1970-03-03",
+        "77 PINE RD",
+        "PHOENIX",
+        "AZ",
+        "85001",
+    ),
+    (
+        "123450006",
+        "MARIA",
+        "",
+        "HERNANDEZ",
+        "",
+        "1972-05-05",
+        "77 PINE RD",
+        "PHOENIX",
+        "AZ",
+        "85001",
+    ),
+    (
+        "123450007",
+        "JUAN",
+        "",
+        "GARCIA LOPEZ",
+        "",
+        "1985-09-09",
+        "9 CEDAR LN",
+        "EL PASO",
+        "TX",
+        "79901",
+    ),
+    (
+        "123450008",
+        "JUAN",
+        "",
+        "GARCIA",
+        "",
+        "1962-02-14",
+        "1500 MAPLE DR",
+        "EL PASO",
+        "TX",
+        "79902",
+    ),
+    ("123450009", "RAUL", "", "RAMIREZ", "", "1975-11-30", "31 BIRCH CT", "FRESNO", "CA", "93701"),
+    ("123450010", "ROBERT", "", "BROWN", "", "1966-06-06", "5 ASH WAY", "OMAHA", "NE", "68101"),
+    (
+        "123450011",
+        "WILLIAM",
+        "",
+        "TURNER",
+        "",
+        "1958-08-08",
+        "600 WALNUT ST",
+        "BOISE",
+        "ID",
+        "83701",
+    ),
+    (
+        "123450012",
+        "JOSE",
+        "LUIS",
+        "DE LA CRUZ",
+        "",
+        "1979-12-12",
+        "88 SPRUCE ST",
+        "TUCSON",
+        "AZ",
+        "85701",
+    ),
+    (
+        "123450013",
+        "KEVIN",
+        "",
+        "NGUYEN",
+        "",
+        "1988-10-10",
+        "14 WILLOW PL",
+        "HOUSTON",
+        "TX",
+        "77001",
+    ),
+    (
+        "123450014",
+        "THOMAS",
+        "",
+        "OLSEN",
+        "",
+        "1987-04-04",
+        "14 WILLOW PL",
+        "HOUSTON",
+        "TX",
+        "77001",
+    ),
+]
+# Enough unrelated taxpayers for term frequencies and the prior to mean something.
+FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
+FILLER_LAST = ["MILLER", "DAVIS", "WILSON", "MOORE", "TAYLOR", "THOMAS", "WHITE", "HARRIS"]
+
+# request_id, first, middle, last, suffix, dob, street, city, state, zip, tin, expected, true tin
+REQUESTS = [
+    (
+        "jr_sr_no_dob",
+        "JOHN",
+        "",
+        "SMITH",
+        "",
+        "",
+        "12 OAK ST",
+        "ATLANTA",
+        "GA",
+        "30301",
+        "",
+        "ambiguous",
+        "",
+    ),
+    (
+        "jr_sr_suffix_only",
+        "JOHN",
+        "",
+        "SMITH",
+        "JR",
+        "",
+        "12 Oak Street",
+        "ATLANTA",
+        "GA",
+        "30301",
+        "",
+        "ambiguous",
+        "",
+    ),
+    (
+        "jr_sr_son_tin_on_father",
+        "JOHN",
+        "M",
+        "SMITH",
+        "",
+        "",
+        "12 OAK ST",
+        "ATLANTA",
+        "GA",
+        "30301",
+        "123450002",
+        "ambiguous",
+        "",
+    ),
+    (
+        "jr_sr_with_dob",
+        "John",
+        "",
+        "Smith",
+        "",
+        "1980-07-19",
+        "12 Oak St",
+        "Atlanta",
+        "GA",
+        "30301",
+        "",
+        "disclosed",
+        "123450002",
+    ),
+    (
+        "twin_by_first_name",
+        "MARIA",
+        "",
+        "GARCIA",
+        "",
+        "",
+        "400 ELM AVENUE APT 3",
+        "DALLAS",
+        "TX",
+        "75201",
+        "",
+        "disclosed",
+        "123450003",
+    ),
+    (
+        "spouse_initial_only",
+        "J",
+        "",
+        "HERNANDEZ",
+        "",
+        "",
+        "77 PINE RD",
+        "PHOENIX",
+        "AZ",
+        "85001",
+        "",
+        "no_match",
+        "",
+    ),
+    (
+        "compound_reversed",
+        "JUAN",
+        "",
+        "LOPEZ GARCIA",
+        "",
+        "1985-09-09",
+        "9 CEDAR LANE",
+        "EL PASO",
+        "TX",
+        "79901",
+        "",
+        "disclosed",
+        "123450007",
+    ),
+    (
+        "compound_one_part_wrong_home",
+        "JUAN",
+        "",
+        "GARCIA",
+        "",
+        "",
+        "9 CEDAR LN",
+        "EL PASO",
+        "TX",
+        "79901",
+        "",
+        "disclosed",
+        "123450007",
+    ),
+    (
+        "not_in_file_same_home",
+        "PEDRO",
+        "",
+        "RAMIREZ",
+        "",
+        "",
+        "31 BIRCH CT",
+        "FRESNO",
+        "CA",
+        "93701",
+        "",
+        "no_match",
+        "",
+    ),
+    (
+        "tin_of_someone_else",
+        "MARY",
+        "",
+        "JONES",
+        "",
+        "",
+        "5 ASH WAY",
+        "OMAHA",
+        "NE",
+        "68101",
+        "123450010",
+        "ambiguous",
+        "",
+    ),
+    (
+        "nickname_bill",
+        "BILL",
+        "",
+        "TURNER",
+        "",
+        "1958-08-08",
+        "600 WALNUT ST",
+        "BOISE",
+        "ID",
+        "83701",
+        "",
+        "disclosed",
+        "123450011",
+    ),
+    (
+        "hypocorism_pepe_particle",
+        "PEPE",
+        "",
+        "DELACRUZ",
+        "",
+        "1979-12-12",
+        "88 SPRUCE ST",
+        "TUCSON",
+        "AZ",
+        "85701",
+        "",
+        "disclosed",
+        "123450012",
+    ),
+    (
+        "zip_only_agrees",
+        "ROBERT",
+        "",
+        "BROWN",
+        "",
+        "1966-06-06",
+        "999 OTHER ST",
+        "OMAHA",
+        "NE",
+        "68101",
+        "",
+        "no_match",
+        "",
+    ),
+    (
+        "roommate_not_in_file",
+        "DANIEL",
+        "",
+        "NGUYEN",
+        "",
+        "",
+        "14 WILLOW PL",
+        "HOUSTON",
+        "TX",
+        "77001",
+        "",
+        "no_match",
+        "",
+    ),
+    (
+        "swapped_names",
+        "SMITH",
+        "",
+        "JOHN",
+        "",
+        "1950-04-02",
+        "12 OAK ST",
+        "ATLANTA",
+        "GA",
+        "30301",
+        "",
+        "disclosed",
+        "123450001",
+    ),
+]
+
+HEADER = [
+    "request_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "dob",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "tin",
+    "tax_periods",
+    "statute",
+    "case_number",
+    "reason",
+]
+
+
+def write_master(path: Path, people: list[tuple[str, ...]], years=(2023, 2024)) -> None:
+    rows = []
+    for person in people:
+        tin, first, middle, last, suffix, dob, street, city, state, zip_code = person
+        for year in years:
+            rows.append(
+                {
+                    "tin": tin,
+                    "tin_type": "SSN",
+                    "tax_year": year,
+                    "first_name": first,
+                    "middle_name": middle,
+                    "last_name": last,
+                    "suffix": suffix,
+                    "dob": dob,
+                    "street": street,
+                    "city": city,
+                    "state": state,
+                    "zip": zip_code,
+                    "employer_name": "ACME WIDGETS",
+                    "income": "50000",
+                    "dependents": "0",
+                }
+            )
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def filler() -> list[tuple[str, ...]]:
+    people = []
+    for i in range(400):
+        people.append(
+            (
+                f"2{i:08d}",
+                FILLER_FIRST[i % 8],
+                "",
+                FILLER_LAST[(i // 8) % 8],
+                "",
+                f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}",
+                f"{100 + i} MAIN ST",
+                "SPRINGFIELD",
+                "IL",
+                f"62{i % 1000:03d}",
+            )
+        )
+    return people
+
+
+@pytest.fixture(scope="module")
+def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("adversarial")
+    write_master(folder / "master.parquet", PEOPLE + filler())
+    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(HEADER)
+        for request in REQUESTS:
+            writer.writerow([*request[:11], "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
+    model = folder / "model.json"
+    MatchModel.from_priors().save(model)
+    match_batch(
+        master=folder / "master.parquet",
+        requests=folder / "requests.csv",
+        out_dir=folder / "out",
+        model_path=model,
+    )
+    with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
+        return {row["request_id"]: row for row in csv.DictReader(stream)}
+
+
+@pytest.mark.parametrize("request_row", REQUESTS, ids=[r[0] for r in REQUESTS])
+def test_adversarial_request(decisions, request_row) -> None:
+    request_id, expected, true_tin = request_row[0], request_row[11], request_row[12]
+    row = decisions[request_id]
+    assert row["outcome"] == expected, (row["reason_codes"], row["evidence"])
+    if row["outcome"] == "disclosed":
+        assert row["tin"] == true_tin
+
+
+def test_master_problems_are_counted_not_fatal(tmp_path: Path) -> None:
+    from matchgate.errors import MasterFileError
+
+    bad = [
+        ("300000001", "", "", "DOE", "", "1980-01-01", "1 A ST", "X", "TX", "75001"),
+        ("300000002", "JANE", "", "", "", "1980-01-01", "2 B ST", "X", "TX", "75001"),
+        ("300000003", "JIM", "", "BEAM", "", "1980-02-30", "3 C ST", "X", "TX", "75001"),
+        ("3000000", "JIM", "", "BEAM", "", "1980-02-01", "3 C ST", "X", "TX", "75001"),
+    ]
+    write_master(tmp_path / "master.parquet", bad + bad[2:3] + filler()[:50])
+    (tmp_path / "requests.csv").write_text(
+        ",".join(HEADER) + "\nr1,JIM,,BEAM,,,3 C ST,X,TX,75001,,2024,18 U.S.C. 1343,C,why\n",
+        encoding="utf-8",
+    )
+    result = match_batch(
+        master=tmp_path / "master.parquet",
+        requests=tmp_path / "requests.csv",
+        out_dir=tmp_path / "out",
+    )
+    problems = result.master["problems"]
+    assert problems["missing_first_name"] == 2 and problems["missing_last_name"] == 2
+    assert problems["bad_dob"] == 4 and problems["bad_tin"] == 2
+    assert problems["duplicate_tin_year"] == 2
+    assert result.rows_out == 1
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    with pytest.raises(MasterFileError, match="broken.parquet"):
+        match_batch(
+            master=tmp_path / "broken.parquet",
+            requests=tmp_path / "requests.csv",
+            out_dir=tmp_path / "out2",
+        )
+
+
+def test_user_data_one_year_foreign_addresses_no_dob(tmp_path: Path) -> None:
+    people = [
+        ("400000001", "ELENA", "", "SOTO", "", "", "22 RUE DE RIVOLI", "PARIS", "", ""),
+        ("400000002", "MARK", "", "FIELD", "", "", "7 LAKE RD", "MADISON", "WI", "53701"),
+    ] + filler()[:100]
+    write_master(tmp_path / "master.csv.parquet", people, years=(2024,))
+    (tmp_path / "requests.csv").write_text(
+        ",".join(HEADER)
+        + "\nr1,ELENA,,SOTO,,,22 RUE DE RIVOLI,PARIS,,,,,,,\nr2,MARK,,FIELD,,,7 LAKE RD,MADISON,WI,53701,,,,,\n",
+        encoding="utf-8",
+    )
+    model = tmp_path / "model.json"
+    MatchModel.from_priors().save(model)
+    match_batch(
+        master=tmp_path / "master.csv.parquet",
+        requests=tmp_path / "requests.csv",
+        out_dir=tmp_path / "out",
+        model_path=model,
+    )
+    with (tmp_path / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
+        rows = {row["request_id"]: row for row in csv.DictReader(stream)}
+    assert rows["r1"]["outcome"] != "disclosed"  # no US street address: never disclosed
+    assert rows["r2"]["outcome"] == "disclosed" and rows["r2"]["tin"] == "400000002"
