@@ -112,7 +112,7 @@ def retraction_update(entry: LedgerEntry, payload: Mapping[str, Any]) -> dict[st
     }
 
 
-def record_from_row(row: Mapping[str, Any]) -> DisclosureRecord:
+def record_from_row(row: Mapping[Any, Any]) -> DisclosureRecord:
     probability = row["match_probability"]
     return DisclosureRecord(
         disclosure_id=row["disclosure_id"],

@@ -67,15 +67,21 @@ def create_key(path: Path) -> Ed25519PrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    # Written in full to a private temporary file, then linked into place: a crash never
+    # leaves a half-written key, and an existing key is never replaced.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(pem)
             stream.flush()
             os.fsync(stream.fileno())
+        os.link(temporary, path)
     except OSError as exc:
         raise LedgerError(f"cannot create the ledger signing key: {exc}", path=path) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
     return key
 
 

@@ -202,12 +202,12 @@ class ChainVerifier:
             self.expected_index[row["disclosure_id"]] = row
         elif kind is EntryKind.RETRACTION:
             disclosure_id = str(payload["disclosure_id"])
-            row = self.expected_index.get(disclosure_id)
-            if row is None:
+            target = self.expected_index.get(disclosure_id)
+            if target is None:
                 return f"retraction of disclosure {disclosure_id!r}, which is not recorded"
-            if row["retracted_at"] is not None:
+            if target["retracted_at"] is not None:
                 return f"disclosure {disclosure_id!r} is retracted twice"
-            row.update(retraction_update(entry, payload))
+            target.update(retraction_update(entry, payload))
         return ""
 
     @property
