@@ -19,6 +19,7 @@ from matchgate.synth import HAZARD_TAGS, WorldSummary, generate_world
 from matchgate.synth._cases import CIVIL_STATUTE, CRIMINAL_STATUTES
 from matchgate.synth._deficiencies import DEFICIENCY_KINDS
 from matchgate.synth._naming_customs import NICKNAMES, PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._tins import looks_issued
 
 AS_OF = date(2026, 11, 1)
 FILES = ("master.parquet", "master_problems.csv", "requests.csv", "letter.toml", "truth.csv")
@@ -440,6 +441,7 @@ def test_tin_tags_match_the_tin_given(world: World) -> None:
         tags = truth["hazards"].split(";")
         given = request["tin"].replace("-", "")
         assert ("tin_given" in tags) == (given != "")
+        assert given == "" or looks_issued(given)  # wrong TINs still pass a format check
         if "tin_wrong" in tags:
             assert given != truth["tin"]
         elif given and truth["tin"]:
@@ -534,3 +536,30 @@ def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     target.write_text("")
     with pytest.raises(InputError, match="not a folder"):
         generate_world(target, people=100, requests=10, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("people", "requests", "rate"), [(20, 20, 0.05), (20, 1, 0.0), (60, 60, 1.0)]
+)
+def test_tiny_worlds_and_extreme_deficiency_rates(
+    tmp_path: Path, people: int, requests: int, rate: float
+) -> None:
+    summary = generate_world(
+        tmp_path, people=people, requests=requests, seed=2, legal_deficiency_rate=rate
+    )
+    truth = read_csv(summary.truth_path)
+    assert len(truth) == requests
+    assert summary.legally_deficient == round(rate * requests)
+    assert sum(t["legally_sufficient"] == "false" for t in truth) == summary.legally_deficient
+
+
+def test_as_of_moves_every_date_in_the_world(tmp_path: Path) -> None:
+    as_of = date(2031, 2, 14)
+    summary = generate_world(tmp_path, people=500, requests=100, seed=9, as_of=as_of)
+    master = pl.read_parquet(summary.master_path)
+    assert (master["tax_year"].min(), master["tax_year"].max()) == (2024, 2030)
+    letter = tomllib.loads(summary.letter_path.read_text(encoding="utf-8"))["letter"]
+    assert letter["date_signed"] == date(2031, 2, 12)
+    for row in read_csv(summary.requests_path):
+        years = [int(y) for y in re.split(r"[-;]", row["tax_periods"]) if y]
+        assert all(2025 <= y <= 2030 for y in years)
