@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from matchgate.decisions import Reason
 from matchgate.intake import RequestRecord, read_requests
 from matchgate.review import (
     BatchFacts,
@@ -38,7 +39,7 @@ LETTER_CASES = _expectations(CORPUS / "letters.csv")
 
 
 @pytest.fixture(scope="module")
-def reviewed_rows() -> dict[int, tuple[RequestRecord, str, tuple[str, ...], str]]:
+def reviewed_rows() -> dict[int, tuple[RequestRecord, str, tuple[Reason, ...], str]]:
     letter = load_letter(CORPUS / "letters" / "good.toml")
     policy = Policy.defaults()
     request_file = read_requests(ROWS_FILE)
@@ -55,8 +56,8 @@ def reviewed_rows() -> dict[int, tuple[RequestRecord, str, tuple[str, ...], str]
             record, letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
         )
         outcome = "invalid" if record.problems else decision.outcome.value
-        codes = tuple(p.code for p in record.problems) + tuple(r.code for r in decision.reasons)
-        results[record.row_number] = (record, outcome, codes, decision.explanation)
+        reasons = record.problems + decision.reasons
+        results[record.row_number] = (record, outcome, reasons, decision.explanation)
     return results
 
 
@@ -73,16 +74,22 @@ def test_corpus_is_big_enough() -> None:
 def test_corpus_row(
     row_number: int,
     case: dict[str, str],
-    reviewed_rows: dict[int, tuple[RequestRecord, str, tuple[str, ...], str]],
+    reviewed_rows: dict[int, tuple[RequestRecord, str, tuple[Reason, ...], str]],
 ) -> None:
-    record, outcome, codes, explanation = reviewed_rows[row_number]
+    record, outcome, reasons, explanation = reviewed_rows[row_number]
+    codes = [reason.code for reason in reasons]
     assert record.request_id == case["request_id"]
     expected = set(filter(None, case["expected_codes"].split(";")))
     assert (outcome, set(codes)) == (case["expected_outcome"], expected), explanation
-    # Readable: every reason is a sentence, and legal reasons carry their citation.
+    # Readable: every reason is a sentence naming its field; legal reasons carry a citation.
     assert explanation.startswith(outcome if outcome != "invalid" else "")
-    for problem in record.problems:
-        assert problem.message.endswith(".") and problem.field
+    for reason in reasons:
+        assert reason.message[0].isupper() and reason.message.endswith("."), reason
+        assert len(reason.message.split()) >= 4, reason
+        if reason.code != "duplicate":
+            assert reason.field, reason
+        if reason not in record.problems and reason.code != "duplicate":
+            assert reason.citation.startswith("26 U.S.C. 6103"), reason
 
 
 @pytest.mark.parametrize("case", LETTER_CASES, ids=[case["file"] for case in LETTER_CASES])

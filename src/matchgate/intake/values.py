@@ -97,7 +97,7 @@ def cell_text(value: Any, field: str) -> tuple[str, Reason | None]:
         return text, None
     return "", Reason(
         code="cell_not_text",
-        message=f"{field} holds a {type(value).__name__}, not a single value.",
+        message=f"The {field} cell holds a {type(value).__name__}, not a single value.",
         field=field,
     )
 
@@ -119,7 +119,8 @@ def check_text(text: str, field: str) -> tuple[str, Reason | None]:
     if len(text) > MAX_CELL_CHARS:
         return "", Reason(
             code="cell_too_long",
-            message=f"{field} has {len(text):,} characters; the limit is {MAX_CELL_CHARS:,}.",
+            message=f"The {field} cell has {len(text):,} characters; the limit is "
+            f"{MAX_CELL_CHARS:,}.",
             field=field,
         )
     found = _FORBIDDEN.search(text)
@@ -128,7 +129,7 @@ def check_text(text: str, field: str) -> tuple[str, Reason | None]:
         what = "an undecodable byte" if char == "\ufffd" else f"control character U+{ord(char):04X}"
         return "", Reason(
             code="cell_control_character",
-            message=f"{field} contains {what}.",
+            message=f"The {field} cell contains {what}.",
             field=field,
         )
     return _WHITESPACE.sub(" ", text).strip(), None

@@ -19,7 +19,12 @@ from matchgate.review.letter import RequestLetter, normalize_case_number
 from matchgate.review.outcome import Finding, ReviewOutcome
 from matchgate.review.periods import parse_tax_periods
 from matchgate.review.policy import Policy
-from matchgate.review.statutes import StatuteKind, parse_citations, statute_registry
+from matchgate.review.statutes import (
+    Citation,
+    StatuteKind,
+    parse_citations,
+    statute_registry,
+)
 
 __all__ = ["ROW_RULES", "RowContext"]
 
@@ -195,6 +200,11 @@ def periods_valid(record: RequestRecord, context: RowContext) -> Iterator[Findin
         )
 
 
+def _described(citation: Citation) -> str:
+    entry = statute_registry().lookup(citation)
+    return f"{citation} ({entry.description})" if entry else str(citation)
+
+
 def statute_criminal(record: RequestRecord, context: RowContext) -> Iterator[Finding]:
     text = record.statute
     if not text:
@@ -209,14 +219,15 @@ def statute_criminal(record: RequestRecord, context: RowContext) -> Iterator[Fin
     if StatuteKind.CRIMINAL in kinds.values():
         return
     tax = [str(c) for c, k in kinds.items() if k is StatuteKind.TAX]
-    civil = [str(c) for c, k in kinds.items() if k is StatuteKind.CIVIL]
+    civil = [_described(c) for c, k in kinds.items() if k is StatuteKind.CIVIL]
     if tax:
         outcome = REVIEW if context.policy.tax_statutes == "review" else DEFICIENT
         yield Finding(
             outcome,
             reason(
                 "statute_tax_administration",
-                f"{', '.join(tax)} involves tax administration, which 6103(i)(2) excludes.",
+                f"The statute cited, {', '.join(tax)}, involves tax administration, which "
+                "6103(i)(2) excludes.",
                 field="statute",
             ),
         )
@@ -225,7 +236,8 @@ def statute_criminal(record: RequestRecord, context: RowContext) -> Iterator[Fin
             DEFICIENT,
             reason(
                 "statute_civil",
-                f"{', '.join(civil)} is a civil provision, not a federal criminal statute.",
+                f"The statute cited, {'; '.join(civil)}, is a civil provision, not a federal "
+                "criminal statute.",
                 field="statute",
             ),
         )
@@ -234,7 +246,8 @@ def statute_criminal(record: RequestRecord, context: RowContext) -> Iterator[Fin
             DEFICIENT,
             reason(
                 "statute_unknown",
-                f"{', '.join(map(str, citations))} is not in the registry of federal criminal "
+                f"The statute cited, {', '.join(map(str, citations))}, is not in the registry of "
+                "federal criminal "
                 "statutes.",
                 field="statute",
             ),
@@ -244,7 +257,8 @@ def statute_criminal(record: RequestRecord, context: RowContext) -> Iterator[Fin
             DEFICIENT,
             reason(
                 "statute_unknown",
-                f"{text[:80]!r} does not cite a statute as 'title U.S.C. section'.",
+                f"The statute field {text[:80]!r} does not cite a statute as "
+                "'title U.S.C. section'.",
                 field="statute",
             ),
         )
