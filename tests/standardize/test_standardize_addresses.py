@@ -65,9 +65,10 @@ def test_placeholders(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", PLACEHOLDERS)
-def test_placeholder_with_zip_is_zip_only(text: str) -> None:
+def test_placeholder_with_zip_stays_a_placeholder(text: str) -> None:
+    # The 2025 case: "Failed to Provide" with a good ZIP passed a ZIP-shape check.
     address = standardize_address(text, "", "", "62704")
-    assert address.kind is AddressKind.ZIP_ONLY
+    assert address.kind is AddressKind.PLACEHOLDER
     assert address.reason_codes == ("address_placeholder", "address_zip_only")
     assert address.zip5 == "62704"
     assert address.address_key == ""
@@ -87,6 +88,17 @@ def test_zip_only(zip_code: str) -> None:
     assert address.kind is AddressKind.ZIP_ONLY
     assert address.reason_codes == ("address_zip_only",)
     assert address.zip5 == "62704"
+
+
+@pytest.mark.parametrize(
+    ("street", "zip_code"),
+    [("78701", ""), ("78701", "78701"), ("78701-1234", ""), ("787011234", "")],
+)
+def test_zip_typed_in_street_field(street: str, zip_code: str) -> None:
+    address = standardize_address(street, "Austin", "TX", zip_code)
+    assert address.kind is AddressKind.ZIP_ONLY
+    assert address.reason_codes == ("address_zip_only",)
+    assert address.zip5 == "78701"
 
 
 def test_empty() -> None:
@@ -346,8 +358,9 @@ def test_states(state: str, code: str) -> None:
 
 def test_missing_number() -> None:
     address = standardize_address("Main Street", "Springfield", "IL", "62704")
-    assert address.kind is AddressKind.STREET
-    assert address.reason_codes == ("address_missing_number",)
+    assert address.kind is AddressKind.UNPARSEABLE
+    assert address.reason_codes == ("address_unparseable", "address_missing_number")
+    assert address.street_name == "MAIN"
     assert address.street_key == ""
     assert address.address_key == ""
 

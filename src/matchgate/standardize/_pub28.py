@@ -16,6 +16,7 @@ __all__ = [
     "UNIT_DESIGNATORS",
     "UNIT_NEEDS_ID",
     "normalize_name_words",
+    "normalize_words",
     "suffix_standard",
 ]
 
@@ -63,6 +64,7 @@ UNIT_DESIGNATORS = {
     "LOWR": "LOWR",
     "OFFICE": "OFC",
     "OFC": "OFC",
+    "PMB": "PMB",
     "PENTHOUSE": "PH",
     "PH": "PH",
     "REAR": "REAR",
@@ -81,7 +83,7 @@ UNIT_DESIGNATORS = {
 }
 # Designators that must be followed by an identifier ("APT 4"); the others stand alone.
 UNIT_NEEDS_ID = frozenset(
-    {"APT", "BLDG", "DEPT", "FL", "HNGR", "LOT", "RM", "SPC", "STE", "TRLR", "UNIT", "#"}
+    {"APT", "BLDG", "DEPT", "FL", "HNGR", "LOT", "PMB", "RM", "SPC", "STE", "TRLR", "UNIT", "#"}
 )
 
 _ORDINALS = {
@@ -107,6 +109,12 @@ _ORDINALS = {
     "TWENTIETH": "20TH",
 }
 _NAME_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"} | _ORDINALS
+
+
+def normalize_words(text: str) -> str:
+    """Spelled ordinals and SAINT/MOUNT/FORT written one way in a whole street line, before
+    any parser sees it, so ``FIFTH AVE`` and ``5TH AVE`` reach the parsers as the same text."""
+    return " ".join(_NAME_WORDS.get(word, word) for word in text.split())
 
 
 def suffix_standard(word: str) -> str:

@@ -24,6 +24,7 @@ from matchgate.standardize._pub28 import (
     UNIT_DESIGNATORS,
     UNIT_NEEDS_ID,
     normalize_name_words,
+    normalize_words,
     suffix_standard,
 )
 
@@ -39,13 +40,14 @@ _LOOSE_HYPHEN = re.compile(r"(?<![A-Z0-9])-|-(?![A-Z0-9])")
 _LOOSE_SLASH = re.compile(r"(?<!\d)/|/(?!\d)")
 
 _NUMBER = re.compile(r"^\d+[A-Z]?$|^\d+-\d+[A-Z]?$|^\d+-?[A-Z]$")
-_FRACTION_WORD = re.compile(r"^\d/\d$")
+_FRACTION_WORD = re.compile(r"^[1-9]/[1-9]\d?$")
 _ORDINAL = re.compile(r"^\d+(?:ST|ND|RD|TH)$")
 
 _BOX = re.compile(
     r"^(?:P ?O ?BOX|P ?O ?B|POST OFFICE BOX|POST BOX|PO|BOX|P ?O ?DRAWER|DRAWER|CALLER|"
     r"LOCK ?BOX|FIRM CALLER|BIN)\s*(?:NO |NUM |NUMBER )?#?\s*([A-Z0-9-]+)\b"
 )
+_PMB_ONLY = re.compile(r"^PMB\s*#?\s*([A-Z0-9-]+)$")
 _BARE_BOX = re.compile(r"^(?:P ?O ?BOX|P ?O ?B|POST OFFICE BOX)$")
 _ROUTE_BOX = re.compile(
     r"^(RR|R ?R|RURAL ROUTE|RURAL RTE|RTE|RT|ROUTE|HC|H ?C|HIGHWAY CONTRACT|STAR ROUTE|PSC|"
@@ -108,27 +110,60 @@ def _box(text: str) -> ParsedStreet | None:
     match = _BOX.match(text)
     if match and any(char.isdigit() for char in match.group(1)):
         return ParsedStreet(street_name="PO BOX", number=match.group(1), box=True)
+    match = _PMB_ONLY.match(text)
+    if match:
+        return ParsedStreet(street_name="PMB", number=match.group(1), box=True)
     return None
 
 
+_STRONG_DESIGNATORS = frozenset({"APT", "STE", "UNIT", "PMB", "#"})
+
+
+def _unit_words(words: list[str]) -> str | None:
+    """``["APT", "#", "4"]`` -> ``"APT 4"``; several units in a row are kept in order
+    (``STE 100 PMB 456``); a lone identifier is a ``#`` unit; None if anything is left over."""
+    units: list[str] = []
+    index = 0
+    while index < len(words):
+        designator = UNIT_DESIGNATORS.get(words[index])
+        if designator is None:
+            if index == 0 and len(words) == 1 and words[0] != "#":
+                return f"# {words[0]}"
+            return None
+        index += 1
+        while designator != "#" and index < len(words) and words[index] == "#":
+            index += 1
+        if designator in UNIT_NEEDS_ID:
+            if index >= len(words) or words[index] in UNIT_DESIGNATORS:
+                return None
+            if suffix_standard(words[index]) or words[index] in DIRECTIONALS:
+                return None
+            units.append(f"{designator} {words[index]}")
+            index += 1
+        else:
+            units.append(designator)
+    return " ".join(units)
+
+
 def _split_unit(words: list[str]) -> tuple[list[str], str] | None:
-    """Split trailing ``APT 4`` / ``# 4`` / ``REAR`` off; None if the tail is malformed."""
-    for index in range(len(words) - 1, 1, -1):
+    """Split trailing units (``APT 4``, ``# 4``, ``REAR``) off; None if the tail is malformed.
+
+    A designator must leave a number and a name before it; a weak one (``LOT``, ``REAR``,
+    ``FLOOR``, which also occur in street names) must follow a suffix, a directional or
+    another unit.
+    """
+    for index in range(2, len(words)):
         designator = UNIT_DESIGNATORS.get(words[index])
         if designator is None:
             continue
         before = words[index - 1]
-        strong = designator in {"APT", "STE", "UNIT", "#"}
-        if not strong and not (suffix_standard(before) or before in DIRECTIONALS):
+        weak_ok = suffix_standard(before) or before in DIRECTIONALS
+        if designator not in _STRONG_DESIGNATORS and not weak_ok:
             continue
-        tail = [word for word in words[index + 1 :] if word != "#"]
-        if designator in UNIT_NEEDS_ID:
-            if len(tail) != 1 or suffix_standard(tail[0]):
-                return None
-            return words[:index], f"{designator} {tail[0]}"
-        if tail:
+        unit = _unit_words(words[index:])
+        if unit is None:
             return None
-        return words[:index], designator
+        return words[:index], unit
     return words, ""
 
 
@@ -139,6 +174,7 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
     number = words[0]
     rest = words[1:]
     number_ok = bool(_NUMBER.match(number)) if strict else any(c.isdigit() for c in number)
+    number_ok = number_ok and any(c in "123456789" for c in number)  # "000" is no house
     if not number_ok:
         if strict:
             return None
@@ -177,22 +213,36 @@ def _fast(text: str) -> ParsedStreet | None:
     return _components(words, unit, strict=True)
 
 
+def _mark_private_mailbox(parsed: ParsedStreet) -> ParsedStreet:
+    """``123 MAIN ST PMB 456`` is a commercial mail receiving agency, not a residence."""
+    if "PMB" not in parsed.unit.split():
+        return parsed
+    return ParsedStreet(
+        number=parsed.number,
+        predirectional=parsed.predirectional,
+        street_name=parsed.street_name,
+        street_suffix=parsed.street_suffix,
+        postdirectional=parsed.postdirectional,
+        unit=parsed.unit,
+        box=True,
+        city=parsed.city,
+        state=parsed.state,
+        zip_code=parsed.zip_code,
+        parsed=parsed.parsed,
+    )
+
+
 def _lenient_line(line_1: str, line_2: str) -> ParsedStreet | None:
     words = clean_address_text(line_1).split()
     split = _split_unit(words)
-    if split is not None:
-        words, unit = split
-    else:
-        unit = ""
-    if line_2:
-        tail = clean_address_text(line_2).split()
-        if tail:
-            designator = UNIT_DESIGNATORS.get(tail[0])
-            ident = [word for word in tail[1:] if word != "#"]
-            if designator is None:
-                unit = " ".join(["#", *[word for word in tail if word != "#"]])
-            else:
-                unit = " ".join([designator, *ident])
+    if split is None:
+        return None
+    words, unit = split
+    if line_2.strip():
+        extra = _unit_words(clean_address_text(line_2).split())
+        if extra is None:
+            return None
+        unit = f"{unit} {extra}" if unit else extra
     return _components(words, unit, strict=False)
 
 
@@ -235,10 +285,8 @@ def _via_usaddress(text: str) -> ParsedStreet | None:
             parts[label] = f"{parts[label]} {value}" if label in parts else value
     except Exception:  # the CRF tagger may raise on odd input
         return None
-    if "USPSBoxID" in parts:
-        return ParsedStreet(
-            street_name="PO BOX", number=clean_address_text(parts["USPSBoxID"]), box=True
-        )
+    if "USPSBoxID" in parts or "USPSBoxType" in parts:
+        return None  # real boxes were recognised by pattern before any parser ran
     line_1 = " ".join(
         parts.get(label, "")
         for label in (
@@ -263,7 +311,49 @@ def parse_street(text: str) -> ParsedStreet:
     box = _box(text)
     if box is not None:
         return box
-    fast = _fast(text)
-    if fast is not None:
-        return fast
-    return _via_scourgify(text) or _via_usaddress(text) or UNPARSED
+    text = _strip_number_zeros(normalize_words(text))
+    parsed = _fast(text)
+    if parsed is None:
+        parsed = _slow(text)
+        if parsed is not None and not _is_fixed_point(parsed):
+            parsed = None
+    return _mark_private_mailbox(parsed or UNPARSED)
+
+
+def _slow(text: str) -> ParsedStreet | None:
+    return _via_scourgify(text) or _via_usaddress(text)
+
+
+def _line(parsed: ParsedStreet) -> str:
+    words = (
+        parsed.number,
+        parsed.predirectional,
+        parsed.street_name,
+        parsed.street_suffix,
+        parsed.postdirectional,
+        parsed.unit,
+    )
+    return " ".join(word for word in words if word)
+
+
+def _is_fixed_point(parsed: ParsedStreet) -> bool:
+    """A parser's reading is kept only if reading the line it produced gives it back.
+
+    On odd input the statistical parsers disagree with themselves ("1 B F IL" -> "1 B F" ->
+    something else); such a reading would give one street two keys, so it is refused and the
+    street is reported as unparseable instead.
+    """
+    line = _line(parsed)
+    again = _fast(line) or _slow(line)
+    return again is not None and _line(again) == line
+
+
+def _strip_number_zeros(text: str) -> str:
+    """House number ``0012`` is ``12``; done on the text so every parser sees the same line."""
+    if text[:1] != "0":
+        return text
+    first, _, rest = text.partition(" ")
+    stripped = first.lstrip("0")
+    if not stripped[:1].isdigit():
+        return text
+    return f"{stripped} {rest}" if rest else stripped

@@ -80,6 +80,8 @@ _CANADIAN_POSTCODE = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
 _INVALID_ZIPS = frozenset({"00000", "99999"})
 _CITY_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"}
 _NON_WORD = re.compile(r"[^A-Z0-9 ]+")
+_ORDINAL = re.compile(r"^\d+(?:ST|ND|RD|TH)$")
+_BOX_NAME = re.compile(r"^(?:PO BOX|PMB|(?:RR|HC|PSC|CMR|UNIT) \d+[A-Z]? BOX)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,9 @@ class StandardAddress:
 
     @property
     def street_key(self) -> str:
-        if self.kind is AddressKind.PO_BOX or self.street_name.endswith(" BOX"):
+        if self.street_name == "GENERAL DELIVERY":
+            return self.street_name
+        if _BOX_NAME.match(self.street_name):
             return f"{self.street_name} {self.number}" if self.number else ""
         if not self.number or not self.street_name:
             return ""
@@ -199,18 +203,26 @@ def _names_foreign_country(*texts: str) -> bool:
     return False
 
 
+def _has_street_word(name: str) -> bool:
+    """A street name needs a real word or an ordinal ("5TH"); "00 0A" is noise."""
+    return any(word.isalpha() or _ORDINAL.match(word) for word in name.split())
+
+
 def _no_street(
     placeholder: bool, city: str, state: str, zip5: str, extra: list[Reason]
 ) -> StandardAddress:
+    # A placeholder with a good ZIP is still a placeholder ("Failed to Provide", 78701 was the
+    # 2025 case); both reasons are given, the kind names what the street field holds.
     reasons = [PLACEHOLDER] if placeholder else []
-    if zip5:
-        kind = AddressKind.ZIP_ONLY
-        reasons.append(ZIP_ONLY)
-    elif placeholder:
+    if placeholder:
         kind = AddressKind.PLACEHOLDER
+    elif zip5:
+        kind = AddressKind.ZIP_ONLY
     else:
         kind = AddressKind.EMPTY
         reasons.append(EMPTY)
+    if zip5:
+        reasons.append(ZIP_ONLY)
     return StandardAddress("", "", "", "", "", "", city, state, zip5, kind, (*reasons, *extra))
 
 
@@ -245,6 +257,11 @@ def standardize_address(
     city_text = _city(city)
 
     placeholder = is_placeholder(street_upper)
+    zip_in_street = _zip(street_text)
+    if zip_in_street[1] == "ok":  # a ZIP typed into the street field
+        if zip_status == "empty" or zip5 == zip_in_street[0]:
+            zip5, zip_status = zip_in_street
+        street_text = ""
     if placeholder or not street_text:
         foreign = "foreign" in (zip_status, state_status)
         extra = _place_reasons(zip_status, state_status, foreign)
@@ -282,13 +299,16 @@ def _classify(
     foreign: bool,
 ) -> StandardAddress:
     reasons: list[Reason] = []
-    readable = parsed.parsed and bool(parsed.street_name)
+    readable = parsed.parsed and _has_street_word(parsed.street_name)
     if not readable:
         kind = AddressKind.UNPARSEABLE
         reasons.append(UNPARSEABLE)
     elif parsed.box:
         kind = AddressKind.PO_BOX
         reasons.append(PO_BOX)
+    elif not parsed.number:  # "Elm Street": no house, so no address of a person
+        kind = AddressKind.UNPARSEABLE
+        reasons.append(UNPARSEABLE)
     else:
         kind = AddressKind.STREET
     if readable and not parsed.number and parsed.street_name != "GENERAL DELIVERY":

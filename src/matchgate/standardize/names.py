@@ -130,22 +130,21 @@ def standardize_name(first: str, middle: str, last: str, suffix: str = "") -> St
         last, first = _split_comma_name(first)
     first_words = clean_name_text(first).replace("-", " ").split()
     middle_words = clean_name_text(middle).replace("-", " ").split()
-    last_words = clean_name_text(last).split()
+    last_words = clean_name_text(last).replace("-", " ").split()
 
     while len(first_words) > 1 and first_words[0] in _HONORIFICS_AT_START:
         first_words = first_words[1:]
     last_words, suffix_in_last = _strip_trailing(last_words, allow_v=True)
-    middle_words, suffix_in_middle = _take_suffixes_anywhere(middle_words)
     first_words, suffix_in_first = _strip_trailing(first_words, allow_v=False)
+    first_name = first_words[0] if first_words else ""
+    # Every given name after the first is treated alike, wherever it was written.
+    rest, suffix_in_given = _take_suffixes_anywhere(first_words[1:] + middle_words)
     found_suffix = (
         _suffix_from_field(clean_name_text(suffix).split())
         or suffix_in_last
-        or suffix_in_middle
+        or suffix_in_given
         or suffix_in_first
     )
-
-    first_name = first_words[0] if first_words else ""
-    rest = first_words[1:] + middle_words if first_words else middle_words
     parts, particles = split_surname(" ".join(last_words))
     return StandardName(
         first=first_name,
