@@ -136,6 +136,7 @@ def safeguards_current(
             ),
         )
     years = policy.safeguards_max_age_years
+    cited = letter.safeguards_report_date
     if _add_years(on_file.report_date, years) < letter.date_signed:
         yield Finding(
             DEFICIENT,
@@ -154,6 +155,17 @@ def safeguards_current(
                 "safeguards_stale",
                 f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} "
                 f"postdates the letter ({letter.date_signed.isoformat()}); none was on file then.",
+                field="safeguards_report_date",
+            ),
+        )
+    elif cited is not None and _add_years(cited, years) < letter.date_signed:
+        # The letter relies on a report older than the limit, whatever is on file now.
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_stale",
+                f"The letter relies on a safeguards report dated {cited.isoformat()}, more than "
+                f"{years} years before the letter's date {letter.date_signed.isoformat()}.",
                 field="safeguards_report_date",
             ),
         )
