@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import usaddress
 from scourgify import normalize_address_record
 
+from matchgate.standardize._data import state_table
 from matchgate.standardize._pub28 import (
     DIRECTIONALS,
     UNIT_DESIGNATORS,
@@ -186,14 +187,16 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
         postdir, rest = DIRECTIONALS[rest[-1]], rest[:-1]
     if len(rest) >= 2 and suffix_standard(rest[-1]):
         suffix, rest = suffix_standard(rest[-1]), rest[:-1]
-    elif strict:
-        return None
     if len(rest) >= 2 and rest[0] in DIRECTIONALS:
         predir, rest = DIRECTIONALS[rest[0]], rest[1:]
     if strict and not all(word.isalpha() or _ORDINAL.match(word) for word in rest):
         return None
+    if strict and not suffix and not _plain_name_without_suffix(rest):
+        return None
     if not rest:
         return None
+    if len(rest) == 1 and rest[0] in DIRECTIONALS:  # NORTH ST and N ST are one street
+        rest = [DIRECTIONALS[rest[0]]]
     name_words = normalize_name_words(rest)
     return ParsedStreet(
         number=number,
@@ -202,6 +205,15 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
         street_suffix=suffix,
         postdirectional=postdir,
         unit=unit,
+    )
+
+
+def _plain_name_without_suffix(words: list[str]) -> bool:
+    """``4164 QUENE``, ``9636 E BROADWAY``: short, no suffix word anywhere, and nothing that
+    could be a city or state (those lines go to the parsers, which can find a city)."""
+    us_states, _ = state_table()
+    return 1 <= len(words) <= 2 and not any(
+        suffix_standard(word) or word in us_states for word in words
     )
 
 

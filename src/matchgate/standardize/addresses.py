@@ -160,6 +160,7 @@ class StandardAddress:
         return tuple(reason.code for reason in self.reasons)
 
 
+@lru_cache(maxsize=65_536)
 def _zip(text: str) -> tuple[str, str]:
     """(zip5, status) with status one of ok, empty, bad, foreign."""
     upper = to_ascii_upper(text).strip()
@@ -173,6 +174,7 @@ def _zip(text: str) -> tuple[str, str]:
     return "", "bad"
 
 
+@lru_cache(maxsize=65_536)
 def _state(text: str) -> tuple[str, str]:
     """(USPS code, status) with status one of ok, empty, bad, foreign."""
     words = " ".join(_NON_WORD.sub(" ", to_ascii_upper(text).replace(".", "")).split())
@@ -186,6 +188,7 @@ def _state(text: str) -> tuple[str, str]:
     return "", "bad"
 
 
+@lru_cache(maxsize=65_536)
 def _city(text: str) -> str:
     if not text or is_placeholder(text):
         return ""
