@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def write_export(
     out: Path, entries: Iterable[LedgerEntry], *, signer: LedgerSigner, exported_at: str
 ) -> int:
     """Write entries and the signed trailer; the file appears only when complete."""
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
     count = 0
     last_sequence = 0
     last_hash = ""

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import stat
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def create_key(path: Path) -> Ed25519PrivateKey:
     )
     # Written in full to a private temporary file, then linked into place: a crash never
     # leaves a half-written key, and an existing key is never replaced.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

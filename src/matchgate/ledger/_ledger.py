@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -375,8 +376,15 @@ class Ledger:
 
     def _write_head(self, checkpoint: LedgerEntry) -> None:
         """Remember the newest signed checkpoint outside the database (catches truncation)."""
+        path = self.workspace / HEAD_FILE
+        try:
+            current = _read_head(path)
+        except WorkspaceError:
+            current = None  # verify reports a damaged head file; appending replaces it
+        if current is not None and current[0] >= checkpoint.sequence:
+            return  # another writer already recorded a later checkpoint
         head = {"sequence": checkpoint.sequence, "entry_hash": checkpoint.entry_hash}
-        _write_atomically(self.workspace / HEAD_FILE, canonical_json(head).encode("utf-8"))
+        _write_atomically(path, canonical_json(head).encode("utf-8"))
 
     # -- checking and exporting ----------------------------------------------------------
 
@@ -627,7 +635,7 @@ def _load_keys(
 
 
 def _write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with temporary.open("wb") as stream:
             stream.write(data)
@@ -636,6 +644,7 @@ def _write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as exc:
+        temporary.unlink(missing_ok=True)
         raise WorkspaceError(f"cannot write {path.name}: {exc}", path=path) from exc
 
 
