@@ -306,6 +306,8 @@ def test_ordinary_streets_are_not_institutions(street: str) -> None:
         (("123 Main St", "Toronto", "Ontario", ""), ("address_foreign",)),
         (("Av Reforma 123", "Mexico City", "Mexico", ""), ("address_foreign",)),
         (("123 Main St", "Tijuana", "BC", ""), ("address_foreign",)),
+        (("3 Rue St Jacques Montreal QC H2Y 1L6", "", "", ""), ("address_foreign",)),
+        (("3 Rue St Jacques, Montreal, QC H2Y 1L6", "Springfield", "IL", "62704"), ()),
     ],
 )
 def test_foreign(fields: tuple[str, str, str, str], codes: tuple[str, ...]) -> None:
@@ -354,6 +356,52 @@ def test_bad_state(state: str) -> None:
 )
 def test_states(state: str, code: str) -> None:
     assert standardize_address("123 Main St", "X Town", state, "62704").state == code
+
+
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        ("123 Main St Apt", "123 MAIN ST"),
+        ("123 Main St #", "123 MAIN ST"),
+        ("1234 W. 5th St., #12", "1234 W 5TH ST # 12"),
+        ("123-45 Queens Blvd", "123-45 QUEENS BLVD"),
+        ("N6W23001 Bluemound Rd", "N6W23001 BLUEMOUND RD"),
+        ("123 Main St Fl 3", "123 MAIN ST FL 3"),
+        ("123 Main St Lot 5", "123 MAIN ST LOT 5"),
+        ("45 Lot Rd", "45 LOT RD"),
+        ("12 Rear St", "12 REAR ST"),
+        ("12 Main St Rear", "12 MAIN ST REAR"),
+        ("200 E 14th Street Basement", "200 E 14TH ST BSMT"),
+        ("123 North Shore Dr", "123 N SHORE DR"),
+        ("123 North St", "123 N ST"),
+        ("123 N St", "123 N ST"),
+        ("0012 Main St", "12 MAIN ST"),
+        ("4164 Quene", "4164 QUENE"),
+        ("9636 E Broadway", "9636 E BROADWAY"),
+        ("100 Calle del Sol", "100 CALLE DEL SOL"),
+    ],
+)
+def test_street_lines(street: str, line: str) -> None:
+    address = standardize_address(street, "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.STREET
+    assert address.street_line == line
+
+
+@pytest.mark.parametrize(
+    ("street", "line", "codes"),
+    [
+        ("RR 1", "", ("address_po_box", "address_missing_number")),
+        ("HCR 2 Box 5", "HC 2 BOX 5", ("address_po_box",)),
+        ("123 Main St PMB 456", "123 MAIN ST PMB 456", ("address_po_box",)),
+        ("PMB 456", "PMB 456", ("address_po_box",)),
+        ("General Delivery", "GENERAL DELIVERY", ("address_po_box",)),
+    ],
+)
+def test_other_boxes(street: str, line: str, codes: tuple[str, ...]) -> None:
+    address = standardize_address(street, "Springfield", "IL", "62704")
+    assert address.kind is AddressKind.PO_BOX
+    assert address.street_line == line
+    assert address.reason_codes == codes
 
 
 def test_missing_number() -> None:

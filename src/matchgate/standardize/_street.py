@@ -51,9 +51,11 @@ _BOX = re.compile(
 _PMB_ONLY = re.compile(r"^PMB\s*#?\s*([A-Z0-9-]+)$")
 _BARE_BOX = re.compile(r"^(?:P ?O ?BOX|P ?O ?B|POST OFFICE BOX)$")
 _ROUTE_BOX = re.compile(
-    r"^(RR|R ?R|RURAL ROUTE|RURAL RTE|RTE|RT|ROUTE|HC|H ?C|HIGHWAY CONTRACT|STAR ROUTE|PSC|"
+    r"^(RR|R ?R|RURAL ROUTE|RURAL RTE|RTE|RT|ROUTE|HCR|HC|H ?C|HIGHWAY CONTRACT|STAR ROUTE|PSC|"
     r"CMR|UNIT)\s*#?\s*(\d+[A-Z]?)\s+BOX\s*#?\s*([A-Z0-9-]+)\b"
 )
+# A route with no box number: a box address that lacks its number.
+_ROUTE_ONLY = re.compile(r"^(RR|R R|RURAL ROUTE|HCR|HC|HIGHWAY CONTRACT|STAR ROUTE)\s*(\d+[A-Z]?)$")
 _ROUTE_NAMES = {
     "R R": "RR",
     "RURAL ROUTE": "RR",
@@ -61,6 +63,7 @@ _ROUTE_NAMES = {
     "RTE": "RR",
     "RT": "RR",
     "ROUTE": "RR",
+    "HCR": "HC",
     "H C": "HC",
     "HIGHWAY CONTRACT": "HC",
     "STAR ROUTE": "HC",
@@ -102,6 +105,10 @@ def _box(text: str) -> ParsedStreet | None:
         return ParsedStreet(street_name="GENERAL DELIVERY", box=True)
     if _BARE_BOX.match(text):
         return ParsedStreet(street_name="PO BOX", box=True)
+    match = _ROUTE_ONLY.match(text)
+    if match:
+        route = _ROUTE_NAMES.get(match.group(1), match.group(1))
+        return ParsedStreet(street_name=f"{route} {match.group(2)} BOX", box=True)
     match = _ROUTE_BOX.match(text)
     if match:
         route = _ROUTE_NAMES.get(match.group(1), match.group(1))
@@ -135,6 +142,8 @@ def _unit_words(words: list[str]) -> str | None:
         while designator != "#" and index < len(words) and words[index] == "#":
             index += 1
         if designator in UNIT_NEEDS_ID:
+            if index >= len(words) and not units:
+                return ""  # "123 MAIN ST APT": the unit is not known, the building is
             if index >= len(words) or words[index] in UNIT_DESIGNATORS:
                 return None
             if suffix_standard(words[index]) or words[index] in DIRECTIONALS:

@@ -77,6 +77,7 @@ BAD_STATE = Reason(
 
 _ZIP_SEPARATORS = re.compile(r"[\s\-.]")
 _CANADIAN_POSTCODE = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
+_CANADIAN_POSTCODE_IN_TEXT = re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
 _INVALID_ZIPS = frozenset({"00000", "99999"})
 _CITY_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"}
 _NON_WORD = re.compile(r"[^A-Z0-9 ]+")
@@ -278,8 +279,11 @@ def standardize_address(
         state_code, state_status = _state(parsed.state)
     if parsed.city and not city_text:
         city_text = _city(parsed.city)
-    foreign = "foreign" in (zip_status, state_status) or (
-        state_status != "ok" and _names_foreign_country(street_text, city_text)
+    foreign = (
+        "foreign" in (zip_status, state_status)
+        or (state_status != "ok" and _names_foreign_country(street_text, city_text))
+        or "foreign" in (_zip(parsed.zip_code)[1], _state(parsed.state)[1])
+        or bool(_CANADIAN_POSTCODE_IN_TEXT.search(street_text))
     )
     return _classify(
         parsed,
