@@ -15,6 +15,7 @@ import numpy as np
 from matchgate.synth._cases import Case, draw_cases, render_tax_periods
 from matchgate.synth._deficiencies import ADDRESS_KINDS, DEFICIENCY_KINDS, make_deficient
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._population import World
 from matchgate.synth._request_text import (
     add_accents,
     apply_case,
@@ -24,7 +25,7 @@ from matchgate.synth._request_text import (
     render_address,
     render_dob,
 )
-from matchgate.synth._subjects import Subject, SubjectPicker, World
+from matchgate.synth._subjects import Subject, SubjectPicker
 from matchgate.synth._tins import looks_issued
 
 __all__ = ["HAZARD_TAGS", "REQUEST_COLUMNS", "TRUTH_COLUMNS", "RequestBatch", "build_requests"]
@@ -108,9 +109,11 @@ def _render_last_name(rng: random.Random, subject: Subject, tags: set[str]) -> s
         filed_layout = "hyphen" if subject.hyphenates_surnames else "spaced"
     else:
         filed_layout = "paternal"
-    if layout != filed_layout:
+    written = _surname_layout(layout, paternal, maternal)
+    # "LOPEZ LOPEZ" swapped is still "LOPEZ LOPEZ": only a visible difference is a hazard
+    if written != _surname_layout(filed_layout, paternal, maternal):
         tags.add("compound_surname")
-    return _surname_layout(layout, paternal, maternal)
+    return written
 
 
 def _render_names(rng: random.Random, subject: Subject, tags: set[str]) -> dict[str, str]:
@@ -130,10 +133,6 @@ def _render_names(rng: random.Random, subject: Subject, tags: set[str]) -> dict[
         tags.add("no_middle")
     if rng.random() < ACCENTED_REQUEST_RATE:
         first, middle, last = add_accents(first), add_accents(middle), add_accents(last)
-    if subject.in_file and _has_accent(first + last) != _has_accent(
-        subject.filed_first_name + subject.filed_last_name
-    ):
-        tags.add("accent")
     if rng.random() < NAME_TYPO_RATE:
         if rng.random() < 0.5:
             edited, first = first, one_char_edit(rng, first)
@@ -144,6 +143,11 @@ def _render_names(rng: random.Random, subject: Subject, tags: set[str]) -> dict[
     if rng.random() < NAME_SWAP_RATE:
         first, last = last, first
         tags.add("name_swap")
+    # judged on the final text: a typo can take an accented letter away again
+    if subject.in_file and _has_accent(first + last) != _has_accent(
+        subject.filed_first_name + subject.filed_last_name
+    ):
+        tags.add("accent")
     style = rng.choices([s for s, _ in CASE_STYLES], weights=[w for _, w in CASE_STYLES])[0]
     suffix = ""
     if subject.true_suffix and rng.random() < SUFFIX_GIVEN_RATE:

@@ -52,7 +52,6 @@ class Residences:
     state: np.ndarray
     zip_code: np.ndarray
     building: np.ndarray  # apartment building id, -1 for houses
-    households_in_building: np.ndarray  # distinct households that ever lived in the building
     street_line: np.ndarray  # "123 N MAIN ST APT 12B"
 
     @property
@@ -203,11 +202,6 @@ def draw_residences(
         ],
         dtype=object,
     )
-    households_in_building = np.zeros(household.size, dtype=np.int64)
-    if apartment.any():
-        pairs = np.unique(building[apartment] * households + household[apartment])
-        distinct = np.bincount(pairs // households, minlength=building_count)
-        households_in_building[apartment] = distinct[building[apartment]]
     return Residences(
         first_residence=first_residence,
         move_years=move_years,
@@ -221,6 +215,5 @@ def draw_residences(
         state=_CITY_STATES[city],
         zip_code=zip_code,
         building=building,
-        households_in_building=households_in_building,
         street_line=street_line,
     )

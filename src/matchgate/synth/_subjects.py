@@ -13,16 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchgate.synth._households import HOUSEHOLD_TEMPLATES, Households, Role
-from matchgate.synth._master import Filings
-from matchgate.synth._name_tables import NameTables
-from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
-from matchgate.synth._persons import Persons
+from matchgate.synth._hazards import person_hazard_flags, residences_in_shared_buildings
+from matchgate.synth._naming_customs import strip_accents
 from matchgate.synth._places import CITIES, DIRECTIONALS, STREET_NAMES, STREET_TYPES
+from matchgate.synth._population import World
 from matchgate.synth._request_text import AddressParts
-from matchgate.synth._residences import Residences
 
-__all__ = ["Subject", "SubjectPicker", "World"]
+__all__ = ["Subject", "SubjectPicker"]
 
 # (stratum, share of in-file requests); "everyone" is a uniform draw over all taxpayers
 TARGET_STRATA: tuple[tuple[str, float], ...] = (
@@ -39,15 +36,6 @@ TARGET_STRATA: tuple[tuple[str, float], ...] = (
     ("everyone", 0.24),
 )
 LATEST_ADDRESS_SHARE = 0.6
-
-
-@dataclass(frozen=True)
-class World:
-    households: Households
-    persons: Persons
-    residences: Residences
-    filings: Filings
-    tables: NameTables
 
 
 @dataclass
@@ -88,7 +76,8 @@ class SubjectPicker:
         self.world = world
         self.rng = rng
         self.text_rng = text_rng
-        self.flags = self._hazard_flags()
+        self.shared_building = residences_in_shared_buildings(world)
+        self.flags = person_hazard_flags(world, self.shared_building)
         self.pools = {
             name: rng.permutation(np.flatnonzero(self.flags[name]))
             for name, _ in TARGET_STRATA
@@ -98,54 +87,6 @@ class SubjectPicker:
         self.cursor = dict.fromkeys(self.pools, 0)
         self.all_tins = set(world.persons.tin.tolist())
         self.common_surnames = world.tables.surnames[world.tables.surname_is_common].tolist()
-
-    def _hazard_flags(self) -> dict[str, np.ndarray]:
-        w = self.world
-        persons, households = w.persons, w.households
-        n = persons.tin.shape[0]
-        role = households.role
-        heads = households.head_of(np.arange(n))
-        spouses = np.flatnonzero(role == Role.SPOUSE)
-        shares = np.array(
-            [
-                _plain(a) == _plain(b)
-                for a, b in zip(
-                    persons.filed_last_name[spouses],
-                    persons.filed_last_name[heads[spouses]],
-                    strict=True,
-                )
-            ],
-            dtype=bool,
-        )
-        spouse_flag = np.zeros(n, dtype=bool)
-        spouse_flag[spouses[shares]] = True
-        spouse_flag[heads[spouses[shares]]] = True
-        roommate_templates = [
-            i for i, t in enumerate(HOUSEHOLD_TEMPLATES) if Role.ROOMMATE in t.roles
-        ]
-        roommates = np.isin(households.template[households.household], roommate_templates)
-        shared_building = w.residences.households_in_building[w.filings.residence] >= 2
-        apartment = np.zeros(n, dtype=bool)
-        apartment[w.filings.person[shared_building]] = True
-        # filings are sorted by person and year: a mover's residence changes between two rows
-        person, residence = w.filings.person, w.filings.residence
-        changed = (person[1:] == person[:-1]) & (residence[1:] != residence[:-1])
-        mover = np.zeros(n, dtype=bool)
-        mover[person[1:][changed]] = True
-        particles = list(PARTICLE_SURNAMES)
-        return {
-            "jr_sr": persons.true_suffix != "",
-            "twins": role == Role.TWIN,
-            "spouses": spouse_flag,
-            "roommates": roommates,
-            "apartment": apartment,
-            "compound": persons.maternal_surname != "",
-            "particle": np.isin(persons.paternal_surname, particles)
-            | np.isin(persons.maternal_surname, particles),
-            "common_name": persons.surname_is_common,
-            "itin": persons.is_itin,
-            "mover": mover,
-        }
 
     def _next_in(self, stratum: str) -> int:
         pool = self.pools[stratum]
@@ -172,7 +113,7 @@ class SubjectPicker:
             city=r.city[residence],
             state=r.state[residence],
             zip_code=r.zip_code[residence],
-            shared_building=bool(r.households_in_building[residence] >= 2),
+            shared_building=bool(self.shared_building[residence]),
         )
 
     def taxpayer(self, person: int) -> Subject:

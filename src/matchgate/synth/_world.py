@@ -23,6 +23,7 @@ from matchgate.synth._letter import draw_letter, render_letter_toml
 from matchgate.synth._master import build_master, draw_filings
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
+from matchgate.synth._population import World
 from matchgate.synth._requests import (
     HAZARD_TAGS,
     REQUEST_COLUMNS,
@@ -30,7 +31,6 @@ from matchgate.synth._requests import (
     build_requests,
 )
 from matchgate.synth._residences import draw_residences
-from matchgate.synth._subjects import World
 
 __all__ = ["HAZARD_TAGS", "WorldSummary", "generate_world"]
 
