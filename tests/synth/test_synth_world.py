@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 import tomllib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -563,3 +564,22 @@ def test_as_of_moves_every_date_in_the_world(tmp_path: Path) -> None:
     for row in read_csv(summary.requests_path):
         years = [int(y) for y in re.split(r"[-;]", row["tax_periods"]) if y]
         assert all(2025 <= y <= 2030 for y in years)
+
+
+def test_many_outsiders_share_surname_and_address_with_a_taxpayer(world: World) -> None:
+    rows = world.rows_tagged("not_in_file")
+    lookalikes = 0
+    for request, _ in rows:
+        key = (request["street"].upper(), request["city"].upper())
+        surname = plain(request["last_name"])
+        tins = world.tins_by_street.get(key, set())
+        lookalikes += any(plain(world.identity[t]["last_name"]) == surname for t in tins)
+    # rows with a rewritten street or surname do not count here, so the floor is loose
+    assert lookalikes >= 0.1 * len(rows)
+
+
+@pytest.mark.slow
+def test_a_100k_world_is_generated_well_within_30_seconds(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    generate_world(tmp_path, people=100_000, requests=10_000, seed=1)
+    assert time.perf_counter() - started < 30

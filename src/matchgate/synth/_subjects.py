@@ -186,18 +186,19 @@ class SubjectPicker:
         dob = f"{birth_year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         roll = rng.random()
         if roll < 0.4:
-            # a relative or lodger at a taxpayer's address who never filed
-            household = rng.randrange(w.households.count)
+            # a relative or lodger who never filed, at an address a taxpayer filed from
+            filing = rng.randrange(w.filings.person.shape[0])
+            taxpayer = int(w.filings.person[filing])
+            household = int(w.households.household[taxpayer])
             head = int(w.households.first_member[household])
             members = range(head, head + int(w.households.size[household]))
-            hispanic = bool(w.persons.hispanic[head])
+            hispanic = bool(w.persons.hispanic[taxpayer])
             taken = {_plain(w.persons.first_name[m]) for m in members}
             first = self._draw_first_name(male=male, hispanic=hispanic)
             while _plain(first) in taken:
                 first = self._draw_first_name(male=male, hispanic=hispanic)
-            surname = _plain(w.persons.filed_last_name[head])
-            moves = int((w.residences.move_years[household] < 9999).sum())
-            address = self._address(int(w.residences.first_residence[household]) + moves)
+            surname = _plain(w.persons.filed_last_name[taxpayer])
+            address = self._address(int(w.filings.residence[filing]))
         elif roll < 0.75:
             hispanic = rng.random() < 0.6
             first = self._draw_first_name(male=male, hispanic=hispanic)
