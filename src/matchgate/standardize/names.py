@@ -172,11 +172,19 @@ def surname_part_overlap(a: StandardName, b: StandardName) -> str:
 def names_swapped(a: StandardName, b: StandardName) -> bool:
     """True when ``a``'s first name is ``b``'s surname and the other way round.
 
-    ``JOSE GARCIA`` / ``GARCIA JOSE``. Both first names must be present and differ (two
-    records written the same way round are not "swapped").
+    ``JOSE GARCIA`` / ``GARCIA JOSE``; the name that moved to the surname field may be a
+    nickname of the other's first name (``VALLEJO EDDIE`` / ``EDWARD VALLEJO``). Both first
+    names must be present and differ (two records written the same way round are not
+    "swapped").
     """
     if not a.first or not b.first or a.first == b.first:
         return False
-    a_surname = {a.surname_joined, *a.surname_parts}
-    b_surname = {b.surname_joined, *b.surname_parts}
-    return a.first in b_surname and b.first in a_surname
+    return _first_is_surname_of(a, b) and _first_is_surname_of(b, a)
+
+
+def _first_is_surname_of(person: StandardName, other: StandardName) -> bool:
+    """``person.first`` appears as ``other``'s surname (exactly, or as a nickname form)."""
+    if person.first in other.surname_parts or person.first == other.surname_joined:
+        return True
+    surname_forms = set(first_name_forms(other.surname_joined)) if other.surname_joined else set()
+    return bool(surname_forms & set(person.first_canonical))

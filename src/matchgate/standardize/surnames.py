@@ -62,23 +62,41 @@ _JOINED_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _MIN_PART = 3
 
 
-@lru_cache(maxsize=131_072)
-def _split_joined(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(parts, particles) for one token that may hide a particle or two joined surnames."""
+_Reading = tuple[tuple[str, ...], tuple[str, ...]]  # (parts, particles)
+
+
+def _one_surname(piece: str) -> _Reading | None:
+    """A listed surname, optionally with a particle written onto it (``DELACRUZ``)."""
     known = surname_list()
-    if token in known or len(token) < 2 * _MIN_PART:
-        return (token,), ()
+    if piece in known:
+        return (piece,), ()
     for prefix, particles in _JOINED_PREFIXES:
-        rest = token[len(prefix) :]
-        if token.startswith(prefix) and len(rest) >= _MIN_PART and rest in known:
+        rest = piece[len(prefix) :]
+        if piece.startswith(prefix) and len(rest) >= _MIN_PART and rest in known:
             return (rest,), particles
-    splits = [
-        (token[:cut], token[cut:])
-        for cut in range(_MIN_PART, len(token) - _MIN_PART + 1)
-        if token[:cut] in known and token[cut:] in known
-    ]
-    if len(splits) == 1:  # two readings: guessing would invent a surname, so do not split
-        return splits[0], ()
+    return None
+
+
+@lru_cache(maxsize=131_072)
+def _split_joined(token: str) -> _Reading:
+    """(parts, particles) for one token that may hide a particle or two joined surnames.
+
+    ``DELACRUZ`` -> ``CRUZ`` with ``DE LA``; ``GARCIALOPEZ`` -> ``GARCIA``, ``LOPEZ``;
+    ``GARCIADELACRUZ`` -> ``GARCIA``, ``CRUZ``. Both halves must be listed surnames, and a
+    token with two possible readings is left whole: guessing would invent a surname.
+    """
+    if token in surname_list() or len(token) < 2 * _MIN_PART:
+        return (token,), ()
+    single = _one_surname(token)
+    if single is not None:
+        return single
+    readings: list[_Reading] = []
+    for cut in range(_MIN_PART, len(token) - _MIN_PART + 1):
+        left, right = _one_surname(token[:cut]), _one_surname(token[cut:])
+        if left is not None and right is not None:
+            readings.append((left[0] + right[0], left[1] + right[1]))
+    if len(readings) == 1:
+        return readings[0]
     return (token,), ()
 
 
@@ -120,4 +138,27 @@ def surname_overlap(parts_a: tuple[str, ...], parts_b: tuple[str, ...]) -> str:
     count_a, count_b = Counter(parts_a), Counter(parts_b)
     if not count_a - count_b or not count_b - count_a:
         return "subset"
+    if _joined_holds_part(parts_a, parts_b) or _joined_holds_part(parts_b, parts_a):
+        return "subset"
     return "none"
+
+
+def _joined_holds_part(joined: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    """A one-word surname that starts or ends with one of the other record's parts, the rest
+    being another surname: ``GRANADOSMARTINEZ`` / ``GRANADOS``.
+
+    The other record confirms one half exactly; the list must know the half that was cut
+    off or the one that matched, so that ``SMITHFIELD`` / ``SMITH`` or ``WILLIAMSON`` /
+    ``WILLIAMS`` stay different surnames.
+    """
+    if len(joined) != 1:
+        return False
+    word = joined[0]
+    known = surname_list()
+    for part in parts:
+        if len(part) < _MIN_PART + 1 or part == word:
+            continue
+        for rest in (word.removeprefix(part), word.removesuffix(part)):
+            if rest != word and len(rest) >= _MIN_PART + 1 and (part in known or rest in known):
+                return True
+    return False
