@@ -1,27 +1,30 @@
 """What the ledger records for one batch: the batch, every row's decision, every disclosure.
 
-Idempotency keys are derived from the batch id and row number, so recording the same
-batch twice (a re-run, or a resumed run after a crash) adds nothing.
+Entries are read from the batch's ``final_rows`` and appended in chunks, one transaction
+each. Idempotency keys are derived from the batch id and row number, so recording the
+same batch again (a re-run, or a run resumed after a crash) adds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matchgate.decisions import Outcome
+import duckdb
+
+from matchgate.batch_rows import read_final_rows
+from matchgate.decisions import Outcome, join_codes
+from matchgate.faults import kill_point
 from matchgate.ledger import EntryKind, Ledger, NewEntry
 from matchgate.workspace import Workspace, file_sha256
 
 if TYPE_CHECKING:
-    from matchgate.disclose import ResponseRow
     from matchgate.review import RequestLetter
-    from matchgate.staging import StagedRow
 
 __all__ = ["disclosure_id", "record_batch"]
 
-_CHUNK = 10_000
+_CHUNK = 5_000
 
 
 def disclosure_id(batch_id: str, row_number: int) -> str:
@@ -33,7 +36,18 @@ def _recipients(letter: RequestLetter, case_number: str) -> list[str]:
     return named or [o.name for o in letter.officers]
 
 
+def _request_fields(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str, str, str]]:
+    """(statute, case_number, reason, tax_periods) of the rows disclosed."""
+    rows = con.execute(
+        "SELECT q.row_number, q.statute, q.case_number, q.reason, q.tax_periods "
+        "FROM request_rows q JOIN final_rows f ON f.row_number = q.row_number "
+        "WHERE f.outcome = 'disclosed' AND f.duplicate_of IS NULL"
+    ).fetchall()
+    return {int(r[0]): (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows}
+
+
 def record_batch(
+    con: duckdb.DuckDBPyConnection,
     space: Workspace,
     *,
     batch_id: str,
@@ -41,13 +55,10 @@ def record_batch(
     requests_path: Path,
     rows_in: int,
     policy_sha256: str,
-    outcomes: dict[int, tuple[Outcome, str]],
-    request_ids: dict[int, str],
-    disclosed: Sequence[tuple[StagedRow, ResponseRow, int | None]],
-    tins: dict[int, str],
     actor: str,
 ) -> int:
     """Append the batch's entries; returns how many were new."""
+    fields = _request_fields(con)
 
     def entries() -> Iterator[NewEntry]:
         yield NewEntry(
@@ -66,48 +77,49 @@ def record_batch(
             },
             idempotency_key=f"{batch_id}:batch",
         )
-        for row_number in sorted(outcomes):
-            outcome, codes = outcomes[row_number]
+        for row in read_final_rows(con):
             yield NewEntry(
                 kind=EntryKind.ROW_DECISION,
                 payload={
                     "batch_id": batch_id,
-                    "row_number": row_number,
-                    "request_id": request_ids.get(row_number, ""),
-                    "outcome": outcome.value,
-                    "reason_codes": codes,
+                    "row_number": row.row_number,
+                    "request_id": row.request_id,
+                    "outcome": row.outcome.value,
+                    "reason_codes": join_codes(row.reasons),
                 },
-                idempotency_key=f"{batch_id}:row:{row_number}",
+                idempotency_key=f"{batch_id}:row:{row.row_number}",
             )
-        for staged, response, duplicate_of in disclosed:
-            if duplicate_of is not None:
-                continue  # answered once: the first row's disclosure is the one recorded
-            record = staged.record
-            address = response.address
-            assert address is not None
+            # A duplicate row is answered once: the first row's disclosure is the record.
+            if row.outcome is not Outcome.DISCLOSED or row.duplicate_of is not None:
+                continue
+            address = row.address
+            best = row.decision.best if row.decision else None
+            if address is None or best is None:
+                continue
+            statute, case_number, reason, tax_periods = fields[row.row_number]
             yield NewEntry(
                 kind=EntryKind.DISCLOSURE,
                 payload={
-                    "disclosure_id": disclosure_id(batch_id, staged.row_number),
+                    "disclosure_id": disclosure_id(batch_id, row.row_number),
                     "batch_id": batch_id,
-                    "row_number": staged.row_number,
-                    "request_id": record.request_id,
-                    "tin": tins[staged.row_number],
+                    "row_number": row.row_number,
+                    "request_id": row.request_id,
+                    "tin": best.tin,
                     "agency": letter.agency,
                     "agency_code": letter.agency_code,
-                    "recipients": _recipients(letter, record.case_number),
-                    "statute": record.statute,
-                    "case_number": record.case_number,
-                    "reason": record.reason,
-                    "tax_periods": record.tax_periods,
+                    "recipients": _recipients(letter, case_number),
+                    "statute": statute,
+                    "case_number": case_number,
+                    "reason": reason,
+                    "tax_periods": tax_periods,
                     "disclosed_street": address.street,
                     "disclosed_city": address.city,
                     "disclosed_state": address.state,
                     "disclosed_zip": address.zip,
                     "disclosed_tax_year": address.tax_year,
-                    "match_probability": response.match_probability,
+                    "match_probability": best.match_probability,
                 },
-                idempotency_key=f"{batch_id}:disclosure:{staged.row_number}",
+                idempotency_key=f"{batch_id}:disclosure:{row.row_number}",
             )
 
     written = 0
@@ -118,6 +130,7 @@ def record_batch(
             if len(chunk) >= _CHUNK:
                 written += len(ledger.append_many(chunk, actor=actor))
                 chunk = []
+                kill_point("ledger_chunk")
         if chunk:
             written += len(ledger.append_many(chunk, actor=actor))
     return written

@@ -1,55 +1,56 @@
 """One batch through every stage: intake -> review -> match -> disclose -> ledger.
 
-Rows stream through DuckDB staging tables in the batch's workspace folder, so a batch of
-a million rows never sits in Python memory at once. Every input row ends in exactly one
-output row; the counts are checked before any file is declared finished.
+Rows stream through DuckDB staging tables in the batch's folder of the workspace, so a
+batch of a million rows never sits in Python memory at once. Each stage is idempotent and
+marked done in the same database (``batch_state``): a batch killed at any moment (even
+``kill -9``) and run again with the same command finishes with the response an
+uninterrupted run would have written, and the ledger's idempotency keys keep entries from
+being recorded twice. Running a finished batch again changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from matchgate.decisions import Outcome, Reason, join_codes
-from matchgate.disclose import RESPONSE_COLUMNS, ResponseRow, latest_addresses_in_periods
+from matchgate.batch_rows import build_final_rows, write_outputs
+from matchgate.batch_state import BatchLock, BatchStages
+from matchgate.decisions import Outcome
+from matchgate.disclose import latest_addresses_in_periods
 from matchgate.errors import MatchgateError
-from matchgate.intake import REQUEST_FIELDS, RequestRecord, read_requests
-from matchgate.match import (
-    MatchDecision,
-    MatchInput,
-    MatchModel,
-    MatchPolicy,
-    evidence_json,
-    load_requests_for_matching,
-    prepare_master,
-    score_and_decide,
-)
+from matchgate.faults import kill_point
+from matchgate.intake import read_requests
+from matchgate.match import MatchInput, MatchPolicy, load_requests_for_matching, prepare_master
+from matchgate.match.engine import BatchScorer, ensure_model
 from matchgate.match.policy import load_match_policy
-from matchgate.safe_csv import SafeCsvWriter
-from matchgate.staging import StagedRow, read_staged_rows, stage_records
+from matchgate.staging import read_staged_rows, stage_records
 from matchgate.workspace import Workspace, file_sha256
 
-__all__ = ["DECISION_COLUMNS", "BatchResult", "Progress", "match_batch", "run_batch"]
+__all__ = ["BatchResult", "Progress", "match_batch", "run_batch"]
 
 Progress = Callable[[str, int, int | None], None]
 
-DECISION_COLUMNS: tuple[str, ...] = (
-    *RESPONSE_COLUMNS,
-    "review_outcome",
-    "tin",
-    "runner_up_tin",
-    "runner_up_probability",
-    "best_probability",
-    "competitor_tins",
-    "evidence",
-    "reasons_json",
+_REVIEW_CHUNK = 20_000
+_MATCH_CHUNK = 10_000
+_REVIEW_SCHEMA = pa.schema(
+    [
+        ("row_number", pa.int64()),
+        ("outcome", pa.string()),
+        ("reasons_json", pa.string()),
+        ("to_match", pa.bool_()),
+        ("tax_years", pa.list_(pa.int32())),
+    ]
 )
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
 
 
 @dataclass
@@ -64,6 +65,7 @@ class BatchResult:
     master: dict[str, object] = field(default_factory=dict)
     matching: dict[str, object] = field(default_factory=dict)
     letter: dict[str, object] = field(default_factory=dict)
+    resumed_stages: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -81,47 +83,6 @@ class BatchResult:
         }
 
 
-@dataclass
-class _RowOutcome:
-    outcome: Outcome
-    reasons: list[Reason]
-    review_outcome: str = ""
-    match: MatchDecision | None = None
-
-
-def _explanation(outcome: Outcome, reasons: list[Reason]) -> str:
-    if not reasons:
-        return {
-            Outcome.DISCLOSED: "Identity confirmed; latest address in the requested periods.",
-        }.get(outcome, outcome.value)
-    return " ".join(dict.fromkeys(r.message for r in reasons))
-
-
-def _match_inputs(rows: Iterator[StagedRow], wanted: set[int]) -> Iterator[MatchInput]:
-    for row in rows:
-        if row.row_number in wanted:
-            r = row.record
-            yield MatchInput(
-                row_number=r.row_number,
-                first_name=r.first_name,
-                middle_name=r.middle_name,
-                last_name=r.last_name,
-                suffix=r.suffix,
-                dob=r.dob,
-                tin=r.tin,
-                street=r.street,
-                city=r.city,
-                state=r.state,
-                zip=r.zip,
-            )
-
-
-def _tax_years(text: str) -> list[int]:
-    from matchgate.review.periods import parse_tax_periods
-
-    return sorted(parse_tax_periods(text) or ())
-
-
 class _Stopwatch:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
@@ -129,102 +90,215 @@ class _Stopwatch:
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.timings[name] = now - self._start
+        self.timings[name] = round(now - self._start, 3)
         self._start = now
 
 
-def _progress_noop(stage: str, done: int, total: int | None) -> None:
-    return None
-
-
-def _match_stage(
+def _intake(
     con: duckdb.DuckDBPyConnection,
+    stages: BatchStages,
+    *,
+    requests: Path,
+    mapping: Path | None,
+    progress: Progress,
+) -> int:
+    done = stages.info("intake")
+    if done is not None:
+        return int(done["rows_in"])
+    request_file = read_requests(requests, mapping=mapping)
+    rows_in = stage_records(
+        con, request_file.records, progress=lambda n: progress("intake", n, None)
+    )
+    stages.mark(
+        "intake",
+        {
+            "rows_in": rows_in,
+            "unknown_columns": list(request_file.unknown_columns),
+            "columns_mapped": dict(request_file.columns_mapped),
+        },
+    )
+    kill_point("after_intake")
+    return rows_in
+
+
+def _review(
+    con: duckdb.DuckDBPyConnection,
+    stages: BatchStages,
+    *,
+    letter_path: Path,
+    policy_path: Path | None,
+    rows_in: int,
+    progress: Progress,
+) -> dict[str, object]:
+    """Review every row (resuming after the last reviewed chunk); returns the letter's
+    decision as a dict for the summary."""
+    from matchgate.review import BatchFacts, Policy, load_letter, review_letter, review_row
+    from matchgate.review.periods import parse_tax_periods
+
+    policy = Policy.load(policy_path)
+    letter = load_letter(letter_path)
+    facts = BatchFacts()
+    for staged in read_staged_rows(con):
+        facts.observe(staged.record)
+    letter_decision = review_letter(letter, facts=facts, policy=policy)
+    summary: dict[str, object] = {
+        "outcome": letter_decision.outcome.value,
+        "reason_codes": ";".join(dict.fromkeys(r.code for r in letter_decision.reasons)),
+    }
+    if stages.done("review"):
+        return summary
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS review_results (row_number BIGINT PRIMARY KEY, "
+        "outcome VARCHAR, reasons_json VARCHAR, to_match BOOLEAN, tax_years INTEGER[])"
+    )
+    last = con.execute("SELECT coalesce(max(row_number), 0) FROM review_results").fetchone()
+    resume_after = int(last[0]) if last else 0
+    chunk: dict[str, list[object]] = {name: [] for name in _REVIEW_SCHEMA.names}
+
+    def flush() -> None:
+        con.register("_review_chunk", pa.table(chunk, schema=_REVIEW_SCHEMA))
+        con.execute("INSERT INTO review_results SELECT * FROM _review_chunk")
+        con.unregister("_review_chunk")
+        for values in chunk.values():
+            values.clear()
+        kill_point("review_chunk")
+
+    reviewed = resume_after
+    for staged in read_staged_rows(con):
+        record = staged.record
+        if record.row_number <= resume_after or record.problems:
+            continue
+        review = review_row(
+            record, letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
+        )
+        reasons = list(review.reasons)
+        duplicate = record.duplicate_reason
+        if duplicate is not None:
+            reasons.append(duplicate)
+        chunk["row_number"].append(record.row_number)
+        chunk["outcome"].append(review.outcome.value)
+        chunk["reasons_json"].append(json.dumps([r.as_dict() for r in reasons]))
+        chunk["to_match"].append(
+            review.outcome.value != "legally_deficient" and record.duplicate_of is None
+        )
+        chunk["tax_years"].append(sorted(parse_tax_periods(record.tax_periods) or ()))
+        reviewed = record.row_number
+        if len(chunk["row_number"]) >= _REVIEW_CHUNK:
+            flush()
+            progress("review", reviewed, rows_in)
+    if chunk["row_number"]:
+        flush()
+    progress("review", rows_in, rows_in)
+    stages.mark("review")
+    kill_point("after_review")
+    return summary
+
+
+def _match_inputs(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> list[MatchInput]:
+    inputs = []
+    for staged in read_staged_rows(con):
+        if staged.row_number in wanted:
+            r = staged.record
+            inputs.append(
+                MatchInput(
+                    row_number=r.row_number,
+                    first_name=r.first_name,
+                    middle_name=r.middle_name,
+                    last_name=r.last_name,
+                    suffix=r.suffix,
+                    dob=r.dob,
+                    tin=r.tin,
+                    street=r.street,
+                    city=r.city,
+                    state=r.state,
+                    zip=r.zip,
+                )
+            )
+    return inputs
+
+
+def _match(
+    con: duckdb.DuckDBPyConnection,
+    stages: BatchStages,
     *,
     master: Path,
     to_match: set[int],
-    workspace: Workspace,
+    model_path: Path,
     policy: MatchPolicy,
-    model_path: Path | None,
     progress: Progress,
     watch: _Stopwatch,
-) -> tuple[dict[int, MatchDecision], dict[str, object], dict[str, object]]:
-    report, taxpayers = prepare_master(
-        con, master, progress=lambda what, n: progress(f"standardizing master {what}", n, None)
+) -> tuple[dict[str, object], dict[str, object]]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
+        "decision_json VARCHAR)"
     )
+    done = stages.info("match")
+    if done is not None:
+        return done["master"], done["matching"]
+    master_info = stages.info("master")
+    if master_info is None:
+        report, taxpayers = prepare_master(
+            con, master, progress=lambda what, n: progress(f"standardizing master {what}", n, None)
+        )
+        master_info = {"report": report.as_dict(), "taxpayers": taxpayers}
+        stages.mark("master", master_info)
+        kill_point("after_master")
     watch.lap("master")
-    load_requests_for_matching(con, _match_inputs(read_staged_rows(con), to_match))
-    model = None
-    path = model_path or workspace.model_path
-    if path.exists():
-        model = MatchModel.load(path)
-    progress("matching", 0, len(to_match))
-    scored = score_and_decide(con, taxpayers=taxpayers, policy=policy, model=model, model_path=path)
-    progress("matching", len(to_match), len(to_match))
+    taxpayers = int(master_info["taxpayers"])
+    load_requests_for_matching(con, _match_inputs(con, to_match))
+    model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
+    kill_point("after_model")
+    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
+    decided = {
+        int(row) for (row,) in con.execute("SELECT row_number FROM match_decisions").fetchall()
+    }
+    pending = sorted(to_match - decided)
+    for start in range(0, len(pending), _MATCH_CHUNK):
+        chunk = pending[start : start + _MATCH_CHUNK]
+        decisions = scorer.score(chunk)
+        table = pa.table(
+            {
+                "row_number": pa.array(chunk, pa.int64()),
+                "decision_json": pa.array([decisions[r].to_json() for r in chunk], pa.string()),
+            }
+        )
+        con.register("_decisions_chunk", table)
+        con.execute("INSERT INTO match_decisions SELECT * FROM _decisions_chunk")
+        con.unregister("_decisions_chunk")
+        progress("matching", len(decided) + start + len(chunk), len(to_match))
+        kill_point("match_chunk")
+    matching = dict(scorer.stats)
+    matching["model_trained"] = model.trained.get("at", "")
+    stages.mark("match", {"master": master_info["report"], "matching": matching})
+    kill_point("after_match")
     watch.lap("match")
-    return scored.decisions, report.as_dict(), scored.stats
+    return master_info["report"], matching
 
 
-def _write_outputs(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    out_dir: Path,
-    outcomes: dict[int, _RowOutcome],
-    disclosed_addresses: dict[int, object],
-    progress: Progress,
-    rows_in: int,
-) -> tuple[int, list[tuple[StagedRow, ResponseRow, _RowOutcome]]]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "internal").mkdir(exist_ok=True)
-    written = 0
-    disclosed: list[tuple[StagedRow, ResponseRow, _RowOutcome]] = []
-    response_tmp = out_dir / "response.csv.tmp"
-    decisions_tmp = out_dir / "internal" / "decisions.csv.tmp"
-    with (
-        response_tmp.open("w", encoding="utf-8", newline="") as response_stream,
-        decisions_tmp.open("w", encoding="utf-8", newline="") as decisions_stream,
-    ):
-        response = SafeCsvWriter(response_stream, RESPONSE_COLUMNS)
-        decisions = SafeCsvWriter(decisions_stream, DECISION_COLUMNS)
-        for staged in read_staged_rows(con):
-            row_outcome = outcomes[staged.row_number]
-            decision = row_outcome.match
-            address = disclosed_addresses.get(staged.row_number)
-            row = ResponseRow(
-                row_number=staged.row_number,
-                request_id=staged.record.request_id,
-                outcome=row_outcome.outcome,
-                reason_codes=join_codes(row_outcome.reasons),
-                explanation=_explanation(row_outcome.outcome, row_outcome.reasons),
-                match_probability=decision.best.match_probability
-                if decision and decision.best
-                else None,
-                address=address if row_outcome.outcome is Outcome.DISCLOSED else None,  # type: ignore[arg-type]
-            )
-            csv_row = row.as_csv_row()
-            response.write_row(csv_row)
-            best = decision.best if decision else None
-            runner = decision.runner_up if decision else None
-            decisions.write_row(
-                {
-                    **csv_row,
-                    "review_outcome": row_outcome.review_outcome,
-                    "tin": best.tin if best else "",
-                    "best_probability": round(best.match_probability, 6) if best else "",
-                    "runner_up_tin": runner.tin if runner else "",
-                    "runner_up_probability": round(runner.match_probability, 6) if runner else "",
-                    "competitor_tins": ";".join(decision.competitors) if decision else "",
-                    "evidence": evidence_json(decision) if decision else "{}",
-                    "reasons_json": json.dumps([r.as_dict() for r in row_outcome.reasons]),
-                }
-            )
-            if row.outcome is Outcome.DISCLOSED:
-                disclosed.append((staged, row, row_outcome))
-            written += 1
-            if written % 50_000 == 0:
-                progress("writing response", written, rows_in)
-    response_tmp.replace(out_dir / "response.csv")
-    decisions_tmp.replace(out_dir / "internal" / "decisions.csv")
-    return written, disclosed
+def _disclosed_addresses(con: duckdb.DuckDBPyConnection, *, all_years: bool) -> dict:  # type: ignore[type-arg]
+    """Latest address within the requested periods for rows the matcher would disclose."""
+    from matchgate.match import MatchDecision
+
+    wanted = []
+    rows = con.execute(
+        "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
+        "LEFT JOIN review_results r ON r.row_number = m.row_number"
+    ).fetchall()
+    for row_number, decision_json, years in rows:
+        decision = MatchDecision.from_json(decision_json)
+        if decision.outcome is Outcome.DISCLOSED and decision.best is not None:
+            wanted_years = list(range(1900, 2200)) if all_years else list(years or [])
+            wanted.append((int(row_number), decision.best.tin, wanted_years))
+    return latest_addresses_in_periods(con, wanted)
+
+
+def _open_batch(space: Workspace, batch_id: str) -> duckdb.DuckDBPyConnection:
+    con = space.batch_database(batch_id)
+    try:
+        con.execute("SELECT 1").fetchone()
+    except duckdb.Error as exc:
+        raise MatchgateError(f"cannot use the batch database ({exc})") from exc
+    return con
 
 
 def run_batch(
@@ -238,186 +312,166 @@ def run_batch(
     mapping: Path | None = None,
     model_path: Path | None = None,
     actor: str = "matchgate",
-    progress: Progress = _progress_noop,
+    progress: Progress = _no_progress,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files."""
     from matchgate.ledger_events import record_batch
-    from matchgate.review import (
-        BatchFacts,
-        Policy,
-        ReviewOutcome,
-        load_letter,
-        review_letter,
-        review_row,
-    )
+    from matchgate.review import Policy, load_letter
 
     watch = _Stopwatch()
-    space = Workspace.open(workspace or out_dir / "workspace")
-    policy = Policy.load(policy_path)
+    # Check every input that can be wrong before any work is done or recorded.
+    Policy.load(policy_path)
+    match_policy = load_match_policy(policy_path)
     request_letter = load_letter(letter)
-    request_file = read_requests(requests, mapping=mapping)
+    if not master.exists():
+        from matchgate.errors import MasterFileError
+
+        raise MasterFileError("file not found", path=master)
+    space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = space.batch_id(requests, letter, policy_path)
-    con = space.batch_database(batch_id)
-    facts = BatchFacts()
-
-    def observe(records: Iterator[RequestRecord]) -> Iterator[RequestRecord]:
-        for record in records:
-            facts.observe(record)
-            yield record
-
-    rows_in = stage_records(
-        con, observe(request_file.records), progress=lambda n: progress("intake", n, None)
-    )
-    watch.lap("intake")
-    letter_decision = review_letter(request_letter, facts=facts, policy=policy)
-
-    outcomes: dict[int, _RowOutcome] = {}
-    to_match: set[int] = set()
-    duplicates: dict[int, int] = {}
-    periods: dict[int, list[int]] = {}
-    for staged in read_staged_rows(con):
-        record = staged.record
-        if record.problems:
-            outcomes[record.row_number] = _RowOutcome(Outcome.INVALID, list(record.problems))
-            continue
-        review = review_row(
-            record,
-            letter=request_letter,
-            letter_decision=letter_decision,
-            facts=facts,
-            policy=policy,
-        )
-        reasons = list(review.reasons)
-        if record.duplicate_of is not None and record.duplicate_reason is not None:
-            reasons.append(record.duplicate_reason)
-            duplicates[record.row_number] = record.duplicate_of
-        if review.outcome is ReviewOutcome.LEGALLY_DEFICIENT:
-            outcome = Outcome.LEGALLY_DEFICIENT
-        elif review.outcome is ReviewOutcome.NEEDS_REVIEW:
-            outcome = Outcome.NEEDS_REVIEW
-        else:
-            outcome = Outcome.NO_MATCH  # replaced by the match decision below
-        outcomes[record.row_number] = _RowOutcome(outcome, reasons, review.outcome.value)
-        if review.outcome is not ReviewOutcome.LEGALLY_DEFICIENT and record.duplicate_of is None:
-            to_match.add(record.row_number)
-            periods[record.row_number] = _tax_years(record.tax_periods)
-    watch.lap("review")
-
-    matching: dict[str, object] = {}
-    master_report: dict[str, object] = {}
-    if to_match:
-        match_policy = load_match_policy(policy_path)
-        decisions, master_report, matching = _match_stage(
-            con,
-            master=master,
-            to_match=to_match,
-            workspace=space,
-            policy=match_policy,
-            model_path=model_path,
-            progress=progress,
-            watch=watch,
-        )
-        for row_number, decision in decisions.items():
-            current = outcomes[row_number]
-            current.match = decision
-            if current.outcome is Outcome.NEEDS_REVIEW:
-                current.reasons.extend(decision.reasons)
-            else:
-                current.outcome = decision.outcome
-                current.reasons = current.reasons + list(decision.reasons)
-    wanted = [
-        (row, outcomes[row].match.best.tin, periods.get(row, []))  # type: ignore[union-attr]
-        for row in to_match
-        if outcomes[row].outcome is Outcome.DISCLOSED
-    ]
-    addresses = latest_addresses_in_periods(con, wanted) if wanted else {}
-    for row, _tin, _years in wanted:
-        if row not in addresses:
-            current = outcomes[row]
-            current.outcome = Outcome.NO_MATCH
-            current.reasons.insert(
-                0,
-                Reason(
-                    "no_filing_in_periods",
-                    "The taxpayer filed no return in the requested tax periods, so there is "
-                    "no address from those periods to disclose.",
-                    field="tax_periods",
-                ),
+    with BatchLock(space.batch_folder(batch_id)):
+        con = _open_batch(space, batch_id)
+        try:
+            stages = BatchStages(con)
+            resumed = [
+                s for s in ("intake", "review", "match", "outputs", "ledger") if stages.done(s)
+            ]
+            rows_in = _intake(con, stages, requests=requests, mapping=mapping, progress=progress)
+            watch.lap("intake")
+            letter_summary = _review(
+                con,
+                stages,
+                letter_path=letter,
+                policy_path=policy_path,
+                rows_in=rows_in,
+                progress=progress,
             )
-    for row, first in duplicates.items():
-        original = outcomes[first]
-        current = outcomes[row]
-        if current.outcome is Outcome.NO_MATCH and current.review_outcome == "accepted":
-            current.outcome = original.outcome
-            current.match = original.match
-            if first in addresses:
-                addresses[row] = addresses[first]
-    watch.lap("disclose")
-
-    rows_out, disclosed = _write_outputs(
-        con,
-        out_dir=out_dir,
-        outcomes=outcomes,
-        disclosed_addresses=addresses,  # type: ignore[arg-type]
-        progress=progress,
-        rows_in=rows_in,
-    )
-    if rows_out != rows_in:
-        raise MatchgateError(
-            f"row conservation failed: {rows_in} rows in, {rows_out} rows out", path=requests
-        )
-    watch.lap("write")
-    record_batch(
-        space,
-        batch_id=batch_id,
-        letter=request_letter,
-        requests_path=requests,
-        rows_in=rows_in,
-        policy_sha256=file_sha256(policy_path) if policy_path else "",
-        outcomes={row: (o.outcome, join_codes(o.reasons)) for row, o in outcomes.items()},
-        request_ids=read_request_ids(con),
-        disclosed=[
-            (staged, response, duplicates.get(staged.row_number))
-            for staged, response, _ in disclosed
-        ],
-        tins={
-            row: o.match.best.tin
-            for row, o in outcomes.items()
-            if o.match and o.match.best and o.outcome is Outcome.DISCLOSED
-        },
-        actor=actor,
-    )
-    watch.lap("ledger")
-    con.close()
-    counts = Counter(o.outcome.value for o in outcomes.values())
+            watch.lap("review")
+            to_match = {
+                int(row)
+                for (row,) in con.execute(
+                    "SELECT row_number FROM review_results WHERE to_match"
+                ).fetchall()
+            }
+            master_report: dict[str, object] = {}
+            matching: dict[str, object] = {}
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
+                "decision_json VARCHAR)"
+            )
+            if to_match:
+                master_report, matching = _match(
+                    con,
+                    stages,
+                    master=master,
+                    to_match=to_match,
+                    model_path=model_path or space.model_path,
+                    policy=match_policy,
+                    progress=progress,
+                    watch=watch,
+                )
+            outcomes = _final_rows(con, stages, all_years=False)
+            watch.lap("disclose")
+            rows_out = _outputs(con, stages, out_dir=out_dir, with_response=True, progress=progress)
+            if rows_out != rows_in:
+                raise MatchgateError(
+                    f"row conservation failed: {rows_in} rows in, {rows_out} rows out",
+                    path=requests,
+                )
+            watch.lap("write")
+            if not stages.done("ledger"):
+                record_batch(
+                    con,
+                    space,
+                    batch_id=batch_id,
+                    letter=request_letter,
+                    requests_path=requests,
+                    rows_in=rows_in,
+                    policy_sha256=file_sha256(policy_path) if policy_path else "",
+                    actor=actor,
+                )
+                stages.mark("ledger")
+                kill_point("after_ledger")
+            watch.lap("ledger")
+        finally:
+            con.close()
     result = BatchResult(
         batch_id=batch_id,
         rows_in=rows_in,
         rows_out=rows_out,
-        outcomes=dict(counts),
+        outcomes=outcomes,
         out_dir=out_dir,
         workspace=space.root,
         timings=watch.timings,
         master=master_report,
         matching=matching,
-        letter={
-            "outcome": letter_decision.outcome.value,
-            "reason_codes": join_codes(list(letter_decision.reasons)),
-        },
+        letter=letter_summary,
+        resumed_stages=resumed,
     )
-    (out_dir / "summary.json").write_text(
-        json.dumps(result.summary(), indent=2, sort_keys=True), encoding="utf-8"
-    )
+    _write_summary(out_dir, result)
     return result
 
 
-def read_request_ids(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    return {
-        int(row): request_id
-        for row, request_id in con.execute(
-            "SELECT row_number, request_id FROM request_rows"
-        ).fetchall()
-    }
+def _final_rows(
+    con: duckdb.DuckDBPyConnection, stages: BatchStages, *, all_years: bool
+) -> dict[str, int]:
+    done = stages.info("final_rows")
+    if done is not None:
+        return {k: int(v) for k, v in done["outcomes"].items()}
+    addresses = _disclosed_addresses(con, all_years=all_years)
+    outcomes = build_final_rows(con, addresses=addresses)
+    stages.mark("final_rows", {"outcomes": outcomes})
+    kill_point("after_final_rows")
+    return outcomes
+
+
+def _outputs(
+    con: duckdb.DuckDBPyConnection,
+    stages: BatchStages,
+    *,
+    out_dir: Path,
+    with_response: bool,
+    progress: Progress,
+) -> int:
+    """Write the output files unless this exact output is already in place."""
+    done = stages.info("outputs")
+    response = out_dir / "response.csv"
+    decisions = out_dir / "internal" / "decisions.csv"
+    if (
+        done is not None
+        and done.get("out_dir") == str(out_dir.resolve())
+        and decisions.exists()
+        and file_sha256(decisions) == done.get("decisions_sha256")
+        and (
+            not with_response
+            or (response.exists() and file_sha256(response) == done.get("response_sha256"))
+        )
+    ):
+        return int(done["rows_out"])
+    rows_out = write_outputs(
+        con,
+        out_dir=out_dir,
+        with_response=with_response,
+        progress=lambda n: progress("writing files", n, None),
+    )
+    stages.mark(
+        "outputs",
+        {
+            "out_dir": str(out_dir.resolve()),
+            "rows_out": rows_out,
+            "decisions_sha256": file_sha256(decisions),
+            "response_sha256": file_sha256(response) if with_response else "",
+        },
+    )
+    kill_point("after_outputs")
+    return rows_out
+
+
+def _write_summary(out_dir: Path, result: BatchResult) -> None:
+    path = out_dir / "summary.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(result.summary(), indent=2, sort_keys=True), encoding="utf-8")
+    temporary.replace(path)
 
 
 def match_batch(
@@ -429,81 +483,69 @@ def match_batch(
     mapping: Path | None = None,
     model_path: Path | None = None,
     policy: MatchPolicy | None = None,
-    progress: Progress = _progress_noop,
+    progress: Progress = _no_progress,
 ) -> BatchResult:
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger.
 
     ``outcome`` ``disclosed`` in ``internal/decisions.csv`` means "would be disclosed"."""
     watch = _Stopwatch()
+    if not master.exists():
+        from matchgate.errors import MasterFileError
+
+        raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
-    request_file = read_requests(requests, mapping=mapping)
     batch_id = "match-" + space.batch_id(requests, None, None)
-    con = space.batch_database(batch_id)
-    rows_in = stage_records(
-        con, request_file.records, progress=lambda n: progress("intake", n, None)
-    )
-    watch.lap("intake")
-    outcomes: dict[int, _RowOutcome] = {}
-    to_match: set[int] = set()
-    for staged in read_staged_rows(con):
-        record = staged.record
-        if record.problems:
-            outcomes[record.row_number] = _RowOutcome(Outcome.INVALID, list(record.problems))
-        else:
-            outcomes[record.row_number] = _RowOutcome(Outcome.NO_MATCH, [])
-            to_match.add(record.row_number)
-    matching: dict[str, object] = {}
-    master_report: dict[str, object] = {}
-    if to_match:
-        decisions, master_report, matching = _match_stage(
-            con,
-            master=master,
-            to_match=to_match,
-            workspace=space,
-            policy=policy or MatchPolicy(),
-            model_path=model_path,
-            progress=progress,
-            watch=watch,
-        )
-        for row_number, decision in decisions.items():
-            outcomes[row_number].outcome = decision.outcome
-            outcomes[row_number].reasons = list(decision.reasons)
-            outcomes[row_number].match = decision
-    # "Would be disclosed" rows get the address they would receive, all years allowed.
-    wanted = [
-        (row, o.match.best.tin, list(range(1900, 2200)))
-        for row, o in outcomes.items()
-        if o.outcome is Outcome.DISCLOSED and o.match and o.match.best
-    ]
-    addresses = latest_addresses_in_periods(con, wanted) if wanted else {}
-    rows_out, _ = _write_outputs(
-        con,
-        out_dir=out_dir,
-        outcomes=outcomes,
-        disclosed_addresses=addresses,  # type: ignore[arg-type]
-        progress=progress,
-        rows_in=rows_in,
-    )
-    # Matching alone produces no response for a requester.
-    (out_dir / "response.csv").unlink()
-    watch.lap("write")
-    con.close()
-    counts = Counter(o.outcome.value for o in outcomes.values())
+    with BatchLock(space.batch_folder(batch_id)):
+        con = _open_batch(space, batch_id)
+        try:
+            stages = BatchStages(con)
+            rows_in = _intake(con, stages, requests=requests, mapping=mapping, progress=progress)
+            watch.lap("intake")
+            # Without legal review every readable row is matched, for every tax year.
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS review_results (row_number BIGINT PRIMARY KEY, "
+                "outcome VARCHAR, reasons_json VARCHAR, to_match BOOLEAN, tax_years INTEGER[])"
+            )
+            to_match = {
+                int(row)
+                for (row,) in con.execute(
+                    "SELECT row_number FROM request_rows WHERE problems = '[]'"
+                ).fetchall()
+            }
+            master_report: dict[str, object] = {}
+            matching: dict[str, object] = {}
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
+                "decision_json VARCHAR)"
+            )
+            if to_match:
+                master_report, matching = _match(
+                    con,
+                    stages,
+                    master=master,
+                    to_match=to_match,
+                    model_path=model_path or space.model_path,
+                    policy=policy or MatchPolicy(),
+                    progress=progress,
+                    watch=watch,
+                )
+            outcomes = _final_rows(con, stages, all_years=True)
+            rows_out = _outputs(
+                con, stages, out_dir=out_dir, with_response=False, progress=progress
+            )
+            watch.lap("write")
+        finally:
+            con.close()
     result = BatchResult(
         batch_id=batch_id,
         rows_in=rows_in,
         rows_out=rows_out,
-        outcomes=dict(counts),
+        outcomes=outcomes,
         out_dir=out_dir,
         workspace=space.root,
         timings=watch.timings,
         master=master_report,
         matching=matching,
     )
-    (out_dir / "summary.json").write_text(
-        json.dumps(result.summary(), indent=2, sort_keys=True), encoding="utf-8"
-    )
+    _write_summary(out_dir, result)
     return result
-
-
-__all__ += ["REQUEST_FIELDS"]

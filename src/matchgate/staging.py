@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from matchgate.decisions import Reason
+from matchgate.faults import kill_point
 from matchgate.intake import REQUEST_FIELDS, RequestRecord
 
 __all__ = ["StagedRow", "read_staged_rows", "stage_records"]
@@ -67,6 +68,7 @@ def stage_records(
         con.register("_staging_chunk", pa.Table.from_batches([_batch(chunk)], schema=_SCHEMA))
         con.execute("INSERT INTO request_rows SELECT * FROM _staging_chunk")
         con.unregister("_staging_chunk")
+        kill_point("intake_chunk")
 
     for record in records:
         chunk.append(record)

@@ -9,6 +9,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from matchgate.cli import ledger_commands, pipeline_commands, review_commands
 from matchgate.cli.exit_codes import exit_code_for
@@ -34,7 +35,9 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except MatchgateError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False
+        )
         sys.exit(exit_code_for(error))
     except typer.Exit as done:
         sys.exit(done.exit_code)

@@ -21,6 +21,7 @@ nobody out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +67,58 @@ class MatchDecision:
     @property
     def tin(self) -> str:
         return self.best.tin if self.best and self.outcome is Outcome.DISCLOSED else ""
+
+    def to_json(self) -> str:
+        """Lossless JSON, so a decision can be stored and a resumed batch reuse it."""
+        return json.dumps(
+            {
+                "outcome": self.outcome.value,
+                "reasons": [r.as_dict() for r in self.reasons],
+                "best": _candidate_dict(self.best),
+                "runner_up": _candidate_dict(self.runner_up),
+                "competitors": list(self.competitors),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> MatchDecision:
+        data = json.loads(text)
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            reasons=tuple(Reason(**r) for r in data["reasons"]),
+            best=_candidate_from(data["best"]),
+            runner_up=_candidate_from(data["runner_up"]),
+            competitors=tuple(data["competitors"]),
+        )
+
+
+def _candidate_dict(candidate: Candidate | None) -> dict[str, object] | None:
+    if candidate is None:
+        return None
+    return {
+        "tin": candidate.tin,
+        "match_probability": candidate.match_probability,
+        "match_weight": candidate.match_weight,
+        "levels": candidate.levels,
+        "weights": candidate.weights,
+        "rules": list(candidate.rules),
+        "surname_parts": list(candidate.surname_parts),
+    }
+
+
+def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
+    if data is None:
+        return None
+    return Candidate(
+        tin=str(data["tin"]),
+        match_probability=float(data["match_probability"]),  # type: ignore[arg-type]
+        match_weight=float(data["match_weight"]),  # type: ignore[arg-type]
+        levels=dict(data["levels"]),  # type: ignore[call-overload]
+        weights=dict(data["weights"]),  # type: ignore[call-overload]
+        rules=tuple(data["rules"]),  # type: ignore[arg-type]
+        surname_parts=tuple(data["surname_parts"]),  # type: ignore[arg-type]
+    )
 
 
 _GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}

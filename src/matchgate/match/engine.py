@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from matchgate.match.blocking import build_candidate_pairs, build_key_tables_sql
 from matchgate.match.comparisons import comparison_labels
@@ -33,10 +34,12 @@ from matchgate.match.model import (
 )
 
 __all__ = [
+    "BatchScorer",
     "MatchInput",
     "ScoredBatch",
     "load_requests_for_matching",
     "prepare_master",
+    "ensure_model",
     "score_and_decide",
 ]
 
@@ -183,6 +186,98 @@ def _candidates_by_request(
         yield current, bucket
 
 
+def ensure_model(
+    con: duckdb.DuckDBPyConnection, *, taxpayers: int, model_path: Path | None
+) -> MatchModel:
+    """The saved model at ``model_path``, or one trained on this batch and saved there."""
+    if model_path is not None and model_path.exists():
+        return MatchModel.load(model_path)
+    model = train_model(con, taxpayers=taxpayers)
+    if model_path is not None:
+        model.save(model_path)
+    return model
+
+
+class BatchScorer:
+    """Scores the candidate pairs of ``request_features`` a chunk of requests at a time.
+
+    One Splink linker serves every chunk; each chunk registers its own blocked pairs, so a
+    chunk's decisions can be stored durably before the next chunk starts.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        model: MatchModel,
+        taxpayers: int,
+        policy: MatchPolicy,
+    ) -> None:
+        self.con = con
+        self.policy = policy
+        self.stats: dict[str, object] = build_candidate_pairs(con, block_cap=policy.block_cap)
+        self.linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
+        register_term_frequencies(self.linker, con)
+        self._capped: dict[int, list[str]] = {}
+        for rid, rule in con.execute(
+            "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule"
+        ).fetchall():
+            self._capped.setdefault(int(rid), []).append(rule)
+        self._has_tin = {
+            int(rid)
+            for (rid,) in con.execute(
+                "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
+            ).fetchall()
+        }
+        self._chunk = 0
+
+    def _facts(self, rid: int) -> RequestFacts:
+        return RequestFacts(
+            has_tin=rid in self._has_tin, capped_rules=tuple(self._capped.get(rid, ()))
+        )
+
+    def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
+        """Decisions for the given request row numbers (every one gets a decision)."""
+        self._chunk += 1
+        separator = "-__-"
+        ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
+        self.con.register("_chunk_ids", ids)
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
+            SELECT 'matchgate' AS match_key,
+                   '{SOURCE_MASTER}{separator}' || c.tin AS join_key_l,
+                   '{SOURCE_REQUESTS}{separator}' || c.rid AS join_key_r
+            FROM candidate_pairs c JOIN _chunk_ids i ON i.rid = c.rid
+            """
+        )
+        self.con.unregister("_chunk_ids")
+        pairs = self.linker._db_api.register(
+            "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"
+        )
+        self.linker.table_management.register_blocked_pairs_for_predict(pairs)
+        predictions = self.linker.inference.predict()
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TABLE scored_pairs AS
+            SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
+                   p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
+                   match_probability, match_weight)
+            FROM {predictions.physical_name} p
+            JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
+            """
+        )
+        predictions.drop_table_from_database_and_remove_from_cache()
+        decisions = {
+            rid: decide(candidates, self._facts(rid), self.policy)
+            for rid, candidates in _candidates_by_request(self.con)
+        }
+        for rid in row_numbers:
+            if rid not in decisions:
+                decisions[rid] = decide([], self._facts(rid), self.policy)
+        return decisions
+
+
 def score_and_decide(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -191,66 +286,17 @@ def score_and_decide(
     model: MatchModel | None = None,
     model_path: Path | None = None,
 ) -> ScoredBatch:
-    """Score all candidate pairs of ``request_features`` and decide every request.
-
-    With no model given, one is trained on this batch (and saved to ``model_path``).
-    """
+    """Score and decide every request in ``request_features`` in one go."""
     if model is None:
-        model = train_model(con, taxpayers=taxpayers)
-        if model_path is not None:
-            model.save(model_path)
-    blocking_stats = build_candidate_pairs(con, block_cap=policy.block_cap)
-    linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
-    register_term_frequencies(linker, con)
-    separator = "-__-"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
-        SELECT 'matchgate' AS match_key,
-               '{SOURCE_MASTER}{separator}' || tin AS join_key_l,
-               '{SOURCE_REQUESTS}{separator}' || rid AS join_key_r
-        FROM candidate_pairs
-        """
-    )
-    db_api = linker._db_api
-    pairs = db_api.register("blocked_pairs_for_splink", table_name="matchgate_blocked_pairs")
-    linker.table_management.register_blocked_pairs_for_predict(pairs)
-    predictions = linker.inference.predict()
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE scored_pairs AS
-        SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
-               p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
-               match_probability, match_weight)
-        FROM {predictions.physical_name} p
-        JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
-        """
-    )
-    capped: dict[int, list[str]] = {}
-    for rid, rule in con.execute(
-        "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule"
-    ).fetchall():
-        capped.setdefault(int(rid), []).append(rule)
-    has_tin = {
-        int(rid)
-        for (rid,) in con.execute(
-            "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
-        ).fetchall()
-    }
-    decisions: dict[int, MatchDecision] = {}
-    for rid, candidates in _candidates_by_request(con):
-        facts = RequestFacts(has_tin=rid in has_tin, capped_rules=tuple(capped.get(rid, ())))
-        decisions[rid] = decide(candidates, facts, policy)
-    for (rid,) in con.execute("SELECT unique_id FROM request_features").fetchall():
-        rid_int = int(rid)
-        if rid_int not in decisions:
-            facts = RequestFacts(
-                has_tin=rid_int in has_tin, capped_rules=tuple(capped.get(rid_int, ()))
-            )
-            decisions[rid_int] = decide([], facts, policy)
-    stats: dict[str, object] = dict(blocking_stats)
+        model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
+    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
+    row_numbers = [
+        int(rid) for (rid,) in con.execute("SELECT unique_id FROM request_features").fetchall()
+    ]
+    decisions = scorer.score(row_numbers)
+    stats = dict(scorer.stats)
     stats["scored_pairs"] = int(
-        con.execute("SELECT count(*) FROM scored_pairs").fetchone()[0]  # type: ignore[index]
+        con.execute("SELECT count(*) FROM candidate_pairs").fetchone()[0]  # type: ignore[index]
     )
     return ScoredBatch(decisions=decisions, stats=stats, model=model)
 

@@ -1,0 +1,315 @@
+"""Every row's final outcome, assembled from the stage tables, and the files written from it.
+
+``final_rows`` is built once per batch from ``request_rows`` (intake), ``review_results``
+(review), ``match_decisions`` (match) and the disclosed addresses; the response, the
+internal decisions file and the ledger entries are all written from it, so they agree
+with each other and a resumed batch writes exactly what an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from matchgate.decisions import Outcome, Reason, join_codes
+from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, ResponseRow
+from matchgate.faults import kill_point
+from matchgate.match import MatchDecision, evidence_json
+from matchgate.safe_csv import SafeCsvWriter
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "FinalRow",
+    "build_final_rows",
+    "read_final_rows",
+    "write_outputs",
+]
+
+_CHUNK = 20_000
+
+DECISION_COLUMNS: tuple[str, ...] = (
+    *RESPONSE_COLUMNS,
+    "review_outcome",
+    "tin",
+    "best_probability",
+    "runner_up_tin",
+    "runner_up_probability",
+    "competitor_tins",
+    "evidence",
+    "reasons_json",
+)
+
+_FINAL_SCHEMA = pa.schema(
+    [
+        ("row_number", pa.int64()),
+        ("request_id", pa.string()),
+        ("outcome", pa.string()),
+        ("reasons_json", pa.string()),
+        ("review_outcome", pa.string()),
+        ("decision_json", pa.string()),
+        ("street", pa.string()),
+        ("city", pa.string()),
+        ("state", pa.string()),
+        ("zip", pa.string()),
+        ("tax_year", pa.int32()),
+        ("duplicate_of", pa.int64()),
+    ]
+)
+
+_NO_MATCH_IN_PERIODS = Reason(
+    "no_filing_in_periods",
+    "The taxpayer filed no return in the requested tax periods, so there is no address "
+    "from those periods to disclose.",
+    field="tax_periods",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FinalRow:
+    row_number: int
+    request_id: str
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    review_outcome: str
+    decision: MatchDecision | None
+    address: DisclosedAddress | None
+    duplicate_of: int | None
+
+    @property
+    def disclosed_tin(self) -> str:
+        if self.outcome is Outcome.DISCLOSED and self.decision and self.decision.best:
+            return self.decision.best.tin
+        return ""
+
+    def response(self) -> ResponseRow:
+        best = self.decision.best if self.decision else None
+        return ResponseRow(
+            row_number=self.row_number,
+            request_id=self.request_id,
+            outcome=self.outcome,
+            reason_codes=join_codes(self.reasons),
+            explanation=_explanation(self.outcome, self.reasons),
+            match_probability=best.match_probability if best else None,
+            address=self.address if self.outcome is Outcome.DISCLOSED else None,
+        )
+
+
+def _explanation(outcome: Outcome, reasons: tuple[Reason, ...]) -> str:
+    if not reasons:
+        if outcome is Outcome.DISCLOSED:
+            return "Identity confirmed; latest address in the requested periods."
+        return outcome.value
+    return " ".join(dict.fromkeys(r.message for r in reasons))
+
+
+def _reasons(text: str | None) -> list[Reason]:
+    return [Reason(**item) for item in json.loads(text or "[]")]
+
+
+def _final(
+    *,
+    row_number: int,
+    request_id: str,
+    problems: str | None,
+    duplicate_of: int | None,
+    review_outcome: str | None,
+    review_reasons: str | None,
+    decision_json: str | None,
+    addresses: dict[int, DisclosedAddress],
+    originals: dict[int, tuple[Outcome, str | None, DisclosedAddress | None]],
+) -> tuple[Outcome, list[Reason], str | None, DisclosedAddress | None]:
+    invalid = _reasons(problems)
+    if invalid:
+        return Outcome.INVALID, invalid, None, None
+    reasons = _reasons(review_reasons)
+    decision = MatchDecision.from_json(decision_json) if decision_json else None
+    if review_outcome == "legally_deficient":
+        return Outcome.LEGALLY_DEFICIENT, reasons, decision_json, None
+    if review_outcome == "needs_review":
+        extra = list(decision.reasons) if decision else []
+        return Outcome.NEEDS_REVIEW, reasons + extra, decision_json, None
+    if duplicate_of is not None and duplicate_of in originals:
+        outcome, original_json, address = originals[duplicate_of]
+        return outcome, reasons, original_json, address
+    if decision is None:
+        return Outcome.NO_MATCH, reasons, None, None
+    reasons = reasons + list(decision.reasons)
+    if decision.outcome is Outcome.DISCLOSED:
+        address = addresses.get(row_number)
+        if address is None:
+            return Outcome.NO_MATCH, [_NO_MATCH_IN_PERIODS, *reasons], decision_json, None
+        return Outcome.DISCLOSED, reasons, decision_json, address
+    return decision.outcome, reasons, decision_json, None
+
+
+def build_final_rows(
+    con: duckdb.DuckDBPyConnection, *, addresses: dict[int, DisclosedAddress]
+) -> dict[str, int]:
+    """Create ``final_rows`` (one row per input row); returns counts per outcome."""
+    con.execute("DROP TABLE IF EXISTS final_rows")
+    con.execute(
+        "CREATE TABLE final_rows (row_number BIGINT PRIMARY KEY, request_id VARCHAR, "
+        "outcome VARCHAR, reasons_json VARCHAR, review_outcome VARCHAR, decision_json VARCHAR, "
+        "street VARCHAR, city VARCHAR, state VARCHAR, zip VARCHAR, tax_year INTEGER, "
+        "duplicate_of BIGINT)"
+    )
+    wanted_originals = {
+        int(row)
+        for (row,) in con.execute(
+            "SELECT DISTINCT duplicate_of FROM request_rows WHERE duplicate_of IS NOT NULL"
+        ).fetchall()
+    }
+    originals: dict[int, tuple[Outcome, str | None, DisclosedAddress | None]] = {}
+    counts: dict[str, int] = {}
+    cursor = con.cursor()
+    cursor.execute(
+        """
+        SELECT q.row_number, q.request_id, q.problems, q.duplicate_of,
+               r.outcome, r.reasons_json, m.decision_json
+        FROM request_rows q
+        LEFT JOIN review_results r ON r.row_number = q.row_number
+        LEFT JOIN match_decisions m ON m.row_number = q.row_number
+        ORDER BY q.row_number
+        """
+    )
+    while True:
+        rows = cursor.fetchmany(_CHUNK)
+        if not rows:
+            break
+        columns: dict[str, list[object]] = {name: [] for name in _FINAL_SCHEMA.names}
+        for row_number, request_id, problems, duplicate_of, review, reasons, decision in rows:
+            outcome, final_reasons, decision_json, address = _final(
+                row_number=int(row_number),
+                request_id=request_id,
+                problems=problems,
+                duplicate_of=duplicate_of,
+                review_outcome=review,
+                review_reasons=reasons,
+                decision_json=decision,
+                addresses=addresses,
+                originals=originals,
+            )
+            if row_number in wanted_originals:
+                originals[int(row_number)] = (outcome, decision_json, address)
+            counts[outcome.value] = counts.get(outcome.value, 0) + 1
+            values = {
+                "row_number": row_number,
+                "request_id": request_id,
+                "outcome": outcome.value,
+                "reasons_json": json.dumps([r.as_dict() for r in final_reasons]),
+                "review_outcome": review or "",
+                "decision_json": decision_json,
+                "street": address.street if address else None,
+                "city": address.city if address else None,
+                "state": address.state if address else None,
+                "zip": address.zip if address else None,
+                "tax_year": address.tax_year if address else None,
+                "duplicate_of": duplicate_of,
+            }
+            for name, value in values.items():
+                columns[name].append(value)
+        con.register("_final_chunk", pa.table(columns, schema=_FINAL_SCHEMA))
+        con.execute("INSERT INTO final_rows SELECT * FROM _final_chunk")
+        con.unregister("_final_chunk")
+    cursor.close()
+    return counts
+
+
+def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
+    cursor = con.cursor()
+    cursor.execute(
+        "SELECT row_number, request_id, outcome, reasons_json, review_outcome, decision_json, "
+        "street, city, state, zip, tax_year, duplicate_of FROM final_rows ORDER BY row_number"
+    )
+    while True:
+        rows = cursor.fetchmany(_CHUNK)
+        if not rows:
+            break
+        for row in rows:
+            (
+                row_number,
+                request_id,
+                outcome,
+                reasons,
+                review,
+                decision,
+                street,
+                city,
+                state,
+                zip_code,
+                tax_year,
+                duplicate_of,
+            ) = row
+            yield FinalRow(
+                row_number=int(row_number),
+                request_id=request_id or "",
+                outcome=Outcome(outcome),
+                reasons=tuple(_reasons(reasons)),
+                review_outcome=review or "",
+                decision=MatchDecision.from_json(decision) if decision else None,
+                address=DisclosedAddress(street, city, state, zip_code, int(tax_year))
+                if tax_year is not None
+                else None,
+                duplicate_of=duplicate_of,
+            )
+    cursor.close()
+
+
+def write_outputs(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    out_dir: Path,
+    with_response: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write ``response.csv`` and ``internal/decisions.csv``; returns rows written.
+
+    Files are written under a temporary name and renamed, so a reader (or a crash) never
+    sees half a response.
+    """
+    (out_dir / "internal").mkdir(parents=True, exist_ok=True)
+    response_path = out_dir / "response.csv"
+    decisions_path = out_dir / "internal" / "decisions.csv"
+    response_tmp = response_path.with_suffix(".csv.tmp")
+    decisions_tmp = decisions_path.with_suffix(".csv.tmp")
+    written = 0
+    with (
+        response_tmp.open("w", encoding="utf-8", newline="") as response_stream,
+        decisions_tmp.open("w", encoding="utf-8", newline="") as decisions_stream,
+    ):
+        response = SafeCsvWriter(response_stream, RESPONSE_COLUMNS)
+        decisions = SafeCsvWriter(decisions_stream, DECISION_COLUMNS)
+        for row in read_final_rows(con):
+            csv_row = row.response().as_csv_row()
+            response.write_row(csv_row)
+            decision = row.decision
+            best = decision.best if decision else None
+            runner = decision.runner_up if decision else None
+            decisions.write_row(
+                {
+                    **csv_row,
+                    "review_outcome": row.review_outcome,
+                    "tin": best.tin if best else "",
+                    "best_probability": round(best.match_probability, 6) if best else "",
+                    "runner_up_tin": runner.tin if runner else "",
+                    "runner_up_probability": round(runner.match_probability, 6) if runner else "",
+                    "competitor_tins": ";".join(decision.competitors) if decision else "",
+                    "evidence": evidence_json(decision) if decision else "{}",
+                    "reasons_json": json.dumps([r.as_dict() for r in row.reasons]),
+                }
+            )
+            written += 1
+            if progress and written % 50_000 == 0:
+                progress(written)
+    kill_point("before_output_rename")
+    decisions_tmp.replace(decisions_path)
+    if with_response:
+        response_tmp.replace(response_path)
+    else:
+        response_tmp.unlink()
+    return written
