@@ -61,6 +61,9 @@ def test_clean_name_text(raw: str, expected: str) -> None:
         ("DELACRUZGARCIA", ("CRUZ", "GARCIA"), "CRUZGARCIA", ("DE", "LA")),
         ("DEJESUS", ("JESUS",), "JESUS", ("DE",)),
         ("DE JESUS", ("JESUS",), "JESUS", ("DE",)),
+        ("DELA CRUZ", ("CRUZ",), "CRUZ", ("DE", "LA")),
+        ("DELOS SANTOS", ("SANTOS",), "SANTOS", ("DE", "LOS")),
+        ("DELA", ("DELA",), "DELA", ()),
         ("ROSARIO", ("ROSARIO",), "ROSARIO", ()),
         # Not particles or joined compounds:
         ("DELGADO", ("DELGADO",), "DELGADO", ()),
@@ -295,6 +298,10 @@ def test_nickname_and_formal_share_a_form() -> None:
         (("VALLEJO", "EDDIE"), ("EDWARD", "VALLEJO"), True),
         (("LOPEZ", "MATT"), ("MATTHEW", "LOPEZ GUZMAN"), True),
         (("BILL", "SMITH"), ("WILLIAM", "SMITH"), False),
+        # The compound surname that moved into the given-name fields.
+        (("DELACRUZFUENTES", "ALBERTO"), ("ALBERTO", "CRUZ"), True),
+        (("Delacruz", "Iván"), ("IVAN", "CRUZ"), True),
+        (("NICHOLS MARTINEZ", "MIGUEL"), ("MIGUEL", "MARTINEZ"), True),
         (("", "GARCIA"), ("GARCIA", ""), False),
     ],
 )

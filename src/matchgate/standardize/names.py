@@ -183,8 +183,14 @@ def names_swapped(a: StandardName, b: StandardName) -> bool:
 
 
 def _first_is_surname_of(person: StandardName, other: StandardName) -> bool:
-    """``person.first`` appears as ``other``'s surname (exactly, or as a nickname form)."""
+    """``person``'s given names read as ``other``'s surname (``DELACRUZ`` / ``CRUZ``,
+    ``NICHOLS MARTINEZ`` / ``MARTINEZ``), or ``person.first`` is a nickname form of it."""
     if person.first in other.surname_parts or person.first == other.surname_joined:
         return True
+    given = " ".join(word for word in (person.first, person.middle) if word)
+    for reading in {person.first, given}:
+        parts, _ = split_surname(reading)
+        if surname_overlap(parts, other.surname_parts) != "none":
+            return True
     surname_forms = set(first_name_forms(other.surname_joined)) if other.surname_joined else set()
     return bool(surname_forms & set(person.first_canonical))

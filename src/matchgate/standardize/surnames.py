@@ -60,6 +60,9 @@ _JOINED_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("LA", ("LA",)),
 )
 _MIN_PART = 3
+# Particles written as one word before a separate surname ("DELA CRUZ", common in Filipino
+# names) read like their spaced forms, so DELA CRUZ, DE LA CRUZ and DELACRUZ agree.
+_JOINED_PARTICLES = {"DELA": ("DE", "LA"), "DELOS": ("DE", "LOS"), "DELAS": ("DE", "LAS")}
 
 
 _Reading = tuple[tuple[str, ...], tuple[str, ...]]  # (parts, particles)
@@ -113,11 +116,12 @@ def split_surname(cleaned: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     parts: list[str] = []
     particles: list[str] = []
     for index, word in enumerate(words):
-        is_particle = word in PARTICLES and any(
-            later not in PARTICLES for later in words[index + 1 :]
+        is_particle = (word in PARTICLES or word in _JOINED_PARTICLES) and any(
+            later not in PARTICLES and later not in _JOINED_PARTICLES
+            for later in words[index + 1 :]
         )
         if is_particle:
-            particles.append(word)
+            particles.extend(_JOINED_PARTICLES.get(word, (word,)))
             continue
         word_parts, word_particles = _split_joined(word)
         parts.extend(word_parts)
