@@ -1,13 +1,9 @@
-"""The ledger: append entries, check the chain, answer accounting questions."""
+"""The ledger facade: open, append, verify, export, accounting, retraction, report."""
 
 from __future__ import annotations
 
-import json
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -15,67 +11,31 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from matchgate.errors import LedgerError, WorkspaceError
+from matchgate.errors import LedgerError
 from matchgate.ledger import _schema as schema
-from matchgate.ledger._database import (
-    LedgerDatabase,
-    entries_in_order,
-    entry_from_row,
-    existing_disclosure_ids,
-    existing_entries,
-    insert_rows,
-    last_checkpoint_statement,
-    tail_statement,
-)
-from matchgate.ledger._disclosures import (
-    DisclosureRecord,
-    index_row_for_disclosure,
-    normalize_tin,
-    record_from_row,
-    retraction_update,
-)
-from matchgate.ledger._entries import (
-    GENESIS_HASH,
-    EntryKind,
-    LedgerEntry,
-    NewEntry,
-    canonical_json,
-    compute_entry_hash,
-    derive_entry_id,
-    format_timestamp,
-)
+from matchgate.ledger._database import LedgerDatabase, entries_in_order, entry_from_row
+from matchgate.ledger._disclosures import DisclosureRecord, normalize_tin, record_from_row
+from matchgate.ledger._entries import EntryKind, LedgerEntry, NewEntry, format_timestamp
 from matchgate.ledger._export import write_export
-from matchgate.ledger._keys import (
-    CheckpointVerifier,
-    LedgerSigner,
-    create_key,
-    default_key_path,
-    load_private_key,
-    load_public_key,
-    public_key_pem,
+from matchgate.ledger._files import (
+    HEAD_FILE,
+    LEDGER_FILE,
+    PUBLIC_KEY_FILE,
+    compare_head,
+    load_keys,
+    prepare_workspace,
+    read_head,
+    write_head,
 )
+from matchgate.ledger._keys import CheckpointVerifier, LedgerSigner
 from matchgate.ledger._oversight import OversightReport, build_oversight_report
-from matchgate.ledger._payloads import validate_payload
 from matchgate.ledger._retraction import RetractionNotice, write_disposal_notice
 from matchgate.ledger._verify import ChainVerifier, VerifyReport
+from matchgate.ledger._writer import ChainWriter, entry_kind, prepare
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "Ledger"]
 
 DEFAULT_CHECKPOINT_EVERY = 1_000
-LEDGER_FILE = "ledger.sqlite"
-PUBLIC_KEY_FILE = "ledger.pub"
-HEAD_FILE = "ledger.head.json"
-CHECKPOINT_ACTOR = "matchgate.ledger"
-
-
-@dataclass(slots=True)
-class _Tail:
-    """Where the chain ends, read inside the writing transaction."""
-
-    sequence: int
-    entry_hash: str
-    recorded_at: str
-    since_checkpoint: int
 
 
 def _utc_now() -> datetime:
@@ -100,10 +60,14 @@ class Ledger:
     ) -> None:
         self._db = database
         self.workspace = workspace
-        self._signer = signer
         self._verifier = verifier
-        self._checkpoint_every = checkpoint_every
         self._clock = clock
+        self._writer = (
+            ChainWriter(signer=signer, checkpoint_every=checkpoint_every, clock=clock)
+            if signer is not None
+            else None
+        )
+        self._signer = signer
         self._closed = False
 
     # -- opening -------------------------------------------------------------------------
@@ -129,7 +93,7 @@ class Ledger:
         if checkpoint_every < 1:
             raise LedgerError("checkpoint_every must be at least 1")
         workspace = Path(workspace)
-        _prepare_workspace(workspace, create=not read_only)
+        prepare_workspace(workspace, create=not read_only)
         sqlite_path = workspace / LEDGER_FILE
         if url is None and read_only and not sqlite_path.exists():
             raise LedgerError("there is no ledger in this workspace yet", path=sqlite_path)
@@ -142,7 +106,7 @@ class Ledger:
                     )
             else:
                 database.create_schema()
-            signer, verifier = _load_keys(
+            signer, verifier = load_keys(
                 workspace,
                 key_path=key_path,
                 read_only=read_only,
@@ -201,7 +165,7 @@ class Ledger:
         :meth:`append_many` for batches, which also signs its own end.
         """
         [entry] = self._append(
-            [NewEntry(_kind(kind), payload, idempotency_key)], actor=actor, sign_end=False
+            [NewEntry(entry_kind(kind), payload, idempotency_key)], actor=actor, sign_end=False
         )
         return entry
 
@@ -214,177 +178,39 @@ class Ledger:
         """
         return self._append(list(items), actor=actor, sign_end=True)
 
-    def checkpoint(self, *, actor: str = CHECKPOINT_ACTOR) -> LedgerEntry | None:
+    def checkpoint(self) -> LedgerEntry | None:
         """Sign the current end of the chain now; None when it is already signed."""
-        signer = self._require_signer("write a checkpoint")
+        writer = self._require_writer("write a checkpoint")
         with self._db.writing("write a checkpoint") as conn:
-            tail = self._read_tail(conn)
-            if tail.since_checkpoint == 0:
-                return None
-            entry = self._checkpoint_entry(tail, signer, format_timestamp(self._clock()))
-            insert_rows(conn, schema.entries, [_entry_row(entry)])
-        self._write_head(entry)
+            entry = writer.checkpoint(conn)
+        if entry is not None:
+            write_head(self.workspace, entry)
         return entry
 
     def _append(self, items: list[NewEntry], *, actor: str, sign_end: bool) -> list[LedgerEntry]:
-        signer = self._require_signer("append to the ledger")
+        writer = self._require_writer("append to the ledger")
         if not isinstance(actor, str) or not actor.strip():
             raise LedgerError("every ledger entry needs an actor (who did it)")
-        prepared = [_prepare(item) for item in items]
+        prepared = [prepare(item) for item in items]
         if not prepared:
             return []
-        results: list[LedgerEntry] = []
-        last_checkpoint: LedgerEntry | None = None
         with self._db.writing("append to the ledger") as conn:
-            tail = self._read_tail(conn)
-            now = max(format_timestamp(self._clock()), tail.recorded_at)
-            stored = existing_entries(conn, [key for _, _, key in prepared])
-            new_entries: list[LedgerEntry] = []
-            index_rows: list[dict[str, Any]] = []
-            retractions: dict[str, dict[str, Any]] = {}
-            for kind, payload, key in prepared:
-                existing = stored.get(key)
-                if existing is not None:
-                    if existing.kind != kind.value:
-                        raise LedgerError(
-                            f"idempotency key {key!r} is already used by a {existing.kind}"
-                            f" entry (sequence {existing.sequence}), not a {kind.value}"
-                        )
-                    results.append(existing)
-                    continue
-                entry = self._next_entry(tail, kind, canonical_json(payload), actor, key, now)
-                stored[key] = entry
-                new_entries.append(entry)
-                results.append(entry)
-                if kind is EntryKind.DISCLOSURE:
-                    index_rows.append(index_row_for_disclosure(entry, payload))
-                elif kind is EntryKind.RETRACTION:
-                    target = str(payload["disclosure_id"])
-                    if target in retractions:
-                        raise LedgerError(f"disclosure {target!r} is retracted twice in one call")
-                    retractions[target] = retraction_update(entry, payload)
-                if tail.since_checkpoint >= self._checkpoint_every:
-                    last_checkpoint = self._checkpoint_entry(tail, signer, now)
-                    new_entries.append(last_checkpoint)
-            if sign_end and tail.since_checkpoint > 0:
-                last_checkpoint = self._checkpoint_entry(tail, signer, now)
-                new_entries.append(last_checkpoint)
-            self._check_disclosures(conn, index_rows, retractions)
-            insert_rows(conn, schema.entries, (_entry_row(entry) for entry in new_entries))
-            insert_rows(conn, schema.disclosures, index_rows)
-            for disclosure_id, values in retractions.items():
-                conn.execute(
-                    schema.disclosures.update()
-                    .where(schema.disclosures.c.disclosure_id == disclosure_id)
-                    .values(**values)
-                )
-        if last_checkpoint is not None:
-            self._write_head(last_checkpoint)
+            results, checkpoint = writer.append(conn, prepared, actor=actor, sign_end=sign_end)
+        if checkpoint is not None:
+            write_head(self.workspace, checkpoint)
         return results
 
-    def _read_tail(self, conn: Connection) -> _Tail:
-        row = conn.execute(tail_statement()).first()
-        if row is None:
-            return _Tail(0, GENESIS_HASH, "", 0)
-        last = entry_from_row(row)
-        checkpoint = conn.execute(last_checkpoint_statement()).scalar() or 0
-        return _Tail(last.sequence, last.entry_hash, last.recorded_at, last.sequence - checkpoint)
-
-    def _next_entry(
-        self, tail: _Tail, kind: EntryKind, payload: str, actor: str, key: str, now: str
-    ) -> LedgerEntry:
-        sequence = tail.sequence + 1
-        entry_id = derive_entry_id(key)
-        entry_hash = compute_entry_hash(
-            sequence=sequence,
-            entry_id=entry_id,
-            kind=kind.value,
-            actor=actor,
-            recorded_at=now,
-            payload=payload,
-            idempotency_key=key,
-            previous_hash=tail.entry_hash,
-        )
-        entry = LedgerEntry(
-            sequence, entry_id, kind.value, actor, now, payload, key, tail.entry_hash, entry_hash
-        )
-        tail.sequence = sequence
-        tail.entry_hash = entry_hash
-        tail.since_checkpoint = 0 if kind is EntryKind.CHECKPOINT else tail.since_checkpoint + 1
-        return entry
-
-    def _checkpoint_entry(self, tail: _Tail, signer: LedgerSigner, now: str) -> LedgerEntry:
-        fields: dict[str, object] = {
-            "covers_sequence": tail.sequence,
-            "covers_hash": tail.entry_hash,
-        }
-        payload = {
-            **fields,
-            "signature": signer.sign("checkpoint", fields),
-            "public_key_sha256": signer.verifier.fingerprint,
-        }
-        return self._next_entry(
-            tail,
-            EntryKind.CHECKPOINT,
-            canonical_json(payload),
-            CHECKPOINT_ACTOR,
-            f"checkpoint:{tail.sequence}",
-            now,
-        )
-
-    def _check_disclosures(
-        self,
-        conn: Connection,
-        index_rows: list[dict[str, Any]],
-        retractions: dict[str, dict[str, Any]],
-    ) -> None:
-        new_ids = [row["disclosure_id"] for row in index_rows]
-        if len(set(new_ids)) != len(new_ids):
-            raise LedgerError("the same disclosure_id appears twice among the new entries")
-        already = existing_disclosure_ids(conn, new_ids)
-        if already:
-            raise LedgerError(
-                "disclosure already recorded under another idempotency key: "
-                + ", ".join(sorted(already)[:5])
-            )
-        if not retractions:
-            return
-        targets = list(retractions)
-        known = existing_disclosure_ids(conn, targets) | set(new_ids)
-        unknown = [disclosure_id for disclosure_id in targets if disclosure_id not in known]
-        if unknown:
-            raise LedgerError(f"no disclosure with id {unknown[0]!r} is recorded in the ledger")
-        column = schema.disclosures.c
-        retracted = (
-            conn.execute(
-                select(column.disclosure_id).where(
-                    column.disclosure_id.in_(targets), column.retracted_at.is_not(None)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if retracted:
-            raise LedgerError(f"disclosure {retracted[0]!r} is already retracted")
-
-    def _require_signer(self, action: str) -> LedgerSigner:
+    def _require_writer(self, action: str) -> ChainWriter:
         if self._closed:
             raise LedgerError("the ledger is closed", path=self.location)
-        if self._signer is None:
+        if self._writer is None:
             raise LedgerError(f"cannot {action}: the ledger was opened read-only")
-        return self._signer
+        return self._writer
 
-    def _write_head(self, checkpoint: LedgerEntry) -> None:
-        """Remember the newest signed checkpoint outside the database (catches truncation)."""
-        path = self.workspace / HEAD_FILE
-        try:
-            current = _read_head(path)
-        except WorkspaceError:
-            current = None  # verify reports a damaged head file; appending replaces it
-        if current is not None and current[0] >= checkpoint.sequence:
-            return  # another writer already recorded a later checkpoint
-        head = {"sequence": checkpoint.sequence, "entry_hash": checkpoint.entry_hash}
-        _write_atomically(path, canonical_json(head).encode("utf-8"))
+    def _require_signer(self, action: str) -> LedgerSigner:
+        self._require_writer(action)
+        assert self._signer is not None
+        return self._signer
 
     # -- checking and exporting ----------------------------------------------------------
 
@@ -392,7 +218,7 @@ class Ledger:
         """Check the whole chain, every checkpoint signature, and the disclosure index."""
         started = time.perf_counter()
         chain = ChainVerifier(self._verifier, collect_index=True)
-        head = _read_head(self.workspace / HEAD_FILE)
+        head = read_head(self.workspace / HEAD_FILE)
         if head is not None:
             chain.watch_sequences.add(head[0])
         damage = self._db.quick_check()
@@ -410,7 +236,7 @@ class Ledger:
                 if not chain.failed:
                     self._compare_index(conn, chain)
             if not chain.failed and head is not None:
-                _compare_head(chain, head)
+                compare_head(chain, head)
         return VerifyReport(
             ok=not chain.failed,
             entries_checked=chain.entries_checked,
@@ -557,37 +383,6 @@ class Ledger:
             )
 
 
-def _kind(kind: EntryKind | str) -> EntryKind:
-    try:
-        return EntryKind(kind)
-    except ValueError as exc:
-        raise LedgerError(f"unknown ledger entry kind {kind!r}") from exc
-
-
-def _prepare(item: NewEntry) -> tuple[EntryKind, dict[str, Any], str]:
-    kind = _kind(item.kind)
-    if kind is EntryKind.CHECKPOINT:
-        raise LedgerError("checkpoint entries are written by the ledger itself")
-    key = item.idempotency_key
-    if not isinstance(key, str) or not key.strip():
-        raise LedgerError(f"a {kind.value} entry needs a non-empty idempotency_key")
-    return kind, validate_payload(kind, item.payload), key
-
-
-def _entry_row(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "sequence": entry.sequence,
-        "entry_id": entry.entry_id,
-        "kind": entry.kind,
-        "actor": entry.actor,
-        "recorded_at": entry.recorded_at,
-        "payload": entry.payload,
-        "idempotency_key": entry.idempotency_key,
-        "previous_hash": entry.previous_hash,
-        "entry_hash": entry.entry_hash,
-    }
-
-
 def _year_bounds(year: int) -> tuple[str, str]:
     return f"{year:04d}-01-01T00:00:00.000000Z", f"{year + 1:04d}-01-01T00:00:00.000000Z"
 
@@ -595,80 +390,3 @@ def _year_bounds(year: int) -> tuple[str, str]:
 def _count_entries(database: LedgerDatabase) -> int:
     with database.reading("read the ledger") as conn:
         return int(conn.execute(select(func.count()).select_from(schema.entries)).scalar() or 0)
-
-
-def _prepare_workspace(workspace: Path, *, create: bool) -> None:
-    if workspace.exists() and not workspace.is_dir():
-        raise WorkspaceError("the workspace is not a folder", path=workspace)
-    if not workspace.exists():
-        if not create:
-            raise WorkspaceError("the workspace folder does not exist", path=workspace)
-        try:
-            workspace.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create the workspace: {exc}", path=workspace) from exc
-
-
-def _load_keys(
-    workspace: Path, *, key_path: Path | None, read_only: bool, ledger_is_new: bool
-) -> tuple[LedgerSigner | None, CheckpointVerifier]:
-    public_path = workspace / PUBLIC_KEY_FILE
-    if read_only:
-        return None, CheckpointVerifier(load_public_key(public_path))
-    private_path = Path(key_path) if key_path is not None else default_key_path(workspace)
-    if private_path.exists() or public_path.exists() or not ledger_is_new:
-        private_key = load_private_key(private_path)
-    else:
-        private_key = create_key(private_path)
-    signer = LedgerSigner(private_key)
-    if public_path.exists():
-        published = CheckpointVerifier(load_public_key(public_path))
-        if published.fingerprint != signer.verifier.fingerprint:
-            raise LedgerError(
-                f"the signing key {private_path} does not belong to the workspace's public"
-                " key; use the key this ledger was created with",
-                path=public_path,
-            )
-    else:
-        _write_atomically(public_path, public_key_pem(private_key.public_key()), mode=0o644)
-    return signer, signer.verifier
-
-
-def _write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise WorkspaceError(f"cannot write {path.name}: {exc}", path=path) from exc
-
-
-def _read_head(path: Path) -> tuple[int, str] | None:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-        return int(value["sequence"]), str(value["entry_hash"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise WorkspaceError(f"the ledger head file is unreadable: {exc}", path=path) from exc
-
-
-def _compare_head(chain: ChainVerifier, head: tuple[int, str]) -> None:
-    sequence, entry_hash = head
-    if chain.last_sequence < sequence:
-        chain.fail(
-            chain.last_sequence + 1,
-            f"the ledger ends at sequence {chain.last_sequence}, but a signed checkpoint at"
-            f" sequence {sequence} was recorded in {HEAD_FILE}: entries were removed from"
-            " the end",
-        )
-    elif chain.hash_at.get(sequence) != entry_hash:
-        chain.fail(
-            sequence,
-            f"entry {sequence} is not the signed checkpoint recorded in {HEAD_FILE}",
-        )
