@@ -3,6 +3,9 @@
 Row conservation is the invariant the response relies on: every request row gets exactly one
 answer. Fuzzing feeds arbitrary bytes (and mutated real files) to every reader; the only
 exception allowed out is ``IntakeError`` (or ``MatchgateError`` subclasses).
+
+The default example counts keep the suite fast; a longer fuzzing campaign multiplies them:
+``MATCHGATE_FUZZ_SCALE=25 pytest tests/intake/test_intake_properties.py``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -26,7 +30,18 @@ cells = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40
 ) | st.sampled_from(["", '"', ",", ";", "\n", "\r\n", "=SUM(A1)", "  ", "\x00", "NA NA"])
 rows = st.lists(st.lists(cells, min_size=len(HEADER), max_size=len(HEADER)), max_size=30)
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SCALE = max(1, int(os.environ.get("MATCHGATE_FUZZ_SCALE", "1")))
+
+
+def examples(count: int) -> settings:
+    return settings(
+        max_examples=count * SCALE,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+SETTINGS = examples(60)
 
 
 def _read_all(path: Path) -> list:  # type: ignore[type-arg]
@@ -79,7 +94,7 @@ SEED = (
 )
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(
     data=st.binary(max_size=2_000)
     | st.builds(
@@ -120,7 +135,7 @@ def _valid_binaries() -> dict[str, bytes]:
 BINARIES = _valid_binaries()
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(
     suffix=st.sampled_from(sorted(BINARIES)),
     cut=st.floats(0, 1),

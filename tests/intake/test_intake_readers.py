@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import json
 import zipfile
 from datetime import date
@@ -17,7 +19,12 @@ import matchgate.intake as intake
 from matchgate.errors import IntakeError
 from matchgate.intake import RequestRecord, read_requests
 
-from .conftest import csv_text
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
 
 HEADER = ["Request ID", "First Name", "Last Name", "DOB", "Street", "City", "State", "ZIP"]
 ROW = ["R1", "José", "Peña", "1980-04-12", "12 Main St", "Austin", "TX", "78701"]
