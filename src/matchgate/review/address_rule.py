@@ -103,7 +103,7 @@ def fallback_address_kind(street: str, city: str, state: str, zip_code: str) -> 
     if not text:
         return "empty", "no street address was given"
     if _PLACEHOLDER.match(words) or _PLACEHOLDER_WORDS.search(words):
-        return "placeholder", f"The street field holds {street!r}."
+        return "placeholder", f"The street field holds {street!r}, a placeholder, not an address."
     if _INSTITUTION.search(words) or _INSTITUTION.search(city.casefold()):
         return "institution", f"{street!r} names a jail, prison or detention facility."
     if _PO_BOX.match(text):
@@ -111,7 +111,7 @@ def fallback_address_kind(street: str, city: str, state: str, zip_code: str) -> 
     elif _STREET.match(text) or _RURAL.match(text):
         kind = "street"
     else:
-        return "unparseable", f"{street!r} has no house number and street name."
+        return "unparseable", f"The street field {street!r} has no house number and street name."
     missing = _missing_place(city, state, zip_code)
     if missing:
         return "unparseable", missing

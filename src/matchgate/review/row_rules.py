@@ -152,7 +152,10 @@ def address_real(record: RequestRecord, context: RowContext) -> Iterator[Finding
         "foreign": "The address is outside the United States and a person must check it",
         "po_box": "The address is a PO box and the policy does not accept PO boxes",
     }
-    message = f"{sentences[kind]}. {detail}".strip()
+    if detail and kind in {"empty", "placeholder", "zip_only", "unparseable"}:
+        message = detail  # the standardizer's own sentences say exactly what is wrong
+    else:
+        message = f"{sentences[kind]}. {detail}".strip()
     yield Finding(outcome, reason(_ADDRESS_CODES[kind], message, field="street"))
 
 
