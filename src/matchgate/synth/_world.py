@@ -18,9 +18,10 @@ import numpy as np
 
 from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
+from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
 from matchgate.synth._letter import draw_letter, render_letter_toml
-from matchgate.synth._master import build_master, draw_filings
+from matchgate.synth._master import write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
 from matchgate.synth._population import World
@@ -132,7 +133,6 @@ def generate_world(
         last_year=int(years[-1]),
     )
     filings = draw_filings(streams[3], persons, households, residences, years)
-    master = build_master(streams[4], persons, residences, filings)
     world = World(households, persons, residences, filings, tables)
     batch = build_requests(
         world,
@@ -162,7 +162,7 @@ def generate_world(
             "truth.csv",
         )
     }
-    master.table.write_parquet(paths["master.parquet"], compression="zstd")
+    master = write_master(paths["master.parquet"], streams[4], persons, residences, filings)
     SafeCsvWriter.write_file(
         paths["master_problems.csv"], ("tin", "tax_year", "problem"), master.problems.to_dicts()
     )
@@ -182,7 +182,7 @@ def generate_world(
         as_of=as_of,
         people=people,
         households=households.count,
-        master_rows=master.table.height,
+        master_rows=master.rows,
         master_problems=master.problems.height,
         requests=requests,
         cases=len(case_numbers),
