@@ -168,3 +168,18 @@ def test_retraction_entries_written_directly_are_checked(
     [first] = ledger.append_many([retraction], actor="a")
     assert ledger.append_many([retraction], actor="a") == [first]  # idempotent per disclosure
     assert ledger.verify().ok
+
+
+def test_a_lost_disposal_notice_can_be_written_again(
+    backend: Backend, clock: FixedClock, tmp_path: Path
+) -> None:
+    ledger = history(backend, clock)
+    first = ledger.retract("D-B2-1", reason="wrong person", actor="auditor", out_dir=tmp_path / "a")
+    entries = ledger.verify().entries_checked
+    again = ledger.rewrite_disposal_notice("D-B2-1", out_dir=tmp_path / "b")
+    assert again.entry == first.entry
+    assert again.csv_path.read_bytes() == first.csv_path.read_bytes()
+    assert again.letter_path.read_text() == first.letter_path.read_text()
+    assert ledger.verify().entries_checked == entries  # nothing appended
+    with pytest.raises(LedgerError, match="no retraction of disclosure 'D-B1-2'"):
+        ledger.rewrite_disposal_notice("D-B1-2", out_dir=tmp_path)

@@ -170,3 +170,14 @@ def test_every_command_and_option_is_documented(app: typer.Typer, command: list[
     assert result.exit_code == 0
     assert "--workspace" in result.output
     assert "Usage" in result.output
+
+
+def test_retract_can_rewrite_a_lost_notice(
+    app: typer.Typer, workspace: Path, tmp_path: Path
+) -> None:
+    base = ["retract", "--disclosure", "D-B1-2", "--workspace", workspace]
+    assert run(app, *base, "--reason", "wrong person", "--out", tmp_path / "a").exit_code == 0
+    result = run(app, *base, "--rewrite-notice", "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "disposal-notice-D-B1-2.md").is_file()
+    assert run(app, "retract", "--disclosure", "D-B1-5", "--workspace", workspace).exit_code == 2

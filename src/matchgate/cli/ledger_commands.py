@@ -174,7 +174,7 @@ def accounting_command(
 
 def retract_command(
     disclosure: Annotated[str, typer.Option("--disclosure", help="The disclosure id.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why the disclosure was wrong.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the disclosure was wrong.")] = "",
     workspace: WorkspaceOption = None,
     actor: Annotated[
         str | None, typer.Option("--actor", help="Who retracts (default: the login name).")
@@ -183,15 +183,26 @@ def retract_command(
         Path | None,
         typer.Option("--out", help="Folder for the disposal notice (default: WORKSPACE/notices)."),
     ] = None,
+    rewrite_notice: Annotated[
+        bool,
+        typer.Option(
+            "--rewrite-notice",
+            help="Only write the disposal notice of a recorded retraction again.",
+        ),
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Record a retraction and write the disposal notice for the recipient agency."""
     space = _workspace(workspace)
     who = actor or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+    folder = out or space / "notices"
+    if not rewrite_notice and not reason.strip():
+        raise typer.BadParameter("a retraction needs --reason TEXT", param_hint="--reason")
     with Ledger.open(space, url=database_url) as ledger:
-        notice = ledger.retract(
-            disclosure, reason=reason, actor=who, out_dir=out or space / "notices"
-        )
+        if rewrite_notice:
+            notice = ledger.rewrite_disposal_notice(disclosure, out_dir=folder)
+        else:
+            notice = ledger.retract(disclosure, reason=reason, actor=who, out_dir=folder)
     console = _console()
     console.print(
         f"retracted {notice.disclosure_id} (ledger entry {notice.entry.sequence});"

@@ -18,11 +18,11 @@ from matchgate.ledger._verify import VerifyReport
 
 __all__ = [
     "ALLOWED_FIELDS",
-    "DEFAULT_CHECKPOINT_EVERY",
-    "GENESIS_HASH",
     "AgencyOversight",
+    "DEFAULT_CHECKPOINT_EVERY",
     "DisclosureRecord",
     "EntryKind",
+    "GENESIS_HASH",
     "Ledger",
     "LedgerEntry",
     "NewEntry",

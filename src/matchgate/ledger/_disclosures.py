@@ -49,6 +49,7 @@ class DisclosureRecord:
     match_probability: float | None
     retracted_at: str | None
     retraction_reason: str | None
+    retraction_sequence: int | None = None
 
     @property
     def retracted(self) -> bool:
@@ -136,4 +137,7 @@ def record_from_row(row: Mapping[Any, Any]) -> DisclosureRecord:
         match_probability=float(probability) if probability is not None else None,
         retracted_at=row["retracted_at"],
         retraction_reason=row["retraction_reason"],
+        retraction_sequence=(
+            int(row["retraction_sequence"]) if row["retraction_sequence"] is not None else None
+        ),
     )

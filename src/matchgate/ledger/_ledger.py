@@ -358,7 +358,8 @@ class Ledger:
         if record.retracted_at is not None:
             raise LedgerError(
                 f"disclosure {disclosure_id!r} was already retracted at {record.retracted_at}"
-                f" ({record.retraction_reason})",
+                f" ({record.retraction_reason}); to write its disposal notice again use"
+                " rewrite_disposal_notice (matchgate retract --rewrite-notice)",
                 path=self.location,
             )
         payload = {
@@ -373,6 +374,33 @@ class Ledger:
             [NewEntry(EntryKind.RETRACTION, payload, f"retraction:{record.disclosure_id}")],
             actor=actor,
         )
+        return write_disposal_notice(record, entry, out_dir=Path(out_dir))
+
+    def rewrite_disposal_notice(self, disclosure_id: str, *, out_dir: Path) -> RetractionNotice:
+        """Write the disposal notice of an already recorded retraction again.
+
+        For a retraction whose notice was lost, e.g. when the process died between
+        recording the retraction and writing the files. Nothing is appended.
+        """
+        record = self.disclosure(disclosure_id)
+        if record is None or record.retracted_at is None:
+            raise LedgerError(
+                f"no retraction of disclosure {disclosure_id!r} is recorded in this ledger",
+                path=self.location,
+            )
+        sequence = record.retraction_sequence or 0
+        with self._db.reading("read the retraction") as conn:
+            row = conn.execute(entries_in_order(after=sequence - 1).limit(1)).first()
+        entry = entry_from_row(row) if row is not None else None
+        if (
+            entry is None
+            or entry.kind != EntryKind.RETRACTION.value
+            or entry.payload_dict().get("disclosure_id") != disclosure_id
+        ):
+            raise LedgerError(
+                f"the retraction entry of disclosure {disclosure_id!r} is missing",
+                path=self.location,
+            )
         return write_disposal_notice(record, entry, out_dir=Path(out_dir))
 
     def oversight_report(self, year: int) -> OversightReport:
