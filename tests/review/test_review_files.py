@@ -185,3 +185,9 @@ def test_cli_policy_show(tmp_path: Path) -> None:
     path.write_text("[review]\nmax_cases_per_officer = 50\n", encoding="utf-8")
     result = CliRunner().invoke(_app(), ["policy", "show", "--policy", str(path)])
     assert "max_cases_per_officer = 50" in result.output
+
+
+def test_shipped_default_policy_file_is_the_defaults() -> None:
+    shipped = Path(__file__).parents[2] / "src/matchgate/review/data/default_policy.toml"
+    assert shipped.read_text(encoding="utf-8") == Policy.defaults().to_toml()
+    assert Policy.load(shipped) == Policy.defaults()
