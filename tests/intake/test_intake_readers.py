@@ -279,3 +279,18 @@ def test_a_field_too_long_for_the_csv_module_is_refused(tmp_path: Path) -> None:
     path.write_text('Last Name,First Name\n"' + "A\n" * 600_000 + '",B\n', encoding="utf-8")
     with pytest.raises(IntakeError, match="not readable as delimited text"):
         list(read_requests(path).records)
+
+
+def test_reading_only_some_fields(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "Last Name,First Name,DOB,Reason\n" + "Diaz,Ana,1980-02-30,Because\n" * 2,
+        encoding="utf-8",
+    )
+    light = list(read_requests(path, fields=("reason",)).records)
+    assert [(r.reason, r.last_name, r.problems, r.duplicate_of) for r in light] == [
+        ("Because", "", (), None),
+        ("Because", "", (), None),
+    ]
+    with pytest.raises(ValueError, match="shoe_size"):
+        read_requests(path, fields=("shoe_size",))

@@ -9,7 +9,7 @@ duplicate rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,10 +56,12 @@ class RequestFile:
 class _RecordBuilder:
     """Builds records for one column plan; the per-row hot path of intake."""
 
-    def __init__(self, plan: ColumnPlan) -> None:
+    def __init__(self, plan: ColumnPlan, fields: Collection[str] | None = None) -> None:
         self.plan = plan
         self.width = len(plan.header)
-        self.sources = list(plan.sources.items())
+        wanted = set(REQUEST_FIELDS if fields is None else fields)
+        self.sources = [(name, cols) for name, cols in plan.sources.items() if name in wanted]
+        self.full_name = plan.full_name if wanted & set(_NAME_PARTS) else None
 
     def build(
         self, row_number: int, cells: Sequence[Any], problems: list[Reason] | None = None
@@ -79,8 +81,8 @@ class _RecordBuilder:
                 elif text:
                     parts.append(text)
             values[name] = " ".join(parts)
-        if self.plan.full_name is not None:
-            position = self.plan.full_name
+        if self.full_name is not None:
+            position = self.full_name
             raw = cells[position] if position < count else None
             text, problem = (raw, None) if type(raw) is str else cell_text(raw, "name")
             if problem is None:
@@ -118,13 +120,21 @@ def _fingerprint(record: RequestRecord) -> bytes:
 
 
 def _finish(
-    records: Iterable[RequestRecord], progress: Callable[[int], None] | None
+    records: Iterable[RequestRecord],
+    progress: Callable[[int], None] | None,
+    *,
+    flag_duplicates: bool = True,
 ) -> Iterator[RequestRecord]:
     """Flag duplicates and report progress; the last stage of every reader."""
     first_seen: dict[bytes, int] = {}
     count = 0
     for record in records:
         count += 1
+        if not flag_duplicates:
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+            yield record
+            continue
         key = _fingerprint(record)
         first = first_seen.setdefault(key, record.row_number)
         if first != record.row_number:
@@ -165,7 +175,9 @@ def _detect_format(path: Path) -> str:
     return "csv"
 
 
-def _rows_text(path: Path, mapping: dict[str, str] | None) -> tuple[RequestFile, _RecordBuilder]:
+def _rows_text(
+    path: Path, mapping: dict[str, str] | None, fields: Collection[str] | None
+) -> tuple[RequestFile, _RecordBuilder]:
     layout = text_files.detect_layout(path)
     if layout.tin_bulk:
         lines = text_files.count_nonblank_lines(
@@ -178,7 +190,7 @@ def _rows_text(path: Path, mapping: dict[str, str] | None) -> tuple[RequestFile,
                 path=path,
             )
         plan = plan_columns(text_files.TIN_BULK_HEADER, mapping=_TIN_BULK_MAPPING, source=path)
-        builder = _RecordBuilder(plan)
+        builder = _RecordBuilder(plan, fields)
         records = _tin_bulk_records(path, layout.encoding, builder)
         fmt = "tin_bulk"
     else:
@@ -187,7 +199,7 @@ def _rows_text(path: Path, mapping: dict[str, str] | None) -> tuple[RequestFile,
         if header is None:
             raise IntakeError("the file is empty", path=path)
         plan = plan_columns(header, mapping=mapping, source=path)
-        builder = _RecordBuilder(plan)
+        builder = _RecordBuilder(plan, fields)
         records = (builder.build(n, row) for n, row in enumerate(rows, start=1))
         fmt = "csv"
     request_file = RequestFile(
@@ -229,7 +241,12 @@ def _tin_bulk_records(
         yield builder.build(number, cells, problems)
 
 
-def _read_xlsx(path: Path, sheet: str | None, mapping: dict[str, str] | None) -> RequestFile:
+def _read_xlsx(
+    path: Path,
+    sheet: str | None,
+    mapping: dict[str, str] | None,
+    fields: Collection[str] | None,
+) -> RequestFile:
     headers = xlsx.sheet_headers(path, sheet)
     if not headers:
         raise IntakeError("the workbook has no data", path=path)
@@ -239,7 +256,7 @@ def _read_xlsx(path: Path, sheet: str | None, mapping: dict[str, str] | None) ->
     for name, header in headers:
         texts = [cell_text(cell, "header")[0] for cell in header]
         plan = plan_columns(texts, mapping=mapping, source=f"{path} (sheet {name!r})")
-        builders[name] = _RecordBuilder(plan)
+        builders[name] = _RecordBuilder(plan, fields)
         columns_mapped.update(plan.columns_mapped)
         unknown.extend(column for column in plan.unknown_columns if column not in unknown)
 
@@ -263,9 +280,11 @@ def _read_xlsx(path: Path, sheet: str | None, mapping: dict[str, str] | None) ->
     )
 
 
-def _read_parquet(path: Path, mapping: dict[str, str] | None) -> RequestFile:
+def _read_parquet(
+    path: Path, mapping: dict[str, str] | None, fields: Collection[str] | None
+) -> RequestFile:
     plan = plan_columns(parquet.parquet_header(path), mapping=mapping, source=path)
-    builder = _RecordBuilder(plan)
+    builder = _RecordBuilder(plan, fields)
     rows = parquet.iter_parquet_rows(path)
     return RequestFile(
         path=path,
@@ -277,11 +296,13 @@ def _read_parquet(path: Path, mapping: dict[str, str] | None) -> RequestFile:
     )
 
 
-def _read_jsonl(path: Path, mapping: dict[str, str] | None) -> RequestFile:
+def _read_jsonl(
+    path: Path, mapping: dict[str, str] | None, fields: Collection[str] | None
+) -> RequestFile:
     layout = text_files.detect_layout(path)
     keys = json_lines.first_object_keys(path, layout.encoding)
     plan = plan_columns(keys, mapping=mapping, source=path)
-    builder = _RecordBuilder(plan)
+    builder = _RecordBuilder(plan, fields)
     known = set(keys)
     unknown = list(plan.unknown_columns)
 
@@ -314,24 +335,30 @@ def read_requests(
     mapping: Path | None = None,
     sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
+    fields: Collection[str] | None = None,
 ) -> RequestFile:
     """Open a request file (CSV, XLSX, Parquet, JSON Lines or TIN-Matching bulk).
 
     The format comes from the content (and the extension where content cannot tell).
     ``mapping`` is a TOML file of ``[columns]``; ``sheet`` restricts an XLSX file to one sheet;
     ``progress`` is called with the number of rows read so far (every 10,000 and at the end).
+    ``fields`` reads only those fields (the rest stay ``""``, no duplicates are flagged): a
+    cheap pass for batch-wide counts, e.g. ``fields=("reason", "case_number")``. Records read
+    that way must not be reviewed or matched.
     Raises :class:`IntakeError` when the file cannot be read at all or lacks name columns.
     """
+    if fields is not None and not set(fields) <= set(REQUEST_FIELDS):
+        raise ValueError(f"unknown fields: {sorted(set(fields) - set(REQUEST_FIELDS))}")
     path = Path(path)
     columns = load_mapping(mapping) if mapping is not None else None
     fmt = _detect_format(path)
     if fmt == "xlsx":
-        request_file = _read_xlsx(path, sheet, columns)
+        request_file = _read_xlsx(path, sheet, columns, fields)
     elif fmt == "parquet":
-        request_file = _read_parquet(path, columns)
+        request_file = _read_parquet(path, columns, fields)
     elif fmt == "jsonl":
-        request_file = _read_jsonl(path, columns)
+        request_file = _read_jsonl(path, columns, fields)
     else:
-        request_file, _ = _rows_text(path, columns)
-    request_file.records = _finish(request_file.records, progress)
+        request_file, _ = _rows_text(path, columns, fields)
+    request_file.records = _finish(request_file.records, progress, flag_duplicates=fields is None)
     return request_file

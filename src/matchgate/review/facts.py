@@ -29,7 +29,14 @@ def _fingerprint(text: str) -> bytes:
 
 
 class BatchFacts:
-    """Counts over one batch: rows, invalid and duplicate rows, reason texts, case numbers."""
+    """Counts over one batch: rows, invalid and duplicate rows, reason texts, case numbers.
+
+    The rules need only ``FIELDS`` of each record (and the row count); a first pass may read
+    just those (``read_requests(..., fields=BatchFacts.FIELDS)``), in which case
+    ``invalid_count`` and ``duplicate_count`` cover only those fields.
+    """
+
+    FIELDS: tuple[str, ...] = ("reason", "case_number")
 
     def __init__(self) -> None:
         self.row_count = 0
