@@ -81,7 +81,7 @@ def row_entries(workspace: Path) -> list[int]:
 def test_kill_minus_nine_at_many_points_then_rerun(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     Ledger.open(workspace).close()  # the key and schema exist before the first kill
-    for lines, pause in [(0, 0.0), (1, 0.003), (2, 0.011), (4, 0.0), (5, 0.02), (7, 0.007)]:
+    for lines, pause in [(0, 0.0), (1, 0.003), (3, 0.011), (5, 0.0), (8, 0.007)]:
         run_writer(workspace, kill_after_lines=lines, pause=pause)
         rows = row_entries(workspace)
         print(f"killed after {lines} chunks + {pause} s: {len(rows)} rows stored")

@@ -134,8 +134,17 @@ class LedgerDatabase:
 
     @contextlib.contextmanager
     def reading(self, action: str) -> Iterator[Connection]:
-        with self.errors(action), self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read transaction that sees one snapshot across all its statements.
+
+        (SQLite in WAL mode gives that to every read transaction; PostgreSQL needs
+        REPEATABLE READ, else ``verify`` could see index rows committed after it read
+        the entries.)
+        """
+        with self.errors(action), self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextlib.contextmanager
     def writing(self, action: str) -> Iterator[Connection]:
