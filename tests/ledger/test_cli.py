@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from matchgate.cli.ledger_commands import register
-from matchgate.errors import LedgerError, LedgerIntegrityError
+from matchgate.errors import LedgerError, LedgerIntegrityError, WorkspaceError
 
 from .conftest import Backend, filled_ledger
 
@@ -181,3 +181,20 @@ def test_retract_can_rewrite_a_lost_notice(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "disposal-notice-D-B1-2.md").is_file()
     assert run(app, "retract", "--disclosure", "D-B1-5", "--workspace", workspace).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ledger", "export", "--out", "x.jsonl"],
+        ["retract", "--disclosure", "D-1", "--reason", "x"],
+        ["ledger", "verify"],
+        ["accounting", "--tin", "1"],
+    ],
+)
+def test_a_mistyped_workspace_never_creates_a_ledger(
+    app: typer.Typer, tmp_path: Path, command: list[str]
+) -> None:
+    result = run(app, *command, "--workspace", tmp_path / "typo")
+    assert isinstance(result.exception, LedgerError | WorkspaceError)
+    assert not (tmp_path / "typo" / "ledger.sqlite").exists()

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from matchgate.errors import LedgerIntegrityError, WorkspaceError
+from matchgate.errors import LedgerError, LedgerIntegrityError, WorkspaceError
 from matchgate.ledger import DisclosureRecord, Ledger, VerifyReport, verify_export
 
 __all__ = ["register"]
@@ -52,6 +52,14 @@ def _workspace(workspace: Path | None) -> Path:
     if configured:
         return Path(configured)
     raise WorkspaceError("no workspace given: pass --workspace DIR or set MATCHGATE_WORKSPACE")
+
+
+def _existing_ledger(workspace: Path | None, database_url: str | None) -> Path:
+    """The workspace, refusing one with no ledger (a typo must not create a new ledger)."""
+    space = _workspace(workspace)
+    if database_url is None and not (space / "ledger.sqlite").is_file():
+        raise LedgerError("there is no ledger in this workspace", path=space / "ledger.sqlite")
+    return space
 
 
 def _print_report(report: VerifyReport, console: Console) -> None:
@@ -103,7 +111,7 @@ def export_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Write every entry and a signed trailer, for an auditor to check elsewhere."""
-    space = _workspace(workspace)
+    space = _existing_ledger(workspace, database_url)
     with Ledger.open(space, url=database_url) as ledger:
         count = ledger.export(out)
         public_key = ledger.public_key_path
@@ -193,7 +201,7 @@ def retract_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Record a retraction and write the disposal notice for the recipient agency."""
-    space = _workspace(workspace)
+    space = _existing_ledger(workspace, database_url)
     who = actor or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
     folder = out or space / "notices"
     if not rewrite_notice and not reason.strip():
