@@ -189,6 +189,8 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
         if strict:
             return None
         number, rest = "", words
+    if number[:1] == "0" and number.lstrip("0")[:1].isdigit():
+        number = number.lstrip("0")
     if rest and _FRACTION_WORD.match(rest[0]) and number:
         number, rest = f"{number} {rest[0]}", rest[1:]
     postdir = predir = suffix = ""

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from matchgate.decisions import Reason
-from matchgate.standardize._data import state_table
+from matchgate.standardize._data import placeholders, state_table
 from matchgate.standardize._street import ParsedStreet, clean_address_text, parse_street
 from matchgate.standardize._text import to_ascii_upper
 from matchgate.standardize.institutions import find_institution
@@ -112,7 +112,7 @@ class StandardAddress:
     def street_key(self) -> str:
         if self.street_name == "GENERAL DELIVERY":
             return self.street_name
-        if _BOX_NAME.match(self.street_name):
+        if self.kind is not AddressKind.STREET and _BOX_NAME.match(self.street_name):
             return f"{self.street_name} {self.number}" if self.number else ""
         if not self.number or not self.street_name:
             return ""
@@ -207,6 +207,17 @@ def _names_foreign_country(*texts: str) -> bool:
     return False
 
 
+def _mentions_placeholder(street_text: str) -> bool:
+    """Cheap test before re-checking a parsed line ("ATTN 1 UNKNOWN" -> "1 UNKNOWN")."""
+    words = placeholders().words
+    return any(word in words for word in street_text.split())
+
+
+def _parsed_line(parsed: ParsedStreet) -> str:
+    words = (parsed.number, parsed.predirectional, parsed.street_name, parsed.street_suffix)
+    return " ".join(word for word in words if word)
+
+
 def _has_street_word(name: str) -> bool:
     """A street name needs a real word or an ordinal ("5TH"); "00 0A" is noise."""
     return any(word.isalpha() or _ORDINAL.match(word) for word in name.split())
@@ -272,6 +283,10 @@ def standardize_address(
         return _no_street(placeholder, city_text, state_code, zip5, extra)
 
     parsed = parse_street(street_text)
+    if _mentions_placeholder(street_text) and is_placeholder(_parsed_line(parsed)):
+        foreign = "foreign" in (zip_status, state_status)
+        extra = _place_reasons(zip_status, state_status, foreign)
+        return _no_street(True, city_text, state_code, zip5, extra)
     # The whole address in the street field: use what the parser found where a field is empty.
     if parsed.zip_code and zip_status == "empty":
         zip5, zip_status = _zip(parsed.zip_code)

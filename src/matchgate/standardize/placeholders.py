@@ -50,8 +50,8 @@ def _all_placeholder_words(words: tuple[str, ...]) -> bool:
             strong = strong or word in table.words
         elif word in table.fillers or word in suffixes or word in UNIT_DESIGNATORS:
             continue
-        elif word.isdigit() and words and words[0] == word:
-            continue  # a house number before "UNKNOWN", as in "123 UNKNOWN"
+        elif word.isdigit():
+            continue  # a house number with no street, as in "123 UNKNOWN"
         else:
             return False
     return strong
