@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["KILL_POINTS", "kill_point"]
+__all__ = ["KILL_POINTS", "chunk_rows", "kill_point"]
 
 KILL_POINTS = (
     "intake_chunk",
@@ -41,3 +41,10 @@ def kill_point(name: str) -> None:
     _seen[name] = _seen.get(name, 0) + 1
     if _seen[name] >= int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def chunk_rows(default: int) -> int:
+    """Rows per durable chunk: ``MATCHGATE_CHUNK_ROWS`` when set (tests use small chunks so
+    a small batch spans several), else the stage's default."""
+    configured = os.environ.get("MATCHGATE_CHUNK_ROWS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else default

@@ -15,7 +15,7 @@ import duckdb
 
 from matchgate.batch_rows import read_final_rows
 from matchgate.decisions import Outcome, join_codes
-from matchgate.faults import kill_point
+from matchgate.faults import chunk_rows, kill_point
 from matchgate.ledger import EntryKind, Ledger, NewEntry
 from matchgate.workspace import Workspace, file_sha256
 
@@ -127,7 +127,7 @@ def record_batch(
         chunk: list[NewEntry] = []
         for entry in entries():
             chunk.append(entry)
-            if len(chunk) >= _CHUNK:
+            if len(chunk) >= chunk_rows(_CHUNK):
                 written += len(ledger.append_many(chunk, actor=actor))
                 chunk = []
                 kill_point("ledger_chunk")

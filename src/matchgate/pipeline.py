@@ -24,7 +24,7 @@ from matchgate.batch_state import BatchLock, BatchStages
 from matchgate.decisions import Outcome
 from matchgate.disclose import latest_addresses_in_periods
 from matchgate.errors import MatchgateError
-from matchgate.faults import kill_point
+from matchgate.faults import chunk_rows, kill_point
 from matchgate.intake import read_requests
 from matchgate.match import MatchInput, MatchPolicy, load_requests_for_matching, prepare_master
 from matchgate.match.engine import BatchScorer, ensure_model
@@ -183,7 +183,7 @@ def _review(
         )
         chunk["tax_years"].append(sorted(parse_tax_periods(record.tax_periods) or ()))
         reviewed = record.row_number
-        if len(chunk["row_number"]) >= _REVIEW_CHUNK:
+        if len(chunk["row_number"]) >= chunk_rows(_REVIEW_CHUNK):
             flush()
             progress("review", reviewed, rows_in)
     if chunk["row_number"]:
@@ -253,8 +253,9 @@ def _match(
         int(row) for (row,) in con.execute("SELECT row_number FROM match_decisions").fetchall()
     }
     pending = sorted(to_match - decided)
-    for start in range(0, len(pending), _MATCH_CHUNK):
-        chunk = pending[start : start + _MATCH_CHUNK]
+    size = chunk_rows(_MATCH_CHUNK)
+    for start in range(0, len(pending), size):
+        chunk = pending[start : start + size]
         decisions = scorer.score(chunk)
         table = pa.table(
             {

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from matchgate.decisions import Reason
-from matchgate.faults import kill_point
+from matchgate.faults import chunk_rows, kill_point
 from matchgate.intake import REQUEST_FIELDS, RequestRecord
 
 __all__ = ["StagedRow", "read_staged_rows", "stage_records"]
@@ -73,7 +73,7 @@ def stage_records(
     for record in records:
         chunk.append(record)
         count += 1
-        if len(chunk) >= _CHUNK:
+        if len(chunk) >= chunk_rows(_CHUNK):
             flush()
             chunk = []
             if progress:
