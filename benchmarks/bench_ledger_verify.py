@@ -18,10 +18,13 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from matchgate.ledger import EntryKind, Ledger, NewEntry, verify_export
+
+T = TypeVar("T")
 
 VERIFY_TARGET_SECONDS = 30.0
 CHUNK = 10_000
@@ -101,7 +104,7 @@ def append_in_chunks(ledger: Ledger, entries: Iterator[NewEntry]) -> int:
     return count
 
 
-def timed(action):  # type: ignore[no-untyped-def]
+def timed(action: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = action()
     return result, round(time.perf_counter() - started, 3)
