@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for matchgate's tests.
 #
-#   eval "$(scripts/postgres-for-tests.sh)"     start (or reuse) it; prints the export line
-#   scripts/postgres-for-tests.sh stop          stop it and delete its files
+#   eval "$(scripts/postgres-for-tests.sh)"     start one; prints the export line
+#   scripts/postgres-for-tests.sh stop          stop the one $MATCHGATE_TEST_POSTGRES_URL names
+#                                               (without it: every one this script started)
 #
-# If MATCHGATE_TEST_POSTGRES_URL is already set and the server answers, nothing is done.
-# Otherwise a cluster is created in a temporary folder on a free loopback port (as the
-# "postgres" OS user when run as root, since initdb refuses root). Only the export line
-# goes to stdout; everything else goes to stderr so `eval` stays safe.
+# If MATCHGATE_TEST_POSTGRES_URL is already set and the server answers, nothing is started.
+# Otherwise a new cluster is created in a temporary folder on a free loopback port (as the
+# "postgres" OS user when run as root, since initdb refuses root), so two test runs never
+# share or stop each other's server. `stop` only ever stops clusters this script started.
+# Only the export line goes to stdout; everything else goes to stderr so `eval` stays safe.
 set -euo pipefail
 
-STATE_FILE="${MATCHGATE_TEST_POSTGRES_STATE:-${TMPDIR:-/tmp}/matchgate-test-postgres.state}"
+STATE_DIR="${MATCHGATE_TEST_POSTGRES_STATE:-${TMPDIR:-/tmp}/matchgate-test-postgres}"
 
 say() { echo "postgres-for-tests: $*" >&2; }
 
@@ -64,6 +66,7 @@ reachable() {
 free_port() {
     local port
     for port in $(seq 54329 54999); do
+        [[ -f "$STATE_DIR/$port" ]] && continue  # another run is about to listen there
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") >/dev/null 2>&1; then echo "$port"; return 0; fi
     done
     say "no free port between 54329 and 54999"; exit 1
@@ -89,16 +92,6 @@ start() {
         echo "export MATCHGATE_TEST_POSTGRES_URL='$MATCHGATE_TEST_POSTGRES_URL'"
         return 0
     fi
-    if [[ -f "$STATE_FILE" ]]; then
-        local dir port
-        read -r dir port < "$STATE_FILE"
-        if reachable "$(url_for "$port")"; then
-            say "reusing the test server in $dir"
-            echo "export MATCHGATE_TEST_POSTGRES_URL='$(url_for "$port")'"
-            return 0
-        fi
-        rm -f "$STATE_FILE"
-    fi
     ensure_binaries
     local bin_dir dir port
     bin_dir="$(find_bin_dir)"
@@ -107,28 +100,48 @@ start() {
         say "create one with: useradd --system --home /var/lib/postgresql postgres"
         exit 1
     fi
+    mkdir -p "$STATE_DIR"
     dir="$(mktemp -d "${TMPDIR:-/tmp}/matchgate-pg.XXXXXX")"
     chmod 755 "$dir"
-    [[ "$(id -u)" -eq 0 ]] && chown postgres: "$dir"
+    if [[ "$(id -u)" -eq 0 ]]; then chown postgres: "$dir"; fi
     port="$(free_port)"
+    echo "$dir" > "$STATE_DIR/$port"
     as_owner "$bin_dir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >&2
     as_owner "$bin_dir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
         "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >&2
-    echo "$dir $port" > "$STATE_FILE"
     say "started a test server on 127.0.0.1:$port (files in $dir)"
     echo "export MATCHGATE_TEST_POSTGRES_URL='$(url_for "$port")'"
 }
 
-stop() {
-    if [[ ! -f "$STATE_FILE" ]]; then say "no test server was started by this script"; return 0; fi
-    local dir port bin_dir
-    read -r dir port < "$STATE_FILE"
+stop_port() {
+    local port="$1" dir bin_dir
+    dir="$(cat "$STATE_DIR/$port")"
     if bin_dir="$(find_bin_dir)" && [[ -d "$dir/data" ]]; then
         as_owner "$bin_dir/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
     fi
     rm -rf "$dir"
-    rm -f "$STATE_FILE"
+    rm -f "$STATE_DIR/$port"
     say "stopped the test server on port $port"
+}
+
+stop() {
+    local host port
+    if [[ -n "${MATCHGATE_TEST_POSTGRES_URL:-}" ]]; then
+        read -r host port < <(url_host_port "$MATCHGATE_TEST_POSTGRES_URL")
+        if [[ -f "$STATE_DIR/$port" ]]; then
+            stop_port "$port"
+        else
+            say "the server on port $port was not started by this script; leaving it alone"
+        fi
+        return 0
+    fi
+    local found=0 file
+    for file in "$STATE_DIR"/*; do
+        [[ -f "$file" ]] || continue
+        found=1
+        stop_port "$(basename "$file")"
+    done
+    [[ "$found" -eq 1 ]] || say "no test server started by this script is running"
 }
 
 case "${1:-start}" in
