@@ -14,6 +14,8 @@ PLACEHOLDERS = [
     "ADDRESS UNKNOWN",
     "FAILED TO PROVIDE",
     "Failed to Provide",
+    "Failed-to-Provide",
+    "123 Failed to Provide",
     "NA NA",
     "N/A",
     "n/a",

@@ -7,7 +7,7 @@ list is data (``data/placeholders.txt``) so reviewers can extend it without code
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from matchgate.standardize._data import placeholders, street_suffixes
 from matchgate.standardize._pub28 import UNIT_DESIGNATORS
@@ -17,6 +17,7 @@ __all__ = ["is_placeholder"]
 
 _PUNCTUATION = re.compile(r"[^A-Z0-9 ]+")
 _ONLY_FILLER_CHARS = re.compile(r"^(?:X+|0+|)$")
+_STREET_LIKE = re.compile(r"^\d+[A-Z]? +([A-Z]{3,})\b")
 
 
 @lru_cache(maxsize=65_536)
@@ -30,15 +31,33 @@ def is_placeholder(text: str) -> bool:
     upper = to_ascii_upper(text).strip()
     if not upper:
         return False
+    street_like = _STREET_LIKE.match(upper)
+    if street_like and street_like.group(1) not in _vocabulary():
+        return False  # the common case, "123 MAIN ST ...", decided without the full test
     words = _PUNCTUATION.sub("", upper.replace("/", "").replace(".", "")).split()
     joined = "".join(words)
     if _ONLY_FILLER_CHARS.match(joined):
         return True
     table = placeholders()
-    if " ".join(words) in table.phrases or joined in table.phrases or joined in table.words:
-        return True
     spaced = _PUNCTUATION.sub(" ", upper).split()
+    without_numbers = " ".join(word for word in spaced if not word.isdigit())
+    if (
+        " ".join(words) in table.phrases
+        or " ".join(spaced) in table.phrases
+        or without_numbers in table.phrases
+        or joined in table.phrases
+        or joined in table.words
+    ):
+        return True
     return _all_placeholder_words(tuple(words)) or _all_placeholder_words(tuple(spaced))
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    """Every word that can be part of a placeholder."""
+    table = placeholders()
+    phrase_words = {word for phrase in table.phrases for word in phrase.split()}
+    return frozenset(phrase_words | table.words | table.fillers)
 
 
 def _all_placeholder_words(words: tuple[str, ...]) -> bool:

@@ -59,6 +59,7 @@ _JOINED_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("DI", ("DI",)),
     ("LA", ("LA",)),
 )
+_PREFIX_STARTS = tuple({prefix[:2] for prefix, _ in _JOINED_PREFIXES})
 _MIN_PART = 3
 # Particles written as one word before a separate surname ("DELA CRUZ", common in Filipino
 # names) read like their spaced forms, so DELA CRUZ, DE LA CRUZ and DELACRUZ agree.
@@ -73,6 +74,8 @@ def _one_surname(piece: str) -> _Reading | None:
     known = surname_list()
     if piece in known:
         return (piece,), ()
+    if not piece.startswith(_PREFIX_STARTS):
+        return None
     for prefix, particles in _JOINED_PREFIXES:
         rest = piece[len(prefix) :]
         if piece.startswith(prefix) and len(rest) >= _MIN_PART and rest in known:
