@@ -89,9 +89,7 @@ def person_hazard_flags(world: World, shared_building: np.ndarray) -> dict[str, 
 
     juniors = np.flatnonzero(role == Role.JUNIOR)
     jr_sr = _flag_pairs(n, juniors, heads[juniors], cofiling.together(juniors, heads[juniors]))
-    second_twins = np.flatnonzero(
-        (role == Role.TWIN) & np.roll(role == Role.TWIN, 1) & (households.member > 0)
-    )
+    second_twins = np.flatnonzero(households.second_twins())
     twins = _flag_pairs(
         n, second_twins, second_twins - 1, cofiling.together(second_twins, second_twins - 1)
     )

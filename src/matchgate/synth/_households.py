@@ -74,6 +74,17 @@ class Households:
     def template_name(self, person: int) -> str:
         return HOUSEHOLD_TEMPLATES[int(self.template[self.household[person]])].name
 
+    def second_twins(self) -> np.ndarray:
+        """Per person: the younger of a twin pair (the elder sits just before them)."""
+        twin = self.role == Role.TWIN
+        return twin & np.roll(twin, 1) & (self.member > 0)
+
+    def raises_children(self) -> np.ndarray:
+        """Per household: whether the head lives with grown children (so is older)."""
+        offspring = (Role.CHILD, Role.JUNIOR, Role.TWIN)
+        flags = np.array([any(r in offspring for r in t.roles) for t in HOUSEHOLD_TEMPLATES])
+        return flags[self.template]
+
     def has_role_at(self, member: int, role: Role) -> np.ndarray:
         """Per household: whether the member at this position has the role."""
         flags = np.array(

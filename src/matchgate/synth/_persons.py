@@ -68,18 +68,11 @@ def _draw_dobs(rng: np.random.Generator, households: Households, as_of: date) ->
     role = households.role
     n = households.people
     heads = households.head_of(np.arange(n))
-    head_has_children = (
-        households.has_role_at(2, Role.CHILD)
-        | households.has_role_at(2, Role.JUNIOR)
-        | households.has_role_at(1, Role.CHILD)
-        | households.has_role_at(1, Role.JUNIOR)
-    )
-    head_has_children |= households.has_role_at(1, Role.TWIN) | households.has_role_at(2, Role.TWIN)
     roommate_household = households.has_role_at(1, Role.ROOMMATE)[households.household]
-    parent = head_has_children[households.household]
+    parent = households.raises_children()[households.household]
 
     age = rng.uniform(21, 84, n)
-    age = np.where(parent, rng.uniform(40, 82, n), age)
+    age = np.where(parent, rng.uniform(42, 84, n), age)
     age = np.where(roommate_household, rng.uniform(20, 45, n), age)
     spouse = role == Role.SPOUSE
     age[spouse] = np.clip(age[heads[spouse]] + rng.normal(-2, 4, spouse.sum()), 19, 95)
@@ -92,17 +85,7 @@ def _draw_dobs(rng: np.random.Generator, households: Households, as_of: date) ->
     as_of_day = np.datetime64(as_of, "D")
     dob = as_of_day - (age * 365.25).astype(np.int64).astype("timedelta64[D]")
     # twins share a date of birth: the second twin copies the first
-    second_twin = np.flatnonzero((role == Role.TWIN) & (households.member == 3))
-    second_twin = np.concatenate(
-        [
-            second_twin,
-            np.flatnonzero(
-                (role == Role.TWIN)
-                & (households.member == 2)
-                & households.has_role_at(1, Role.TWIN)[households.household]
-            ),
-        ]
-    )
+    second_twin = np.flatnonzero(households.second_twins())
     dob[second_twin] = dob[second_twin - 1]
     return dob
 
@@ -130,7 +113,6 @@ def draw_persons(
     offspring = np.isin(role, (Role.CHILD, Role.TWIN))
     junior = role == Role.JUNIOR
     roommate = role == Role.ROOMMATE
-    twin = role == Role.TWIN
 
     household_hispanic = _choose(rng, households.count, HISPANIC_HOUSEHOLD_SHARE)
     hispanic = household_hispanic[households.household]
@@ -142,7 +124,7 @@ def draw_persons(
     male[is_head & has_partner[households.household]] = True
     male[spouse] = False
     male[junior] = True
-    second_twin = twin & np.roll(twin, 1) & (households.member > 0)
+    second_twin = households.second_twins()
     same_sex_twins = second_twin & _choose(rng, n, 0.6)
     male[same_sex_twins] = male[np.flatnonzero(same_sex_twins) - 1]
 
