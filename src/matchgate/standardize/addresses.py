@@ -10,7 +10,7 @@ matcher uses the keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -224,7 +224,7 @@ def _has_street_word(name: str) -> bool:
 
 
 def _no_street(
-    placeholder: bool, city: str, state: str, zip5: str, extra: list[Reason]
+    placeholder: bool, city: str, state: str, zip5: str, zip_status: str, state_status: str
 ) -> StandardAddress:
     # A placeholder with a good ZIP is still a placeholder ("Failed to Provide", 78701 was the
     # 2025 case); both reasons are given, the kind names what the street field holds.
@@ -238,7 +238,9 @@ def _no_street(
         reasons.append(EMPTY)
     if zip5:
         reasons.append(ZIP_ONLY)
-    return StandardAddress("", "", "", "", "", "", city, state, zip5, kind, (*reasons, *extra))
+    foreign = "foreign" in (zip_status, state_status)
+    reasons.extend(_place_reasons(zip_status, state_status, foreign))
+    return StandardAddress("", "", "", "", "", "", city, state, zip5, kind, tuple(reasons))
 
 
 def _place_reasons(zip_status: str, state_status: str, foreign: bool) -> list[Reason]:
@@ -278,15 +280,11 @@ def standardize_address(
             zip5, zip_status = zip_in_street
         street_text = ""
     if placeholder or not street_text:
-        foreign = "foreign" in (zip_status, state_status)
-        extra = _place_reasons(zip_status, state_status, foreign)
-        return _no_street(placeholder, city_text, state_code, zip5, extra)
-
+        return _no_street(placeholder, city_text, state_code, zip5, zip_status, state_status)
     parsed = parse_street(street_text)
     if _mentions_placeholder(street_text) and is_placeholder(_parsed_line(parsed)):
-        foreign = "foreign" in (zip_status, state_status)
-        extra = _place_reasons(zip_status, state_status, foreign)
-        return _no_street(True, city_text, state_code, zip5, extra)
+        # "ATTN 1 UNKNOWN" reads as "1 UNKNOWN"
+        return _no_street(True, city_text, state_code, zip5, zip_status, state_status)
     # The whole address in the street field: use what the parser found where a field is empty.
     if parsed.zip_code and zip_status == "empty":
         zip5, zip_status = _zip(parsed.zip_code)
@@ -354,16 +352,4 @@ def _classify(
         kind = AddressKind.INSTITUTION
     if foreign:
         kind = AddressKind.FOREIGN
-    return StandardAddress(
-        number=address.number,
-        predirectional=address.predirectional,
-        street_name=address.street_name,
-        street_suffix=address.street_suffix,
-        postdirectional=address.postdirectional,
-        unit=address.unit,
-        city=city,
-        state=state,
-        zip5=zip5,
-        kind=kind,
-        reasons=(*reasons, *place_reasons),
-    )
+    return replace(address, kind=kind, reasons=(*reasons, *place_reasons))
