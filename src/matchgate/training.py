@@ -5,11 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import duckdb
-
 from matchgate.intake import read_requests
 from matchgate.match import MatchInput, MatchModel, load_requests_for_matching, prepare_master
 from matchgate.match.model import train_model
+from matchgate.workspace import connect_duckdb
 
 __all__ = ["train_from_files"]
 
@@ -20,7 +19,7 @@ def train_from_files(
     """Train on the valid rows of ``requests`` against ``master``; save to ``out``."""
     request_file = read_requests(requests, mapping=mapping)
     with tempfile.TemporaryDirectory(prefix="matchgate-train-") as scratch:
-        con = duckdb.connect(str(Path(scratch) / "train.duckdb"))
+        con = connect_duckdb(Path(scratch) / "train.duckdb")
         _, taxpayers = prepare_master(con, master)
         load_requests_for_matching(
             con,

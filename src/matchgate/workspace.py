@@ -18,7 +18,15 @@ import duckdb
 
 from matchgate.errors import WorkspaceError
 
-__all__ = ["Workspace", "file_sha256"]
+__all__ = ["Workspace", "connect_duckdb", "file_sha256"]
+
+
+def connect_duckdb(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as matchgate uses it: no progress bar of DuckDB's own on the
+    terminal (matchgate draws its own), temporary files beside the database."""
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def file_sha256(path: Path) -> str:
@@ -64,7 +72,7 @@ class Workspace:
     def batch_database(self, batch_id: str) -> duckdb.DuckDBPyConnection:
         path = self.batch_folder(batch_id) / "batch.duckdb"
         try:
-            return duckdb.connect(str(path))
+            return connect_duckdb(path)
         except duckdb.Error as exc:
             raise WorkspaceError(
                 f"the batch database is corrupted or locked ({exc}); remove the folder "

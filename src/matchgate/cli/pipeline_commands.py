@@ -148,8 +148,10 @@ def match(
     workspace: WorkspaceOption = None,
     mapping: MappingOption = None,
     model: ModelOption = None,
+    policy: PolicyOption = None,
 ) -> None:
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger."""
+    from matchgate.match.policy import load_match_policy
     from matchgate.pipeline import match_batch
 
     with _progress() as report:
@@ -160,6 +162,7 @@ def match(
             workspace=_workspace(workspace),
             mapping=mapping,
             model_path=model,
+            policy=load_match_policy(policy),
             progress=report,  # type: ignore[arg-type]
         )
     console.print(
