@@ -1,0 +1,90 @@
+"""``matchgate serve``: the HTTP API and the reviewer's pages (a thin shell over the server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from matchgate.errors import InputError
+
+__all__ = ["register", "serve"]
+
+
+def serve(
+    master: Annotated[
+        Path, typer.Option("--master", help="Taxpayer master file (Parquet or CSV).")
+    ],
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            help="Workspace folder (ledger, model, batches). Default: $MATCHGATE_WORKSPACE.",
+        ),
+    ] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to listen on (non-loopback needs a token).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="MATCHGATE_LEDGER_URL",
+            show_envvar=True,
+            help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API and the reviewer's web pages over one workspace.
+
+    Write actions need the reviewer token from $MATCHGATE_REVIEWER_TOKEN (never an option:
+    options show up in the process list). Listening on anything but loopback with the
+    default token is refused.
+    """
+    import uvicorn
+    from pydantic import ValidationError
+
+    from matchgate.server import ServerSettings, create_app
+
+    given: dict[str, Any] = {"master": master, "host": host, "port": port}
+    for name, value in (("workspace", workspace), ("policy", policy), ("ledger_url", database_url)):
+        if value is not None:
+            given[name] = value
+    try:
+        settings = ServerSettings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise InputError(f"cannot start the server: {problems}") from exc
+    if not settings.master.is_file():
+        raise InputError("file not found", path=settings.master, field="--master")
+    if settings.uses_default_token:
+        typer.echo(
+            "warning: the reviewer token is the documented default; set"
+            " MATCHGATE_REVIEWER_TOKEN before anyone else can reach this server",
+            err=True,
+        )
+    typer.echo(f"matchgate serving {settings.workspace} on http://{host}:{port}/", err=True)
+    # No access log: an accounting query carries a TIN in its URL, and logs are not the
+    # place for return information. The ledger is the record of what was done.
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+if __name__ == "__main__":  # python -m matchgate.cli.serve_commands serve --master ...
+    standalone = typer.Typer(add_completion=False)
+    register(standalone)
+
+    @standalone.callback()
+    def _group() -> None:
+        """matchgate serve (standalone)."""
+
+    standalone()

@@ -1,0 +1,11 @@
+"""``matchgate serve``: the HTTP API and the reviewer's web pages over one workspace.
+
+Routes and pages call the same library functions as the command line
+(:func:`matchgate.pipeline.run_batch`, :class:`matchgate.ledger.Ledger`); errors become
+status codes in :mod:`matchgate.server.error_handlers` only.
+"""
+
+from matchgate.server.app import create_app
+from matchgate.server.settings import DEFAULT_REVIEWER_TOKEN, ServerSettings
+
+__all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "create_app"]

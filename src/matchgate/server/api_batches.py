@@ -1,0 +1,108 @@
+"""``/api/batches``: upload and run a batch, list batches, fetch the requester's response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi.responses import FileResponse
+
+from matchgate.errors import InputError
+from matchgate.server.batch_folders import Upload
+from matchgate.server.deps import (
+    BatchFoldersDep,
+    LedgerWriterDep,
+    ReviewerTokenDep,
+    SettingsDep,
+)
+from matchgate.server.review_actions import record_review_action
+from matchgate.server.review_queue import row_evidence
+from matchgate.server.schemas import BatchPublic, ReviewActionCreate, ReviewActionPublic
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/batches", tags=["batches"])
+
+BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")]
+
+
+def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | None:
+    if file is None or not getattr(file, "filename", ""):
+        if required:
+            raise InputError("the upload has no file in this field", field=field)
+        return None
+    return Upload(filename=file.filename or field, stream=file.file)
+
+
+@router.post("", response_model=BatchPublic)
+def create_batch(
+    _token: ReviewerTokenDep,
+    settings: SettingsDep,
+    batches: BatchFoldersDep,
+    requests: Annotated[UploadFile, File(description="The request file (CSV, XLSX, ...).")],
+    letter: Annotated[UploadFile, File(description="The signed request letter (TOML).")],
+    mapping: Annotated[UploadFile | None, File(description="Column-mapping TOML.")] = None,
+    submitted_by: Annotated[str, Form(description="Who submits; the ledger's actor.")] = (
+        "matchgate-server"
+    ),
+) -> BatchPublic:
+    """Run the batch through every stage now; answers when the response file is written.
+
+    Synchronous on purpose for now: the pipeline is idempotent and resumable, so a client
+    that times out can upload the same files again and gets the recorded batch back.
+    """
+    requests_upload = _upload(requests, "requests", required=True)
+    letter_upload = _upload(letter, "letter", required=True)
+    assert requests_upload is not None and letter_upload is not None
+    result = batches.run_upload(
+        requests=requests_upload,
+        letter=letter_upload,
+        mapping=_upload(mapping, "mapping", required=False),
+        actor=submitted_by.strip() or "matchgate-server",
+        ledger_url=settings.ledger_url,
+    )
+    return BatchPublic.from_result(result, batches.summary(result.batch_id))
+
+
+@router.get("", response_model=list[BatchPublic])
+def list_batches(batches: BatchFoldersDep) -> list[BatchPublic]:
+    return [BatchPublic.from_summary(summary) for summary in batches.list()]
+
+
+@router.get("/{batch_id}", response_model=BatchPublic)
+def get_batch(batch_id: BatchId, batches: BatchFoldersDep) -> BatchPublic:
+    return BatchPublic.from_summary(batches.summary(batch_id))
+
+
+@router.get("/{batch_id}/response.csv", response_class=FileResponse)
+def get_response(
+    batch_id: BatchId, _token: ReviewerTokenDep, batches: BatchFoldersDep
+) -> FileResponse:
+    """The requester's file: the only file that leaves the disclosure office."""
+    return FileResponse(
+        batches.response_path(batch_id),
+        media_type="text/csv; charset=utf-8",
+        filename=f"response-{batch_id}.csv",
+    )
+
+
+@router.post("/{batch_id}/rows/{row_number}/review-actions", response_model=ReviewActionPublic)
+def create_review_action(
+    batch_id: BatchId,
+    row_number: int,
+    body: ReviewActionCreate,
+    _token: ReviewerTokenDep,
+    batches: BatchFoldersDep,
+    ledger: LedgerWriterDep,
+) -> ReviewActionPublic:
+    row = row_evidence(batches.decisions_path(batch_id), row_number)
+    recorded = record_review_action(
+        ledger,
+        batch_id=batch_id,
+        row=row,
+        action=body.action,
+        reason=body.reason,
+        reviewer=body.reviewer,
+        idempotency_key=body.idempotency_key,
+    )
+    return ReviewActionPublic.from_recorded(recorded)

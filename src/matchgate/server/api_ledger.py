@@ -1,0 +1,54 @@
+"""``/api/ledger/verify``, ``/api/accounting`` and ``/healthz``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from matchgate.errors import InputError
+from matchgate.server.deps import LedgerReaderDep, ReviewerTokenDep, SettingsDep
+from matchgate.server.schemas import DisclosurePublic, HealthPublic, VerifyReportPublic
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ledger"])
+
+
+@router.get("/api/ledger/verify", response_model=VerifyReportPublic)
+def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPublic:
+    """The chain, every checkpoint signature and the disclosure index; 409 when it fails."""
+    report = ledger.verify()
+    if not report.ok:
+        response.status_code = 409
+    return VerifyReportPublic.from_report(report)
+
+
+@router.get("/api/accounting", response_model=list[DisclosurePublic])
+def accounting(
+    _token: ReviewerTokenDep,
+    ledger: LedgerReaderDep,
+    tin: Annotated[str | None, Query(description="Every disclosure about this TIN.")] = None,
+    agency: Annotated[str | None, Query(description="Agency name or code.")] = None,
+    year: Annotated[int | None, Query(description="Calendar year (UTC) for agency.")] = None,
+) -> list[DisclosurePublic]:
+    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency."""
+    if (tin is None) == (agency is None):
+        raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
+    if tin is not None:
+        records = ledger.disclosures_for_tin(tin)
+    else:
+        if year is None:
+            raise InputError("agency needs year", field="year")
+        assert agency is not None
+        records = ledger.disclosures_for_agency(agency, year)
+    return [DisclosurePublic.from_record(record) for record in records]
+
+
+@router.get("/healthz", response_model=HealthPublic)
+def health(settings: SettingsDep) -> HealthPublic:
+    return HealthPublic(
+        status="ok",
+        workspace_ready=settings.workspace.is_dir(),
+        master_present=settings.master.is_file(),
+    )

@@ -1,0 +1,258 @@
+"""Batches the server ran, as folders of the workspace.
+
+    WORKSPACE/batches/<batch_id>/
+      batch.duckdb, lock           the pipeline's own files
+      input/                       the uploaded request file, letter (and mapping)
+      output/response.csv          what goes back to the requester
+      output/internal/decisions.csv, output/summary.json
+
+A batch runs synchronously inside the upload request (the client waits for the answer;
+a million-row batch wants a job queue in front of this). The pipeline is idempotent, so
+uploading the same files again returns the recorded batch without recording it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from matchgate.decisions import Outcome
+from matchgate.errors import InputError, LetterError, WorkspaceError
+from matchgate.pipeline import BatchResult, run_batch
+from matchgate.review import load_letter
+from matchgate.server.errors import NotFoundError
+from matchgate.workspace import Workspace
+
+__all__ = ["BatchFolders", "BatchSummary", "Upload"]
+
+_BATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_REQUEST_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl"}
+_REQUEST_SUFFIXES |= {".ndjson", ".json"}
+
+# One lock per batch id in this process: a page never opens a batch database while the
+# pipeline writes it (DuckDB refuses a second, differently configured connection).
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def batch_lock(batch_id: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(batch_id, threading.Lock())
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One uploaded file: the name the client gave and its content."""
+
+    filename: str
+    stream: BinaryIO
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """A batch folder as the API and the pages list it."""
+
+    batch_id: str
+    complete: bool
+    agency: str = ""
+    rows_in: int = 0
+    rows_out: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    letter_outcome: str = ""
+    letter_reason_codes: str = ""
+    completed_at: str = ""
+
+    @property
+    def flagged(self) -> int:
+        return self.outcomes.get("needs_review", 0) + self.outcomes.get("ambiguous", 0)
+
+
+def _safe_request_name(filename: str) -> str:
+    name = _UNSAFE_NAME.sub("_", Path(filename or "").name).strip("._") or "requests.csv"
+    if Path(name).suffix.lower() not in _REQUEST_SUFFIXES:
+        name += ".csv"
+    return name[-120:]
+
+
+@contextmanager
+def _named_as_uploaded(paths: dict[str, Path], client_names: dict[str, str]) -> Iterator[None]:
+    """Errors name the file as the client sent it, not the server's staging path."""
+    try:
+        yield
+    except InputError as exc:
+        for key, path in paths.items():
+            if exc.path == str(path):
+                shown = f"upload '{key}' ({Path(client_names[key]).name or key})"
+                raise type(exc)(exc.message, path=shown, row=exc.row, field=exc.field) from exc
+        raise
+
+
+def _save(folder: Path, name: str, stream: BinaryIO) -> Path:
+    path = folder / name
+    with path.open("wb") as target:
+        shutil.copyfileobj(stream, target, 1 << 20)
+    return path
+
+
+class BatchFolders:
+    """The batches of one workspace: run an upload, list them, find their files."""
+
+    def __init__(self, *, workspace: Path, master: Path, policy: Path | None) -> None:
+        self.workspace = workspace
+        self.master = master
+        self.policy = policy
+
+    # -- finding ---------------------------------------------------------------------
+
+    def folder(self, batch_id: str) -> Path:
+        if not _BATCH_ID.match(batch_id):
+            raise NotFoundError(f"no batch {batch_id!r} in this workspace")
+        folder = self.workspace / "batches" / batch_id
+        if not folder.is_dir():
+            raise NotFoundError(f"no batch {batch_id!r} in this workspace")
+        return folder
+
+    def output_file(self, batch_id: str, relative: str) -> Path:
+        path = self.folder(batch_id) / "output" / relative
+        if not path.is_file():
+            raise NotFoundError(
+                f"batch {batch_id!r} has no {relative} here (unfinished, or run from the"
+                " command line with its own --out folder)"
+            )
+        return path
+
+    def response_path(self, batch_id: str) -> Path:
+        return self.output_file(batch_id, "response.csv")
+
+    def decisions_path(self, batch_id: str) -> Path:
+        return self.output_file(batch_id, "internal/decisions.csv")
+
+    def database_path(self, batch_id: str) -> Path:
+        return self.folder(batch_id) / "batch.duckdb"
+
+    def summary(self, batch_id: str) -> BatchSummary:
+        return self._read_summary(self.folder(batch_id))
+
+    def list(self) -> list[BatchSummary]:
+        """Every batch folder, newest finished first, unfinished ones last."""
+        root = self.workspace / "batches"
+        if not root.is_dir():
+            return []
+        summaries = [
+            self._read_summary(folder)
+            for folder in root.iterdir()
+            if folder.is_dir() and _BATCH_ID.match(folder.name)
+        ]
+        return sorted(summaries, key=lambda s: (s.complete, s.completed_at), reverse=True)
+
+    def _read_summary(self, folder: Path) -> BatchSummary:
+        path = folder / "output" / "summary.json"
+        if not path.is_file():
+            return BatchSummary(batch_id=folder.name, complete=False)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"the batch summary cannot be read ({exc})", path=path) from exc
+        letter = data.get("letter") or {}
+        completed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        return BatchSummary(
+            batch_id=folder.name,
+            complete=True,
+            agency=self._agency(folder),
+            rows_in=int(data.get("rows_in", 0)),
+            rows_out=int(data.get("rows_out", 0)),
+            outcomes={o.value: int((data.get("outcomes") or {}).get(o.value, 0)) for o in Outcome},
+            letter_outcome=str(letter.get("outcome", "")),
+            letter_reason_codes=str(letter.get("reason_codes", "")),
+            completed_at=completed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    @staticmethod
+    def _agency(folder: Path) -> str:
+        letter = folder / "input" / "letter.toml"
+        if not letter.is_file():
+            return ""
+        try:
+            return load_letter(letter).agency
+        except LetterError:
+            return ""
+
+    # -- running ---------------------------------------------------------------------
+
+    @contextmanager
+    def _staged(self, uploads: dict[str, tuple[str, BinaryIO]]) -> Iterator[dict[str, Path]]:
+        staging = self.workspace / "uploads" / uuid.uuid4().hex
+        try:
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot store the upload ({exc})", path=staging) from exc
+        try:
+            yield {key: _save(staging, name, stream) for key, (name, stream) in uploads.items()}
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def run_upload(
+        self,
+        *,
+        requests: Upload,
+        letter: Upload,
+        mapping: Upload | None = None,
+        actor: str = "matchgate-server",
+        ledger_url: str | None = None,
+    ) -> BatchResult:
+        """Save the upload, run it through every stage, keep the inputs with the batch.
+
+        A file the pipeline refuses (:class:`InputError`) leaves nothing behind: no batch
+        folder, no ledger entry.
+        """
+        if ledger_url:
+            raise WorkspaceError(
+                "this server records review actions in the ledger at its database URL, but"
+                " the pipeline records batches only in WORKSPACE/ledger.sqlite; run batches"
+                " with 'matchgate run' until run_batch accepts a ledger URL"
+            )
+        uploads = {
+            "requests": (_safe_request_name(requests.filename), requests.stream),
+            "letter": ("letter.toml", letter.stream),
+        }
+        client_names = {"requests": requests.filename, "letter": letter.filename}
+        if mapping is not None:
+            uploads["mapping"] = ("mapping.toml", mapping.stream)
+            client_names["mapping"] = mapping.filename
+        with self._staged(uploads) as paths, _named_as_uploaded(paths, client_names):
+            space = Workspace.open(self.workspace)
+            batch_id = space.batch_id(paths["requests"], paths["letter"], self.policy)
+            folder = self.workspace / "batches" / batch_id
+            existed = folder.exists()
+            with batch_lock(batch_id):
+                try:
+                    result = run_batch(
+                        master=self.master,
+                        requests=paths["requests"],
+                        letter=paths["letter"],
+                        out_dir=folder / "output",
+                        workspace=self.workspace,
+                        policy_path=self.policy,
+                        mapping=paths.get("mapping"),
+                        actor=actor,
+                    )
+                except InputError:
+                    if not existed:
+                        shutil.rmtree(folder, ignore_errors=True)
+                    raise
+            inputs = folder / "input"
+            if not inputs.exists():
+                inputs.mkdir()
+                for path in paths.values():
+                    shutil.copy2(path, inputs / path.name)
+        return result

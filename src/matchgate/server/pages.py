@@ -1,0 +1,119 @@
+"""The reviewer's pages: batches, flagged rows, one row's evidence and a review form.
+
+Server-rendered with Jinja2, no JavaScript. Pages show TINs masked to the last four
+digits and no master-file field other than identity comparisons.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matchgate.decisions import Outcome
+from matchgate.server.deps import BatchFoldersDep, FormTokenDep, LedgerWriterDep, TemplatesDep
+from matchgate.server.review_actions import ReviewAction, record_review_action
+from matchgate.server.review_queue import flagged_rows, request_fields, row_evidence
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")]
+_PAGE_SIZE = 200
+OUTCOMES = [outcome.value for outcome in Outcome]
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, batches: BatchFoldersDep, templates: TemplatesDep) -> Response:
+    return templates.TemplateResponse(
+        request, "index.html", {"batches": batches.list(), "outcomes": OUTCOMES}
+    )
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(
+    request: Request,
+    batch_id: BatchId,
+    batches: BatchFoldersDep,
+    templates: TemplatesDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    summary = batches.summary(batch_id)
+    rows, total = (
+        flagged_rows(
+            batches.decisions_path(batch_id), limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE
+        )
+        if summary.complete
+        else ([], 0)
+    )
+    return templates.TemplateResponse(
+        request,
+        "batch.html",
+        {
+            "batch": summary,
+            "outcomes": OUTCOMES,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // _PAGE_SIZE)),
+        },
+    )
+
+
+@router.get("/batches/{batch_id}/rows/{row_number}", response_class=HTMLResponse)
+def row_page(
+    request: Request,
+    batch_id: BatchId,
+    row_number: int,
+    batches: BatchFoldersDep,
+    templates: TemplatesDep,
+    recorded: Annotated[int | None, Query()] = None,
+    action: Annotated[str | None, Query()] = None,
+) -> Response:
+    evidence = row_evidence(batches.decisions_path(batch_id), row_number)
+    return templates.TemplateResponse(
+        request,
+        "row.html",
+        {
+            "batch_id": batch_id,
+            "row": evidence,
+            "request_fields": request_fields(batches.database_path(batch_id), batch_id, row_number),
+            "actions": [action.value for action in ReviewAction],
+            "form_key": uuid.uuid4().hex,
+            "recorded": recorded,
+            "recorded_action": action if action in set(ReviewAction) else None,
+        },
+    )
+
+
+@router.post("/batches/{batch_id}/rows/{row_number}/review")
+def submit_review(
+    batch_id: BatchId,
+    row_number: int,
+    _token: FormTokenDep,
+    batches: BatchFoldersDep,
+    ledger: LedgerWriterDep,
+    action: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    reviewer: Annotated[str, Form()] = "",
+    form_key: Annotated[str, Form()] = "",
+) -> Response:
+    row = row_evidence(batches.decisions_path(batch_id), row_number)
+    recorded = record_review_action(
+        ledger,
+        batch_id=batch_id,
+        row=row,
+        action=action,
+        reason=reason,
+        reviewer=reviewer,
+        idempotency_key=form_key,
+    )
+    # Post/redirect/get: reloading the confirmation page does not submit again.
+    return RedirectResponse(
+        f"/batches/{batch_id}/rows/{row_number}?recorded={recorded.sequence}"
+        f"&action={recorded.action}",
+        status_code=303,
+    )

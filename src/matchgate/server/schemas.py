@@ -1,0 +1,146 @@
+"""HTTP schemas (pydantic only here, at the boundary): ``XCreate`` in, ``XPublic`` out."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from matchgate.ledger import DisclosureRecord, VerifyReport
+from matchgate.pipeline import BatchResult
+from matchgate.server.batch_folders import BatchSummary
+from matchgate.server.review_actions import RecordedReviewAction
+
+__all__ = [
+    "BatchPublic",
+    "DisclosurePublic",
+    "HealthPublic",
+    "ReviewActionCreate",
+    "ReviewActionPublic",
+    "VerifyReportPublic",
+]
+
+
+class BatchPublic(BaseModel):
+    batch_id: str
+    complete: bool = True
+    agency: str = ""
+    rows_in: int = 0
+    rows_out: int = 0
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    letter_outcome: str = ""
+    letter_reason_codes: str = ""
+    completed_at: str = ""
+    response_url: str = ""
+
+    @classmethod
+    def from_summary(cls, summary: BatchSummary) -> BatchPublic:
+        return cls(
+            batch_id=summary.batch_id,
+            complete=summary.complete,
+            agency=summary.agency,
+            rows_in=summary.rows_in,
+            rows_out=summary.rows_out,
+            outcomes=dict(summary.outcomes),
+            letter_outcome=summary.letter_outcome,
+            letter_reason_codes=summary.letter_reason_codes,
+            completed_at=summary.completed_at,
+            response_url=_response_url(summary.batch_id) if summary.complete else "",
+        )
+
+    @classmethod
+    def from_result(cls, result: BatchResult, summary: BatchSummary) -> BatchPublic:
+        public = cls.from_summary(summary)
+        return public.model_copy(
+            update={
+                "rows_in": result.rows_in,
+                "rows_out": result.rows_out,
+                "outcomes": dict(result.summary()["outcomes"]),  # type: ignore[call-overload]
+                "letter_outcome": str(result.letter.get("outcome", "")),
+                "letter_reason_codes": str(result.letter.get("reason_codes", "")),
+            }
+        )
+
+
+def _response_url(batch_id: str) -> str:
+    return f"/api/batches/{batch_id}/response.csv"
+
+
+class VerifyReportPublic(BaseModel):
+    ok: bool
+    summary: str
+    entries_checked: int
+    checkpoints_checked: int
+    first_bad_sequence: int | None
+    problem: str
+    seconds: float
+    last_sequence: int
+    unsigned_tail: int
+
+    @classmethod
+    def from_report(cls, report: VerifyReport) -> VerifyReportPublic:
+        values = report.as_dict()
+        values.pop("source", None)  # a server URL or file path is nobody's business
+        values.pop("first_bad_line", None)
+        return cls(summary=report.summary(), **values)
+
+
+class DisclosurePublic(BaseModel):
+    disclosure_id: str
+    sequence: int
+    tin: str
+    agency: str
+    agency_code: str
+    recipients: list[str]
+    statute: str
+    case_number: str
+    reason: str
+    disclosed_at: str
+    batch_id: str
+    row_number: int
+    request_id: str
+    disclosed_street: str
+    disclosed_city: str
+    disclosed_state: str
+    disclosed_zip: str
+    tax_year: str
+    match_probability: float | None
+    retracted_at: str | None
+    retraction_reason: str | None
+
+    @classmethod
+    def from_record(cls, record: DisclosureRecord) -> DisclosurePublic:
+        values = record.as_dict()
+        values.pop("retraction_sequence", None)
+        return cls(**values)
+
+
+class ReviewActionCreate(BaseModel):
+    action: str = Field(description="confirm_not_disclosed or note")
+    reason: str = Field(description="Why: required, recorded in the ledger.")
+    reviewer: str = Field(description="The reviewer's name, recorded as the entry's actor.")
+    idempotency_key: str = Field(
+        description="Any unique text; sending the same key again records nothing new."
+    )
+
+
+class ReviewActionPublic(BaseModel):
+    sequence: int
+    entry_id: str
+    recorded_at: str
+    action: str
+    actor: str
+
+    @classmethod
+    def from_recorded(cls, recorded: RecordedReviewAction) -> ReviewActionPublic:
+        return cls(
+            sequence=recorded.sequence,
+            entry_id=recorded.entry_id,
+            recorded_at=recorded.recorded_at,
+            action=recorded.action,
+            actor=recorded.actor,
+        )
+
+
+class HealthPublic(BaseModel):
+    status: str
+    workspace_ready: bool
+    master_present: bool

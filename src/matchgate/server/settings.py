@@ -1,0 +1,64 @@
+"""Typed server settings, read from arguments or ``MATCHGATE_*`` environment variables.
+
+The reviewer token guards every write (batch upload, review action) and the endpoints that
+return taxpayer data. The documented default exists only so a developer can start the
+server on their own machine; on any other interface the server refuses to start with it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "is_loopback"]
+
+DEFAULT_REVIEWER_TOKEN = "changethis"
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ServerSettings(BaseSettings):
+    """Where the server finds its data, and who may write.
+
+    ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
+    is ``WORKSPACE/ledger.sqlite``. ``host`` is where the server listens; it decides whether
+    the default token is acceptable.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MATCHGATE_", extra="ignore")
+
+    workspace: Path
+    master: Path
+    policy: Path | None = None
+    ledger_url: str | None = None
+    reviewer_token: SecretStr = SecretStr(DEFAULT_REVIEWER_TOKEN)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_default_token_off_loopback(self) -> ServerSettings:
+        token = self.reviewer_token.get_secret_value()
+        if not token.strip():
+            raise ValueError("MATCHGATE_REVIEWER_TOKEN is empty; set a long random token")
+        if token == DEFAULT_REVIEWER_TOKEN and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to listen on {self.host} with the default reviewer token"
+                f" {DEFAULT_REVIEWER_TOKEN!r}: set MATCHGATE_REVIEWER_TOKEN to a long random"
+                " token (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
+            )
+        return self
+
+    @property
+    def uses_default_token(self) -> bool:
+        return self.reviewer_token.get_secret_value() == DEFAULT_REVIEWER_TOKEN
