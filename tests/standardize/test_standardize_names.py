@@ -78,6 +78,12 @@ def test_clean_name_text(raw: str, expected: str) -> None:
         ("GARCIA DE", ("GARCIA", "DE"), "GARCIADE", ()),
         ("MUÑOZ", ("MUNOZ",), "MUNOZ", ()),
         ("O'NEIL", ("ONEIL",), "ONEIL", ()),
+        ("MC DONALD", ("MCDONALD",), "MCDONALD", ()),
+        ("McDonald", ("MCDONALD",), "MCDONALD", ()),
+        ("O BRIEN", ("OBRIEN",), "OBRIEN", ()),
+        ("St. John", ("STJOHN",), "STJOHN", ()),
+        ("Saint John", ("STJOHN",), "STJOHN", ()),
+        ("MC", ("MC",), "MC", ()),
         ("", (), "", ()),
     ],
 )

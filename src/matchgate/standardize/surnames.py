@@ -106,6 +106,25 @@ def _split_joined(token: str) -> _Reading:
     return (token,), ()
 
 
+# Prefixes that belong to the next word, however written: MC DONALD = MCDONALD, O BRIEN =
+# OBRIEN (O'BRIEN loses its apostrophe), ST JOHN = SAINT JOHN = STJOHN.
+_ATTACHED_PREFIXES = {"MC": "MC", "MAC": "MAC", "O": "O", "ST": "ST", "SAINT": "ST", "STE": "STE"}
+
+
+def _join_prefixes(words: list[str]) -> list[str]:
+    joined: list[str] = []
+    pending = ""
+    for word in words:
+        if word in _ATTACHED_PREFIXES and not pending:
+            pending = _ATTACHED_PREFIXES[word]
+            continue
+        joined.append(pending + word)
+        pending = ""
+    if pending:  # a prefix with nothing after it stays a word of its own
+        joined.append(pending)
+    return joined
+
+
 @lru_cache(maxsize=262_144)
 def split_surname(cleaned: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(parts, particles) of a cleaned surname field.
@@ -115,7 +134,7 @@ def split_surname(cleaned: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     A particle counts only when a non-particle word follows it, so ``"DE"`` alone or
     ``"GARCIA DE"`` keep it as a part.
     """
-    words = cleaned.replace("-", " ").split()
+    words = _join_prefixes(cleaned.replace("-", " ").split())
     parts: list[str] = []
     particles: list[str] = []
     for index, word in enumerate(words):
