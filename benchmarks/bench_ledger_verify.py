@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -119,7 +120,16 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="workspace folder to keep")
     args = parser.parse_args()
 
-    workspace = args.keep or Path(tempfile.mkdtemp(prefix="bench-ledger-")) / "workspace"
+    scratch = None if args.keep else Path(tempfile.mkdtemp(prefix="bench-ledger-"))
+    workspace = args.keep or Path(str(scratch)) / "workspace"
+    try:
+        return _run(args, workspace)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, workspace: Path) -> int:
     figures: dict[str, object] = {"requests": args.requests, "backend": args.url or "sqlite"}
     with Ledger.open(workspace, url=args.url) as ledger:
         written, figures["append_seconds"] = timed(
