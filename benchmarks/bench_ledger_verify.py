@@ -15,7 +15,6 @@ import argparse
 import json
 import random
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -120,13 +119,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="workspace folder to keep")
     args = parser.parse_args()
 
-    scratch = None if args.keep else Path(tempfile.mkdtemp(prefix="bench-ledger-"))
-    workspace = args.keep or Path(str(scratch)) / "workspace"
-    try:
-        return _run(args, workspace)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    if args.keep is not None:
+        return _run(args, args.keep)
+    with tempfile.TemporaryDirectory(prefix="bench-ledger-") as scratch:
+        return _run(args, Path(scratch) / "workspace")
 
 
 def _run(args: argparse.Namespace, workspace: Path) -> int:
