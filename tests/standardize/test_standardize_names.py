@@ -164,6 +164,8 @@ def test_surname_part_overlap(a: str, b: str, overlap: str) -> None:
         ("JUNIOR", "", "GARCIA", "", "", ("GARCIA",), "JUNIOR"),
         ("JOSE", "", "JR", "", "", ("JR",), "JOSE"),
         ("MR JOHN", "", "SMITH", "", "", ("SMITH",), "JOHN"),
+        ("DON MICHAEL", "", "SMITH", "", "", ("SMITH",), "DON"),
+        ("ANH", "", "TRAN DO", "", "", ("TRAN", "DO"), "ANH"),
         ("", "", "SMITH, JOHN", "", "", ("SMITH",), "JOHN"),
         ("SMITH, JOHN", "", "", "", "", ("SMITH",), "JOHN"),
     ],

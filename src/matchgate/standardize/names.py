@@ -45,9 +45,11 @@ _SUFFIXES = {
 _SUFFIX_FIELD_ONLY = {"1": "", "2": "II", "3": "III", "4": "IV", "5": "V", "I": ""}
 # In given-name fields "V" is far more often a middle initial than "the fifth".
 _NOT_SUFFIX_IN_GIVEN = frozenset({"V"})
-_HONORIFICS = frozenset({"MR", "MRS", "MS", "MISS", "DR", "SR", "SRA", "SRTA", "DON", "DONA"})
-_HONORIFICS_AT_START = _HONORIFICS - {"SR"}
-_CREDENTIALS = frozenset({"ESQ", "MD", "PHD", "DDS", "DVM", "CPA", "RN", "DO"})
+# Dropped from the front of the first-name field when a name follows. Not DON: it is also a
+# given name (DON MICHAEL SMITH); not SR, which is a suffix.
+_HONORIFICS_AT_START = frozenset({"MR", "MRS", "MS", "MISS", "DR", "SRA", "SRTA"})
+# Dropped from the end of a field. Not DO (a Vietnamese surname) nor RN.
+_CREDENTIALS = frozenset({"ESQ", "MD", "PHD", "DDS", "DVM", "CPA"})
 
 
 @dataclass(frozen=True, slots=True)
