@@ -33,6 +33,8 @@ SENIOR_SUFFIX_FILED = 0.15
 ITIN_SHARE_HISPANIC = 0.10
 ITIN_SHARE_OTHER = 0.015
 SIMILAR_TWIN_NAMES = 0.3  # "JUAN" and "JUAN CARLOS"
+DOUBLE_GIVEN_NAME_SHARE = 0.12  # of Hispanic people: "JOSE LUIS", "MARIA GUADALUPE"
+DOUBLE_GIVEN_NAME_SPLIT_IN_MASTER = 0.4
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,19 @@ def draw_persons(
     first_text = tables.first_names[first]
     similar = np.flatnonzero(same_sex_twins & hispanic & _choose(rng, n, SIMILAR_TWIN_NAMES))
     first_text[similar] = first_text[similar - 1] + " " + first_text[similar]
+    # Hispanic double given names (JOSE LUIS, MARIA GUADALUPE): the drawn middle name becomes
+    # the second given name; twins are left out, their names are similar on purpose already
+    double = (
+        hispanic
+        & (role != Role.TWIN)
+        & ~junior
+        & (middle != first)
+        & _choose(rng, n, DOUBLE_GIVEN_NAME_SHARE)
+    )
+    first_text[double] = first_text[double] + " " + tables.first_names[middle[double]]
+    has_middle[double] = False
+    first_text[junior] = first_text[heads[junior]]
+    has_middle[junior] = has_middle[heads[junior]]
     middle_text = np.where(has_middle, tables.first_names[middle], "").astype(object)
 
     paternal_text = tables.surnames[paternal]
@@ -177,8 +192,10 @@ def draw_persons(
     accents = hispanic & _choose(rng, n, ACCENTS_KEPT_IN_MASTER)
     initial_only = _choose(rng, n, MIDDLE_INITIAL_ONLY)
     title_case = _choose(rng, n, TITLE_CASE_IN_MASTER)
+    # a double given name is filed whole ("JOSE LUIS") or split into first and middle
+    splits_given_names = double & _choose(rng, n, DOUBLE_GIVEN_NAME_SPLIT_IN_MASTER)
     twin_of_first = np.flatnonzero(second_twin)
-    for flags in (compound, hyphen, spaced, accents, initial_only, title_case):
+    for flags in (compound, hyphen, spaced, accents, initial_only, title_case, splits_given_names):
         flags[junior] = flags[heads[junior]]  # a Jr files his name exactly as his father does
         flags[twin_of_first] = flags[twin_of_first - 1]  # twins' returns are prepared alike
     filed_last = np.array(
@@ -191,8 +208,12 @@ def draw_persons(
         dtype=object,
     )
     filed_first = first_text.copy()
+    filed_middle = middle_text.copy()
+    where = np.flatnonzero(splits_given_names)
+    filed_first[where] = [text.split(" ", 1)[0] for text in first_text[where]]
+    filed_middle[where] = [text.split(" ", 1)[1] for text in first_text[where]]
     filed_middle = np.where(
-        initial_only, np.array([m[:1] for m in middle_text], dtype=object), middle_text
+        initial_only, np.array([m[:1] for m in filed_middle], dtype=object), filed_middle
     )
     for column in (filed_first, filed_middle, filed_last):
         where = np.flatnonzero(accents)

@@ -117,18 +117,24 @@ def _render_last_name(rng: random.Random, subject: Subject, tags: set[str]) -> s
 
 
 def _render_names(rng: random.Random, subject: Subject, tags: set[str]) -> dict[str, str]:
-    first = subject.first_name
+    first, middle_name = subject.first_name, subject.middle_name
     nickname = nickname_for(rng, first.split(" ")[0])
     if nickname and rng.random() < NICKNAME_RATE:
         first = nickname
         tags.add("nickname")
+    elif " " in first:
+        # a double given name: whole, split into first and middle, or the first part only
+        given, second = first.split(" ", 1)
+        roll = rng.random()
+        if roll < 0.3 and not middle_name:
+            first, middle_name = given, second
+        elif roll < 0.55:
+            first = given
     last = _render_last_name(rng, subject, tags)
     middle = ""
-    if subject.middle_name:
+    if middle_name:
         roll = rng.random()
-        middle = (
-            "" if roll < 0.5 else subject.middle_name[:1] if roll < 0.7 else subject.middle_name
-        )
+        middle = "" if roll < 0.5 else middle_name[:1] if roll < 0.7 else middle_name
     if subject.filed_middle_name and not middle:
         tags.add("no_middle")
     if rng.random() < ACCENTED_REQUEST_RATE:
