@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import time
 import tomllib
@@ -138,6 +139,10 @@ def test_files_and_summary(world: World) -> None:
     assert summary.master_rows == world.master.height
     assert summary.master_problems == len(world.problems)
     assert dict(summary.hazard_counts).keys() == set(HAZARD_TAGS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.people = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        summary.hazard_counts["jr_sr"] = 0  # type: ignore[index]
 
 
 def test_master_columns_and_types(world: World) -> None:
