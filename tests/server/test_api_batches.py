@@ -1,0 +1,132 @@
+"""The batch API against a real world: upload, list, fetch, and uploads it must refuse."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from matchgate.decisions import Outcome
+from matchgate.disclose import RESPONSE_COLUMNS
+
+from .conftest import AUTH, REQUESTS, Served, upload
+
+
+def _entries(served: Served) -> int:
+    report = served.client.get("/api/ledger/verify").json()
+    assert report["ok"], report
+    return int(report["entries_checked"])
+
+
+def _batch_folders(served: Served) -> set[str]:
+    return {path.name for path in (served.workspace / "batches").iterdir()}
+
+
+def test_upload_runs_the_whole_pipeline(served: Served) -> None:
+    batch = served.batch
+    assert batch["rows_in"] == batch["rows_out"] == REQUESTS
+    outcomes = batch["outcomes"]
+    assert isinstance(outcomes, dict)
+    assert set(outcomes) == {o.value for o in Outcome}
+    assert sum(outcomes.values()) == REQUESTS
+    assert outcomes["disclosed"] > 0
+    assert batch["letter_outcome"] == "accepted"
+    assert batch["agency"] == "Department of Homeland Security"
+    assert batch["response_url"] == f"/api/batches/{served.batch_id}/response.csv"
+
+
+def test_list_and_get(served: Served) -> None:
+    listed = served.client.get("/api/batches").json()
+    assert [item["batch_id"] for item in listed] == [served.batch_id]
+    assert listed[0]["complete"] is True
+    one = served.client.get(f"/api/batches/{served.batch_id}").json()
+    assert one["outcomes"] == served.batch["outcomes"]
+
+
+def test_response_csv_is_the_requesters_file(served: Served) -> None:
+    url = f"/api/batches/{served.batch_id}/response.csv"
+    assert served.client.get(url).status_code == 401
+    response = served.client.get(url, headers=AUTH)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    reader = csv.DictReader(io.StringIO(response.text))
+    rows = list(reader)
+    assert tuple(reader.fieldnames or ()) == RESPONSE_COLUMNS
+    assert len(rows) == REQUESTS
+    assert "tin" not in (reader.fieldnames or ())
+
+
+def test_uploading_the_same_files_again_records_nothing_new(served: Served) -> None:
+    before = _entries(served)
+    again = upload(served.client, served.world)
+    assert again.status_code == 200
+    assert again.json()["batch_id"] == served.batch_id
+    assert again.json()["outcomes"] == served.batch["outcomes"]
+    assert _entries(served) == before
+
+
+def test_upload_needs_the_token(served: Served) -> None:
+    files = {"requests": ("r.csv", b"x"), "letter": ("l.toml", b"x")}
+    missing = served.client.post("/api/batches", files=files)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    wrong = served.client.post(
+        "/api/batches", files=files, headers={"Authorization": "Bearer nope"}
+    )
+    assert wrong.status_code == 403
+
+
+def _bad_letter(world: Path) -> tuple[str, bytes, str]:
+    return ("letter.toml", b"[letter\nagency = ", "application/toml")
+
+
+@pytest.mark.parametrize(
+    ("case", "overrides", "expected"),
+    [
+        ("empty file", {"requests": ("mine.csv", b"", "text/csv")}, "upload 'requests' (mine.csv)"),
+        (
+            "garbage bytes",
+            {"requests": ("mine.csv", bytes(range(256)) * 8, "text/csv")},
+            "binary data",
+        ),
+        ("missing letter", {"letter": None}, "body field 'letter': Field required"),
+        ("malformed letter", {"letter": "bad"}, "upload 'letter' (letter.toml): not valid TOML"),
+        ("missing requests", {"requests": None}, "body field 'requests': Field required"),
+    ],
+)
+def test_bad_uploads_are_refused_and_nothing_is_recorded(
+    served: Served, case: str, overrides: dict[str, object], expected: str
+) -> None:
+    if overrides.get("letter") == "bad":
+        overrides = {"letter": _bad_letter(served.world)}
+    entries, folders = _entries(served), _batch_folders(served)
+    response = upload(served.client, served.world, **overrides)
+    assert response.status_code == 422, case
+    body = response.json()
+    assert set(body) == {"error", "message"}
+    assert expected in body["message"], body
+    assert "Traceback" not in response.text
+    assert str(served.workspace) not in body["message"]  # no server paths in messages
+    assert _entries(served) == entries
+    assert _batch_folders(served) == folders
+    assert not any((served.workspace / "uploads").iterdir())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/batches/0000000000000000dead",
+        "/api/batches/0000000000000000dead/response.csv",
+    ],
+)
+def test_unknown_batch_is_404(served: Served, path: str) -> None:
+    response = served.client.get(path, headers=AUTH)
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFoundError"
+
+
+def test_batch_id_cannot_walk_out_of_the_workspace(served: Served) -> None:
+    response = served.client.get("/api/batches/..%2F..%2Fetc", headers=AUTH)
+    assert response.status_code in {404, 422}

@@ -1,0 +1,144 @@
+"""Ledger endpoints and review actions through the API, against the real ledger."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from matchgate.ledger import Ledger
+
+from .conftest import AUTH, Served
+
+
+def _decisions(served: Served) -> list[dict[str, str]]:
+    with served.decisions.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def _row(served: Served, *outcomes: str) -> dict[str, str]:
+    return next(row for row in _decisions(served) if row["outcome"] in outcomes)
+
+
+def test_verify_reports_ok(served: Served) -> None:
+    response = served.client.get("/api/ledger/verify")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["ok"] is True
+    assert report["entries_checked"] >= 200
+    assert report["summary"].startswith("ok:")
+    assert "source" not in report
+
+
+def test_accounting_for_a_disclosed_tin(served: Served) -> None:
+    disclosed = _row(served, "disclosed")
+    assert served.client.get("/api/accounting", params={"tin": disclosed["tin"]}).status_code == 401
+    response = served.client.get("/api/accounting", params={"tin": disclosed["tin"]}, headers=AUTH)
+    assert response.status_code == 200
+    records = response.json()
+    mine = [r for r in records if r["batch_id"] == served.batch_id]
+    assert [r["row_number"] for r in mine] == [int(disclosed["row_number"])]
+    assert mine[0]["disclosed_street"] == disclosed["disclosed_street"]
+    assert mine[0]["agency"] == "Department of Homeland Security"
+
+
+def test_accounting_for_an_agency_and_year(served: Served) -> None:
+    year = datetime.now(UTC).year
+    response = served.client.get(
+        "/api/accounting", params={"agency": "DHS", "year": year}, headers=AUTH
+    )
+    assert response.status_code == 200
+    outcomes = served.batch["outcomes"]
+    assert isinstance(outcomes, dict)
+    assert len(response.json()) == outcomes["disclosed"]
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"agency": "DHS"}, {"tin": "1", "agency": "DHS", "year": "2026"}]
+)
+def test_accounting_needs_one_question(served: Served, params: dict[str, str]) -> None:
+    response = served.client.get("/api/accounting", params=params, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["error"] == "InputError"
+
+
+def _action_url(served: Served, row_number: str | int) -> str:
+    return f"/api/batches/{served.batch_id}/rows/{row_number}/review-actions"
+
+
+def _body(**overrides: str) -> dict[str, str]:
+    body = {
+        "action": "confirm_not_disclosed",
+        "reason": "Father and son at one address; no date of birth to tell them apart.",
+        "reviewer": "R. Reviewer",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    body.update(overrides)
+    return body
+
+
+def test_review_action_needs_the_token(served: Served) -> None:
+    row = _row(served, "ambiguous", "needs_review")
+    before = served.client.get("/api/ledger/verify").json()["entries_checked"]
+    url = _action_url(served, row["row_number"])
+    assert served.client.post(url, json=_body()).status_code == 401
+    wrong = {"X-Reviewer-Token": "not-it"}
+    assert served.client.post(url, json=_body(), headers=wrong).status_code == 403
+    assert served.client.get("/api/ledger/verify").json()["entries_checked"] == before
+
+
+def test_review_action_is_recorded_once(served: Served) -> None:
+    row = _row(served, "ambiguous", "needs_review")
+    body = _body()
+    first = served.client.post(_action_url(served, row["row_number"]), json=body, headers=AUTH)
+    assert first.status_code == 200, first.text
+    again = served.client.post(_action_url(served, row["row_number"]), json=body, headers=AUTH)
+    assert again.json()["sequence"] == first.json()["sequence"]
+    report = served.client.get("/api/ledger/verify").json()
+    assert report["ok"] is True
+    with Ledger.open(served.workspace, read_only=True) as ledger:
+        assert ledger.verify().last_sequence == report["last_sequence"]
+    recorded = first.json()
+    assert recorded["action"] == "confirm_not_disclosed"
+    assert recorded["actor"] == "R. Reviewer"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"action": "disclose_anyway"}, "action"),
+        ({"reason": "   "}, "reason"),
+        ({"reviewer": ""}, "reviewer"),
+    ],
+)
+def test_bad_review_actions_are_422(served: Served, overrides: dict[str, str], field: str) -> None:
+    row = _row(served, "ambiguous", "needs_review")
+    response = served.client.post(
+        _action_url(served, row["row_number"]), json=_body(**overrides), headers=AUTH
+    )
+    assert response.status_code == 422
+    assert f"field '{field}'" in response.json()["message"]
+
+
+def test_confirm_not_disclosed_refuses_a_disclosed_row(served: Served) -> None:
+    row = _row(served, "disclosed")
+    response = served.client.post(
+        _action_url(served, row["row_number"]), json=_body(), headers=AUTH
+    )
+    assert response.status_code == 422
+    assert "was disclosed" in response.json()["message"]
+
+
+def test_review_action_on_a_missing_row_is_404(served: Served) -> None:
+    response = served.client.post(_action_url(served, 99_999), json=_body(), headers=AUTH)
+    assert response.status_code == 404
+
+
+def test_health(served: Served) -> None:
+    assert served.client.get("/healthz").json() == {
+        "status": "ok",
+        "workspace_ready": True,
+        "master_present": True,
+    }
