@@ -368,7 +368,18 @@ def _is_fixed_point(parsed: ParsedStreet) -> bool:
     """
     line = _line(parsed)
     again = _fast(line) or _slow(line)
-    return again is not None and _line(again) == line
+    return again is not None and _components_of(again) == _components_of(parsed)
+
+
+def _components_of(parsed: ParsedStreet) -> tuple[str, ...]:
+    return (
+        parsed.number,
+        parsed.predirectional,
+        parsed.street_name,
+        parsed.street_suffix,
+        parsed.postdirectional,
+        parsed.unit,
+    )
 
 
 def _strip_number_zeros(text: str) -> str:
