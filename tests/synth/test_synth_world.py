@@ -494,6 +494,7 @@ def test_letter_has_the_agreed_shape(world: World) -> None:
 def test_officers_cover_every_case_once_with_a_plausible_load(world: World) -> None:
     officers = world.letter["officers"]
     assert len(officers) == world.summary.officers
+    assert len({officer["name"] for officer in officers}) == len(officers)
     assigned = [number for officer in officers for number in officer["case_numbers"]]
     assert len(assigned) == len(set(assigned)) == world.summary.cases
     requested = {r["case_number"] for r in world.requests if r["case_number"]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from matchgate.synth._households import HOUSEHOLD_TEMPLATES, Role
-from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._naming_customs import PARTICLE_SURNAMES, plain_name
 from matchgate.synth._population import World
 
 __all__ = ["person_hazard_flags", "residences_in_shared_buildings"]
@@ -18,14 +18,11 @@ __all__ = ["person_hazard_flags", "residences_in_shared_buildings"]
 MAX_RESIDENCES_PER_HOUSEHOLD = 3
 
 
-def _plain(text: str) -> str:
-    return strip_accents(text).upper().replace("-", " ")
-
-
 def _same_filed_surname(world: World, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     names = world.persons.filed_last_name
     return np.array(
-        [_plain(x) == _plain(y) for x, y in zip(names[a], names[b], strict=True)], dtype=bool
+        [plain_name(x) == plain_name(y) for x, y in zip(names[a], names[b], strict=True)],
+        dtype=bool,
     )
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "ACCENTED_FORMS",
     "NICKNAMES",
     "PARTICLE_SURNAMES",
+    "plain_name",
     "strip_accents",
 ]
 
@@ -185,3 +186,8 @@ def strip_accents(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def plain_name(text: str) -> str:
+    """Upper case, no accents, hyphens as spaces: how two spellings of one name compare."""
+    return strip_accents(text).upper().replace("-", " ")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matchgate.synth._hazards import person_hazard_flags, residences_in_shared_buildings
-from matchgate.synth._naming_customs import strip_accents
+from matchgate.synth._naming_customs import plain_name
 from matchgate.synth._places import CITIES, DIRECTIONALS, STREET_NAMES, STREET_TYPES
 from matchgate.synth._population import World
 from matchgate.synth._request_text import AddressParts
@@ -62,10 +62,6 @@ class Subject:
     @property
     def in_file(self) -> bool:
         return self.person >= 0
-
-
-def _plain(text: str) -> str:
-    return strip_accents(text).upper().replace("-", " ")
 
 
 class SubjectPicker:
@@ -193,11 +189,11 @@ class SubjectPicker:
             head = int(w.households.first_member[household])
             members = range(head, head + int(w.households.size[household]))
             hispanic = bool(w.persons.hispanic[taxpayer])
-            taken = {_plain(w.persons.first_name[m]) for m in members}
+            taken = {plain_name(w.persons.first_name[m]) for m in members}
             first = self._draw_first_name(male=male, hispanic=hispanic)
-            while _plain(first) in taken:
+            while plain_name(first) in taken:
                 first = self._draw_first_name(male=male, hispanic=hispanic)
-            surname = _plain(w.persons.filed_last_name[taxpayer])
+            surname = plain_name(w.persons.filed_last_name[taxpayer])
             address = self._address(int(w.filings.residence[filing]))
         elif roll < 0.75:
             hispanic = rng.random() < 0.6

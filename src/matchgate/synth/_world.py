@@ -94,15 +94,18 @@ def _check_arguments(
 
 
 def _synthetic_full_names(rng: np.random.Generator, tables: NameTables, count: int) -> list[str]:
-    male = rng.random(count) < 0.6
-    hispanic = rng.random(count) < 0.25
-    first = tables.first_names[tables.draw_first_names(rng, male, hispanic)]
-    initial = tables.first_names[tables.draw_first_names(rng, ~male, hispanic)]
-    last = tables.surnames[tables.draw_surnames(rng, hispanic)]
-    return [
-        f"{f.title()} {i[0]}. {surname.title()}"
-        for f, i, surname in zip(first, initial, last, strict=True)
-    ]
+    """``count`` distinct synthetic names like "Maria L. Garza" for the signer and officers."""
+    names: dict[str, None] = {}
+    while len(names) < count:
+        size = count - len(names) + 8
+        male = rng.random(size) < 0.6
+        hispanic = rng.random(size) < 0.25
+        first = tables.first_names[tables.draw_first_names(rng, male, hispanic)]
+        initial = tables.first_names[tables.draw_first_names(rng, ~male, hispanic)]
+        last = tables.surnames[tables.draw_surnames(rng, hispanic)]
+        for given, middle, surname in zip(first, initial, last, strict=True):
+            names.setdefault(f"{given.title()} {middle[0]}. {surname.title()}")
+    return list(names)[:count]
 
 
 def generate_world(
