@@ -57,7 +57,8 @@ def record_batch(
     policy_sha256: str,
     actor: str,
 ) -> int:
-    """Append the batch's entries; returns how many were new."""
+    """Append the batch's entries (those already recorded are skipped by their
+    idempotency keys); returns how many entries the batch has in the ledger."""
     fields = _request_fields(con)
 
     def entries() -> Iterator[NewEntry]:

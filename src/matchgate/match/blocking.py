@@ -19,6 +19,7 @@ master key tables built by :func:`build_key_tables_sql`:
     zip_surname    a ZIP in the history and a surname part in common
     street         same street and number anywhere in the history (ZIP typo, moved unit)
     locator        same number, street name and ZIP, ignoring street type and direction
+    city_locator   (requests without a ZIP) same number, street name, city and state
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def build_key_tables_sql() -> list[str]:
         "mk_zip": "zips",
         "mk_surname_part": "surname_parts_any",
         "mk_locator": "locator_keys",
+        "mk_city_locator": "city_locator_keys",
         "mk_first_form": "first_forms",
     }
     statements = [
@@ -101,6 +103,9 @@ BLOCKING_RULES: dict[str, str] = {
     "locator": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("locator_keys")}) q
         JOIN mk_locator m ON m.key = q.key""",
+    "city_locator": f"""
+        SELECT q.rid, m.tin FROM ({_request_keys("city_locator_keys")}) q
+        JOIN mk_city_locator m ON m.key = q.key""",
 }
 
 # A cheap similarity used only to choose which candidates to keep in a capped block.

@@ -206,10 +206,18 @@ ADDRESS = {
     "output_column_name": "address",
     "comparison_description": "The request's address against every address filed from",
     "comparison_levels": [
-        _null("address_keys"),
+        {
+            "sql_condition": "(address_keys_l IS NULL AND city_locator_keys_l IS NULL) "
+            "OR (address_keys_r IS NULL AND city_locator_keys_r IS NULL)",
+            "label_for_charts": "missing",
+            "is_null_level": True,
+        },
+        # Same number, street name and ZIP; or, when the request gives no ZIP, the same
+        # number, street name, city and state.
         _level(
             "list_has_any(address_keys_l, address_keys_r) "
-            "OR list_has_any(locator_keys_l, locator_keys_r)",
+            "OR list_has_any(locator_keys_l, locator_keys_r) "
+            "OR list_has_any(city_locator_keys_l, city_locator_keys_r)",
             "in_history",
         ),
         # Same number and ZIP, street name one typo away (HARISON / HARRISON).

@@ -312,7 +312,8 @@ def decide(
         decisive = Reason(
             "address_not_in_history",
             "The requested address is not in the taxpayer's filing history (same number, "
-            "street and ZIP); the statute requires the taxpayer's own address.",
+            "street and ZIP, or street, city and state when no ZIP is given); the statute "
+            "requires the taxpayer's own address.",
             field="address",
         )
         return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)

@@ -192,6 +192,11 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
     # Number, street name and ZIP without the street type or direction: "17572 4TH" with
     # ZIP 11241 is the same place as "17572 4TH AVE", 11241.
     has_locator = bool(address.number and address.street_name and address.zip5)
+    # The same without a ZIP, by city and state: a request that gives no ZIP can still name
+    # the taxpayer's address exactly.
+    has_city_locator = bool(
+        address.number and address.street_name and address.city and address.state
+    )
     return {
         "address_key": address.address_key or None,
         "street_key": address.street_key or None,
@@ -202,6 +207,9 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
         else None,
         "locator": {"number": address.number, "name": address.street_name, "zip": address.zip5}
         if has_locator
+        else None,
+        "city_locator_key": f"{address.number}|{address.street_name}|{city_state}"
+        if has_city_locator
         else None,
         "address_kind": str(address.kind),
     }
@@ -228,6 +236,7 @@ _ADDRESS_SCHEMA = pa.schema(
         ("city_state", pa.string()),
         ("locator_key", pa.string()),
         ("locator", _LOCATOR),
+        ("city_locator_key", pa.string()),
         ("address_kind", pa.string()),
     ]
 )
@@ -308,7 +317,8 @@ def build_taxpayer_features(
         """
         CREATE OR REPLACE TABLE taxpayer_addresses AS
         SELECT m.tin, m.tax_year, m.street, m.city, m.state, m.zip,
-               a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator
+               a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator,
+               a.city_locator_key
         FROM master_rows m
         LEFT JOIN std_master_addresses a
           ON a.key_street = m.street AND a.key_city = m.city
@@ -336,7 +346,9 @@ def build_taxpayer_features(
                        AS city_states,
                    list_distinct(list(locator_key) FILTER (WHERE locator_key IS NOT NULL))
                        AS locator_keys,
-                   list_distinct(list(locator) FILTER (WHERE locator IS NOT NULL)) AS locators
+                   list_distinct(list(locator) FILTER (WHERE locator IS NOT NULL)) AS locators,
+                   list_distinct(list(city_locator_key)
+                       FILTER (WHERE city_locator_key IS NOT NULL)) AS city_locator_keys
             FROM taxpayer_addresses GROUP BY tin
         ),
         -- Names filed under in any year: a surname used only in earlier years, or a
@@ -358,7 +370,8 @@ def build_taxpayer_features(
                n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
                coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
                n.suffix, l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
-               h.address_keys, h.street_keys, h.zips, h.city_states, h.locator_keys, h.locators
+               h.address_keys, h.street_keys, h.zips, h.city_states, h.locator_keys, h.locators,
+               h.city_locator_keys
         FROM latest l
         LEFT JOIN all_names an ON an.tin = l.tin
         JOIN std_master_names n
@@ -397,6 +410,7 @@ def request_feature_rows(
             "city_states",
             "locator_keys",
             "locators",
+            "city_locator_keys",
             "address_kind",
         )
     }
@@ -416,6 +430,9 @@ def request_feature_rows(
         rows["city_states"].append([address["city_state"]] if address["city_state"] else None)
         rows["locator_keys"].append([address["locator_key"]] if address["locator_key"] else None)
         rows["locators"].append([address["locator"]] if address["locator"] else None)
+        # Only a request without a ZIP is matched by city: with a ZIP, the ZIP must agree.
+        city_key = address["city_locator_key"] if not address["zip5"] else None
+        rows["city_locator_keys"].append([city_key] if city_key else None)
         rows["address_kind"].append(address["address_kind"])
     return pa.table(
         rows,
@@ -434,6 +451,7 @@ def request_feature_rows(
                 ("city_states", pa.list_(pa.string())),
                 ("locator_keys", pa.list_(pa.string())),
                 ("locators", pa.list_(_LOCATOR)),
+                ("city_locator_keys", pa.list_(pa.string())),
                 ("address_kind", pa.string()),
             ]
         ),
