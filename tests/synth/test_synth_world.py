@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 import re
+import subprocess
+import sys
 import time
 import tomllib
 from collections import Counter, defaultdict
@@ -125,6 +128,20 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
         first = (tmp_path / "a" / file).read_bytes()
         assert first == (tmp_path / "b" / file).read_bytes(), file
         assert first != (tmp_path / "c" / file).read_bytes(), file
+
+
+def test_output_does_not_depend_on_python_hash_seed(tmp_path: Path) -> None:
+    generate_world(tmp_path / "here", people=800, requests=150, seed=8)
+    script = (
+        "import sys; from pathlib import Path; from matchgate.synth import generate_world; "
+        "generate_world(Path(sys.argv[1]), people=800, requests=150, seed=8)"
+    )
+    environment = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "there")], check=True, env=environment
+    )
+    for file in FILES:
+        assert (tmp_path / "here" / file).read_bytes() == (tmp_path / "there" / file).read_bytes()
 
 
 # --- contracts -----------------------------------------------------------------------------
