@@ -6,6 +6,7 @@ set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # headless browser for tests/server/test_browser.py
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
