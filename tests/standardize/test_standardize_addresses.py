@@ -381,6 +381,14 @@ def test_states(state: str, code: str) -> None:
         ("4164 Quene", "4164 QUENE"),
         ("9636 E Broadway", "9636 E BROADWAY"),
         ("100 Calle del Sol", "100 CALLE DEL SOL"),
+        ("123 Avenue B", "123 AVE B"),
+        ("123 Avenue B Apt 4", "123 AVE B APT 4"),
+        ("123 Route 66", "123 RTE 66"),
+        ("123 County Road 5", "123 COUNTY RD 5"),
+        ("123 US Highway 1", "123 US HWY 1"),
+        ("1 Avenue of the Americas Fl 10", "1 AVE OF THE AMERICAS FL 10"),
+        ("123 Main St Ste 100 Bldg 2", "123 MAIN ST STE 100 BLDG 2"),
+        ("C/O John Smith 123 Main St", "123 MAIN ST"),
     ],
 )
 def test_street_lines(street: str, line: str) -> None:

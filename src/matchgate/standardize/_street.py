@@ -200,9 +200,11 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
         suffix, rest = suffix_standard(rest[-1]), rest[:-1]
     if len(rest) >= 2 and rest[0] in DIRECTIONALS:
         predir, rest = DIRECTIONALS[rest[0]], rest[1:]
-    if strict and not all(word.isalpha() or _ORDINAL.match(word) for word in rest):
+    if strict and _lettered_route(rest):
+        pass  # AVENUE B, ROUTE 66, COUNTY ROAD 5
+    elif strict and not all(word.isalpha() or _ORDINAL.match(word) for word in rest):
         return None
-    if strict and not suffix and not _plain_name_without_suffix(rest):
+    elif strict and not suffix and not _plain_name_without_suffix(rest):
         return None
     if not rest:
         return None
@@ -216,6 +218,16 @@ def _components(words: list[str], unit: str, *, strict: bool) -> ParsedStreet | 
         street_suffix=suffix,
         postdirectional=postdir,
         unit=unit,
+    )
+
+
+def _lettered_route(words: list[str]) -> bool:
+    """``AVENUE B``, ``ROUTE 66``, ``COUNTY ROAD 5``: a suffix word then a letter or number."""
+    if not 2 <= len(words) <= 3 or not suffix_standard(words[-2]):
+        return False
+    last = words[-1]
+    return (last.isdigit() or (len(last) == 1 and last.isalpha())) and all(
+        word.isalpha() for word in words[:-1]
     )
 
 
@@ -269,9 +281,11 @@ def _lenient_line(line_1: str, line_2: str) -> ParsedStreet | None:
     return _components(words, unit, strict=False)
 
 
-def _with_place(parsed: ParsedStreet | None, city: str, state: str, zip_code: str) -> ParsedStreet:
+def _with_place(
+    parsed: ParsedStreet | None, city: str, state: str, zip_code: str
+) -> ParsedStreet | None:
     if parsed is None:
-        return UNPARSED
+        return None
     return ParsedStreet(
         number=parsed.number,
         predirectional=parsed.predirectional,
