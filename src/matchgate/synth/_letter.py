@@ -81,7 +81,7 @@ def draw_letter(
         title = "Secretary of Homeland Security"
         # Cite the report the discloser has on file, so generated letters pass review and
         # a generated world measures matching, not paperwork.
-        report_id, report_date = _report_on_file()
+        report_id, report_date = _current_report(date_signed)
         officers = _assign_cases(rng, case_numbers, person_names[1:])
     description = (
         f"Current addresses of {requests} subjects of {len(case_numbers)} open criminal "
@@ -99,13 +99,24 @@ def draw_letter(
     )
 
 
-def _report_on_file() -> tuple[str, date]:
+def _current_report(date_signed: date) -> tuple[str, date]:
+    """The DHS safeguards report on file in the review registry when it is current for this
+    letter; otherwise (a world dated far from the registry's report) one dated 16 March of the
+    signing year, so the letter is still sound on its face."""
     from matchgate.review.agencies import agency_registry
 
     agency = agency_registry().by_code("DHS")
-    if agency is None or agency.safeguards_report is None:
-        raise RuntimeError("the agency registry holds no DHS safeguards report")
-    return agency.safeguards_report.report_id, agency.safeguards_report.report_date
+    report = agency.safeguards_report if agency is not None else None
+    if report is not None:
+        age = (date_signed - report.report_date).days
+        if 0 <= age <= SAFEGUARDS_MAX_AGE_DAYS:
+            return report.report_id, report.report_date
+    year = (
+        date_signed.year
+        if (date_signed.month, date_signed.day) >= (3, 16)
+        else date_signed.year - 1
+    )
+    return f"SSR-DHS-{year}-01", date(year, 3, 16)
 
 
 def _string(text: str) -> str:
