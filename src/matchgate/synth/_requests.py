@@ -202,8 +202,8 @@ def _render_tin(rng: random.Random, picker: SubjectPicker, subject: Subject, tag
 def _render_row(
     rng: random.Random, picker: SubjectPicker, subject: Subject, case: Case, as_of_year: int
 ) -> tuple[dict[str, str], set[str], set[str]]:
-    """The row, all its hazard tags, and the tags that came from writing the name (which a
-    missing-name deficiency takes away again)."""
+    """The row, the hazard tags that came from writing the name, and all other tags (kept
+    apart because a missing name or a replaced address takes its tags away again)."""
     name_tags: set[str] = set()
     row = _render_names(rng, subject, name_tags)
     tags = set(subject.tags)
@@ -227,7 +227,7 @@ def _render_row(
         case_number=case.number,
         reason=case.reason,
     )
-    return row, tags | name_tags, tags
+    return row, name_tags, tags
 
 
 def build_requests(
@@ -254,17 +254,19 @@ def build_requests(
             subject = picker.outsider(as_of_year)
         else:
             subject = picker.pick_taxpayer()
-        fields, tags, tags_without_name = _render_row(
+        fields, name_tags, other_tags = _render_row(
             text_rng, picker, subject, cases[int(case_of_row[index])], as_of_year
         )
         kind = kind_of_row.get(index)
         if kind is not None:
             make_deficient(text_rng, kind, fields)
-            tags.add(kind)
-            if kind in ADDRESS_KINDS:
-                tags.discard("apartment")
+            other_tags.add(kind)
+            if kind in ADDRESS_KINDS:  # the street as written is gone, and its variations
+                other_tags -= {"apartment", "typo"}
             if kind == "missing_name":
-                tags = (tags_without_name - {"common_name"}) | {kind}
+                name_tags = set()
+                other_tags.discard("common_name")
+        tags = name_tags | other_tags
         request_id = f"REQ-{index + 1:07d}"
         rows.append({"request_id": request_id, **fields})
         truth.append(
