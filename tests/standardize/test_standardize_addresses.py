@@ -196,6 +196,8 @@ STREETS = [
         "SPRINGFIELD",
         "IL",
     ),
+    (("1674 Bayview Way, El Paso, TX 79943", "", "", ""), "1674 BAYVIEW WAY", "", "EL PASO", "TX"),
+    (("55 Pine Rd El Centro CA 92243", "", "", ""), "55 PINE RD", "", "EL CENTRO", "CA"),
 ]
 
 

@@ -14,7 +14,7 @@ gives one key whichever way it came:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import usaddress
 from scourgify import normalize_address_record
@@ -252,19 +252,7 @@ def _mark_private_mailbox(parsed: ParsedStreet) -> ParsedStreet:
     """``123 MAIN ST PMB 456`` is a commercial mail receiving agency, not a residence."""
     if "PMB" not in parsed.unit.split():
         return parsed
-    return ParsedStreet(
-        number=parsed.number,
-        predirectional=parsed.predirectional,
-        street_name=parsed.street_name,
-        street_suffix=parsed.street_suffix,
-        postdirectional=parsed.postdirectional,
-        unit=parsed.unit,
-        box=True,
-        city=parsed.city,
-        state=parsed.state,
-        zip_code=parsed.zip_code,
-        parsed=parsed.parsed,
-    )
+    return replace(parsed, box=True)
 
 
 def _lenient_line(line_1: str, line_2: str) -> ParsedStreet | None:
@@ -286,17 +274,29 @@ def _with_place(
 ) -> ParsedStreet | None:
     if parsed is None:
         return None
-    return ParsedStreet(
-        number=parsed.number,
-        predirectional=parsed.predirectional,
-        street_name=parsed.street_name,
-        street_suffix=parsed.street_suffix,
-        postdirectional=parsed.postdirectional,
-        unit=parsed.unit,
-        city=clean_address_text(city),
+    name, suffix, city = parsed.street_name, parsed.street_suffix, clean_address_text(city)
+    if city and not suffix:
+        name, suffix, city = _return_city_words(name, city)
+    return replace(
+        parsed,
+        street_name=name,
+        street_suffix=suffix,
+        city=city,
         state=clean_address_text(state),
         zip_code=clean_address_text(zip_code),
     )
+
+
+def _return_city_words(name: str, city: str) -> tuple[str, str, str]:
+    """``1674 BAYVIEW WAY EL PASO TX``: the parsers read ``BAYVIEW WAY EL`` and ``PASO``; a
+    suffix word followed by one or two words, with a city found, gives those words back."""
+    words = name.split()
+    for index in range(len(words) - 2, 0, -1):
+        standard = suffix_standard(words[index])
+        if standard and 1 <= len(words) - index - 1 <= 2:
+            city_words = words[index + 1 :]
+            return " ".join(words[:index]), standard, " ".join([*city_words, city])
+    return name, "", city
 
 
 def _via_scourgify(text: str) -> ParsedStreet | None:
