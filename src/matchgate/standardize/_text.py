@@ -52,7 +52,7 @@ def to_ascii_upper(text: str) -> str:
     return text.translate(_CONTROL).upper()
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=131_072)
 def clean_name_text(text: str) -> str:
     """Clean one name field: upper ASCII, accents dropped, punctuation removed.
 

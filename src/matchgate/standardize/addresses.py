@@ -262,7 +262,8 @@ def _institution_reason(category: str, pattern: str) -> Reason:
     )
 
 
-@lru_cache(maxsize=262_144)
+# At most 65,536 results are kept (about 45 MB at ~700 bytes each) however many rows pass.
+@lru_cache(maxsize=65_536)
 def standardize_address(
     street: str, city: str = "", state: str = "", zip_code: str = ""
 ) -> StandardAddress:

@@ -123,7 +123,8 @@ def _initial(words: list[str]) -> str:
     return words[0][0] if words else ""
 
 
-@lru_cache(maxsize=262_144)
+# At most 65,536 results are kept (about 27 MB at ~400 bytes each) however many rows pass.
+@lru_cache(maxsize=65_536)
 def standardize_name(first: str, middle: str, last: str, suffix: str = "") -> StandardName:
     """Standardize one person's name fields as written (any case, accents, punctuation)."""
     if not first.strip() and not middle.strip() and "," in last:

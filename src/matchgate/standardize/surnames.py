@@ -125,7 +125,7 @@ def _join_prefixes(words: list[str]) -> list[str]:
     return joined
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=131_072)
 def split_surname(cleaned: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(parts, particles) of a cleaned surname field.
 
