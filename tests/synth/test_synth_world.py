@@ -115,7 +115,12 @@ def deficient_letter_world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 def test_public_names_are_exactly_the_documented_ones() -> None:
     assert matchgate.synth.__all__ == sorted(matchgate.synth.__all__)
-    assert set(matchgate.synth.__all__) == {"HAZARD_TAGS", "WorldSummary", "generate_world"}
+    assert set(matchgate.synth.__all__) == {
+        "HAZARD_TAGS",
+        "REQUEST_MIXES",
+        "WorldSummary",
+        "generate_world",
+    }
 
 
 # --- determinism ---------------------------------------------------------------------------
@@ -611,3 +616,25 @@ def test_a_100k_world_is_generated_well_within_30_seconds(tmp_path: Path) -> Non
     started = time.perf_counter()
     generate_world(tmp_path, people=100_000, requests=10_000, seed=1)
     assert time.perf_counter() - started < 30
+
+
+def test_census_mix_draws_hazards_at_population_rates(tmp_path: Path) -> None:
+    stress = generate_world(tmp_path / "stress", people=20_000, requests=2_000, seed=4)
+    census = generate_world(
+        tmp_path / "census", people=20_000, requests=2_000, seed=4, request_mix="census"
+    )
+    # Jr/Sr pairs are a few percent of people; the stress mix draws them ~15% of the time.
+    assert census.hazard_counts["jr_sr"] < stress.hazard_counts["jr_sr"] / 2
+    assert census.hazard_counts["jr_sr"] > 0
+    again = generate_world(
+        tmp_path / "again", people=20_000, requests=2_000, seed=4, request_mix="census"
+    )
+    assert (tmp_path / "again" / "requests.csv").read_bytes() == (
+        tmp_path / "census" / "requests.csv"
+    ).read_bytes()
+    assert again.hazard_counts == census.hazard_counts
+
+
+def test_unknown_request_mix_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="request_mix"):
+        generate_world(tmp_path, people=100, requests=10, seed=1, request_mix="chaos")

@@ -91,13 +91,26 @@ def generate(
     deficient_letter: Annotated[
         bool, typer.Option("--deficient-letter", help="Write a letter that fails review.")
     ] = False,
+    mix: Annotated[
+        str,
+        typer.Option(
+            "--mix",
+            help="Who requests are about: 'stress' (every hazard at a measurable rate) or "
+            "'census' (everyone equally likely: hazards at population rates).",
+        ),
+    ] = "stress",
 ) -> None:
     """Write a synthetic world: master file, request batch, letter, ground truth."""
     from matchgate.synth import generate_world
 
     started = time.perf_counter()
     summary = generate_world(
-        out, people=people, requests=requests, seed=seed, deficient_letter=deficient_letter
+        out,
+        people=people,
+        requests=requests,
+        seed=seed,
+        deficient_letter=deficient_letter,
+        request_mix=mix,
     )
     console.print(
         f"wrote synthetic world to [bold]{out}[/] "
@@ -203,6 +216,9 @@ def demo(
     people: Annotated[int, typer.Option("--people")] = 20_000,
     requests: Annotated[int, typer.Option("--requests")] = 2_000,
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    mix: Annotated[str, typer.Option("--mix", help="'census' or 'stress' (see generate).")] = (
+        "census"
+    ),
 ) -> None:
     """Generate a small world, run the whole pipeline on it, and score it."""
     from matchgate.evaluate import evaluate
@@ -212,8 +228,8 @@ def demo(
     started = time.perf_counter()
     world = out / "world"
     console.rule("1. synthetic world")
-    generate_world(world, people=people, requests=requests, seed=seed)
-    console.print(f"{people:,} taxpayers, {requests:,} request rows -> {world}")
+    generate_world(world, people=people, requests=requests, seed=seed, request_mix=mix)
+    console.print(f"{people:,} taxpayers, {requests:,} request rows ({mix} mix) -> {world}")
     console.rule("2. run the batch (intake, review, match, disclose, ledger)")
     with _progress() as report:
         result = run_batch(

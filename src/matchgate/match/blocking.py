@@ -130,7 +130,7 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> 
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}")
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE capped_blocks AS
+        CREATE OR REPLACE TABLE capped_blocks AS
         SELECT rid, rule, count(*) AS size FROM raw_pairs
         GROUP BY rid, rule HAVING count(*) > ?
         """,

@@ -3,6 +3,6 @@ request letter and the truth about every row. Synthetic data only; name frequenc
 public-domain US Census tables (see ``data/README.md``)."""
 
 from matchgate.synth._requests import HAZARD_TAGS
-from matchgate.synth._world import WorldSummary, generate_world
+from matchgate.synth._world import REQUEST_MIXES, WorldSummary, generate_world
 
-__all__ = ["HAZARD_TAGS", "WorldSummary", "generate_world"]
+__all__ = ["HAZARD_TAGS", "REQUEST_MIXES", "WorldSummary", "generate_world"]

@@ -238,8 +238,9 @@ def build_requests(
     requests: int,
     as_of_year: int,
     legal_deficiency_rate: float,
+    request_mix: str = "stress",
 ) -> RequestBatch:
-    picker = SubjectPicker(world, rng, text_rng)
+    picker = SubjectPicker(world, rng, text_rng, mix=request_mix)
     cases, case_of_row = draw_cases(rng, text_rng, requests, as_of_year)
     deficient = rng.permutation(requests)[: round(requests * legal_deficiency_rate)]
     # the rows are already in random order, so cycling through the kinds spreads them evenly

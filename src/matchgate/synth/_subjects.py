@@ -68,8 +68,16 @@ class SubjectPicker:
     """Draws request subjects from a world; keeps one shuffled queue per stratum so the same
     taxpayer is requested again only once a stratum is exhausted."""
 
-    def __init__(self, world: World, rng: np.random.Generator, text_rng: random.Random) -> None:
+    def __init__(
+        self,
+        world: World,
+        rng: np.random.Generator,
+        text_rng: random.Random,
+        *,
+        mix: str = "stress",
+    ) -> None:
         self.world = world
+        self.mix = mix
         self.rng = rng
         self.text_rng = text_rng
         self.shared_building = residences_in_shared_buildings(world)
@@ -96,6 +104,9 @@ class SubjectPicker:
         names = [name for name, _ in TARGET_STRATA]
         shares = [share for _, share in TARGET_STRATA]
         stratum = self.text_rng.choices(names, weights=shares)[0]
+        if self.mix == "census":
+            # Everyone equally likely: hazards at the rates they have in the population.
+            stratum = "everyone"
         return self.taxpayer(self._next_in(stratum))
 
     def _address(self, residence: int) -> AddressParts:

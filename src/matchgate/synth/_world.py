@@ -65,6 +65,12 @@ class WorldSummary:
     hazard_counts: Mapping[str, int]  # tag -> number of request rows carrying it
 
 
+# Who the requests are about: "stress" draws each hazard at a rate a test can measure even
+# in a small world (Jr/Sr alone is ~15% of rows); "census" draws every taxpayer equally, so
+# hazards come at the rates they have in the generated population.
+REQUEST_MIXES = ("stress", "census")
+
+
 def _check_arguments(
     out_dir: Path, people: int, requests: int, seed: int, legal_deficiency_rate: float
 ) -> None:
@@ -117,10 +123,16 @@ def generate_world(
     as_of: date = date(2026, 11, 1),
     deficient_letter: bool = False,
     legal_deficiency_rate: float = 0.05,
+    request_mix: str = "stress",
 ) -> WorldSummary:
     """Write master.parquet, master_problems.csv, requests.csv, letter.toml and truth.csv."""
     out_dir = Path(out_dir)
     _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate)
+    if request_mix not in REQUEST_MIXES:
+        raise InputError(
+            f"request_mix must be one of {', '.join(REQUEST_MIXES)}, got {request_mix!r}",
+            field="request_mix",
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     text_rng = random.Random(int(streams[7].integers(2**63)))
@@ -144,6 +156,7 @@ def generate_world(
         requests=requests,
         as_of_year=as_of.year,
         legal_deficiency_rate=legal_deficiency_rate,
+        request_mix=request_mix,
     )
     case_numbers = [case.number for case in batch.cases]
     letter = draw_letter(
