@@ -38,9 +38,9 @@ def test_upload_runs_the_whole_pipeline(served: Served) -> None:
 
 
 def test_list_and_get(served: Served) -> None:
-    listed = served.client.get("/api/batches").json()
-    assert [item["batch_id"] for item in listed] == [served.batch_id]
-    assert listed[0]["complete"] is True
+    listed = {item["batch_id"]: item for item in served.client.get("/api/batches").json()}
+    assert listed[served.batch_id]["complete"] is True
+    assert listed[served.batch_id]["outcomes"] == served.batch["outcomes"]
     one = served.client.get(f"/api/batches/{served.batch_id}").json()
     assert one["outcomes"] == served.batch["outcomes"]
 
@@ -130,3 +130,32 @@ def test_unknown_batch_is_404(served: Served, path: str) -> None:
 def test_batch_id_cannot_walk_out_of_the_workspace(served: Served) -> None:
     response = served.client.get("/api/batches/..%2F..%2Fetc", headers=AUTH)
     assert response.status_code in {404, 422}
+
+
+def _request_row(served: Served, outcome: str) -> dict[str, str]:
+    with served.decisions.open(encoding="utf-8", newline="") as stream:
+        wanted = next(r for r in csv.DictReader(stream) if r["outcome"] == outcome)
+    with (served.world / "requests.csv").open(encoding="utf-8", newline="") as stream:
+        return next(r for r in csv.DictReader(stream) if r["request_id"] == wanted["request_id"])
+
+
+def test_lookup_answers_one_row_as_a_batch_of_one(served: Served) -> None:
+    request = _request_row(served, "disclosed")
+    body = {**request, "letter_batch_id": served.batch_id, "submitted_by": "desk officer"}
+    assert served.client.post("/api/lookups", json=body).status_code == 401
+    entries = _entries(served)
+    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["batch_id"] != served.batch_id
+    assert answer["response"]["request_id"] == request["request_id"]
+    assert answer["response"]["outcome"] == "disclosed"
+    assert answer["response"]["disclosed_street"]
+    assert set(answer["response"]) == set(RESPONSE_COLUMNS)
+    assert _entries(served) > entries  # batch received, row decision, disclosure
+
+
+def test_lookup_needs_a_known_letter(served: Served) -> None:
+    body = {"letter_batch_id": "0000000000000000beef", "last_name": "GARCIA"}
+    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    assert response.status_code == 404

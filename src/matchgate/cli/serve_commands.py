@@ -40,9 +40,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the reviewer's web pages over one workspace.
 
-    Write actions need the reviewer token from $MATCHGATE_REVIEWER_TOKEN (never an option:
-    options show up in the process list). Listening on anything but loopback with the
-    default token is refused.
+    Writes need the reviewer token, read from $MATCHGATE_REVIEWER_TOKEN only.
+    With the default token the server listens on loopback only.
     """
     import uvicorn
     from pydantic import ValidationError

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from matchgate.server import api_batches, api_ledger, pages
+from matchgate.server import api_batches, api_ledger, api_lookups, pages
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.masking import mask_tin
 from matchgate.server.settings import ServerSettings
@@ -31,5 +31,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     install_error_handlers(app, templates)
     app.include_router(api_batches.router)
     app.include_router(api_ledger.router)
+    app.include_router(api_lookups.router)
     app.include_router(pages.router)
     return app

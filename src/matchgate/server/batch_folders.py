@@ -13,6 +13,8 @@ uploading the same files again returns the recorded batch without recording it t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -27,6 +29,7 @@ from typing import BinaryIO
 
 from matchgate.decisions import Outcome
 from matchgate.errors import InputError, LetterError, WorkspaceError
+from matchgate.intake import REQUEST_FIELDS
 from matchgate.pipeline import BatchResult, run_batch
 from matchgate.review import load_letter
 from matchgate.server.errors import NotFoundError
@@ -256,3 +259,33 @@ class BatchFolders:
                 for path in paths.values():
                     shutil.copy2(path, inputs / path.name)
         return result
+
+    def run_lookup(
+        self,
+        fields: dict[str, str],
+        *,
+        letter_batch_id: str,
+        actor: str = "matchgate-server",
+        ledger_url: str | None = None,
+    ) -> tuple[BatchResult, dict[str, str]]:
+        """One request row, answered as a batch of one under the letter of an earlier batch.
+
+        Returns the batch and the row of its response file.
+        """
+        letter = self.folder(letter_batch_id) / "input" / "letter.toml"
+        if not letter.is_file():
+            raise NotFoundError(f"batch {letter_batch_id!r} has no letter on file here")
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(REQUEST_FIELDS)
+        writer.writerow([fields.get(name, "") for name in REQUEST_FIELDS])
+        with letter.open("rb") as letter_stream:
+            result = self.run_upload(
+                requests=Upload("lookup.csv", io.BytesIO(text.getvalue().encode("utf-8"))),
+                letter=Upload("letter.toml", letter_stream),
+                actor=actor,
+                ledger_url=ledger_url,
+            )
+        with self.response_path(result.batch_id).open(encoding="utf-8", newline="") as stream:
+            [row] = list(csv.DictReader(stream))
+        return result, row

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from matchgate.disclose import RESPONSE_COLUMNS
+from matchgate.intake import REQUEST_FIELDS
 from matchgate.ledger import DisclosureRecord, VerifyReport
 from matchgate.pipeline import BatchResult
 from matchgate.server.batch_folders import BatchSummary
@@ -13,6 +15,8 @@ __all__ = [
     "BatchPublic",
     "DisclosurePublic",
     "HealthPublic",
+    "LookupCreate",
+    "LookupPublic",
     "ReviewActionCreate",
     "ReviewActionPublic",
     "VerifyReportPublic",
@@ -144,3 +148,41 @@ class HealthPublic(BaseModel):
     status: str
     workspace_ready: bool
     master_present: bool
+
+
+class LookupCreate(BaseModel):
+    """One request row; the letter is the one on file with batch ``letter_batch_id``."""
+
+    letter_batch_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+    submitted_by: str = "matchgate-server"
+    request_id: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    suffix: str = ""
+    dob: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    tin: str = ""
+    tax_periods: str = ""
+    statute: str = ""
+    case_number: str = ""
+    reason: str = ""
+
+    def request_fields(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in REQUEST_FIELDS}
+
+
+class LookupPublic(BaseModel):
+    """The batch of one that answered the look-up, and its response row."""
+
+    batch_id: str
+    response: dict[str, str]
+
+    @classmethod
+    def from_response_row(cls, batch_id: str, row: dict[str, str]) -> LookupPublic:
+        return cls(
+            batch_id=batch_id, response={name: row.get(name, "") for name in RESPONSE_COLUMNS}
+        )
