@@ -171,10 +171,7 @@ def _review(
         review = review_row(
             record, letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
         )
-        reasons = list(review.reasons)
-        duplicate = record.duplicate_reason
-        if duplicate is not None:
-            reasons.append(duplicate)
+        reasons = list(review.reasons)  # includes the `duplicate` note for a repeated row
         chunk["row_number"].append(record.row_number)
         chunk["outcome"].append(review.outcome.value)
         chunk["reasons_json"].append(json.dumps([r.as_dict() for r in reasons]))

@@ -179,8 +179,11 @@ def test_cli_review_lets_errors_reach_the_exit_code_mapper(tmp_path: Path) -> No
 def test_cli_policy_show(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["policy", "show"])
     assert result.exit_code == 0
-    assert result.output == Policy.defaults().to_toml()
-    assert tomllib.loads(result.output)["review"]["max_cases_per_officer"] == 500
+    # The whole policy file: the [review] table, then the [match] table.
+    assert result.output.startswith(Policy.defaults().to_toml())
+    shown = tomllib.loads(result.output)
+    assert shown["review"]["max_cases_per_officer"] == 500
+    assert shown["match"]["require_address_in_history"] is True
     path = tmp_path / "p.toml"
     path.write_text("[review]\nmax_cases_per_officer = 50\n", encoding="utf-8")
     result = CliRunner().invoke(_app(), ["policy", "show", "--policy", str(path)])

@@ -108,6 +108,10 @@ def register(app: typer.Typer) -> None:
     @policy_app.command("show")
     def policy_show(policy: PolicyOption = None) -> None:
         """Print the policy in force (the defaults, or FILE) as TOML."""
+        from matchgate.match.policy import load_match_policy, match_policy_toml
+
         typer.echo(Policy.load(policy).to_toml(), nl=False)
+        typer.echo()
+        typer.echo(match_policy_toml(load_match_policy(policy)), nl=False)
 
     app.add_typer(policy_app, name="policy")
