@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import sqlite3
 import uuid
+import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from matchgate.ledger import Ledger
+from matchgate.server import ServerSettings, create_app
 
 from .conftest import AUTH, Served
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 
 def _decisions(served: Served) -> list[dict[str, str]]:
@@ -143,3 +152,21 @@ def test_health(served: Served) -> None:
         "workspace_ready": True,
         "master_present": True,
     }
+
+
+def test_a_tampered_ledger_is_409_and_names_the_entry(served: Served, tmp_path: Path) -> None:
+    workspace = tmp_path / "copy"
+    shutil.copytree(served.workspace, workspace, ignore=shutil.ignore_patterns("batches"))
+    with sqlite3.connect(workspace / "ledger.sqlite") as con:
+        # Someone with the database file in hand drops the append-only triggers first.
+        triggers = con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in triggers.fetchall():
+            con.execute(f'DROP TRIGGER "{name}"')
+        con.execute("UPDATE ledger_entries SET actor = 'someone else' WHERE sequence = 5")
+    settings = ServerSettings(workspace=workspace, master=served.world / "master.parquet")
+    response = TestClient(create_app(settings)).get("/api/ledger/verify")
+    assert response.status_code == 409
+    report = response.json()
+    assert report["ok"] is False
+    assert report["first_bad_sequence"] == 5
+    assert report["summary"].startswith("FAILED at sequence 5")
