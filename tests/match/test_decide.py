@@ -78,8 +78,8 @@ ADVERSARIAL = [
     ),
     pytest.param(
         [cand("A", 0.99999, 30.0, surname="different", tin="one_digit_off")],
-        Outcome.NO_MATCH,
-        "name_disagrees",
+        Outcome.NEEDS_REVIEW,
+        "surname_differs_review",
         id="surname_differs",
     ),
     pytest.param(
@@ -203,3 +203,14 @@ def test_swapped_names_and_street_typo_can_be_disclosed() -> None:
     decision = decide([candidate], RequestFacts(), POLICY)
     assert decision.outcome is Outcome.DISCLOSED
     assert {"names_swapped", "address_street_spelling"} <= set(codes(decision))
+
+
+def test_only_the_surname_differing_goes_to_a_person_never_disclosed() -> None:
+    decision = decide([cand("A", 0.99999, 30.0, surname="different")], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.NEEDS_REVIEW
+    assert codes(decision)[0] == "surname_differs_review"
+    # without an exact date of birth it is simply not a match
+    decision = decide(
+        [cand("A", 0.99999, 30.0, surname="different", dob="missing")], RequestFacts(), POLICY
+    )
+    assert decision.outcome is Outcome.NO_MATCH

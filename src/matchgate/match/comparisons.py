@@ -50,6 +50,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same_parts": (0.04, 0.0002),
         "swapped": (0.01, 0.0001),
         "part": (0.09, 0.004),
+        "part_spelling": (0.02, 0.0005),
         "spelling": (0.04, 0.005),
         "different": (0.03, 0.9888),
     },
@@ -144,6 +145,13 @@ SURNAME = {
         ),
         _level(_SWAPPED, "swapped"),
         _level("list_has_any(surname_parts_any_l, surname_parts_any_r)", "part"),
+        # One part of a compound surname agrees but for a typo (RAYMIREZ / RAMIREZ MAGANA).
+        _level(
+            "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, "
+            "b -> least(length(a), length(b)) >= 5 AND (jaro_winkler_similarity(a, b) >= 0.92 "
+            "OR damerau_levenshtein(a, b) <= 1))) > 0)) > 0",
+            "part_spelling",
+        ),
         _level(
             "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92 OR ("
             "least(length(surname_joined_l), length(surname_joined_r)) >= 4 "
@@ -224,7 +232,11 @@ ADDRESS = {
         _level(
             "len(list_filter(locators_l, a -> len(list_filter(locators_r, b -> "
             "a.number = b.number AND a.zip = b.zip "
-            "AND jaro_winkler_similarity(a.name, b.name) >= 0.9)) > 0)) > 0",
+            "AND (jaro_winkler_similarity(a.name, b.name) >= 0.9 "
+            # one letter off, for names of letters only: 12TH and 13TH are different streets
+            "OR (least(length(a.name), length(b.name)) >= 4 "
+            "AND NOT regexp_matches(a.name || b.name, '[0-9]') "
+            "AND damerau_levenshtein(a.name, b.name) <= 1)))) > 0)) > 0",
             "street_spelling",
         ),
         _level("list_has_any(street_keys_l, street_keys_r)", "street_in_history"),

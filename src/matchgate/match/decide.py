@@ -122,7 +122,7 @@ def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
 
 
 _GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
-_GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "spelling"}
+_GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
@@ -134,6 +134,10 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "missing"): ("first_name_missing", "No first name to compare."),
     ("surname", "same_parts"): ("surname_order_differs", "Surname parts in another order."),
     ("surname", "part"): ("surname_partial", "Only part of a compound surname agrees."),
+    ("surname", "part_spelling"): (
+        "surname_partial_spelling",
+        "One part of a compound surname agrees but for a typo.",
+    ),
     ("surname", "spelling"): ("surname_spelling", "Surnames differ in spelling."),
     ("surname", "different"): ("surnames_differ", "Surnames differ."),
     ("middle_name", "different"): ("middle_name_differs", "Middle names differ."),
@@ -204,6 +208,16 @@ def _rules_out(candidate: Candidate, *, best: Candidate) -> bool:
     # A TIN never rules anyone out: requesters mix up the TINs of a father and son at
     # one address, and TIN matching that trusts the number was the 2025 failure.
     return levels.get("suffix") == "different"
+
+
+def _only_surname_differs(candidate: Candidate) -> bool:
+    levels = candidate.levels
+    return (
+        levels.get("surname") == "different"
+        and levels.get("first_name") in {"exact", "nickname"}
+        and levels.get("dob") == "exact"
+        and levels.get("address") in _ADDRESS_IN_HISTORY
+    )
 
 
 def _name_clearly_differs(candidate: Candidate) -> bool:
@@ -304,6 +318,18 @@ def decide(
         best.levels.get("first_name") not in _GOOD_FIRST
         or best.levels.get("surname") not in _GOOD_SURNAME
     ):
+        if _only_surname_differs(best):
+            # Everything but the surname agrees (a surname the person does not file under,
+            # a married name): never disclosed automatically, but a person should look.
+            decisive = Reason(
+                "surname_differs_review",
+                "First name, date of birth and address agree but the surname differs; "
+                "a reviewer must confirm the identity before anything is disclosed.",
+                field="surname",
+            )
+            return MatchDecision(
+                Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up
+            )
         reasons.insert(0, Reason("name_disagrees", "The names do not agree well enough."))
         return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
 
