@@ -56,6 +56,7 @@ def record_batch(
     rows_in: int,
     policy_sha256: str,
     actor: str,
+    ledger_url: str | None = None,
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
@@ -124,7 +125,7 @@ def record_batch(
             )
 
     written = 0
-    with Ledger.open(space.root) as ledger:
+    with Ledger.open(space.root, url=ledger_url) as ledger:
         chunk: list[NewEntry] = []
         for entry in entries():
             chunk.append(entry)

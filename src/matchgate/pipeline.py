@@ -310,9 +310,13 @@ def run_batch(
     mapping: Path | None = None,
     model_path: Path | None = None,
     actor: str = "matchgate",
+    ledger_url: str | None = None,
     progress: Progress = _no_progress,
 ) -> BatchResult:
-    """Run one request batch through every stage and write the response files."""
+    """Run one request batch through every stage and write the response files.
+
+    The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
+    (PostgreSQL for a server)."""
     from matchgate.ledger_events import record_batch
     from matchgate.review import Policy, load_letter
 
@@ -387,6 +391,7 @@ def run_batch(
                     rows_in=rows_in,
                     policy_sha256=file_sha256(policy_path) if policy_path else "",
                     actor=actor,
+                    ledger_url=ledger_url,
                 )
                 stages.mark("ledger")
                 kill_point("after_ledger")

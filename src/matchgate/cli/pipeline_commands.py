@@ -130,6 +130,14 @@ def run(
     mapping: MappingOption = None,
     model: ModelOption = None,
     actor: Annotated[str, typer.Option("--actor", help="Who runs the batch.")] = "matchgate",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="MATCHGATE_LEDGER_URL",
+            help="Ledger database URL (PostgreSQL); default WORKSPACE/ledger.sqlite.",
+        ),
+    ] = None,
 ) -> None:
     """Run a request batch through intake, review, match, disclose and the ledger."""
     from matchgate.pipeline import run_batch
@@ -145,6 +153,7 @@ def run(
             mapping=mapping,
             model_path=model,
             actor=actor,
+            ledger_url=database_url,
             progress=report,  # type: ignore[arg-type]
         )
     console.print(_outcome_table(f"batch {result.batch_id}", result.outcomes))

@@ -218,12 +218,6 @@ class BatchFolders:
         A file the pipeline refuses (:class:`InputError`) leaves nothing behind: no batch
         folder, no ledger entry.
         """
-        if ledger_url:
-            raise WorkspaceError(
-                "this server records review actions in the ledger at its database URL, but"
-                " the pipeline records batches only in WORKSPACE/ledger.sqlite; run batches"
-                " with 'matchgate run' until run_batch accepts a ledger URL"
-            )
         uploads = {
             "requests": (_safe_request_name(requests.filename), requests.stream),
             "letter": ("letter.toml", letter.stream),
@@ -248,6 +242,7 @@ class BatchFolders:
                         policy_path=self.policy,
                         mapping=paths.get("mapping"),
                         actor=actor,
+                        ledger_url=ledger_url,
                     )
                 except InputError:
                     if not existed:

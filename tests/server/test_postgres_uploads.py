@@ -1,0 +1,41 @@
+"""A batch uploaded to a server whose ledger is PostgreSQL is recorded there (its own module:
+the PostgreSQL fixture gives each module a fresh database)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from matchgate.ledger import Ledger
+from matchgate.server import ServerSettings, create_app
+
+from .conftest import TOKEN, Served, upload
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.postgres
+
+
+def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
+    served: Served, postgres_url: str, tmp_path: Path
+) -> None:
+    settings = ServerSettings(
+        workspace=tmp_path / "workspace",
+        master=served.world / "master.parquet",
+        reviewer_token=TOKEN,
+        ledger_url=postgres_url,
+    )
+    client = TestClient(create_app(settings))
+    response = upload(client, served.world)
+    assert response.status_code == 200, response.text
+    rows_in = response.json()["rows_in"]
+    assert not (tmp_path / "workspace" / "ledger.sqlite").exists()
+    with Ledger.open(tmp_path / "workspace", url=postgres_url, read_only=True) as ledger:
+        report = ledger.verify()
+    assert report.ok
+    # the batch entry and one decision per row, at least
+    assert report.entries_checked >= rows_in + 1
