@@ -325,8 +325,3 @@ def test_long_and_hostile_input_is_bounded() -> None:
     assert len(name.first) <= 1_000
     assert name.suffix == ""
     assert name.surname_parts[0] == "GARCIA"
-
-
-def test_full_line() -> None:
-    name = standardize_name("José", "A", "de la Cruz", "jr")
-    assert name.full == "JOSE A DE LA CRUZ JR"

@@ -74,12 +74,6 @@ class StandardName:
     particles: tuple[str, ...]
     suffix: str
 
-    @property
-    def full(self) -> str:
-        """The name as one line, for people reading evidence: ``JOSE A GARCIA LOPEZ JR``."""
-        words = (self.first, self.middle, " ".join(self.particles + self.surname_parts))
-        return " ".join(word for word in (*words, self.suffix) if word)
-
 
 def _suffix_from_field(words: list[str]) -> str:
     for word in words:
