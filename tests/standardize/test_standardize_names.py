@@ -220,6 +220,15 @@ def test_given_names(
         ("PEGGY", "MARGARET"),
         ("LIZ", "ELIZABETH"),
         ("TONY", "ANTHONY"),
+        ("MIKE", "MICHAEL"),
+        ("JON", "JOHN"),
+        ("FRANK", "FRANCIS"),
+        ("ALEX", "ALEXANDER"),
+        ("ED", "EDWARD"),
+        # English forms used in the US for Spanish names (our table)
+        ("ALEX", "ALEJANDRO"),
+        ("FRANK", "FRANCISCO"),
+        ("MONCHO", "RAMON"),
         # Spanish and others, from our hypocorisms.csv
         ("PEPE", "JOSE"),
         ("CHEPE", "JOSE"),
