@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,12 @@ from matchgate.standardize import (
     surname_part_overlap,
 )
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# MATCHGATE_HYPOTHESIS_EXAMPLES=5000 runs a deeper search (a few minutes) than the default.
+FAST = settings(
+    max_examples=int(os.environ.get("MATCHGATE_HYPOTHESIS_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 any_text = st.text(max_size=80)
 name_words = st.sampled_from(
