@@ -453,3 +453,23 @@ def test_control_characters_and_emoji_are_dropped() -> None:
     assert address.street_key == "123 MAIN ST"
     assert address.unit == "APT 4"
     assert address.city == "SPRINGFIELD"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ("123 North Main Street Apartment 4", "Springfield", "Illinois", "62704"),
+        ("123 N. Main St., Apt. 4", "springfield", "il", "62704-1234"),
+        ("123 n main st #4", "SPRINGFIELD", "IL", "627041234"),
+        ("  123   N  MAIN  ST  UNIT 4 ", "Springfield", "IL", "62704"),
+        ("Apt 4, 123 N Main St", "Springfield", "IL", "62704"),
+        ("123 N Main St Apt 4, Springfield, IL 62704", "", "", ""),
+        ("123 N Main St Apt 4 Springfield IL 62704", "", "", ""),
+        ("0123 North Main Street # 4", "Springfield", "IL", "62704"),
+    ],
+)
+def test_one_address_written_many_ways_has_one_key(fields: tuple[str, str, str, str]) -> None:
+    address = standardize_address(*fields)
+    assert address.kind is AddressKind.STREET
+    assert address.unit_key == "123 N MAIN ST|62704|4"
+    assert address.building_key == "123 N MAIN ST|62704"
