@@ -11,42 +11,22 @@ being recorded twice. Running a finished batch again changes nothing.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from matchgate.batch_rows import build_final_rows, write_outputs
+from matchgate import stages as stage
 from matchgate.batch_state import BatchLock, BatchStages
 from matchgate.decisions import Outcome
-from matchgate.disclose import latest_addresses_in_periods
-from matchgate.errors import MatchgateError
-from matchgate.faults import chunk_rows, kill_point
-from matchgate.intake import read_requests
-from matchgate.match import MatchInput, MatchPolicy, load_requests_for_matching, prepare_master
-from matchgate.match.engine import BatchScorer, ensure_model
+from matchgate.errors import MasterFileError, MatchgateError
+from matchgate.faults import kill_point
+from matchgate.match import MatchPolicy
 from matchgate.match.policy import load_match_policy
-from matchgate.staging import read_staged_rows, stage_records
+from matchgate.stages import Progress
 from matchgate.workspace import Workspace, file_sha256
 
 __all__ = ["BatchResult", "Progress", "match_batch", "run_batch"]
-
-Progress = Callable[[str, int, int | None], None]
-
-_REVIEW_CHUNK = 20_000
-_MATCH_CHUNK = 10_000
-_REVIEW_SCHEMA = pa.schema(
-    [
-        ("row_number", pa.int64()),
-        ("outcome", pa.string()),
-        ("reasons_json", pa.string()),
-        ("to_match", pa.bool_()),
-        ("tax_years", pa.list_(pa.int32())),
-    ]
-)
 
 
 def _no_progress(stage: str, done: int, total: int | None) -> None:
@@ -83,213 +63,6 @@ class BatchResult:
         }
 
 
-class _Stopwatch:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._start = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = round(now - self._start, 3)
-        self._start = now
-
-
-def _intake(
-    con: duckdb.DuckDBPyConnection,
-    stages: BatchStages,
-    *,
-    requests: Path,
-    mapping: Path | None,
-    progress: Progress,
-) -> int:
-    done = stages.info("intake")
-    if done is not None:
-        return int(done["rows_in"])
-    request_file = read_requests(requests, mapping=mapping)
-    rows_in = stage_records(
-        con, request_file.records, progress=lambda n: progress("intake", n, None)
-    )
-    stages.mark(
-        "intake",
-        {
-            "rows_in": rows_in,
-            "unknown_columns": list(request_file.unknown_columns),
-            "columns_mapped": dict(request_file.columns_mapped),
-        },
-    )
-    kill_point("after_intake")
-    return rows_in
-
-
-def _review(
-    con: duckdb.DuckDBPyConnection,
-    stages: BatchStages,
-    *,
-    letter_path: Path,
-    policy_path: Path | None,
-    rows_in: int,
-    progress: Progress,
-) -> dict[str, object]:
-    """Review every row (resuming after the last reviewed chunk); returns the letter's
-    decision as a dict for the summary."""
-    from matchgate.review import BatchFacts, Policy, load_letter, review_letter, review_row
-    from matchgate.review.periods import parse_tax_periods
-
-    policy = Policy.load(policy_path)
-    letter = load_letter(letter_path)
-    facts = BatchFacts()
-    for staged in read_staged_rows(con):
-        facts.observe(staged.record)
-    letter_decision = review_letter(letter, facts=facts, policy=policy)
-    summary: dict[str, object] = {
-        "outcome": letter_decision.outcome.value,
-        "reason_codes": ";".join(dict.fromkeys(r.code for r in letter_decision.reasons)),
-    }
-    if stages.done("review"):
-        return summary
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS review_results (row_number BIGINT PRIMARY KEY, "
-        "outcome VARCHAR, reasons_json VARCHAR, to_match BOOLEAN, tax_years INTEGER[])"
-    )
-    last = con.execute("SELECT coalesce(max(row_number), 0) FROM review_results").fetchone()
-    resume_after = int(last[0]) if last else 0
-    chunk: dict[str, list[object]] = {name: [] for name in _REVIEW_SCHEMA.names}
-
-    def flush() -> None:
-        con.register("_review_chunk", pa.table(chunk, schema=_REVIEW_SCHEMA))
-        con.execute("INSERT INTO review_results SELECT * FROM _review_chunk")
-        con.unregister("_review_chunk")
-        for values in chunk.values():
-            values.clear()
-        kill_point("review_chunk")
-
-    reviewed = resume_after
-    for staged in read_staged_rows(con):
-        record = staged.record
-        if record.row_number <= resume_after or record.problems:
-            continue
-        review = review_row(
-            record, letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
-        )
-        reasons = list(review.reasons)  # includes the `duplicate` note for a repeated row
-        chunk["row_number"].append(record.row_number)
-        chunk["outcome"].append(review.outcome.value)
-        chunk["reasons_json"].append(json.dumps([r.as_dict() for r in reasons]))
-        chunk["to_match"].append(
-            review.outcome.value != "legally_deficient" and record.duplicate_of is None
-        )
-        chunk["tax_years"].append(sorted(parse_tax_periods(record.tax_periods) or ()))
-        reviewed = record.row_number
-        if len(chunk["row_number"]) >= chunk_rows(_REVIEW_CHUNK):
-            flush()
-            progress("review", reviewed, rows_in)
-    if chunk["row_number"]:
-        flush()
-    progress("review", rows_in, rows_in)
-    stages.mark("review")
-    kill_point("after_review")
-    return summary
-
-
-def _match_inputs(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> list[MatchInput]:
-    inputs = []
-    for staged in read_staged_rows(con):
-        if staged.row_number in wanted:
-            r = staged.record
-            inputs.append(
-                MatchInput(
-                    row_number=r.row_number,
-                    first_name=r.first_name,
-                    middle_name=r.middle_name,
-                    last_name=r.last_name,
-                    suffix=r.suffix,
-                    dob=r.dob,
-                    tin=r.tin,
-                    street=r.street,
-                    city=r.city,
-                    state=r.state,
-                    zip=r.zip,
-                )
-            )
-    return inputs
-
-
-def _match(
-    con: duckdb.DuckDBPyConnection,
-    stages: BatchStages,
-    *,
-    master: Path,
-    to_match: set[int],
-    model_path: Path,
-    policy: MatchPolicy,
-    progress: Progress,
-    watch: _Stopwatch,
-) -> tuple[dict[str, object], dict[str, object]]:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
-        "decision_json VARCHAR)"
-    )
-    done = stages.info("match")
-    if done is not None:
-        return done["master"], done["matching"]
-    master_info = stages.info("master")
-    if master_info is None:
-        report, taxpayers = prepare_master(
-            con, master, progress=lambda what, n: progress(f"standardizing master {what}", n, None)
-        )
-        master_info = {"report": report.as_dict(), "taxpayers": taxpayers}
-        stages.mark("master", master_info)
-        kill_point("after_master")
-    watch.lap("master")
-    taxpayers = int(master_info["taxpayers"])
-    load_requests_for_matching(con, _match_inputs(con, to_match))
-    model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
-    kill_point("after_model")
-    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
-    decided = {
-        int(row) for (row,) in con.execute("SELECT row_number FROM match_decisions").fetchall()
-    }
-    pending = sorted(to_match - decided)
-    size = chunk_rows(_MATCH_CHUNK)
-    for start in range(0, len(pending), size):
-        chunk = pending[start : start + size]
-        decisions = scorer.score(chunk)
-        table = pa.table(
-            {
-                "row_number": pa.array(chunk, pa.int64()),
-                "decision_json": pa.array([decisions[r].to_json() for r in chunk], pa.string()),
-            }
-        )
-        con.register("_decisions_chunk", table)
-        con.execute("INSERT INTO match_decisions SELECT * FROM _decisions_chunk")
-        con.unregister("_decisions_chunk")
-        progress("matching", len(decided) + start + len(chunk), len(to_match))
-        kill_point("match_chunk")
-    matching = dict(scorer.stats)
-    matching["model_trained"] = model.trained.get("at", "")
-    stages.mark("match", {"master": master_info["report"], "matching": matching})
-    kill_point("after_match")
-    watch.lap("match")
-    return master_info["report"], matching
-
-
-def _disclosed_addresses(con: duckdb.DuckDBPyConnection, *, all_years: bool) -> dict:  # type: ignore[type-arg]
-    """Latest address within the requested periods for rows the matcher would disclose."""
-    from matchgate.match import MatchDecision
-
-    wanted = []
-    rows = con.execute(
-        "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
-        "LEFT JOIN review_results r ON r.row_number = m.row_number"
-    ).fetchall()
-    for row_number, decision_json, years in rows:
-        decision = MatchDecision.from_json(decision_json)
-        if decision.outcome is Outcome.DISCLOSED and decision.best is not None:
-            wanted_years = list(range(1900, 2200)) if all_years else list(years or [])
-            wanted.append((int(row_number), decision.best.tin, wanted_years))
-    return latest_addresses_in_periods(con, wanted)
-
-
 def _open_batch(space: Workspace, batch_id: str) -> duckdb.DuckDBPyConnection:
     con = space.batch_database(batch_id)
     try:
@@ -320,14 +93,12 @@ def run_batch(
     from matchgate.ledger_events import record_batch
     from matchgate.review import Policy, load_letter
 
-    watch = _Stopwatch()
+    watch = stage.Stopwatch()
     # Check every input that can be wrong before any work is done or recorded.
     Policy.load(policy_path)
     match_policy = load_match_policy(policy_path)
     request_letter = load_letter(letter)
     if not master.exists():
-        from matchgate.errors import MasterFileError
-
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = space.batch_id(requests, letter, policy_path)
@@ -338,9 +109,11 @@ def run_batch(
             resumed = [
                 s for s in ("intake", "review", "match", "outputs", "ledger") if stages.done(s)
             ]
-            rows_in = _intake(con, stages, requests=requests, mapping=mapping, progress=progress)
+            rows_in = stage.intake(
+                con, stages, requests=requests, mapping=mapping, progress=progress
+            )
             watch.lap("intake")
-            letter_summary = _review(
+            letter_summary = stage.review(
                 con,
                 stages,
                 letter_path=letter,
@@ -357,12 +130,9 @@ def run_batch(
             }
             master_report: dict[str, object] = {}
             matching: dict[str, object] = {}
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
-                "decision_json VARCHAR)"
-            )
+            con.execute(stage.MATCH_DECISIONS_TABLE)
             if to_match:
-                master_report, matching = _match(
+                master_report, matching = stage.match(
                     con,
                     stages,
                     master=master,
@@ -372,9 +142,11 @@ def run_batch(
                     progress=progress,
                     watch=watch,
                 )
-            outcomes = _final_rows(con, stages, all_years=False)
+            outcomes = stage.final_rows(con, stages, all_years=False)
             watch.lap("disclose")
-            rows_out = _outputs(con, stages, out_dir=out_dir, with_response=True, progress=progress)
+            rows_out = stage.outputs(
+                con, stages, out_dir=out_dir, with_response=True, progress=progress
+            )
             if rows_out != rows_in:
                 raise MatchgateError(
                     f"row conservation failed: {rows_in} rows in, {rows_out} rows out",
@@ -415,61 +187,6 @@ def run_batch(
     return result
 
 
-def _final_rows(
-    con: duckdb.DuckDBPyConnection, stages: BatchStages, *, all_years: bool
-) -> dict[str, int]:
-    done = stages.info("final_rows")
-    if done is not None:
-        return {k: int(v) for k, v in done["outcomes"].items()}
-    addresses = _disclosed_addresses(con, all_years=all_years)
-    outcomes = build_final_rows(con, addresses=addresses)
-    stages.mark("final_rows", {"outcomes": outcomes})
-    kill_point("after_final_rows")
-    return outcomes
-
-
-def _outputs(
-    con: duckdb.DuckDBPyConnection,
-    stages: BatchStages,
-    *,
-    out_dir: Path,
-    with_response: bool,
-    progress: Progress,
-) -> int:
-    """Write the output files unless this exact output is already in place."""
-    done = stages.info("outputs")
-    response = out_dir / "response.csv"
-    decisions = out_dir / "internal" / "decisions.csv"
-    if (
-        done is not None
-        and done.get("out_dir") == str(out_dir.resolve())
-        and decisions.exists()
-        and file_sha256(decisions) == done.get("decisions_sha256")
-        and (
-            not with_response
-            or (response.exists() and file_sha256(response) == done.get("response_sha256"))
-        )
-    ):
-        return int(done["rows_out"])
-    rows_out = write_outputs(
-        con,
-        out_dir=out_dir,
-        with_response=with_response,
-        progress=lambda n: progress("writing files", n, None),
-    )
-    stages.mark(
-        "outputs",
-        {
-            "out_dir": str(out_dir.resolve()),
-            "rows_out": rows_out,
-            "decisions_sha256": file_sha256(decisions),
-            "response_sha256": file_sha256(response) if with_response else "",
-        },
-    )
-    kill_point("after_outputs")
-    return rows_out
-
-
 def _write_summary(out_dir: Path, result: BatchResult) -> None:
     path = out_dir / "summary.json"
     temporary = path.with_suffix(".json.tmp")
@@ -491,10 +208,8 @@ def match_batch(
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger.
 
     ``outcome`` ``disclosed`` in ``internal/decisions.csv`` means "would be disclosed"."""
-    watch = _Stopwatch()
+    watch = stage.Stopwatch()
     if not master.exists():
-        from matchgate.errors import MasterFileError
-
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = "match-" + space.batch_id(requests, None, None)
@@ -502,13 +217,12 @@ def match_batch(
         con = _open_batch(space, batch_id)
         try:
             stages = BatchStages(con)
-            rows_in = _intake(con, stages, requests=requests, mapping=mapping, progress=progress)
+            rows_in = stage.intake(
+                con, stages, requests=requests, mapping=mapping, progress=progress
+            )
             watch.lap("intake")
             # Without legal review every readable row is matched, for every tax year.
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS review_results (row_number BIGINT PRIMARY KEY, "
-                "outcome VARCHAR, reasons_json VARCHAR, to_match BOOLEAN, tax_years INTEGER[])"
-            )
+            con.execute(stage.REVIEW_RESULTS_TABLE)
             to_match = {
                 int(row)
                 for (row,) in con.execute(
@@ -517,12 +231,9 @@ def match_batch(
             }
             master_report: dict[str, object] = {}
             matching: dict[str, object] = {}
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS match_decisions (row_number BIGINT PRIMARY KEY, "
-                "decision_json VARCHAR)"
-            )
+            con.execute(stage.MATCH_DECISIONS_TABLE)
             if to_match:
-                master_report, matching = _match(
+                master_report, matching = stage.match(
                     con,
                     stages,
                     master=master,
@@ -532,8 +243,8 @@ def match_batch(
                     progress=progress,
                     watch=watch,
                 )
-            outcomes = _final_rows(con, stages, all_years=True)
-            rows_out = _outputs(
+            outcomes = stage.final_rows(con, stages, all_years=True)
+            rows_out = stage.outputs(
                 con, stages, out_dir=out_dir, with_response=False, progress=progress
             )
             watch.lap("write")

@@ -8,8 +8,8 @@ from matchgate.disclose.response import (
 )
 
 __all__ = [
-    "RESPONSE_COLUMNS",
     "DisclosedAddress",
+    "RESPONSE_COLUMNS",
     "ResponseRow",
     "latest_addresses_in_periods",
 ]

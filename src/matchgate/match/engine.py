@@ -36,11 +36,9 @@ from matchgate.match.model import (
 __all__ = [
     "BatchScorer",
     "MatchInput",
-    "ScoredBatch",
     "load_requests_for_matching",
     "prepare_master",
     "ensure_model",
-    "score_and_decide",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,13 +111,6 @@ def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[Ma
     con.unregister("_request_features_arrow")
     row = con.execute("SELECT count(*) FROM request_features").fetchone()
     return int(row[0]) if row else 0
-
-
-@dataclass
-class ScoredBatch:
-    decisions: dict[int, MatchDecision]
-    stats: dict[str, object]
-    model: MatchModel
 
 
 def _household_gamma() -> int:
@@ -215,7 +206,9 @@ class BatchScorer:
     ) -> None:
         self.con = con
         self.policy = policy
-        self.stats: dict[str, object] = build_candidate_pairs(con, block_cap=policy.block_cap)
+        self.stats: dict[str, object] = dict(
+            build_candidate_pairs(con, block_cap=policy.block_cap)
+        )
         self.linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
         register_term_frequencies(self.linker, con)
         self._capped: dict[int, list[str]] = {}
@@ -276,29 +269,6 @@ class BatchScorer:
             if rid not in decisions:
                 decisions[rid] = decide([], self._facts(rid), self.policy)
         return decisions
-
-
-def score_and_decide(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    taxpayers: int,
-    policy: MatchPolicy,
-    model: MatchModel | None = None,
-    model_path: Path | None = None,
-) -> ScoredBatch:
-    """Score and decide every request in ``request_features`` in one go."""
-    if model is None:
-        model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
-    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
-    row_numbers = [
-        int(rid) for (rid,) in con.execute("SELECT unique_id FROM request_features").fetchall()
-    ]
-    decisions = scorer.score(row_numbers)
-    stats = dict(scorer.stats)
-    stats["scored_pairs"] = int(
-        con.execute("SELECT count(*) FROM candidate_pairs").fetchone()[0]  # type: ignore[index]
-    )
-    return ScoredBatch(decisions=decisions, stats=stats, model=model)
 
 
 def evidence_json(decision: MatchDecision) -> str:

@@ -50,7 +50,7 @@ def load_match_policy(path: Path | None) -> MatchPolicy:
     known = {f.name for f in fields(MatchPolicy)}
     values: dict[str, Any] = {}
     for key, value in table.items():
-        where = {"path": path, "field": f"match.{key}"}
+        where: dict[str, Any] = {"path": path, "field": f"match.{key}"}
         if key not in known:
             raise PolicyError(f"unknown setting; known: {', '.join(sorted(known))}", **where)
         default = getattr(defaults, key)
