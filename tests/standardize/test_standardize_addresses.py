@@ -473,3 +473,44 @@ def test_one_address_written_many_ways_has_one_key(fields: tuple[str, str, str, 
     assert address.kind is AddressKind.STREET
     assert address.unit_key == "123 N MAIN ST|62704|4"
     assert address.building_key == "123 N MAIN ST|62704"
+
+
+@pytest.mark.parametrize(
+    ("street", "kind", "line", "city", "state", "zip5"),
+    [
+        (
+            "123 Main St, Apt 4, Springfield, IL 62704",
+            "street",
+            "123 MAIN ST APT 4",
+            "SPRINGFIELD",
+            "IL",
+            "62704",
+        ),
+        ("123 Main St, Springfield, Illinois", "street", "123 MAIN ST", "SPRINGFIELD", "IL", ""),
+        ("123 Main St, 62704", "street", "123 MAIN ST", "", "", "62704"),
+        ("PO Box 12, Austin, TX 78701", "po_box", "PO BOX 12", "AUSTIN", "TX", "78701"),
+        ("Failed to Provide, Austin, TX 78701", "placeholder", "", "AUSTIN", "TX", "78701"),
+        ("Failed to Provide, 78701", "placeholder", "", "", "", "78701"),
+        ("Springfield, IL 62704", "zip_only", "", "SPRINGFIELD", "IL", "62704"),
+        (
+            "Harris County Jail, 1200 Baker St, Houston, TX 77002",
+            "institution",
+            "1200 BAKER ST",
+            "HOUSTON",
+            "TX",
+            "77002",
+        ),
+    ],
+)
+def test_whole_address_with_commas(
+    street: str, kind: str, line: str, city: str, state: str, zip5: str
+) -> None:
+    address = standardize_address(street)
+    assert address.kind.value == kind
+    assert address.street_line == line
+    assert (address.city, address.state, address.zip5) == (city, state, zip5)
+
+
+def test_fields_given_win_over_the_street_line() -> None:
+    address = standardize_address("123 Main St, Springfield, IL 62704", "Chicago", "", "")
+    assert (address.city, address.state, address.zip5) == ("CHICAGO", "IL", "62704")

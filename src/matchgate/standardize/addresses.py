@@ -77,6 +77,7 @@ BAD_STATE = Reason(
 
 _ZIP_SEPARATORS = re.compile(r"[\s\-.]")
 _CANADIAN_POSTCODE = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
+_STATE_ZIP = re.compile(r"^(?P<state>[A-Z][A-Z .]*?)?(?: ?(?P<zip>\d{5}(?:[ -]?\d{4})?))?$")
 _CANADIAN_POSTCODE_IN_TEXT = re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
 _INVALID_ZIPS = frozenset({"00000", "99999"})
 _CITY_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"}
@@ -207,6 +208,29 @@ def _names_foreign_country(*texts: str) -> bool:
     return False
 
 
+def _split_comma_address(text: str) -> tuple[str, str, str, str] | None:
+    """``STREET[, UNIT], CITY, STATE ZIP`` -> its four fields, when the last part is a US state
+    and/or a ZIP code; None for anything else (the parsers then read the whole line)."""
+    segments = [segment.strip() for segment in text.split(",")]
+    segments = [segment for segment in segments if segment]
+    if len(segments) < 2:
+        return None
+    match = _STATE_ZIP.match(" ".join(segments[-1].split()))
+    if match is None:
+        return None
+    state, zip_code = (match.group("state") or "").strip(), match.group("zip") or ""
+    if state and _state(state)[1] != "ok":
+        return None
+    rest = segments[:-1]
+    if len(rest) >= 2:
+        city = rest.pop()
+    elif any(char.isdigit() for char in rest[0]) or is_placeholder(rest[0]):
+        city = ""  # "123 MAIN ST, 62704" or "FAILED TO PROVIDE, 78701"
+    else:
+        city = rest.pop()  # "SPRINGFIELD, IL 62704": a place, no street
+    return " ".join(rest), city, state, zip_code
+
+
 def _mentions_placeholder(street_text: str) -> bool:
     """Cheap test before re-checking a parsed line ("ATTN 1 UNKNOWN" -> "1 UNKNOWN")."""
     words = placeholders().words
@@ -269,6 +293,13 @@ def standardize_address(
 ) -> StandardAddress:
     """Standardize one address as written. The whole address may be in ``street``."""
     street_upper = to_ascii_upper(street)
+    if "," in street_upper:
+        split = _split_comma_address(street_upper)
+        if split is not None:  # "123 MAIN ST, SPRINGFIELD, IL 62704": read like the fields
+            street_part, city_part, state_part, zip_part = split
+            return standardize_address(
+                street_part, city or city_part, state or state_part, zip_code or zip_part
+            )
     street_text = clean_address_text(street_upper)
     zip5, zip_status = _zip(zip_code)
     state_code, state_status = _state(state)
