@@ -7,8 +7,13 @@ gives one key whichever way it came:
 2. a fast path for the common shape ``NUMBER [DIR] NAME SUFFIX [DIR] [UNIT ID]`` using only
    our tokenizer and the Pub. 28 tables (most rows; no parser call);
 3. ``usaddress-scourgify`` for everything else (whole addresses with city, state and ZIP;
-   units in front; odd numbers), falling back to ``usaddress.tag`` when scourgify raises, as
-   it does on many inputs. No library exception leaves this module.
+   units in front; odd numbers), falling back to ``usaddress.parse`` when scourgify raises, as
+   it does on many inputs (``parse`` rather than ``tag``, which raises on repeated labels).
+   No library exception leaves this module.
+
+A reading from the parsers is kept only if it is a fixed point: reading the line it
+produced must give the same components back. On odd input the statistical parsers disagree
+with themselves, and such a reading would give one street two keys.
 """
 
 from __future__ import annotations
