@@ -122,26 +122,16 @@ def run_batch(
                 progress=progress,
             )
             watch.lap("review")
-            to_match = {
-                int(row)
-                for (row,) in con.execute(
-                    "SELECT row_number FROM review_results WHERE to_match"
-                ).fetchall()
-            }
-            master_report: dict[str, object] = {}
-            matching: dict[str, object] = {}
-            con.execute(stage.MATCH_DECISIONS_TABLE)
-            if to_match:
-                master_report, matching = stage.match(
-                    con,
-                    stages,
-                    master=master,
-                    to_match=to_match,
-                    model_path=model_path or space.model_path,
-                    policy=match_policy,
-                    progress=progress,
-                    watch=watch,
-                )
+            master_report, matching = stage.match(
+                con,
+                stages,
+                master=master,
+                to_match=stage.rows_to_match(con, reviewed=True),
+                model_path=model_path or space.model_path,
+                policy=match_policy,
+                progress=progress,
+                watch=watch,
+            )
             outcomes = stage.final_rows(con, stages, all_years=False)
             watch.lap("disclose")
             rows_out = stage.outputs(
@@ -223,26 +213,16 @@ def match_batch(
             watch.lap("intake")
             # Without legal review every readable row is matched, for every tax year.
             con.execute(stage.REVIEW_RESULTS_TABLE)
-            to_match = {
-                int(row)
-                for (row,) in con.execute(
-                    "SELECT row_number FROM request_rows WHERE problems = '[]'"
-                ).fetchall()
-            }
-            master_report: dict[str, object] = {}
-            matching: dict[str, object] = {}
-            con.execute(stage.MATCH_DECISIONS_TABLE)
-            if to_match:
-                master_report, matching = stage.match(
-                    con,
-                    stages,
-                    master=master,
-                    to_match=to_match,
-                    model_path=model_path or space.model_path,
-                    policy=policy or MatchPolicy(),
-                    progress=progress,
-                    watch=watch,
-                )
+            master_report, matching = stage.match(
+                con,
+                stages,
+                master=master,
+                to_match=stage.rows_to_match(con, reviewed=False),
+                model_path=model_path or space.model_path,
+                policy=policy or MatchPolicy(),
+                progress=progress,
+                watch=watch,
+            )
             outcomes = stage.final_rows(con, stages, all_years=True)
             rows_out = stage.outputs(
                 con, stages, out_dir=out_dir, with_response=False, progress=progress

@@ -42,6 +42,7 @@ __all__ = [
     "match",
     "outputs",
     "review",
+    "rows_to_match",
 ]
 
 Progress = Callable[[str, int, int | None], None]
@@ -173,26 +174,11 @@ def review(
 
 
 def _match_inputs(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> list[MatchInput]:
-    inputs = []
-    for staged in read_staged_rows(con):
-        if staged.row_number in wanted:
-            r = staged.record
-            inputs.append(
-                MatchInput(
-                    row_number=r.row_number,
-                    first_name=r.first_name,
-                    middle_name=r.middle_name,
-                    last_name=r.last_name,
-                    suffix=r.suffix,
-                    dob=r.dob,
-                    tin=r.tin,
-                    street=r.street,
-                    city=r.city,
-                    state=r.state,
-                    zip=r.zip,
-                )
-            )
-    return inputs
+    return [
+        MatchInput.from_record(staged.record)
+        for staged in read_staged_rows(con)
+        if staged.row_number in wanted
+    ]
 
 
 def match(
@@ -207,6 +193,8 @@ def match(
     watch: Stopwatch,
 ) -> tuple[dict[str, object], dict[str, object]]:
     con.execute(MATCH_DECISIONS_TABLE)
+    if not to_match:
+        return {}, {}
     done = stages.info("match")
     if done is not None:
         return done["master"], done["matching"]
@@ -249,6 +237,17 @@ def match(
     kill_point("after_match")
     watch.lap("match")
     return master_info["report"], matching
+
+
+def rows_to_match(con: duckdb.DuckDBPyConnection, *, reviewed: bool) -> set[int]:
+    """Rows the legal review sent on to matching, or (``reviewed=False``, matching alone)
+    every readable row."""
+    sql = (
+        "SELECT row_number FROM review_results WHERE to_match"
+        if reviewed
+        else "SELECT row_number FROM request_rows WHERE problems = '[]'"
+    )
+    return {int(row) for (row,) in con.execute(sql).fetchall()}
 
 
 def disclosed_addresses(

@@ -22,24 +22,7 @@ def train_from_files(
         con = connect_duckdb(Path(scratch) / "train.duckdb")
         _, taxpayers = prepare_master(con, master)
         load_requests_for_matching(
-            con,
-            (
-                MatchInput(
-                    row_number=r.row_number,
-                    first_name=r.first_name,
-                    middle_name=r.middle_name,
-                    last_name=r.last_name,
-                    suffix=r.suffix,
-                    dob=r.dob,
-                    tin=r.tin,
-                    street=r.street,
-                    city=r.city,
-                    state=r.state,
-                    zip=r.zip,
-                )
-                for r in request_file.records
-                if not r.problems
-            ),
+            con, (MatchInput.from_record(r) for r in request_file.records if not r.problems)
         )
         model = train_model(con, taxpayers=taxpayers)
         con.close()

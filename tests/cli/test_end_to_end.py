@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,17 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from matchgate.disclose import RESPONSE_COLUMNS
+from matchgate_cli import run_matchgate
 
 PEOPLE, REQUESTS = 3_000, 300
 
 
 def matchgate(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "matchgate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_matchgate(*args)
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
@@ -134,10 +129,14 @@ def test_nothing_outside_the_identity_fields_leaves(world: Path, tmp_path: Path)
     out = tmp_path / "out"
     result = matchgate(
         "run",
-        "--master", tmp_path / "master.parquet",
-        "--requests", world / "requests.csv",
-        "--letter", world / "letter.toml",
-        "--out", out,
+        "--master",
+        tmp_path / "master.parquet",
+        "--requests",
+        world / "requests.csv",
+        "--letter",
+        world / "letter.toml",
+        "--out",
+        out,
     )
     export = tmp_path / "ledger.jsonl"
     matchgate("ledger", "export", "--out", export, "--workspace", out / "workspace")

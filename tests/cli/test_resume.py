@@ -15,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from matchgate.faults import KILL_POINTS
+from matchgate_cli import run_matchgate
 
 CHUNK_ROWS = "60"
 
 
 def matchgate(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "matchgate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "MATCHGATE_CHUNK_ROWS": CHUNK_ROWS, **(env or {})},
-    )
+    return run_matchgate(*args, env={"MATCHGATE_CHUNK_ROWS": CHUNK_ROWS, **(env or {})})
 
 
 def run_args(world: Path, out: Path, model: Path) -> list[object]:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from matchgate.intake import REQUEST_FIELDS
 from matchgate.match import MatchModel
 from matchgate.pipeline import match_batch
 
@@ -397,23 +398,7 @@ REQUESTS = [
     ),
 ]
 
-HEADER = [
-    "request_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "street",
-    "city",
-    "state",
-    "zip",
-    "tin",
-    "tax_periods",
-    "statute",
-    "case_number",
-    "reason",
-]
+HEADER = list(REQUEST_FIELDS)
 
 
 def write_master(path: Path, people: list[tuple[str, ...]], years=(2023, 2024)) -> None:

@@ -334,3 +334,16 @@ def test_long_and_hostile_input_is_bounded() -> None:
     assert len(name.first) <= 1_000
     assert name.suffix == ""
     assert name.surname_parts[0] == "GARCIA"
+
+
+@pytest.mark.parametrize(
+    ("last", "parts"),
+    [
+        ("DE LA O WALDEN", ("O", "WALDEN")),
+        ("de la O", ("O",)),
+        ("O BRIEN", ("OBRIEN",)),
+        ("O'Brien", ("OBRIEN",)),
+    ],
+)
+def test_o_after_a_particle_is_the_spanish_surname(last: str, parts: tuple[str, ...]) -> None:
+    assert standardize_name("SCARLETT", "", last).surname_parts == parts

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -66,6 +67,26 @@ class MatchInput:
     city: str
     state: str
     zip: str
+
+    @classmethod
+    def from_record(cls, record: Any) -> MatchInput:
+        """The identity fields of a request record (``matchgate.intake.RequestRecord``)."""
+        return cls(**{name: getattr(record, name) for name in _MATCH_INPUT_FIELDS})
+
+
+_MATCH_INPUT_FIELDS = (
+    "row_number",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "dob",
+    "tin",
+    "street",
+    "city",
+    "state",
+    "zip",
+)
 
 
 def prepare_master(
@@ -206,9 +227,7 @@ class BatchScorer:
     ) -> None:
         self.con = con
         self.policy = policy
-        self.stats: dict[str, object] = dict(
-            build_candidate_pairs(con, block_cap=policy.block_cap)
-        )
+        self.stats: dict[str, object] = dict(build_candidate_pairs(con, block_cap=policy.block_cap))
         self.linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
         register_term_frequencies(self.linker, con)
         self._capped: dict[int, list[str]] = {}

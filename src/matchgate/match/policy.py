@@ -7,13 +7,13 @@ high. Relaxing the address rule must be written in the file; it is never a defau
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from matchgate.errors import PolicyError
 from matchgate.match.decide import MatchPolicy
+from matchgate.policy_file import read_policy_table
 
 __all__ = ["MATCH_POLICY_DOCS", "load_match_policy", "match_policy_toml"]
 
@@ -36,16 +36,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 def load_match_policy(path: Path | None) -> MatchPolicy:
     if path is None:
         return MatchPolicy()
-    try:
-        with Path(path).open("rb") as stream:
-            data = tomllib.load(stream)
-    except OSError as exc:
-        raise PolicyError(f"cannot read the policy file: {exc}", path=path) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"not valid TOML: {exc}", path=path) from exc
-    table = data.get("match", {})
-    if not isinstance(table, dict):
-        raise PolicyError("[match] must be a table", path=path, field="match")
+    table = read_policy_table(path, "match")
     defaults = MatchPolicy()
     known = {f.name for f in fields(MatchPolicy)}
     values: dict[str, Any] = {}

@@ -6,12 +6,12 @@ refuses keys it does not know there, so a typo cannot silently leave a default i
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from matchgate.errors import PolicyError
+from matchgate.policy_file import read_policy_table
 
 __all__ = ["Policy"]
 
@@ -62,17 +62,7 @@ class Policy:
         """The policy in ``path`` (its ``[review]`` table), or the defaults when ``None``."""
         if path is None:
             return cls.defaults()
-        try:
-            with Path(path).open("rb") as stream:
-                data = tomllib.load(stream)
-        except OSError as exc:
-            raise PolicyError(f"cannot read the policy file: {exc}", path=path) from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"not valid TOML: {exc}", path=path) from exc
-        table = data.get("review", {})
-        if not isinstance(table, dict):
-            raise PolicyError("[review] must be a table", path=path, field="review")
-        return cls.from_mapping(table, source=path)
+        return cls.from_mapping(read_policy_table(path, "review"), source=path)
 
     @classmethod
     def from_mapping(cls, table: dict[str, Any], *, source: Path | str = "") -> Policy:

@@ -114,8 +114,10 @@ _ATTACHED_PREFIXES = {"MC": "MC", "MAC": "MAC", "O": "O", "ST": "ST", "SAINT": "
 def _join_prefixes(words: list[str]) -> list[str]:
     joined: list[str] = []
     pending = ""
-    for word in words:
-        if word in _ATTACHED_PREFIXES and not pending:
+    for index, word in enumerate(words):
+        # After a particle, O is the Spanish surname (DE LA O), not the Irish O' prefix.
+        after_particle = index > 0 and words[index - 1] in PARTICLES
+        if word in _ATTACHED_PREFIXES and not pending and not after_particle:
             pending = _ATTACHED_PREFIXES[word]
             continue
         joined.append(pending + word)
