@@ -172,12 +172,18 @@ def accounting_command(
     if as_json:
         typer.echo(json.dumps([record.as_dict() for record in records], indent=2))
         return
-    table = Table(title=f"{title}: {len(records)}")
-    for header, key in _ACCOUNTING_COLUMNS:
-        table.add_column(header, no_wrap=key in ("disclosed_at", "disclosure_id"))
+    console = _console()
+    console.print(f"[bold]{title}: {len(records)}[/]")
+    # One field/value block per disclosure: nine columns side by side do not fit a
+    # terminal, and an auditor reads one disclosure at a time.
     for record in records:
-        table.add_row(*_accounting_row(record))
-    _console().print(table)
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        table.add_column("field", style="bold", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for (header, _key), value in zip(_ACCOUNTING_COLUMNS, _accounting_row(record), strict=True):
+            table.add_row(header, value)
+        console.print(table)
+        console.print()
 
 
 def retract_command(
