@@ -214,3 +214,21 @@ def test_only_the_surname_differing_goes_to_a_person_never_disclosed() -> None:
         [cand("A", 0.99999, 30.0, surname="different", dob="missing")], RequestFacts(), POLICY
     )
     assert decision.outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("levels", "outcome"),
+    [
+        ({"first_name": "spelling", "dob": "missing"}, Outcome.NEEDS_REVIEW),
+        ({"first_name": "swapped", "dob": "missing"}, Outcome.NEEDS_REVIEW),
+        ({"first_name": "spelling", "dob": "exact"}, Outcome.DISCLOSED),
+        ({"first_name": "nickname", "dob": "missing"}, Outcome.DISCLOSED),
+        ({"first_name": "exact", "dob": "missing"}, Outcome.DISCLOSED),
+    ],
+)
+def test_a_spelled_first_name_needs_a_date_of_birth(levels, outcome) -> None:
+    # CHRISTI (not in the file) asked about at the home of CHRISTINE, no DOB given.
+    decision = decide([cand("A", 0.99999, 30.0, **levels)], RequestFacts(), POLICY)
+    assert decision.outcome is outcome
+    if outcome is Outcome.NEEDS_REVIEW:
+        assert codes(decision)[0] == "first_name_unconfirmed"

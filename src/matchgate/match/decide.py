@@ -124,6 +124,8 @@ def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
 _GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
+_KNOWN_FIRST = {"exact", "nickname"}
+_DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "nickname"): ("first_name_nickname", "First names agree as a nickname."),
@@ -332,6 +334,21 @@ def decide(
             )
         reasons.insert(0, Reason("name_disagrees", "The names do not agree well enough."))
         return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
+
+    if (
+        best.levels.get("first_name") not in _KNOWN_FIRST
+        and best.levels.get("dob") not in _DOB_AGREES
+    ):
+        # A first name that agrees only by spelling is often another person (CHRISTI and
+        # CHRISTINE, MARIA and MARCIA, JUAN and JUANA); without a date of birth that agrees
+        # it is never disclosed automatically.
+        decisive = Reason(
+            "first_name_unconfirmed",
+            "The first name agrees only in spelling and no date of birth confirms it; a "
+            "reviewer must confirm the identity before anything is disclosed.",
+            field="first_name",
+        )
+        return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)
 
     address_ok = best.levels.get("address") in _ADDRESS_IN_HISTORY
     if policy.require_address_in_history and not address_ok:
