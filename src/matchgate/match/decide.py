@@ -124,7 +124,8 @@ def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
 _GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
-_KNOWN_FIRST = {"exact", "nickname"}
+# Swapped counts as known: both names agree token for token, only in the other order.
+_KNOWN_FIRST = {"exact", "nickname", "swapped"}
 _DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
