@@ -173,7 +173,9 @@ def run_batch(
         letter=letter_summary,
         resumed_stages=resumed,
     )
-    _write_summary(out_dir, result)
+    # A batch that was already finished is left exactly as it was, summary included.
+    if "ledger" not in resumed or not (out_dir / "summary.json").exists():
+        _write_summary(out_dir, result)
     return result
 
 

@@ -136,10 +136,11 @@ def test_rerunning_a_finished_batch_changes_nothing(reference: dict, tmp_path: P
     out = tmp_path / "out"
     args = run_args(reference["world"], out, reference["model"])
     assert matchgate(*args).returncode == 0
-    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.csv")}
+    outputs = [*out.rglob("*.csv"), out / "summary.json"]
+    before = {p: p.stat().st_mtime_ns for p in outputs}
     entries_before = ledger_entries(out / "workspace", tmp_path)
     assert matchgate(*args).returncode == 0
-    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.csv")} == before
+    assert {p: p.stat().st_mtime_ns for p in outputs} == before
     assert ledger_entries(out / "workspace", tmp_path) == entries_before
 
 
