@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from matchgate import stages as stage
 from matchgate.batch_state import BatchLock, BatchStages
 from matchgate.decisions import Outcome
@@ -63,15 +61,6 @@ class BatchResult:
         }
 
 
-def _open_batch(space: Workspace, batch_id: str) -> duckdb.DuckDBPyConnection:
-    con = space.batch_database(batch_id)
-    try:
-        con.execute("SELECT 1").fetchone()
-    except duckdb.Error as exc:
-        raise MatchgateError(f"cannot use the batch database ({exc})") from exc
-    return con
-
-
 def run_batch(
     *,
     master: Path,
@@ -95,7 +84,7 @@ def run_batch(
 
     watch = stage.Stopwatch()
     # Check every input that can be wrong before any work is done or recorded.
-    Policy.load(policy_path)
+    review_policy = Policy.load(policy_path)
     match_policy = load_match_policy(policy_path)
     request_letter = load_letter(letter)
     if not master.exists():
@@ -103,7 +92,7 @@ def run_batch(
     space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = space.batch_id(requests, letter, policy_path)
     with BatchLock(space.batch_folder(batch_id)):
-        con = _open_batch(space, batch_id)
+        con = space.batch_database(batch_id)
         try:
             stages = BatchStages(con)
             resumed = [
@@ -116,8 +105,8 @@ def run_batch(
             letter_summary = stage.review(
                 con,
                 stages,
-                letter_path=letter,
-                policy_path=policy_path,
+                letter=request_letter,
+                policy=review_policy,
                 rows_in=rows_in,
                 progress=progress,
             )
@@ -206,7 +195,7 @@ def match_batch(
     space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = "match-" + space.batch_id(requests, None, None)
     with BatchLock(space.batch_folder(batch_id)):
-        con = _open_batch(space, batch_id)
+        con = space.batch_database(batch_id)
         try:
             stages = BatchStages(con)
             rows_in = stage.intake(

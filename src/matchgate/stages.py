@@ -11,13 +11,14 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
 from matchgate.batch_rows import build_final_rows, write_outputs
 from matchgate.batch_state import BatchStages
-from matchgate.decisions import Outcome
+from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.faults import chunk_rows, kill_point
 from matchgate.intake import read_requests
@@ -32,6 +33,9 @@ from matchgate.match import (
 )
 from matchgate.staging import read_staged_rows, stage_records
 from matchgate.workspace import file_sha256
+
+if TYPE_CHECKING:
+    from matchgate.review import Policy, RequestLetter
 
 __all__ = [
     "Progress",
@@ -110,25 +114,23 @@ def review(
     con: duckdb.DuckDBPyConnection,
     stages: BatchStages,
     *,
-    letter_path: Path,
-    policy_path: Path | None,
+    letter: RequestLetter,
+    policy: Policy,
     rows_in: int,
     progress: Progress,
 ) -> dict[str, object]:
     """Review every row (resuming after the last reviewed chunk); returns the letter's
     decision as a dict for the summary."""
-    from matchgate.review import BatchFacts, Policy, load_letter, review_letter, review_row
+    from matchgate.review import BatchFacts, review_letter, review_row
     from matchgate.review.periods import parse_tax_periods
 
-    policy = Policy.load(policy_path)
-    letter = load_letter(letter_path)
     facts = BatchFacts()
     for staged in read_staged_rows(con):
         facts.observe(staged.record)
     letter_decision = review_letter(letter, facts=facts, policy=policy)
     summary: dict[str, object] = {
         "outcome": letter_decision.outcome.value,
-        "reason_codes": ";".join(dict.fromkeys(r.code for r in letter_decision.reasons)),
+        "reason_codes": join_codes(letter_decision.reasons),
     }
     if stages.done("review"):
         return summary
@@ -254,7 +256,7 @@ def disclosed_addresses(
     con: duckdb.DuckDBPyConnection, *, all_years: bool
 ) -> dict[int, DisclosedAddress]:
     """Latest address within the requested periods for rows the matcher would disclose."""
-    wanted = []
+    wanted: list[tuple[int, str, list[int] | None]] = []
     rows = con.execute(
         "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
         "LEFT JOIN review_results r ON r.row_number = m.row_number"
@@ -262,7 +264,7 @@ def disclosed_addresses(
     for row_number, decision_json, years in rows:
         decision = MatchDecision.from_json(decision_json)
         if decision.outcome is Outcome.DISCLOSED and decision.best is not None:
-            wanted_years = list(range(1900, 2200)) if all_years else list(years or [])
+            wanted_years = None if all_years else list(years or [])
             wanted.append((int(row_number), decision.best.tin, wanted_years))
     return latest_addresses_in_periods(con, wanted)
 

@@ -88,11 +88,12 @@ class ResponseRow:
 
 
 def latest_addresses_in_periods(
-    con: duckdb.DuckDBPyConnection, wanted: Iterable[tuple[int, str, Sequence[int]]]
+    con: duckdb.DuckDBPyConnection, wanted: Iterable[tuple[int, str, Sequence[int] | None]]
 ) -> dict[int, DisclosedAddress]:
     """For each (row_number, tin, tax years), the address of the latest year filed within
-    those years, from ``taxpayer_addresses``. Rows with no filing in the years are absent."""
-    rows = [(row, tin, list(years)) for row, tin, years in wanted]
+    those years (any year when ``None``), from ``taxpayer_addresses``. Rows with no filing
+    in the years are absent."""
+    rows = [(row, tin, None if years is None else list(years)) for row, tin, years in wanted]
     if not rows:
         return {}
     table = pa.table(
@@ -112,7 +113,7 @@ def latest_addresses_in_periods(
                    row_number() OVER (PARTITION BY w.row_number ORDER BY a.tax_year DESC) AS rn
             FROM wanted_addresses w
             JOIN taxpayer_addresses a
-              ON a.tin = w.tin AND list_contains(w.years, a.tax_year)
+              ON a.tin = w.tin AND (w.years IS NULL OR list_contains(w.years, a.tax_year))
         ) WHERE rn = 1
         """
     ).fetchall()
