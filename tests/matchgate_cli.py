@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def run_matchgate(
@@ -17,3 +18,21 @@ def run_matchgate(
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def run_args(
+    world: Path,
+    out: Path,
+    *,
+    master: Path | None = None,
+    requests: Path | None = None,
+    letter: Path | None = None,
+) -> list[object]:
+    """``matchgate run`` on a generated world, with any of its three inputs replaced."""
+    return [
+        "run",
+        "--master", master or world / "master.parquet",
+        "--requests", requests or world / "requests.csv",
+        "--letter", letter or world / "letter.toml",
+        "--out", out,
+    ]  # fmt: skip

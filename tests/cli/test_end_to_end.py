@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from matchgate.disclose import RESPONSE_COLUMNS
-from matchgate_cli import run_matchgate
+from matchgate_cli import run_args, run_matchgate
 
 PEOPLE, REQUESTS = 3_000, 300
 
@@ -34,17 +34,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def ran(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    matchgate(
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        out,
-    )
+    matchgate(*run_args(world, out))
     return out
 
 
@@ -120,24 +110,12 @@ def test_nothing_outside_the_identity_fields_leaves(world: Path, tmp_path: Path)
     # Plant unmistakable values in every column the channel may never disclose, run the
     # batch, and look for them in everything matchgate wrote or logged.
     table = pq.read_table(world / "master.parquet")
-    planted = {}
     for column in ("employer_name", "income", "dependents"):
         values = [f"SENTINEL-{column.upper()}-{i}" for i in range(table.num_rows)]
-        planted[column] = values
         table = table.set_column(table.schema.get_field_index(column), column, pa.array(values))
     pq.write_table(table, tmp_path / "master.parquet")
     out = tmp_path / "out"
-    result = matchgate(
-        "run",
-        "--master",
-        tmp_path / "master.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        out,
-    )
+    result = matchgate(*run_args(world, out, master=tmp_path / "master.parquet"))
     export = tmp_path / "ledger.jsonl"
     matchgate("ledger", "export", "--out", export, "--workspace", out / "workspace")
     texts = {
@@ -160,17 +138,7 @@ def test_ledger_verifies_and_rerun_adds_nothing(world: Path, ran: Path) -> None:
     export_before = ran / "before.jsonl"
     matchgate("ledger", "export", "--out", export_before, "--workspace", ran / "workspace")
     response_before = (ran / "response.csv").read_bytes()
-    matchgate(
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        ran,
-    )
+    matchgate(*run_args(world, ran))
     export_after = ran / "after.jsonl"
     matchgate("ledger", "export", "--out", export_after, "--workspace", ran / "workspace")
     entries = [json.loads(line) for line in export_after.read_text().splitlines()]
@@ -227,18 +195,7 @@ def test_bad_request_file_is_a_clear_error(
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
-    result = matchgate(
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        bad,
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        tmp_path / "out",
-        check=False,
-    )
+    result = matchgate(*run_args(world, tmp_path / "out", requests=bad), check=False)
     assert result.returncode == 2, result.stderr
     assert "bad.csv" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
@@ -251,17 +208,7 @@ def test_garbage_row_becomes_invalid_and_is_kept(world: Path, tmp_path: Path) ->
     requests = tmp_path / "requests.csv"
     requests.write_text("\n".join([header, lines[1], garbage, lines[2]]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    matchgate(
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        requests,
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        out,
-    )
+    matchgate(*run_args(world, out, requests=requests))
     _, rows = read_csv(out / "response.csv")
     assert len(rows) == 3
     assert rows[1]["outcome"] == "invalid"
@@ -270,28 +217,10 @@ def test_garbage_row_becomes_invalid_and_is_kept(world: Path, tmp_path: Path) ->
 
 def test_missing_master_and_letter_are_clear_errors(world: Path, tmp_path: Path) -> None:
     result = matchgate(
-        "run",
-        "--master",
-        tmp_path / "nope.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        tmp_path / "out",
-        check=False,
+        *run_args(world, tmp_path / "out", master=tmp_path / "nope.parquet"), check=False
     )
     assert result.returncode == 2 and "nope.parquet" in result.stderr
     result = matchgate(
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        tmp_path / "none.toml",
-        "--out",
-        tmp_path / "out2",
-        check=False,
+        *run_args(world, tmp_path / "out2", letter=tmp_path / "none.toml"), check=False
     )
     assert result.returncode == 2 and "none.toml" in result.stderr

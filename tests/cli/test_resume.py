@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from matchgate.faults import KILL_POINTS
-from matchgate_cli import run_matchgate
+from matchgate_cli import run_args, run_matchgate
 
 CHUNK_ROWS = "60"
 
@@ -24,20 +24,8 @@ def matchgate(*args: object, env: dict[str, str] | None = None) -> subprocess.Co
     return run_matchgate(*args, env={"MATCHGATE_CHUNK_ROWS": CHUNK_ROWS, **(env or {})})
 
 
-def run_args(world: Path, out: Path, model: Path) -> list[object]:
-    return [
-        "run",
-        "--master",
-        world / "master.parquet",
-        "--requests",
-        world / "requests.csv",
-        "--letter",
-        world / "letter.toml",
-        "--out",
-        out,
-        "--model",
-        model,
-    ]
+def run_with_model(world: Path, out: Path, model: Path) -> list[object]:
+    return [*run_args(world, out), "--model", model]
 
 
 def ledger_entries(workspace: Path, tmp: Path) -> list[dict]:
@@ -78,7 +66,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
         == 0
     )
     out = root / "uninterrupted"
-    result = matchgate(*run_args(world, out, model))
+    result = matchgate(*run_with_model(world, out, model))
     assert result.returncode == 0, result.stderr
     return {
         "world": world,
@@ -106,7 +94,7 @@ POINTS = [*KILL_POINTS, "intake_chunk#3", "review_chunk#2", "match_chunk#2", "le
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_at_point_then_rerun(reference: dict, tmp_path: Path, point: str) -> None:
     out = tmp_path / "out"
-    args = run_args(reference["world"], out, reference["model"])
+    args = run_with_model(reference["world"], out, reference["model"])
     killed = matchgate(*args, env={"MATCHGATE_KILL_AT": point})
     assert killed.returncode == -signal.SIGKILL, (point, killed.returncode, killed.stderr[-500:])
     finished = matchgate(*args)
@@ -117,7 +105,7 @@ def test_kill_at_point_then_rerun(reference: dict, tmp_path: Path, point: str) -
 @pytest.mark.parametrize("delay", [1.5, 4.0])
 def test_kill_from_outside_at_a_moment(reference: dict, tmp_path: Path, delay: float) -> None:
     out = tmp_path / "out"
-    args = run_args(reference["world"], out, reference["model"])
+    args = run_with_model(reference["world"], out, reference["model"])
     process = subprocess.Popen(
         [sys.executable, "-m", "matchgate", *map(str, args)],
         stdout=subprocess.DEVNULL,
@@ -134,7 +122,7 @@ def test_kill_from_outside_at_a_moment(reference: dict, tmp_path: Path, delay: f
 
 def test_rerunning_a_finished_batch_changes_nothing(reference: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = run_args(reference["world"], out, reference["model"])
+    args = run_with_model(reference["world"], out, reference["model"])
     assert matchgate(*args).returncode == 0
     outputs = [*out.rglob("*.csv"), out / "summary.json"]
     before = {p: p.stat().st_mtime_ns for p in outputs}
@@ -146,7 +134,7 @@ def test_rerunning_a_finished_batch_changes_nothing(reference: dict, tmp_path: P
 
 def test_corrupted_workspace_gives_a_clear_error(reference: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = run_args(reference["world"], out, reference["model"])
+    args = run_with_model(reference["world"], out, reference["model"])
     killed = matchgate(*args, env={"MATCHGATE_KILL_AT": "after_review"})
     assert killed.returncode == -signal.SIGKILL
     (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
@@ -159,7 +147,7 @@ def test_corrupted_workspace_gives_a_clear_error(reference: dict, tmp_path: Path
 
 def test_corrupted_ledger_gives_a_clear_error(reference: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = run_args(reference["world"], out, reference["model"])
+    args = run_with_model(reference["world"], out, reference["model"])
     assert matchgate(*args).returncode == 0
     (out / "workspace" / "ledger.sqlite").write_bytes(b"garbage" * 1000)
     verify = matchgate("ledger", "verify", "--workspace", out / "workspace")
