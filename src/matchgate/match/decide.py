@@ -124,6 +124,9 @@ def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
 _GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
+# Address levels that put a candidate at the requested address (the household rule); the
+# engine keeps every such candidate whatever its weight.
+AT_REQUESTED_ADDRESS = frozenset({"in_history", "street_spelling", "street_in_history"})
 # Swapped counts as known: both names agree token for token, only in the other order.
 _KNOWN_FIRST = {"exact", "nickname", "swapped"}
 _DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
@@ -237,7 +240,7 @@ def _with_first(reasons: list[Reason], decisive: Reason) -> tuple[Reason, ...]:
 
 
 def _shares_requested_address(candidate: Candidate) -> bool:
-    return candidate.levels.get("address") in {"in_history", "street_spelling", "street_in_history"}
+    return candidate.levels.get("address") in AT_REQUESTED_ADDRESS
 
 
 def decide(

@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from matchgate.match.blocking import build_candidate_pairs, build_key_tables_sql
 from matchgate.match.comparisons import comparison_labels
-from matchgate.match.decide import Candidate, MatchDecision, MatchPolicy, RequestFacts, decide
+from matchgate.match.decide import (
+    AT_REQUESTED_ADDRESS,
+    Candidate,
+    MatchDecision,
+    MatchPolicy,
+    RequestFacts,
+    decide,
+)
 from matchgate.match.features import (
     MasterReport,
     build_taxpayer_features,
@@ -46,7 +53,6 @@ logger = logging.getLogger(__name__)
 
 _COMPARISON_NAMES = tuple(comparison_labels())
 _TF_COMPARISONS = {"first_name", "surname"}
-_AT_REQUESTED_ADDRESS = {"in_history", "street_spelling", "street_in_history"}
 # Candidates far below the best cannot change a decision; dropping them early keeps the
 # Python side small on large blocks. Household members are kept whatever their weight.
 _KEEP_WEIGHT_BELOW_BEST = 40.0
@@ -137,7 +143,7 @@ def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[Ma
 def _household_gamma() -> int:
     """Lowest address gamma that still means "at the requested address"."""
     labels = comparison_labels()["address"]
-    return min(g for g, label in labels.items() if label in _AT_REQUESTED_ADDRESS)
+    return min(g for g, label in labels.items() if label in AT_REQUESTED_ADDRESS)
 
 
 def _candidates_by_request(
