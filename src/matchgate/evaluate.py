@@ -1,12 +1,16 @@
 """Score a batch's decisions against ground truth (synthetic worlds, or labelled data).
 
 ``truth.csv`` has ``request_id, tin`` (tin empty when the person is not in the master
-file) and optionally ``hazards`` (``;``-joined tags) and ``legally_sufficient``.
-``decisions.csv`` is the internal file ``run`` and ``match`` write.
+file) and optionally ``hazards`` (``;``-joined tags), ``legally_sufficient`` and
+``filed_in_periods``. ``decisions.csv`` is the internal file ``run`` and ``match`` write.
 
 A wrong-person disclosure is a disclosed row whose TIN is not the true TIN (including
 every disclosure about someone who is not in the file). Recall is the share of in-file,
-legally sufficient requests disclosed to the right person.
+legally sufficient requests disclosed to the right person. When the truth says whether
+the person filed a return in a requested tax year (``filed_in_periods``), recall of
+answerable requests leaves out those who did not: there is no address from those years
+that any lawful answer could give, and the right answer (``no_filing_in_periods``) is not
+a disclosure.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ _NOT_SUFFICIENT = {"legally_deficient", "invalid"}
 class _Tally:
     requests: int = 0
     in_file: int = 0
+    answerable: int = 0
+    answered: int = 0
     disclosed: int = 0
     right: int = 0
     wrong: int = 0
@@ -39,6 +45,8 @@ class _Tally:
             "wrong_person_disclosures": self.wrong,
             "precision": _ratio(self.right, self.disclosed),
             "recall": _ratio(self.right, self.in_file),
+            "answerable_requests": self.answerable,
+            "recall_of_answerable": _ratio(self.answered, self.answerable),
         }
 
 
@@ -85,6 +93,8 @@ def evaluate(*, truth: Path, decisions: Path) -> Evaluation:
             sufficient = sufficient_text in {"true", "1", "yes"}
         else:
             sufficient = row["outcome"] not in _NOT_SUFFICIENT
+        # without the column every in-file request counts as answerable
+        answerable = (label.get("filed_in_periods") or "").strip().lower() != "false"
         hazards = [h for h in (label.get("hazards") or "").split(";") if h]
         tallies = [overall, *(per_hazard[h] for h in hazards)]
         disclosed = row["outcome"] == "disclosed"
@@ -93,6 +103,9 @@ def evaluate(*, truth: Path, decisions: Path) -> Evaluation:
             tally.requests += 1
             if true_tin and sufficient:
                 tally.in_file += 1
+                if answerable:
+                    tally.answerable += 1
+                    tally.answered += right
             if disclosed:
                 tally.disclosed += 1
                 if right:

@@ -33,6 +33,33 @@ def test_counts_wrong_person_and_recall(tmp_path: Path) -> None:
     assert result["recall"] == 0.5
     assert result["per_hazard"]["jr_sr"]["wrong_person_disclosures"] == 1
     assert result["model_expected_wrong_disclosures"] == pytest.approx(0.0011)
+    # no filed_in_periods column: every in-file request counts as answerable
+    assert result["answerable_requests"] == 2
+    assert result["recall_of_answerable"] == 0.5
+
+
+def test_recall_of_answerable_leaves_out_requests_for_years_never_filed(
+    tmp_path: Path,
+) -> None:
+    truth = write(
+        tmp_path / "truth.csv",
+        "request_id,tin,hazards,legally_sufficient,filed_in_periods\n"
+        "r1,111,mover,true,true\nr2,222,mover,true,false\nr3,333,,true,true\n"
+        "r4,,not_in_file,true,\nr5,555,,false,true\n",
+    )
+    decisions = write(
+        tmp_path / "d.csv",
+        "request_id,outcome,tin\n"
+        "r1,disclosed,111\nr2,no_match,222\nr3,ambiguous,\nr4,no_match,\n"
+        "r5,legally_deficient,\n",
+    )
+    result = evaluate(truth=truth, decisions=decisions)
+    assert result["in_file_requests"] == 3
+    assert result["recall"] == pytest.approx(1 / 3, abs=1e-6)
+    assert result["answerable_requests"] == 2
+    assert result["recall_of_answerable"] == 0.5
+    assert result["per_hazard"]["mover"]["answerable_requests"] == 1
+    assert result["per_hazard"]["mover"]["recall_of_answerable"] == 1.0
 
 
 def test_missing_column_is_a_clear_error(tmp_path: Path) -> None:

@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchgate.synth._cases import draw_cases, render_tax_periods
-from matchgate.synth._households import HOUSEHOLD_TEMPLATES, Role, draw_households
+from matchgate.synth._households import (
+    HOUSEHOLD_TEMPLATES,
+    Role,
+    draw_households,
+    template_shares,
+)
 from matchgate.synth._letter import draw_letter, render_letter_toml
 from matchgate.synth._name_tables import load_name_tables
 from matchgate.synth._naming_customs import (
@@ -93,6 +98,18 @@ def test_households_hold_exactly_the_people_asked_for(people: int, seed: int) ->
         first = heads[np.flatnonzero(households.template == template_index)[0]]
         roles = HOUSEHOLD_TEMPLATES[int(template_index)].roles
         assert tuple(households.role[first : first + len(roles)]) == roles
+
+
+def test_census_households_carry_jr_sr_pairs_at_population_rate() -> None:
+    names = [t.name for t in HOUSEHOLD_TEMPLATES]
+    census, stress = template_shares("census"), template_shares("stress")
+    assert census.sum() == pytest.approx(1.0) and stress.sum() == pytest.approx(1.0)
+    jr_sr = [names.index("jr_sr_family"), names.index("jr_sr")]
+    assert census[jr_sr].sum() == pytest.approx(0.005, rel=0.05)
+    assert stress[jr_sr].sum() > 8 * census[jr_sr].sum()
+    households = draw_households(np.random.default_rng(3), 200_000, population="census")
+    in_jr_sr = np.isin(households.template, jr_sr).sum() / households.count
+    assert 0.003 < in_jr_sr < 0.007
 
 
 @pytest.mark.parametrize("surname", ["DELACRUZ", "DELOSSANTOS", "DEJESUS", "DELEON"])

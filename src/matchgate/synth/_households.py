@@ -12,7 +12,14 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["HOUSEHOLD_TEMPLATES", "HouseholdTemplate", "Households", "Role", "draw_households"]
+__all__ = [
+    "HOUSEHOLD_TEMPLATES",
+    "HouseholdTemplate",
+    "Households",
+    "Role",
+    "draw_households",
+    "template_shares",
+]
 
 
 class Role(IntEnum):
@@ -38,7 +45,8 @@ HOUSEHOLD_TEMPLATES: tuple[HouseholdTemplate, ...] = (
     HouseholdTemplate("family", (R.HEAD, R.SPOUSE, R.CHILD), 0.12),
     HouseholdTemplate("family_two_children", (R.HEAD, R.SPOUSE, R.CHILD, R.CHILD), 0.06),
     HouseholdTemplate("single_parent", (R.HEAD, R.CHILD), 0.05),
-    # Jr/Sr is over-represented on purpose: it is the hazard behind most wrong answers.
+    # Jr/Sr is over-represented here on purpose (the "stress" world): it is the hazard
+    # behind most wrong answers. CENSUS_SHARES below gives the population rate.
     HouseholdTemplate("jr_sr_family", (R.HEAD, R.SPOUSE, R.JUNIOR), 0.03),
     HouseholdTemplate("jr_sr", (R.HEAD, R.JUNIOR), 0.015),
     HouseholdTemplate("twins_family", (R.HEAD, R.SPOUSE, R.TWIN, R.TWIN), 0.015),
@@ -47,6 +55,17 @@ HOUSEHOLD_TEMPLATES: tuple[HouseholdTemplate, ...] = (
     HouseholdTemplate("roommates_three", (R.HEAD, R.ROOMMATE, R.ROOMMATE), 0.03),
 )
 SINGLE_TEMPLATE = 0  # index of "single", used to fill up to the exact head count
+
+# Population rates for the "census" world, where the stress shares above would be 10x too
+# high. A junior living with his father, both filing returns, built from upper-end inputs:
+# juniors are 2-5% of boys born (state vital statistics, Illinois 3%, Missouri 5%; Sun-
+# Sentinel, 3 May 1994) - take 5%; about 57% of men 18-24 and 16-19% of men 25-34 live in
+# a parent's home (Census Bureau, America's Families and Living Arrangements 2011 and 2022),
+# a few percent of older men - about 15% of adult men weighted by age; father present and
+# both filing, about 70%. So 5% x 15% x 70% = 0.5% of adult men are a junior at home with
+# a filing father; with adult men at ~49% of adults and ~1.9 adults per household that is
+# ~0.5% of households (the central inputs - 3%, 12%, 60% - give ~0.2%).
+CENSUS_SHARES: dict[str, float] = {"jr_sr_family": 0.0035, "jr_sr": 0.0015}
 
 
 @dataclass(frozen=True)
@@ -93,10 +112,26 @@ class Households:
         return flags[self.template]
 
 
-def draw_households(rng: np.random.Generator, people: int) -> Households:
-    """Households whose sizes add up to exactly ``people``."""
+def template_shares(population: str = "stress") -> np.ndarray:
+    """Share of households per template, summing to 1: ``stress`` over-represents the
+    hazards, ``census`` uses population rates where the two differ (``CENSUS_SHARES``)."""
     shares = np.array([t.share for t in HOUSEHOLD_TEMPLATES])
     shares /= shares.sum()
+    if population == "census":
+        fixed = np.array([t.name in CENSUS_SHARES for t in HOUSEHOLD_TEMPLATES])
+        rest = 1.0 - sum(CENSUS_SHARES.values())
+        shares[~fixed] *= rest / shares[~fixed].sum()
+        shares[fixed] = [
+            CENSUS_SHARES[t.name] for t in HOUSEHOLD_TEMPLATES if t.name in CENSUS_SHARES
+        ]
+    return shares
+
+
+def draw_households(
+    rng: np.random.Generator, people: int, *, population: str = "stress"
+) -> Households:
+    """Households whose sizes add up to exactly ``people``."""
+    shares = template_shares(population)
     sizes_by_template = np.array([len(t.roles) for t in HOUSEHOLD_TEMPLATES])
     mean_size = float((shares * sizes_by_template).sum())
     drawn = rng.choice(len(HOUSEHOLD_TEMPLATES), size=int(people / mean_size) + 8, p=shares)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matchgate.review.periods import parse_tax_periods
 from matchgate.synth._cases import Case, draw_cases, render_tax_periods
 from matchgate.synth._deficiencies import ADDRESS_KINDS, DEFICIENCY_KINDS, make_deficient
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
@@ -34,7 +35,7 @@ REQUEST_COLUMNS = (
     "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street", "city",
     "state", "zip", "tin", "tax_periods", "statute", "case_number", "reason",
 )  # fmt: skip
-TRUTH_COLUMNS = ("request_id", "tin", "hazards", "legally_sufficient")
+TRUTH_COLUMNS = ("request_id", "tin", "hazards", "legally_sufficient", "filed_in_periods")
 HAZARD_TAGS: tuple[str, ...] = (
     "jr_sr", "twins", "spouses", "roommates", "apartment", "compound_surname", "particle",
     "nickname", "accent", "typo", "name_swap", "no_middle", "no_dob", "mover", "tin_given",
@@ -49,8 +50,10 @@ ACCENTED_REQUEST_RATE = 0.12
 NAME_TYPO_RATE = 0.08
 STREET_TYPO_RATE = 0.04
 NAME_SWAP_RATE = 0.03
-NO_DOB_RATE = 0.42  # with the Jr/Sr rate below, about 45% of all rows
-NO_DOB_RATE_JR_SR = 0.65  # DOMAIN.md: Jr/Sr requests mostly come without a date of birth
+NO_DOB_RATE = 0.45  # DOMAIN.md: 45% of requests come without a date of birth
+# The stress world takes the date of birth from Jr/Sr rows more often: without it a father
+# and son at one address cannot be told apart, the case behind most wrong answers.
+NO_DOB_RATE_JR_SR_STRESS = 0.65
 SUFFIX_GIVEN_RATE = 0.25
 TIN_GIVEN_RATE = 0.15
 TIN_WRONG_RATE = 0.12
@@ -207,7 +210,8 @@ def _render_row(
     name_tags: set[str] = set()
     row = _render_names(rng, subject, name_tags)
     tags = set(subject.tags)
-    no_dob_rate = NO_DOB_RATE_JR_SR if "jr_sr" in tags else NO_DOB_RATE
+    stressed = "jr_sr" in tags and picker.mix == "stress"
+    no_dob_rate = NO_DOB_RATE_JR_SR_STRESS if stressed else NO_DOB_RATE
     if rng.random() < no_dob_rate:
         row["dob"] = ""
         tags.add("no_dob")
@@ -269,6 +273,11 @@ def build_requests(
                 other_tags.discard("common_name")
         tags = name_tags | other_tags
         request_id = f"REQ-{index + 1:07d}"
+        filed = ""
+        if subject.in_file:
+            asked = set(parse_tax_periods(fields["tax_periods"]) or ())
+            filed_years = world.filings.year[world.filings.rows_of(subject.person)]
+            filed = "true" if asked & set(filed_years.tolist()) else "false"
         rows.append({"request_id": request_id, **fields})
         truth.append(
             {
@@ -276,6 +285,7 @@ def build_requests(
                 "tin": subject.tin,
                 "hazards": ";".join(sorted(tags, key=tag_order.__getitem__)),
                 "legally_sufficient": "false" if kind else "true",
+                "filed_in_periods": filed,
             }
         )
     return RequestBatch(rows=rows, truth=truth, cases=cases)

@@ -139,7 +139,7 @@ def generate_world(
     tables = load_name_tables()
     years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
 
-    households = draw_households(streams[0], people)
+    households = draw_households(streams[0], people, population=request_mix)
     persons = draw_persons(streams[1], households, tables, as_of)
     residences = draw_residences(
         streams[2],
