@@ -31,9 +31,7 @@ class BatchStages:
             raise WorkspaceError(f"the batch database is unusable ({exc})") from exc
 
     def info(self, stage: str) -> dict[str, Any] | None:
-        row = self._con.execute(
-            "SELECT info FROM batch_stages WHERE stage = ?", [stage]
-        ).fetchone()
+        row = self._con.execute("SELECT info FROM batch_stages WHERE stage = ?", [stage]).fetchone()
         return json.loads(row[0]) if row else None
 
     def done(self, stage: str) -> bool:
