@@ -214,6 +214,10 @@ def test_given_names(
     [
         # English, from the nicknames package
         ("BILL", "WILLIAM"),
+        ("BOBBY", "ROBERT"),
+        ("KATHY", "CATHERINE"),
+        ("TINA", "CHRISTINA"),
+        ("DICK", "RICHARD"),
         ("Bill", "WILLIAM"),
         ("BOB", "ROBERT"),
         ("JIM", "JAMES"),
@@ -291,6 +295,16 @@ def test_formal_names_stand_for_themselves(name: str, forms: tuple[str, ...]) ->
         ("MICHAEL", "MIGUEL"),
         ("JOSE", "JOSEPH"),
         ("MARY", "ROSEMARY"),
+        # archaic links between two common legal names, dropped from the nicknames package
+        # (a BOBBY not in the file was disclosed as ROGER at ROGER's home before)
+        ("BOBBY", "ROGER"),
+        ("BILL", "ROBERT"),
+        ("RICKY", "ERIC"),
+        ("RON", "VERONICA"),
+        ("ERIN", "AARON"),
+        ("POLLY", "PAUL"),
+        ("SALLY", "SALVADOR"),
+        ("JUNE", "JUNIOR"),
     ],
 )
 def test_distinct_formal_names_do_not_share_forms(a: str, b: str) -> None:

@@ -17,6 +17,7 @@ from matchgate.standardize._text import clean_name_text
 __all__ = [
     "InstitutionPattern",
     "Placeholders",
+    "census_given_names",
     "formal_given_names",
     "hypocorisms",
     "institution_patterns",
@@ -64,6 +65,12 @@ def surname_list() -> frozenset[str]:
 def formal_given_names() -> frozenset[str]:
     """Common formal given names, which never gain English nickname forms."""
     return frozenset(clean_name_text(line) for line in _read_lines("formal_given_names.txt"))
+
+
+@cache
+def census_given_names() -> frozenset[str]:
+    """The 8,000 most frequent first names of the 2020 US Census first-name table."""
+    return frozenset(clean_name_text(line) for line in _read_lines("given_names.txt"))
 
 
 @dataclass(frozen=True, slots=True)
