@@ -35,6 +35,11 @@ PEOPLE = [
     ("123450014", "THOMAS", "", "OLSEN", "", "1987-04-04", "14 WILLOW PL", "HOUSTON", "TX", "77001"),
     ("123450015", "CHRISTINE", "", "REYNOLDS", "", "1970-06-23", "5586 E 45TH RD", "ALBUQUERQUE", "NM", "87171"),
     ("123450016", "MARCIA", "", "DOMINGUEZ MENA", "", "1973-12-20", "497 W 9TH ST APT 403", "NEW YORK", "NY", "10065"),
+    ("123450017", "TRISTAN", "", "JOHNSON", "", "1969-02-17", "7699 N SHORE BLVD", "BRONX", "NY", "10429"),
+    ("123450018", "LEOBARDO", "JOSE", "GONZALEZ", "", "1968-07-15", "1031 S OCEAN AVE", "BRONX", "NY", "10409"),
+    ("123450019", "CHRISTOPHER", "", "WILLIAMS", "", "1973-03-30", "7264 E 18TH CT APT 104", "NEW ORLEANS", "LA", "70106"),
+    ("123450020", "MARIA", "", "ORTIZ", "", "1981-02-02", "2200 BAY ST", "TAMPA", "FL", "33601"),
+    ("123450021", "MARIO", "", "ORTIZ", "", "1983-03-03", "2200 BAY ST", "TAMPA", "FL", "33601"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -61,6 +66,16 @@ REQUESTS = [
     # home of a taxpayer whose first name differs by spelling only.
     ("christi_at_christines_home", "Christi", "", "Reynolds", "", "", "5586 EAST 45TH RD", "Albuquerque", "NM", "87171", "", "needs_review", ""),
     ("maria_at_marcias_home", "MARIA", "", "MENA ORTIZ", "", "", "497 W 9TH STREET APT 403", "NEW YORK", "NY", "10065", "", "needs_review", ""),
+    # A compound surname written as one word whose second part the standardizer does not know.
+    ("joined_surname_unknown_part", "TRISTAN", "", "JOHNSONESTRADA", "", "1969-02-17", "7699 NORTH SHORE BOULEVARD", "BRONX", "NY", "10429", "", "disclosed", "123450017"),
+    # A real name one letter off the taxpayer's, no DOB: the full middle name confirms it,
+    # a middle initial does not.
+    ("real_name_one_off_full_middle", "LEONARDO", "JOSE", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "disclosed", "123450018"),
+    ("real_name_one_off_middle_initial", "LEONARDO", "J", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "needs_review", ""),
+    # A first name that is nobody's name, one letter off the taxpayer's: a misspelling. One
+    # that fits two people at the address is not (MARIQ: MARIA or MARIO).
+    ("misspelling_of_the_only_candidate", "CHRISNOPHER", "", "WILLIAMS", "", "", "7264 EAST 18TH COURT APT 104", "NEW ORLEANS", "LA", "70106", "", "disclosed", "123450019"),
+    ("misspelling_of_two_at_one_address", "MARIQ", "", "ORTIZ", "", "", "2200 BAY STREET", "TAMPA", "FL", "33601", "", "ambiguous", ""),
 ]
 # fmt: on
 

@@ -224,11 +224,47 @@ def test_only_the_surname_differing_goes_to_a_person_never_disclosed() -> None:
         ({"first_name": "spelling", "dob": "exact"}, Outcome.DISCLOSED),
         ({"first_name": "nickname", "dob": "missing"}, Outcome.DISCLOSED),
         ({"first_name": "exact", "dob": "missing"}, Outcome.DISCLOSED),
+        # a full middle name or the TIN confirms the spelling instead of the DOB ...
+        ({"first_name": "spelling", "dob": "missing", "middle_name": "exact"}, Outcome.DISCLOSED),
+        ({"first_name": "spelling", "dob": "missing", "tin": "exact"}, Outcome.DISCLOSED),
+        # ... a middle initial, a TIN one digit off or a year of birth do not
+        (
+            {"first_name": "spelling", "dob": "missing", "middle_name": "initial"},
+            Outcome.NEEDS_REVIEW,
+        ),
+        (
+            {"first_name": "spelling", "dob": "missing", "tin": "one_digit_off"},
+            Outcome.NEEDS_REVIEW,
+        ),
+        ({"first_name": "spelling", "dob": "year_only"}, Outcome.NEEDS_REVIEW),
     ],
 )
-def test_a_spelled_first_name_needs_a_date_of_birth(levels, outcome) -> None:
+def test_a_spelled_first_name_needs_a_confirming_field(levels, outcome) -> None:
     # CHRISTI (not in the file) asked about at the home of CHRISTINE, no DOB given.
     decision = decide([cand("A", 0.99999, 30.0, **levels)], RequestFacts(), POLICY)
     assert decision.outcome is outcome
     if outcome is Outcome.NEEDS_REVIEW:
         assert codes(decision)[0] == "first_name_unconfirmed"
+
+
+def test_an_unrecognised_first_name_one_spelling_away_is_read_as_a_misspelling() -> None:
+    # CHRISNOPHER is nobody's name: the request means CHRISTOPHER.
+    facts = RequestFacts(first_name_unrecognised=True)
+    alone = [cand("A", 0.99999, 30.0, first_name="spelling", dob="missing")]
+    decision = decide(alone, facts, POLICY)
+    assert decision.outcome is Outcome.DISCLOSED
+    assert "first_name_misspelt" in codes(decision)
+    # a real name one spelling away is possibly another person
+    assert decide(alone, RequestFacts(), POLICY).outcome is Outcome.NEEDS_REVIEW
+    # a misspelling that fits two people at the address (MARIQ: MARIA and MARIO) is ambiguous
+    both = [
+        cand("A", 0.99999, 30.0, first_name="spelling", dob="missing"),
+        cand("B", 0.99999, 30.0, first_name="spelling", dob="missing"),
+    ]
+    assert decide(both, facts, POLICY).outcome is Outcome.AMBIGUOUS
+    # only a spelling agreement counts: an initial or a different name stays what it was
+    initial = [cand("A", 0.99999, 30.0, first_name="initial", dob="missing")]
+    assert decide(initial, facts, POLICY).outcome is Outcome.NO_MATCH
+    # and the address rule still applies
+    away = [cand("A", 0.99999, 30.0, first_name="spelling", dob="missing", address="different")]
+    assert decide(away, facts, POLICY).outcome is Outcome.NO_MATCH

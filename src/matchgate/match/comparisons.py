@@ -100,6 +100,15 @@ _SWAPPED = (
     "AND list_contains(surname_parts_any_l, first_name_r)"
 )
 
+# A compound surname written as one word that starts or ends with the other side's whole
+# surname (SMITHPACHECO / SMITH, MEDINAANTONIO / MEDINA): one part agrees. The standardizer
+# splits joined surnames it knows; this catches the ones it cannot (a part that is not in
+# its table). At least 4 letters must agree and 3 be left over, so LEE / LEES is no match.
+_JOINED_PART = (
+    "len(list_filter({a}, x -> len(list_filter({b}, y -> length(x) >= 4 "
+    "AND length(y) >= length(x) + 3 AND (starts_with(y, x) OR ends_with(y, x)))) > 0)) > 0"
+)
+
 FIRST_NAME = {
     "output_column_name": "first_name",
     "comparison_description": "First name: exact, nickname/hypocorism, spelling, initial",
@@ -144,7 +153,13 @@ SURNAME = {
             "same_parts",
         ),
         _level(_SWAPPED, "swapped"),
-        _level("list_has_any(surname_parts_any_l, surname_parts_any_r)", "part"),
+        _level(
+            "list_has_any(surname_parts_any_l, surname_parts_any_r) OR "
+            + _JOINED_PART.format(a="surname_parts_any_l", b="surname_parts_any_r")
+            + " OR "
+            + _JOINED_PART.format(a="surname_parts_any_r", b="surname_parts_any_l"),
+            "part",
+        ),
         # One part of a compound surname agrees but for a typo (RAYMIREZ / RAMIREZ MAGANA).
         _level(
             "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, "

@@ -54,6 +54,9 @@ class Candidate:
 class RequestFacts:
     has_tin: bool = False
     capped_rules: tuple[str, ...] = ()
+    # The request's first name is on no given-name list and no taxpayer in the master file
+    # holds it: a spelling-level agreement is then read as a misspelling, not another person.
+    first_name_unrecognised: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,17 @@ def _name_clearly_differs(candidate: Candidate) -> bool:
     return surname == "different" and first not in {"exact", "nickname", "swapped"}
 
 
+def _confirms_identity(candidate: Candidate) -> bool:
+    """Evidence beside the name that the candidate is the person: the date of birth, the
+    full middle name, or the TIN (which still never breaks a tie between candidates)."""
+    levels = candidate.levels
+    return (
+        levels.get("dob") in _DOB_AGREES
+        or levels.get("middle_name") == "exact"
+        or levels.get("tin") == "exact"
+    )
+
+
 def _with_first(reasons: list[Reason], decisive: Reason) -> tuple[Reason, ...]:
     """The decisive reason first, then the footnotes, without repeating its code."""
     return (decisive, *(r for r in reasons if r.code != decisive.code))
@@ -339,17 +353,26 @@ def decide(
         reasons.insert(0, Reason("name_disagrees", "The names do not agree well enough."))
         return MatchDecision(Outcome.NO_MATCH, tuple(reasons), best, runner_up)
 
-    if (
-        best.levels.get("first_name") not in _KNOWN_FIRST
-        and best.levels.get("dob") not in _DOB_AGREES
-    ):
+    first_level = best.levels.get("first_name")
+    if first_level == "spelling" and facts.first_name_unrecognised and not _confirms_identity(best):
+        reasons.append(
+            Reason(
+                "first_name_misspelt",
+                "The request's first name is no known given name and no taxpayer's; it is "
+                "read as a misspelling of the taxpayer's.",
+                field="first_name",
+            )
+        )
+    elif first_level not in _KNOWN_FIRST and not _confirms_identity(best):
         # A first name that agrees only by spelling is often another person (CHRISTI and
-        # CHRISTINE, MARIA and MARCIA, JUAN and JUANA); without a date of birth that agrees
-        # it is never disclosed automatically.
+        # CHRISTINE, MARIA and MARCIA, JUAN and JUANA): when it is itself a real name and no
+        # date of birth, full middle name or TIN confirms it, it is never disclosed
+        # automatically.
         decisive = Reason(
             "first_name_unconfirmed",
-            "The first name agrees only in spelling and no date of birth confirms it; a "
-            "reviewer must confirm the identity before anything is disclosed.",
+            "The first name agrees only in spelling and no date of birth, full middle name "
+            "or TIN confirms it; a reviewer must confirm the identity before anything is "
+            "disclosed.",
             field="first_name",
         )
         return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)

@@ -40,6 +40,7 @@ from matchgate.match.model import (
     register_term_frequencies,
     train_model,
 )
+from matchgate.standardize.nicknames import known_given_names
 
 __all__ = [
     "BatchScorer",
@@ -138,6 +139,26 @@ def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[Ma
     con.unregister("_request_features_arrow")
     row = con.execute("SELECT count(*) FROM request_features").fetchone()
     return int(row[0]) if row else 0
+
+
+def _requests_with_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Requests whose first name (4+ letters, as the spelling level needs) is on no given-name
+    list and held by no taxpayer in the master file: likely a misspelling."""
+    names = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
+    con.register("_known_given_names", names)
+    try:
+        rows = con.execute(
+            """
+            SELECT r.unique_id FROM request_features r
+            WHERE length(r.first_name) >= 4
+              AND r.first_name NOT IN (SELECT name FROM _known_given_names)
+              AND r.first_name NOT IN (
+                  SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL)
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_known_given_names")
+    return {int(rid) for (rid,) in rows}
 
 
 def _household_gamma() -> int:
@@ -247,11 +268,14 @@ class BatchScorer:
                 "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
             ).fetchall()
         }
+        self._unrecognised_first = _requests_with_unrecognised_first_names(con)
         self._chunk = 0
 
     def _facts(self, rid: int) -> RequestFacts:
         return RequestFacts(
-            has_tin=rid in self._has_tin, capped_rules=tuple(self._capped.get(rid, ()))
+            has_tin=rid in self._has_tin,
+            capped_rules=tuple(self._capped.get(rid, ())),
+            first_name_unrecognised=rid in self._unrecognised_first,
         )
 
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
