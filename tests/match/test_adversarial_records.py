@@ -40,6 +40,11 @@ PEOPLE = [
     ("123450019", "CHRISTOPHER", "", "WILLIAMS", "", "1973-03-30", "7264 E 18TH CT APT 104", "NEW ORLEANS", "LA", "70106"),
     ("123450020", "MARIA", "", "ORTIZ", "", "1981-02-02", "2200 BAY ST", "TAMPA", "FL", "33601"),
     ("123450021", "MARIO", "", "ORTIZ", "", "1983-03-03", "2200 BAY ST", "TAMPA", "FL", "33601"),
+    ("123450022", "MATTHEW", "", "TURNER", "", "1972-09-14", "8536 S HAYES DR", "SEATTLE", "WA", "98157"),
+    ("123450023", "MATTHEW", "", "TURNER", "", "1999-01-01", "8536 S HAYES DR", "SEATTLE", "WA", "98157"),
+    ("123450024", "ELIZABETH", "", "LUCERO", "", "1956-03-13", "9868 SPRING RD", "SEATTLE", "WA", "98117"),
+    ("123450025", "ANDREW", "SPENCER", "LAWRENCE", "", "1993-01-28", "5967 MADISON RD APT 1C", "CLEVELAND", "OH", "44124"),
+    ("123450026", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 12TH ST", "CLEVELAND", "OH", "44125"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -76,6 +81,14 @@ REQUESTS = [
     # that fits two people at the address is not (MARIQ: MARIA or MARIO).
     ("misspelling_of_the_only_candidate", "CHRISNOPHER", "", "WILLIAMS", "", "", "7264 EAST 18TH COURT APT 104", "NEW ORLEANS", "LA", "70106", "", "disclosed", "123450019"),
     ("misspelling_of_two_at_one_address", "MARIQ", "", "ORTIZ", "", "", "2200 BAY STREET", "TAMPA", "FL", "33601", "", "ambiguous", ""),
+    # Names swapped and the first name written as a nickname; two MATTHEW TURNERs at one
+    # address stay ambiguous that way too.
+    ("swapped_with_nickname", "LUCERO", "", "LIZ", "", "", "9868 SPRING ROAD", "SEATTLE", "WA", "98117", "", "disclosed", "123450024"),
+    ("swapped_nickname_two_at_home", "TURNER", "", "MATT", "", "", "8536 S HAYES DRIVE", "SEATTLE", "WA", "98157", "", "ambiguous", ""),
+    # No ZIP and a typo in the street name: same number, city and state still place him;
+    # a numbered street one digit off is another street.
+    ("street_typo_without_zip", "ANDREW", "", "LAWRENCE", "", "1993-01-28", "5967 MAJISON ROAD APT 1C", "CLEVELAND", "OH", "", "", "disclosed", "123450025"),
+    ("numbered_street_one_off_without_zip", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 13TH ST", "CLEVELAND", "OH", "", "", "no_match", ""),
 ]
 # fmt: on
 

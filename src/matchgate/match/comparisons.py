@@ -94,10 +94,13 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
-# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL).
+# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL), also with
+# the first name, now in the surname field, as a nickname (TURNER, MATT for MATTHEW
+# TURNER; only the request side, the right, carries surname_first_forms).
 _SWAPPED = (
+    "list_contains(surname_parts_any_l, first_name_r) AND ("
     "list_contains(surname_parts_any_r, first_name_l) "
-    "AND list_contains(surname_parts_any_l, first_name_r)"
+    "OR list_has_any(first_forms_l, surname_first_forms_r))"
 )
 
 # A compound surname written as one word that starts or ends with the other side's whole
@@ -225,6 +228,15 @@ DOB = {
     ],
 }
 
+# Two street names one typo apart; one letter off only for names of letters (12TH and
+# 13TH are different streets).
+_STREET_NAME_TYPO = (
+    "(jaro_winkler_similarity({a}, {b}) >= 0.9 "
+    "OR (least(length({a}), length({b})) >= 4 "
+    "AND NOT regexp_matches({a} || {b}, '[0-9]') "
+    "AND damerau_levenshtein({a}, {b}) <= 1))"
+)
+
 ADDRESS = {
     "output_column_name": "address",
     "comparison_description": "The request's address against every address filed from",
@@ -243,15 +255,19 @@ ADDRESS = {
             "OR list_has_any(city_locator_keys_l, city_locator_keys_r)",
             "in_history",
         ),
-        # Same number and ZIP, street name one typo away (HARISON / HARRISON).
+        # Same number and ZIP, street name one typo away (HARISON / HARRISON); or, when the
+        # request gives no ZIP, same number, city and state.
         _level(
             "len(list_filter(locators_l, a -> len(list_filter(locators_r, b -> "
-            "a.number = b.number AND a.zip = b.zip "
-            "AND (jaro_winkler_similarity(a.name, b.name) >= 0.9 "
-            # one letter off, for names of letters only: 12TH and 13TH are different streets
-            "OR (least(length(a.name), length(b.name)) >= 4 "
-            "AND NOT regexp_matches(a.name || b.name, '[0-9]') "
-            "AND damerau_levenshtein(a.name, b.name) <= 1)))) > 0)) > 0",
+            "a.number = b.number AND a.zip = b.zip AND "
+            + _STREET_NAME_TYPO.format(a="a.name", b="b.name")
+            + ")) > 0)) > 0 OR "
+            "len(list_filter(city_locator_keys_l, a -> len(list_filter(city_locator_keys_r, "
+            "b -> split_part(a, '|', 1) = split_part(b, '|', 1) "
+            "AND split_part(a, '|', 3) = split_part(b, '|', 3) "
+            "AND split_part(a, '|', 4) = split_part(b, '|', 4) AND "
+            + _STREET_NAME_TYPO.format(a="split_part(a, '|', 2)", b="split_part(b, '|', 2)")
+            + ")) > 0)) > 0",
             "street_spelling",
         ),
         _level("list_has_any(street_keys_l, street_keys_r)", "street_in_history"),

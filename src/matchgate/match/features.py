@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from matchgate.errors import MasterFileError
-from matchgate.standardize import standardize_address, standardize_name
+from matchgate.standardize import first_name_forms, standardize_address, standardize_name
 
 __all__ = [
     "MASTER_IDENTITY_COLUMNS",
@@ -369,6 +369,7 @@ def build_taxpayer_features(
                coalesce(nullif(an.first_forms_any, []), n.first_forms) AS first_forms,
                n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
                coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
+               CAST(NULL AS VARCHAR[]) AS surname_first_forms,
                n.suffix, l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
                h.address_keys, h.street_keys, h.zips, h.city_states, h.locator_keys, h.locators,
                h.city_locator_keys
@@ -381,6 +382,16 @@ def build_taxpayer_features(
         """
     )
     return _scalar(con, "SELECT count(*) FROM taxpayer_features")
+
+
+def _surname_as_first_name_forms(name: dict[str, object]) -> list[str] | None:
+    """The formal first names a one-part request surname stands for when it is really a
+    first name written in the wrong field as a nickname (TURNER, MATT -> MATTHEW)."""
+    parts = name["surname_parts"]
+    if not isinstance(parts, list) or len(parts) != 1:
+        return None
+    forms = [form for form in first_name_forms(parts[0]) if form != parts[0]]
+    return forms or None
 
 
 def request_feature_rows(
@@ -400,6 +411,7 @@ def request_feature_rows(
             "surname_joined",
             "surname_parts",
             "surname_parts_any",
+            "surname_first_forms",
             "suffix",
             "dob",
             "tin",
@@ -421,6 +433,7 @@ def request_feature_rows(
         for key in _NAME_SCHEMA.names:
             rows[key].append(name[key])
         rows["surname_parts_any"].append(name["surname_parts"])
+        rows["surname_first_forms"].append(_surname_as_first_name_forms(name))
         rows["dob"].append(dob or None)
         rows["tin"].append((tin or "").replace("-", "") or None)
         rows["address_key"].append(address["address_key"])
@@ -441,6 +454,7 @@ def request_feature_rows(
                 ("unique_id", pa.string()),
                 *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
                 ("surname_parts_any", pa.list_(pa.string())),
+                ("surname_first_forms", pa.list_(pa.string())),
                 ("suffix", pa.string()),
                 ("dob", pa.string()),
                 ("tin", pa.string()),
