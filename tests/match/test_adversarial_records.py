@@ -45,6 +45,9 @@ PEOPLE = [
     ("123450024", "ELIZABETH", "", "LUCERO", "", "1956-03-13", "9868 SPRING RD", "SEATTLE", "WA", "98117"),
     ("123450025", "ANDREW", "SPENCER", "LAWRENCE", "", "1993-01-28", "5967 MADISON RD APT 1C", "CLEVELAND", "OH", "44124"),
     ("123450026", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 12TH ST", "CLEVELAND", "OH", "44125"),
+    ("123450027", "MATTHEW", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029"),
+    ("123450028", "THOMAS", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702"),
+    ("123450029", "ISIAH", "", "FLORES", "", "1987-10-09", "2222 MADISON ST", "SAN ANTONIO", "TX", "78214"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -89,6 +92,11 @@ REQUESTS = [
     # a numbered street one digit off is another street.
     ("street_typo_without_zip", "ANDREW", "", "LAWRENCE", "", "1993-01-28", "5967 MAJISON ROAD APT 1C", "CLEVELAND", "OH", "", "", "disclosed", "123450025"),
     ("numbered_street_one_off_without_zip", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 13TH ST", "CLEVELAND", "OH", "", "", "no_match", ""),
+    # A misspelt nickname (MACT for MATT) is read as the nickname; a real name one letter
+    # off a nickname (TIM, TOM for THOMAS) is another person, even with the same DOB (a twin).
+    ("misspelt_nickname", "MACT", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "disclosed", "123450027"),
+    ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", ""),
+    ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029"),
 ]
 # fmt: on
 

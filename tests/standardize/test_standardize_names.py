@@ -361,3 +361,15 @@ def test_long_and_hostile_input_is_bounded() -> None:
 )
 def test_o_after_a_particle_is_the_spanish_surname(last: str, parts: tuple[str, ...]) -> None:
     assert standardize_name("SCARLETT", "", last).surname_parts == parts
+
+
+def test_nicknames_of_is_the_reverse_of_first_name_forms() -> None:
+    from matchgate.standardize import nicknames_of
+
+    assert {"BETH", "BETTY", "LIZ"} <= set(nicknames_of("Elizabeth"))
+    assert {"PEPE", "CHEPE"} <= set(nicknames_of("JOSÉ"))
+    assert "BOBBY" not in nicknames_of("ROGER")
+    assert nicknames_of("") == ()
+    for formal in ("WILLIAM", "MARGARET", "FRANCISCO"):
+        for nickname in nicknames_of(formal):
+            assert formal in first_name_forms(nickname)

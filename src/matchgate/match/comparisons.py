@@ -94,11 +94,16 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
-# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL), also with
-# the first name, now in the surname field, as a nickname (TURNER, MATT for MATTHEW
-# TURNER; only the request side, the right, carries surname_first_forms).
+# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL): the request's
+# first name is one of the taxpayer's surname parts, or starts or ends with one when a
+# compound is written as one word (FLORESFUENTES, ISIAH for ISIAH FLORES); and the
+# taxpayer's first name is in the request's surname field, also as a nickname (TURNER,
+# MATT for MATTHEW TURNER; only the request side, the right, has surname_first_forms).
 _SWAPPED = (
-    "list_contains(surname_parts_any_l, first_name_r) AND ("
+    "(list_contains(surname_parts_any_l, first_name_r) "
+    "OR len(list_filter(surname_parts_any_l, x -> length(x) >= 4 "
+    "AND length(first_name_r) >= length(x) + 3 "
+    "AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0) AND ("
     "list_contains(surname_parts_any_r, first_name_l) "
     "OR list_has_any(first_forms_l, surname_first_forms_r))"
 )
@@ -128,7 +133,12 @@ FIRST_NAME = {
         _level(
             "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
             "least(length(first_name_l), length(first_name_r)) >= 4 "
-            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1)",
+            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1) OR ("
+            # a misspelt nickname (MACT for MATT, GRREG for GREG): only when the request's
+            # first name is nobody's name, so TIM never reaches THOMAS through TOM
+            "first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> "
+            "least(length(x), length(first_name_r)) >= 3 "
+            "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
             "spelling",
         ),
         _level(

@@ -137,28 +137,28 @@ def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[Ma
         "FROM _request_features_arrow"
     )
     con.unregister("_request_features_arrow")
+    _mark_unrecognised_first_names(con)
     row = con.execute("SELECT count(*) FROM request_features").fetchone()
     return int(row[0]) if row else 0
 
 
-def _requests_with_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Requests whose first name (4+ letters, as the spelling level needs) is on no given-name
-    list and held by no taxpayer in the master file: likely a misspelling."""
+def _mark_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Flag requests whose first name (3+ letters) is on no given-name list and held by no
+    taxpayer in the master file: likely a misspelling. Needs ``taxpayer_features``."""
     names = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
     con.register("_known_given_names", names)
     try:
-        rows = con.execute(
+        con.execute(
             """
-            SELECT r.unique_id FROM request_features r
-            WHERE length(r.first_name) >= 4
-              AND r.first_name NOT IN (SELECT name FROM _known_given_names)
-              AND r.first_name NOT IN (
+            UPDATE request_features SET first_name_unrecognised = TRUE
+            WHERE length(first_name) >= 3
+              AND first_name NOT IN (SELECT name FROM _known_given_names)
+              AND first_name NOT IN (
                   SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL)
             """
-        ).fetchall()
+        )
     finally:
         con.unregister("_known_given_names")
-    return {int(rid) for (rid,) in rows}
 
 
 def _household_gamma() -> int:
@@ -268,7 +268,12 @@ class BatchScorer:
                 "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
             ).fetchall()
         }
-        self._unrecognised_first = _requests_with_unrecognised_first_names(con)
+        self._unrecognised_first = {
+            int(rid)
+            for (rid,) in con.execute(
+                "SELECT unique_id FROM request_features WHERE first_name_unrecognised"
+            ).fetchall()
+        }
         self._chunk = 0
 
     def _facts(self, rid: int) -> RequestFacts:

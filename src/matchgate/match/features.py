@@ -24,7 +24,12 @@ import duckdb
 import pyarrow as pa
 
 from matchgate.errors import MasterFileError
-from matchgate.standardize import first_name_forms, standardize_address, standardize_name
+from matchgate.standardize import (
+    first_name_forms,
+    nicknames_of,
+    standardize_address,
+    standardize_name,
+)
 
 __all__ = [
     "MASTER_IDENTITY_COLUMNS",
@@ -177,6 +182,7 @@ def name_feature_row(first: str, middle: str, last: str, suffix: str) -> dict[st
     return {
         "first_name": name.first or None,
         "first_forms": list(name.first_canonical) or None,
+        "first_nicknames": list(nicknames_of(name.first)) or None,
         "middle_name": name.middle or None,
         "middle_initial": name.middle_initial or None,
         "surname": " ".join(name.surname_parts) or None,
@@ -219,6 +225,7 @@ _NAME_SCHEMA = pa.schema(
     [
         ("first_name", pa.string()),
         ("first_forms", pa.list_(pa.string())),
+        ("first_nicknames", pa.list_(pa.string())),
         ("middle_name", pa.string()),
         ("middle_initial", pa.string()),
         ("surname", pa.string()),
@@ -367,6 +374,7 @@ def build_taxpayer_features(
         )
         SELECT l.tin AS unique_id, n.first_name,
                coalesce(nullif(an.first_forms_any, []), n.first_forms) AS first_forms,
+               n.first_nicknames, FALSE AS first_name_unrecognised,
                n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
                coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
                CAST(NULL AS VARCHAR[]) AS surname_first_forms,
@@ -405,6 +413,8 @@ def request_feature_rows(
             "unique_id",
             "first_name",
             "first_forms",
+            "first_nicknames",
+            "first_name_unrecognised",
             "middle_name",
             "middle_initial",
             "surname",
@@ -432,6 +442,8 @@ def request_feature_rows(
         rows["unique_id"].append(str(row_number))
         for key in _NAME_SCHEMA.names:
             rows[key].append(name[key])
+        # set once the master file is loaded (matchgate.match.engine)
+        rows["first_name_unrecognised"].append(False)
         rows["surname_parts_any"].append(name["surname_parts"])
         rows["surname_first_forms"].append(_surname_as_first_name_forms(name))
         rows["dob"].append(dob or None)
@@ -453,6 +465,7 @@ def request_feature_rows(
             [
                 ("unique_id", pa.string()),
                 *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
+                ("first_name_unrecognised", pa.bool_()),
                 ("surname_parts_any", pa.list_(pa.string())),
                 ("surname_first_forms", pa.list_(pa.string())),
                 ("suffix", pa.string()),

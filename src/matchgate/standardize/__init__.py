@@ -15,7 +15,7 @@ from matchgate.standardize.names import (
     standardize_name,
     surname_part_overlap,
 )
-from matchgate.standardize.nicknames import first_name_forms
+from matchgate.standardize.nicknames import first_name_forms, known_given_names, nicknames_of
 from matchgate.standardize.placeholders import is_placeholder
 
 __all__ = [
@@ -25,7 +25,9 @@ __all__ = [
     "clean_name_text",
     "first_name_forms",
     "is_placeholder",
+    "known_given_names",
     "names_swapped",
+    "nicknames_of",
     "standardize_address",
     "standardize_name",
     "surname_part_overlap",

@@ -27,7 +27,7 @@ from nicknames import name_triplets
 from matchgate.standardize._data import census_given_names, formal_given_names, hypocorisms
 from matchgate.standardize._text import clean_name_text
 
-__all__ = ["first_name_forms", "known_given_names"]
+__all__ = ["first_name_forms", "known_given_names", "nicknames_of"]
 
 # (nickname, formal) pairs in the nicknames package that link clearly different names and
 # would let two different people's first names agree.
@@ -191,3 +191,19 @@ def known_given_names() -> frozenset[str]:
     for pair in _english_pairs():
         names.update(pair)
     return frozenset(n for n in names if n)
+
+
+@cache
+def _nicknames_by_formal() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for nickname in set(_english_formals()) | set(hypocorisms()):
+        for formal in first_name_forms(nickname):
+            if formal != nickname:
+                table.setdefault(formal, set()).add(nickname)
+    return {key: frozenset(value) for key, value in table.items()}
+
+
+def nicknames_of(first: str) -> tuple[str, ...]:
+    """Sorted nicknames and hypocorisms that stand for ``first`` (the reverse of
+    ``first_name_forms``): ``ELIZABETH`` -> ``("BESS", "BETH", "BETTY", ..., "LIZ", ...)``."""
+    return tuple(sorted(_nicknames_by_formal().get(clean_name_text(first), ())))
