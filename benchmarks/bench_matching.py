@@ -8,8 +8,10 @@ estimate of wrong disclosures, per-hazard figures, time per stage and peak memor
 full pipeline (`run`) so recall is measured on legally sufficient requests, as the target is
 stated, and prints it two ways: over every in-file, legally sufficient request (`recall`) and
 over those whose person filed a return in a requested tax year (`recall_of_answerable`; for
-the others no lawful answer discloses anything). The world is generated once per (people,
-requests, seed, mix, generator code) under --cache.
+the others no lawful answer discloses anything), and the share of every in-file, legally
+sufficient request answered rightly (`recall_of_right_answers`: disclosed to the right
+person, or the right person found with no return in the requested periods). The world is
+generated once per (people, requests, seed, mix, generator code) under --cache.
 """
 
 from __future__ import annotations
@@ -128,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         "model_expected_wrong_disclosures": scores["model_expected_wrong_disclosures"],
         "answerable_requests": scores["answerable_requests"],
         "recall_of_answerable": scores["recall_of_answerable"],
+        "recall_of_right_answers": scores["recall_of_right_answers"],
+        "wrong_identifications_without_disclosure": scores[
+            "wrong_identifications_without_disclosure"
+        ],
         "blocking_recall": blocking,
         "outcomes": scores["outcomes"],
         "matching": result.matching,

@@ -10,7 +10,10 @@ legally sufficient requests disclosed to the right person. When the truth says w
 the person filed a return in a requested tax year (``filed_in_periods``), recall of
 answerable requests leaves out those who did not: there is no address from those years
 that any lawful answer could give, and the right answer (``no_filing_in_periods``) is not
-a disclosure.
+a disclosure. Recall of right answers counts both over every in-file, legally sufficient
+request: the right person's address disclosed, or the right person found and told to have
+filed no return in the requested periods. A person found who is not the right one counts
+as a wrong identification even though nothing was disclosed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class _Tally:
     in_file: int = 0
     answerable: int = 0
     answered: int = 0
+    right_answers: int = 0
+    wrong_identifications: int = 0
     disclosed: int = 0
     right: int = 0
     wrong: int = 0
@@ -47,6 +52,8 @@ class _Tally:
             "recall": _ratio(self.right, self.in_file),
             "answerable_requests": self.answerable,
             "recall_of_answerable": _ratio(self.answered, self.answerable),
+            "recall_of_right_answers": _ratio(self.right_answers, self.in_file),
+            "wrong_identifications_without_disclosure": self.wrong_identifications,
         }
 
 
@@ -99,10 +106,20 @@ def evaluate(*, truth: Path, decisions: Path) -> Evaluation:
         tallies = [overall, *(per_hazard[h] for h in hazards)]
         disclosed = row["outcome"] == "disclosed"
         right = disclosed and bool(true_tin) and row["tin"] == true_tin
+        # matched, but the person filed nothing in the requested periods
+        found = (
+            row["outcome"] == "no_match"
+            and "no_filing_in_periods" in (row.get("reason_codes") or "").split(";")
+            and bool(row["tin"])
+        )
+        found_right = found and row["tin"] == true_tin
         for tally in tallies:
             tally.requests += 1
+            if found and not found_right:
+                tally.wrong_identifications += 1
             if true_tin and sufficient:
                 tally.in_file += 1
+                tally.right_answers += right or found_right
                 if answerable:
                     tally.answerable += 1
                     tally.answered += right

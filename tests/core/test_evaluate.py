@@ -72,3 +72,26 @@ def test_missing_column_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         evaluate(truth=tmp_path / "nope.csv", decisions=tmp_path / "d.csv")
+
+
+def test_right_answers_include_the_right_person_found_with_no_return(tmp_path: Path) -> None:
+    truth = write(
+        tmp_path / "truth.csv",
+        "request_id,tin,hazards,legally_sufficient,filed_in_periods\n"
+        "r1,111,,true,true\nr2,222,,true,false\nr3,333,,true,false\nr4,,not_in_file,true,\n",
+    )
+    decisions = write(
+        tmp_path / "d.csv",
+        "request_id,outcome,reason_codes,tin\n"
+        "r1,disclosed,,111\n"
+        "r2,no_match,no_filing_in_periods;dob_missing,222\n"
+        "r3,no_match,no_filing_in_periods,999\n"
+        "r4,no_match,no_filing_in_periods,444\n",
+    )
+    result = evaluate(truth=truth, decisions=decisions)
+    assert result["in_file_requests"] == 3
+    assert result["recall"] == pytest.approx(1 / 3, abs=1e-6)
+    assert result["recall_of_right_answers"] == pytest.approx(2 / 3, abs=1e-6)
+    # r3 found someone else, r4 found someone for a person not in the file
+    assert result["wrong_identifications_without_disclosure"] == 2
+    assert result["wrong_person_disclosures"] == 0

@@ -7,7 +7,9 @@ A request is ``disclosed`` only when all of these hold for the best candidate:
 1. its match probability is at or above ``disclose_threshold``;
 2. its names agree (first name exact, nickname or spelling; surname agrees at least in
    part) - a TIN alone never suffices, and a matching TIN under a clearly different name
-   is a ``tin_name_conflict``;
+   is a ``tin_name_conflict``. A first name that agrees only in spelling needs a date of
+   birth, a full middle name or the TIN to confirm it, unless the request's first name is
+   nobody's name (on no given-name list, held by no taxpayer): then it is a misspelling;
 3. the request's address is in the candidate's own filing history (same number, street
    and ZIP), unless the policy relaxes this explicitly;
 4. no other candidate could be the person: none within ``margin_weight`` of the best,
