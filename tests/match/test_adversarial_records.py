@@ -48,6 +48,8 @@ PEOPLE = [
     ("123450027", "MATTHEW", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029"),
     ("123450028", "THOMAS", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702"),
     ("123450029", "ISIAH", "", "FLORES", "", "1987-10-09", "2222 MADISON ST", "SAN ANTONIO", "TX", "78214"),
+    ("123450030", "PATRICK", "DANIEL", "LOTT", "", "1958-08-19", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033"),
+    ("123450031", "WILLIAM", "", "SUTTON", "", "1944-09-06", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -97,6 +99,10 @@ REQUESTS = [
     ("misspelt_nickname", "MACT", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "disclosed", "123450027"),
     ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", ""),
     ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029"),
+    # Swapped with a typo on one side; a real first name one letter off is someone else.
+    ("swapped_first_name_typo", "LOTT", "D", "PTRICK", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "disclosed", "123450030"),
+    ("swapped_surname_typo", "STUTON", "", "WILLIAM", "", "", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607", "", "disclosed", "123450031"),
+    ("swapped_real_name_one_off", "LOTT", "", "PATRICE", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "no_match", ""),
 ]
 # fmt: on
 

@@ -94,18 +94,34 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
-# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL): the request's
-# first name is one of the taxpayer's surname parts, or starts or ends with one when a
-# compound is written as one word (FLORESFUENTES, ISIAH for ISIAH FLORES); and the
+# First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL). Either the
+# request's first name is one of the taxpayer's surname parts, or starts or ends with one
+# when a compound is written as one word (FLORESFUENTES, ISIAH for ISIAH FLORES); and the
 # taxpayer's first name is in the request's surname field, also as a nickname (TURNER,
 # MATT for MATTHEW TURNER; only the request side, the right, has surname_first_forms).
-_SWAPPED = (
+# One side may instead carry a one-letter typo when the other agrees exactly: the surname
+# (STUTON, WILLIAM for WILLIAM SUTTON), or the first name when the misspelt word is
+# nobody's first name (LOTT, PTRICK for PATRICK LOTT; not LOTT, PATRICE).
+_REQUEST_FIRST_IS_SURNAME = (
     "(list_contains(surname_parts_any_l, first_name_r) "
     "OR len(list_filter(surname_parts_any_l, x -> length(x) >= 4 "
     "AND length(first_name_r) >= length(x) + 3 "
-    "AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0) AND ("
-    "list_contains(surname_parts_any_r, first_name_l) "
-    "OR list_has_any(first_forms_l, surname_first_forms_r))"
+    "AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0)"
+)
+_REQUEST_FIRST_IS_SURNAME_TYPO = (
+    "len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 "
+    "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0"
+)
+_REQUEST_SURNAME_IS_FIRST = "list_contains(surname_parts_any_r, first_name_l)"
+_REQUEST_SURNAME_IS_NICKNAME = "list_has_any(first_forms_l, surname_first_forms_r)"
+_REQUEST_SURNAME_IS_FIRST_TYPO = (
+    "surname_unrecognised_r AND least(length(first_name_l), length(surname_joined_r)) >= 4 "
+    "AND damerau_levenshtein(first_name_l, surname_joined_r) <= 1"
+)
+_SWAPPED = (
+    f"({_REQUEST_FIRST_IS_SURNAME} AND ({_REQUEST_SURNAME_IS_FIRST} "
+    f"OR {_REQUEST_SURNAME_IS_NICKNAME} OR ({_REQUEST_SURNAME_IS_FIRST_TYPO}))) "
+    f"OR ({_REQUEST_FIRST_IS_SURNAME_TYPO} AND {_REQUEST_SURNAME_IS_FIRST})"
 )
 
 # A compound surname written as one word that starts or ends with the other side's whole

@@ -143,20 +143,30 @@ def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[Ma
 
 
 def _mark_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> None:
-    """Flag requests whose first name (3+ letters) is on no given-name list and held by no
-    taxpayer in the master file: likely a misspelling. Needs ``taxpayer_features``."""
+    """Flag request first names (3+ letters), and one-word surnames read as first names
+    (4+ letters, for swapped names), that are on no given-name list and held by no
+    taxpayer in the master file as a first name: likely misspellings. Needs
+    ``taxpayer_features``."""
     names = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
     con.register("_known_given_names", names)
     try:
         con.execute(
             """
-            UPDATE request_features SET first_name_unrecognised = TRUE
-            WHERE length(first_name) >= 3
-              AND first_name NOT IN (SELECT name FROM _known_given_names)
-              AND first_name NOT IN (
-                  SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL)
+            CREATE OR REPLACE TEMP TABLE _first_names_seen AS
+            SELECT name FROM _known_given_names
+            UNION SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL
             """
         )
+        con.execute(
+            """
+            UPDATE request_features SET
+              first_name_unrecognised = length(first_name) >= 3
+                  AND first_name NOT IN (SELECT name FROM _first_names_seen),
+              surname_unrecognised = len(surname_parts) = 1 AND length(surname_joined) >= 4
+                  AND surname_joined NOT IN (SELECT name FROM _first_names_seen)
+            """
+        )
+        con.execute("DROP TABLE _first_names_seen")
     finally:
         con.unregister("_known_given_names")
 
@@ -271,7 +281,7 @@ class BatchScorer:
         self._unrecognised_first = {
             int(rid)
             for (rid,) in con.execute(
-                "SELECT unique_id FROM request_features WHERE first_name_unrecognised"
+                "SELECT unique_id FROM request_features WHERE first_name_unrecognised IS TRUE"
             ).fetchall()
         }
         self._chunk = 0

@@ -375,6 +375,7 @@ def build_taxpayer_features(
         SELECT l.tin AS unique_id, n.first_name,
                coalesce(nullif(an.first_forms_any, []), n.first_forms) AS first_forms,
                n.first_nicknames, FALSE AS first_name_unrecognised,
+               FALSE AS surname_unrecognised,
                n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
                coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
                CAST(NULL AS VARCHAR[]) AS surname_first_forms,
@@ -415,6 +416,7 @@ def request_feature_rows(
             "first_forms",
             "first_nicknames",
             "first_name_unrecognised",
+            "surname_unrecognised",
             "middle_name",
             "middle_initial",
             "surname",
@@ -444,6 +446,7 @@ def request_feature_rows(
             rows[key].append(name[key])
         # set once the master file is loaded (matchgate.match.engine)
         rows["first_name_unrecognised"].append(False)
+        rows["surname_unrecognised"].append(False)
         rows["surname_parts_any"].append(name["surname_parts"])
         rows["surname_first_forms"].append(_surname_as_first_name_forms(name))
         rows["dob"].append(dob or None)
@@ -466,6 +469,7 @@ def request_feature_rows(
                 ("unique_id", pa.string()),
                 *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
                 ("first_name_unrecognised", pa.bool_()),
+                ("surname_unrecognised", pa.bool_()),
                 ("surname_parts_any", pa.list_(pa.string())),
                 ("surname_first_forms", pa.list_(pa.string())),
                 ("suffix", pa.string()),
