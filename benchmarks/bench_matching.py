@@ -65,11 +65,16 @@ def blocking_recall(workspace: Path, truth: Path) -> dict[str, object]:
 
 
 def generator_fingerprint() -> str:
-    """Changes whenever the generator's code or data change, so a cached world is never
-    one an older generator wrote."""
+    """Changes whenever the generator's code or data change (not its documentation), so a
+    cached world is never one an older generator wrote."""
     root = Path(matchgate.synth.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    files = (
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".md"
+    )
+    for path in sorted(files):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
