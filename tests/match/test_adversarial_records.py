@@ -50,6 +50,8 @@ PEOPLE = [
     ("123450029", "ISIAH", "", "FLORES", "", "1987-10-09", "2222 MADISON ST", "SAN ANTONIO", "TX", "78214"),
     ("123450030", "PATRICK", "DANIEL", "LOTT", "", "1958-08-19", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033"),
     ("123450031", "WILLIAM", "", "SUTTON", "", "1944-09-06", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607"),
+    ("123450032", "CARRIE", "", "FRAZIER", "", "1973-04-25", "2741 FALLS DR", "BRONX", "NY", "10419"),
+    ("123450033", "BOBBY", "ARTHUR", "MCCLAIN", "", "1977-03-10", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -103,6 +105,12 @@ REQUESTS = [
     ("swapped_first_name_typo", "LOTT", "D", "PTRICK", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "disclosed", "123450030"),
     ("swapped_surname_typo", "STUTON", "", "WILLIAM", "", "", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607", "", "disclosed", "123450031"),
     ("swapped_real_name_one_off", "LOTT", "", "PATRICE", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "no_match", ""),
+    # Found on a second 1M census world: people not in the file asked about without a DOB
+    # at the home of a taxpayer whose first name is another form of theirs. A nickname of
+    # the taxpayer's own name is still enough.
+    ("carol_at_carries_home", "CAROL", "", "FRAZIER", "", "", "2741 FALLS DRIVE", "BRONX", "NY", "10419", "", "needs_review", ""),
+    ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", ""),
+    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011"),
 ]
 # fmt: on
 

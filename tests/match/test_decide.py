@@ -224,6 +224,9 @@ def test_only_the_surname_differing_goes_to_a_person_never_disclosed() -> None:
         ({"first_name": "spelling", "dob": "exact"}, Outcome.DISCLOSED),
         ({"first_name": "nickname", "dob": "missing"}, Outcome.DISCLOSED),
         ({"first_name": "exact", "dob": "missing"}, Outcome.DISCLOSED),
+        # two forms of one name (ROB, BOBBY) are confirmed like a spelling
+        ({"first_name": "nickname_shared", "dob": "missing"}, Outcome.NEEDS_REVIEW),
+        ({"first_name": "nickname_shared", "dob": "exact"}, Outcome.DISCLOSED),
         # a full middle name or the TIN confirms the spelling instead of the DOB ...
         ({"first_name": "spelling", "dob": "missing", "middle_name": "exact"}, Outcome.DISCLOSED),
         ({"first_name": "spelling", "dob": "missing", "tin": "exact"}, Outcome.DISCLOSED),

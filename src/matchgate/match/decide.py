@@ -5,11 +5,12 @@ Pure functions over plain values, so every rule can be tested with hand-written 
 A request is ``disclosed`` only when all of these hold for the best candidate:
 
 1. its match probability is at or above ``disclose_threshold``;
-2. its names agree (first name exact, nickname or spelling; surname agrees at least in
+2. its names agree (first name exact, nickname, shared form or spelling; surname agrees at least in
    part) - a TIN alone never suffices, and a matching TIN under a clearly different name
-   is a ``tin_name_conflict``. A first name that agrees only in spelling needs a date of
-   birth, a full middle name or the TIN to confirm it, unless the request's first name is
-   nobody's name (on no given-name list, held by no taxpayer): then it is a misspelling;
+   is a ``tin_name_conflict``. A first name that agrees only in spelling or as another
+   form of one name (ROB, BOBBY) needs a date of birth, a full middle name or the TIN to
+   confirm it, unless a misspelt request first name is nobody's name (on no given-name
+   list, held by no taxpayer);
 3. the request's address is in the candidate's own filing history (same number, street
    and ZIP), unless the policy relaxes this explicitly;
 4. no other candidate could be the person: none within ``margin_weight`` of the best,
@@ -126,7 +127,7 @@ def _candidate_from(data: dict[str, object] | None) -> Candidate | None:
     )
 
 
-_GOOD_FIRST = {"exact", "nickname", "swapped", "spelling"}
+_GOOD_FIRST = {"exact", "nickname", "nickname_shared", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
 # Address levels that put a candidate at the requested address (the household rule); the
@@ -138,6 +139,10 @@ _DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "nickname"): ("first_name_nickname", "First names agree as a nickname."),
+    ("first_name", "nickname_shared"): (
+        "first_name_shared_form",
+        "First names are two forms of one name, neither a nickname of the other.",
+    ),
     ("first_name", "spelling"): ("first_name_spelling", "First names differ in spelling."),
     ("first_name", "swapped"): ("names_swapped", "First and last names are swapped."),
     ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
@@ -366,15 +371,15 @@ def decide(
             )
         )
     elif first_level not in _KNOWN_FIRST and not _confirms_identity(best):
-        # A first name that agrees only by spelling is often another person (CHRISTI and
-        # CHRISTINE, MARIA and MARCIA, JUAN and JUANA): when it is itself a real name and no
-        # date of birth, full middle name or TIN confirms it, it is never disclosed
-        # automatically.
+        # A first name that agrees only by spelling, or as another form of one name, is
+        # often another person (CHRISTI and CHRISTINE, MARIA and MARCIA, CAROL and CARRIE,
+        # ROB and BOBBY): when it is itself a real name and no date of birth, full middle
+        # name or TIN confirms it, it is never disclosed automatically.
         decisive = Reason(
             "first_name_unconfirmed",
-            "The first name agrees only in spelling and no date of birth, full middle name "
-            "or TIN confirms it; a reviewer must confirm the identity before anything is "
-            "disclosed.",
+            "The first name agrees only in spelling or as another form of the name, and no "
+            "date of birth, full middle name or TIN confirms it; a reviewer must confirm "
+            "the identity before anything is disclosed.",
             field="first_name",
         )
         return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)

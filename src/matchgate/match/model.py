@@ -2,7 +2,7 @@
 
 A model file is JSON with a version header and the Splink settings inside:
 
-    {"matchgate_model_version": 1, "splink_version": "...", "trained": {...},
+    {"matchgate_model_version": 2, "splink_version": "...", "trained": {...},
      "splink_settings": {...}}
 
 Training is unsupervised (u from random pairs, m by expectation maximisation over two
@@ -37,7 +37,7 @@ __all__ = [
     "train_model",
 ]
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: first-name "nickname_shared" level, new comparison columns
 SOURCE_MASTER = "master"
 SOURCE_REQUESTS = "requests"
 
