@@ -52,6 +52,7 @@ PEOPLE = [
     ("123450031", "WILLIAM", "", "SUTTON", "", "1944-09-06", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607"),
     ("123450032", "CARRIE", "", "FRAZIER", "", "1973-04-25", "2741 FALLS DR", "BRONX", "NY", "10419"),
     ("123450033", "BOBBY", "ARTHUR", "MCCLAIN", "", "1977-03-10", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288"),
+    ("123450034", "KRISTEN", "S", "SIMONSEN", "", "1978-10-07", "13138 CHESTNUT ST UNIT 4", "BROOKLYN", "NY", "11262"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -110,6 +111,7 @@ REQUESTS = [
     # the taxpayer's own name is still enough.
     ("carol_at_carries_home", "CAROL", "", "FRAZIER", "", "", "2741 FALLS DRIVE", "BRONX", "NY", "10419", "", "needs_review", ""),
     ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", ""),
+    ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", ""),
     ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011"),
 ]
 # fmt: on

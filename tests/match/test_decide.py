@@ -271,3 +271,22 @@ def test_an_unrecognised_first_name_one_spelling_away_is_read_as_a_misspelling()
     # and the address rule still applies
     away = [cand("A", 0.99999, 30.0, first_name="spelling", dob="missing", address="different")]
     assert decide(away, facts, POLICY).outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("levels", "outcome", "code"),
+    [
+        ({"dob": "different"}, Outcome.NEEDS_REVIEW, "dob_conflict"),
+        ({"dob": "year_only"}, Outcome.NEEDS_REVIEW, "dob_conflict"),
+        ({"suffix": "different", "dob": "missing"}, Outcome.NO_MATCH, "suffix_conflict"),
+        ({"dob": "one_part_off"}, Outcome.DISCLOSED, None),
+    ],
+)
+def test_a_contradicting_dob_or_suffix_is_never_outweighed(levels, outcome, code) -> None:
+    # CHRIS born 1976 asked about at the home of KRISTEN born 1978: probability 0.9999
+    decision = decide(
+        [cand("A", 0.99999, 30.0, first_name="nickname", **levels)], RequestFacts(), POLICY
+    )
+    assert decision.outcome is outcome
+    if code:
+        assert codes(decision)[0] == code

@@ -11,9 +11,10 @@ A request is ``disclosed`` only when all of these hold for the best candidate:
    form of one name (ROB, BOBBY) needs a date of birth, a full middle name or the TIN to
    confirm it, unless a misspelt request first name is nobody's name (on no given-name
    list, held by no taxpayer);
-3. the request's address is in the candidate's own filing history (same number, street
+3. no date of birth or generational suffix given contradicts the candidate's;
+4. the request's address is in the candidate's own filing history (same number, street
    and ZIP), unless the policy relaxes this explicitly;
-4. no other candidate could be the person: none within ``margin_weight`` of the best,
+5. no other candidate could be the person: none within ``margin_weight`` of the best,
    and nobody else at the requested address whose name, date of birth and suffix are all
    compatible with the request (the household rule: father and son, twins, spouses).
 
@@ -136,6 +137,7 @@ AT_REQUESTED_ADDRESS = frozenset({"in_history", "street_spelling", "street_in_hi
 # Swapped counts as known: both names agree token for token, only in the other order.
 _KNOWN_FIRST = {"exact", "nickname", "swapped"}
 _DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
+_DOB_CONTRADICTS = {"different", "year_only"}
 
 _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "nickname"): ("first_name_nickname", "First names agree as a nickname."),
@@ -381,6 +383,25 @@ def decide(
             "date of birth, full middle name or TIN confirms it; a reviewer must confirm "
             "the identity before anything is disclosed.",
             field="first_name",
+        )
+        return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)
+
+    # A positive contradiction of the best candidate's own identity is never outweighed by
+    # agreement elsewhere: a 1M world disclosed CHRIS (born 1976) as KRISTEN (born 1978)
+    # at her home because name and address weights outran the DOB.
+    if best.levels.get("suffix") == "different":
+        decisive = Reason(
+            "suffix_conflict",
+            "Generational suffixes conflict (JR/SR): the request is about someone else.",
+            field="suffix",
+        )
+        return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)
+    if best.levels.get("dob") in _DOB_CONTRADICTS:
+        decisive = Reason(
+            "dob_conflict",
+            "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
+            "the identity before anything is disclosed.",
+            field="dob",
         )
         return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)
 
