@@ -290,3 +290,8 @@ def test_a_contradicting_dob_or_suffix_is_never_outweighed(levels, outcome, code
     assert decision.outcome is outcome
     if code:
         assert codes(decision)[0] == code
+
+
+def test_a_contradicting_dob_with_a_low_probability_is_simply_no_match() -> None:
+    low = [cand("A", 0.2, 1.0, dob="different")]
+    assert decide(low, RequestFacts(), POLICY).outcome is Outcome.NO_MATCH

@@ -388,7 +388,7 @@ def decide(
 
     # A positive contradiction of the best candidate's own identity is never outweighed by
     # agreement elsewhere: a 1M world disclosed CHRIS (born 1976) as KRISTEN (born 1978)
-    # at her home because name and address weights outran the DOB.
+    # at her home because name and address weights outran the DOB (see dob_conflict below).
     if best.levels.get("suffix") == "different":
         decisive = Reason(
             "suffix_conflict",
@@ -396,15 +396,6 @@ def decide(
             field="suffix",
         )
         return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)
-    if best.levels.get("dob") in _DOB_CONTRADICTS:
-        decisive = Reason(
-            "dob_conflict",
-            "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
-            "the identity before anything is disclosed.",
-            field="dob",
-        )
-        return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)
-
     address_ok = best.levels.get("address") in _ADDRESS_IN_HISTORY
     if policy.require_address_in_history and not address_ok:
         decisive = Reason(
@@ -416,6 +407,17 @@ def decide(
         )
         return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)
 
+    if (
+        best.levels.get("dob") in _DOB_CONTRADICTS
+        and best.match_probability >= policy.review_threshold
+    ):
+        decisive = Reason(
+            "dob_conflict",
+            "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
+            "the identity before anything is disclosed.",
+            field="dob",
+        )
+        return MatchDecision(Outcome.NEEDS_REVIEW, _with_first(reasons, decisive), best, runner_up)
     if best.match_probability >= policy.disclose_threshold:
         return MatchDecision(Outcome.DISCLOSED, tuple(reasons), best, runner_up)
     if best.match_probability >= policy.review_threshold:
