@@ -224,3 +224,26 @@ def test_missing_master_and_letter_are_clear_errors(world: Path, tmp_path: Path)
         *run_args(world, tmp_path / "out2", letter=tmp_path / "none.toml"), check=False
     )
     assert result.returncode == 2 and "none.toml" in result.stderr
+
+
+def test_demo_runs_the_whole_job_and_scores_it(tmp_path: Path) -> None:
+    """`make demo` is `matchgate demo`: world, batch, ledger and score in one command."""
+    done = run_matchgate(
+        "demo", "--people", 3000, "--requests", 300, "--seed", 2, "--out", tmp_path / "demo"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rows in 300 = rows out 300" in done.stdout
+    for measure in ("wrong_person_disclosures", "recall_of_answerable", "recall_of_right_answers"):
+        assert measure in done.stdout
+    summary = json.loads((tmp_path / "demo" / "response" / "summary.json").read_text())
+    assert sum(summary["outcomes"].values()) == 300
+    verified = run_matchgate("ledger", "verify", "--workspace", tmp_path / "demo" / "workspace")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_demo_refuses_a_bad_mix(tmp_path: Path) -> None:
+    done = run_matchgate("demo", "--people", 100, "--requests", 10, "--mix", "chaos",
+                         "--out", tmp_path / "demo")  # fmt: skip
+    assert done.returncode == 2
+    assert "request_mix" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

@@ -263,6 +263,9 @@ def demo(
         "precision",
         "in_file_requests",
         "recall",
+        "answerable_requests",
+        "recall_of_answerable",
+        "recall_of_right_answers",
         "model_expected_wrong_disclosures",
     ):
         table.add_row(key, str(scores[key]))
