@@ -396,6 +396,7 @@ def decide(
             field="suffix",
         )
         return MatchDecision(Outcome.NO_MATCH, _with_first(reasons, decisive), best, runner_up)
+
     address_ok = best.levels.get("address") in _ADDRESS_IN_HISTORY
     if policy.require_address_in_history and not address_ok:
         decisive = Reason(
