@@ -95,6 +95,21 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
+# A compound surname written as one word that starts or ends with a whole surname part
+# (SMITHPACHECO / SMITH, MEDINAANTONIO / MEDINA). The standardizer splits joined surnames
+# it knows; this catches the ones it cannot (a part that is not in its table). At least 4
+# letters must agree and 3 be left over, so LEE / LEES is no match.
+_WORD_JOINS_PART = (
+    "length({part}) >= 4 AND length({word}) >= length({part}) + 3 "
+    "AND (starts_with({word}, {part}) OR ends_with({word}, {part}))"
+)
+# ... for some part on list {a} and some word on list {b}
+_JOINED_PART = (
+    "len(list_filter({a}, x -> len(list_filter({b}, y -> "
+    + _WORD_JOINS_PART.format(part="x", word="y")
+    + ")) > 0)) > 0"
+)
+
 # First and last name written the other way round (PORTILLO CHEVEZ, MICHAEL). Either the
 # request's first name is one of the taxpayer's surname parts, or starts or ends with one
 # when a compound is written as one word (FLORESFUENTES, ISIAH for ISIAH FLORES); and the
@@ -105,9 +120,9 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
 # nobody's first name (LOTT, PTRICK for PATRICK LOTT; not LOTT, PATRICE).
 _REQUEST_FIRST_IS_SURNAME = (
     "(list_contains(surname_parts_any_l, first_name_r) "
-    "OR len(list_filter(surname_parts_any_l, x -> length(x) >= 4 "
-    "AND length(first_name_r) >= length(x) + 3 "
-    "AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0)"
+    "OR len(list_filter(surname_parts_any_l, x -> "
+    + _WORD_JOINS_PART.format(part="x", word="first_name_r")
+    + ")) > 0)"
 )
 _REQUEST_FIRST_IS_SURNAME_TYPO = (
     "len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 "
@@ -123,15 +138,6 @@ _SWAPPED = (
     f"({_REQUEST_FIRST_IS_SURNAME} AND ({_REQUEST_SURNAME_IS_FIRST} "
     f"OR {_REQUEST_SURNAME_IS_NICKNAME} OR ({_REQUEST_SURNAME_IS_FIRST_TYPO}))) "
     f"OR ({_REQUEST_FIRST_IS_SURNAME_TYPO} AND {_REQUEST_SURNAME_IS_FIRST})"
-)
-
-# A compound surname written as one word that starts or ends with the other side's whole
-# surname (SMITHPACHECO / SMITH, MEDINAANTONIO / MEDINA): one part agrees. The standardizer
-# splits joined surnames it knows; this catches the ones it cannot (a part that is not in
-# its table). At least 4 letters must agree and 3 be left over, so LEE / LEES is no match.
-_JOINED_PART = (
-    "len(list_filter({a}, x -> len(list_filter({b}, y -> length(x) >= 4 "
-    "AND length(y) >= length(x) + 3 AND (starts_with(y, x) OR ends_with(y, x)))) > 0)) > 0"
 )
 
 FIRST_NAME = {
