@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/bench_ledger_verify.py [--requests 100000] [--url URL]
 
 Appends what the pipeline writes for a batch (one batch_received entry, one row_decision per
-request, a disclosure for about 5% of them) in chunks of 10,000 as ``ledger_events`` does,
-then times ``Ledger.verify`` (target: under 30 s), a re-run of the same batch (must add
-nothing), ``export`` and ``verify_export``. ``--url`` runs against PostgreSQL instead of a
-SQLite file. Prints one JSON object with every figure.
+request, a disclosure for about 5% of them) in chunks of 10,000 as
+``matchgate.batch.ledger_entries`` does, then times ``Ledger.verify`` (target: under 30 s),
+a re-run of the same batch (must add nothing), ``export`` and ``verify_export``. ``--url``
+runs against PostgreSQL instead of a SQLite file. Prints one JSON object with every figure.
 """
 
 from __future__ import annotations

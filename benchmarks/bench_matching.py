@@ -29,8 +29,8 @@ from pathlib import Path
 import duckdb
 
 import matchgate.synth
+from matchgate.batch.pipeline import run_batch
 from matchgate.evaluate import evaluate
-from matchgate.pipeline import run_batch
 from matchgate.synth import generate_world
 
 

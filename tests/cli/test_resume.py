@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from matchgate.faults import KILL_POINTS
+from matchgate.batch.faults import KILL_POINTS
 from matchgate_cli import run_args, run_matchgate
 
 CHUNK_ROWS = "60"

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from matchgate.batch.pipeline import match_batch
 from matchgate.intake import REQUEST_FIELDS
 from matchgate.match import MatchModel
-from matchgate.pipeline import match_batch
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip
 # fmt: off

@@ -140,7 +140,7 @@ def run(
     ] = None,
 ) -> None:
     """Run a request batch through intake, review, match, disclose and the ledger."""
-    from matchgate.pipeline import run_batch
+    from matchgate.batch.pipeline import run_batch
 
     with _progress() as report:
         result = run_batch(
@@ -173,8 +173,8 @@ def match(
     policy: PolicyOption = None,
 ) -> None:
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger."""
+    from matchgate.batch.pipeline import match_batch
     from matchgate.match.policy import load_match_policy
-    from matchgate.pipeline import match_batch
 
     with _progress() as report:
         result = match_batch(
@@ -200,7 +200,7 @@ def train(
     mapping: MappingOption = None,
 ) -> None:
     """Train the match model (EM) on a master file and a request batch; save it as JSON."""
-    from matchgate.training import train_from_files
+    from matchgate.batch.training import train_from_files
 
     model = train_from_files(master=master, requests=requests, out=out, mapping=mapping)
     console.print(f"model written to [bold]{out}[/]")
@@ -230,8 +230,8 @@ def demo(
     ),
 ) -> None:
     """Generate a small world, run the whole pipeline on it, and score it."""
+    from matchgate.batch.pipeline import run_batch
     from matchgate.evaluate import evaluate
-    from matchgate.pipeline import run_batch
     from matchgate.synth import generate_world
 
     started = time.perf_counter()

@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from matchgate.batch.pipeline import BatchResult, run_batch
+from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome
 from matchgate.errors import InputError, LetterError, WorkspaceError
 from matchgate.intake import REQUEST_FIELDS
-from matchgate.pipeline import BatchResult, run_batch
 from matchgate.review import load_letter
 from matchgate.server.errors import NotFoundError
-from matchgate.workspace import Workspace
 
 __all__ = ["BatchFolders", "BatchSummary", "Upload"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from matchgate.batch.pipeline import BatchResult
 from matchgate.disclose import RESPONSE_COLUMNS
 from matchgate.intake import REQUEST_FIELDS
 from matchgate.ledger import DisclosureRecord, VerifyReport
-from matchgate.pipeline import BatchResult
 from matchgate.server.batch_folders import BatchSummary
 from matchgate.server.review_actions import RecordedReviewAction
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from matchgate.batch_rows import read_final_rows
+from matchgate.batch.faults import chunk_rows, kill_point
+from matchgate.batch.rows import read_final_rows
+from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
-from matchgate.faults import chunk_rows, kill_point
 from matchgate.ledger import EntryKind, Ledger, NewEntry
-from matchgate.workspace import Workspace, file_sha256
 
 if TYPE_CHECKING:
     from matchgate.review import RequestLetter

@@ -5,10 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from matchgate.batch.workspace import connect_duckdb
 from matchgate.intake import read_requests
 from matchgate.match import MatchInput, MatchModel, load_requests_for_matching, prepare_master
 from matchgate.match.model import train_model
-from matchgate.workspace import connect_duckdb
 
 __all__ = ["train_from_files"]
 

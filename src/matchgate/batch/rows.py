@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from matchgate.batch.faults import kill_point
 from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, ResponseRow
-from matchgate.faults import kill_point
 from matchgate.match import MatchDecision, evidence_json
 from matchgate.safe_csv import SafeCsvWriter
 

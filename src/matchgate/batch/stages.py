@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from matchgate.batch_rows import build_final_rows, write_outputs
-from matchgate.batch_state import BatchStages
+from matchgate.batch.faults import chunk_rows, kill_point
+from matchgate.batch.rows import build_final_rows, write_outputs
+from matchgate.batch.staging import read_staged_rows, stage_records
+from matchgate.batch.state import BatchStages
+from matchgate.batch.workspace import file_sha256
 from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
-from matchgate.faults import chunk_rows, kill_point
 from matchgate.intake import read_requests
 from matchgate.match import (
     BatchScorer,
@@ -31,8 +33,6 @@ from matchgate.match import (
     load_requests_for_matching,
     prepare_master,
 )
-from matchgate.staging import read_staged_rows, stage_records
-from matchgate.workspace import file_sha256
 
 if TYPE_CHECKING:
     from matchgate.review import Policy, RequestLetter

@@ -2,7 +2,7 @@
 
 Rows stream through DuckDB staging tables in the batch's folder of the workspace, so a
 batch of a million rows never sits in Python memory at once. Each stage is idempotent and
-marked done in the same database (``batch_state``): a batch killed at any moment (even
+marked done in the same database (``matchgate.batch.state``): a batch killed at any moment (even
 ``kill -9``) and run again with the same command finishes with the response an
 uninterrupted run would have written, and the ledger's idempotency keys keep entries from
 being recorded twice. Running a finished batch again changes nothing.
@@ -14,15 +14,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matchgate import stages as stage
-from matchgate.batch_state import BatchLock, BatchStages
+from matchgate.batch import stages
+from matchgate.batch.faults import kill_point
+from matchgate.batch.stages import Progress
+from matchgate.batch.state import BatchLock, BatchStages
+from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome
 from matchgate.errors import MasterFileError, MatchgateError
-from matchgate.faults import kill_point
 from matchgate.match import MatchPolicy
 from matchgate.match.policy import load_match_policy
-from matchgate.stages import Progress
-from matchgate.workspace import Workspace, file_sha256
 
 __all__ = ["BatchResult", "Progress", "match_batch", "run_batch"]
 
@@ -79,10 +79,10 @@ def run_batch(
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
     (PostgreSQL for a server)."""
-    from matchgate.ledger_events import record_batch
+    from matchgate.batch.ledger_entries import record_batch
     from matchgate.review import Policy, load_letter
 
-    watch = stage.Stopwatch()
+    watch = stages.Stopwatch()
     # Check every input that can be wrong before any work is done or recorded.
     review_policy = Policy.load(policy_path)
     match_policy = load_match_policy(policy_path)
@@ -94,37 +94,37 @@ def run_batch(
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
-            stages = BatchStages(con)
+            state = BatchStages(con)
             resumed = [
-                s for s in ("intake", "review", "match", "outputs", "ledger") if stages.done(s)
+                s for s in ("intake", "review", "match", "outputs", "ledger") if state.done(s)
             ]
-            rows_in = stage.intake(
-                con, stages, requests=requests, mapping=mapping, progress=progress
+            rows_in = stages.intake(
+                con, state, requests=requests, mapping=mapping, progress=progress
             )
             watch.lap("intake")
-            letter_summary = stage.review(
+            letter_summary = stages.review(
                 con,
-                stages,
+                state,
                 letter=request_letter,
                 policy=review_policy,
                 rows_in=rows_in,
                 progress=progress,
             )
             watch.lap("review")
-            master_report, matching = stage.match(
+            master_report, matching = stages.match(
                 con,
-                stages,
+                state,
                 master=master,
-                to_match=stage.rows_to_match(con, reviewed=True),
+                to_match=stages.rows_to_match(con, reviewed=True),
                 model_path=model_path or space.model_path,
                 policy=match_policy,
                 progress=progress,
                 watch=watch,
             )
-            outcomes = stage.final_rows(con, stages, all_years=False)
+            outcomes = stages.final_rows(con, state, all_years=False)
             watch.lap("disclose")
-            rows_out = stage.outputs(
-                con, stages, out_dir=out_dir, with_response=True, progress=progress
+            rows_out = stages.outputs(
+                con, state, out_dir=out_dir, with_response=True, progress=progress
             )
             if rows_out != rows_in:
                 raise MatchgateError(
@@ -132,7 +132,7 @@ def run_batch(
                     path=requests,
                 )
             watch.lap("write")
-            if not stages.done("ledger"):
+            if not state.done("ledger"):
                 record_batch(
                     con,
                     space,
@@ -144,7 +144,7 @@ def run_batch(
                     actor=actor,
                     ledger_url=ledger_url,
                 )
-                stages.mark("ledger")
+                state.mark("ledger")
                 kill_point("after_ledger")
             watch.lap("ledger")
         finally:
@@ -189,7 +189,7 @@ def match_batch(
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger.
 
     ``outcome`` ``disclosed`` in ``internal/decisions.csv`` means "would be disclosed"."""
-    watch = stage.Stopwatch()
+    watch = stages.Stopwatch()
     if not master.exists():
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
@@ -197,26 +197,26 @@ def match_batch(
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
-            stages = BatchStages(con)
-            rows_in = stage.intake(
-                con, stages, requests=requests, mapping=mapping, progress=progress
+            state = BatchStages(con)
+            rows_in = stages.intake(
+                con, state, requests=requests, mapping=mapping, progress=progress
             )
             watch.lap("intake")
             # Without legal review every readable row is matched, for every tax year.
-            con.execute(stage.REVIEW_RESULTS_TABLE)
-            master_report, matching = stage.match(
+            con.execute(stages.REVIEW_RESULTS_TABLE)
+            master_report, matching = stages.match(
                 con,
-                stages,
+                state,
                 master=master,
-                to_match=stage.rows_to_match(con, reviewed=False),
+                to_match=stages.rows_to_match(con, reviewed=False),
                 model_path=model_path or space.model_path,
                 policy=policy or MatchPolicy(),
                 progress=progress,
                 watch=watch,
             )
-            outcomes = stage.final_rows(con, stages, all_years=True)
-            rows_out = stage.outputs(
-                con, stages, out_dir=out_dir, with_response=False, progress=progress
+            outcomes = stages.final_rows(con, state, all_years=True)
+            rows_out = stages.outputs(
+                con, state, out_dir=out_dir, with_response=False, progress=progress
             )
             watch.lap("write")
         finally:

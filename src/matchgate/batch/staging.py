@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from matchgate.batch.faults import chunk_rows, kill_point
 from matchgate.decisions import Reason
-from matchgate.faults import chunk_rows, kill_point
 from matchgate.intake import REQUEST_FIELDS, RequestRecord
 
 __all__ = ["StagedRow", "read_staged_rows", "stage_records"]
