@@ -14,7 +14,8 @@ import pytest
 
 from matchgate.batch.pipeline import match_batch
 from matchgate.intake import REQUEST_FIELDS
-from matchgate.match import MatchModel
+from matchgate.match import BatchScorer, MatchDecision, MatchModel
+from matchgate.match.rules import rule_named
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip
 # fmt: off
@@ -58,65 +59,75 @@ PEOPLE = [
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
 FILLER_LAST = ["MILLER", "DAVIS", "WILSON", "MOORE", "TAYLOR", "THOMAS", "WHITE", "HARRIS"]
 
-# request_id, first, middle, last, suffix, dob, street, city, state, zip, tin, expected, true tin
+# request_id, first, middle, last, suffix, dob, street, city, state, zip, tin, expected, true tin,
+# and the rule in MATCH_RULES the case exercises (the deciding rule, or a note rule that fired)
 REQUESTS = [
-    ("jr_sr_no_dob", "JOHN", "", "SMITH", "", "", "12 OAK ST", "ATLANTA", "GA", "30301", "", "ambiguous", ""),
-    ("jr_sr_suffix_only", "JOHN", "", "SMITH", "JR", "", "12 Oak Street", "ATLANTA", "GA", "30301", "", "ambiguous", ""),
-    ("jr_sr_son_tin_on_father", "JOHN", "M", "SMITH", "", "", "12 OAK ST", "ATLANTA", "GA", "30301", "123450002", "ambiguous", ""),
-    ("jr_sr_with_dob", "John", "", "Smith", "", "1980-07-19", "12 Oak St", "Atlanta", "GA", "30301", "", "disclosed", "123450002"),
-    ("twin_by_first_name", "MARIA", "", "GARCIA", "", "", "400 ELM AVENUE APT 3", "DALLAS", "TX", "75201", "", "disclosed", "123450003"),
-    ("spouse_initial_only", "J", "", "HERNANDEZ", "", "", "77 PINE RD", "PHOENIX", "AZ", "85001", "", "no_match", ""),
-    ("compound_reversed", "JUAN", "", "LOPEZ GARCIA", "", "1985-09-09", "9 CEDAR LANE", "EL PASO", "TX", "79901", "", "disclosed", "123450007"),
-    ("compound_one_part_wrong_home", "JUAN", "", "GARCIA", "", "", "9 CEDAR LN", "EL PASO", "TX", "79901", "", "disclosed", "123450007"),
-    ("not_in_file_same_home", "PEDRO", "", "RAMIREZ", "", "", "31 BIRCH CT", "FRESNO", "CA", "93701", "", "no_match", ""),
-    ("tin_of_someone_else", "MARY", "", "JONES", "", "", "5 ASH WAY", "OMAHA", "NE", "68101", "123450010", "ambiguous", ""),
-    ("nickname_bill", "BILL", "", "TURNER", "", "1958-08-08", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011"),
-    ("hypocorism_pepe_particle", "PEPE", "", "DELACRUZ", "", "1979-12-12", "88 SPRUCE ST", "TUCSON", "AZ", "85701", "", "disclosed", "123450012"),
-    ("zip_only_agrees", "ROBERT", "", "BROWN", "", "1966-06-06", "999 OTHER ST", "OMAHA", "NE", "68101", "", "no_match", ""),
-    ("roommate_not_in_file", "DANIEL", "", "NGUYEN", "", "", "14 WILLOW PL", "HOUSTON", "TX", "77001", "", "no_match", ""),
-    ("swapped_names", "SMITH", "", "JOHN", "", "1950-04-02", "12 OAK ST", "ATLANTA", "GA", "30301", "", "disclosed", "123450001"),
+    ("jr_sr_no_dob", "JOHN", "", "SMITH", "", "", "12 OAK ST", "ATLANTA", "GA", "30301", "", "ambiguous", "", "household_namesake"),
+    ("jr_sr_suffix_only", "JOHN", "", "SMITH", "JR", "", "12 Oak Street", "ATLANTA", "GA", "30301", "", "ambiguous", "", "household_namesake"),
+    ("jr_sr_son_tin_on_father", "JOHN", "M", "SMITH", "", "", "12 OAK ST", "ATLANTA", "GA", "30301", "123450002", "ambiguous", "", "household_namesake"),
+    ("jr_sr_with_dob", "John", "", "Smith", "", "1980-07-19", "12 Oak St", "Atlanta", "GA", "30301", "", "disclosed", "123450002", "disclose_above_threshold"),
+    ("twin_by_first_name", "MARIA", "", "GARCIA", "", "", "400 ELM AVENUE APT 3", "DALLAS", "TX", "75201", "", "disclosed", "123450003", "disclose_above_threshold"),
+    ("spouse_initial_only", "J", "", "HERNANDEZ", "", "", "77 PINE RD", "PHOENIX", "AZ", "85001", "", "no_match", "", "names_disagree"),
+    ("compound_reversed", "JUAN", "", "LOPEZ GARCIA", "", "1985-09-09", "9 CEDAR LANE", "EL PASO", "TX", "79901", "", "disclosed", "123450007", "disclose_above_threshold"),
+    ("compound_one_part_wrong_home", "JUAN", "", "GARCIA", "", "", "9 CEDAR LN", "EL PASO", "TX", "79901", "", "disclosed", "123450007", "disclose_above_threshold"),
+    ("not_in_file_same_home", "PEDRO", "", "RAMIREZ", "", "", "31 BIRCH CT", "FRESNO", "CA", "93701", "", "no_match", "", "names_disagree"),
+    ("tin_of_someone_else", "MARY", "", "JONES", "", "", "5 ASH WAY", "OMAHA", "NE", "68101", "123450010", "ambiguous", "", "tin_name_conflict"),
+    ("nickname_bill", "BILL", "", "TURNER", "", "1958-08-08", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
+    ("hypocorism_pepe_particle", "PEPE", "", "DELACRUZ", "", "1979-12-12", "88 SPRUCE ST", "TUCSON", "AZ", "85701", "", "disclosed", "123450012", "disclose_above_threshold"),
+    ("zip_only_agrees", "ROBERT", "", "BROWN", "", "1966-06-06", "999 OTHER ST", "OMAHA", "NE", "68101", "", "no_match", "", "address_not_in_history"),
+    ("roommate_not_in_file", "DANIEL", "", "NGUYEN", "", "", "14 WILLOW PL", "HOUSTON", "TX", "77001", "", "no_match", "", "names_disagree"),
+    ("swapped_names", "SMITH", "", "JOHN", "", "1950-04-02", "12 OAK ST", "ATLANTA", "GA", "30301", "", "disclosed", "123450001", "disclose_above_threshold"),
     # Found on the 1M census world: people not in the file, asked about without a DOB at the
     # home of a taxpayer whose first name differs by spelling only.
-    ("christi_at_christines_home", "Christi", "", "Reynolds", "", "", "5586 EAST 45TH RD", "Albuquerque", "NM", "87171", "", "needs_review", ""),
-    ("maria_at_marcias_home", "MARIA", "", "MENA ORTIZ", "", "", "497 W 9TH STREET APT 403", "NEW YORK", "NY", "10065", "", "needs_review", ""),
+    ("christi_at_christines_home", "Christi", "", "Reynolds", "", "", "5586 EAST 45TH RD", "Albuquerque", "NM", "87171", "", "needs_review", "", "first_name_unconfirmed"),
+    ("maria_at_marcias_home", "MARIA", "", "MENA ORTIZ", "", "", "497 W 9TH STREET APT 403", "NEW YORK", "NY", "10065", "", "needs_review", "", "first_name_unconfirmed"),
     # A compound surname written as one word whose second part the standardizer does not know.
-    ("joined_surname_unknown_part", "TRISTAN", "", "JOHNSONESTRADA", "", "1969-02-17", "7699 NORTH SHORE BOULEVARD", "BRONX", "NY", "10429", "", "disclosed", "123450017"),
+    ("joined_surname_unknown_part", "TRISTAN", "", "JOHNSONESTRADA", "", "1969-02-17", "7699 NORTH SHORE BOULEVARD", "BRONX", "NY", "10429", "", "disclosed", "123450017", "disclose_above_threshold"),
     # A real name one letter off the taxpayer's, no DOB: the full middle name confirms it,
     # a middle initial does not.
-    ("real_name_one_off_full_middle", "LEONARDO", "JOSE", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "disclosed", "123450018"),
-    ("real_name_one_off_middle_initial", "LEONARDO", "J", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "needs_review", ""),
+    ("real_name_one_off_full_middle", "LEONARDO", "JOSE", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "disclosed", "123450018", "disclose_above_threshold"),
+    ("real_name_one_off_middle_initial", "LEONARDO", "J", "GONZALEZ", "", "", "1031 S OCEAN AVE", "BRONX", "NY", "10409", "", "needs_review", "", "first_name_unconfirmed"),
     # A first name that is nobody's name, one letter off the taxpayer's: a misspelling. One
     # that fits two people at the address is not (MARIQ: MARIA or MARIO).
-    ("misspelling_of_the_only_candidate", "CHRISNOPHER", "", "WILLIAMS", "", "", "7264 EAST 18TH COURT APT 104", "NEW ORLEANS", "LA", "70106", "", "disclosed", "123450019"),
-    ("misspelling_of_two_at_one_address", "MARIQ", "", "ORTIZ", "", "", "2200 BAY STREET", "TAMPA", "FL", "33601", "", "ambiguous", ""),
+    ("misspelling_of_the_only_candidate", "CHRISNOPHER", "", "WILLIAMS", "", "", "7264 EAST 18TH COURT APT 104", "NEW ORLEANS", "LA", "70106", "", "disclosed", "123450019", "first_name_misspelt"),
+    ("misspelling_of_two_at_one_address", "MARIQ", "", "ORTIZ", "", "", "2200 BAY STREET", "TAMPA", "FL", "33601", "", "ambiguous", "", "household_namesake"),
     # Names swapped and the first name written as a nickname; two MATTHEW TURNERs at one
     # address stay ambiguous that way too.
-    ("swapped_with_nickname", "LUCERO", "", "LIZ", "", "", "9868 SPRING ROAD", "SEATTLE", "WA", "98117", "", "disclosed", "123450024"),
-    ("swapped_nickname_two_at_home", "TURNER", "", "MATT", "", "", "8536 S HAYES DRIVE", "SEATTLE", "WA", "98157", "", "ambiguous", ""),
+    ("swapped_with_nickname", "LUCERO", "", "LIZ", "", "", "9868 SPRING ROAD", "SEATTLE", "WA", "98117", "", "disclosed", "123450024", "disclose_above_threshold"),
+    ("swapped_nickname_two_at_home", "TURNER", "", "MATT", "", "", "8536 S HAYES DRIVE", "SEATTLE", "WA", "98157", "", "ambiguous", "", "household_namesake"),
     # No ZIP and a typo in the street name: same number, city and state still place him;
     # a numbered street one digit off is another street.
-    ("street_typo_without_zip", "ANDREW", "", "LAWRENCE", "", "1993-01-28", "5967 MAJISON ROAD APT 1C", "CLEVELAND", "OH", "", "", "disclosed", "123450025"),
-    ("numbered_street_one_off_without_zip", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 13TH ST", "CLEVELAND", "OH", "", "", "no_match", ""),
+    ("street_typo_without_zip", "ANDREW", "", "LAWRENCE", "", "1993-01-28", "5967 MAJISON ROAD APT 1C", "CLEVELAND", "OH", "", "", "disclosed", "123450025", "disclose_above_threshold"),
+    ("numbered_street_one_off_without_zip", "NORA", "", "LAWRENCE", "", "1991-05-05", "17 13TH ST", "CLEVELAND", "OH", "", "", "no_match", "", "address_not_in_history"),
     # A misspelt nickname (MACT for MATT) is read as the nickname; a real name one letter
     # off a nickname (TIM, TOM for THOMAS) is another person, even with the same DOB (a twin).
-    ("misspelt_nickname", "MACT", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "disclosed", "123450027"),
-    ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", ""),
-    ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029"),
+    ("misspelt_nickname", "MACT", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "disclosed", "123450027", "disclose_above_threshold"),
+    ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", "", "names_disagree"),
+    ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029", "disclose_above_threshold"),
     # Swapped with a typo on one side; a real first name one letter off is someone else.
-    ("swapped_first_name_typo", "LOTT", "D", "PTRICK", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "disclosed", "123450030"),
-    ("swapped_surname_typo", "STUTON", "", "WILLIAM", "", "", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607", "", "disclosed", "123450031"),
-    ("swapped_real_name_one_off", "LOTT", "", "PATRICE", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "no_match", ""),
+    ("swapped_first_name_typo", "LOTT", "D", "PTRICK", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "disclosed", "123450030", "disclose_above_threshold"),
+    ("swapped_surname_typo", "STUTON", "", "WILLIAM", "", "", "5070 COLLEGE AVE", "CHICAGO", "IL", "60607", "", "disclosed", "123450031", "disclose_above_threshold"),
+    ("swapped_real_name_one_off", "LOTT", "", "PATRICE", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "no_match", "", "names_disagree"),
     # Found on a second 1M census world: people not in the file asked about without a DOB
     # at the home of a taxpayer whose first name is another form of theirs. A nickname of
     # the taxpayer's own name is still enough.
-    ("carol_at_carries_home", "CAROL", "", "FRAZIER", "", "", "2741 FALLS DRIVE", "BRONX", "NY", "10419", "", "needs_review", ""),
-    ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", ""),
-    ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", ""),
-    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011"),
+    ("carol_at_carries_home", "CAROL", "", "FRAZIER", "", "", "2741 FALLS DRIVE", "BRONX", "NY", "10419", "", "needs_review", "", "first_name_unconfirmed"),
+    ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", "", "first_name_unconfirmed"),
+    ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", "", "dob_conflict"),
+    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
 ]
 # fmt: on
 
 HEADER = list(REQUEST_FIELDS)
+
+
+def assert_rule_exercised(name: str, fired: list[str]) -> None:
+    """The named rule decided (fired last) or, for a note rule, fired on the way."""
+    rule = rule_named(name)
+    if rule.outcome is None:
+        assert name in fired, fired
+    else:
+        assert fired[-1:] == [name], fired
 
 
 def write_master(path: Path, people: list[tuple[str, ...]], years=(2023, 2024)) -> None:
@@ -177,23 +188,39 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, s
             writer.writerow([*request[:11], "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
     model = folder / "model.json"
     MatchModel.from_priors().save(model)
-    match_batch(
-        master=folder / "master.parquet",
-        requests=folder / "requests.csv",
-        out_dir=folder / "out",
-        model_path=model,
-    )
+    # The rules that fired are not stored (stored decisions stay what they were): record
+    # them as the scorer hands its decisions to the batch.
+    fired: dict[int, tuple[str, ...]] = {}
+    score = BatchScorer.score
+
+    def recording_score(self: BatchScorer, row_numbers: list[int]) -> dict[int, MatchDecision]:
+        decided = score(self, row_numbers)
+        fired.update({row: decision.fired_rules for row, decision in decided.items()})
+        return decided
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BatchScorer, "score", recording_score)
+        match_batch(
+            master=folder / "master.parquet",
+            requests=folder / "requests.csv",
+            out_dir=folder / "out",
+            model_path=model,
+        )
     with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
-        return {row["request_id"]: row for row in csv.DictReader(stream)}
+        rows = {row["request_id"]: row for row in csv.DictReader(stream)}
+    for row in rows.values():
+        row["fired_rules"] = ";".join(fired[int(row["row_number"])])
+    return rows
 
 
 @pytest.mark.parametrize("request_row", REQUESTS, ids=[r[0] for r in REQUESTS])
 def test_adversarial_request(decisions, request_row) -> None:
-    request_id, expected, true_tin = request_row[0], request_row[11], request_row[12]
+    request_id, expected, true_tin, rule = request_row[0], *request_row[11:]
     row = decisions[request_id]
     assert row["outcome"] == expected, (row["reason_codes"], row["evidence"])
     if row["outcome"] == "disclosed":
         assert row["tin"] == true_tin
+    assert_rule_exercised(rule, row["fired_rules"].split(";"))
 
 
 def test_master_problems_are_counted_not_fatal(tmp_path: Path) -> None:

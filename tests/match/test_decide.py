@@ -7,6 +7,7 @@ import pytest
 
 from matchgate.decisions import Outcome
 from matchgate.match import Candidate, MatchPolicy, RequestFacts, decide
+from matchgate.match.rules import rule_named
 
 POLICY = MatchPolicy()
 FULL = {
@@ -34,6 +35,7 @@ def test_clean_match_is_disclosed() -> None:
     decision = decide([cand("A", 0.99999, 30.0)], RequestFacts(), POLICY)
     assert decision.outcome is Outcome.DISCLOSED
     assert decision.tin == "A"
+    assert decision.fired_rules == ("disclose_above_threshold",)
 
 
 def test_no_candidates_is_no_match() -> None:
@@ -47,6 +49,7 @@ ADVERSARIAL = [
         [cand("SR", 0.9999, 25.0, dob="missing"), cand("JR", 0.9998, 24.0, dob="missing")],
         Outcome.AMBIGUOUS,
         "household_conflict",
+        "household_namesake",
         id="jr_sr_same_name_same_address_no_dob",
     ),
     pytest.param(
@@ -56,11 +59,13 @@ ADVERSARIAL = [
         ],
         Outcome.AMBIGUOUS,
         "household_conflict",
+        "household_namesake",
         id="jr_sr_far_apart_in_weight_but_same_household",
     ),
     pytest.param(
         [cand("A", 0.99999, 30.0), cand("B", 0.999, 28.0, address="different")],
         Outcome.AMBIGUOUS,
+        "runner_up_close",
         "runner_up_close",
         id="two_people_same_name_and_dob_elsewhere",
     ),
@@ -68,11 +73,13 @@ ADVERSARIAL = [
         [cand("A", 0.99999, 30.0, tin="exact", first_name="different", surname="different")],
         Outcome.AMBIGUOUS,
         "tin_name_conflict",
+        "tin_name_conflict",
         id="tin_of_someone_with_another_name",
     ),
     pytest.param(
         [cand("A", 0.99999, 30.0, address="zip_in_history")],
         Outcome.NO_MATCH,
+        "address_not_in_history",
         "address_not_in_history",
         id="zip_only_agreement_is_not_the_taxpayers_address",
     ),
@@ -80,17 +87,20 @@ ADVERSARIAL = [
         [cand("A", 0.99999, 30.0, surname="different", tin="one_digit_off")],
         Outcome.NEEDS_REVIEW,
         "surname_differs_review",
+        "surname_differs_review",
         id="surname_differs",
     ),
     pytest.param(
         [cand("A", 0.99999, 30.0, first_name="initial")],
         Outcome.NO_MATCH,
         "name_disagrees",
+        "names_disagree",
         id="first_initial_only",
     ),
     pytest.param(
         [cand("A", 0.97, 12.0, dob="missing")],
         Outcome.NEEDS_REVIEW,
+        "probability_grey_zone",
         "probability_grey_zone",
         id="grey_zone_goes_to_a_person",
     ),
@@ -98,17 +108,42 @@ ADVERSARIAL = [
         [cand("A", 0.5, 2.0, dob="missing")],
         Outcome.NO_MATCH,
         "probability_low",
+        "probability_low",
         id="low_probability",
+    ),
+    pytest.param([], Outcome.NO_MATCH, "no_candidate", "no_candidate", id="nobody_resembles"),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, suffix="different", dob="missing")],
+        Outcome.NO_MATCH,
+        "suffix_conflict",
+        "suffix_conflict",
+        id="jr_asked_sr_found",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, first_name="nickname", dob="different")],
+        Outcome.NEEDS_REVIEW,
+        "dob_conflict",
+        "dob_conflict",
+        id="chris_born_elsewhen_at_kristens_home",
+    ),
+    pytest.param(
+        [cand("A", 0.99999, 30.0, first_name="spelling", dob="missing")],
+        Outcome.NEEDS_REVIEW,
+        "first_name_unconfirmed",
+        "first_name_unconfirmed",
+        id="christi_at_christines_home",
     ),
 ]
 
 
-@pytest.mark.parametrize(("candidates", "outcome", "code"), ADVERSARIAL)
-def test_adversarial_sets_are_never_disclosed(candidates, outcome, code) -> None:
+@pytest.mark.parametrize(("candidates", "outcome", "code", "rule"), ADVERSARIAL)
+def test_adversarial_sets_are_never_disclosed(candidates, outcome, code, rule) -> None:
     decision = decide(candidates, RequestFacts(), POLICY)
     assert decision.outcome is outcome
     assert code in codes(decision)
     assert decision.tin == ""
+    assert decision.decided_by == rule
+    assert code in rule_named(rule).codes
 
 
 RULED_OUT = [

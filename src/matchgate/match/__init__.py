@@ -11,17 +11,20 @@ from matchgate.match.engine import (
 )
 from matchgate.match.features import MASTER_IDENTITY_COLUMNS, MasterReport
 from matchgate.match.model import MODEL_VERSION, MatchModel, train_model
+from matchgate.match.rules import MATCH_RULES, MatchRule
 
 __all__ = [
     "BatchScorer",
     "Candidate",
     "MASTER_IDENTITY_COLUMNS",
+    "MATCH_RULES",
     "MODEL_VERSION",
     "MasterReport",
     "MatchDecision",
     "MatchInput",
     "MatchModel",
     "MatchPolicy",
+    "MatchRule",
     "RequestFacts",
     "decide",
     "ensure_model",

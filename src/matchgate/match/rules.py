@@ -1,0 +1,519 @@
+"""The disclosure decision as named rules, applied in order: ``MATCH_RULES``.
+
+Each rule is a small function of the :class:`MatchContext` (the candidates ranked by match
+weight, the request's facts and the policy). It returns ``None`` when it has nothing to say,
+or a :class:`Verdict`. A rule with an outcome *decides*: its reasons come first, then the
+evidence footnotes, and no later rule runs. A rule without an outcome is a *note*: its reasons
+are added after the footnotes and the next rule goes on. The last rule always decides.
+
+The order is the policy: a contradiction or a rival that could be the person is looked at
+before any score, so no weight outruns it. In short, a request is disclosed only when the
+best candidate's names agree, no date of birth or suffix given contradicts it, the requested
+address is in its own filing history, nobody else could be the person (none close in weight,
+nobody at the requested address whom positive disagreement does not rule out) and its match
+probability is at or above ``disclose_threshold``.
+
+Adding a rule is writing one function, decorating it with :func:`match_rule` (its outcome,
+the codes it may emit and the hazard it was written for) and putting it in ``MATCH_RULES``
+where it belongs; ``docs/MATCH_RULES.md`` lists every rule (a test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from matchgate.decisions import Outcome, Reason
+from matchgate.match.values import (
+    AT_REQUESTED_ADDRESS,
+    Candidate,
+    MatchPolicy,
+    RequestFacts,
+)
+
+__all__ = [
+    "MATCH_RULES",
+    "MatchContext",
+    "MatchRule",
+    "Verdict",
+    "match_rule",
+    "rule_named",
+    "rules_markdown",
+]
+
+_GOOD_FIRST = {"exact", "nickname", "nickname_shared", "swapped", "spelling"}
+_GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
+_ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
+# Swapped counts as known: both names agree token for token, only in the other order.
+_KNOWN_FIRST = {"exact", "nickname", "swapped"}
+_DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
+_DOB_CONTRADICTS = {"different", "year_only"}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What every rule may consult: the candidates best first, the facts, the policy, and
+    the candidates other than the best who could be the requested person."""
+
+    ranked: tuple[Candidate, ...]
+    facts: RequestFacts
+    policy: MatchPolicy
+    competitors: tuple[Candidate, ...] = ()
+
+    @classmethod
+    def build(
+        cls, candidates: Sequence[Candidate], facts: RequestFacts, policy: MatchPolicy
+    ) -> MatchContext:
+        ranked = tuple(sorted(candidates, key=lambda c: (-c.match_weight, c.tin)))
+        competitors = _competitors(ranked, policy) if ranked else ()
+        return cls(ranked=ranked, facts=facts, policy=policy, competitors=competitors)
+
+    @property
+    def best(self) -> Candidate:
+        """The highest-weighted candidate; every rule after ``no_candidate`` has one."""
+        return self.ranked[0]
+
+    @property
+    def runner_up(self) -> Candidate | None:
+        return self.ranked[1] if len(self.ranked) > 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a rule found: its reasons (decisive ones first) and, for a rule about rivals, the
+    TINs of the candidates who could be the person."""
+
+    reasons: tuple[Reason, ...] = ()
+    competitors: tuple[str, ...] = ()
+
+
+RuleCheck = Callable[[MatchContext], Verdict | None]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRule:
+    """A named rule: ``outcome`` is what it decides (``None`` for a note), ``codes`` the
+    reason codes it may emit, ``hazard`` the wrong answer it was written to prevent."""
+
+    name: str
+    outcome: Outcome | None
+    codes: tuple[str, ...]
+    hazard: str
+    check: RuleCheck
+
+    def __call__(self, context: MatchContext) -> Verdict | None:
+        return self.check(context)
+
+    @property
+    def doc(self) -> str:
+        return " ".join((self.check.__doc__ or "").split())
+
+
+def match_rule(
+    *codes: str, outcome: Outcome | None, hazard: str
+) -> Callable[[RuleCheck], MatchRule]:
+    """Make a rule function a :class:`MatchRule` named after it."""
+
+    def wrap(check: RuleCheck) -> MatchRule:
+        return MatchRule(check.__name__, outcome, codes, hazard, check)
+
+    return wrap
+
+
+# -- helpers the rules share ---------------------------------------------------------------
+
+
+def _at_requested_address(candidate: Candidate) -> bool:
+    return candidate.levels.get("address") in AT_REQUESTED_ADDRESS
+
+
+def _rules_out(candidate: Candidate, *, best: Candidate) -> bool:
+    """True when positive disagreement shows the candidate is not the requested person.
+
+    A different surname does not rule out someone at the requested address who shares a
+    surname part with the best candidate: in a family following Hispanic naming customs
+    one sibling may file under the paternal surname only while the request gives the
+    maternal one.
+    """
+    levels = candidate.levels
+    if levels.get("first_name") == "different":
+        return True
+    if levels.get("surname") == "different":
+        family = (
+            _at_requested_address(candidate)
+            and _at_requested_address(best)
+            and bool(set(candidate.surname_parts) & set(best.surname_parts))
+        )
+        if not family:
+            return True
+    if levels.get("dob") in _DOB_CONTRADICTS:
+        return True
+    # A TIN never rules anyone out: requesters mix up the TINs of a father and son at
+    # one address, and TIN matching that trusts the number was the 2025 failure.
+    return levels.get("suffix") == "different"
+
+
+def _competitors(ranked: tuple[Candidate, ...], policy: MatchPolicy) -> tuple[Candidate, ...]:
+    """Candidates besides the best not ruled out and either close in weight or, with the
+    best, at the requested address (whatever their weight)."""
+    best = ranked[0]
+    household = _at_requested_address(best)
+    return tuple(
+        c
+        for c in ranked[1:]
+        if not _rules_out(c, best=best)
+        and (
+            c.match_weight >= best.match_weight - policy.margin_weight
+            or (household and _at_requested_address(c))
+        )
+    )
+
+
+def _name_clearly_differs(candidate: Candidate) -> bool:
+    first = candidate.levels.get("first_name")
+    surname = candidate.levels.get("surname")
+    if first == "different" and surname not in {"exact", "same_parts", "swapped"}:
+        return True
+    return surname == "different" and first not in {"exact", "nickname", "swapped"}
+
+
+def _confirms_identity(candidate: Candidate) -> bool:
+    """Evidence beside the name that the candidate is the person: the date of birth, the
+    full middle name, or the TIN (which still never breaks a tie between candidates)."""
+    levels = candidate.levels
+    return (
+        levels.get("dob") in _DOB_AGREES
+        or levels.get("middle_name") == "exact"
+        or levels.get("tin") == "exact"
+    )
+
+
+def _read_as_misspelling(context: MatchContext) -> bool:
+    """The best first name agrees only in spelling, the request's is nobody's name, and
+    nothing else confirms the candidate: a misspelling of the taxpayer's name."""
+    best = context.best
+    return (
+        best.levels.get("first_name") == "spelling"
+        and context.facts.first_name_unrecognised
+        and not _confirms_identity(best)
+    )
+
+
+def _decisive(code: str, message: str, field: str = "") -> Verdict:
+    return Verdict((Reason(code, message, field=field),))
+
+
+# -- the rules, in the order MATCH_RULES applies them ---------------------------------------
+
+
+@match_rule(
+    "no_candidate",
+    outcome=Outcome.NO_MATCH,
+    hazard="A person not in the file must get an answer of no match, not the nearest taxpayer.",
+)
+def no_candidate(context: MatchContext) -> Verdict | None:
+    """Nobody in the taxpayer file resembles the request: ``no_candidate`` (no match).
+    Guards every later rule, which may rely on a best candidate."""
+    if context.ranked:
+        return None
+    return _decisive("no_candidate", "Nobody in the taxpayer file resembles the request.")
+
+
+@match_rule(
+    "tin_name_conflict",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="Trusting the TIN: the number given belongs to a taxpayer of another name.",
+)
+def tin_name_conflict(context: MatchContext) -> Verdict | None:
+    """A TIN given in the request belongs to a candidate whose name clearly differs (the
+    first name disagrees and the surname does not fully agree, or the other way round):
+    ``tin_name_conflict`` (ambiguous). A TIN alone never identifies the person; trusting
+    the number was the 2025 failure."""
+    if not any(c.levels.get("tin") == "exact" and _name_clearly_differs(c) for c in context.ranked):
+        return None
+    return _decisive(
+        "tin_name_conflict",
+        "The TIN given belongs to a taxpayer whose name clearly differs from the "
+        "request; nothing is disclosed.",
+        field="tin",
+    )
+
+
+_RUNNER_UP_CLOSE = Reason(
+    "runner_up_close", "Another taxpayer scores too close to the best candidate."
+)
+
+
+@match_rule(
+    "household_conflict",
+    "runner_up_close",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="Father and son (twins, spouses) at one address with one name and no date of "
+    "birth or suffix to tell them apart.",
+)
+def household_namesake(context: MatchContext) -> Verdict | None:
+    """Someone else at the requested address could be the person: nothing rules them out
+    by a positive disagreement on first name, surname, date of birth or suffix (missing
+    information and the TIN rule nobody out), whatever their weight:
+    ``household_conflict`` (ambiguous), after ``runner_up_close`` when a rival elsewhere
+    also scores close. Written for JOHN SMITH senior and junior at 12 OAK ST asked about
+    without a date of birth."""
+    household = [c for c in context.competitors if _at_requested_address(c)]
+    if not household:
+        return None
+    reasons = [_RUNNER_UP_CLOSE] if len(household) < len(context.competitors) else []
+    reasons.append(
+        Reason(
+            "household_conflict",
+            f"{len(household)} other taxpayer(s) at the requested address could be "
+            "the person (same name, no date of birth or suffix to tell them apart).",
+        )
+    )
+    return Verdict(tuple(reasons), competitors=tuple(c.tin for c in context.competitors))
+
+
+@match_rule(
+    "runner_up_close",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="Two people of one name (and date of birth) in the file, the best only a little ahead.",
+)
+def runner_up_close(context: MatchContext) -> Verdict | None:
+    """Another candidate not ruled out scores within ``margin_weight`` of the best:
+    ``runner_up_close`` (ambiguous). A small lead in weight is no proof of identity."""
+    if not context.competitors:
+        return None
+    return Verdict((_RUNNER_UP_CLOSE,), competitors=tuple(c.tin for c in context.competitors))
+
+
+def _names_agree(candidate: Candidate) -> bool:
+    return (
+        candidate.levels.get("first_name") in _GOOD_FIRST
+        and candidate.levels.get("surname") in _GOOD_SURNAME
+    )
+
+
+@match_rule(
+    "surname_differs_review",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="A married name or a surname the person does not file under, everything else agreeing.",
+)
+def surname_differs_review(context: MatchContext) -> Verdict | None:
+    """First name (exact or nickname), exact date of birth and address in history agree
+    but the surname differs: ``surname_differs_review`` (needs review). Never disclosed
+    automatically, but a person should look."""
+    levels = context.best.levels
+    if not (
+        levels.get("surname") == "different"
+        and levels.get("first_name") in {"exact", "nickname"}
+        and levels.get("dob") == "exact"
+        and levels.get("address") in _ADDRESS_IN_HISTORY
+    ):
+        return None
+    return _decisive(
+        "surname_differs_review",
+        "First name, date of birth and address agree but the surname differs; "
+        "a reviewer must confirm the identity before anything is disclosed.",
+        field="surname",
+    )
+
+
+@match_rule(
+    "name_disagrees",
+    outcome=Outcome.NO_MATCH,
+    hazard="Address, date of birth or TIN outweighing a name that is not the person's "
+    "(a spouse's initial, a roommate).",
+)
+def names_disagree(context: MatchContext) -> Verdict | None:
+    """The first name does not agree (exactly, as a nickname, shared form, swapped or in
+    spelling) or the surname does not agree at least in part: ``name_disagrees`` (no
+    match). Nothing outside the name makes up for it."""
+    if _names_agree(context.best):
+        return None
+    return _decisive("name_disagrees", "The names do not agree well enough.")
+
+
+@match_rule(
+    "first_name_misspelt",
+    outcome=None,
+    hazard="CHRISNOPHER (nobody's name) refused though it can only mean CHRISTOPHER.",
+)
+def first_name_misspelt(context: MatchContext) -> Verdict | None:
+    """A note, not a decision: the request's first name agrees only in spelling, is on no
+    given-name list and held by no taxpayer, and nothing else confirms it; it is read as a
+    misspelling (``first_name_misspelt``) and ``first_name_unconfirmed`` does not apply."""
+    if not _read_as_misspelling(context):
+        return None
+    return _decisive(
+        "first_name_misspelt",
+        "The request's first name is no known given name and no taxpayer's; it is "
+        "read as a misspelling of the taxpayer's.",
+        field="first_name",
+    )
+
+
+@match_rule(
+    "first_name_unconfirmed",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="CHRISTI at CHRISTINE's home, MARIA at MARCIA's, ROB at BOBBY's: another person "
+    "whose real name is one spelling or form away.",
+)
+def first_name_unconfirmed(context: MatchContext) -> Verdict | None:
+    """The first name agrees only in spelling or as another form of one name, is itself a
+    real name, and no date of birth, full middle name or TIN confirms it:
+    ``first_name_unconfirmed`` (needs review). Found on the 1M census worlds."""
+    best = context.best
+    if best.levels.get("first_name") in _KNOWN_FIRST or _confirms_identity(best):
+        return None
+    if _read_as_misspelling(context):
+        return None
+    return _decisive(
+        "first_name_unconfirmed",
+        "The first name agrees only in spelling or as another form of the name, and no "
+        "date of birth, full middle name or TIN confirms it; a reviewer must confirm "
+        "the identity before anything is disclosed.",
+        field="first_name",
+    )
+
+
+@match_rule(
+    "suffix_conflict",
+    outcome=Outcome.NO_MATCH,
+    hazard="JR asked, SR found: name and address weights outrunning the suffix.",
+)
+def suffix_conflict(context: MatchContext) -> Verdict | None:
+    """The generational suffix given contradicts the best candidate's (JR/SR):
+    ``suffix_conflict`` (no match). A contradiction is never outweighed."""
+    if context.best.levels.get("suffix") != "different":
+        return None
+    return _decisive(
+        "suffix_conflict",
+        "Generational suffixes conflict (JR/SR): the request is about someone else.",
+        field="suffix",
+    )
+
+
+@match_rule(
+    "address_not_in_history",
+    outcome=Outcome.NO_MATCH,
+    hazard="Disclosing to a request whose address is not the taxpayer's own (only ZIP or "
+    "city agree), which 6103(i)(2) requires.",
+)
+def address_not_in_history(context: MatchContext) -> Verdict | None:
+    """The requested address (same number, street and ZIP, or a street typo) is not in the
+    best candidate's own filing history and the policy requires it:
+    ``address_not_in_history`` (no match)."""
+    if not context.policy.require_address_in_history:
+        return None
+    if context.best.levels.get("address") in _ADDRESS_IN_HISTORY:
+        return None
+    return _decisive(
+        "address_not_in_history",
+        "The requested address is not in the taxpayer's filing history (same number, "
+        "street and ZIP, or street, city and state when no ZIP is given); the statute "
+        "requires the taxpayer's own address.",
+        field="address",
+    )
+
+
+@match_rule(
+    "dob_conflict",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="CHRIS born 1976 disclosed as KRISTEN born 1978 at her home (a 1M world): name "
+    "and address weights outran the date of birth.",
+)
+def dob_conflict(context: MatchContext) -> Verdict | None:
+    """The date of birth given contradicts the best candidate's (differs, or only the year
+    agrees) while the probability is at least ``review_threshold``: ``dob_conflict``
+    (needs review). Below that the probability rules refuse it."""
+    best = context.best
+    if best.levels.get("dob") not in _DOB_CONTRADICTS:
+        return None
+    if best.match_probability < context.policy.review_threshold:
+        return None
+    return _decisive(
+        "dob_conflict",
+        "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
+        "the identity before anything is disclosed.",
+        field="dob",
+    )
+
+
+@match_rule(
+    outcome=Outcome.DISCLOSED,
+    hazard="None: the request passed every rule above and is certain enough to disclose.",
+)
+def disclose_above_threshold(context: MatchContext) -> Verdict | None:
+    """Every rule above passed and the match probability is at least
+    ``disclose_threshold``: disclosed, with the evidence footnotes as its reasons."""
+    if context.best.match_probability < context.policy.disclose_threshold:
+        return None
+    return Verdict()
+
+
+@match_rule(
+    "probability_grey_zone",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="A probable but uncertain match disclosed, or refused without a person looking.",
+)
+def probability_grey_zone(context: MatchContext) -> Verdict | None:
+    """The probability is below ``disclose_threshold`` but at least ``review_threshold``:
+    ``probability_grey_zone`` (needs review)."""
+    probability = context.best.match_probability
+    if probability < context.policy.review_threshold:
+        return None
+    return _decisive(
+        "probability_grey_zone",
+        f"Match probability {probability:.4f} is below the disclosure "
+        f"threshold {context.policy.disclose_threshold}; a reviewer must decide.",
+    )
+
+
+@match_rule(
+    "probability_low",
+    outcome=Outcome.NO_MATCH,
+    hazard="A weak resemblance taken for the person.",
+)
+def probability_low(context: MatchContext) -> Verdict | None:
+    """The last rule, which always decides: the probability is below
+    ``review_threshold``, ``probability_low`` (no match)."""
+    probability = context.best.match_probability
+    return _decisive("probability_low", f"Best match probability {probability:.4f} is too low.")
+
+
+MATCH_RULES: tuple[MatchRule, ...] = (
+    no_candidate,
+    tin_name_conflict,
+    household_namesake,
+    runner_up_close,
+    surname_differs_review,
+    names_disagree,
+    first_name_misspelt,
+    first_name_unconfirmed,
+    suffix_conflict,
+    address_not_in_history,
+    dob_conflict,
+    disclose_above_threshold,
+    probability_grey_zone,
+    probability_low,
+)
+
+
+def rule_named(name: str) -> MatchRule:
+    """The rule in ``MATCH_RULES`` of that name (``KeyError`` naming it if there is none)."""
+    for rule in MATCH_RULES:
+        if rule.name == name:
+            return rule
+    raise KeyError(f"no match rule named {name!r}")
+
+
+def rules_markdown() -> str:
+    """The table of ``MATCH_RULES`` that ``docs/MATCH_RULES.md`` carries."""
+    lines = [
+        "| # | rule | outcome | reason codes | hazard |",
+        "|---|------|---------|--------------|--------|",
+    ]
+    for number, rule in enumerate(MATCH_RULES, start=1):
+        outcome = rule.outcome.value if rule.outcome else "(note)"
+        codes = ", ".join(f"`{code}`" for code in rule.codes) or "-"
+        lines.append(f"| {number} | `{rule.name}` | {outcome} | {codes} | {rule.hazard} |")
+    return "\n".join(lines) + "\n"
