@@ -125,7 +125,7 @@ def decide(
     notes.extend(_capped_notes(facts, policy))
     fired: list[str] = []
     for rule in MATCH_RULES:
-        verdict = rule(context)
+        verdict = rule.check(context)
         if verdict is None:
             continue
         fired.append(rule.name)
