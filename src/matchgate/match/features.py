@@ -256,30 +256,29 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
     }
 
 
+_TEXT = pa.string()
+_TEXT_LIST = pa.list_(pa.string())
+
+
+def _typed(kind: pa.DataType, *names: str) -> list[tuple[str, pa.DataType]]:
+    return [(name, kind) for name in names]
+
+
 _NAME_SCHEMA = pa.schema(
     [
-        ("first_name", pa.string()),
-        ("first_forms", pa.list_(pa.string())),
-        ("first_nicknames", pa.list_(pa.string())),
-        ("middle_name", pa.string()),
-        ("middle_initial", pa.string()),
-        ("surname", pa.string()),
-        ("surname_joined", pa.string()),
-        ("surname_parts", pa.list_(pa.string())),
-        ("suffix", pa.string()),
+        *_typed(_TEXT, "first_name"),
+        *_typed(_TEXT_LIST, "first_forms", "first_nicknames"),
+        *_typed(_TEXT, "middle_name", "middle_initial", "surname", "surname_joined"),
+        *_typed(_TEXT_LIST, "surname_parts"),
+        *_typed(_TEXT, "suffix"),
     ]
 )
-_LOCATOR = pa.struct([("number", pa.string()), ("name", pa.string()), ("zip", pa.string())])
+_LOCATOR = pa.struct(_typed(_TEXT, "number", "name", "zip"))
 _ADDRESS_SCHEMA = pa.schema(
     [
-        ("address_key", pa.string()),
-        ("street_key", pa.string()),
-        ("zip5", pa.string()),
-        ("city_state", pa.string()),
-        ("locator_key", pa.string()),
+        *_typed(_TEXT, "address_key", "street_key", "zip5", "city_state", "locator_key"),
         ("locator", _LOCATOR),
-        ("city_locator_key", pa.string()),
-        ("address_kind", pa.string()),
+        *_typed(_TEXT, "city_locator_key", "address_kind"),
     ]
 )
 
@@ -424,29 +423,33 @@ def taxpayer_features_sql() -> str:
         """
 
 
+def _reporting(
+    progress: Callable[[str, int], None] | None, step: str
+) -> Callable[[int], None] | None:
+    """``progress`` for one step of :func:`build_taxpayer_features`."""
+    if progress is None:
+        return None
+    return lambda count: progress(step, count)
+
+
 def build_taxpayer_features(
     con: duckdb.DuckDBPyConnection, *, progress: Callable[[str, int], None] | None = None
 ) -> int:
     """Create ``taxpayer_features`` (one row per TIN) and ``taxpayer_addresses`` from
     ``master_rows``. Returns the number of taxpayers."""
-    standardize_distinct(
-        con,
-        source_sql=_select_from_master_rows(NAME_FIELDS),
-        key_columns=NAME_FIELDS,
-        function=name_feature_row,
-        schema=_NAME_SCHEMA,
-        target="std_master_names",
-        progress=(lambda n: progress("names", n)) if progress else None,
-    )
-    standardize_distinct(
-        con,
-        source_sql=_select_from_master_rows(ADDRESS_FIELDS),
-        key_columns=ADDRESS_FIELDS,
-        function=address_feature_row,
-        schema=_ADDRESS_SCHEMA,
-        target="std_master_addresses",
-        progress=(lambda n: progress("addresses", n)) if progress else None,
-    )
+    for step, columns, function, schema in (
+        ("names", NAME_FIELDS, name_feature_row, _NAME_SCHEMA),
+        ("addresses", ADDRESS_FIELDS, address_feature_row, _ADDRESS_SCHEMA),
+    ):
+        standardize_distinct(
+            con,
+            source_sql=_select_from_master_rows(columns),
+            key_columns=columns,
+            function=function,
+            schema=schema,
+            target=f"std_master_{step}",
+            progress=_reporting(progress, step),
+        )
     sql.run(con, taxpayer_addresses_sql(), label="features.taxpayer_addresses")
     sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")
     return sql.fetch_int(
@@ -497,22 +500,17 @@ _REQUEST_ADDRESS_LISTS = {
 }
 _REQUEST_FEATURE_SCHEMA = pa.schema(
     [
-        ("unique_id", pa.string()),
+        *_typed(_TEXT, "unique_id"),
         *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
-        ("first_name_unrecognised", pa.bool_()),
-        ("surname_unrecognised", pa.bool_()),
-        ("surname_parts_any", pa.list_(pa.string())),
-        ("surname_first_forms", pa.list_(pa.string())),
-        ("suffix", pa.string()),
-        ("dob", pa.string()),
-        ("tin", pa.string()),
-        ("address_key", pa.string()),
+        *_typed(pa.bool_(), "first_name_unrecognised", "surname_unrecognised"),
+        *_typed(_TEXT_LIST, "surname_parts_any", "surname_first_forms"),
+        *_typed(_TEXT, "suffix", "dob", "tin", "address_key"),
         *[
             (name, pa.list_(_ADDRESS_SCHEMA.field(feature).type))
             for name, feature in _REQUEST_ADDRESS_LISTS.items()
         ],
-        ("city_locator_keys", pa.list_(pa.string())),
-        ("address_kind", pa.string()),
+        *_typed(_TEXT_LIST, "city_locator_keys"),
+        *_typed(_TEXT, "address_kind"),
     ]
 )
 
