@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import field, make_dataclass
+from typing import TYPE_CHECKING, Any
 
 from matchgate.decisions import Reason
+from matchgate.fields import REQUEST_FIELDS
 
 __all__ = ["REQUEST_FIELDS", "REQUIRED_FIELDS", "RequestRecord"]
-
-REQUEST_FIELDS: tuple[str, ...] = (
-    "request_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "street",
-    "city",
-    "state",
-    "zip",
-    "tin",
-    "tax_periods",
-    "statute",
-    "case_number",
-    "reason",
-)
 
 # Without a name there is nobody to look up, so a file without name columns is unusable as a
 # whole. Every other field may be absent: its absence is a legal finding the review makes per
 # row (with the citation), not a reason to refuse to read the file.
 REQUIRED_FIELDS: tuple[str, ...] = ("first_name", "last_name")
 
+_DOCSTRING = """One request row, exactly once, in input order.
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One request row, exactly once, in input order.
+    Fields: ``row_number``, then every name in :data:`matchgate.fields.REQUEST_FIELDS` (text),
+    then ``problems`` and ``duplicate_of``.
 
     Text fields are stripped, internal whitespace collapsed, ``""`` when absent. ``dob`` is
     ISO ``YYYY-MM-DD`` when it could be read, ``tin`` nine digits, ``state`` a USPS code.
@@ -43,24 +27,14 @@ class RequestRecord:
     it is not invalid.
     """
 
+
+class _RequestRecordMethods:
+    """What a request record does beyond holding its fields."""
+
+    __slots__ = ()
     row_number: int
-    request_id: str = ""
-    first_name: str = ""
-    middle_name: str = ""
-    last_name: str = ""
-    suffix: str = ""
-    dob: str = ""
-    street: str = ""
-    city: str = ""
-    state: str = ""
-    zip: str = ""
-    tin: str = ""
-    tax_periods: str = ""
-    statute: str = ""
-    case_number: str = ""
-    reason: str = ""
-    problems: tuple[Reason, ...] = ()
-    duplicate_of: int | None = None
+    problems: tuple[Reason, ...]
+    duplicate_of: int | None
 
     @property
     def is_invalid(self) -> bool:
@@ -78,3 +52,30 @@ class RequestRecord:
                 "it is answered once, with that row."
             ),
         )
+
+
+if TYPE_CHECKING:
+    # The fields are made from REQUEST_FIELDS at run time, which a type checker cannot
+    # follow; to it a record has the three typed fields above and any request field as
+    # text, and is made from keyword arguments (the dataclass refuses unknown names).
+    class RequestRecord(_RequestRecordMethods):
+        __slots__: tuple[str, ...]
+
+        def __init__(self, row_number: int, **fields: Any) -> None: ...
+
+        def __getattr__(self, name: str) -> str: ...
+
+else:
+    RequestRecord = make_dataclass(
+        "RequestRecord",
+        [
+            ("row_number", int),
+            *[(name, str, field(default="")) for name in REQUEST_FIELDS],
+            ("problems", tuple[Reason, ...], field(default=())),
+            ("duplicate_of", int | None, field(default=None)),
+        ],
+        bases=(_RequestRecordMethods,),
+        namespace={"__doc__": _DOCSTRING, "__module__": __name__},
+        frozen=True,
+        slots=True,
+    )

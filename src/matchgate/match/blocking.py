@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import duckdb
 
+from matchgate import sql
+
 __all__ = ["BLOCKING_RULES", "build_candidate_pairs", "build_key_tables_sql"]
 
 
@@ -119,25 +121,28 @@ _PRESCORE_SQL = """
 """
 
 
-def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> dict[str, int]:
-    """Create ``candidate_pairs(rid, tin, rules)`` and ``capped_blocks(rid, rule, size)``.
-
-    Returns counts: pairs, requests with at least one candidate, capped blocks.
-    """
+def raw_pairs_sql() -> str:
+    """``raw_pairs(rid, tin, rule)``: every pair each rule finds, before any cap."""
     union = " UNION ALL ".join(
-        f"SELECT rid, tin, '{name}' AS rule FROM ({sql})" for name, sql in BLOCKING_RULES.items()
+        f"SELECT rid, tin, '{name}' AS rule FROM ({rule_sql})"
+        for name, rule_sql in BLOCKING_RULES.items()
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}")
-    con.execute(
-        """
+    return f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}"
+
+
+def capped_blocks_sql() -> str:
+    """``capped_blocks(rid, rule, size)``: the blocks larger than the cap (bound as ``?``)."""
+    return """
         CREATE OR REPLACE TABLE capped_blocks AS
         SELECT rid, rule, count(*) AS size FROM raw_pairs
         GROUP BY rid, rule HAVING count(*) > ?
-        """,
-        [block_cap],
-    )
-    con.execute(
-        f"""
+        """
+
+
+def candidate_pairs_sql() -> str:
+    """``candidate_pairs(rid, tin, rules)``: in each block the cap (bound as ``?``) most
+    similar taxpayers by the pre-score, with every rule that found the pair."""
+    return f"""
         CREATE OR REPLACE TABLE candidate_pairs AS
         WITH scored AS (
             SELECT rp.rid, rp.tin, rp.rule,
@@ -152,14 +157,26 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> 
         SELECT rid, tin, list_sort(list_distinct(list(rule))) AS rules
         FROM scored WHERE rank_in_block <= ?
         GROUP BY rid, tin
-        """,
-        [block_cap],
+        """
+
+
+def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> dict[str, int]:
+    """Create ``candidate_pairs(rid, tin, rules)`` and ``capped_blocks(rid, rule, size)``.
+
+    Returns counts: pairs, requests with at least one candidate, capped blocks.
+    """
+    sql.run(con, raw_pairs_sql(), label="blocking.raw_pairs")
+    sql.run(con, capped_blocks_sql(), [block_cap], label="blocking.capped_blocks")
+    sql.run(con, candidate_pairs_sql(), [block_cap], label="blocking.candidate_pairs")
+    sql.run(con, "DROP TABLE raw_pairs", label="blocking.raw_pairs")
+    row = sql.fetch_one(
+        con,
+        "SELECT count(*), count(DISTINCT rid) FROM candidate_pairs",
+        label="blocking.counts",
     )
-    con.execute("DROP TABLE raw_pairs")
-    row = con.execute("SELECT count(*), count(DISTINCT rid) FROM candidate_pairs").fetchone()
-    capped = con.execute("SELECT count(*) FROM capped_blocks").fetchone()
+    capped = sql.fetch_int(con, "SELECT count(*) FROM capped_blocks", label="blocking.counts")
     return {
         "pairs": int(row[0]) if row else 0,
         "requests_with_candidates": int(row[1]) if row else 0,
-        "capped_blocks": int(capped[0]) if capped else 0,
+        "capped_blocks": capped,
     }

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.match.blocking import build_candidate_pairs, build_key_tables_sql
 from matchgate.match.comparisons import comparison_labels
 from matchgate.match.decide import (
@@ -28,6 +28,7 @@ from matchgate.match.decide import (
 )
 from matchgate.match.features import (
     MasterReport,
+    MatchInput,
     build_taxpayer_features,
     load_master,
     request_feature_rows,
@@ -59,43 +60,6 @@ _TF_COMPARISONS = {"first_name", "surname"}
 _KEEP_WEIGHT_BELOW_BEST = 40.0
 
 
-@dataclass(frozen=True, slots=True)
-class MatchInput:
-    """The identity fields of one request row that matching looks at."""
-
-    row_number: int
-    first_name: str
-    middle_name: str
-    last_name: str
-    suffix: str
-    dob: str
-    tin: str
-    street: str
-    city: str
-    state: str
-    zip: str
-
-    @classmethod
-    def from_record(cls, record: Any) -> MatchInput:
-        """The identity fields of a request record (``matchgate.intake.RequestRecord``)."""
-        return cls(**{name: getattr(record, name) for name in _MATCH_INPUT_FIELDS})
-
-
-_MATCH_INPUT_FIELDS = (
-    "row_number",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "city",
-    "state",
-    "zip",
-)
-
-
 def prepare_master(
     con: duckdb.DuckDBPyConnection,
     master_path: Path,
@@ -105,41 +69,52 @@ def prepare_master(
     """Load and standardize the master file into ``con``; returns (report, taxpayers)."""
     report = load_master(con, master_path)
     taxpayers = build_taxpayer_features(con, progress=progress)
-    for statement in build_key_tables_sql():
-        con.execute(statement)
+    sql.run_all(con, build_key_tables_sql(), label="blocking.key_tables")
     return report, taxpayers
 
 
 def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput]) -> int:
-    table = request_feature_rows(
-        (
-            r.row_number,
-            r.first_name,
-            r.middle_name,
-            r.last_name,
-            r.suffix,
-            r.dob,
-            r.tin,
-            r.street,
-            r.city,
-            r.state,
-            r.zip,
-        )
-        for r in rows
-    )
-    con.register("_request_features_arrow", table)
-    con.execute(
-        "CREATE OR REPLACE TABLE request_features AS SELECT * EXCLUDE (address_kind) "
-        "FROM _request_features_arrow"
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE request_address_kinds AS SELECT unique_id, address_kind "
-        "FROM _request_features_arrow"
-    )
-    con.unregister("_request_features_arrow")
+    """Create ``request_features`` and ``request_address_kinds`` for the given requests
+    (``taxpayer_features`` must be built). Returns the number of requests."""
+    with sql.registered(con, "_request_features_arrow", request_feature_rows(rows)):
+        sql.run(con, request_features_sql(), label="engine.request_features")
+        sql.run(con, request_address_kinds_sql(), label="engine.request_features")
     _mark_unrecognised_first_names(con)
-    row = con.execute("SELECT count(*) FROM request_features").fetchone()
-    return int(row[0]) if row else 0
+    return sql.fetch_int(
+        con, "SELECT count(*) FROM request_features", label="engine.request_features"
+    )
+
+
+def request_features_sql(source: str = "_request_features_arrow") -> str:
+    return (
+        f"CREATE OR REPLACE TABLE request_features AS SELECT * EXCLUDE (address_kind) FROM {source}"
+    )
+
+
+def request_address_kinds_sql(source: str = "_request_features_arrow") -> str:
+    return (
+        "CREATE OR REPLACE TABLE request_address_kinds AS SELECT unique_id, address_kind "
+        f"FROM {source}"
+    )
+
+
+def first_names_seen_sql(known_names: str = "_known_given_names") -> str:
+    """Every first name known: the given-name lists and the master file's first names."""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _first_names_seen AS
+        SELECT name FROM {known_names}
+        UNION SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL
+        """
+
+
+def mark_unrecognised_sql() -> str:
+    return """
+        UPDATE request_features SET
+          first_name_unrecognised = length(first_name) >= 3
+              AND first_name NOT IN (SELECT name FROM _first_names_seen),
+          surname_unrecognised = len(surname_parts) = 1 AND length(surname_joined) >= 4
+              AND surname_joined NOT IN (SELECT name FROM _first_names_seen)
+        """
 
 
 def _mark_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> None:
@@ -148,27 +123,10 @@ def _mark_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> None:
     taxpayer in the master file as a first name: likely misspellings. Needs
     ``taxpayer_features``."""
     names = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
-    con.register("_known_given_names", names)
-    try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _first_names_seen AS
-            SELECT name FROM _known_given_names
-            UNION SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL
-            """
-        )
-        con.execute(
-            """
-            UPDATE request_features SET
-              first_name_unrecognised = length(first_name) >= 3
-                  AND first_name NOT IN (SELECT name FROM _first_names_seen),
-              surname_unrecognised = len(surname_parts) = 1 AND length(surname_joined) >= 4
-                  AND surname_joined NOT IN (SELECT name FROM _first_names_seen)
-            """
-        )
-        con.execute("DROP TABLE _first_names_seen")
-    finally:
-        con.unregister("_known_given_names")
+    with sql.registered(con, "_known_given_names", names):
+        sql.run(con, first_names_seen_sql(), label="engine.unrecognised_names")
+        sql.run(con, mark_unrecognised_sql(), label="engine.unrecognised_names")
+        sql.run(con, "DROP TABLE _first_names_seen", label="engine.unrecognised_names")
 
 
 def _household_gamma() -> int:
@@ -177,18 +135,16 @@ def _household_gamma() -> int:
     return min(g for g, label in labels.items() if label in AT_REQUESTED_ADDRESS)
 
 
-def _candidates_by_request(
-    con: duckdb.DuckDBPyConnection,
-) -> Iterator[tuple[int, list[Candidate]]]:
-    labels = comparison_labels()
+def candidates_sql() -> str:
+    """The scored pairs worth deciding on, best first within each request, with the gamma
+    level and the match weight of every comparison."""
     gamma_columns = ", ".join(f"gamma_{name}" for name in _COMPARISON_NAMES)
     # A field's weight includes its term-frequency adjustment where it has one.
     weight_columns = ", ".join(
         f"mw_{name} + coalesce(mw_tf_adj_{name}, 0)" if name in _TF_COMPARISONS else f"mw_{name}"
         for name in _COMPARISON_NAMES
     )
-    cursor = con.execute(
-        f"""
+    return f"""
         WITH best AS (
             SELECT rid, max(match_weight) AS best_weight FROM scored_pairs GROUP BY rid
         )
@@ -199,33 +155,41 @@ def _candidates_by_request(
            OR s.gamma_address >= {_household_gamma()}
         ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
         """
+
+
+def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candidate:
+    """One row of :func:`candidates_sql` as a :class:`Candidate`."""
+    width = len(_COMPARISON_NAMES)
+    gammas = row[6 : 6 + width]
+    weights = row[6 + width : 6 + 2 * width]
+    return Candidate(
+        tin=row[1],
+        match_probability=float(row[2]),
+        match_weight=float(row[3]),
+        levels={
+            name: labels[name].get(int(g), str(g))
+            for name, g in zip(_COMPARISON_NAMES, gammas, strict=True)
+        },
+        weights={
+            name: round(float(weight), 3) if weight is not None else 0.0
+            for name, weight in zip(_COMPARISON_NAMES, weights, strict=True)
+        },
+        rules=tuple(row[4] or ()),
+        surname_parts=tuple(row[5] or ()),
     )
+
+
+def _candidates_by_request(
+    con: duckdb.DuckDBPyConnection,
+) -> Iterator[tuple[int, list[Candidate]]]:
+    labels = comparison_labels()
+    cursor = sql.run(con, candidates_sql(), label="engine.candidates")
     current: int | None = None
     bucket: list[Candidate] = []
-    width = len(_COMPARISON_NAMES)
-    while True:
-        rows = cursor.fetchmany(20_000)
-        if not rows:
-            break
+    while rows := cursor.fetchmany(20_000):
         for row in rows:
             rid = int(row[0])
-            gammas = row[6 : 6 + width]
-            weights = row[6 + width : 6 + 2 * width]
-            candidate = Candidate(
-                tin=row[1],
-                match_probability=float(row[2]),
-                match_weight=float(row[3]),
-                levels={
-                    name: labels[name].get(int(g), str(g))
-                    for name, g in zip(_COMPARISON_NAMES, gammas, strict=True)
-                },
-                weights={
-                    name: round(float(weight), 3) if weight is not None else 0.0
-                    for name, weight in zip(_COMPARISON_NAMES, weights, strict=True)
-                },
-                rules=tuple(row[4] or ()),
-                surname_parts=tuple(row[5] or ()),
-            )
+            candidate = _candidate(row, labels)
             if current is not None and rid != current:
                 yield current, bucket
                 bucket = []
@@ -247,6 +211,34 @@ def ensure_model(
     return model
 
 
+def blocked_pairs_sql(chunk_ids: str = "_chunk_ids") -> str:
+    """The candidate pairs of one chunk of requests, keyed as Splink's blocked pairs."""
+    separator = "-__-"
+    return f"""
+        CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
+        SELECT 'matchgate' AS match_key,
+               '{SOURCE_MASTER}{separator}' || c.tin AS join_key_l,
+               '{SOURCE_REQUESTS}{separator}' || c.rid AS join_key_r
+        FROM candidate_pairs c JOIN {chunk_ids} i ON i.rid = c.rid
+        """
+
+
+def scored_pairs_sql(predictions: str) -> str:
+    """``scored_pairs``: Splink's predictions with the blocking rules that found each pair."""
+    return f"""
+        CREATE OR REPLACE TABLE scored_pairs AS
+        SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
+               p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
+               match_probability, match_weight)
+        FROM {predictions} p
+        JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
+        """
+
+
+def _request_ids_where(condition: str) -> str:
+    return f"SELECT unique_id FROM request_features WHERE {condition}"
+
+
 class BatchScorer:
     """Scores the candidate pairs of ``request_features`` a chunk of requests at a time.
 
@@ -265,26 +257,20 @@ class BatchScorer:
         self.con = con
         self.policy = policy
         self.stats: dict[str, object] = dict(build_candidate_pairs(con, block_cap=policy.block_cap))
-        self.linker = make_linker(con, model.with_prior(taxpayers=taxpayers))
-        register_term_frequencies(self.linker, con)
+        self.splink = make_linker(con, model.with_prior(taxpayers=taxpayers))
+        register_term_frequencies(self.splink, con)
         self._capped: dict[int, list[str]] = {}
-        for rid, rule in con.execute(
-            "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule"
-        ).fetchall():
+        for rid, rule in sql.fetch_all(
+            con, "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule", label="engine.facts"
+        ):
             self._capped.setdefault(int(rid), []).append(rule)
-        self._has_tin = {
-            int(rid)
-            for (rid,) in con.execute(
-                "SELECT unique_id FROM request_features WHERE tin IS NOT NULL"
-            ).fetchall()
-        }
-        self._unrecognised_first = {
-            int(rid)
-            for (rid,) in con.execute(
-                "SELECT unique_id FROM request_features WHERE first_name_unrecognised IS TRUE"
-            ).fetchall()
-        }
+        self._has_tin = self._request_ids("tin IS NOT NULL")
+        self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
         self._chunk = 0
+
+    def _request_ids(self, condition: str) -> set[int]:
+        rows = sql.fetch_all(self.con, _request_ids_where(condition), label="engine.facts")
+        return {int(rid) for (rid,) in rows}
 
     def _facts(self, rid: int) -> RequestFacts:
         return RequestFacts(
@@ -296,34 +282,15 @@ class BatchScorer:
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
         """Decisions for the given request row numbers (every one gets a decision)."""
         self._chunk += 1
-        separator = "-__-"
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
-        self.con.register("_chunk_ids", ids)
-        self.con.execute(
-            f"""
-            CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
-            SELECT 'matchgate' AS match_key,
-                   '{SOURCE_MASTER}{separator}' || c.tin AS join_key_l,
-                   '{SOURCE_REQUESTS}{separator}' || c.rid AS join_key_r
-            FROM candidate_pairs c JOIN _chunk_ids i ON i.rid = c.rid
-            """
-        )
-        self.con.unregister("_chunk_ids")
-        pairs = self.linker._db_api.register(
+        with sql.registered(self.con, "_chunk_ids", ids):
+            sql.run(self.con, blocked_pairs_sql(), label="engine.blocked_pairs")
+        pairs = self.splink.db_api.register(
             "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"
         )
-        self.linker.table_management.register_blocked_pairs_for_predict(pairs)
-        predictions = self.linker.inference.predict()
-        self.con.execute(
-            f"""
-            CREATE OR REPLACE TABLE scored_pairs AS
-            SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
-                   p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
-                   match_probability, match_weight)
-            FROM {predictions.physical_name} p
-            JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
-            """
-        )
+        self.splink.linker.table_management.register_blocked_pairs_for_predict(pairs)
+        predictions = self.splink.linker.inference.predict()
+        sql.run(self.con, scored_pairs_sql(predictions.physical_name), label="engine.scored_pairs")
         predictions.drop_table_from_database_and_remove_from_cache()
         decisions = {
             rid: decide(candidates, self._facts(rid), self.policy)

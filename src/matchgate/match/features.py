@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.errors import MasterFileError
+from matchgate.fields import ADDRESS_FIELDS, MATCH_FIELDS, NAME_FIELDS
 from matchgate.standardize import (
     first_name_forms,
     nicknames_of,
@@ -34,25 +37,20 @@ from matchgate.standardize import (
 __all__ = [
     "MASTER_IDENTITY_COLUMNS",
     "MasterReport",
+    "MatchInput",
     "build_taxpayer_features",
     "load_master",
     "name_feature_row",
 ]
 
 # The only master-file columns matchgate reads. Everything else stays in the file.
-MASTER_IDENTITY_COLUMNS = (
+MASTER_IDENTITY_COLUMNS: tuple[str, ...] = (
     "tin",
     "tin_type",
     "tax_year",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
+    *NAME_FIELDS,
     "dob",
-    "street",
-    "city",
-    "state",
-    "zip",
+    *ADDRESS_FIELDS,
 )
 _OPTIONAL_MASTER_COLUMNS = {"tin_type": "''", "middle_name": "''", "suffix": "''"}
 
@@ -84,6 +82,72 @@ def _master_relation_sql(path: Path) -> tuple[str, list[str]]:
     raise MasterFileError("the master file must be Parquet or CSV", path=path)
 
 
+# Problems counted in the raw master rows: code -> condition on ``master_raw``.
+MASTER_PROBLEM_CHECKS: dict[str, str] = {
+    "missing_tin": "coalesce(tin, '') = ''",
+    "bad_tin": "coalesce(tin, '') <> '' AND NOT regexp_full_match(tin, '[0-9]{9}')",
+    "bad_tax_year": "try_cast(tax_year AS INTEGER) IS NULL",
+    "missing_last_name": "coalesce(last_name, '') = ''",
+    "missing_first_name": "coalesce(first_name, '') = ''",
+    "bad_dob": "coalesce(dob, '') <> '' AND try_strptime(dob, '%Y-%m-%d') IS NULL",
+    "missing_address": "coalesce(street, '') = ''",
+}
+# How a raw identity column is typed in ``master_rows`` (the others are kept as text).
+_MASTER_ROW_EXPRESSIONS = {
+    "tax_year": "CAST(tax_year AS INTEGER) AS tax_year",
+    "dob": "CASE WHEN try_strptime(dob, '%Y-%m-%d') IS NULL THEN NULL ELSE dob END AS dob",
+}
+
+
+def describe_master_sql(relation: str) -> str:
+    return f"DESCRIBE SELECT * FROM {relation}"
+
+
+def master_raw_sql(relation: str, found: dict[str, str]) -> str:
+    """``master_raw``: the identity columns as trimmed text, the optional ones '' if absent.
+
+    ``found`` maps each identity column's lower-case name to its name in the file."""
+    select = []
+    for name in MASTER_IDENTITY_COLUMNS:
+        if name in found:
+            expr = f"coalesce(trim(CAST(\"{found[name]}\" AS VARCHAR)), '')"
+        else:
+            expr = _OPTIONAL_MASTER_COLUMNS[name]
+        select.append(f"{expr} AS {name}")
+    return f"CREATE OR REPLACE TEMP TABLE master_raw AS SELECT {', '.join(select)} FROM {relation}"
+
+
+def master_problem_count_sql(condition: str) -> str:
+    return f"SELECT count(*) FROM master_raw WHERE {condition}"
+
+
+def master_duplicate_count_sql() -> str:
+    """Rows beyond the first of each (tin, tax_year)."""
+    return (
+        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM master_raw "
+        "GROUP BY tin, tax_year HAVING count(*) > 1)"
+    )
+
+
+def master_rows_sql() -> str:
+    """``master_rows``: the usable raw rows, typed, one per (tin, tax_year)."""
+    columns = ", ".join(_MASTER_ROW_EXPRESSIONS.get(name, name) for name in MASTER_IDENTITY_COLUMNS)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE master_rows AS
+        SELECT {columns}
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY tin, tax_year ORDER BY street, first_name, last_name
+            ) AS copy_number
+            FROM master_raw
+            WHERE regexp_full_match(coalesce(tin, ''), '[0-9]{{9}}')
+              AND try_cast(tax_year AS INTEGER) IS NOT NULL
+              AND coalesce(last_name, '') <> ''
+        )
+        WHERE copy_number = 1
+        """
+
+
 def load_master(con: duckdb.DuckDBPyConnection, path: Path) -> MasterReport:
     """Load the identity columns of the master file into ``master_rows`` and report problems.
 
@@ -93,12 +157,34 @@ def load_master(con: duckdb.DuckDBPyConnection, path: Path) -> MasterReport:
     if not path.exists():
         raise MasterFileError("file not found", path=path)
     relation, params = _master_relation_sql(path)
+    found = _master_identity_columns(con, path, relation, params)
     try:
-        columns = [
-            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()
-        ]
+        sql.run(con, master_raw_sql(relation, found), params, label="features.master_raw")
     except duckdb.Error as exc:
         raise MasterFileError(f"cannot read the master file ({exc})", path=path) from exc
+    report = MasterReport(path=str(path))
+    report.rows = sql.fetch_int(con, "SELECT count(*) FROM master_raw", label="features.master")
+    report.problems = _master_problems(con)
+    sql.run(con, master_rows_sql(), label="features.master_rows")
+    sql.run(con, "DROP TABLE master_raw", label="features.master")
+    report.taxpayers = sql.fetch_int(
+        con, "SELECT count(DISTINCT tin) FROM master_rows", label="features.master"
+    )
+    return report
+
+
+def _master_identity_columns(
+    con: duckdb.DuckDBPyConnection, path: Path, relation: str, params: list[str]
+) -> dict[str, str]:
+    """The file's identity columns (lower-case name -> name in the file); an error naming
+    the missing ones if a required column is absent."""
+    try:
+        described = sql.fetch_all(
+            con, describe_master_sql(relation), params, label="features.master_columns"
+        )
+    except duckdb.Error as exc:
+        raise MasterFileError(f"cannot read the master file ({exc})", path=path) from exc
+    columns = [row[0] for row in described]
     lowered = {name.lower(): name for name in columns}
     missing = [
         name
@@ -110,71 +196,20 @@ def load_master(con: duckdb.DuckDBPyConnection, path: Path) -> MasterReport:
             f"required column(s) missing: {', '.join(missing)}; found: {', '.join(columns)}",
             path=path,
         )
-    select = []
-    for name in MASTER_IDENTITY_COLUMNS:
-        if name in lowered:
-            expr = f"coalesce(trim(CAST(\"{lowered[name]}\" AS VARCHAR)), '')"
-        else:
-            expr = _OPTIONAL_MASTER_COLUMNS[name]
-        select.append(f"{expr} AS {name}")
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE master_raw AS "
-            f"SELECT {', '.join(select)} FROM {relation}",
-            params,
-        )
-    except duckdb.Error as exc:
-        raise MasterFileError(f"cannot read the master file ({exc})", path=path) from exc
+    return lowered
 
-    report = MasterReport(path=str(path))
-    report.rows = _scalar(con, "SELECT count(*) FROM master_raw")
-    checks = {
-        "missing_tin": "coalesce(tin, '') = ''",
-        "bad_tin": "coalesce(tin, '') <> '' AND NOT regexp_full_match(tin, '[0-9]{9}')",
-        "bad_tax_year": "try_cast(tax_year AS INTEGER) IS NULL",
-        "missing_last_name": "coalesce(last_name, '') = ''",
-        "missing_first_name": "coalesce(first_name, '') = ''",
-        "bad_dob": "coalesce(dob, '') <> '' AND try_strptime(dob, '%Y-%m-%d') IS NULL",
-        "missing_address": "coalesce(street, '') = ''",
-    }
-    for code, condition in checks.items():
-        count = _scalar(con, f"SELECT count(*) FROM master_raw WHERE {condition}")
+
+def _master_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Counts of each problem found in ``master_raw`` (problems with no rows left out)."""
+    problems: dict[str, int] = {}
+    for code, condition in MASTER_PROBLEM_CHECKS.items():
+        count = sql.fetch_int(con, master_problem_count_sql(condition), label="features.problems")
         if count:
-            report.problems[code] = count
-    duplicates = _scalar(
-        con,
-        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM master_raw "
-        "GROUP BY tin, tax_year HAVING count(*) > 1)",
-    )
+            problems[code] = count
+    duplicates = sql.fetch_int(con, master_duplicate_count_sql(), label="features.problems")
     if duplicates:
-        report.problems["duplicate_tin_year"] = duplicates
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE master_rows AS
-        SELECT tin, tin_type, CAST(tax_year AS INTEGER) AS tax_year, first_name, middle_name,
-               last_name, suffix,
-               CASE WHEN try_strptime(dob, '%Y-%m-%d') IS NULL THEN NULL ELSE dob END AS dob,
-               street, city, state, zip
-        FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY tin, tax_year ORDER BY street, first_name, last_name
-            ) AS copy_number
-            FROM master_raw
-            WHERE regexp_full_match(coalesce(tin, ''), '[0-9]{9}')
-              AND try_cast(tax_year AS INTEGER) IS NOT NULL
-              AND coalesce(last_name, '') <> ''
-        )
-        WHERE copy_number = 1
-        """
-    )
-    con.execute("DROP TABLE master_raw")
-    report.taxpayers = _scalar(con, "SELECT count(DISTINCT tin) FROM master_rows")
-    return report
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+        problems["duplicate_tin_year"] = duplicates
+    return problems
 
 
 def name_feature_row(first: str, middle: str, last: str, suffix: str) -> dict[str, object]:
@@ -221,30 +256,29 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
     }
 
 
+_TEXT = pa.string()
+_TEXT_LIST = pa.list_(pa.string())
+
+
+def _typed(kind: pa.DataType, *names: str) -> list[tuple[str, pa.DataType]]:
+    return [(name, kind) for name in names]
+
+
 _NAME_SCHEMA = pa.schema(
     [
-        ("first_name", pa.string()),
-        ("first_forms", pa.list_(pa.string())),
-        ("first_nicknames", pa.list_(pa.string())),
-        ("middle_name", pa.string()),
-        ("middle_initial", pa.string()),
-        ("surname", pa.string()),
-        ("surname_joined", pa.string()),
-        ("surname_parts", pa.list_(pa.string())),
-        ("suffix", pa.string()),
+        *_typed(_TEXT, "first_name"),
+        *_typed(_TEXT_LIST, "first_forms", "first_nicknames"),
+        *_typed(_TEXT, "middle_name", "middle_initial", "surname", "surname_joined"),
+        *_typed(_TEXT_LIST, "surname_parts"),
+        *_typed(_TEXT, "suffix"),
     ]
 )
-_LOCATOR = pa.struct([("number", pa.string()), ("name", pa.string()), ("zip", pa.string())])
+_LOCATOR = pa.struct(_typed(_TEXT, "number", "name", "zip"))
 _ADDRESS_SCHEMA = pa.schema(
     [
-        ("address_key", pa.string()),
-        ("street_key", pa.string()),
-        ("zip5", pa.string()),
-        ("city_state", pa.string()),
-        ("locator_key", pa.string()),
+        *_typed(_TEXT, "address_key", "street_key", "zip5", "city_state", "locator_key"),
         ("locator", _LOCATOR),
-        ("city_locator_key", pa.string()),
-        ("address_kind", pa.string()),
+        *_typed(_TEXT, "city_locator_key", "address_kind"),
     ]
 )
 
@@ -265,76 +299,94 @@ def standardize_distinct(
     values is several times cheaper than standardizing every row.
     """
     keys = ", ".join(key_columns)
-    cursor = con.execute(f"SELECT DISTINCT {keys} FROM ({source_sql})")
+    cursor = sql.run(
+        con, f"SELECT DISTINCT {keys} FROM ({source_sql})", label=f"features.{target}.keys"
+    )
+    key_fields = [pa.field(f"key_{name}", pa.string()) for name in key_columns]
+    table_schema = pa.schema(key_fields + list(schema))
     batches: list[pa.RecordBatch] = []
     total = 0
-    while True:
-        chunk = cursor.fetchmany(50_000)
-        if not chunk:
-            break
-        columns: dict[str, list[object]] = {f"key_{name}": [] for name in key_columns}
-        columns.update({name: [] for name in schema.names})
-        for values in chunk:
-            for name, value in zip(key_columns, values, strict=True):
-                columns[f"key_{name}"].append(value)
-            features = function(*[value or "" for value in values])
-            for name in schema.names:
-                columns[name].append(features[name])
-        key_fields = [pa.field(f"key_{name}", pa.string()) for name in key_columns]
-        batches.append(
-            pa.RecordBatch.from_pydict(columns, schema=pa.schema(key_fields + list(schema)))
-        )
+    while chunk := cursor.fetchmany(50_000):
+        batches.append(_standardized_batch(chunk, key_columns, function, table_schema))
         total += len(chunk)
         if progress is not None:
             progress(total)
-    key_fields = [pa.field(f"key_{name}", pa.string()) for name in key_columns]
-    table = pa.Table.from_batches(batches, schema=pa.schema(key_fields + list(schema)))
-    con.register("_standardized_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _standardized_arrow")
-    con.unregister("_standardized_arrow")
+    table = pa.Table.from_batches(batches, schema=table_schema)
+    with sql.registered(con, "_standardized_arrow", table):
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _standardized_arrow",
+            label=f"features.{target}",
+        )
     return total
 
 
-def build_taxpayer_features(
-    con: duckdb.DuckDBPyConnection, *, progress: Callable[[str, int], None] | None = None
-) -> int:
-    """Create ``taxpayer_features`` (one row per TIN) and ``taxpayer_addresses`` from
-    ``master_rows``. Returns the number of taxpayers."""
-    standardize_distinct(
-        con,
-        source_sql="SELECT first_name, middle_name, last_name, suffix FROM master_rows",
-        key_columns=("first_name", "middle_name", "last_name", "suffix"),
-        function=name_feature_row,
-        schema=_NAME_SCHEMA,
-        target="std_master_names",
-        progress=(lambda n: progress("names", n)) if progress else None,
-    )
-    standardize_distinct(
-        con,
-        source_sql="SELECT street, city, state, zip FROM master_rows",
-        key_columns=("street", "city", "state", "zip"),
-        function=address_feature_row,
-        schema=_ADDRESS_SCHEMA,
-        target="std_master_addresses",
-        progress=(lambda n: progress("addresses", n)) if progress else None,
-    )
-    # Every (taxpayer, year) address, standardized: the filing history the request's
-    # address is checked against, and the source of the disclosed address.
-    con.execute(
-        """
+def _standardized_batch(
+    chunk: list[tuple[Any, ...]],
+    key_columns: tuple[str, ...],
+    function: Callable[..., dict[str, object]],
+    table_schema: pa.Schema,
+) -> pa.RecordBatch:
+    """One batch of distinct keys with the features ``function`` makes of them."""
+    columns: dict[str, list[object]] = {name: [] for name in table_schema.names}
+    feature_names = table_schema.names[len(key_columns) :]
+    for values in chunk:
+        for name, value in zip(key_columns, values, strict=True):
+            columns[f"key_{name}"].append(value)
+        features = function(*[value or "" for value in values])
+        for name in feature_names:
+            columns[name].append(features[name])
+    return pa.RecordBatch.from_pydict(columns, schema=table_schema)
+
+
+def _select_from_master_rows(columns: tuple[str, ...]) -> str:
+    return f"SELECT {', '.join(columns)} FROM master_rows"
+
+
+def _joined_on_keys(table: str, rows: str, columns: tuple[str, ...]) -> str:
+    """Join condition of a standardized table's ``key_`` columns on the raw row's values."""
+    return " AND ".join(f"{table}.key_{name} = {rows}.{name}" for name in columns)
+
+
+def taxpayer_addresses_sql() -> str:
+    """Every (taxpayer, year) address, standardized: the filing history the request's
+    address is checked against, and the source of the disclosed address."""
+    raw = ", ".join(f"m.{name}" for name in ("tin", "tax_year", *ADDRESS_FIELDS))
+    return f"""
         CREATE OR REPLACE TABLE taxpayer_addresses AS
-        SELECT m.tin, m.tax_year, m.street, m.city, m.state, m.zip,
+        SELECT {raw},
                a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator,
                a.city_locator_key
         FROM master_rows m
-        LEFT JOIN std_master_addresses a
-          ON a.key_street = m.street AND a.key_city = m.city
-         AND a.key_state = m.state AND a.key_zip = m.zip
+        LEFT JOIN std_master_addresses a ON {_joined_on_keys("a", "m", ADDRESS_FIELDS)}
         """
+
+
+# Address history lists of ``taxpayer_features``: list column -> taxpayer_addresses column.
+_ADDRESS_HISTORY_LISTS = {
+    "address_keys": "address_key",
+    "street_keys": "street_key",
+    "zips": "zip5",
+    "city_states": "city_state",
+    "locator_keys": "locator_key",
+    "locators": "locator",
+    "city_locator_keys": "city_locator_key",
+}
+
+
+def _address_history_cte() -> str:
+    lists = ",\n".join(
+        f"list_distinct(list({column}) FILTER (WHERE {column} IS NOT NULL)) AS {name}"
+        for name, column in _ADDRESS_HISTORY_LISTS.items()
     )
-    # Names and date of birth come from the latest year filed.
-    con.execute(
-        """
+    return f"SELECT tin, {lists} FROM taxpayer_addresses GROUP BY tin"
+
+
+def taxpayer_features_sql() -> str:
+    """One row per TIN: names and date of birth from the latest year filed, the names and
+    addresses of every year as lists."""
+    history = ", ".join(f"h.{name}" for name in _ADDRESS_HISTORY_LISTS)
+    return f"""
         CREATE OR REPLACE TABLE taxpayer_features AS
         WITH latest AS (
             SELECT * FROM (
@@ -342,22 +394,7 @@ def build_taxpayer_features(
                 FROM master_rows
             ) WHERE rn = 1
         ),
-        history AS (
-            SELECT tin,
-                   list_distinct(list(address_key) FILTER (WHERE address_key IS NOT NULL))
-                       AS address_keys,
-                   list_distinct(list(street_key) FILTER (WHERE street_key IS NOT NULL))
-                       AS street_keys,
-                   list_distinct(list(zip5) FILTER (WHERE zip5 IS NOT NULL)) AS zips,
-                   list_distinct(list(city_state) FILTER (WHERE city_state IS NOT NULL))
-                       AS city_states,
-                   list_distinct(list(locator_key) FILTER (WHERE locator_key IS NOT NULL))
-                       AS locator_keys,
-                   list_distinct(list(locator) FILTER (WHERE locator IS NOT NULL)) AS locators,
-                   list_distinct(list(city_locator_key)
-                       FILTER (WHERE city_locator_key IS NOT NULL)) AS city_locator_keys
-            FROM taxpayer_addresses GROUP BY tin
-        ),
+        history AS ({_address_history_cte()}),
         -- Names filed under in any year: a surname used only in earlier years, or a
         -- first name standardized differently, still identifies the person.
         all_names AS (
@@ -367,9 +404,7 @@ def build_taxpayer_features(
                    list_distinct(flatten(list(n.first_forms)
                        FILTER (WHERE n.first_forms IS NOT NULL))) AS first_forms_any
             FROM master_rows m
-            JOIN std_master_names n
-              ON n.key_first_name = m.first_name AND n.key_middle_name = m.middle_name
-             AND n.key_last_name = m.last_name AND n.key_suffix = m.suffix
+            JOIN std_master_names n ON {_joined_on_keys("n", "m", NAME_FIELDS)}
             GROUP BY m.tin
         )
         SELECT l.tin AS unique_id, n.first_name,
@@ -380,17 +415,46 @@ def build_taxpayer_features(
                coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
                CAST(NULL AS VARCHAR[]) AS surname_first_forms,
                n.suffix, l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
-               h.address_keys, h.street_keys, h.zips, h.city_states, h.locator_keys, h.locators,
-               h.city_locator_keys
+               {history}
         FROM latest l
         LEFT JOIN all_names an ON an.tin = l.tin
-        JOIN std_master_names n
-          ON n.key_first_name = l.first_name AND n.key_middle_name = l.middle_name
-         AND n.key_last_name = l.last_name AND n.key_suffix = l.suffix
+        JOIN std_master_names n ON {_joined_on_keys("n", "l", NAME_FIELDS)}
         LEFT JOIN history h ON h.tin = l.tin
         """
+
+
+def _reporting(
+    progress: Callable[[str, int], None] | None, step: str
+) -> Callable[[int], None] | None:
+    """``progress`` for one step of :func:`build_taxpayer_features`."""
+    if progress is None:
+        return None
+    return lambda count: progress(step, count)
+
+
+def build_taxpayer_features(
+    con: duckdb.DuckDBPyConnection, *, progress: Callable[[str, int], None] | None = None
+) -> int:
+    """Create ``taxpayer_features`` (one row per TIN) and ``taxpayer_addresses`` from
+    ``master_rows``. Returns the number of taxpayers."""
+    for step, columns, function, schema in (
+        ("names", NAME_FIELDS, name_feature_row, _NAME_SCHEMA),
+        ("addresses", ADDRESS_FIELDS, address_feature_row, _ADDRESS_SCHEMA),
+    ):
+        standardize_distinct(
+            con,
+            source_sql=_select_from_master_rows(columns),
+            key_columns=columns,
+            function=function,
+            schema=schema,
+            target=f"std_master_{step}",
+            progress=_reporting(progress, step),
+        )
+    sql.run(con, taxpayer_addresses_sql(), label="features.taxpayer_addresses")
+    sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")
+    return sql.fetch_int(
+        con, "SELECT count(*) FROM taxpayer_features", label="features.taxpayer_features"
     )
-    return _scalar(con, "SELECT count(*) FROM taxpayer_features")
 
 
 def _surname_as_first_name_forms(name: dict[str, object]) -> list[str] | None:
@@ -403,87 +467,82 @@ def _surname_as_first_name_forms(name: dict[str, object]) -> list[str] | None:
     return forms or None
 
 
-def request_feature_rows(
-    records: Iterable[tuple[int, str, str, str, str, str, str, str, str, str, str]],
-) -> pa.Table:
-    """Features for request rows given as
-    (row_number, first, middle, last, suffix, dob, tin, street, city, state, zip)."""
-    rows: dict[str, list[object]] = {
-        name: []
-        for name in (
-            "unique_id",
-            "first_name",
-            "first_forms",
-            "first_nicknames",
-            "first_name_unrecognised",
-            "surname_unrecognised",
-            "middle_name",
-            "middle_initial",
-            "surname",
-            "surname_joined",
-            "surname_parts",
-            "surname_parts_any",
-            "surname_first_forms",
-            "suffix",
-            "dob",
-            "tin",
-            "address_key",
-            "address_keys",
-            "street_keys",
-            "zips",
-            "city_states",
-            "locator_keys",
-            "locators",
-            "city_locator_keys",
-            "address_kind",
-        )
-    }
-    for row_number, first, middle, last, suffix, dob, tin, street, city, state, zip_code in records:
-        name = name_feature_row(first, middle, last, suffix)
-        address = address_feature_row(street, city, state, zip_code)
-        rows["unique_id"].append(str(row_number))
-        for key in _NAME_SCHEMA.names:
-            rows[key].append(name[key])
-        # set once the master file is loaded (matchgate.match.engine)
-        rows["first_name_unrecognised"].append(False)
-        rows["surname_unrecognised"].append(False)
-        rows["surname_parts_any"].append(name["surname_parts"])
-        rows["surname_first_forms"].append(_surname_as_first_name_forms(name))
-        rows["dob"].append(dob or None)
-        rows["tin"].append((tin or "").replace("-", "") or None)
-        rows["address_key"].append(address["address_key"])
-        rows["address_keys"].append([address["address_key"]] if address["address_key"] else None)
-        rows["street_keys"].append([address["street_key"]] if address["street_key"] else None)
-        rows["zips"].append([address["zip5"]] if address["zip5"] else None)
-        rows["city_states"].append([address["city_state"]] if address["city_state"] else None)
-        rows["locator_keys"].append([address["locator_key"]] if address["locator_key"] else None)
-        rows["locators"].append([address["locator"]] if address["locator"] else None)
-        # Only a request without a ZIP is matched by city: with a ZIP, the ZIP must agree.
-        city_key = address["city_locator_key"] if not address["zip5"] else None
-        rows["city_locator_keys"].append([city_key] if city_key else None)
-        rows["address_kind"].append(address["address_kind"])
-    return pa.table(
-        rows,
-        schema=pa.schema(
-            [
-                ("unique_id", pa.string()),
-                *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
-                ("first_name_unrecognised", pa.bool_()),
-                ("surname_unrecognised", pa.bool_()),
-                ("surname_parts_any", pa.list_(pa.string())),
-                ("surname_first_forms", pa.list_(pa.string())),
-                ("suffix", pa.string()),
-                ("dob", pa.string()),
-                ("tin", pa.string()),
-                ("address_key", pa.string()),
-                ("address_keys", pa.list_(pa.string())),
-                ("street_keys", pa.list_(pa.string())),
-                ("zips", pa.list_(pa.string())),
-                ("city_states", pa.list_(pa.string())),
-                ("locator_keys", pa.list_(pa.string())),
-                ("locators", pa.list_(_LOCATOR)),
-                ("city_locator_keys", pa.list_(pa.string())),
-                ("address_kind", pa.string()),
-            ]
-        ),
-    )
+@dataclass(frozen=True, slots=True)
+class MatchInput:
+    """The identity fields of one request row that matching looks at.
+
+    ``values`` holds the text of each of :data:`matchgate.fields.MATCH_FIELDS`, in that order.
+    """
+
+    row_number: int
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != len(MATCH_FIELDS):
+            raise ValueError(
+                f"a match input has {len(MATCH_FIELDS)} values ({', '.join(MATCH_FIELDS)}), "
+                f"not {len(self.values)}"
+            )
+
+    @classmethod
+    def from_record(cls, record: Any) -> MatchInput:
+        """The identity fields of a request record (``matchgate.intake.RequestRecord``)."""
+        return cls(record.row_number, tuple(getattr(record, name) for name in MATCH_FIELDS))
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(zip(MATCH_FIELDS, self.values, strict=True))
+
+
+# A request's address lists hold its one address (a taxpayer's, the whole filing history).
+# The city locator is set apart: a request with a ZIP is not matched by city.
+_REQUEST_ADDRESS_LISTS = {
+    name: feature for name, feature in _ADDRESS_HISTORY_LISTS.items() if name != "city_locator_keys"
+}
+_REQUEST_FEATURE_SCHEMA = pa.schema(
+    [
+        *_typed(_TEXT, "unique_id"),
+        *[(f.name, f.type) for f in _NAME_SCHEMA if f.name != "suffix"],
+        *_typed(pa.bool_(), "first_name_unrecognised", "surname_unrecognised"),
+        *_typed(_TEXT_LIST, "surname_parts_any", "surname_first_forms"),
+        *_typed(_TEXT, "suffix", "dob", "tin", "address_key"),
+        *[
+            (name, pa.list_(_ADDRESS_SCHEMA.field(feature).type))
+            for name, feature in _REQUEST_ADDRESS_LISTS.items()
+        ],
+        *_typed(_TEXT_LIST, "city_locator_keys"),
+        *_typed(_TEXT, "address_kind"),
+    ]
+)
+
+
+def request_feature_row(request: MatchInput) -> dict[str, object]:
+    """The features of one request, by the columns of ``request_features``."""
+    fields = request.as_dict()
+    name = name_feature_row(*(fields[key] for key in NAME_FIELDS))
+    address = address_feature_row(*(fields[key] for key in ADDRESS_FIELDS))
+    row: dict[str, object] = {"unique_id": str(request.row_number)}
+    row.update((key, name[key]) for key in _NAME_SCHEMA.names)
+    # set once the master file is loaded (matchgate.match.engine)
+    row["first_name_unrecognised"] = False
+    row["surname_unrecognised"] = False
+    row["surname_parts_any"] = name["surname_parts"]
+    row["surname_first_forms"] = _surname_as_first_name_forms(name)
+    row["dob"] = fields["dob"] or None
+    row["tin"] = (fields["tin"] or "").replace("-", "") or None
+    row["address_key"] = address["address_key"]
+    for list_name, feature in _REQUEST_ADDRESS_LISTS.items():
+        row[list_name] = [address[feature]] if address[feature] else None
+    # Only a request without a ZIP is matched by city: with a ZIP, the ZIP must agree.
+    city_key = address["city_locator_key"] if not address["zip5"] else None
+    row["city_locator_keys"] = [city_key] if city_key else None
+    row["address_kind"] = address["address_kind"]
+    return row
+
+
+def request_feature_rows(requests: Iterable[MatchInput]) -> pa.Table:
+    """Features of request rows, as the Arrow table that becomes ``request_features``."""
+    columns: dict[str, list[object]] = {name: [] for name in _REQUEST_FEATURE_SCHEMA.names}
+    for request in requests:
+        for key, value in request_feature_row(request).items():
+            columns[key].append(value)
+    return pa.table(columns, schema=_REQUEST_FEATURE_SCHEMA)

@@ -25,12 +25,14 @@ import duckdb
 import splink
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from matchgate import sql
 from matchgate.errors import ModelError
 from matchgate.match.comparisons import COMPARISONS
 
 __all__ = [
     "DISAGREEMENT_FLOORS",
     "MODEL_VERSION",
+    "MatchLinker",
     "MatchModel",
     "default_settings",
     "make_linker",
@@ -76,34 +78,58 @@ def _deep_copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+@dataclass(frozen=True)
+class MatchLinker:
+    """A Splink linker and the database API its input tables were registered with.
+
+    Splink 5 has no public way to get the database API back from a linker (only the
+    private ``Linker._db_api``), and a table such as a term-frequency lookup or the blocked
+    pairs must be registered with that same API (``db_api.register``, as Splink's docs for
+    ``register_blocked_pairs_for_predict`` and ``register_term_frequency_lookup`` say). So
+    matchgate keeps the API it made next to the linker instead of reaching into it.
+    """
+
+    linker: Linker
+    db_api: DuckDBAPI
+
+
 def make_linker(
     con: duckdb.DuckDBPyConnection,
     settings: dict[str, Any],
     *,
     master_table: str = "taxpayer_features",
     requests_table: str = "request_features",
-) -> Linker:
+) -> MatchLinker:
     db_api = DuckDBAPI(connection=con)
     master = db_api.register(master_table, dataset_display_name=SOURCE_MASTER)
     requests = db_api.register(requests_table, dataset_display_name=SOURCE_REQUESTS)
-    return Linker([master, requests], settings, log_level=logging.ERROR)
+    return MatchLinker(Linker([master, requests], settings, log_level=logging.ERROR), db_api)
 
 
-def register_term_frequencies(linker: Linker, con: duckdb.DuckDBPyConnection) -> None:
+_TERM_FREQUENCY_COLUMNS = ("first_name", "surname_joined")
+
+
+def term_frequency_table(column: str) -> str:
+    return f"tf_master_{column}"
+
+
+def term_frequency_sql(column: str) -> str:
+    """``tf_master_<column>``: each value's share of the master file's taxpayers."""
+    return f"""
+        CREATE OR REPLACE TABLE {term_frequency_table(column)} AS
+        SELECT {column}, count(*) / sum(count(*)) OVER () AS tf_{column}
+        FROM taxpayer_features WHERE {column} IS NOT NULL GROUP BY {column}
+        """
+
+
+def register_term_frequencies(match_linker: MatchLinker, con: duckdb.DuckDBPyConnection) -> None:
     """Term frequencies come from the whole master file only, never from the batch: a
     batch full of one surname must not make that surname look rare or common."""
-    db_api = linker._db_api
-    for column in ("first_name", "surname_joined"):
-        table = f"tf_master_{column}"
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT {column}, count(*) / sum(count(*)) OVER () AS tf_{column}
-            FROM taxpayer_features WHERE {column} IS NOT NULL GROUP BY {column}
-            """
-        )
-        frame = db_api.register(table, table_name=f"{table}_registered")
-        linker.table_management.register_term_frequency_lookup(frame, column)
+    for column in _TERM_FREQUENCY_COLUMNS:
+        table = term_frequency_table(column)
+        sql.run(con, term_frequency_sql(column), label="model.term_frequencies")
+        frame = match_linker.db_api.register(table, table_name=f"{table}_registered")
+        match_linker.linker.table_management.register_term_frequency_lookup(frame, column)
 
 
 def apply_disagreement_floors(settings: dict[str, Any]) -> list[str]:
@@ -186,9 +212,9 @@ class MatchModel:
 def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2025) -> MatchModel:
     """Train on ``taxpayer_features`` x ``request_features`` already in ``con``."""
     settings = default_settings(taxpayers=taxpayers)
-    linker = make_linker(con, settings)
-    register_term_frequencies(linker, con)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
+    match_linker = make_linker(con, settings)
+    register_term_frequencies(match_linker, con)
+    match_linker.linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)
     sessions = [
         block_on("dob"),
         block_on("surname_joined", "first_name"),
@@ -197,25 +223,27 @@ def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2
     for rule in sessions:
         # A pass that fails (no pairs: a batch without any DOB) leaves the comparisons of
         # its blocking rule switched off inside the linker; start again from a snapshot.
-        snapshot = linker.misc.save_model_to_json()
+        snapshot = match_linker.linker.misc.save_model_to_json()
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
+            match_linker.linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, fix_probability_two_random_records_match=True
             )
         except Exception as exc:  # Splink raises plain exceptions on degenerate data
             description = rule.get_blocking_rule("duckdb").blocking_rule_sql
             skipped.append(f"EM pass on {description} skipped: {str(exc).splitlines()[0]}")
             logging.getLogger(__name__).info(skipped[-1])
-            linker = make_linker(con, snapshot)
-            register_term_frequencies(linker, con)
-    trained_settings = linker.misc.save_model_to_json()
+            match_linker = make_linker(con, snapshot)
+            register_term_frequencies(match_linker, con)
+    trained_settings = match_linker.linker.misc.save_model_to_json()
     notes = apply_disagreement_floors(trained_settings)
     return MatchModel(
         settings=trained_settings,
         trained={
             "at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "taxpayers": taxpayers,
-            "requests": con.execute("SELECT count(*) FROM request_features").fetchone()[0],  # type: ignore[index]
+            "requests": sql.fetch_int(
+                con, "SELECT count(*) FROM request_features", label="model.train"
+            ),
             "floors_applied": notes,
             "em_passes_skipped": skipped,
         },

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, create_model
 
 from matchgate.batch.pipeline import BatchResult
 from matchgate.disclose import RESPONSE_COLUMNS
@@ -150,29 +152,28 @@ class HealthPublic(BaseModel):
     master_present: bool
 
 
-class LookupCreate(BaseModel):
-    """One request row; the letter is the one on file with batch ``letter_batch_id``."""
+class _LookupLetter(BaseModel):
+    """The part of a look-up body that is not a request field."""
 
     letter_batch_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
     submitted_by: str = "matchgate-server"
-    request_id: str = ""
-    first_name: str = ""
-    middle_name: str = ""
-    last_name: str = ""
-    suffix: str = ""
-    dob: str = ""
-    street: str = ""
-    city: str = ""
-    state: str = ""
-    zip: str = ""
-    tin: str = ""
-    tax_periods: str = ""
-    statute: str = ""
-    case_number: str = ""
-    reason: str = ""
 
     def request_fields(self) -> dict[str, str]:
         return {name: str(getattr(self, name)) for name in REQUEST_FIELDS}
+
+
+if TYPE_CHECKING:
+    # The request fields are added from REQUEST_FIELDS at run time, which a type checker
+    # cannot follow; to it the body is the letter part (request fields read as Any).
+    LookupCreate = _LookupLetter
+else:
+    LookupCreate = create_model(
+        "LookupCreate",
+        __base__=_LookupLetter,
+        __doc__="One request row; the letter is the one on file with batch ``letter_batch_id``.",
+        __module__=__name__,
+        **{name: (str, "") for name in REQUEST_FIELDS},
+    )
 
 
 class LookupPublic(BaseModel):
