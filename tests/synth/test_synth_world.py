@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import tomllib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -628,10 +627,10 @@ def test_many_outsiders_share_surname_and_address_with_a_taxpayer(world: World) 
 
 
 @pytest.mark.slow
-def test_a_100k_world_is_generated_well_within_30_seconds(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    generate_world(tmp_path, people=100_000, requests=10_000, seed=1)
-    assert time.perf_counter() - started < 30
+def test_a_100k_world_is_generated(tmp_path: Path) -> None:
+    """How long it takes: benchmarks/bench_synth.py (a timing here would flake when busy)."""
+    summary = generate_world(tmp_path, people=100_000, requests=10_000, seed=1)
+    assert (summary.people, summary.requests) == (100_000, 10_000)
 
 
 def test_census_mix_draws_hazards_at_population_rates(tmp_path: Path) -> None:
