@@ -641,7 +641,7 @@ def test_census_mix_draws_hazards_at_population_rates(tmp_path: Path) -> None:
     # Jr/Sr pairs are about 1% of people in the census world (0.5% of households); the
     # stress mix draws them ~15% of the time from a population with ten times as many.
     assert 0 < census.hazard_counts["jr_sr"] < stress.hazard_counts["jr_sr"] / 5
-    # 45% of requests come without a date of birth (DOMAIN.md), Jr/Sr rows no more often
+    # 45% of requests come without a date of birth (docs/SOURCES.md), Jr/Sr rows no more often
     rows = read_csv(census.truth_path)
     no_dob = sum("no_dob" in row["hazards"].split(";") for row in rows) / len(rows)
     assert 0.41 <= no_dob <= 0.49

@@ -28,7 +28,9 @@ ACCENTS_KEPT_IN_MASTER = 0.30  # share of Hispanic filers whose return keeps acc
 TITLE_CASE_IN_MASTER = 0.08
 MIDDLE_NAME_SHARE = 0.62
 MIDDLE_INITIAL_ONLY = 0.2
-JUNIOR_SUFFIX_FILED = 0.40  # DOMAIN.md: suffix often missing from the master file
+# the suffix is often missing from the master file: an assumption, not a published figure
+# (docs/SOURCES.md, "The project's own assumptions")
+JUNIOR_SUFFIX_FILED = 0.40
 SENIOR_SUFFIX_FILED = 0.15
 ITIN_SHARE_HISPANIC = 0.10
 ITIN_SHARE_OTHER = 0.015
