@@ -202,6 +202,7 @@ def test_the_database_refuses_to_change_or_delete_entries(backend: Backend, stat
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_postgres_refuses_truncate(backend: Backend) -> None:
     backend.open().append_many(batch_entries(rows=2, disclosed=()), actor="pipeline")

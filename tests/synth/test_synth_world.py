@@ -633,6 +633,7 @@ def test_a_100k_world_is_generated(tmp_path: Path) -> None:
     assert (summary.people, summary.requests) == (100_000, 10_000)
 
 
+@pytest.mark.slow  # three 20,000-person worlds
 def test_census_mix_draws_hazards_at_population_rates(tmp_path: Path) -> None:
     stress = generate_world(tmp_path / "stress", people=20_000, requests=2_000, seed=4)
     census = generate_world(
