@@ -14,6 +14,8 @@ import pytest
 from matchgate.disclose import RESPONSE_COLUMNS
 from matchgate_cli import run_args, run_matchgate
 
+pytestmark = pytest.mark.slow  # generates worlds and runs the real command
+
 PEOPLE, REQUESTS = 3_000, 300
 
 

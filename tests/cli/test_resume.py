@@ -17,6 +17,8 @@ import pytest
 from matchgate.batch.faults import KILL_POINTS
 from matchgate_cli import run_args, run_matchgate
 
+pytestmark = pytest.mark.slow  # kill -9 at every stage of real runs
+
 CHUNK_ROWS = "60"
 
 

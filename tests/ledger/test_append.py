@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy.exc import DBAPIError
 
@@ -204,6 +202,7 @@ def test_the_database_refuses_to_change_or_delete_entries(backend: Backend, stat
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_postgres_refuses_truncate(backend: Backend) -> None:
     backend.open().append_many(batch_entries(rows=2, disclosed=()), actor="pipeline")
@@ -211,14 +210,12 @@ def test_postgres_refuses_truncate(backend: Backend) -> None:
         backend.execute("TRUNCATE ledger_entries")
 
 
-def test_ten_thousand_entries_append_quickly(sqlite_backend: Backend) -> None:
+def test_ten_thousand_entries_append_in_one_call(sqlite_backend: Backend) -> None:
+    """How long it takes: benchmarks/bench_ledger_verify.py (a timing here would flake)."""
     ledger = sqlite_backend.open()
     items = [
         NewEntry(EntryKind.ROW_DECISION, row_payload("BIG", row), f"BIG:row:{row}")
         for row in range(1, 10_001)
     ]
-    started = time.perf_counter()
     ledger.append_many(items, actor="pipeline")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 3.0, f"append_many of 10,000 entries took {elapsed:.2f} s"
     assert count(sqlite_backend) == 10_000 + 10  # the tenth checkpoint also signs the end

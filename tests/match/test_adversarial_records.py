@@ -223,6 +223,7 @@ def test_adversarial_request(decisions, request_row) -> None:
     assert_rule_exercised(rule, row["fired_rules"].split(";"))
 
 
+@pytest.mark.slow  # trains a model and runs match_batch
 def test_master_problems_are_counted_not_fatal(tmp_path: Path) -> None:
     from matchgate.errors import MasterFileError
 

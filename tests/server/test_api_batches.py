@@ -13,6 +13,8 @@ from matchgate.disclose import RESPONSE_COLUMNS
 
 from .conftest import AUTH, REQUESTS, Served, upload
 
+pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
+
 
 def _entries(served: Served) -> int:
     report = served.client.get("/api/ledger/verify").json()

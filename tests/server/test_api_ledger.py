@@ -17,6 +17,8 @@ from matchgate.server import ServerSettings, create_app
 
 from .conftest import AUTH, Served
 
+pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient

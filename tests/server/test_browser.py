@@ -20,6 +20,8 @@ import pytest
 
 from .conftest import TOKEN, Served
 
+pytestmark = pytest.mark.slow  # a real server and headless Chromium
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -12,6 +12,8 @@ from matchgate.server.review_queue import FLAGGED_OUTCOMES
 
 from .conftest import TOKEN, Served
 
+pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
+
 
 def _decisions(served: Served) -> list[dict[str, str]]:
     with served.decisions.open(encoding="utf-8", newline="") as stream:

@@ -1,6 +1,7 @@
 """Rows a reviewer must reject under 26 U.S.C. 6103(i)(2)(B), planted on purpose.
 
-Each kind breaks exactly one requirement the way real batches did (DOMAIN.md): placeholder text
+Each kind breaks exactly one requirement the way real batches did (docs/SOURCES.md, "Real
+batches"): placeholder text
 in the address, a ZIP code standing in for an address, a jail as the taxpayer's address, a civil
 statute, or a missing reason, period, name or case number.
 """

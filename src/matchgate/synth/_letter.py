@@ -2,8 +2,8 @@
 
 The sound letter is signed by the agency head, names a current safeguards report, and assigns
 every case to one officer personally engaged in it, with a plausible load per officer. The
-deficient variant breaks all three the way DOMAIN.md describes: an unauthorised signer, one
-official "engaged" in every case, a stale safeguards report.
+deficient variant breaks all three as the real batch did (docs/SOURCES.md, "Real batches"): an
+unauthorised signer, one official "engaged" in every case, a stale safeguards report.
 """
 
 from __future__ import annotations

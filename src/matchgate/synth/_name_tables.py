@@ -2,8 +2,9 @@
 
 Surnames are drawn in proportion to ``count x share_hispanic`` for Hispanic people and
 ``count x (1 - share_hispanic)`` for everyone else, first names additionally by the share of
-men or women holding them. That reproduces the concentration DOMAIN.md warns about (a handful of
-Hispanic surnames cover a large share of Hispanic people) without inventing a distribution.
+men or women holding them. That reproduces the concentration the courts warned about (26
+surnames cover about a quarter of Hispanic people: docs/SOURCES.md, "Names: the census tables")
+without inventing a distribution.
 """
 
 from __future__ import annotations

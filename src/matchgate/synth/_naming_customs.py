@@ -1,7 +1,7 @@
 """Naming customs the requester's data gets wrong: accents, particles, nicknames.
 
 These small tables are written by hand; the frequencies come from the census tables. They only
-have to be good enough to reproduce the variation DOMAIN.md lists under "Matching hazards".
+have to be good enough to reproduce the variation listed in docs/SOURCES.md, "Matching hazards".
 """
 
 from __future__ import annotations
@@ -153,7 +153,8 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "REBECCA": ("BECKY",),
     "CHRISTINA": ("TINA",),
     "JESSICA": ("JESS",),
-    # Spanish hypocorisms (DOMAIN.md: Pepe/Jose, Paco/Francisco, Lupe/Guadalupe)
+    # Spanish hypocorisms: Pepe/Jose, Paco/Francisco, Lupe/Guadalupe (docs/SOURCES.md, "Matching
+    # hazards")
     "JOSE": ("PEPE", "CHEPE"),
     "FRANCISCO": ("PACO", "PANCHO", "FRANK"),
     "GUADALUPE": ("LUPE", "LUPITA"),

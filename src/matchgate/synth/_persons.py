@@ -8,7 +8,7 @@ is where the matching hazards live.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
@@ -28,7 +28,9 @@ ACCENTS_KEPT_IN_MASTER = 0.30  # share of Hispanic filers whose return keeps acc
 TITLE_CASE_IN_MASTER = 0.08
 MIDDLE_NAME_SHARE = 0.62
 MIDDLE_INITIAL_ONLY = 0.2
-JUNIOR_SUFFIX_FILED = 0.40  # DOMAIN.md: suffix often missing from the master file
+# the suffix is often missing from the master file: an assumption, not a published figure
+# (docs/SOURCES.md, "The project's own assumptions")
+JUNIOR_SUFFIX_FILED = 0.40
 SENIOR_SUFFIX_FILED = 0.15
 ITIN_SHARE_HISPANIC = 0.10
 ITIN_SHARE_OTHER = 0.015
@@ -103,34 +105,87 @@ def _filed_surname(paternal: str, maternal: str, compound: bool, hyphen: bool, s
     return ("-" if hyphen and len(parts) == 2 else " ").join(parts)
 
 
-def draw_persons(
-    rng: np.random.Generator, households: Households, tables: NameTables, as_of: date
-) -> Persons:
-    n = households.people
-    role = households.role
-    everyone = np.arange(n)
-    heads = households.head_of(everyone)
-    is_head = role == Role.HEAD
-    spouse = role == Role.SPOUSE
-    offspring = np.isin(role, (Role.CHILD, Role.TWIN))
-    junior = role == Role.JUNIOR
-    roommate = role == Role.ROOMMATE
+@dataclass(frozen=True)
+class _Roles:
+    """Who is who in the person arrays: boolean masks and each person's head of household."""
 
+    heads: np.ndarray  # person index of each person's head of household
+    is_head: np.ndarray
+    spouse: np.ndarray
+    offspring: np.ndarray  # children and twins (not the Jr, who copies his father)
+    junior: np.ndarray
+    roommate: np.ndarray
+    second_twin: np.ndarray
+
+    @classmethod
+    def of(cls, households: Households) -> _Roles:
+        role = households.role
+        return cls(
+            heads=households.head_of(np.arange(households.people)),
+            is_head=role == Role.HEAD,
+            spouse=role == Role.SPOUSE,
+            offspring=np.isin(role, (Role.CHILD, Role.TWIN)),
+            junior=role == Role.JUNIOR,
+            roommate=role == Role.ROOMMATE,
+            second_twin=households.second_twins(),
+        )
+
+
+@dataclass(frozen=True)
+class _GivenNames:
+    first: np.ndarray  # true first name text ("JOSE LUIS" for a double given name)
+    middle: np.ndarray  # true middle name text, "" when none
+    double: np.ndarray  # the first name is a Hispanic double given name
+
+
+@dataclass(frozen=True)
+class _FilingHabits:
+    """How each person's return writes the name; a Jr and a second twin copy their model."""
+
+    compound: np.ndarray  # both surnames filed
+    hyphen: np.ndarray  # ... joined by a hyphen
+    spaced: np.ndarray  # particles spaced ("DE LA CRUZ")
+    accents: np.ndarray
+    initial_only: np.ndarray  # middle name cut to its initial
+    title_case: np.ndarray
+    splits_given_names: np.ndarray  # a double given name filed as first + middle
+
+
+def _draw_hispanic(rng: np.random.Generator, households: Households, roles: _Roles) -> np.ndarray:
+    """Ethnicity per household; roommates draw their own."""
     household_hispanic = _choose(rng, households.count, HISPANIC_HOUSEHOLD_SHARE)
     hispanic = household_hispanic[households.household]
-    hispanic[roommate] = _choose(rng, int(roommate.sum()), HISPANIC_HOUSEHOLD_SHARE)
+    hispanic[roles.roommate] = _choose(rng, int(roles.roommate.sum()), HISPANIC_HOUSEHOLD_SHARE)
+    return hispanic
 
-    # sex: heads of couple or Jr/Sr households are men, spouses women, the rest at random
+
+def _draw_sex(
+    rng: np.random.Generator, households: Households, roles: _Roles
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(male, same_sex_twins)``: heads of couple or Jr/Sr households are men, spouses women,
+    the rest at random; a second twin of the same sex copies the first."""
+    n = households.people
     has_partner = households.has_role_at(1, Role.SPOUSE) | households.has_role_at(1, Role.JUNIOR)
     male = _choose(rng, n, 0.5)
-    male[is_head & has_partner[households.household]] = True
-    male[spouse] = False
-    male[junior] = True
-    second_twin = households.second_twins()
-    same_sex_twins = second_twin & _choose(rng, n, 0.6)
+    male[roles.is_head & has_partner[households.household]] = True
+    male[roles.spouse] = False
+    male[roles.junior] = True
+    same_sex_twins = roles.second_twin & _choose(rng, n, 0.6)
     male[same_sex_twins] = male[np.flatnonzero(same_sex_twins) - 1]
+    return male, same_sex_twins
 
-    # surnames: adults draw their own; children take the father's and the mother's first surname
+
+def _draw_surnames(
+    rng: np.random.Generator,
+    households: Households,
+    roles: _Roles,
+    tables: NameTables,
+    hispanic: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(paternal, maternal)`` surname indices (maternal -1 when none): adults draw their own;
+    children take the father's and the mother's first surname; a Jr copies his father."""
+    n = households.people
+    heads, spouse, offspring, junior = roles.heads, roles.spouse, roles.offspring, roles.junior
     paternal = tables.draw_surnames(rng, hispanic)
     maternal = np.where(hispanic, tables.draw_surnames(rng, hispanic), -1)
     takes_partner_name = spouse & np.where(hispanic, _choose(rng, n, 0.35), _choose(rng, n, 0.8))
@@ -149,15 +204,28 @@ def draw_persons(
     maternal[younger] = maternal[younger - 1]
     _copy_from_head(paternal, np.flatnonzero(junior), heads[junior])
     _copy_from_head(maternal, np.flatnonzero(junior), heads[junior])
+    return paternal, maternal
 
-    # first and middle names; Jr copies his father's, twins never share a first name
+
+def _draw_given_names(
+    rng: np.random.Generator,
+    households: Households,
+    roles: _Roles,
+    tables: NameTables,
+    male: np.ndarray,
+    hispanic: np.ndarray,
+    same_sex_twins: np.ndarray,
+) -> _GivenNames:
+    """First and middle names; a Jr copies his father's, twins never share a first name."""
+    n = households.people
+    heads, junior = roles.heads, roles.junior
     first = tables.draw_first_names(rng, male, hispanic)
     middle = tables.draw_first_names(rng, male, hispanic)
     has_middle = _choose(rng, n, MIDDLE_NAME_SHARE) & (middle != first)
     first[junior] = first[heads[junior]]
     middle[junior] = middle[heads[junior]]
     has_middle[junior] = has_middle[heads[junior]]
-    clash = np.flatnonzero(second_twin & (first == np.roll(first, 1)))
+    clash = np.flatnonzero(roles.second_twin & (first == np.roll(first, 1)))
     while clash.size:
         first[clash] = tables.draw_first_names(rng, male[clash], hispanic[clash])
         clash = clash[first[clash] == first[clash - 1]]
@@ -168,7 +236,7 @@ def draw_persons(
     # the second given name; twins are left out, their names are similar on purpose already
     double = (
         hispanic
-        & (role != Role.TWIN)
+        & (households.role != Role.TWIN)
         & ~junior
         & (middle != first)
         & _choose(rng, n, DOUBLE_GIVEN_NAME_SHARE)
@@ -178,73 +246,128 @@ def draw_persons(
     first_text[junior] = first_text[heads[junior]]
     has_middle[junior] = has_middle[heads[junior]]
     middle_text = np.where(has_middle, tables.first_names[middle], "").astype(object)
+    return _GivenNames(first=first_text, middle=middle_text, double=double)
 
-    paternal_text = tables.surnames[paternal]
-    maternal_text = np.where(maternal >= 0, tables.surnames[np.maximum(maternal, 0)], "")
+
+def _true_suffixes(n: int, roles: _Roles) -> np.ndarray:
     true_suffix = np.full(n, "", dtype=object)
-    true_suffix[junior] = "JR"
-    true_suffix[heads[junior]] = "SR"
+    true_suffix[roles.junior] = "JR"
+    true_suffix[roles.heads[roles.junior]] = "SR"
+    return true_suffix
 
-    # the name as filed
-    compound = _choose(rng, n, COMPOUND_SURNAME_FILED)
-    hyphen = _choose(rng, n, HYPHENATED_WHEN_COMPOUND)
-    spaced = _choose(rng, n, PARTICLE_SPACED_IN_MASTER)
-    accents = hispanic & _choose(rng, n, ACCENTS_KEPT_IN_MASTER)
-    initial_only = _choose(rng, n, MIDDLE_INITIAL_ONLY)
-    title_case = _choose(rng, n, TITLE_CASE_IN_MASTER)
-    # a double given name is filed whole ("JOSE LUIS") or split into first and middle
-    splits_given_names = double & _choose(rng, n, DOUBLE_GIVEN_NAME_SPLIT_IN_MASTER)
-    twin_of_first = np.flatnonzero(second_twin)
-    for flags in (compound, hyphen, spaced, accents, initial_only, title_case, splits_given_names):
-        flags[junior] = flags[heads[junior]]  # a Jr files his name exactly as his father does
+
+def _draw_filing_habits(
+    rng: np.random.Generator, n: int, roles: _Roles, hispanic: np.ndarray, double: np.ndarray
+) -> _FilingHabits:
+    habits = _FilingHabits(
+        compound=_choose(rng, n, COMPOUND_SURNAME_FILED),
+        hyphen=_choose(rng, n, HYPHENATED_WHEN_COMPOUND),
+        spaced=_choose(rng, n, PARTICLE_SPACED_IN_MASTER),
+        accents=hispanic & _choose(rng, n, ACCENTS_KEPT_IN_MASTER),
+        initial_only=_choose(rng, n, MIDDLE_INITIAL_ONLY),
+        title_case=_choose(rng, n, TITLE_CASE_IN_MASTER),
+        # a double given name is filed whole ("JOSE LUIS") or split into first and middle
+        splits_given_names=double & _choose(rng, n, DOUBLE_GIVEN_NAME_SPLIT_IN_MASTER),
+    )
+    twin_of_first = np.flatnonzero(roles.second_twin)
+    for flags in (getattr(habits, field.name) for field in fields(habits)):
+        flags[roles.junior] = flags[roles.heads[roles.junior]]  # a Jr files exactly as his father
         flags[twin_of_first] = flags[twin_of_first - 1]  # twins' returns are prepared alike
+    return habits
+
+
+def _filed_names(
+    habits: _FilingHabits,
+    given: _GivenNames,
+    paternal_text: np.ndarray,
+    maternal_text: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(first, middle, last)`` as the master file holds them."""
     filed_last = np.array(
         [
             _filed_surname(p, m, c, h, s)
             for p, m, c, h, s in zip(
-                paternal_text, maternal_text, compound, hyphen, spaced, strict=True
+                paternal_text,
+                maternal_text,
+                habits.compound,
+                habits.hyphen,
+                habits.spaced,
+                strict=True,
             )
         ],
         dtype=object,
     )
-    filed_first = first_text.copy()
-    filed_middle = middle_text.copy()
-    where = np.flatnonzero(splits_given_names)
-    filed_first[where] = [text.split(" ", 1)[0] for text in first_text[where]]
-    filed_middle[where] = [text.split(" ", 1)[1] for text in first_text[where]]
+    filed_first = given.first.copy()
+    filed_middle = given.middle.copy()
+    where = np.flatnonzero(habits.splits_given_names)
+    filed_first[where] = [text.split(" ", 1)[0] for text in given.first[where]]
+    filed_middle[where] = [text.split(" ", 1)[1] for text in given.first[where]]
     filed_middle = np.where(
-        initial_only, np.array([m[:1] for m in filed_middle], dtype=object), filed_middle
+        habits.initial_only, np.array([m[:1] for m in filed_middle], dtype=object), filed_middle
     )
     for column in (filed_first, filed_middle, filed_last):
-        where = np.flatnonzero(accents)
+        where = np.flatnonzero(habits.accents)
         column[where] = [_accented(text) for text in column[where]]
-        where = np.flatnonzero(title_case)
+        where = np.flatnonzero(habits.title_case)
         column[where] = [text.title() for text in column[where]]
-    filed_suffix = np.full(n, "", dtype=object)
-    filed_suffix[junior & _choose(rng, n, JUNIOR_SUFFIX_FILED)] = "JR"
-    senior = np.zeros(n, dtype=bool)
-    senior[heads[junior]] = True
-    filed_suffix[senior & _choose(rng, n, SENIOR_SUFFIX_FILED)] = "SR"
+    return filed_first, filed_middle, filed_last
 
-    is_itin = np.where(
+
+def _draw_filed_suffixes(rng: np.random.Generator, n: int, roles: _Roles) -> np.ndarray:
+    """JR and SR as filed: most returns of a Jr/Sr pair leave the suffix out."""
+    filed_suffix = np.full(n, "", dtype=object)
+    filed_suffix[roles.junior & _choose(rng, n, JUNIOR_SUFFIX_FILED)] = "JR"
+    senior = np.zeros(n, dtype=bool)
+    senior[roles.heads[roles.junior]] = True
+    filed_suffix[senior & _choose(rng, n, SENIOR_SUFFIX_FILED)] = "SR"
+    return filed_suffix
+
+
+def _draw_is_itin(rng: np.random.Generator, n: int, hispanic: np.ndarray) -> np.ndarray:
+    return np.where(
         hispanic, _choose(rng, n, ITIN_SHARE_HISPANIC), _choose(rng, n, ITIN_SHARE_OTHER)
     )
+
+
+def draw_persons(
+    rng: np.random.Generator, households: Households, tables: NameTables, as_of: date
+) -> Persons:
+    """Everyone in ``households``: true and filed names, dates of birth and TINs.
+
+    The steps draw from ``rng`` in a fixed order; reordering them changes every world."""
+    n = households.people
+    roles = _Roles.of(households)
+    hispanic = _draw_hispanic(rng, households, roles)
+    male, same_sex_twins = _draw_sex(rng, households, roles)
+    paternal, maternal = _draw_surnames(rng, households, roles, tables, hispanic)
+    given = _draw_given_names(rng, households, roles, tables, male, hispanic, same_sex_twins)
+    paternal_text = tables.surnames[paternal]
+    maternal_text = np.where(maternal >= 0, tables.surnames[np.maximum(maternal, 0)], "")
+    habits = _draw_filing_habits(rng, n, roles, hispanic, given.double)
+    filed_first, filed_middle, filed_last = _filed_names(
+        habits, given, paternal_text, maternal_text
+    )
+    filed_suffix = _draw_filed_suffixes(rng, n, roles)
+    is_itin = _draw_is_itin(rng, n, hispanic)
+    dob = _draw_dobs(rng, households, as_of)
+    tin = draw_tins(rng, is_itin)
+    files_both_surnames = habits.compound & (maternal >= 0)
     return Persons(
         hispanic=hispanic,
         male=male,
-        first_name=first_text,
-        middle_name=middle_text,
+        first_name=given.first,
+        middle_name=given.middle,
         paternal_surname=paternal_text,
         maternal_surname=maternal_text.astype(object),
-        true_suffix=true_suffix,
+        true_suffix=_true_suffixes(n, roles),
         filed_first_name=filed_first,
         filed_middle_name=filed_middle,
         filed_last_name=filed_last,
         filed_suffix=filed_suffix,
-        dob=_draw_dobs(rng, households, as_of),
-        tin=draw_tins(rng, is_itin),
+        dob=dob,
+        tin=tin,
         is_itin=is_itin,
         surname_is_common=tables.surname_is_common[paternal],
-        files_both_surnames=compound & (maternal >= 0),
-        hyphenates_surnames=hyphen & compound & (maternal >= 0),
+        files_both_surnames=files_both_surnames,
+        hyphenates_surnames=habits.hyphen & files_both_surnames,
     )

@@ -50,7 +50,9 @@ ACCENTED_REQUEST_RATE = 0.12
 NAME_TYPO_RATE = 0.08
 STREET_TYPO_RATE = 0.04
 NAME_SWAP_RATE = 0.03
-NO_DOB_RATE = 0.45  # DOMAIN.md: 45% of requests come without a date of birth
+# 45% of requests come without a date of birth: an assumption, not a published figure
+# (docs/SOURCES.md, "The project's own assumptions")
+NO_DOB_RATE = 0.45
 # The stress world takes the date of birth from Jr/Sr rows more often: without it a father
 # and son at one address cannot be told apart, the case behind most wrong answers.
 NO_DOB_RATE_JR_SR_STRESS = 0.65

@@ -20,8 +20,8 @@ from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
-from matchgate.synth._letter import draw_letter, render_letter_toml
-from matchgate.synth._master import write_master
+from matchgate.synth._letter import Letter, draw_letter, render_letter_toml
+from matchgate.synth._master import MasterSummary, write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
 from matchgate.synth._population import World
@@ -29,6 +29,7 @@ from matchgate.synth._requests import (
     HAZARD_TAGS,
     REQUEST_COLUMNS,
     TRUTH_COLUMNS,
+    RequestBatch,
     build_requests,
 )
 from matchgate.synth._residences import draw_residences
@@ -38,6 +39,7 @@ __all__ = ["HAZARD_TAGS", "WorldSummary", "generate_world"]
 MIN_PEOPLE = 20
 MAX_PEOPLE = 20_000_000
 TAX_YEARS_ON_FILE = 7  # as_of.year - 7 .. as_of.year - 1
+WORLD_FILES = ("master.parquet", "master_problems.csv", "requests.csv", "letter.toml", "truth.csv")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,12 @@ REQUEST_MIXES = ("stress", "census")
 
 
 def _check_arguments(
-    out_dir: Path, people: int, requests: int, seed: int, legal_deficiency_rate: float
+    out_dir: Path,
+    people: int,
+    requests: int,
+    seed: int,
+    legal_deficiency_rate: float,
+    request_mix: str,
 ) -> None:
     def number(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
@@ -97,6 +104,11 @@ def _check_arguments(
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("output path exists and is not a folder", path=out_dir)
+    if request_mix not in REQUEST_MIXES:
+        raise InputError(
+            f"request_mix must be one of {', '.join(REQUEST_MIXES)}, got {request_mix!r}",
+            field="request_mix",
+        )
 
 
 def _synthetic_full_names(rng: np.random.Generator, tables: NameTables, count: int) -> list[str]:
@@ -114,78 +126,115 @@ def _synthetic_full_names(rng: np.random.Generator, tables: NameTables, count: i
     return list(names)[:count]
 
 
-def generate_world(
-    out_dir: Path,
-    *,
-    people: int,
-    requests: int,
-    seed: int,
-    as_of: date = date(2026, 11, 1),
-    deficient_letter: bool = False,
-    legal_deficiency_rate: float = 0.05,
-    request_mix: str = "stress",
-) -> WorldSummary:
-    """Write master.parquet, master_problems.csv, requests.csv, letter.toml and truth.csv."""
-    out_dir = Path(out_dir)
-    _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate)
-    if request_mix not in REQUEST_MIXES:
-        raise InputError(
-            f"request_mix must be one of {', '.join(REQUEST_MIXES)}, got {request_mix!r}",
-            field="request_mix",
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    text_rng = random.Random(int(streams[7].integers(2**63)))
-    tables = load_name_tables()
-    years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
+@dataclass(frozen=True)
+class _Streams:
+    """One independent random stream per step, all spawned from the seed.
 
-    households = draw_households(streams[0], people, population=request_mix)
-    persons = draw_persons(streams[1], households, tables, as_of)
+    The spawn order is fixed: adding a step means spawning more streams at the end, never
+    reusing or reordering these, or every world changes."""
+
+    households: np.random.Generator
+    persons: np.random.Generator
+    residences: np.random.Generator
+    filings: np.random.Generator
+    master: np.random.Generator
+    requests: np.random.Generator
+    officer_names: np.random.Generator
+    text: random.Random  # request and letter wording, shared by both in that order
+
+    @classmethod
+    def from_seed(cls, seed: int) -> _Streams:
+        streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+        return cls(
+            households=streams[0],
+            persons=streams[1],
+            residences=streams[2],
+            filings=streams[3],
+            master=streams[4],
+            requests=streams[5],
+            officer_names=streams[6],
+            text=random.Random(int(streams[7].integers(2**63))),
+        )
+
+
+def _world_paths(out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {name: out_dir / name for name in WORLD_FILES}
+
+
+def _draw_population(
+    streams: _Streams, tables: NameTables, *, people: int, as_of: date, request_mix: str
+) -> World:
+    """Households, the people in them, where they lived and which years they filed."""
+    years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
+    households = draw_households(streams.households, people, population=request_mix)
+    persons = draw_persons(streams.persons, households, tables, as_of)
     residences = draw_residences(
-        streams[2],
+        streams.residences,
         household_hispanic=persons.hispanic[households.first_member],
         first_year=int(years[0]),
         last_year=int(years[-1]),
     )
-    filings = draw_filings(streams[3], persons, households, residences, years)
-    world = World(households, persons, residences, filings, tables)
-    batch = build_requests(
-        world,
-        streams[5],
-        text_rng,
-        requests=requests,
-        as_of_year=as_of.year,
-        legal_deficiency_rate=legal_deficiency_rate,
-        request_mix=request_mix,
-    )
+    filings = draw_filings(streams.filings, persons, households, residences, years)
+    return World(households, persons, residences, filings, tables)
+
+
+def _draw_letter(
+    streams: _Streams,
+    tables: NameTables,
+    batch: RequestBatch,
+    *,
+    requests: int,
+    as_of: date,
+    deficient: bool,
+) -> Letter:
+    """The letter covering the batch, signed by a synthetic official naming its officers."""
     case_numbers = [case.number for case in batch.cases]
-    letter = draw_letter(
-        text_rng,
-        person_names=_synthetic_full_names(streams[6], tables, len(case_numbers) // 40 + 3),
+    return draw_letter(
+        streams.text,
+        person_names=_synthetic_full_names(
+            streams.officer_names, tables, len(case_numbers) // 40 + 3
+        ),
         case_numbers=case_numbers,
         requests=requests,
         as_of=as_of,
-        deficient=deficient_letter,
+        deficient=deficient,
     )
 
-    paths = {
-        name: out_dir / name
-        for name in (
-            "master.parquet",
-            "master_problems.csv",
-            "requests.csv",
-            "letter.toml",
-            "truth.csv",
-        )
-    }
-    master = write_master(paths["master.parquet"], streams[4], persons, residences, filings)
+
+def _write_master_files(paths: dict[str, Path], streams: _Streams, world: World) -> MasterSummary:
+    master = write_master(
+        paths["master.parquet"], streams.master, world.persons, world.residences, world.filings
+    )
     SafeCsvWriter.write_file(
         paths["master_problems.csv"], ("tin", "tax_year", "problem"), master.problems.to_dicts()
     )
+    return master
+
+
+def _write_request_files(paths: dict[str, Path], batch: RequestBatch) -> None:
     SafeCsvWriter.write_file(paths["requests.csv"], REQUEST_COLUMNS, batch.rows)
     SafeCsvWriter.write_file(paths["truth.csv"], TRUTH_COLUMNS, batch.truth)
+
+
+def _write_letter(paths: dict[str, Path], letter: Letter) -> None:
     paths["letter.toml"].write_text(render_letter_toml(letter), encoding="utf-8")
 
+
+def _summarize(
+    out_dir: Path,
+    paths: dict[str, Path],
+    world: World,
+    master: MasterSummary,
+    batch: RequestBatch,
+    letter: Letter,
+    *,
+    seed: int,
+    as_of: date,
+    people: int,
+    requests: int,
+    deficient_letter: bool,
+) -> WorldSummary:
     counts = Counter(tag for row in batch.truth for tag in row["hazards"].split(";") if tag)
     return WorldSummary(
         out_dir=out_dir,
@@ -197,14 +246,65 @@ def generate_world(
         seed=seed,
         as_of=as_of,
         people=people,
-        households=households.count,
+        households=world.households.count,
         master_rows=master.rows,
         master_problems=master.problems.height,
         requests=requests,
-        cases=len(case_numbers),
+        cases=len(batch.cases),
         officers=len(letter.officers),
         not_in_file=counts["not_in_file"],
         legally_deficient=sum(row["legally_sufficient"] == "false" for row in batch.truth),
         deficient_letter=deficient_letter,
         hazard_counts=MappingProxyType({tag: counts[tag] for tag in HAZARD_TAGS}),
+    )
+
+
+def generate_world(
+    out_dir: Path,
+    *,
+    people: int,
+    requests: int,
+    seed: int,
+    as_of: date = date(2026, 11, 1),
+    deficient_letter: bool = False,
+    legal_deficiency_rate: float = 0.05,
+    request_mix: str = "stress",
+) -> WorldSummary:
+    """Write master.parquet, master_problems.csv, requests.csv, letter.toml and truth.csv.
+
+    A sequence of named steps; each random step draws only from its own stream in ``_Streams``.
+    """
+    out_dir = Path(out_dir)
+    _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate, request_mix)
+    paths = _world_paths(out_dir)
+    streams = _Streams.from_seed(seed)
+    tables = load_name_tables()
+    world = _draw_population(streams, tables, people=people, as_of=as_of, request_mix=request_mix)
+    batch = build_requests(
+        world,
+        streams.requests,
+        streams.text,
+        requests=requests,
+        as_of_year=as_of.year,
+        legal_deficiency_rate=legal_deficiency_rate,
+        request_mix=request_mix,
+    )
+    letter = _draw_letter(
+        streams, tables, batch, requests=requests, as_of=as_of, deficient=deficient_letter
+    )
+    master = _write_master_files(paths, streams, world)
+    _write_request_files(paths, batch)
+    _write_letter(paths, letter)
+    return _summarize(
+        out_dir,
+        paths,
+        world,
+        master,
+        batch,
+        letter,
+        seed=seed,
+        as_of=as_of,
+        people=people,
+        requests=requests,
+        deficient_letter=deficient_letter,
     )

@@ -22,7 +22,8 @@ import polars as pl
 
 SURNAME_ROWS = 30_000
 FIRST_NAME_ROWS = 8_000
-# DOMAIN.md: "26 surnames cover a quarter of the US Hispanic population"; together with the
+# "26 surnames cover a quarter of the US Hispanic population" (docs/SOURCES.md, "Names: the
+# census tables", checked against the 2010 file); together with the
 # 50 most frequent surnames overall these are the names on which matching misidentifies most.
 COMMON_HISPANIC_SURNAMES = 26
 COMMON_US_SURNAMES = 50
