@@ -1,10 +1,11 @@
 """One small batch run stage by stage, with the batch database saved after each stage.
 
 The session generates a 500-person world with 40 synthetic requests, appends a repeated
-row and an unreadable one, and runs the stages of ``matchgate.batch.stages`` in order on a
-workspace of its own, with the prior (untrained) model so no training time is spent. After
-each stage the database is closed and copied, so a test can open the batch exactly as it
-stood after any stage and run the next one on its own copy.
+row and an unreadable one, and runs the stages of ``matchgate.batch.stages`` in order (the
+ledger before the output files, as ``run_batch`` does) on a workspace of its own, with the
+prior (untrained) model so no training time is spent. After each stage the database is
+closed and copied, so a test can open the batch exactly as it stood after any stage and
+run the next one on its own copy.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 
 from matchgate.batch import stages
+from matchgate.batch.ledger_entries import record_batch
 from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.match import MatchPolicy
@@ -31,7 +33,7 @@ SYNTH_ROWS = 40
 ROWS = SYNTH_ROWS + 2  # one row repeating row 1, one unreadable row
 DUPLICATE_ROW = SYNTH_ROWS + 1
 INVALID_ROW = SYNTH_ROWS + 2
-SNAPSHOTS = ("intake", "review", "match", "final_rows", "outputs")
+SNAPSHOTS = ("intake", "review", "match", "final_rows", "ledger", "outputs")
 
 
 def _no_progress(stage: str, done: int, total: int | None) -> None:
@@ -134,6 +136,19 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagedBatch]:
     state = BatchStages(con)
     batch.results["outcomes"] = stages.final_rows(con, state, all_years=False)
     con = snapshot("final_rows", con)
+    state = BatchStages(con)
+    batch.results["ledger_entries"] = record_batch(
+        con,
+        space,
+        batch_id=batch_id,
+        letter=batch.letter,
+        requests_path=requests,
+        rows_in=rows_in,
+        policy_sha256="",
+        actor="tester",
+    )
+    state.mark("ledger")
+    con = snapshot("ledger", con)
     state = BatchStages(con)
     batch.results["rows_out"] = stages.outputs(
         con, state, out_dir=root / "out", with_response=True, progress=_no_progress

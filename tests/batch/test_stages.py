@@ -214,7 +214,7 @@ def _outputs(con, out: Path, *, with_response: bool = True) -> int:
 
 
 def test_outputs_writes_both_files(staged: StagedBatch, tmp_path: Path) -> None:
-    con = staged.open("final_rows", tmp_path)
+    con = staged.open("ledger", tmp_path)
     out = tmp_path / "out"
     assert _outputs(con, out) == ROWS
     response = (out / "response.csv").read_text(encoding="utf-8").splitlines()
@@ -231,7 +231,7 @@ def test_outputs_writes_both_files(staged: StagedBatch, tmp_path: Path) -> None:
 
 
 def test_outputs_in_place_are_not_written_again(staged: StagedBatch, tmp_path: Path) -> None:
-    con = staged.open("final_rows", tmp_path)
+    con = staged.open("ledger", tmp_path)
     out = tmp_path / "out"
     _outputs(con, out)
     stamp = (out / "response.csv").stat().st_mtime_ns
@@ -240,7 +240,7 @@ def test_outputs_in_place_are_not_written_again(staged: StagedBatch, tmp_path: P
 
 
 def test_outputs_rewritten_when_changed_or_moved(staged: StagedBatch, tmp_path: Path) -> None:
-    con = staged.open("final_rows", tmp_path)
+    con = staged.open("ledger", tmp_path)
     out = tmp_path / "out"
     _outputs(con, out)
     good = (out / "response.csv").read_bytes()
@@ -259,3 +259,25 @@ def test_outputs_without_response(staged: StagedBatch, tmp_path: Path) -> None:
     assert not (out / "response.csv").exists()
     assert not list(out.rglob("*.tmp"))
     assert BatchStages(con).info("outputs")["response_sha256"] == ""
+
+
+def test_no_response_is_written_before_the_ledger_holds_it(
+    staged: StagedBatch, tmp_path: Path
+) -> None:
+    from matchgate.errors import MatchgateError
+
+    con = staged.open("final_rows", tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(MatchgateError, match="before the ledger"):
+        _outputs(con, out)
+    assert not out.exists() or not list(out.rglob("*"))
+    assert not BatchStages(con).done("outputs")
+
+
+def test_ledger_stage_is_done_before_the_outputs(staged: StagedBatch, tmp_path: Path) -> None:
+    con = staged.open("ledger", tmp_path)
+    state = BatchStages(con)
+    assert state.done("ledger") and not state.done("outputs")
+    assert (
+        staged.results["ledger_entries"] == 1 + ROWS + staged.results["outcomes"]["disclosed"] - 1
+    )

@@ -1,4 +1,9 @@
-"""One batch through every stage: intake -> review -> match -> disclose -> ledger.
+"""One batch through every stage: intake -> review -> match -> final rows -> ledger -> files.
+
+Accounting comes before release (26 U.S.C. 6103(p)(3)(A)): the final rows, addresses
+included, stay in the batch's database in the workspace (the office's own store); the
+ledger is written from them; only then are ``response.csv`` and ``internal/decisions.csv``
+written to the output folder. If the ledger cannot be written, no file with an address is.
 
 Rows stream through DuckDB staging tables in the batch's folder of the workspace, so a
 batch of a million rows never sits in Python memory at once. Each stage is idempotent and
@@ -121,7 +126,8 @@ def run_batch(
         resumed_stages=done.resumed,
     )
     # A batch that was already finished is left exactly as it was, summary included.
-    if "ledger" not in done.resumed or not (out_dir / "summary.json").exists():
+    finished_before = {"ledger", "outputs"} <= set(done.resumed)
+    if not finished_before or not (out_dir / "summary.json").exists():
         _write_summary(out_dir, result)
     return result
 
@@ -200,9 +206,9 @@ def _run_stages(
     model_path: Path | None,
     watch: stages.Stopwatch,
 ) -> _StagesDone:
-    """Intake, review, match, final rows, outputs and ledger, each skipped when done."""
+    """Intake, review, match, final rows, ledger and output files, each skipped when done."""
     state = BatchStages(con)
-    resumed = [s for s in ("intake", "review", "match", "outputs", "ledger") if state.done(s)]
+    resumed = [s for s in ("intake", "review", "match", "ledger", "outputs") if state.done(s)]
     rows_in = stages.intake(
         con, state, requests=run.requests, mapping=run.mapping, progress=run.progress
     )
@@ -227,14 +233,16 @@ def _run_stages(
         watch=watch,
     )
     outcomes = stages.final_rows(con, state, all_years=False)
+    _check_row_conservation(rows_in, sum(outcomes.values()), requests=run.requests)
     watch.lap("disclose")
+    # The ledger first: no file with an address exists before its disclosure is recorded.
+    _record_in_ledger(con, state, run, space=space, batch_id=batch_id, rows_in=rows_in)
+    watch.lap("ledger")
     rows_out = stages.outputs(
         con, state, out_dir=run.out_dir, with_response=True, progress=run.progress
     )
     _check_row_conservation(rows_in, rows_out, requests=run.requests)
     watch.lap("write")
-    _record_in_ledger(con, state, run, space=space, batch_id=batch_id, rows_in=rows_in)
-    watch.lap("ledger")
     return _StagesDone(
         resumed=resumed,
         rows_in=rows_in,
