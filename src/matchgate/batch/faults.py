@@ -22,10 +22,10 @@ KILL_POINTS = (
     "match_chunk",
     "after_match",
     "after_final_rows",
-    "before_output_rename",
-    "after_outputs",
     "ledger_chunk",
     "after_ledger",
+    "before_output_rename",
+    "after_outputs",
 )
 
 _seen: dict[str, int] = {}

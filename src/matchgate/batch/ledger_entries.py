@@ -7,14 +7,15 @@ same batch again (a re-run, or a run resumed after a crash) adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from matchgate.batch.faults import chunk_rows, kill_point
-from matchgate.batch.rows import read_final_rows
+from matchgate.batch.rows import FinalRow, read_final_rows
 from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
 from matchgate.ledger import EntryKind, Ledger, NewEntry
@@ -60,79 +61,119 @@ def record_batch(
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
-    fields = _request_fields(con)
+    received = _batch_received(
+        batch_id=batch_id,
+        letter=letter,
+        requests_path=requests_path,
+        rows_in=rows_in,
+        policy_sha256=policy_sha256,
+    )
+    rows = _row_entries(con, batch_id=batch_id, letter=letter)
+    with Ledger.open(space.root, url=ledger_url) as ledger:
+        return _append_in_chunks(ledger, itertools.chain([received], rows), actor=actor)
 
-    def entries() -> Iterator[NewEntry]:
+
+def _batch_received(
+    *,
+    batch_id: str,
+    letter: RequestLetter,
+    requests_path: Path,
+    rows_in: int,
+    policy_sha256: str,
+) -> NewEntry:
+    """The batch's first entry: who asked, under which letter, with which file."""
+    return NewEntry(
+        kind=EntryKind.BATCH_RECEIVED,
+        payload={
+            "batch_id": batch_id,
+            "agency": letter.agency,
+            "agency_code": letter.agency_code,
+            "signer_name": letter.signer_name,
+            "signer_title": letter.signer_title,
+            "date_signed": letter.date_signed.isoformat(),
+            "requests_file": requests_path.name,
+            "requests_sha256": file_sha256(requests_path),
+            "rows_in": rows_in,
+            "policy_sha256": policy_sha256,
+        },
+        idempotency_key=f"{batch_id}:batch",
+    )
+
+
+def _row_entries(
+    con: duckdb.DuckDBPyConnection, *, batch_id: str, letter: RequestLetter
+) -> Iterator[NewEntry]:
+    """Every row's decision in row order, each disclosure right after its row's decision."""
+    fields = _request_fields(con)
+    for row in read_final_rows(con):
         yield NewEntry(
-            kind=EntryKind.BATCH_RECEIVED,
+            kind=EntryKind.ROW_DECISION,
             payload={
                 "batch_id": batch_id,
-                "agency": letter.agency,
-                "agency_code": letter.agency_code,
-                "signer_name": letter.signer_name,
-                "signer_title": letter.signer_title,
-                "date_signed": letter.date_signed.isoformat(),
-                "requests_file": requests_path.name,
-                "requests_sha256": file_sha256(requests_path),
-                "rows_in": rows_in,
-                "policy_sha256": policy_sha256,
+                "row_number": row.row_number,
+                "request_id": row.request_id,
+                "outcome": row.outcome.value,
+                "reason_codes": join_codes(row.reasons),
             },
-            idempotency_key=f"{batch_id}:batch",
+            idempotency_key=f"{batch_id}:row:{row.row_number}",
         )
-        for row in read_final_rows(con):
-            yield NewEntry(
-                kind=EntryKind.ROW_DECISION,
-                payload={
-                    "batch_id": batch_id,
-                    "row_number": row.row_number,
-                    "request_id": row.request_id,
-                    "outcome": row.outcome.value,
-                    "reason_codes": join_codes(row.reasons),
-                },
-                idempotency_key=f"{batch_id}:row:{row.row_number}",
-            )
-            # A duplicate row is answered once: the first row's disclosure is the record.
-            if row.outcome is not Outcome.DISCLOSED or row.duplicate_of is not None:
-                continue
-            address = row.address
-            best = row.decision.best if row.decision else None
-            if address is None or best is None:
-                continue
-            statute, case_number, reason, tax_periods = fields[row.row_number]
-            yield NewEntry(
-                kind=EntryKind.DISCLOSURE,
-                payload={
-                    "disclosure_id": disclosure_id(batch_id, row.row_number),
-                    "batch_id": batch_id,
-                    "row_number": row.row_number,
-                    "request_id": row.request_id,
-                    "tin": best.tin,
-                    "agency": letter.agency,
-                    "agency_code": letter.agency_code,
-                    "recipients": _recipients(letter, case_number),
-                    "statute": statute,
-                    "case_number": case_number,
-                    "reason": reason,
-                    "tax_periods": tax_periods,
-                    "disclosed_street": address.street,
-                    "disclosed_city": address.city,
-                    "disclosed_state": address.state,
-                    "disclosed_zip": address.zip,
-                    "disclosed_tax_year": address.tax_year,
-                    "match_probability": best.match_probability,
-                },
-                idempotency_key=f"{batch_id}:disclosure:{row.row_number}",
-            )
+        disclosure = _disclosure(row, batch_id=batch_id, letter=letter, fields=fields)
+        if disclosure is not None:
+            yield disclosure
 
+
+def _disclosure(
+    row: FinalRow,
+    *,
+    batch_id: str,
+    letter: RequestLetter,
+    fields: dict[int, tuple[str, str, str, str]],
+) -> NewEntry | None:
+    """The accounting of the address a row discloses; None when it discloses nothing."""
+    # A duplicate row is answered once: the first row's disclosure is the record.
+    if row.outcome is not Outcome.DISCLOSED or row.duplicate_of is not None:
+        return None
+    address = row.address
+    best = row.decision.best if row.decision else None
+    if address is None or best is None:
+        return None
+    statute, case_number, reason, tax_periods = fields[row.row_number]
+    return NewEntry(
+        kind=EntryKind.DISCLOSURE,
+        payload={
+            "disclosure_id": disclosure_id(batch_id, row.row_number),
+            "batch_id": batch_id,
+            "row_number": row.row_number,
+            "request_id": row.request_id,
+            "tin": best.tin,
+            "agency": letter.agency,
+            "agency_code": letter.agency_code,
+            "recipients": _recipients(letter, case_number),
+            "statute": statute,
+            "case_number": case_number,
+            "reason": reason,
+            "tax_periods": tax_periods,
+            "disclosed_street": address.street,
+            "disclosed_city": address.city,
+            "disclosed_state": address.state,
+            "disclosed_zip": address.zip,
+            "disclosed_tax_year": address.tax_year,
+            "match_probability": best.match_probability,
+        },
+        idempotency_key=f"{batch_id}:disclosure:{row.row_number}",
+    )
+
+
+def _append_in_chunks(ledger: Ledger, entries: Iterable[NewEntry], *, actor: str) -> int:
+    """Append ``entries`` a chunk per transaction; returns how many the ledger holds."""
     written = 0
-    with Ledger.open(space.root, url=ledger_url) as ledger:
-        chunk: list[NewEntry] = []
-        for entry in entries():
-            chunk.append(entry)
-            if len(chunk) >= chunk_rows(_CHUNK):
-                written += len(ledger.append_many(chunk, actor=actor))
-                chunk = []
-                kill_point("ledger_chunk")
-        if chunk:
+    chunk: list[NewEntry] = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) >= chunk_rows(_CHUNK):
             written += len(ledger.append_many(chunk, actor=actor))
+            chunk = []
+            kill_point("ledger_chunk")
+    if chunk:
+        written += len(ledger.append_many(chunk, actor=actor))
     return written

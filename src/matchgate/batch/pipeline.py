@@ -1,4 +1,9 @@
-"""One batch through every stage: intake -> review -> match -> disclose -> ledger.
+"""One batch through every stage: intake -> review -> match -> final rows -> ledger -> files.
+
+Accounting comes before release (26 U.S.C. 6103(p)(3)(A)): the final rows, addresses
+included, stay in the batch's database in the workspace (the office's own store); the
+ledger is written from them; only then are ``response.csv`` and ``internal/decisions.csv``
+written to the output folder. If the ledger cannot be written, no file with an address is.
 
 Rows stream through DuckDB staging tables in the batch's folder of the workspace, so a
 batch of a million rows never sits in Python memory at once. Each stage is idempotent and
@@ -13,6 +18,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
 
 from matchgate.batch import stages
 from matchgate.batch.faults import kill_point
@@ -23,6 +31,9 @@ from matchgate.decisions import Outcome
 from matchgate.errors import MasterFileError, MatchgateError
 from matchgate.match import MatchPolicy
 from matchgate.match.policy import load_match_policy
+
+if TYPE_CHECKING:
+    from matchgate.review import Policy, RequestLetter
 
 __all__ = ["BatchResult", "Progress", "match_batch", "run_batch"]
 
@@ -79,93 +90,205 @@ def run_batch(
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
     (PostgreSQL for a server)."""
-    from matchgate.batch.ledger_entries import record_batch
-    from matchgate.review import Policy, load_letter
-
     watch = stages.Stopwatch()
-    # Check every input that can be wrong before any work is done or recorded.
-    review_policy = Policy.load(policy_path)
-    match_policy = load_match_policy(policy_path)
-    request_letter = load_letter(letter)
-    if not master.exists():
-        raise MasterFileError("file not found", path=master)
+    run = _checked_inputs(
+        master=master,
+        requests=requests,
+        letter=letter,
+        out_dir=out_dir,
+        policy_path=policy_path,
+        mapping=mapping,
+        actor=actor,
+        ledger_url=ledger_url,
+        progress=progress,
+    )
     space = Workspace.open(workspace or out_dir / "workspace")
     batch_id = space.batch_id(requests, letter, policy_path)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
-            state = BatchStages(con)
-            resumed = [
-                s for s in ("intake", "review", "match", "outputs", "ledger") if state.done(s)
-            ]
-            rows_in = stages.intake(
-                con, state, requests=requests, mapping=mapping, progress=progress
+            done = _run_stages(
+                con, run, space=space, batch_id=batch_id, model_path=model_path, watch=watch
             )
-            watch.lap("intake")
-            letter_summary = stages.review(
-                con,
-                state,
-                letter=request_letter,
-                policy=review_policy,
-                rows_in=rows_in,
-                progress=progress,
-            )
-            watch.lap("review")
-            master_report, matching = stages.match(
-                con,
-                state,
-                master=master,
-                to_match=stages.rows_to_match(con, reviewed=True),
-                model_path=model_path or space.model_path,
-                policy=match_policy,
-                progress=progress,
-                watch=watch,
-            )
-            outcomes = stages.final_rows(con, state, all_years=False)
-            watch.lap("disclose")
-            rows_out = stages.outputs(
-                con, state, out_dir=out_dir, with_response=True, progress=progress
-            )
-            if rows_out != rows_in:
-                raise MatchgateError(
-                    f"row conservation failed: {rows_in} rows in, {rows_out} rows out",
-                    path=requests,
-                )
-            watch.lap("write")
-            if not state.done("ledger"):
-                record_batch(
-                    con,
-                    space,
-                    batch_id=batch_id,
-                    letter=request_letter,
-                    requests_path=requests,
-                    rows_in=rows_in,
-                    policy_sha256=file_sha256(policy_path) if policy_path else "",
-                    actor=actor,
-                    ledger_url=ledger_url,
-                )
-                state.mark("ledger")
-                kill_point("after_ledger")
-            watch.lap("ledger")
         finally:
             con.close()
     result = BatchResult(
         batch_id=batch_id,
-        rows_in=rows_in,
-        rows_out=rows_out,
-        outcomes=outcomes,
+        rows_in=done.rows_in,
+        rows_out=done.rows_out,
+        outcomes=done.outcomes,
         out_dir=out_dir,
         workspace=space.root,
         timings=watch.timings,
-        master=master_report,
-        matching=matching,
-        letter=letter_summary,
-        resumed_stages=resumed,
+        master=done.master,
+        matching=done.matching,
+        letter=done.letter,
+        resumed_stages=done.resumed,
     )
     # A batch that was already finished is left exactly as it was, summary included.
-    if "ledger" not in resumed or not (out_dir / "summary.json").exists():
+    finished_before = {"ledger", "outputs"} <= set(done.resumed)
+    if not finished_before or not (out_dir / "summary.json").exists():
         _write_summary(out_dir, result)
     return result
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The checked inputs of one ``run_batch`` call."""
+
+    master: Path
+    requests: Path
+    out_dir: Path
+    policy_path: Path | None
+    mapping: Path | None
+    actor: str
+    ledger_url: str | None
+    progress: Progress
+    review_policy: Policy
+    match_policy: MatchPolicy
+    letter: RequestLetter
+
+
+@dataclass(frozen=True)
+class _StagesDone:
+    """What the stages of one run report for the batch's summary."""
+
+    resumed: list[str]
+    rows_in: int
+    rows_out: int
+    outcomes: dict[str, int]
+    letter: dict[str, object]
+    master: dict[str, object]
+    matching: dict[str, object]
+
+
+def _checked_inputs(
+    *,
+    master: Path,
+    requests: Path,
+    letter: Path,
+    out_dir: Path,
+    policy_path: Path | None,
+    mapping: Path | None,
+    actor: str,
+    ledger_url: str | None,
+    progress: Progress,
+) -> _Run:
+    """Check every input that can be wrong before any work is done or recorded."""
+    from matchgate.review import Policy, load_letter
+
+    review_policy = Policy.load(policy_path)
+    match_policy = load_match_policy(policy_path)
+    request_letter = load_letter(letter)
+    if not master.exists():
+        raise MasterFileError("file not found", path=master)
+    return _Run(
+        master=master,
+        requests=requests,
+        out_dir=out_dir,
+        policy_path=policy_path,
+        mapping=mapping,
+        actor=actor,
+        ledger_url=ledger_url,
+        progress=progress,
+        review_policy=review_policy,
+        match_policy=match_policy,
+        letter=request_letter,
+    )
+
+
+def _run_stages(
+    con: duckdb.DuckDBPyConnection,
+    run: _Run,
+    *,
+    space: Workspace,
+    batch_id: str,
+    model_path: Path | None,
+    watch: stages.Stopwatch,
+) -> _StagesDone:
+    """Intake, review, match, final rows, ledger and output files, each skipped when done."""
+    state = BatchStages(con)
+    resumed = [s for s in ("intake", "review", "match", "ledger", "outputs") if state.done(s)]
+    rows_in = stages.intake(
+        con, state, requests=run.requests, mapping=run.mapping, progress=run.progress
+    )
+    watch.lap("intake")
+    letter_summary = stages.review(
+        con,
+        state,
+        letter=run.letter,
+        policy=run.review_policy,
+        rows_in=rows_in,
+        progress=run.progress,
+    )
+    watch.lap("review")
+    master_report, matching = stages.match(
+        con,
+        state,
+        master=run.master,
+        to_match=stages.rows_to_match(con, reviewed=True),
+        model_path=model_path or space.model_path,
+        policy=run.match_policy,
+        progress=run.progress,
+        watch=watch,
+    )
+    outcomes = stages.final_rows(con, state, all_years=False)
+    _check_row_conservation(rows_in, sum(outcomes.values()), requests=run.requests)
+    watch.lap("disclose")
+    # The ledger first: no file with an address exists before its disclosure is recorded.
+    _record_in_ledger(con, state, run, space=space, batch_id=batch_id, rows_in=rows_in)
+    watch.lap("ledger")
+    rows_out = stages.outputs(
+        con, state, out_dir=run.out_dir, with_response=True, progress=run.progress
+    )
+    _check_row_conservation(rows_in, rows_out, requests=run.requests)
+    watch.lap("write")
+    return _StagesDone(
+        resumed=resumed,
+        rows_in=rows_in,
+        rows_out=rows_out,
+        outcomes=outcomes,
+        letter=letter_summary,
+        master=master_report,
+        matching=matching,
+    )
+
+
+def _check_row_conservation(rows_in: int, rows_out: int, *, requests: Path) -> None:
+    if rows_out != rows_in:
+        raise MatchgateError(
+            f"row conservation failed: {rows_in} rows in, {rows_out} rows out",
+            path=requests,
+        )
+
+
+def _record_in_ledger(
+    con: duckdb.DuckDBPyConnection,
+    state: BatchStages,
+    run: _Run,
+    *,
+    space: Workspace,
+    batch_id: str,
+    rows_in: int,
+) -> None:
+    """The ledger stage: the batch's entries, unless they are recorded already."""
+    from matchgate.batch.ledger_entries import record_batch
+
+    if state.done("ledger"):
+        return
+    record_batch(
+        con,
+        space,
+        batch_id=batch_id,
+        letter=run.letter,
+        requests_path=run.requests,
+        rows_in=rows_in,
+        policy_sha256=file_sha256(run.policy_path) if run.policy_path else "",
+        actor=run.actor,
+        ledger_url=run.ledger_url,
+    )
+    state.mark("ledger")
+    kill_point("after_ledger")
 
 
 def _write_summary(out_dir: Path, result: BatchResult) -> None:

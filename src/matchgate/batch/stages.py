@@ -2,7 +2,8 @@
 
 Each function either finds its stage done (``BatchStages``) and returns what it recorded,
 or does the work, stores the results, marks the stage done, and passes a kill point so the
-resume tests can stop the process right there. ``pipeline`` runs them in order.
+resume tests can stop the process right there. ``pipeline`` runs them in order, the ledger
+before the output files.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import file_sha256
 from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
+from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
 from matchgate.match import (
     BatchScorer,
@@ -290,7 +292,14 @@ def outputs(
     with_response: bool,
     progress: Progress,
 ) -> int:
-    """Write the output files unless this exact output is already in place."""
+    """Write the output files unless this exact output is already in place.
+
+    A response carries addresses, so it is written only once the ledger stage is done:
+    every disclosure it carries is then recorded (26 U.S.C. 6103(p)(3)(A))."""
+    if with_response and not stages.done("ledger"):
+        raise MatchgateError(
+            "the response cannot be written before the ledger holds the batch's disclosures"
+        )
     done = stages.info("outputs")
     response = out_dir / "response.csv"
     decisions = out_dir / "internal" / "decisions.csv"

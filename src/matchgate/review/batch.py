@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matchgate.decisions import Reason
-from matchgate.intake import read_requests
+from matchgate.intake import RequestRecord, read_requests
 from matchgate.review.engine import RowReviewer, review_letter
 from matchgate.review.facts import BatchFacts
 from matchgate.review.letter import load_letter
-from matchgate.review.outcome import LetterDecision, ReviewOutcome
+from matchgate.review.outcome import LetterDecision, ReviewDecision, ReviewOutcome
 from matchgate.review.policy import Policy
 
 __all__ = ["ReasonCount", "ReviewReport", "review_batch"]
@@ -72,6 +72,39 @@ def review_batch(
     """
     policy = Policy.load(policy_path)
     letter = load_letter(letter_path)
+    facts = _batch_facts(path, mapping=mapping, sheet=sheet, progress=progress)
+    letter_decision = review_letter(letter, facts=facts, policy=policy)
+    reviewer = RowReviewer(
+        letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
+    )
+
+    def reviewing(count: int) -> None:
+        if progress is not None:
+            progress("reviewing", count, facts.row_count)
+
+    tally = _Tally()
+    second = read_requests(path, mapping=mapping, sheet=sheet, progress=reviewing)
+    for record in second.records:
+        tally.add(record, reviewer.review(record))
+    return ReviewReport(
+        requests_path=Path(path),
+        letter_path=Path(letter_path),
+        format=second.format,
+        row_count=facts.row_count,
+        invalid_rows=tally.invalid_rows,
+        duplicate_rows=tally.duplicate_rows,
+        letter_decision=letter_decision,
+        outcome_counts={outcome: tally.outcomes.get(outcome, 0) for outcome in ReviewOutcome},
+        reasons=tally.reason_counts(letter_codes={r.code for r in letter_decision.reasons}),
+        columns_mapped=second.columns_mapped,
+        unknown_columns=second.unknown_columns,
+    )
+
+
+def _batch_facts(
+    path: Path, *, mapping: Path | None, sheet: str | None, progress: Progress | None
+) -> BatchFacts:
+    """The first pass: what batch-wide rules count, gathered over the whole file."""
 
     def reading(count: int) -> None:
         if progress is not None:
@@ -85,58 +118,46 @@ def review_batch(
     )
     for record in first.records:
         facts.observe(record)
-    letter_decision = review_letter(letter, facts=facts, policy=policy)
-    reviewer = RowReviewer(
-        letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
-    )
+    return facts
 
-    def reviewing(count: int) -> None:
-        if progress is not None:
-            progress("reviewing", count, facts.row_count)
 
-    outcomes: Counter[ReviewOutcome] = Counter()
-    row_codes: Counter[str] = Counter()
-    intake_codes: Counter[str] = Counter()
-    examples: dict[str, Reason] = {}
-    invalid_rows = duplicate_rows = 0
-    second = read_requests(path, mapping=mapping, sheet=sheet, progress=reviewing)
-    for record in second.records:
-        decision = reviewer.review(record)
-        invalid_rows += bool(record.problems)
-        duplicate_rows += record.duplicate_of is not None
-        outcomes[decision.outcome] += 1
+@dataclass
+class _Tally:
+    """Counts of the second pass: outcomes, rows per reason code, one example per code."""
+
+    outcomes: Counter[ReviewOutcome] = field(default_factory=Counter)
+    row_codes: Counter[str] = field(default_factory=Counter)
+    intake_codes: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, Reason] = field(default_factory=dict)
+    invalid_rows: int = 0
+    duplicate_rows: int = 0
+
+    def add(self, record: RequestRecord, decision: ReviewDecision) -> None:
+        self.invalid_rows += bool(record.problems)
+        self.duplicate_rows += record.duplicate_of is not None
+        self.outcomes[decision.outcome] += 1
         for code in {r.code for r in decision.reasons}:
-            row_codes[code] += 1
+            self.row_codes[code] += 1
         for reason in decision.reasons:
-            examples.setdefault(reason.code, reason)
+            self.examples.setdefault(reason.code, reason)
         for code in {p.code for p in record.problems}:
-            intake_codes[code] += 1
+            self.intake_codes[code] += 1
         for problem in record.problems:
-            examples.setdefault(problem.code, problem)
-    letter_codes = {r.code for r in letter_decision.reasons}
-    reasons = [
-        ReasonCount(
-            code=code,
-            rows=count,
-            citation=examples[code].citation,
-            example=examples[code].message,
-            source="letter" if code in letter_codes else "row",
-        )
-        for code, count in row_codes.most_common()
-    ] + [
-        ReasonCount(code, count, "", examples[code].message, "intake")
-        for code, count in intake_codes.most_common()
-    ]
-    return ReviewReport(
-        requests_path=Path(path),
-        letter_path=Path(letter_path),
-        format=second.format,
-        row_count=facts.row_count,
-        invalid_rows=invalid_rows,
-        duplicate_rows=duplicate_rows,
-        letter_decision=letter_decision,
-        outcome_counts={outcome: outcomes.get(outcome, 0) for outcome in ReviewOutcome},
-        reasons=reasons,
-        columns_mapped=second.columns_mapped,
-        unknown_columns=second.unknown_columns,
-    )
+            self.examples.setdefault(problem.code, problem)
+
+    def reason_counts(self, *, letter_codes: set[str]) -> list[ReasonCount]:
+        """Row and letter reasons, most frequent first, then intake problems."""
+        examples = self.examples
+        return [
+            ReasonCount(
+                code=code,
+                rows=count,
+                citation=examples[code].citation,
+                example=examples[code].message,
+                source="letter" if code in letter_codes else "row",
+            )
+            for code, count in self.row_codes.most_common()
+        ] + [
+            ReasonCount(code, count, "", examples[code].message, "intake")
+            for code, count in self.intake_codes.most_common()
+        ]

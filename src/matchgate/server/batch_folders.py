@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import duckdb
+
 from matchgate.batch.pipeline import BatchResult, run_batch
 from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome
@@ -135,7 +137,27 @@ class BatchFolders:
         return path
 
     def response_path(self, batch_id: str) -> Path:
-        return self.output_file(batch_id, "response.csv")
+        """The requester's file, only once the ledger holds every entry of the batch."""
+        path = self.output_file(batch_id, "response.csv")
+        if not self._ledger_holds(batch_id):
+            raise NotFoundError(
+                f"batch {batch_id!r} has no response to hand out: the ledger does not hold"
+                " all of its disclosures yet (run the batch again to finish it)"
+            )
+        return path
+
+    def _ledger_holds(self, batch_id: str) -> bool:
+        """Whether the batch's ledger stage is done: every entry committed
+        (26 U.S.C. 6103(p)(3)(A): the accounting comes before the release)."""
+        with batch_lock(batch_id):
+            try:
+                with duckdb.connect(str(self.database_path(batch_id)), read_only=True) as con:
+                    done = con.execute(
+                        "SELECT count(*) FROM batch_stages WHERE stage = 'ledger'"
+                    ).fetchone()
+            except duckdb.Error:
+                return False
+        return bool(done and done[0])
 
     def decisions_path(self, batch_id: str) -> Path:
         return self.output_file(batch_id, "internal/decisions.csv")

@@ -1,0 +1,70 @@
+"""``record_batch``: the batch, every row and every disclosure, once, read back with the
+public ledger API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from matchgate.batch.ledger_entries import disclosure_id, record_batch
+from matchgate.batch.rows import read_final_rows
+from matchgate.batch.workspace import Workspace
+from matchgate.decisions import Outcome
+from matchgate.ledger import Ledger
+
+if TYPE_CHECKING:
+    from conftest import StagedBatch
+
+
+def _record(staged: StagedBatch, con, space: Workspace) -> int:
+    return record_batch(
+        con,
+        space,
+        batch_id=staged.results["batch_id"],
+        letter=staged.letter,
+        requests_path=staged.requests,
+        rows_in=staged.rows,
+        policy_sha256="",
+        actor="tester",
+    )
+
+
+def test_record_batch_accounts_for_every_disclosure(
+    staged: StagedBatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "7")  # several ledger transactions
+    con = staged.open("final_rows", tmp_path)
+    space = Workspace.open(tmp_path / "ws")
+    rows = list(read_final_rows(con))
+    disclosed = [r for r in rows if r.outcome is Outcome.DISCLOSED and r.duplicate_of is None]
+    expected = 1 + len(rows) + len(disclosed)
+    assert len(disclosed) == staged.results["outcomes"]["disclosed"] - 1  # the repeat
+    assert _record(staged, con, space) == expected
+    # Again (a re-run): the same entries, nothing added.
+    assert _record(staged, con, space) == expected
+    with Ledger.open(space.root, read_only=True) as ledger:
+        assert ledger.verify().ok
+        for row in disclosed:
+            record = ledger.disclosure(disclosure_id(staged.results["batch_id"], row.row_number))
+            assert record is not None, row.row_number
+            assert row.address is not None
+            assert (record.disclosed_street, record.disclosed_zip) == (
+                row.address.street,
+                row.address.zip,
+            )
+            assert record.tin == row.disclosed_tin
+        assert (
+            ledger.disclosure(disclosure_id(staged.results["batch_id"], staged.duplicate_row))
+            is None
+        )
+    exported = tmp_path / "export.jsonl"
+    with Ledger.open(space.root) as ledger:
+        ledger.export(exported)
+    kinds = [line for line in exported.read_text().splitlines() if '"row_decision"' in line]
+    assert len(kinds) == staged.rows
+
+
+def test_disclosure_id() -> None:
+    assert disclosure_id("0123456789abcdefghij", 17) == "D-0123456789ab-17"

@@ -1,0 +1,69 @@
+"""The server hands out a response only once the ledger holds all of it.
+
+A response file in a batch folder whose ledger stage is not done (a batch killed between
+its files and its ledger under an earlier order of the stages, or a folder assembled by
+hand) is refused: 26 U.S.C. 6103(p)(3)(A) asks for the accounting at the time of
+disclosure. Each test works on its own copy of the shared served workspace.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from matchgate.server import ServerSettings, create_app
+from matchgate.server.batch_folders import BatchFolders
+from matchgate.server.errors import NotFoundError
+
+from .conftest import AUTH, TOKEN, Served, upload
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+def _copy(served: Served, tmp_path: Path) -> Path:
+    copy = tmp_path / "workspace"
+    shutil.copytree(served.workspace, copy)
+    return copy
+
+
+def _forget_ledger_stage(workspace: Path, batch_id: str) -> None:
+    with duckdb.connect(str(workspace / "batches" / batch_id / "batch.duckdb")) as con:
+        con.execute("DELETE FROM batch_stages WHERE stage = 'ledger'")
+
+
+def test_response_refused_until_the_ledger_holds_it(served: Served, tmp_path: Path) -> None:
+    workspace = _copy(served, tmp_path)
+    folders = BatchFolders(workspace=workspace, master=served.world / "master.parquet", policy=None)
+    response = folders.response_path(served.batch_id)
+    assert response.is_file()
+    _forget_ledger_stage(workspace, served.batch_id)
+    with pytest.raises(NotFoundError, match="ledger does not hold"):
+        folders.response_path(served.batch_id)
+    (workspace / "batches" / served.batch_id / "batch.duckdb").unlink()
+    with pytest.raises(NotFoundError, match="ledger does not hold"):
+        folders.response_path(served.batch_id)
+
+
+def test_api_does_not_serve_an_unaccounted_response(served: Served, tmp_path: Path) -> None:
+    workspace = _copy(served, tmp_path)
+    _forget_ledger_stage(workspace, served.batch_id)
+    settings = ServerSettings(
+        workspace=workspace, master=served.world / "master.parquet", reviewer_token=TOKEN
+    )
+    url = f"/api/batches/{served.batch_id}/response.csv"
+    with TestClient(create_app(settings)) as client:
+        refused = client.get(url, headers=AUTH)
+        assert refused.status_code == 404
+        assert "ledger" in refused.text
+        assert "disclosed" not in refused.text
+        # The same upload again finishes the batch: the ledger stage runs, then it is served.
+        assert upload(client, served.world).status_code == 200
+        served_now = client.get(url, headers=AUTH)
+        assert served_now.status_code == 200
+        assert served_now.content == served.client.get(url, headers=AUTH).content
