@@ -45,11 +45,23 @@ class BatchResult:
     letter: dict[str, object] = field(default_factory=dict)
     resumed_stages: list[str] = field(default_factory=list)
 
+    @property
+    def rows_pending_review(self) -> int:
+        return self.outcomes.get(Outcome.NEEDS_REVIEW.value, 0)
+
+    @property
+    def response_final(self) -> bool:
+        """A response is final, and may be released to the requester, when no row waits
+        for a person's review."""
+        return self.rows_pending_review == 0
+
     def summary(self) -> dict[str, object]:
         return {
             "batch_id": self.batch_id,
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
+            "response_final": self.response_final,
+            "rows_pending_review": self.rows_pending_review,
             "outcomes": {o.value: self.outcomes.get(o.value, 0) for o in Outcome},
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
             "master": self.master,
