@@ -16,6 +16,7 @@ from pathlib import Path
 
 from matchgate.batch import stages
 from matchgate.batch.faults import kill_point
+from matchgate.batch.repeats import flag_repeat_requests
 from matchgate.batch.stages import Progress
 from matchgate.batch.state import BatchLock, BatchStages
 from matchgate.batch.workspace import Workspace, file_sha256
@@ -132,6 +133,15 @@ def run_batch(
                 policy=match_policy,
                 progress=progress,
                 watch=watch,
+            )
+            flag_repeat_requests(
+                con,
+                state,
+                space,
+                batch_id=batch_id,
+                agency_code=request_letter.agency_code,
+                policy=review_policy,
+                ledger_url=ledger_url,
             )
             outcomes = stages.final_rows(con, state, all_years=False)
             watch.lap("disclose")
