@@ -24,6 +24,7 @@ import duckdb
 
 from matchgate.batch import stages
 from matchgate.batch.faults import kill_point
+from matchgate.batch.repeats import flag_repeat_requests
 from matchgate.batch.stages import Progress
 from matchgate.batch.state import BatchLock, BatchStages
 from matchgate.batch.workspace import Workspace, file_sha256
@@ -56,11 +57,23 @@ class BatchResult:
     letter: dict[str, object] = field(default_factory=dict)
     resumed_stages: list[str] = field(default_factory=list)
 
+    @property
+    def rows_pending_review(self) -> int:
+        return self.outcomes.get(Outcome.NEEDS_REVIEW.value, 0)
+
+    @property
+    def response_final(self) -> bool:
+        """A response is final, and may be released to the requester, when no row waits
+        for a person's review."""
+        return self.rows_pending_review == 0
+
     def summary(self) -> dict[str, object]:
         return {
             "batch_id": self.batch_id,
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
+            "response_final": self.response_final,
+            "rows_pending_review": self.rows_pending_review,
             "outcomes": {o.value: self.outcomes.get(o.value, 0) for o in Outcome},
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
             "master": self.master,
@@ -231,6 +244,15 @@ def _run_stages(
         policy=run.match_policy,
         progress=run.progress,
         watch=watch,
+    )
+    flag_repeat_requests(
+        con,
+        state,
+        space,
+        batch_id=batch_id,
+        agency_code=run.letter.agency_code,
+        policy=run.review_policy,
+        ledger_url=run.ledger_url,
     )
     outcomes = stages.final_rows(con, state, all_years=False)
     _check_row_conservation(rows_in, sum(outcomes.values()), requests=run.requests)

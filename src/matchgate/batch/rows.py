@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from matchgate.batch.faults import kill_point
 from matchgate.decisions import Outcome, Reason, join_codes
-from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, ResponseRow
+from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, RequestShape, ResponseRow
 from matchgate.match import MatchDecision, evidence_json
 from matchgate.safe_csv import SafeCsvWriter
 
@@ -79,6 +79,7 @@ class FinalRow:
     decision: MatchDecision | None
     address: DisclosedAddress | None
     duplicate_of: int | None
+    request: RequestShape = RequestShape()
 
     @property
     def disclosed_tin(self) -> str:
@@ -87,16 +88,25 @@ class FinalRow:
         return ""
 
     def response(self) -> ResponseRow:
+        """The requester's line: see :func:`matchgate.disclose.requester_view`."""
         best = self.decision.best if self.decision else None
-        return ResponseRow(
+        return ResponseRow.of(
             row_number=self.row_number,
             request_id=self.request_id,
             outcome=self.outcome,
-            reason_codes=join_codes(self.reasons),
-            explanation=_explanation(self.outcome, self.reasons),
+            reasons=self.reasons,
+            request=self.request,
             match_probability=best.match_probability if best else None,
             address=self.address if self.outcome is Outcome.DISCLOSED else None,
         )
+
+    def internal(self) -> dict[str, object]:
+        """The detailed outcome, every reason code and the explanation, for decisions.csv."""
+        return {
+            "outcome": self.outcome.value,
+            "reason_codes": join_codes(self.reasons),
+            "explanation": _explanation(self.outcome, self.reasons),
+        }
 
 
 def _explanation(outcome: Outcome, reasons: tuple[Reason, ...]) -> str:
@@ -223,8 +233,10 @@ def build_final_rows(
 def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
     cursor = con.cursor()
     cursor.execute(
-        "SELECT row_number, request_id, outcome, reasons_json, review_outcome, decision_json, "
-        "street, city, state, zip, tax_year, duplicate_of FROM final_rows ORDER BY row_number"
+        "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, f.review_outcome, "
+        "f.decision_json, f.street, f.city, f.state, f.zip, f.tax_year, f.duplicate_of, "
+        "q.dob, q.tin, q.middle_name, q.zip FROM final_rows f "
+        "LEFT JOIN request_rows q ON q.row_number = f.row_number ORDER BY f.row_number"
     )
     while True:
         rows = cursor.fetchmany(_CHUNK)
@@ -244,7 +256,9 @@ def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
                 zip_code,
                 tax_year,
                 duplicate_of,
+                *asked,
             ) = row
+            dob, tin, middle_name, asked_zip = (value or "" for value in asked)
             yield FinalRow(
                 row_number=int(row_number),
                 request_id=request_id or "",
@@ -256,6 +270,9 @@ def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
                 if tax_year is not None
                 else None,
                 duplicate_of=duplicate_of,
+                request=RequestShape.of(
+                    dob=dob, tin=tin, middle_name=middle_name, zip_code=asked_zip
+                ),
             )
     cursor.close()
 
@@ -293,6 +310,7 @@ def write_outputs(
             decisions.write_row(
                 {
                     **csv_row,
+                    **row.internal(),
                     "review_outcome": row.review_outcome,
                     "tin": best.tin if best else "",
                     "best_probability": round(best.match_probability, 6) if best else "",

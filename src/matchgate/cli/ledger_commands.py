@@ -239,7 +239,8 @@ def oversight_command(
         report = ledger.oversight_report(year)
     console = _console()
     table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
-    for header in ("agency", "requests", "disclosures", "retracted", "taxpayers", "purposes"):
+    headers = ("agency", "requests", "disclosures", "retracted", "taxpayers", "repeats", "purposes")
+    for header in headers:
         table.add_column(header, justify="left" if header in ("agency", "purposes") else "right")
     for line in report.agencies:
         table.add_row(
@@ -248,6 +249,7 @@ def oversight_command(
             f"{line.disclosures:,}",
             f"{line.retracted:,}",
             f"{line.taxpayers_affected:,}",
+            f"{line.repeat_requests:,}",
             "; ".join(f"{statute} ({count:,})" for statute, count in line.purposes),
         )
     console.print(table)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from matchgate.decisions import Outcome
+
+if TYPE_CHECKING:
+    from matchgate.batch.pipeline import BatchResult
 
 __all__ = ["register"]
 
@@ -161,6 +164,16 @@ def run(
         f"rows in {result.rows_in:,}, rows out {result.rows_out:,}; "
         f"response: {out / 'response.csv'}; summary: {out / 'summary.json'}"
     )
+    _say_if_not_final(result)
+
+
+def _say_if_not_final(result: BatchResult) -> None:
+    if not result.response_final:
+        console.print(
+            f"[bold yellow]The response is not final:[/] {result.rows_pending_review:,} row(s) "
+            "wait for a person's review (outcome pending_review). Do not release it to the "
+            "requester until no row is pending."
+        )
 
 
 def match(
@@ -250,6 +263,7 @@ def demo(
             progress=report,  # type: ignore[arg-type]
         )
     console.print(_outcome_table("outcomes", result.outcomes))
+    _say_if_not_final(result)
     console.rule("3. accuracy against ground truth")
     scores = evaluate(
         truth=world / "truth.csv", decisions=out / "response" / "internal" / "decisions.csv"

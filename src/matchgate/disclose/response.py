@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import duckdb
 import pyarrow as pa
 
-from matchgate.decisions import Outcome
+from matchgate.decisions import Outcome, Reason, join_codes
+from matchgate.reasons import Audience, registry
 
 __all__ = [
     "RESPONSE_COLUMNS",
     "DisclosedAddress",
+    "RequestShape",
+    "ResponseOutcome",
     "ResponseRow",
     "latest_addresses_in_periods",
+    "requester_view",
 ]
 
 RESPONSE_COLUMNS: tuple[str, ...] = (
@@ -39,6 +44,101 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
 )
 
 
+class ResponseOutcome(StrEnum):
+    """What the requester is told about one row.
+
+    The detailed outcome (``no_match``, ``ambiguous``, no return filed in the periods, ...)
+    is return information about somebody and stays internal; the requester learns only
+    whether an address was disclosed and, if not, what the request or letter lacked.
+    """
+
+    DISCLOSED = "disclosed"
+    NOT_DISCLOSED = "not_disclosed"
+    LEGALLY_DEFICIENT = "legally_deficient"
+    INVALID = "invalid"
+    PENDING_REVIEW = "pending_review"
+
+
+_RESPONSE_OUTCOME = {
+    Outcome.DISCLOSED: ResponseOutcome.DISCLOSED,
+    Outcome.NO_MATCH: ResponseOutcome.NOT_DISCLOSED,
+    Outcome.AMBIGUOUS: ResponseOutcome.NOT_DISCLOSED,
+    Outcome.LEGALLY_DEFICIENT: ResponseOutcome.LEGALLY_DEFICIENT,
+    Outcome.NEEDS_REVIEW: ResponseOutcome.PENDING_REVIEW,
+    Outcome.INVALID: ResponseOutcome.INVALID,
+}
+
+_DISCLOSED_EXPLANATION = "Identity confirmed; latest address in the requested periods."
+
+
+@dataclass(frozen=True, slots=True)
+class RequestShape:
+    """Which identifying fields the request row itself carried: the only facts, besides the
+    letter and the policy, that a row disclosing nothing may be explained with."""
+
+    has_dob: bool = False
+    has_tin: bool = False
+    has_middle_name: bool = False
+    has_zip: bool = False
+
+    @classmethod
+    def of(cls, *, dob: str, tin: str, middle_name: str, zip_code: str) -> RequestShape:
+        middle = (middle_name or "").replace(".", "").strip()
+        return cls(
+            has_dob=bool((dob or "").strip()),
+            has_tin=bool((tin or "").strip()),
+            has_middle_name=len(middle) > 1,
+            has_zip=bool((zip_code or "").strip()),
+        )
+
+    def lacks(self) -> tuple[str, ...]:
+        """Codes for what the request lacked, in a fixed order."""
+        missing = (
+            ("request_without_dob", self.has_dob),
+            ("request_without_tin", self.has_tin),
+            ("request_without_middle_name", self.has_middle_name),
+            ("request_without_zip", self.has_zip),
+        )
+        return tuple(code for code, present in missing if not present)
+
+
+def _registered(code: str) -> Reason:
+    info = registry()[code]
+    return Reason(code=code, message=info.meaning, citation=info.citation)
+
+
+def requester_view(
+    outcome: Outcome, reasons: Sequence[Reason], request: RequestShape
+) -> tuple[ResponseOutcome, tuple[Reason, ...], str]:
+    """The requester's outcome, reasons and explanation for one row.
+
+    Only reasons whose registered audience is ``requester`` pass (they concern the request,
+    the letter or the policy). A row that discloses nothing is explained by what the
+    request lacked, never by what the taxpayer file holds, so its line is a function of the
+    request row, the letter and the policy alone.
+    """
+    known = registry()
+    shown = tuple(
+        r for r in reasons if r.code in known and known[r.code].audience is Audience.REQUESTER
+    )
+    answer = _RESPONSE_OUTCOME[outcome]
+    if answer is ResponseOutcome.DISCLOSED:
+        return answer, shown, " ".join((_DISCLOSED_EXPLANATION, *_messages(shown)))
+    if answer is ResponseOutcome.NOT_DISCLOSED:
+        shown = (
+            _registered("identity_not_established"),
+            *shown,
+            *(_registered(code) for code in request.lacks()),
+        )
+    elif answer is ResponseOutcome.PENDING_REVIEW:
+        shown = (_registered("pending_review"), *shown)
+    return answer, shown, " ".join(_messages(shown)) or answer.value
+
+
+def _messages(reasons: Sequence[Reason]) -> list[str]:
+    return list(dict.fromkeys(r.message for r in reasons))
+
+
 @dataclass(frozen=True, slots=True)
 class DisclosedAddress:
     street: str
@@ -52,14 +152,40 @@ class DisclosedAddress:
 class ResponseRow:
     row_number: int
     request_id: str
-    outcome: Outcome
+    outcome: ResponseOutcome
     reason_codes: str
     explanation: str
     match_probability: float | None = None
     address: DisclosedAddress | None = None
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        row_number: int,
+        request_id: str,
+        outcome: Outcome,
+        reasons: Sequence[Reason],
+        request: RequestShape,
+        match_probability: float | None,
+        address: DisclosedAddress | None,
+    ) -> ResponseRow:
+        answer, shown, explanation = requester_view(outcome, reasons, request)
+        disclosed = answer is ResponseOutcome.DISCLOSED
+        return cls(
+            row_number=row_number,
+            request_id=request_id,
+            outcome=answer,
+            reason_codes=join_codes(shown),
+            explanation=explanation,
+            match_probability=match_probability if disclosed else None,
+            address=address if disclosed else None,
+        )
+
     def __post_init__(self) -> None:
-        if (self.outcome is Outcome.DISCLOSED) != (self.address is not None):
+        # ValueError for an outcome the requester is never told (no_match, ambiguous, ...).
+        object.__setattr__(self, "outcome", ResponseOutcome(self.outcome))
+        if (self.outcome is ResponseOutcome.DISCLOSED) != (self.address is not None):
             raise ValueError(
                 f"row {self.row_number}: an address goes with outcome 'disclosed' and only then"
             )

@@ -332,6 +332,27 @@ class Ledger:
         )
         return self._records(statement)
 
+    def tins_disclosed_to(
+        self, agency_code: str, tins: Iterable[str], *, since: str, excluding_batch: str = ""
+    ) -> set[str]:
+        """Which of ``tins`` were disclosed (and not retracted) to the agency ``agency_code``
+        at or after ``since`` (an ISO timestamp), in a batch other than ``excluding_batch``:
+        the repeat requests a batch should see."""
+        column = schema.disclosures.c
+        wanted = sorted({normalize_tin(tin) for tin in tins if tin})
+        found: set[str] = set()
+        with self._db.reading("look up earlier disclosures") as conn:
+            for start in range(0, len(wanted), 1_000):
+                statement = select(func.distinct(column.tin)).where(
+                    func.lower(column.agency_code) == agency_code.strip().lower(),
+                    column.tin.in_(wanted[start : start + 1_000]),
+                    column.disclosed_at >= since,
+                    column.retracted_at.is_(None),
+                    column.batch_id != excluding_batch,
+                )
+                found.update(str(tin) for tin in conn.execute(statement).scalars())
+        return found
+
     def disclosure(self, disclosure_id: str) -> DisclosureRecord | None:
         column = schema.disclosures.c
         found = self._records(

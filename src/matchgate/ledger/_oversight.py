@@ -25,6 +25,7 @@ _CSV_COLUMNS = (
     "disclosures",
     "retracted",
     "taxpayers_affected",
+    "repeat_requests",
     "purposes",
 )
 
@@ -39,6 +40,8 @@ class AgencyOversight:
     retracted: int
     taxpayers_affected: int
     purposes: tuple[tuple[str, int], ...]
+    # Rows about a taxpayer the agency was given within the policy's window (repeat_request).
+    repeat_requests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,7 @@ class AgencyOversight:
             "disclosures": self.disclosures,
             "retracted": self.retracted,
             "taxpayers_affected": self.taxpayers_affected,
+            "repeat_requests": self.repeat_requests,
             "purposes": [{"statute": statute, "count": count} for statute, count in self.purposes],
         }
 
@@ -95,6 +99,7 @@ def build_oversight_report(
 ) -> OversightReport:
     start, end = bounds
     requests: dict[str, int] = defaultdict(int)
+    agency_of_batch: dict[str, str] = {}
     received = select(schema.entries.c.payload).where(
         schema.entries.c.kind == EntryKind.BATCH_RECEIVED.value,
         schema.entries.c.recorded_at >= start,
@@ -103,6 +108,8 @@ def build_oversight_report(
     for payload in conn.execute(received).scalars():
         values = json.loads(payload)
         requests[str(values["agency"])] += int(values["rows_in"])
+        agency_of_batch[str(values["batch_id"])] = str(values["agency"])
+    repeats = _repeat_requests(conn, bounds, agency_of_batch)
 
     column = schema.disclosures.c
     in_year = (column.disclosed_at >= start, column.disclosed_at < end)
@@ -126,7 +133,7 @@ def build_oversight_report(
 
     by_agency = {agency: (int(n), int(r), int(t)) for agency, n, r, t in totals}
     lines = []
-    for agency in sorted(set(requests) | set(by_agency)):
+    for agency in sorted(set(requests) | set(by_agency) | set(repeats)):
         disclosed, retracted, taxpayers = by_agency.get(agency, (0, 0, 0))
         lines.append(
             AgencyOversight(
@@ -135,9 +142,30 @@ def build_oversight_report(
                 disclosures=disclosed,
                 retracted=retracted,
                 taxpayers_affected=taxpayers,
+                repeat_requests=repeats.get(agency, 0),
                 purposes=tuple(sorted(purposes[agency], key=lambda item: (-item[1], item[0]))),
             )
         )
     return OversightReport(
         year=year, generated_at=format_timestamp(generated_at), agencies=tuple(lines)
     )
+
+
+def _repeat_requests(
+    conn: Connection, bounds: tuple[str, str], agency_of_batch: dict[str, str]
+) -> dict[str, int]:
+    """Row decisions in the year that carry ``repeat_request``, per agency."""
+    start, end = bounds
+    entry = schema.entries.c
+    flagged = select(entry.payload).where(
+        entry.kind == EntryKind.ROW_DECISION.value,
+        entry.recorded_at >= start,
+        entry.recorded_at < end,
+        entry.payload.like("%repeat_request%"),
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for payload in conn.execute(flagged).scalars():
+        values = json.loads(payload)
+        if "repeat_request" in str(values.get("reason_codes", "")).split(";"):
+            counts[agency_of_batch.get(str(values.get("batch_id")), "")] += 1
+    return counts

@@ -28,11 +28,14 @@ _DOCS: dict[str, str] = {
     "allow_acting_officials": "Accept 'Acting <title>' for an authorized signer's title.",
     "tax_statutes": "Rows citing only title 26 offenses: 'refuse' (deficient) or 'review'.",
     "foreign_addresses": "Rows with a foreign address: 'review' or 'refuse'.",
+    "repeat_window_days": "Disclosed to the same agency within this many days: a repeat request.",
+    "repeat_requests": "Repeat requests: 'flag' (disclosed and flagged) or 'review' (to a person).",
 }
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "tax_statutes": ("refuse", "review"),
     "foreign_addresses": ("review", "refuse"),
+    "repeat_requests": ("flag", "review"),
 }
 
 
@@ -52,6 +55,8 @@ class Policy:
     allow_acting_officials: bool = True
     tax_statutes: str = "refuse"
     foreign_addresses: str = "review"
+    repeat_window_days: int = 365
+    repeat_requests: str = "flag"
 
     @classmethod
     def defaults(cls) -> Policy:

@@ -15,6 +15,7 @@ from matchgate.server.deps import (
     ReviewerTokenDep,
     SettingsDep,
 )
+from matchgate.server.errors import ResponseNotFinalError
 from matchgate.server.review_actions import record_review_action
 from matchgate.server.review_queue import row_evidence
 from matchgate.server.schemas import BatchPublic, ReviewActionCreate, ReviewActionPublic
@@ -78,7 +79,14 @@ def get_batch(batch_id: BatchId, batches: BatchFoldersDep) -> BatchPublic:
 def get_response(
     batch_id: BatchId, _token: ReviewerTokenDep, batches: BatchFoldersDep
 ) -> FileResponse:
-    """The requester's file: the only file that leaves the disclosure office."""
+    """The requester's file: the only file that leaves the disclosure office, and only once
+    it is final (no row pending review)."""
+    summary = batches.summary(batch_id)
+    if summary.complete and not summary.response_final:
+        raise ResponseNotFinalError(
+            f"the response of batch {batch_id} is not final: "
+            f"{summary.outcomes.get('needs_review', 0)} row(s) wait for a person's review"
+        )
     return FileResponse(
         batches.response_path(batch_id),
         media_type="text/csv; charset=utf-8",

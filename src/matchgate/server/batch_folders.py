@@ -78,6 +78,12 @@ class BatchSummary:
     completed_at: str = ""
 
     @property
+    def response_final(self) -> bool:
+        """Final when no row waits for a person's review; only a final response is released
+        to the requester."""
+        return self.outcomes.get("needs_review", 0) == 0
+
+    @property
     def flagged(self) -> int:
         return self.outcomes.get("needs_review", 0) + self.outcomes.get("ambiguous", 0)
 

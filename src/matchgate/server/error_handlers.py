@@ -21,7 +21,12 @@ from matchgate.errors import (
     ModelError,
     WorkspaceError,
 )
-from matchgate.server.errors import MissingTokenError, NotFoundError, WrongTokenError
+from matchgate.server.errors import (
+    MissingTokenError,
+    NotFoundError,
+    ResponseNotFinalError,
+    WrongTokenError,
+)
 
 __all__ = ["STATUS_CODES", "install_error_handlers", "status_code_for"]
 
@@ -32,6 +37,7 @@ STATUS_CODES: tuple[tuple[type[MatchgateError], int], ...] = (
     (MissingTokenError, 401),
     (WrongTokenError, 403),
     (NotFoundError, 404),
+    (ResponseNotFinalError, 409),
     (LedgerIntegrityError, 409),
     (WorkspaceError, 409),
     (InputError, 422),

@@ -3,7 +3,8 @@
     MatchgateError
     ├── NotFoundError          a batch or row the request names does not exist (404)
     ├── MissingTokenError      a write without the reviewer token (401)
-    └── WrongTokenError        a write with a token that is not the reviewer token (403)
+    ├── WrongTokenError        a write with a token that is not the reviewer token (403)
+    └── ResponseNotFinalError  a response with rows still pending review (409)
 
 ``error_handlers`` maps these and every library error to a status code in one table.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from matchgate.errors import MatchgateError
 
-__all__ = ["MissingTokenError", "NotFoundError", "WrongTokenError"]
+__all__ = ["MissingTokenError", "NotFoundError", "ResponseNotFinalError", "WrongTokenError"]
 
 
 class NotFoundError(MatchgateError):
@@ -25,3 +26,8 @@ class MissingTokenError(MatchgateError):
 
 class WrongTokenError(MatchgateError):
     """The token given is not the reviewer token."""
+
+
+class ResponseNotFinalError(MatchgateError):
+    """The batch's response still has rows waiting for a person's review: it is not final and
+    is not released to the requester."""

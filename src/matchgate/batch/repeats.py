@@ -1,0 +1,132 @@
+"""Repeat requests: a taxpayer the same agency was given within the policy's window.
+
+Sending the same requests again, in another file or another format, used to disclose each
+person again without a word. Before the final rows are built, every row the matcher would
+disclose is checked against the ledger (across batches and file formats): a taxpayer
+disclosed to the same agency within ``repeat_window_days`` gets the internal reason
+``repeat_request``, which the ledger records and the oversight report counts; with
+``repeat_requests = "review"`` in the policy the row goes to a person instead.
+
+The step runs once per batch and is marked done, so a resumed batch sees what the first run
+saw; disclosures of the batch itself never count.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+
+from matchgate.batch.state import BatchStages
+from matchgate.batch.workspace import Workspace
+from matchgate.decisions import Outcome, Reason
+from matchgate.ledger import Ledger
+from matchgate.ledger._entries import format_timestamp
+from matchgate.review import Policy
+
+__all__ = ["REPEAT_REQUEST", "flag_repeat_requests"]
+
+REPEAT_REQUEST = "repeat_request"
+
+
+def _reason(window_days: int) -> Reason:
+    return Reason(
+        REPEAT_REQUEST,
+        f"The agency was given this taxpayer's address within the last {window_days} days.",
+    )
+
+
+def _would_disclose(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    rows = con.execute(
+        "SELECT row_number, json_extract_string(decision_json, '$.best.tin') FROM match_decisions "
+        "WHERE json_extract_string(decision_json, '$.outcome') = ?",
+        [Outcome.DISCLOSED.value],
+    ).fetchall()
+    return {int(row): str(tin) for row, tin in rows if tin}
+
+
+def _earlier(
+    space: Workspace,
+    *,
+    ledger_url: str | None,
+    agency_code: str,
+    tins: set[str],
+    since: datetime,
+    batch_id: str,
+) -> set[str]:
+    if not tins or (ledger_url is None and not (space.root / "ledger.sqlite").exists()):
+        return set()
+    with Ledger.open(space.root, url=ledger_url, read_only=ledger_url is None) as ledger:
+        return ledger.tins_disclosed_to(
+            agency_code, tins, since=format_timestamp(since), excluding_batch=batch_id
+        )
+
+
+def _mark(
+    con: duckdb.DuckDBPyConnection, rows: list[int], *, reason: Reason, to_review: bool
+) -> None:
+    decisions = con.execute(
+        "SELECT row_number, decision_json FROM match_decisions WHERE list_contains(?, row_number)",
+        [rows],
+    ).fetchall()
+    updated: dict[str, list[object]] = {"row_number": [], "decision_json": []}
+    for row_number, text in decisions:
+        data = json.loads(text)
+        if any(r["code"] == REPEAT_REQUEST for r in data["reasons"]):
+            continue
+        data["reasons"] = [reason.as_dict(), *data["reasons"]]
+        if to_review:
+            data["outcome"] = Outcome.NEEDS_REVIEW.value
+        updated["row_number"].append(int(row_number))
+        updated["decision_json"].append(json.dumps(data, sort_keys=True))
+    if not updated["row_number"]:
+        return
+    table = pa.table(
+        updated, schema=pa.schema([("row_number", pa.int64()), ("decision_json", pa.string())])
+    )
+    con.register("_repeat_rows", table)
+    con.execute(
+        "UPDATE match_decisions SET decision_json = r.decision_json FROM _repeat_rows r "
+        "WHERE match_decisions.row_number = r.row_number"
+    )
+    con.unregister("_repeat_rows")
+
+
+def flag_repeat_requests(
+    con: duckdb.DuckDBPyConnection,
+    state: BatchStages,
+    space: Workspace,
+    *,
+    batch_id: str,
+    agency_code: str,
+    policy: Policy,
+    ledger_url: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Flag the rows about taxpayers disclosed to the agency within the window; returns how
+    many rows were flagged (the count recorded when the step first ran)."""
+    done = state.info("repeats")
+    if done is not None:
+        return int(done["flagged"])
+    since = (now or datetime.now(UTC)) - timedelta(days=policy.repeat_window_days)
+    candidates = _would_disclose(con)
+    earlier = _earlier(
+        space,
+        ledger_url=ledger_url,
+        agency_code=agency_code,
+        tins=set(candidates.values()),
+        since=since,
+        batch_id=batch_id,
+    )
+    rows = sorted(row for row, tin in candidates.items() if tin in earlier)
+    if rows:
+        _mark(
+            con,
+            rows,
+            reason=_reason(policy.repeat_window_days),
+            to_review=policy.repeat_requests == "review",
+        )
+    state.mark("repeats", {"flagged": len(rows), "since": format_timestamp(since)})
+    return len(rows)
