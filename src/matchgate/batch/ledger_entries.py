@@ -57,6 +57,7 @@ def record_batch(
     policy_sha256: str,
     actor: str,
     ledger_url: str | None = None,
+    ledger_key: Path | None = None,
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
@@ -125,7 +126,7 @@ def record_batch(
             )
 
     written = 0
-    with Ledger.open(space.root, url=ledger_url) as ledger:
+    with Ledger.open(space.root, url=ledger_url, key_path=ledger_key) as ledger:
         chunk: list[NewEntry] = []
         for entry in entries():
             chunk.append(entry)

@@ -74,6 +74,7 @@ def run_batch(
     actor: str = "matchgate",
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
+    ledger_key: Path | None = None,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
@@ -143,6 +144,7 @@ def run_batch(
                     policy_sha256=file_sha256(policy_path) if policy_path else "",
                     actor=actor,
                     ledger_url=ledger_url,
+                    ledger_key=ledger_key,
                 )
                 state.mark("ledger")
                 kill_point("after_ledger")
