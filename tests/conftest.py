@@ -2,4 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 pytest_plugins = ["conftest_postgres"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ledger_keys_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Ledger signing keys go to their real default place, ``$XDG_CONFIG_HOME/matchgate/keys``,
+    with XDG_CONFIG_HOME pointed into the test run's temporary folder, so the many
+    workspaces the tests make never write keys into the home folder of whoever runs them.
+    Session-wide (and inherited by ``matchgate`` subprocesses) so that workspaces made by
+    session fixtures and copied by tests still find their key."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        patch.delenv("MATCHGATE_LEDGER_KEY", raising=False)
+        yield

@@ -204,8 +204,8 @@ def test_json_lines_keep_malformed_lines_as_invalid_rows(tmp_path: Path) -> None
 def test_tin_bulk_format(tmp_path: Path) -> None:
     path = tmp_path / "bulk.txt"
     path.write_text(
-        "1;123-45-6789;Garcia, Maria Elena;ACCT-1\n"
-        "2;987654321;ACME HOLDINGS LLC;ACCT-2\n"
+        "2;123-45-6789;Garcia, Maria Elena;ACCT-1\n"
+        "1;987654321;ACME HOLDINGS LLC;ACCT-2\n"
         "3;123456780;Jose de la Cruz Jr;ACCT-3\n",
         encoding="utf-8",
     )
@@ -218,9 +218,48 @@ def test_tin_bulk_format(tmp_path: Path) -> None:
     assert (third.first_name, third.last_name, third.suffix) == ("Jose", "de la Cruz", "Jr")
 
 
+def test_tin_bulk_file_in_the_layout_of_publication_2108a(tmp_path: Path) -> None:
+    """``type;TIN;name;account``, 1 = EIN, 2 = SSN (ITIN, ATIN), 3 = unknown; names as the
+    publication asks (up to 40 characters, no commas or apostrophes, hyphen and ampersand
+    allowed), the account optional."""
+    path = tmp_path / "tin_matching_request.txt"
+    path.write_bytes(
+        b"2;183421111;Matthew Mulberry;89765\r\n"  # an SSN
+        b"1;562611111;Acme Incorporated;VENDOR-001\r\n"  # an EIN: a business
+        b"2;912781234;Rosa Lee-Ortiz;\r\n"  # an ITIN is type 2 too; the account left off
+        b"3;234567890;Sean OMalley\r\n"  # unknown type, no account field at all
+        b"4;345678901;Ann Chu;X-4\r\n"  # not a type of the publication
+        b"1;456789012;Smith & Sons;X-5\r\n"
+    )
+    request_file = read_requests(path)
+    assert request_file.format == "tin_bulk"
+    ssn, ein, itin, unknown, bad, ein2 = list(request_file.records)
+    assert (ssn.first_name, ssn.last_name, ssn.tin, ssn.request_id) == (
+        "Matthew",
+        "Mulberry",
+        "183421111",
+        "89765",
+    )
+    assert not ssn.problems
+    assert (itin.first_name, itin.last_name, itin.tin) == ("Rosa", "Lee-Ortiz", "912781234")
+    assert not itin.problems and itin.request_id == ""
+    # Unknown type: looked up as an individual, like an SSN row.
+    assert (unknown.first_name, unknown.last_name, unknown.tin) == ("Sean", "OMalley", "234567890")
+    assert not unknown.problems
+    for row_number, business in ((2, ein), (6, ein2)):
+        [reason] = business.problems
+        assert reason.code == "tin_type_business" and reason.field == "type"
+        assert "EIN" in reason.message and "only individuals" in reason.message
+        assert f"{path.name}, row {row_number}, field 'type'" in reason.message
+    [reason] = bad.problems
+    assert reason.code == "tin_type_invalid" and reason.field == "type"
+    assert f"{path.name}, row 5, field 'type'" in reason.message
+    assert "1 (EIN), 2 (SSN, ITIN or ATIN) or 3 (unknown)" in reason.message
+
+
 def test_tin_bulk_over_100000_rows_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bulk.txt"
-    path.write_text("1;123456789;Ann Lee;A\n" * 100_001, encoding="utf-8")
+    path.write_text("2;123456789;Ann Lee;A\n" * 100_001, encoding="utf-8")
     with pytest.raises(IntakeError, match="at most 100,000 rows"):
         read_requests(path)
 

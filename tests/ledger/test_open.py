@@ -10,8 +10,14 @@ import pytest
 
 from matchgate.errors import LedgerError, WorkspaceError
 from matchgate.ledger import EntryKind, Ledger
+from matchgate.ledger._keys import default_key_path, load_public_key, public_key_sha256
 
 from .conftest import Backend, filled_ledger
+
+
+def key_of(workspace: Path) -> Path:
+    """Where the ledger of ``workspace`` keeps its signing key by default."""
+    return default_key_path(public_key_sha256(load_public_key(workspace / "ledger.pub")))
 
 
 def mode(path: Path) -> int:
@@ -22,8 +28,9 @@ def test_a_new_ledger_creates_its_key_outside_the_database(sqlite_backend: Backe
     sqlite_backend.open()
     workspace = sqlite_backend.workspace
     assert (workspace / "ledger.sqlite").is_file()
-    assert mode(workspace / "keys" / "ledger.key") == 0o600
-    assert mode(workspace / "keys") == 0o700
+    assert mode(key_of(workspace)) == 0o600
+    assert mode(key_of(workspace).parent) == 0o700
+    assert not (workspace / "keys").exists()  # the private key is not in the workspace
     assert (workspace / "ledger.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
     assert b"PRIVATE" not in (workspace / "ledger.sqlite").read_bytes()
 
@@ -42,13 +49,13 @@ def test_the_key_path_argument_wins(sqlite_backend: Backend, tmp_path: Path) -> 
     key = tmp_path / "elsewhere.key"
     sqlite_backend.open(key_path=key).close()
     assert key.is_file()
-    with pytest.raises(LedgerError, match="keys/ledger.key"):
+    with pytest.raises(LedgerError, match="matchgate/keys/ledger-"):
         sqlite_backend.open()  # the default path holds no key for this ledger
 
 
 def test_a_missing_key_for_an_existing_ledger_is_a_clear_error(backend: Backend) -> None:
     filled_ledger(backend).close()
-    key = backend.workspace / "keys" / "ledger.key"
+    key = key_of(backend.workspace)
     key.unlink()
     with pytest.raises(LedgerError, match="signing key is missing") as raised:
         backend.open()
@@ -58,7 +65,7 @@ def test_a_missing_key_for_an_existing_ledger_is_a_clear_error(backend: Backend)
 
 def test_a_key_readable_by_others_is_refused(sqlite_backend: Backend) -> None:
     sqlite_backend.open().close()
-    key = sqlite_backend.workspace / "keys" / "ledger.key"
+    key = key_of(sqlite_backend.workspace)
     os.chmod(key, 0o644)
     with pytest.raises(LedgerError, match="chmod 600"):
         sqlite_backend.open()
@@ -70,7 +77,7 @@ def test_a_key_that_does_not_match_ledger_pub_is_refused(
     sqlite_backend.open().close()
     Ledger.open(tmp_path / "other").close()
     with pytest.raises(LedgerError, match="does not belong"):
-        sqlite_backend.open(key_path=tmp_path / "other" / "keys" / "ledger.key")
+        sqlite_backend.open(key_path=key_of(tmp_path / "other"))
 
 
 @pytest.mark.parametrize(
@@ -105,7 +112,7 @@ def test_read_only_needs_an_existing_ledger(sqlite_backend: Backend) -> None:
 
 def test_read_only_works_without_the_private_key(backend: Backend) -> None:
     filled_ledger(backend).close()
-    (backend.workspace / "keys" / "ledger.key").unlink()
+    key_of(backend.workspace).unlink()
     ledger = backend.open(read_only=True)
     assert ledger.verify().ok
     assert len(ledger.disclosures_for_tin("900000005")) == 1

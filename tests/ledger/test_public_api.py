@@ -18,12 +18,17 @@ EXPECTED = [
     "DisclosureRecord",
     "EntryKind",
     "GENESIS_HASH",
+    "KEY_ENV_VAR",
     "Ledger",
     "LedgerEntry",
+    "LedgerKeyWarning",
     "NewEntry",
     "OversightReport",
     "RetractionNotice",
+    "SignedCheckpoint",
     "VerifyReport",
+    "check_key_location",
+    "key_directory",
     "verify_export",
 ]
 

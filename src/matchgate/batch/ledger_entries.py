@@ -58,6 +58,7 @@ def record_batch(
     policy_sha256: str,
     actor: str,
     ledger_url: str | None = None,
+    ledger_key: Path | None = None,
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
@@ -69,7 +70,7 @@ def record_batch(
         policy_sha256=policy_sha256,
     )
     rows = _row_entries(con, batch_id=batch_id, letter=letter)
-    with Ledger.open(space.root, url=ledger_url) as ledger:
+    with Ledger.open(space.root, url=ledger_url, key_path=ledger_key) as ledger:
         return _append_in_chunks(ledger, itertools.chain([received], rows), actor=actor)
 
 

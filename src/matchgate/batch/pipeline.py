@@ -98,6 +98,7 @@ def run_batch(
     actor: str = "matchgate",
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
+    ledger_key: Path | None = None,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
@@ -113,6 +114,7 @@ def run_batch(
         mapping=mapping,
         actor=actor,
         ledger_url=ledger_url,
+        ledger_key=ledger_key,
         progress=progress,
     )
     space = Workspace.open(workspace or out_dir / "workspace")
@@ -156,6 +158,7 @@ class _Run:
     mapping: Path | None
     actor: str
     ledger_url: str | None
+    ledger_key: Path | None
     progress: Progress
     review_policy: Policy
     match_policy: MatchPolicy
@@ -185,6 +188,7 @@ def _checked_inputs(
     mapping: Path | None,
     actor: str,
     ledger_url: str | None,
+    ledger_key: Path | None,
     progress: Progress,
 ) -> _Run:
     """Check every input that can be wrong before any work is done or recorded."""
@@ -203,6 +207,7 @@ def _checked_inputs(
         mapping=mapping,
         actor=actor,
         ledger_url=ledger_url,
+        ledger_key=ledger_key,
         progress=progress,
         review_policy=review_policy,
         match_policy=match_policy,
@@ -253,6 +258,7 @@ def _run_stages(
         agency_code=run.letter.agency_code,
         policy=run.review_policy,
         ledger_url=run.ledger_url,
+        ledger_key=run.ledger_key,
     )
     outcomes = stages.final_rows(con, state, all_years=False)
     _check_row_conservation(rows_in, sum(outcomes.values()), requests=run.requests)
@@ -308,6 +314,7 @@ def _record_in_ledger(
         policy_sha256=file_sha256(run.policy_path) if run.policy_path else "",
         actor=run.actor,
         ledger_url=run.ledger_url,
+        ledger_key=run.ledger_key,
     )
     state.mark("ledger")
     kill_point("after_ledger")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -51,6 +52,7 @@ def _earlier(
     space: Workspace,
     *,
     ledger_url: str | None,
+    ledger_key: Path | None,
     agency_code: str,
     tins: set[str],
     since: datetime,
@@ -58,7 +60,11 @@ def _earlier(
 ) -> set[str]:
     if not tins or (ledger_url is None and not (space.root / "ledger.sqlite").exists()):
         return set()
-    with Ledger.open(space.root, url=ledger_url, read_only=ledger_url is None) as ledger:
+    # A server's ledger (a database URL) is opened as the batch's ledger stage will open it.
+    read_only = ledger_url is None
+    with Ledger.open(
+        space.root, url=ledger_url, key_path=None if read_only else ledger_key, read_only=read_only
+    ) as ledger:
         return ledger.tins_disclosed_to(
             agency_code, tins, since=format_timestamp(since), excluding_batch=batch_id
         )
@@ -103,6 +109,7 @@ def flag_repeat_requests(
     agency_code: str,
     policy: Policy,
     ledger_url: str | None = None,
+    ledger_key: Path | None = None,
     now: datetime | None = None,
 ) -> int:
     """Flag the rows about taxpayers disclosed to the agency within the window; returns how
@@ -115,6 +122,7 @@ def flag_repeat_requests(
     earlier = _earlier(
         space,
         ledger_url=ledger_url,
+        ledger_key=ledger_key,
         agency_code=agency_code,
         tins=set(candidates.values()),
         since=since,

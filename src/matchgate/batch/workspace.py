@@ -4,7 +4,8 @@ WORKSPACE/
   batches/<batch_id>/batch.duckdb   staging tables of one batch
   ledger.sqlite                     the ledger (unless a database URL is configured)
   ledger.pub                        the ledger's Ed25519 public key
-  keys/ledger.key                   the private key (or MATCHGATE_LEDGER_KEY)
+The ledger's private key is NOT here: it is --key-file / MATCHGATE_LEDGER_KEY, else
+~/.config/matchgate/keys/ledger-<sha256 of ledger.pub>.key (matchgate.ledger.key_directory).
   model.json                        the trained match model, reused across runs
 """
 

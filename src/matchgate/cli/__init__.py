@@ -6,6 +6,8 @@ Each command calls one library function; errors become exit codes in ``exit_code
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import TextIO
 
 import typer
 from rich.console import Console
@@ -38,8 +40,31 @@ serve_commands.register(app)
 reason_commands.register(app)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A matchgate warning (e.g. a ledger key inside the workspace) as one plain line."""
+    from matchgate.ledger import LedgerKeyWarning
+
+    if issubclass(category, LedgerKeyWarning):
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False
+        )
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main() -> None:
     """Entry point: run the app, turning matchgate errors into a message and an exit code."""
+    warnings.showwarning = _show_warning
     try:
         app(standalone_mode=False)
     except MatchgateError as error:

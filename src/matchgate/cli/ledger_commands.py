@@ -1,4 +1,4 @@
-"""``matchgate ledger verify|export``, ``accounting``, ``retract``, ``report oversight``.
+"""``matchgate ledger verify|export|checkpoint``, ``accounting``, ``retract``, ``report oversight``.
 
 Thin shells over :mod:`matchgate.ledger`. Errors are not caught here: ``matchgate.cli``
 maps every ``MatchgateError`` to its exit code in one place (an integrity failure is 3).
@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from matchgate.errors import LedgerError, LedgerIntegrityError, WorkspaceError
-from matchgate.ledger import DisclosureRecord, Ledger, VerifyReport, verify_export
+from matchgate.ledger import (
+    DisclosureRecord,
+    Ledger,
+    SignedCheckpoint,
+    VerifyReport,
+    verify_export,
+)
 
 __all__ = ["register"]
 
@@ -43,6 +49,24 @@ DatabaseUrlOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        envvar="MATCHGATE_LEDGER_KEY",
+        show_envvar=True,
+        help="The ledger's private signing key. Default: the per-user key of this ledger in"
+        " $XDG_CONFIG_HOME/matchgate/keys (~/.config/matchgate/keys), outside the workspace.",
+    ),
+]
+CheckpointOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--checkpoint",
+        help="A signed checkpoint kept by the auditor (matchgate ledger checkpoint): fail if"
+        " the ledger or file is shorter than it or differs at its position.",
+    ),
+]
 
 
 def _workspace(workspace: Path | None) -> Path:
@@ -89,17 +113,25 @@ def verify_command(
         typer.Option("--public-key", help="The ledger's public key (ledger.pub) for --file."),
     ] = None,
     database_url: DatabaseUrlOption = None,
+    checkpoint: CheckpointOption = None,
 ) -> None:
-    """Check the hash chain, every checkpoint signature and the disclosure index."""
+    """Check the hash chain, every checkpoint signature and the disclosure index.
+
+    Without --checkpoint, entries cut from the end together with ledger.head.json can't be
+    seen: a shorter chain is valid in itself. Keep checkpoints outside the workspace.
+    """
+    held = SignedCheckpoint.read(checkpoint) if checkpoint is not None else None
     if file is not None:
         if public_key is None:
             raise typer.BadParameter("--file needs --public-key ledger.pub", param_hint="--file")
-        report = verify_export(file, public_key=public_key)
+        report = verify_export(file, public_key=public_key, checkpoint=held)
     else:
         with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
-            report = ledger.verify()
+            report = ledger.verify(held)
     console = _console()
     _print_report(report, console)
+    if held is not None and report.ok:
+        console.print(f"reaches and agrees with the checkpoint: {held.describe()}", highlight=False)
     if not report.ok:
         raise LedgerIntegrityError(report.summary(), path=report.source or None)
     console.print(report.summary())
@@ -109,16 +141,40 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
     workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
+    key_file: KeyFileOption = None,
 ) -> None:
     """Write every entry and a signed trailer, for an auditor to check elsewhere."""
     space = _existing_ledger(workspace, database_url)
-    with Ledger.open(space, url=database_url) as ledger:
+    with Ledger.open(space, url=database_url, key_path=key_file) as ledger:
         count = ledger.export(out)
         public_key = ledger.public_key_path
     console = _console()
     console.print(f"wrote {count:,} entries to {out}")
     console.print(
         f"check it with: matchgate ledger verify --file {out} --public-key {public_key}",
+        highlight=False,
+    )
+
+
+def checkpoint_command(
+    out: Annotated[Path, typer.Option("--out", help="The checkpoint file to write (JSON).")],
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Sign a checkpoint (entry count, head hash, time) for an auditor to keep elsewhere.
+
+    The ledger is verified first and its end sealed; a ledger that fails is not vouched for.
+    """
+    space = _existing_ledger(workspace, database_url)
+    with Ledger.open(space, url=database_url, key_path=key_file) as ledger:
+        signed = ledger.signed_checkpoint()
+    written = signed.write(out)
+    console = _console()
+    console.print(f"wrote a signed checkpoint of {signed.describe()} to {written}", highlight=False)
+    console.print(
+        "keep it outside the workspace; check the ledger against it later with:"
+        f" matchgate ledger verify --workspace {space} --checkpoint {written}",
         highlight=False,
     )
 
@@ -205,6 +261,7 @@ def retract_command(
         ),
     ] = False,
     database_url: DatabaseUrlOption = None,
+    key_file: KeyFileOption = None,
 ) -> None:
     """Record a retraction and write the disposal notice for the recipient agency."""
     space = _existing_ledger(workspace, database_url)
@@ -212,7 +269,7 @@ def retract_command(
     folder = out or space / "notices"
     if not rewrite_notice and not reason.strip():
         raise typer.BadParameter("a retraction needs --reason TEXT", param_hint="--reason")
-    with Ledger.open(space, url=database_url) as ledger:
+    with Ledger.open(space, url=database_url, key_path=key_file) as ledger:
         if rewrite_notice:
             notice = ledger.rewrite_disposal_notice(disclosure, out_dir=folder)
         else:
@@ -266,6 +323,7 @@ def register(app: typer.Typer, *, report_app: typer.Typer | None = None) -> None
     ledger_app = typer.Typer(help="Check and export the tamper-evident ledger.")
     ledger_app.command("verify")(verify_command)
     ledger_app.command("export")(export_command)
+    ledger_app.command("checkpoint")(checkpoint_command)
     app.add_typer(ledger_app, name="ledger")
     app.command("accounting")(accounting_command)
     app.command("retract")(retract_command)

@@ -141,6 +141,15 @@ def run(
             help="Ledger database URL (PostgreSQL); default WORKSPACE/ledger.sqlite.",
         ),
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            envvar="MATCHGATE_LEDGER_KEY",
+            help="The ledger's private signing key (default: the per-user key of the"
+            " workspace's ledger in ~/.config/matchgate/keys, outside the workspace).",
+        ),
+    ] = None,
 ) -> None:
     """Run a request batch through intake, review, match, disclose and the ledger."""
     from matchgate.batch.pipeline import run_batch
@@ -157,6 +166,7 @@ def run(
             model_path=model,
             actor=actor,
             ledger_url=database_url,
+            ledger_key=key_file,
             progress=report,  # type: ignore[arg-type]
         )
     console.print(_outcome_table(f"batch {result.batch_id}", result.outcomes))

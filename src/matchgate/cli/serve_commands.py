@@ -37,6 +37,16 @@ def serve(
             help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
         ),
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            envvar="MATCHGATE_LEDGER_KEY",
+            show_envvar=True,
+            help="The ledger's private signing key, outside the workspace (a key inside it is"
+            " refused). Default: the ledger's per-user key in ~/.config/matchgate/keys.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the reviewer's web pages over one workspace.
 
@@ -49,7 +59,12 @@ def serve(
     from matchgate.server import ServerSettings, create_app
 
     given: dict[str, Any] = {"master": master, "host": host, "port": port}
-    for name, value in (("workspace", workspace), ("policy", policy), ("ledger_url", database_url)):
+    for name, value in (
+        ("workspace", workspace),
+        ("policy", policy),
+        ("ledger_url", database_url),
+        ("ledger_key", key_file),
+    ):
         if value is not None:
             given[name] = value
     try:

@@ -33,6 +33,10 @@ __all__ = ["FORMATS", "RequestFile", "read_requests"]
 FORMATS = ("csv", "xlsx", "parquet", "jsonl", "tin_bulk")
 PROGRESS_EVERY = 10_000
 
+# TIN types of the IRS TIN Matching bulk format (Publication 2108-A).
+TIN_BULK_EIN = "1"
+TIN_BULK_SSN = "2"  # SSN, ITIN or ATIN
+TIN_BULK_UNKNOWN = "3"
 _TIN_BULK_MAPPING = {"type": "ignore", "tin": "tin", "name": "full_name", "account": "request_id"}
 _NAME_PARTS = ("first_name", "middle_name", "last_name", "suffix")
 _FINGERPRINT_FIELDS = tuple(name for name in REQUEST_FIELDS if name != "request_id")
@@ -218,24 +222,35 @@ def _rows_text(
 def _tin_bulk_records(
     path: Path, encoding: str, builder: _RecordBuilder
 ) -> Iterator[RequestRecord]:
+    """Rows of an IRS TIN Matching bulk file (Publication 2108-A): ``type;TIN;name;account``.
+
+    The publication's TIN types: 1 = EIN, 2 = SSN (ITINs and ATINs included), 3 = unknown.
+    Only individuals are looked up, so an EIN row is refused; an unknown type is looked up
+    as an individual (the master file holds individuals only, so a business's EIN finds no
+    one, and the usual name, date-of-birth and TIN rules decide as for any other row).
+    """
     lines = text_files.iter_text_lines(path, encoding, max_chars=text_files.MAX_FIELD_CHARS)
     for number, line in enumerate(lines, start=1):
         cells = [cell.strip() for cell in line.split(";")]
         problems: list[Reason] = []
-        if cells[0] == "2":
+        tin_type = cells[0]
+        if tin_type == TIN_BULK_EIN:
             problems.append(
                 Reason(
                     code="tin_type_business",
-                    message="TIN type 2 is an EIN (a business); only individuals are looked up.",
-                    field="tin",
+                    message=f"{path.name}, row {number}, field 'type': TIN type 1 is an EIN"
+                    " (a business, IRS Publication 2108-A); only individuals are looked up.",
+                    field="type",
                 )
             )
-        elif cells[0] not in {"1", "3"}:
+        elif tin_type not in {TIN_BULK_SSN, TIN_BULK_UNKNOWN}:
             problems.append(
                 Reason(
                     code="tin_type_invalid",
-                    message=f"TIN type {cells[0]!r} is not 1 (SSN), 2 (EIN) or 3 (unknown).",
-                    field="tin",
+                    message=f"{path.name}, row {number}, field 'type': TIN type {tin_type!r} is"
+                    " not 1 (EIN), 2 (SSN, ITIN or ATIN) or 3 (unknown), the codes of IRS"
+                    " Publication 2108-A.",
+                    field="type",
                 )
             )
         yield builder.build(number, cells, problems)

@@ -37,7 +37,8 @@ MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS
 TIN_BULK_HEADER = ("type", "tin", "name", "account")
 TIN_BULK_MAX_ROWS = 100_000
 _DELIMITERS = (",", ";", "\t", "|")
-_TIN_BULK_LINE = re.compile(r"^\s*[0-3]\s*;\s*[0-9][0-9 -]{7,11}[0-9]\s*;[^;]*;[^;]*$")
+# Publication 2108-A: ``type;TIN;name;account``; the account may be left off.
+_TIN_BULK_LINE = re.compile(r"^\s*[0-3]\s*;\s*[0-9][0-9 -]{7,11}[0-9]\s*;[^;]*(;[^;]*)?$")
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from matchgate.errors import LedgerError
+from matchgate.ledger._checkpoint import SignedCheckpoint, compare_checkpoint
 from matchgate.ledger._entries import LedgerEntry, canonical_json
 from matchgate.ledger._keys import CheckpointVerifier, LedgerSigner, load_public_key
 from matchgate.ledger._verify import ChainVerifier, VerifyReport
@@ -94,11 +95,15 @@ def _entry_from_line(value: Any) -> LedgerEntry | str:
     )
 
 
-def verify_export(path: Path, *, public_key: Path) -> VerifyReport:
+def verify_export(
+    path: Path, *, public_key: Path, checkpoint: SignedCheckpoint | None = None
+) -> VerifyReport:
     """Check an export's chain, checkpoint signatures and signed trailer.
 
     Needs only the file and the ledger's public key (``ledger.pub``). The report names
-    the first bad line (1-based) and sequence.
+    the first bad line (1-based) and sequence. With an auditor's ``checkpoint`` the export
+    must also reach it and agree with it (a truncated or rolled-back ledger exported and
+    signed anew by whoever holds the key still fails).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -107,11 +112,18 @@ def verify_export(path: Path, *, public_key: Path) -> VerifyReport:
     bad_line: int | None = None
     trailer: dict[str, Any] | None = None
     line_number = 0
+    if checkpoint is not None:
+        chain.watch_sequences.add(checkpoint.head_sequence)
+        problem = checkpoint.signature_problem(verifier)
+        if problem:
+            chain.fail(None, problem)
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise LedgerError(f"cannot read the ledger export: {exc}", path=path) from exc
     with stream:
+        if chain.failed:
+            return _report(chain, started, None, path)
         for line_number, raw in enumerate(stream, start=1):
             problem = ""
             if trailer is not None:
@@ -132,11 +144,19 @@ def verify_export(path: Path, *, public_key: Path) -> VerifyReport:
                 chain.fail(chain.last_sequence + 1, problem)
                 bad_line = line_number
                 break
+    if not chain.failed and checkpoint is not None:
+        compare_checkpoint(chain, checkpoint, what="export")
+        if chain.failed:
+            bad_line = line_number if trailer is not None else line_number + 1
     if not chain.failed:
         problem = _check_trailer(trailer, chain, verifier)
         if problem:
             chain.fail(chain.last_sequence + 1, problem)
             bad_line = line_number if trailer is not None else line_number + 1
+    return _report(chain, started, bad_line, path)
+
+
+def _report(chain: ChainVerifier, started: float, bad_line: int | None, path: Path) -> VerifyReport:
     return VerifyReport(
         ok=not chain.failed,
         entries_checked=chain.entries_checked,

@@ -10,18 +10,27 @@ from __future__ import annotations
 import json
 import os
 import uuid
+import warnings
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from matchgate.errors import LedgerError, WorkspaceError
 from matchgate.ledger._entries import LedgerEntry, canonical_json
 from matchgate.ledger._keys import (
+    KEY_ENV_VAR,
+    LEGACY_KEY_PATH,
     CheckpointVerifier,
+    LedgerKeyWarning,
     LedgerSigner,
     create_key,
     default_key_path,
+    key_directory,
+    key_from_environment,
     load_private_key,
     load_public_key,
     public_key_pem,
+    public_key_sha256,
 )
 from matchgate.ledger._verify import ChainVerifier
 
@@ -29,8 +38,10 @@ __all__ = [
     "HEAD_FILE",
     "LEDGER_FILE",
     "PUBLIC_KEY_FILE",
+    "check_key_location",
     "compare_head",
     "load_keys",
+    "locate_key",
     "prepare_workspace",
     "read_head",
     "write_atomically",
@@ -54,14 +65,100 @@ def prepare_workspace(workspace: Path, *, create: bool) -> None:
             raise WorkspaceError(f"cannot create the workspace: {exc}", path=workspace) from exc
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
+def locate_key(workspace: Path, key_path: Path | None) -> tuple[Path | None, bool]:
+    """Where the signing key of ``workspace``'s ledger is, and whether it is known to exist.
+
+    ``key_path`` (``--key-file``), else ``$MATCHGATE_LEDGER_KEY``, else the per-user key of
+    this ledger (:func:`default_key_path`, found by the fingerprint of ``ledger.pub``), else
+    the in-workspace key of an older workspace. None: a new ledger's key is still to be made.
+    """
+    given = Path(key_path) if key_path is not None else key_from_environment()
+    if given is not None:
+        return given, given.exists()
+    public_path = workspace / PUBLIC_KEY_FILE
+    legacy = workspace / LEGACY_KEY_PATH
+    if public_path.exists():
+        fingerprint = public_key_sha256(load_public_key(public_path))
+        per_user = default_key_path(fingerprint)
+        if per_user.exists() or not legacy.exists():
+            return per_user, per_user.exists()
+    if legacy.exists():
+        return legacy, True
+    return None, False
+
+
+def check_key_location(workspace: Path, key_path: Path | None, *, server: bool) -> Path | None:
+    """Refuse (server) or warn about (command line) a signing key inside the workspace.
+
+    Whoever can write the workspace can then rewrite the ledger and sign it again, so the
+    server never runs with one; on the command line an older workspace's key is still
+    read, with a warning that says how to move it. Returns the key's path (None: new).
+    """
+    path, exists = locate_key(workspace, key_path)
+    if path is None or not _inside(path, workspace):
+        return path
+    outside = (
+        default_key_path(public_key_sha256(load_public_key(workspace / PUBLIC_KEY_FILE)))
+        if (workspace / PUBLIC_KEY_FILE).exists()
+        else key_directory() / "ledger.key"
+    )
+    move = f"mkdir -p -m 700 {outside.parent} && mv {path} {outside}"
+    if server:
+        raise LedgerError(
+            f"the ledger signing key {path} is inside the workspace {workspace}: the server"
+            " refuses to run with it, because whoever can write the workspace could then"
+            f" rewrite the ledger and sign it again. Move it out ({move}) or pass --key-file"
+            f" / set {KEY_ENV_VAR} to a key outside the workspace",
+            path=path,
+        )
+    if not exists:
+        raise LedgerError(
+            f"refusing to create the ledger signing key inside the workspace {workspace};"
+            f" pass --key-file or set {KEY_ENV_VAR} to a path outside it, or leave both unset"
+            f" for the default ({key_directory()})",
+            path=path,
+        )
+    warnings.warn(
+        LedgerKeyWarning(
+            f"the ledger signing key {path} is inside the workspace, where it protects"
+            f" nothing; move it out: {move} (the server refuses to run with it)"
+        ),
+        stacklevel=3,
+    )
+    return path
+
+
 def load_keys(
-    workspace: Path, *, key_path: Path | None, read_only: bool, ledger_is_new: bool
+    workspace: Path,
+    *,
+    key_path: Path | None,
+    read_only: bool,
+    ledger_is_new: bool,
+    server: bool = False,
 ) -> tuple[LedgerSigner | None, CheckpointVerifier]:
     public_path = workspace / PUBLIC_KEY_FILE
     if read_only:
         return None, CheckpointVerifier(load_public_key(public_path))
-    private_path = Path(key_path) if key_path is not None else default_key_path(workspace)
-    if private_path.exists() or public_path.exists() or not ledger_is_new:
+    private_path = check_key_location(workspace, key_path, server=server)
+    if private_path is None:
+        if not ledger_is_new:
+            raise LedgerError(
+                f"the ledger's public key {PUBLIC_KEY_FILE} is missing, so its signing key"
+                f" cannot be found in {key_directory()}; pass --key-file or set"
+                f" {KEY_ENV_VAR} to the key this ledger was created with",
+                path=public_path,
+            )
+        key = Ed25519PrivateKey.generate()
+        private_path = default_key_path(public_key_sha256(key.public_key()))
+        private_key = create_key(private_path, key)
+    elif private_path.exists() or public_path.exists() or not ledger_is_new:
         private_key = load_private_key(private_path)
     else:
         private_key = create_key(private_path)

@@ -23,10 +23,14 @@ from matchgate.ledger._entries import canonical_json
 
 __all__ = [
     "KEY_ENV_VAR",
+    "LEGACY_KEY_PATH",
     "CheckpointVerifier",
+    "LedgerKeyWarning",
     "LedgerSigner",
     "create_key",
     "default_key_path",
+    "key_directory",
+    "key_from_environment",
     "load_private_key",
     "load_public_key",
     "public_key_pem",
@@ -35,13 +39,38 @@ __all__ = [
 ]
 
 KEY_ENV_VAR = "MATCHGATE_LEDGER_KEY"
+LEGACY_KEY_PATH = Path("keys") / "ledger.key"  # inside the workspace: matchgate < 0.2
 
 
-def default_key_path(workspace: Path) -> Path:
+class LedgerKeyWarning(UserWarning):
+    """The signing key is used from a place it should not be (inside the workspace)."""
+
+
+def key_directory() -> Path:
+    """Where ledger signing keys live by default: ``$XDG_CONFIG_HOME/matchgate/keys``
+    (``~/.config/matchgate/keys``), outside every workspace."""
+    configured = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    base = Path(configured) if configured and Path(configured).is_absolute() else None
+    if base is None:
+        try:
+            base = Path.home() / ".config"
+        except RuntimeError as exc:
+            raise LedgerError(
+                f"cannot find a home folder for the ledger signing key; set {KEY_ENV_VAR}"
+                " to the key file or XDG_CONFIG_HOME to a private folder"
+            ) from exc
+    return base / "matchgate" / "keys"
+
+
+def default_key_path(fingerprint: str) -> Path:
+    """The default key file of the ledger whose public key has this SHA-256 fingerprint:
+    one file per ledger, so two workspaces never share a key unless told to."""
+    return key_directory() / f"ledger-{fingerprint}.key"
+
+
+def key_from_environment() -> Path | None:
     from_env = os.environ.get(KEY_ENV_VAR, "").strip()
-    if from_env:
-        return Path(from_env).expanduser()
-    return workspace / "keys" / "ledger.key"
+    return Path(from_env).expanduser() if from_env else None
 
 
 def signing_material(kind: str, fields: dict[str, object]) -> bytes:
@@ -60,9 +89,9 @@ def public_key_sha256(key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def create_key(path: Path) -> Ed25519PrivateKey:
+def create_key(path: Path, key: Ed25519PrivateKey | None = None) -> Ed25519PrivateKey:
     """A new private key written with mode 0600 (its folder 0700); never overwrites."""
-    key = Ed25519PrivateKey.generate()
+    key = key or Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -93,7 +122,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     except FileNotFoundError as exc:
         raise LedgerError(
             "the ledger signing key is missing; it is needed to sign checkpoints of an"
-            f" existing ledger (set {KEY_ENV_VAR} or pass key_path to point at it)",
+            f" existing ledger (pass --key-file or set {KEY_ENV_VAR} to point at it)",
             path=path,
         ) from exc
     except OSError as exc:

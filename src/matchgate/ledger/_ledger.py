@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from matchgate.errors import LedgerError
+from matchgate.errors import LedgerError, LedgerIntegrityError
 from matchgate.ledger import _schema as schema
+from matchgate.ledger._checkpoint import SignedCheckpoint, compare_checkpoint
 from matchgate.ledger._database import LedgerDatabase, entries_in_order, entry_from_row
 from matchgate.ledger._disclosures import DisclosureRecord, normalize_tin, record_from_row
 from matchgate.ledger._entries import EntryKind, LedgerEntry, NewEntry, format_timestamp
@@ -82,13 +83,17 @@ class Ledger:
         read_only: bool = False,
         checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
         clock: Callable[[], datetime] | None = None,
+        server: bool = False,
     ) -> Ledger:
         """Open (creating on first use) the ledger of ``workspace``.
 
         The database is ``WORKSPACE/ledger.sqlite`` unless ``url`` names another one. The
-        signing key comes from ``key_path``, else ``$MATCHGATE_LEDGER_KEY``, else
-        ``WORKSPACE/keys/ledger.key``; it is created only for a brand-new ledger.
-        ``read_only`` needs no private key and refuses every write.
+        signing key comes from ``key_path``, else ``$MATCHGATE_LEDGER_KEY``, else the
+        per-user key of this ledger, ``$XDG_CONFIG_HOME/matchgate/keys/ledger-<sha256 of
+        ledger.pub>.key`` (``~/.config/...``), outside the workspace; it is created only for a
+        brand-new ledger, and never inside the workspace. An older workspace's key inside it
+        (``WORKSPACE/keys/ledger.key``) is read with a :class:`LedgerKeyWarning`, or refused
+        when ``server`` is set. ``read_only`` needs no private key and refuses every write.
         """
         if checkpoint_every < 1:
             raise LedgerError("checkpoint_every must be at least 1")
@@ -111,6 +116,7 @@ class Ledger:
                 key_path=key_path,
                 read_only=read_only,
                 ledger_is_new=_count_entries(database) == 0,
+                server=server,
             )
         except BaseException:
             database.dispose()
@@ -214,17 +220,27 @@ class Ledger:
 
     # -- checking and exporting ----------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Check the whole chain, every checkpoint signature, and the disclosure index."""
+    def verify(self, checkpoint: SignedCheckpoint | None = None) -> VerifyReport:
+        """Check the whole chain, every checkpoint signature, and the disclosure index.
+
+        With an auditor's ``checkpoint`` (:meth:`signed_checkpoint`) the ledger must also
+        reach it and agree with it: one cut short or rolled back fails even when
+        ``ledger.head.json`` was deleted with the entries.
+        """
         started = time.perf_counter()
         chain = ChainVerifier(self._verifier, collect_index=True)
         head = read_head(self.workspace / HEAD_FILE)
         if head is not None:
             chain.watch_sequences.add(head[0])
-        damage = self._db.quick_check()
+        if checkpoint is not None:
+            chain.watch_sequences.add(checkpoint.head_sequence)
+            problem = checkpoint.signature_problem(self._verifier)
+            if problem:
+                chain.fail(None, problem)
+        damage = "ok" if chain.failed else self._db.quick_check()
         if damage != "ok":
             chain.fail(None, f"the database file is damaged: {damage}")
-        else:
+        elif not chain.failed:
             with self._db.reading("verify the ledger") as conn:
                 result = conn.execution_options(stream_results=True, yield_per=5_000).execute(
                     entries_in_order()
@@ -235,6 +251,8 @@ class Ledger:
                 result.close()
                 if not chain.failed:
                     self._compare_index(conn, chain)
+            if not chain.failed and checkpoint is not None:
+                compare_checkpoint(chain, checkpoint, what="ledger")
             if not chain.failed and head is not None:
                 compare_head(chain, head)
         return VerifyReport(
@@ -287,6 +305,35 @@ class Ledger:
         if problems:
             sequence, problem = min(problems)
             chain.fail(sequence, problem)
+
+    def signed_checkpoint(self) -> SignedCheckpoint:
+        """Seal the end of the chain and sign a checkpoint of it for an auditor to keep.
+
+        The ledger is verified first: a ledger that does not verify is never vouched for
+        (:class:`LedgerIntegrityError`). Write it with :meth:`SignedCheckpoint.write`.
+        """
+        signer = self._require_signer("sign a checkpoint")
+        self.checkpoint()
+        report = self.verify()
+        if not report.ok:
+            raise LedgerIntegrityError(
+                "refusing to sign a checkpoint of a ledger that does not verify: "
+                + report.summary(),
+                path=self.location,
+            )
+        if report.last_sequence == 0:
+            raise LedgerError("the ledger holds no entries yet: there is nothing to vouch for")
+        with self._db.reading("sign a checkpoint") as conn:
+            row = conn.execute(entries_in_order(after=report.last_sequence - 1).limit(1)).first()
+        assert row is not None
+        head = entry_from_row(row)
+        return SignedCheckpoint.sign(
+            signer,
+            entries=report.entries_checked,
+            head_sequence=head.sequence,
+            head_hash=head.entry_hash,
+            issued_at=format_timestamp(self._clock()),
+        )
 
     def export(self, out: Path) -> int:
         """Write every entry (checkpoints included) as JSON Lines plus a signed trailer.

@@ -61,6 +61,7 @@ def create_batch(
         mapping=_upload(mapping, "mapping", required=False),
         actor=submitted_by.strip() or "matchgate-server",
         ledger_url=settings.ledger_url,
+        ledger_key=settings.ledger_key,
     )
     return BatchPublic.from_result(result, batches.summary(result.batch_id))
 

@@ -28,5 +28,6 @@ def create_lookup(
         letter_batch_id=body.letter_batch_id,
         actor=body.submitted_by.strip() or "matchgate-server",
         ledger_url=settings.ledger_url,
+        ledger_key=settings.ledger_key,
     )
     return LookupPublic.from_response_row(result.batch_id, row)

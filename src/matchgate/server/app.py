@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
+from matchgate.ledger import check_key_location
 from matchgate.server import api_batches, api_ledger, api_lookups, pages
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.masking import mask_tin
@@ -18,7 +19,13 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
-    """An app serving one workspace; nothing is opened until a request needs it."""
+    """An app serving one workspace; nothing is opened until a request needs it.
+
+    Only the signing key's place is checked at once: a key inside the workspace is refused
+    (:class:`LedgerError`), because whoever can write the workspace could then rewrite the
+    ledger and sign it again.
+    """
+    check_key_location(settings.workspace, settings.ledger_key, server=True)
     app = FastAPI(
         title="matchgate",
         summary="Taxpayer address requests answered only where 26 U.S.C. 6103(i)(2) allows it.",

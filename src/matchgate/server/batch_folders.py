@@ -240,6 +240,7 @@ class BatchFolders:
         mapping: Upload | None = None,
         actor: str = "matchgate-server",
         ledger_url: str | None = None,
+        ledger_key: Path | None = None,
     ) -> BatchResult:
         """Save the upload, run it through every stage, keep the inputs with the batch.
 
@@ -271,6 +272,7 @@ class BatchFolders:
                         mapping=paths.get("mapping"),
                         actor=actor,
                         ledger_url=ledger_url,
+                        ledger_key=ledger_key,
                     )
                 except InputError:
                     if not existed:
@@ -290,6 +292,7 @@ class BatchFolders:
         letter_batch_id: str,
         actor: str = "matchgate-server",
         ledger_url: str | None = None,
+        ledger_key: Path | None = None,
     ) -> tuple[BatchResult, dict[str, str]]:
         """One request row, answered as a batch of one under the letter of an earlier batch.
 
@@ -308,6 +311,7 @@ class BatchFolders:
                 letter=Upload("letter.toml", letter_stream),
                 actor=actor,
                 ledger_url=ledger_url,
+                ledger_key=ledger_key,
             )
         with self.response_path(result.batch_id).open(encoding="utf-8", newline="") as stream:
             [row] = list(csv.DictReader(stream))

@@ -55,7 +55,9 @@ def open_ledger_reader(settings: SettingsDep) -> Iterator[Ledger]:
 
 
 def open_ledger_writer(settings: SettingsDep) -> Iterator[Ledger]:
-    with Ledger.open(settings.workspace, url=settings.ledger_url) as ledger:
+    with Ledger.open(
+        settings.workspace, url=settings.ledger_url, key_path=settings.ledger_key, server=True
+    ) as ledger:
         yield ledger
 
 

@@ -32,7 +32,9 @@ class ServerSettings(BaseSettings):
     """Where the server finds its data, and who may write.
 
     ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
-    is ``WORKSPACE/ledger.sqlite``. ``host`` is where the server listens; it decides whether
+    is ``WORKSPACE/ledger.sqlite``. ``ledger_key`` (``$MATCHGATE_LEDGER_KEY``) is the private
+    signing key; without it, the per-user key of the ledger. A key inside the workspace is
+    refused. ``host`` is where the server listens; it decides whether
     the default token is acceptable.
     """
 
@@ -42,6 +44,7 @@ class ServerSettings(BaseSettings):
     master: Path
     policy: Path | None = None
     ledger_url: str | None = None
+    ledger_key: Path | None = None
     reviewer_token: SecretStr = SecretStr(DEFAULT_REVIEWER_TOKEN)
     host: str = "127.0.0.1"
     port: int = 8000
