@@ -15,6 +15,7 @@ _B_II = "26 U.S.C. 6103(i)(2)(B)(ii)"
 _B_III = "26 U.S.C. 6103(i)(2)(B)(iii)"
 _B_IV = "26 U.S.C. 6103(i)(2)(B)(iv)"
 _A = "26 U.S.C. 6103(i)(2)(A)"
+_A_ENGAGED = '26 U.S.C. 6103(i)(2)(A) ("personally and directly engaged")'
 _P4 = "26 U.S.C. 6103(p)(4)"
 _POLICY = "matchgate review policy"
 
@@ -50,7 +51,9 @@ CITATIONS: dict[str, str] = {
     "officers_missing": _A,
     "officer_name_missing": _A,
     "officer_no_cases": _A,
-    "officer_case_load": _A,
+    "officer_case_load": _A_ENGAGED,
+    "batch_exceeds_caseload": _A_ENGAGED,
+    "agency_caseload_unknown": _A_ENGAGED,
     "safeguards_not_on_file": _P4,
     "safeguards_mismatch": _P4,
     "safeguards_stale": _P4,
