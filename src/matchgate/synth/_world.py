@@ -20,7 +20,7 @@ from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
-from matchgate.synth._letter import draw_letter, render_letter_toml
+from matchgate.synth._letter import draw_letter, officer_names_needed, render_letter_toml
 from matchgate.synth._master import write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
@@ -161,7 +161,9 @@ def generate_world(
     case_numbers = [case.number for case in batch.cases]
     letter = draw_letter(
         text_rng,
-        person_names=_synthetic_full_names(streams[6], tables, len(case_numbers) // 40 + 3),
+        person_names=_synthetic_full_names(
+            streams[6], tables, officer_names_needed(len(case_numbers))
+        ),
         case_numbers=case_numbers,
         requests=requests,
         as_of=as_of,
