@@ -23,9 +23,10 @@ def test_round_trip_of_the_documented_defaults(tmp_path: Path) -> None:
     assert load_match_policy(write(tmp_path, match_policy_toml(MatchPolicy()))) == MatchPolicy()
 
 
-def test_relaxing_the_address_rule_is_explicit(tmp_path: Path) -> None:
-    policy = load_match_policy(write(tmp_path, "[match]\nrequire_address_in_history = false\n"))
-    assert policy.require_address_in_history is False
+def test_the_address_rule_cannot_be_switched_off(tmp_path: Path) -> None:
+    # Floors and ceilings of every key are tested in tests/review/test_policy_floors.py.
+    with pytest.raises(PolicyError, match="no policy may pass"):
+        load_match_policy(write(tmp_path, "[match]\nrequire_address_in_history = false\n"))
 
 
 @pytest.mark.parametrize(

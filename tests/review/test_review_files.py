@@ -28,7 +28,7 @@ def test_policy_defaults_and_round_trip(tmp_path: Path) -> None:
         defaults.max_cases_per_officer,
         defaults.safeguards_max_age_years,
         defaults.reason_boilerplate_share,
-    ) == (6, 100_000, 500, 3, 0.2)
+    ) == (6, 100_000, 50, 3, 0.2)
     path = tmp_path / "policy.toml"
     path.write_text(defaults.to_toml(), encoding="utf-8")
     assert Policy.load(path) == defaults
@@ -182,12 +182,12 @@ def test_cli_policy_show(tmp_path: Path) -> None:
     # The whole policy file: the [review] table, then the [match] table.
     assert result.output.startswith(Policy.defaults().to_toml())
     shown = tomllib.loads(result.output)
-    assert shown["review"]["max_cases_per_officer"] == 500
+    assert shown["review"]["max_cases_per_officer"] == 50
     assert shown["match"]["require_address_in_history"] is True
     path = tmp_path / "p.toml"
-    path.write_text("[review]\nmax_cases_per_officer = 50\n", encoding="utf-8")
+    path.write_text("[review]\nmax_cases_per_officer = 20\n", encoding="utf-8")
     result = CliRunner().invoke(_app(), ["policy", "show", "--policy", str(path)])
-    assert "max_cases_per_officer = 50" in result.output
+    assert "max_cases_per_officer = 20" in result.output
 
 
 def test_shipped_default_policy_file_is_the_defaults() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -346,3 +347,53 @@ def test_every_agency_entry_loads_and_dhs_is_on_file() -> None:
         assert doj.authorizes(title, allow_acting=False), title
     assert not doj.authorizes("Special Agent in Charge", allow_acting=True)
     assert all(agency.authorized_titles for agency in agency_registry())
+
+
+# --- scope: officers and the agency's plausible caseload (6103(i)(2)(A)) ---------------------
+
+
+def _scope_letter(**changes: object) -> review.RequestLetter:
+    letter = review.load_letter(Path(__file__).parent / "corpus" / "letters" / "good.toml")
+    return dataclasses.replace(letter, **changes)  # type: ignore[arg-type]
+
+
+def _scope_facts(rows: int, duplicates: int = 0) -> review.BatchFacts:
+    facts = review.BatchFacts()
+    facts.row_count, facts.duplicate_count = rows, duplicates
+    return facts
+
+
+def test_duplicate_rows_do_not_count_against_the_caseload() -> None:
+    policy = review.Policy()
+    limit = 250_000 // 4
+    over = review.review_letter(_scope_letter(), facts=_scope_facts(limit + 1), policy=policy)
+    assert [r.code for r in over.reasons] == ["batch_exceeds_caseload"]
+    assert over.outcome is ReviewOutcome.LEGALLY_DEFICIENT
+    same_people = _scope_facts(limit + 1, duplicates=1)
+    assert review.review_letter(_scope_letter(), facts=same_people, policy=policy).reasons == ()
+
+
+def test_a_stricter_policy_share_lowers_the_caseload_limit() -> None:
+    policy = review.Policy(max_caseload_share=0.01)
+    decision = review.review_letter(_scope_letter(), facts=_scope_facts(2_501), policy=policy)
+    assert decision.outcome is ReviewOutcome.LEGALLY_DEFICIENT
+    assert "2,500" in decision.reasons[0].message
+
+
+def test_an_agency_without_a_caseload_on_file_goes_to_review(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matchgate.review import letter_rules
+
+    found = letter_rules.find_agency(_scope_letter())
+    assert found is not None
+    unknown = dataclasses.replace(found, plausible_caseload=None)
+    monkeypatch.setattr(letter_rules, "find_agency", lambda letter: unknown)
+    decision = review.review_letter(_scope_letter(), facts=_scope_facts(10), policy=review.Policy())
+    assert decision.outcome is ReviewOutcome.NEEDS_REVIEW
+    assert [r.code for r in decision.reasons] == ["agency_caseload_unknown"]
+
+
+def test_every_packaged_agency_has_a_plausible_caseload() -> None:
+    for agency in agency_registry():
+        assert isinstance(agency.plausible_caseload, int) and agency.plausible_caseload > 0

@@ -19,7 +19,12 @@ from matchgate.synth._households import (
     draw_households,
     template_shares,
 )
-from matchgate.synth._letter import draw_letter, render_letter_toml
+from matchgate.synth._letter import (
+    OFFICER_LOAD,
+    draw_letter,
+    officer_names_needed,
+    render_letter_toml,
+)
 from matchgate.synth._name_tables import load_name_tables
 from matchgate.synth._naming_customs import (
     ACCENTED_FORMS,
@@ -184,7 +189,7 @@ def test_cases_cover_every_row_with_distinct_numbers() -> None:
 def test_letter_toml_escapes_names_and_parses() -> None:
     letter = draw_letter(
         random.Random(1),
-        person_names=['Ana "La Jefa" O\'Neil', "Bo Li", "Cy Ng"],
+        person_names=['Ana "La Jefa" O\'Neil', *(f"Officer {n}" for n in range(200))],
         case_numbers=[f"HSI-2026-{n:06d}" for n in range(1, 900)],
         requests=1_000,
         as_of=date(2026, 11, 1),
@@ -193,7 +198,31 @@ def test_letter_toml_escapes_names_and_parses() -> None:
     parsed = tomllib.loads(render_letter_toml(letter))
     assert parsed["letter"]["signer_name"] == 'Ana "La Jefa" O\'Neil'
     loads = [len(o["case_numbers"]) for o in parsed["officers"]]
-    assert sum(loads) == 899 and max(loads) <= 400
+    assert sum(loads) == 899 and max(loads) <= OFFICER_LOAD[1]
+    assert len({o["name"] for o in parsed["officers"]}) == len(loads)
+
+
+def test_a_letter_never_repeats_an_officer_name() -> None:
+    cases = [f"HSI-2026-{n:06d}" for n in range(1, 400)]
+    with pytest.raises(ValueError, match="too few"):
+        draw_letter(
+            random.Random(1),
+            person_names=["Signer", "Bo Li", "Cy Ng"],
+            case_numbers=cases,
+            requests=500,
+            as_of=date(2026, 11, 1),
+            deficient=False,
+        )
+    names = ["Signer", *(f"Officer {n}" for n in range(officer_names_needed(len(cases))))]
+    letter = draw_letter(
+        random.Random(1),
+        person_names=names,
+        case_numbers=cases,
+        requests=500,
+        as_of=date(2026, 11, 1),
+        deficient=False,
+    )
+    assert len({o.name for o in letter.officers}) == len(letter.officers) > len(cases) // 40
 
 
 def test_name_tables_are_compact_and_census_shaped() -> None:

@@ -19,9 +19,11 @@ import pytest
 
 import matchgate.synth
 from matchgate.errors import InputError
+from matchgate.review import ReviewOutcome, review_batch
 from matchgate.synth import HAZARD_TAGS, WorldSummary, generate_world
 from matchgate.synth._cases import CIVIL_STATUTE, CRIMINAL_STATUTES
 from matchgate.synth._deficiencies import DEFICIENCY_KINDS
+from matchgate.synth._letter import OFFICER_LOAD
 from matchgate.synth._naming_customs import NICKNAMES, PARTICLE_SURNAMES, strip_accents
 from matchgate.synth._tins import looks_issued
 
@@ -541,7 +543,9 @@ def test_officers_cover_every_case_once_with_a_plausible_load(world: World) -> N
     requested = {r["case_number"] for r in world.requests if r["case_number"]}
     assert requested <= set(assigned)
     for officer in officers:
-        assert 1 <= len(officer["case_numbers"]) <= 400
+        assert OFFICER_LOAD[0] <= len(officer["case_numbers"]) <= OFFICER_LOAD[1] or (
+            officer is officers[-1]  # the last officer takes what is left
+        )
         assert officer["name"] and officer["title"] in ("Special Agent", "Senior Special Agent")
 
 
@@ -554,6 +558,25 @@ def test_deficient_letter_breaks_signer_officers_and_safeguards(
     officers = deficient_letter_world.letter["officers"]
     assert len(officers) == 1
     assert len(officers[0]["case_numbers"]) == deficient_letter_world.summary.cases
+
+
+def test_review_accepts_the_sound_letter_and_refuses_the_one_officer_letter(
+    world: World, deficient_letter_world: World
+) -> None:
+    """The 2025 pattern (one official on every case) is refused, not sent to review: every
+    row is legally_deficient with officer_case_load; the generated sound letter passes."""
+    sound = review_batch(world.summary.requests_path, letter_path=world.summary.letter_path)
+    assert sound.letter_decision.outcome is ReviewOutcome.ACCEPTED, sound.letter_decision
+    assert "officer_case_load" not in sound.reason_counts()
+    assert sound.outcome_counts[ReviewOutcome.ACCEPTED] > 0.8 * sound.row_count
+    summary = deficient_letter_world.summary
+    refused = review_batch(summary.requests_path, letter_path=summary.letter_path)
+    assert refused.letter_decision.outcome is ReviewOutcome.LEGALLY_DEFICIENT
+    load = next(r for r in refused.letter_decision.reasons if r.code == "officer_case_load")
+    assert load.citation == '26 U.S.C. 6103(i)(2)(A) ("personally and directly engaged")'
+    assert f"{summary.cases:,} open cases" in load.message
+    assert refused.outcome_counts[ReviewOutcome.LEGALLY_DEFICIENT] == refused.row_count
+    assert refused.reason_counts()["officer_case_load"] == refused.row_count
 
 
 # --- arguments -----------------------------------------------------------------------------

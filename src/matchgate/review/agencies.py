@@ -36,6 +36,8 @@ class Agency:
     authorized_titles: tuple[str, ...]
     authorized_title_prefixes: tuple[str, ...]
     safeguards_report: SafeguardsReport | None
+    # Open criminal investigations the agency can plausibly hold at once (see agencies.toml).
+    plausible_caseload: int | None = None
 
     def names(self) -> set[str]:
         return {normalize_title(n) for n in (self.name, self.code, *self.aliases)}
@@ -91,6 +93,7 @@ def agency_registry() -> AgencyRegistry:
                 safeguards_report=(
                     SafeguardsReport(report["id"], report["date"]) if report else None
                 ),
+                plausible_caseload=item.get("plausible_caseload"),
             )
         )
     return AgencyRegistry(agencies)

@@ -3,6 +3,11 @@
 6103(i)(2)(A) lets only listed officials sign and only named officers "personally and directly
 engaged" in the investigation receive; 6103(p)(4) stops disclosures to an agency whose
 safeguards are not in place. Each rule yields findings like the row rules do.
+
+The scope rules make the letter deficient, not merely held for review: an officer named on more
+open cases than one person can work (``officer_case_load``), or a batch about more people than
+the agency could plausibly be investigating (``batch_exceeds_caseload``). A court found exactly
+that claim -- one official "engaged" in over a million investigations -- implausible.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from datetime import date
 from matchgate.review.agencies import Agency, agency_registry, normalize_title
 from matchgate.review.citations import reason
 from matchgate.review.facts import BatchFacts
-from matchgate.review.letter import RequestLetter
+from matchgate.review.letter import RequestLetter, normalize_case_number
 from matchgate.review.outcome import Finding, ReviewOutcome
 from matchgate.review.policy import Policy
 
@@ -193,8 +198,7 @@ def officers_named(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> 
                     field=f"officers[{index}].name",
                 ),
             )
-        cases = len(set(officer.case_numbers))
-        if cases == 0:
+        if not officer.case_numbers:
             yield Finding(
                 REVIEW,
                 reason(
@@ -203,16 +207,75 @@ def officers_named(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> 
                     field=f"officers[{index}].case_numbers",
                 ),
             )
-        elif cases > policy.max_cases_per_officer:
+    yield from _officer_case_loads(letter, policy)
+
+
+def _officer_case_loads(letter: RequestLetter, policy: Policy) -> Iterator[Finding]:
+    """An officer named on more open cases than one person can work makes the letter deficient.
+
+    Cases are counted per officer *name* across the letter's [[officers]] entries, so naming the
+    same official twice with half the cases each does not halve the load.
+    """
+    limit = policy.max_cases_per_officer
+    cases: dict[str, set[str]] = {}
+    first_entry: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for index, officer in enumerate(letter.officers, start=1):
+        if not officer.name:
+            continue  # officer_name_missing already refuses the letter
+        key = normalize_title(officer.name)
+        first_entry.setdefault(key, index)
+        labels.setdefault(key, officer.name)
+        cases.setdefault(key, set()).update(normalize_case_number(c) for c in officer.case_numbers)
+    for key, held in cases.items():
+        if len(held) > limit:
             yield Finding(
-                REVIEW,
+                DEFICIENT,
                 reason(
                     "officer_case_load",
-                    f"{label} is named as personally and directly engaged in {cases:,} cases "
-                    f"(policy limit {policy.max_cases_per_officer:,}).",
-                    field=f"officers[{index}].case_numbers",
+                    f"{labels[key]} is named as personally and directly engaged in "
+                    f"{len(held):,} open cases; no one officer can be (policy limit {limit:,}).",
+                    field=f"officers[{first_entry[key]}].case_numbers",
                 ),
             )
+
+
+def batch_within_caseload(
+    letter: RequestLetter, facts: BatchFacts, policy: Policy
+) -> Iterator[Finding]:
+    """A batch about more people than the agency could plausibly be investigating is deficient.
+
+    People are counted as rows less duplicates, not as the case numbers the requester writes:
+    case numbers cost nothing to invent, and every row is a person whose address is asked for.
+    """
+    agency = find_agency(letter)
+    if agency is None:
+        return  # agency_unknown already refuses the batch
+    caseload = agency.plausible_caseload
+    if caseload is None:
+        yield Finding(
+            REVIEW,
+            reason(
+                "agency_caseload_unknown",
+                f"No plausible criminal caseload is on file for {agency.name}; a person must "
+                "judge whether the batch's size is credible.",
+                field="agency",
+            ),
+        )
+        return
+    people = facts.row_count - facts.duplicate_count
+    limit = int(caseload * policy.max_caseload_share)
+    if people > limit:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "batch_exceeds_caseload",
+                f"The batch asks about {people:,} people; {agency.name}'s plausible criminal "
+                f"caseload is about {caseload:,} open investigations, and a batch may cover at "
+                f"most {policy.max_caseload_share:.0%} of it ({limit:,}). Officers cannot be "
+                "personally and directly engaged in that many investigations.",
+            ),
+        )
 
 
 def batch_size(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> Iterator[Finding]:
@@ -232,5 +295,6 @@ LETTER_RULES: tuple[LetterRule, ...] = (
     signer_authorized,
     safeguards_current,
     officers_named,
+    batch_within_caseload,
     batch_size,
 )

@@ -2,6 +2,9 @@
 
 The policy file may hold tables for other stages; the review reads only ``[review]`` and
 refuses keys it does not know there, so a typo cannot silently leave a default in force.
+Settings that are safeguards have a bound in :data:`REVIEW_FLOORS` that no file can pass; the
+others (PO boxes, acting officials, title 26 and foreign rows) choose between two outcomes a
+person stands behind, so either value keeps the gate shut.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from matchgate.errors import PolicyError
-from matchgate.policy_file import read_policy_table
+from matchgate.policy_file import Bound, read_policy_table
 
-__all__ = ["Policy"]
+__all__ = ["REVIEW_FLOORS", "Policy"]
 
 _DOCS: dict[str, str] = {
     "period_span_years": "Tax periods may reach back this many years before the letter's date.",
     "max_batch_rows": "A batch with more rows goes to a person (the TIN Matching bulk limit).",
-    "max_cases_per_officer": "An officer named for more cases than this needs a person's review.",
+    "max_cases_per_officer": "An officer named for more open cases than this makes the letter "
+    "deficient.",
+    "max_caseload_share": "A batch about more people than this share of the agency's plausible "
+    "criminal caseload is deficient.",
     "safeguards_max_age_years": "The safeguards report must be at most this old at signing.",
     "reason_boilerplate_share": "One reason text on more than this share of a batch is flagged.",
     "reason_boilerplate_min_rows": "Boilerplate is judged only in batches of at least this size.",
@@ -30,6 +36,89 @@ _DOCS: dict[str, str] = {
     "foreign_addresses": "Rows with a foreign address: 'review' or 'refuse'.",
     "repeat_window_days": "Disclosed to the same agency within this many days: a repeat request.",
     "repeat_requests": "Repeat requests: 'flag' (disclosed and flagged) or 'review' (to a person).",
+}
+
+# Limits no policy file can pass: a policy may make the review stricter, never switch a rule
+# off. Keys not listed here (allow_po_box, allow_acting_officials, tax_statutes,
+# foreign_addresses) pick between outcomes that both keep the gate shut or are lawful either way.
+REVIEW_FLOORS: dict[str, Bound] = {
+    # 6103(i)(2)(B)(ii) asks for the periods; a period older than any prosecution could reach
+    # is not relevant to an open investigation. The general federal limitation period is five
+    # years (18 U.S.C. 3282); the longest general ones are ten (18 U.S.C. 3291 for passport,
+    # visa and naturalization offenses, 3293 for financial-institution fraud).
+    "period_span_years": Bound(
+        "review.period_span_years",
+        "ceiling",
+        10,
+        "no federal limitation period for these offenses reaches back more than 10 years",
+    ),
+    # IRS Publication 2108-A caps a bulk TIN Matching file at 100,000 rows; a batch larger than
+    # the IRS's own bulk limit goes to a person, and no policy may raise that limit.
+    "max_batch_rows": Bound(
+        "review.max_batch_rows",
+        "ceiling",
+        100_000,
+        "IRS Publication 2108-A caps a bulk file at 100,000 rows",
+    ),
+    # 6103(i)(2)(A): only officers "personally and directly engaged" in the investigation may
+    # receive. DOJ OIG Audit Report 03-37 (2003) counted 1,799,198 FBI case records opened or
+    # worked over Oct 1995 - Jun 2002 (about 270,000 a year) for a force of about 11,000
+    # agents: some 25 cases per agent a year. HSI has about 7,100 special agents for the
+    # investigations of DHS's largest criminal component. The default, 50, is twice that
+    # figure; no policy may name one officer on more than 100 cases (a policy judgement: a
+    # hundred open investigations is beyond what one person can personally and directly work).
+    "max_cases_per_officer": Bound(
+        "review.max_cases_per_officer",
+        "ceiling",
+        100,
+        "no officer can be personally and directly engaged in more than 100 open cases",
+    ),
+    # A batch about more people than half of everything the agency could plausibly be
+    # investigating at once is a census of a population, not a set of investigations.
+    "max_caseload_share": Bound(
+        "review.max_caseload_share",
+        "ceiling",
+        0.5,
+        "a batch beyond half the agency's plausible caseload is not a set of investigations",
+    ),
+    # IRS Publication 1075: safeguards are reviewed on a three-year cycle; a report older than
+    # that says nothing about the safeguards in place now (6103(p)(4)).
+    "safeguards_max_age_years": Bound(
+        "review.safeguards_max_age_years",
+        "ceiling",
+        3,
+        "safeguards are reviewed on a three-year cycle (IRS Publication 1075)",
+    ),
+    # 6103(i)(2)(B)(iv) asks for the specific reason for each taxpayer; one text on more than
+    # half the rows is boilerplate by any reading, so the flag may not be set higher.
+    "reason_boilerplate_share": Bound(
+        "review.reason_boilerplate_share",
+        "ceiling",
+        0.5,
+        "one reason text on over half a batch is boilerplate",
+    ),
+    # Boilerplate is judged from this batch size up; set to 100,000,000 it would never be.
+    "reason_boilerplate_min_rows": Bound(
+        "review.reason_boilerplate_min_rows",
+        "ceiling",
+        1_000,
+        "a batch of 1,000 rows or more is always checked for boilerplate",
+    ),
+    # A reason must name a subject, an offense and a need; fewer than three words cannot.
+    "min_reason_words": Bound(
+        "review.min_reason_words",
+        "floor",
+        3,
+        "fewer than 3 words cannot state a specific reason (6103(i)(2)(B)(iv))",
+    ),
+    # A jail, detention centre or shelter is not the taxpayer's address (6103(i)(2)(B)(i));
+    # accepting such addresses was part of the 2025 failure (DOMAIN.md). Fixed off.
+    "allow_institution": Bound(
+        "review.allow_institution",
+        "fixed",
+        False,
+        "an institution is not the taxpayer's address (6103(i)(2)(B)(i))",
+    ),
 }
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -45,7 +134,9 @@ class Policy:
 
     period_span_years: int = 6
     max_batch_rows: int = 100_000
-    max_cases_per_officer: int = 500
+    # Tens, not hundreds: see REVIEW_FLOORS["max_cases_per_officer"] for the reasoning.
+    max_cases_per_officer: int = 50
+    max_caseload_share: float = 0.25
     safeguards_max_age_years: int = 3
     reason_boilerplate_share: float = 0.20
     reason_boilerplate_min_rows: int = 50
@@ -82,6 +173,8 @@ class Policy:
                     field=f"review.{key}",
                 )
             values[key] = _check(key, value, getattr(defaults, key), source)
+            if key in REVIEW_FLOORS:
+                REVIEW_FLOORS[key].check(values[key], source)
         return replace(defaults, **values)
 
     def to_toml(self) -> str:
@@ -90,6 +183,9 @@ class Policy:
         for item in fields(self):
             value = getattr(self, item.name)
             lines.append(f"# {_DOCS[item.name]}")
+            bound = REVIEW_FLOORS.get(item.name)
+            if bound is not None:
+                lines.append(f"# Bound (no policy may pass): {bound.describe()}; {bound.why}.")
             lines.append(f"{item.name} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 

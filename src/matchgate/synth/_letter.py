@@ -1,7 +1,8 @@
 """The signed request letter that accompanies a batch (26 U.S.C. 6103(i)(2)(A)).
 
 The sound letter is signed by the agency head, names a current safeguards report, and assigns
-every case to one officer personally engaged in it, with a plausible load per officer. The
+every case to one officer personally engaged in it, with a plausible load per officer: tens of
+open cases each (:data:`OFFICER_LOAD`), within the review policy's default limit of 50. The
 deficient variant breaks all three as the real batch did (docs/SOURCES.md, "Real batches"): an
 unauthorised signer, one official "engaged" in every case, a stale safeguards report.
 """
@@ -13,9 +14,19 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["MAX_CASES_PER_OFFICER", "Letter", "draw_letter", "render_letter_toml"]
+__all__ = [
+    "MAX_CASES_PER_OFFICER",
+    "OFFICER_LOAD",
+    "Letter",
+    "draw_letter",
+    "officer_names_needed",
+    "render_letter_toml",
+]
 
-MAX_CASES_PER_OFFICER = 400
+# Open cases per officer in a sound letter: some 25 a year per agent is what DOJ OIG Audit
+# Report 03-37 measured for the FBI; the review policy refuses more than 50.
+OFFICER_LOAD = (8, 40)
+MAX_CASES_PER_OFFICER = OFFICER_LOAD[1]
 SAFEGUARDS_MAX_AGE_DAYS = 3 * 365
 
 
@@ -45,17 +56,29 @@ def _assign_cases(
     officers: list[Officer] = []
     start = 0
     while start < len(shuffled):
-        load = rng.randint(40, MAX_CASES_PER_OFFICER)
+        if len(officers) == len(names):
+            # Cycling names would name one officer on many loads, which review refuses.
+            raise ValueError(
+                f"{len(names)} officer names are too few for {len(case_numbers)} cases; "
+                f"pass officer_names_needed({len(case_numbers)}) names"
+            )
+        load = rng.randint(*OFFICER_LOAD)
         title = "Special Agent" if rng.random() < 0.85 else "Senior Special Agent"
         officers.append(
             Officer(
-                names[len(officers) % len(names)],
+                names[len(officers)],
                 title,
                 tuple(sorted(shuffled[start : start + load])),
             )
         )
         start += load
     return tuple(officers)
+
+
+def officer_names_needed(cases: int) -> int:
+    """Distinct synthetic names a letter for ``cases`` cases needs: the signer, the deficient
+    letter's one officer, and one per officer at the lightest load."""
+    return cases // OFFICER_LOAD[0] + 3
 
 
 def draw_letter(
@@ -67,7 +90,8 @@ def draw_letter(
     as_of: date,
     deficient: bool,
 ) -> Letter:
-    """``person_names`` is a pool of synthetic full names for the signer and officers."""
+    """``person_names`` is a pool of synthetic full names for the signer and officers, at least
+    :func:`officer_names_needed` long so that no officer name repeats."""
     date_signed = as_of - timedelta(days=2)
     signer = person_names[0]
     if deficient:

@@ -20,7 +20,7 @@ from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
-from matchgate.synth._letter import Letter, draw_letter, render_letter_toml
+from matchgate.synth._letter import Letter, draw_letter, officer_names_needed, render_letter_toml
 from matchgate.synth._master import MasterSummary, write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
@@ -193,7 +193,7 @@ def _draw_letter(
     return draw_letter(
         streams.text,
         person_names=_synthetic_full_names(
-            streams.officer_names, tables, len(case_numbers) // 40 + 3
+            streams.officer_names, tables, officer_names_needed(len(case_numbers))
         ),
         case_numbers=case_numbers,
         requests=requests,
