@@ -36,12 +36,19 @@ CASES: dict[str, tuple[Any, Any, Any]] = {
     "review.safeguards_max_age_years": (3, 4, 50),
     "review.reason_boilerplate_share": (0.5, 0.51, 1.0),
     "review.reason_boilerplate_min_rows": (1_000, 1_001, 100_000_000),
+    "review.repeat_window_days": (90, 89, 1),
     "review.min_reason_words": (3, 2, 1),
     "review.allow_institution": (False, True, True),
 }
 # Review settings with no bound: each value is lawful and keeps the gate shut (a person
 # decides, or the rule is stricter either way). A new setting must be placed in one list.
-UNBOUNDED_REVIEW = {"allow_po_box", "allow_acting_officials", "tax_statutes", "foreign_addresses"}
+UNBOUNDED_REVIEW = {
+    "allow_po_box",
+    "allow_acting_officials",
+    "tax_statutes",
+    "foreign_addresses",
+    "repeat_requests",
+}
 
 BOUNDS = {**MATCH_FLOORS, **REVIEW_FLOORS}
 

@@ -40,7 +40,7 @@ _DOCS: dict[str, str] = {
 
 # Limits no policy file can pass: a policy may make the review stricter, never switch a rule
 # off. Keys not listed here (allow_po_box, allow_acting_officials, tax_statutes,
-# foreign_addresses) pick between outcomes that both keep the gate shut or are lawful either way.
+# foreign_addresses, repeat_requests) pick between outcomes that both keep the gate shut or are lawful either way.
 REVIEW_FLOORS: dict[str, Bound] = {
     # 6103(i)(2)(B)(ii) asks for the periods; a period older than any prosecution could reach
     # is not relevant to an open investigation. The general federal limitation period is five
@@ -118,6 +118,15 @@ REVIEW_FLOORS: dict[str, Bound] = {
         "fixed",
         False,
         "an institution is not the taxpayer's address (6103(i)(2)(B)(i))",
+    ),
+    # A repeat request (the same taxpayer disclosed to the same agency again) must be seen for
+    # at least 90 days: set to a day, sending the same file again in another format would go
+    # unnoticed, as it did in 2025. repeat_requests ('flag' or 'review') is free: both record it.
+    "repeat_window_days": Bound(
+        "review.repeat_window_days",
+        "floor",
+        90,
+        "a repeat request within 90 days is always seen",
     ),
 }
 
