@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from matchgate.batch import stages
@@ -74,13 +75,16 @@ def run_batch(
     actor: str = "matchgate",
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
+    transfer_date: date | None = None,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
-    (PostgreSQL for a server)."""
+    (PostgreSQL for a server). The letter is judged against the workspace's agency registry
+    on ``transfer_date`` (default: today, UTC)."""
     from matchgate.batch.ledger_entries import record_batch
     from matchgate.review import Policy, load_letter
+    from matchgate.review.transfer import Transfer
 
     watch = stages.Stopwatch()
     # Check every input that can be wrong before any work is done or recorded.
@@ -90,6 +94,7 @@ def run_batch(
     if not master.exists():
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
+    transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
     batch_id = space.batch_id(requests, letter, policy_path)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
@@ -109,6 +114,7 @@ def run_batch(
                 policy=review_policy,
                 rows_in=rows_in,
                 progress=progress,
+                transfer=transfer,
             )
             watch.lap("review")
             master_report, matching = stages.match(

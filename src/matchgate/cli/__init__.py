@@ -11,7 +11,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from matchgate.cli import ledger_commands, pipeline_commands, review_commands, serve_commands
+from matchgate.cli import (
+    agency_commands,
+    ledger_commands,
+    pipeline_commands,
+    review_commands,
+    serve_commands,
+)
 from matchgate.cli.exit_codes import exit_code_for
 from matchgate.errors import MatchgateError
 
@@ -29,6 +35,7 @@ pipeline_commands.register(app)
 review_commands.register(app)
 ledger_commands.register(app)
 serve_commands.register(app)
+agency_commands.register(app)
 
 
 def main() -> None:

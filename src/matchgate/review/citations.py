@@ -54,6 +54,11 @@ CITATIONS: dict[str, str] = {
     "safeguards_not_on_file": _P4,
     "safeguards_mismatch": _P4,
     "safeguards_stale": _P4,
+    # the letter's authenticity and the transfer it covers
+    "letter_unsigned": _A,
+    "letter_signature_invalid": _A,
+    "request_file_mismatch": _A,
+    "letter_future_dated": _A,
     "batch_too_large": _POLICY,
 }
 

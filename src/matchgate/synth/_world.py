@@ -20,7 +20,7 @@ from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
-from matchgate.synth._letter import draw_letter, render_letter_toml
+from matchgate.synth._letter import draw_letter, render_letter_toml, sign_world_letter
 from matchgate.synth._master import write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
@@ -185,6 +185,7 @@ def generate_world(
     SafeCsvWriter.write_file(paths["requests.csv"], REQUEST_COLUMNS, batch.rows)
     SafeCsvWriter.write_file(paths["truth.csv"], TRUTH_COLUMNS, batch.truth)
     paths["letter.toml"].write_text(render_letter_toml(letter), encoding="utf-8")
+    sign_world_letter(out_dir, seed=seed)
 
     counts = Counter(tag for row in batch.truth for tag in row["hazards"].split(";") if tag)
     return WorldSummary(
