@@ -177,3 +177,16 @@ def test_agency_list_shows_the_seeded_registry(tmp_path: Path) -> None:
     assert "DHS" in listed and "DOJ" in listed and "none" in listed
     missing = matchgate("agency", "show", "NOPE", "--workspace", tmp_path / "ws", check=False)
     assert missing.returncode == 2 and "NOPE" in missing.stderr
+
+
+def test_the_deficient_letter_is_authentic_but_refused_for_its_content(tmp_path: Path) -> None:
+    world = tmp_path / "deficient"
+    matchgate("generate", "--people", 300, "--requests", 20, "--seed", 6, "--deficient-letter",
+              "--out", world)  # fmt: skip
+    out = tmp_path / "out"
+    add_agency(out / "workspace", world / "agency.toml")
+    letter, outcomes = run(world, out)
+    codes = set(str(letter["reason_codes"]).split(";"))
+    assert_refused(letter, outcomes, "signer_not_authorized")
+    assert "safeguards_mismatch" in codes
+    assert not codes & {"letter_unsigned", "letter_signature_invalid", "request_file_mismatch"}
