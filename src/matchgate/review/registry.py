@@ -20,7 +20,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -266,8 +266,7 @@ def _agency_from_stored(entry: str, keys: tuple[AgencyKey, ...]) -> Agency:
     report = table.get("safeguards_report")
     if isinstance(report, dict) and isinstance(report.get("date"), str):
         table["safeguards_report"] = {**report, "date": date.fromisoformat(report["date"])}
-    agency = agency_from_table(table)
-    return Agency(**{**agency.__dict__, "keys": keys})
+    return replace(agency_from_table(table), keys=keys)
 
 
 def _packaged_entries() -> Iterator[dict[str, Any]]:
