@@ -31,6 +31,7 @@ import duckdb
 import matchgate.synth
 from matchgate.batch.pipeline import run_batch
 from matchgate.evaluate import evaluate
+from matchgate.review.registry import AgencyRegistryStore
 from matchgate.synth import generate_world
 
 
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
     try:
+        # The office's act before any batch: register the world's agency and its key.
+        with AgencyRegistryStore.open(out / "workspace") as registry:
+            registry.add_file(world / "agency.toml", actor="bench")
         started = time.perf_counter()
         result = run_batch(
             master=world / "master.parquet",

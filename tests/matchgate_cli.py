@@ -20,6 +20,15 @@ def run_matchgate(
     )
 
 
+def register_world_agency(world: Path, workspace: Path) -> None:
+    """The office's act before a batch: register the world's agency (and its public key) in
+    the workspace, as ``matchgate agency add --workspace WS WORLD/agency.toml`` does."""
+    from matchgate.review.registry import AgencyRegistryStore
+
+    with AgencyRegistryStore.open(workspace) as registry:
+        registry.add_file(world / "agency.toml", actor="test office")
+
+
 def run_args(
     world: Path,
     out: Path,
@@ -27,8 +36,14 @@ def run_args(
     master: Path | None = None,
     requests: Path | None = None,
     letter: Path | None = None,
+    register: bool = True,
 ) -> list[object]:
-    """``matchgate run`` on a generated world, with any of its three inputs replaced."""
+    """``matchgate run`` on a generated world, with any of its three inputs replaced.
+
+    Unless ``register=False``, the world's agency is registered first in OUT/workspace (the
+    workspace ``run`` uses by default), so the world's signed letter can pass review."""
+    if register:
+        register_world_agency(world, out / "workspace")
     return [
         "run",
         "--master", master or world / "master.parquet",

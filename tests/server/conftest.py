@@ -13,6 +13,7 @@ import pytest
 
 from matchgate.server import DEFAULT_REVIEWER_TOKEN, ServerSettings, create_app
 from matchgate.synth import generate_world
+from matchgate_cli import register_world_agency
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx2; httpx is what we have
@@ -62,6 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def served(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     workspace = tmp_path_factory.mktemp("server-workspace")
+    register_world_agency(world, workspace)
     settings = ServerSettings(
         workspace=workspace, master=world / "master.parquet", reviewer_token=TOKEN
     )

@@ -17,12 +17,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from matchgate_cli import register_world_agency
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
     served: Served, postgres_url: str, tmp_path: Path
 ) -> None:
+    register_world_agency(served.world, tmp_path / "workspace")
     settings = ServerSettings(
         workspace=tmp_path / "workspace",
         master=served.world / "master.parquet",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ from matchgate.match.policy import load_match_policy
 
 if TYPE_CHECKING:
     from matchgate.review import Policy, RequestLetter
+    from matchgate.review.transfer import Transfer
 
 __all__ = ["BatchResult", "Progress", "match_batch", "run_batch"]
 
@@ -99,11 +101,15 @@ def run_batch(
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
     ledger_key: Path | None = None,
+    transfer_date: date | None = None,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
-    (PostgreSQL for a server)."""
+    (PostgreSQL for a server). The letter is judged against the workspace's agency registry
+    on ``transfer_date`` (default: today, UTC)."""
+    from matchgate.review.transfer import Transfer
+
     watch = stages.Stopwatch()
     run = _checked_inputs(
         master=master,
@@ -118,12 +124,19 @@ def run_batch(
         progress=progress,
     )
     space = Workspace.open(workspace or out_dir / "workspace")
+    transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
     batch_id = space.batch_id(requests, letter, policy_path)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
             done = _run_stages(
-                con, run, space=space, batch_id=batch_id, model_path=model_path, watch=watch
+                con,
+                run,
+                space=space,
+                batch_id=batch_id,
+                model_path=model_path,
+                watch=watch,
+                transfer=transfer,
             )
         finally:
             con.close()
@@ -223,6 +236,7 @@ def _run_stages(
     batch_id: str,
     model_path: Path | None,
     watch: stages.Stopwatch,
+    transfer: Transfer | None = None,
 ) -> _StagesDone:
     """Intake, review, match, final rows, ledger and output files, each skipped when done."""
     state = BatchStages(con)
@@ -238,6 +252,7 @@ def _run_stages(
         policy=run.review_policy,
         rows_in=rows_in,
         progress=run.progress,
+        transfer=transfer,
     )
     watch.lap("review")
     master_report, matching = stages.match(

@@ -38,6 +38,7 @@ from matchgate.match import (
 
 if TYPE_CHECKING:
     from matchgate.review import Policy, RequestLetter
+    from matchgate.review.transfer import Transfer
 
 __all__ = [
     "Progress",
@@ -120,6 +121,7 @@ def review(
     policy: Policy,
     rows_in: int,
     progress: Progress,
+    transfer: Transfer | None = None,
 ) -> dict[str, object]:
     """Review every row (resuming after the last reviewed chunk); returns the letter's
     decision as a dict for the summary."""
@@ -129,7 +131,7 @@ def review(
     facts = BatchFacts()
     for staged in read_staged_rows(con):
         facts.observe(staged.record)
-    letter_decision = review_letter(letter, facts=facts, policy=policy)
+    letter_decision = review_letter(letter, facts=facts, policy=policy, transfer=transfer)
     summary: dict[str, object] = {
         "outcome": letter_decision.outcome.value,
         "reason_codes": join_codes(letter_decision.reasons),

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from matchgate.cli import (
+    agency_commands,
     ledger_commands,
     pipeline_commands,
     reason_commands,
@@ -38,6 +39,7 @@ review_commands.register(app)
 ledger_commands.register(app)
 serve_commands.register(app)
 reason_commands.register(app)
+agency_commands.register(app)
 
 
 def _show_warning(

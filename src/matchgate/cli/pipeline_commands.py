@@ -103,7 +103,7 @@ def generate(
         ),
     ] = "stress",
 ) -> None:
-    """Write a synthetic world: master file, request batch, letter, ground truth."""
+    """Write a synthetic world: master file, request batch, signed letter, agency, truth."""
     from matchgate.synth import generate_world
 
     started = time.perf_counter()
@@ -255,6 +255,7 @@ def demo(
     """Generate a small world, run the whole pipeline on it, and score it."""
     from matchgate.batch.pipeline import run_batch
     from matchgate.evaluate import evaluate
+    from matchgate.review.registry import AgencyRegistryStore
     from matchgate.synth import generate_world
 
     started = time.perf_counter()
@@ -262,6 +263,13 @@ def demo(
     console.rule("1. synthetic world")
     generate_world(world, people=people, requests=requests, seed=seed, request_mix=mix)
     console.print(f"{people:,} taxpayers, {requests:,} request rows ({mix} mix) -> {world}")
+    console.print(
+        f"the agency signed its letter with {world / 'agency.key'}; the office registers the "
+        f"agency's public key: matchgate agency add --workspace {out / 'workspace'} "
+        f"{world / 'agency.toml'}"
+    )
+    with AgencyRegistryStore.open(out / "workspace") as registry:
+        registry.add_file(world / "agency.toml", actor="matchgate demo")
     console.rule("2. run the batch (intake, review, match, disclose, ledger)")
     with _progress() as report:
         result = run_batch(

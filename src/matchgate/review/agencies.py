@@ -1,16 +1,30 @@
-"""Agencies that may ask, who may sign for them, and their safeguards report on file."""
+"""Agencies that may ask, who may sign for them, their safeguards report and signing keys.
+
+The packaged ``data/agencies.toml`` seeds each workspace's registry
+(:mod:`matchgate.review.registry`); the office maintains the registry from then on. Packaged
+entries carry no keys: an agency's letters pass only once the office has registered its key.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Any
 
-__all__ = ["Agency", "AgencyRegistry", "SafeguardsReport", "agency_registry", "normalize_title"]
+__all__ = [
+    "Agency",
+    "AgencyKey",
+    "AgencyRegistry",
+    "SafeguardsReport",
+    "agency_from_table",
+    "agency_registry",
+    "normalize_title",
+]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -29,6 +43,23 @@ class SafeguardsReport:
 
 
 @dataclass(frozen=True)
+class AgencyKey:
+    """An Ed25519 public key the office registered for an agency's letters."""
+
+    public_key_sha256: str
+    public_key_pem: str
+    registered_at: str = ""
+    registered_by: str = ""
+    revoked_at: str = ""
+    revoked_by: str = ""
+    revoked_reason: str = ""
+
+    @property
+    def revoked(self) -> bool:
+        return bool(self.revoked_at)
+
+
+@dataclass(frozen=True)
 class Agency:
     code: str
     name: str
@@ -38,6 +69,7 @@ class Agency:
     safeguards_report: SafeguardsReport | None
     # Open criminal investigations the agency can plausibly hold at once (see agencies.toml).
     plausible_caseload: int | None = None
+    keys: tuple[AgencyKey, ...] = ()
 
     def names(self) -> set[str]:
         return {normalize_title(n) for n in (self.name, self.code, *self.aliases)}
@@ -52,6 +84,11 @@ class Agency:
             wanted == prefix or wanted.startswith(prefix + " ")
             for prefix in (normalize_title(p) for p in self.authorized_title_prefixes)
         )
+
+    def key(self, public_key_sha256: str) -> AgencyKey | None:
+        """The registered key with this fingerprint (revoked or not), if any."""
+        wanted = public_key_sha256.strip().lower()
+        return next((k for k in self.keys if k.public_key_sha256 == wanted), None)
 
 
 class AgencyRegistry:
@@ -72,28 +109,33 @@ class AgencyRegistry:
         return None
 
 
+def _texts(item: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(str(value) for value in item.get(key, ()))
+
+
+def agency_from_table(item: Mapping[str, Any]) -> Agency:
+    """An agency from one ``[[agency]]`` table. Keys not known here are ignored, so data
+    files may carry fields a newer reader uses; :mod:`registry` checks files it is given."""
+    report = item.get("safeguards_report")
+    caseload = item.get("plausible_caseload")
+    return Agency(
+        code=str(item["code"]),
+        name=str(item["name"]),
+        aliases=_texts(item, "aliases"),
+        authorized_titles=_texts(item, "authorized_titles"),
+        authorized_title_prefixes=_texts(item, "authorized_title_prefixes"),
+        safeguards_report=SafeguardsReport(str(report["id"]), report["date"]) if report else None,
+        plausible_caseload=int(caseload) if caseload is not None else None,
+    )
+
+
 @cache
 def agency_registry() -> AgencyRegistry:
+    """The packaged registry (no keys): what a new workspace's registry is seeded from."""
     raw = (
         resources.files("matchgate.review")
         .joinpath("data")
         .joinpath("agencies.toml")
         .read_text("utf-8")
     )
-    agencies = []
-    for item in tomllib.loads(raw)["agency"]:
-        report = item.get("safeguards_report")
-        agencies.append(
-            Agency(
-                code=item["code"],
-                name=item["name"],
-                aliases=tuple(item.get("aliases", ())),
-                authorized_titles=tuple(item.get("authorized_titles", ())),
-                authorized_title_prefixes=tuple(item.get("authorized_title_prefixes", ())),
-                safeguards_report=(
-                    SafeguardsReport(report["id"], report["date"]) if report else None
-                ),
-                plausible_caseload=item.get("plausible_caseload"),
-            )
-        )
-    return AgencyRegistry(agencies)
+    return AgencyRegistry([agency_from_table(item) for item in tomllib.loads(raw)["agency"]])

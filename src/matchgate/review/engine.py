@@ -5,7 +5,7 @@ from __future__ import annotations
 from matchgate.intake import RequestRecord
 from matchgate.review.facts import BatchFacts
 from matchgate.review.letter import RequestLetter
-from matchgate.review.letter_rules import LETTER_RULES
+from matchgate.review.letter_rules import LETTER_RULES, TRANSFER_RULES
 from matchgate.review.outcome import (
     Finding,
     LetterDecision,
@@ -15,13 +15,29 @@ from matchgate.review.outcome import (
 )
 from matchgate.review.policy import Policy
 from matchgate.review.row_rules import ROW_RULES, RowContext
+from matchgate.review.transfer import Transfer, reviewing_with
 
 __all__ = ["RowReviewer", "review_letter", "review_row"]
 
 
-def review_letter(letter: RequestLetter, *, facts: BatchFacts, policy: Policy) -> LetterDecision:
-    """All batch-level findings for the letter (signer, officers, safeguards, batch size)."""
-    findings = [finding for rule in LETTER_RULES for finding in rule(letter, facts, policy)]
+def review_letter(
+    letter: RequestLetter,
+    *,
+    facts: BatchFacts,
+    policy: Policy,
+    transfer: Transfer | None = None,
+) -> LetterDecision:
+    """All batch-level findings for the letter (signer, officers, safeguards, batch size).
+
+    With a ``transfer`` (as ``run`` always gives) the letter is judged against the office's
+    registry: its signature, the request file it covers, and its date and the safeguards
+    report on the day of transfer. Without one only its text is reviewed, against the
+    packaged registry and at its own date (``matchgate review``)."""
+    with reviewing_with(transfer.registry if transfer else None):
+        findings = [finding for rule in LETTER_RULES for finding in rule(letter, facts, policy)]
+        findings += [
+            finding for rule in TRANSFER_RULES for finding in rule(letter, transfer, policy)
+        ]
     return LetterDecision.from_findings(findings)
 
 

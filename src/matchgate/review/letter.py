@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +12,18 @@ from typing import Any
 
 from matchgate.errors import LetterError
 
-__all__ = ["Officer", "RequestLetter", "load_letter"]
+__all__ = [
+    "LetterSignature",
+    "Officer",
+    "RequestLetter",
+    "letter_signing_material",
+    "load_letter",
+]
+
+SIGNATURE_ALGORITHM = "ed25519"
+# The domain tag in what a letter's signature covers: a signature made for anything else
+# (a ledger checkpoint, another format version) never verifies as a letter's.
+_SIGNED_KIND = "matchgate request letter v1"
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,17 @@ class Officer:
     name: str
     title: str
     case_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterSignature:
+    """The ``[signature]`` table: the agency's Ed25519 signature over the letter's content
+    and the SHA-256 of the request file it covers (see :func:`letter_signing_material`)."""
+
+    public_key_sha256: str
+    requests_sha256: str
+    value: str
+    algorithm: str = SIGNATURE_ALGORITHM
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,7 @@ class RequestLetter:
     safeguards_report_date: date | None = None
     officers: tuple[Officer, ...] = ()
     batch_description: str = ""
+    signature: LetterSignature | None = None
 
     def case_numbers_held(self) -> Iterator[str]:
         """Every case number some named officer holds, normalized (may repeat)."""
@@ -60,6 +84,65 @@ _LETTER_KEYS = {
     "safeguards_report_date",
     "batch_description",
 }
+
+
+_SIGNATURE_KEYS = {"algorithm", "public_key_sha256", "requests_sha256", "value"}
+
+
+def letter_signing_material(letter: RequestLetter, requests_sha256: str) -> bytes:
+    """The bytes a letter's signature covers: every field review reads from the letter (the
+    signature itself excepted) and the request file's SHA-256, as canonical JSON.
+
+    Signing what is read, not the file's bytes, means a re-formatted but unchanged letter
+    still verifies while any change to a value review acts on does not.
+    """
+    content = {
+        "signed": _SIGNED_KIND,
+        "requests_sha256": requests_sha256.strip().lower(),
+        "letter": {
+            "agency": letter.agency,
+            "agency_code": letter.agency_code,
+            "signer_name": letter.signer_name,
+            "signer_title": letter.signer_title,
+            "date_signed": letter.date_signed.isoformat(),
+            "safeguards_report": letter.safeguards_report,
+            "safeguards_report_date": (
+                letter.safeguards_report_date.isoformat() if letter.safeguards_report_date else ""
+            ),
+            "batch_description": letter.batch_description,
+        },
+        "officers": [
+            {"name": o.name, "title": o.title, "case_numbers": list(o.case_numbers)}
+            for o in letter.officers
+        ],
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def _signature(table: Any, path: Path) -> LetterSignature | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise LetterError("must be a [signature] table", path=path, field="signature")
+    unknown = sorted(set(table) - _SIGNATURE_KEYS)
+    if unknown:
+        raise LetterError(
+            f"unknown key (known: {', '.join(sorted(_SIGNATURE_KEYS))})",
+            path=path,
+            field=f"signature.{unknown[0]}",
+        )
+    values = {
+        key: _text(table, key, "signature", path, required=True)
+        for key in ("public_key_sha256", "requests_sha256", "value")
+    }
+    algorithm = _text(table, "algorithm", "signature", path, required=False)
+    return LetterSignature(
+        public_key_sha256=values["public_key_sha256"].lower(),
+        requests_sha256=values["requests_sha256"].lower(),
+        value=values["value"],
+        algorithm=algorithm or SIGNATURE_ALGORITHM,
+    )
 
 
 def normalize_case_number(case_number: str) -> str:
@@ -122,7 +205,8 @@ def _officers(items: Any, path: Path) -> tuple[Officer, ...]:
 
 
 def load_letter(path: Path) -> RequestLetter:
-    """Read a letter TOML (``[letter]`` and ``[[officers]]``); :class:`LetterError` if unusable.
+    """Read a letter TOML (``[letter]``, ``[[officers]]``, ``[signature]``); :class:`LetterError`
+    if unusable.
 
     Whether the letter is *legally sufficient* is :func:`review_letter`'s question; this
     only refuses files that cannot be read as a letter at all.
@@ -157,4 +241,5 @@ def load_letter(path: Path) -> RequestLetter:
         safeguards_report_date=_date(table, "safeguards_report_date", path, required=False),
         officers=_officers(data.get("officers"), path),
         batch_description=_text(table, "batch_description", "letter", path, required=False),
+        signature=_signature(data.get("signature"), path),
     )

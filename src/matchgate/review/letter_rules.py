@@ -15,23 +15,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from matchgate.review.agencies import Agency, agency_registry, normalize_title
+from matchgate.review.agencies import Agency, normalize_title
 from matchgate.review.citations import reason
 from matchgate.review.facts import BatchFacts
 from matchgate.review.letter import RequestLetter, normalize_case_number
 from matchgate.review.outcome import Finding, ReviewOutcome
 from matchgate.review.policy import Policy
+from matchgate.review.transfer import Transfer, registry_in_force
 
-__all__ = ["LETTER_RULES", "find_agency"]
+__all__ = ["LETTER_RULES", "TRANSFER_RULES", "find_agency"]
 
 DEFICIENT = ReviewOutcome.LEGALLY_DEFICIENT
 REVIEW = ReviewOutcome.NEEDS_REVIEW
 
 LetterRule = Callable[[RequestLetter, BatchFacts, Policy], Iterator[Finding]]
+TransferRule = Callable[[RequestLetter, Transfer | None, Policy], Iterator[Finding]]
 
 
 def find_agency(letter: RequestLetter) -> Agency | None:
-    registry = agency_registry()
+    """The letter's agency in the registry in force (the workspace's during ``run``)."""
+    registry = registry_in_force()
     if letter.agency_code:
         return registry.by_code(letter.agency_code)
     return registry.by_name(letter.agency)
@@ -140,37 +143,13 @@ def safeguards_current(
                 field="safeguards_report_date",
             ),
         )
-    years = policy.safeguards_max_age_years
-    cited = letter.safeguards_report_date
-    if _add_years(on_file.report_date, years) < letter.date_signed:
-        yield Finding(
-            DEFICIENT,
-            reason(
-                "safeguards_stale",
-                f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} is "
-                f"more than {years} years old at the letter's date "
-                f"{letter.date_signed.isoformat()}.",
-                field="safeguards_report_date",
-            ),
-        )
-    elif on_file.report_date > letter.date_signed:
+    if on_file.report_date > letter.date_signed:
         yield Finding(
             DEFICIENT,
             reason(
                 "safeguards_stale",
                 f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} "
                 f"postdates the letter ({letter.date_signed.isoformat()}); none was on file then.",
-                field="safeguards_report_date",
-            ),
-        )
-    elif cited is not None and _add_years(cited, years) < letter.date_signed:
-        # The letter relies on a report older than the limit, whatever is on file now.
-        yield Finding(
-            DEFICIENT,
-            reason(
-                "safeguards_stale",
-                f"The letter relies on a safeguards report dated {cited.isoformat()}, more than "
-                f"{years} years before the letter's date {letter.date_signed.isoformat()}.",
                 field="safeguards_report_date",
             ),
         )
@@ -288,6 +267,136 @@ def batch_size(letter: RequestLetter, facts: BatchFacts, policy: Policy) -> Iter
                 f"{policy.max_batch_rows:,}; a person must approve processing it.",
             ),
         )
+
+
+# -- rules on the transfer: signature, request file, the day of transfer ---------------------
+
+
+def _fingerprint(text: str) -> str:
+    return text[:16] + "..." if len(text) > 16 else text
+
+
+def letter_signed(
+    letter: RequestLetter, transfer: Transfer | None, policy: Policy
+) -> Iterator[Finding]:
+    """The letter carries a signature by a registered, unrevoked key of its agency, over its
+    content and the request file received."""
+    if transfer is None:
+        return  # a content-only review; run always judges the transfer
+    from matchgate.review.signing import SignatureCheck, check_signature, load_public_key_pem
+
+    signature = letter.signature
+    if signature is None:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "letter_unsigned",
+                "The letter carries no signature by the agency's registered key "
+                "(matchgate letter sign).",
+                field="signature",
+            ),
+        )
+        return
+    agency = find_agency(letter)
+    label = agency.code if agency else (letter.agency_code or letter.agency or "(none)")
+    holder = next((a for a in transfer.registry if a.key(signature.public_key_sha256)), None)
+    key = holder.key(signature.public_key_sha256) if holder else None
+    problem = ""
+    if holder is None or key is None:
+        problem = (
+            f"The letter is signed with key {_fingerprint(signature.public_key_sha256)}, which "
+            "is not registered in this office's agency registry."
+        )
+    elif agency is None or holder.code != agency.code:
+        problem = f"The letter is signed with a key registered for {holder.code}, not for {label}."
+    elif key.revoked:
+        problem = (
+            f"The letter is signed with {agency.code}'s key "
+            f"{_fingerprint(key.public_key_sha256)}, revoked on {key.revoked_at[:10]} "
+            f"({key.revoked_reason})."
+        )
+    else:
+        check = check_signature(
+            letter,
+            public_key=load_public_key_pem(key.public_key_pem),
+            requests_sha256=transfer.requests_sha256,
+        )
+        if check is SignatureCheck.BAD_SIGNATURE:
+            problem = (
+                f"The signature does not verify with {agency.code}'s registered key: the "
+                "letter was changed after it was signed."
+            )
+        elif check is SignatureCheck.REQUESTS_DIFFER:
+            yield Finding(
+                DEFICIENT,
+                reason(
+                    "request_file_mismatch",
+                    f"The letter was signed for a request file with SHA-256 "
+                    f"{_fingerprint(signature.requests_sha256)}; the file received has "
+                    f"SHA-256 {_fingerprint(transfer.requests_sha256)}.",
+                    field="signature.requests_sha256",
+                ),
+            )
+    if problem:
+        yield Finding(DEFICIENT, reason("letter_signature_invalid", problem, field="signature"))
+
+
+def letter_not_future_dated(
+    letter: RequestLetter, transfer: Transfer | None, policy: Policy
+) -> Iterator[Finding]:
+    if transfer is not None and letter.date_signed > transfer.transfer_date:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "letter_future_dated",
+                f"The letter is dated {letter.date_signed.isoformat()}, after the day of "
+                f"transfer {transfer.transfer_date.isoformat()}.",
+                field="date_signed",
+            ),
+        )
+
+
+def safeguards_current_on_transfer_day(
+    letter: RequestLetter, transfer: Transfer | None, policy: Policy
+) -> Iterator[Finding]:
+    """The safeguards report on file is at most the policy's age on the day of transfer
+    (on the letter's own date only in a content-only review)."""
+    agency = find_agency(letter)
+    if agency is None or agency.safeguards_report is None:
+        return  # agency_unknown / safeguards_not_on_file already refuse the batch
+    on_file = agency.safeguards_report
+    day = transfer.transfer_date if transfer is not None else letter.date_signed
+    which = "the day of transfer" if transfer is not None else "the letter's date"
+    years = policy.safeguards_max_age_years
+    cited = letter.safeguards_report_date
+    if _add_years(on_file.report_date, years) < day:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_stale",
+                f"Safeguards report {on_file.report_id} of {on_file.report_date.isoformat()} is "
+                f"more than {years} years old on {which} {day.isoformat()}.",
+                field="safeguards_report_date",
+            ),
+        )
+    elif cited is not None and _add_years(cited, years) < day:
+        # The letter relies on a report older than the limit, whatever is on file now.
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "safeguards_stale",
+                f"The letter relies on a safeguards report dated {cited.isoformat()}, more than "
+                f"{years} years before {which} {day.isoformat()}.",
+                field="safeguards_report_date",
+            ),
+        )
+
+
+TRANSFER_RULES: tuple[TransferRule, ...] = (
+    letter_signed,
+    letter_not_future_dated,
+    safeguards_current_on_transfer_day,
+)
 
 
 LETTER_RULES: tuple[LetterRule, ...] = (

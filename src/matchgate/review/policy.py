@@ -40,7 +40,8 @@ _DOCS: dict[str, str] = {
 
 # Limits no policy file can pass: a policy may make the review stricter, never switch a rule
 # off. Keys not listed here (allow_po_box, allow_acting_officials, tax_statutes,
-# foreign_addresses, repeat_requests) pick between outcomes that both keep the gate shut or are lawful either way.
+# foreign_addresses, repeat_requests) pick between outcomes that both keep the gate shut or
+# are lawful either way.
 REVIEW_FLOORS: dict[str, Bound] = {
     # 6103(i)(2)(B)(ii) asks for the periods; a period older than any prosecution could reach
     # is not relevant to an open investigation. The general federal limitation period is five

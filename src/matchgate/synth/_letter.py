@@ -9,10 +9,12 @@ unauthorised signer, one official "engaged" in every case, a stale safeguards re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 
 __all__ = [
     "MAX_CASES_PER_OFFICER",
@@ -21,6 +23,7 @@ __all__ = [
     "draw_letter",
     "officer_names_needed",
     "render_letter_toml",
+    "sign_world_letter",
 ]
 
 # Open cases per officer in a sound letter: some 25 a year per agent is what DOJ OIG Audit
@@ -174,3 +177,40 @@ def render_letter_toml(letter: Letter) -> str:
             lines.append(f"    {chunk},")
         lines.append("]")
     return "\n".join(lines) + "\n"
+
+
+AGENCY_KEY_FILE = "agency.key"
+AGENCY_FILE = "agency.toml"
+
+
+def sign_world_letter(out_dir: Path, *, seed: int) -> None:
+    """Write the world's synthetic agency key (``agency.key``) and registry entry
+    (``agency.toml``, public key included), and sign ``letter.toml`` for ``requests.csv``.
+
+    The key is derived from the seed, so the same seed gives the same files; it is synthetic
+    and lives only in the world's folder (nothing of it ships in the package). The entry
+    carries the safeguards report the DHS would have on file: for the deficient letter it is
+    not the stale report the letter cites, so that letter is refused for its content while
+    its signature is sound.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from matchgate.review.agencies import SafeguardsReport, agency_registry
+    from matchgate.review.letter import load_letter
+    from matchgate.review.registry import render_agency_toml
+    from matchgate.review.signing import public_key_pem, sign_letter_file, write_private_key
+
+    letter_path, key_path = out_dir / "letter.toml", out_dir / AGENCY_KEY_FILE
+    material = hashlib.sha256(f"matchgate synthetic agency key|DHS|{seed}".encode()).digest()
+    key = Ed25519PrivateKey.from_private_bytes(material)
+    key_path.unlink(missing_ok=True)  # a world generated again into the same folder
+    write_private_key(key_path, key)
+    agency = agency_registry().by_code("DHS")
+    assert agency is not None, "the packaged registry lists DHS"
+    report_id, report_date = _current_report(load_letter(letter_path).date_signed)
+    entry = replace(agency, safeguards_report=SafeguardsReport(report_id, report_date))
+    (out_dir / AGENCY_FILE).write_text(
+        render_agency_toml(entry, public_key_pem=public_key_pem(key.public_key())),
+        encoding="utf-8",
+    )
+    sign_letter_file(key=key, letter=letter_path, requests=out_dir / "requests.csv")

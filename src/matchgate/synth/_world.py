@@ -20,7 +20,13 @@ from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
-from matchgate.synth._letter import Letter, draw_letter, officer_names_needed, render_letter_toml
+from matchgate.synth._letter import (
+    Letter,
+    draw_letter,
+    officer_names_needed,
+    render_letter_toml,
+    sign_world_letter,
+)
 from matchgate.synth._master import MasterSummary, write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
@@ -295,6 +301,7 @@ def generate_world(
     master = _write_master_files(paths, streams, world)
     _write_request_files(paths, batch)
     _write_letter(paths, letter)
+    sign_world_letter(out_dir, seed=seed)
     return _summarize(
         out_dir,
         paths,

@@ -1,0 +1,542 @@
+"""The office's agency registry, kept in the workspace (``WORKSPACE/agencies.sqlite``).
+
+Which agencies may ask, who may sign for them, their safeguards report, their plausible
+caseload and the public keys their letters must be signed with. A new workspace is seeded
+once from the packaged ``data/agencies.toml`` (entries without keys: no letter passes until
+the office registers the agency's key); from then on only ``matchgate agency add`` and
+``matchgate agency revoke`` change it. Every change is an entry in ``registry_events`` (who,
+when, what), a table the database itself keeps append-only.
+
+Tables:
+  agencies          code -> the agency's entry (JSON, as the ``[[agency]]`` table reads)
+  agency_keys       public key fingerprint -> agency, PEM, registered and revoked (who, when)
+  registry_events   append-only audit trail
+  registry_meta     ``seeded`` once the packaged entries were copied in
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from matchgate.errors import InputError, WorkspaceError
+from matchgate.review.agencies import (
+    Agency,
+    AgencyKey,
+    AgencyRegistry,
+    agency_from_table,
+    agency_registry,
+)
+from matchgate.review.signing import load_public_key_pem, public_key_sha256
+
+__all__ = [
+    "REGISTRY_FILE",
+    "AgencyEntry",
+    "AgencyRegistryStore",
+    "RegistryEvent",
+    "load_agency_file",
+    "render_agency_toml",
+]
+
+REGISTRY_FILE = "agencies.sqlite"
+
+_metadata = MetaData()
+_agencies = Table(
+    "agencies",
+    _metadata,
+    Column("code", String(32), primary_key=True),
+    Column("entry", Text, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("updated_by", Text, nullable=False),
+)
+_keys = Table(
+    "agency_keys",
+    _metadata,
+    Column("public_key_sha256", String(64), primary_key=True),
+    Column("agency_code", String(32), nullable=False),
+    Column("public_key_pem", Text, nullable=False),
+    Column("registered_at", String(32), nullable=False),
+    Column("registered_by", Text, nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+    Column("revoked_by", Text, nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+)
+_events = Table(
+    "registry_events",
+    _metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("agency_code", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+_meta = Table(
+    "registry_meta",
+    _metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+_APPEND_ONLY = [
+    """CREATE TRIGGER IF NOT EXISTS registry_events_no_update BEFORE UPDATE ON registry_events
+    BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS registry_events_no_delete BEFORE DELETE ON registry_events
+    BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END""",
+]
+
+# The keys an agency file may hold; the registry stores the entry as given, so a field a
+# newer reader of ``agency_from_table`` knows travels with it.
+_ENTRY_KEYS = {
+    "code",
+    "name",
+    "aliases",
+    "authorized_titles",
+    "authorized_title_prefixes",
+    "safeguards_report",
+    "plausible_caseload",
+}
+_FILE_KEYS = _ENTRY_KEYS | {"public_key"}
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """One change to the registry: who, when, what."""
+
+    event_id: int
+    at: str
+    actor: str
+    action: str
+    agency_code: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    """An agency as an office's file gives it: the entry and, optionally, its public key."""
+
+    entry: dict[str, Any]
+    public_key_pem: str | None
+
+    @property
+    def code(self) -> str:
+        return str(self.entry["code"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json_entry(entry: Mapping[str, Any]) -> str:
+    def default(value: object) -> str:
+        if isinstance(value, date):
+            return value.isoformat()
+        raise TypeError(f"cannot store {value!r}")
+
+    return json.dumps(dict(entry), sort_keys=True, default=default, ensure_ascii=False)
+
+
+def _check_entry(table: Any, path: Path, where: str) -> AgencyEntry:
+    if not isinstance(table, dict):
+        raise InputError("must be a table", path=path, field=where)
+    unknown = sorted(set(table) - _FILE_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown key (known: {', '.join(sorted(_FILE_KEYS))})",
+            path=path,
+            field=f"{where}.{unknown[0]}",
+        )
+    for key in ("code", "name"):
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise InputError("is missing or not text", path=path, field=f"{where}.{key}")
+    for key in ("aliases", "authorized_titles", "authorized_title_prefixes"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError("must be a list of text", path=path, field=f"{where}.{key}")
+    if not table.get("authorized_titles") and not table.get("authorized_title_prefixes"):
+        raise InputError(
+            "names no title that may sign (authorized_titles)",
+            path=path,
+            field=f"{where}.authorized_titles",
+        )
+    report = table.get("safeguards_report")
+    if report is not None:
+        field = f"{where}.safeguards_report"
+        if not isinstance(report, dict) or set(report) != {"id", "date"}:
+            raise InputError(
+                "must be a table { id = ..., date = YYYY-MM-DD }", path=path, field=field
+            )
+        if not isinstance(report["id"], str) or not report["id"].strip():
+            raise InputError("must be text", path=path, field=f"{field}.id")
+        if not isinstance(report["date"], date) or isinstance(report["date"], datetime):
+            raise InputError("must be a date (YYYY-MM-DD)", path=path, field=f"{field}.date")
+    caseload = table.get("plausible_caseload")
+    if caseload is not None and (
+        isinstance(caseload, bool) or not isinstance(caseload, int) or caseload < 1
+    ):
+        raise InputError(
+            "must be a whole number of cases, at least 1",
+            path=path,
+            field=f"{where}.plausible_caseload",
+        )
+    pem = table.get("public_key")
+    if pem is not None:
+        if not isinstance(pem, str):
+            raise InputError("must be a PEM text", path=path, field=f"{where}.public_key")
+        load_public_key_pem(pem, path=path, field=f"{where}.public_key")
+    entry = {key: value for key, value in table.items() if key in _ENTRY_KEYS}
+    entry["code"] = entry["code"].strip()
+    for key in ("aliases", "authorized_titles", "authorized_title_prefixes"):
+        entry.setdefault(key, [])
+    return AgencyEntry(entry=entry, public_key_pem=pem.strip() + "\n" if pem else None)
+
+
+def load_agency_file(path: Path) -> list[AgencyEntry]:
+    """The agencies of an agency TOML: one ``[agency]`` table or several ``[[agency]]``."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the agency file: {exc.strerror or exc}", path=path) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid TOML: {exc}", path=path) from exc
+    tables = data.get("agency")
+    if isinstance(tables, dict):
+        return [_check_entry(tables, path, "agency")]
+    if isinstance(tables, list) and tables:
+        return [_check_entry(t, path, f"agency[{i}]") for i, t in enumerate(tables, start=1)]
+    raise InputError("has no [agency] table", path=path, field="agency")
+
+
+def _toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_agency_toml(agency: Agency, *, public_key_pem: str | None) -> str:
+    """An agency file ``matchgate agency add`` reads (what ``generate`` writes for a world)."""
+    lines = [
+        "[agency]",
+        f"code = {_toml_string(agency.code)}",
+        f"name = {_toml_string(agency.name)}",
+        f"aliases = [{', '.join(_toml_string(a) for a in agency.aliases)}]",
+        "authorized_titles = [",
+        *(f"    {_toml_string(t)}," for t in agency.authorized_titles),
+        "]",
+    ]
+    if agency.authorized_title_prefixes:
+        prefixes = ", ".join(_toml_string(p) for p in agency.authorized_title_prefixes)
+        lines.append(f"authorized_title_prefixes = [{prefixes}]")
+    if agency.safeguards_report is not None:
+        report = agency.safeguards_report
+        lines.append(
+            f"safeguards_report = {{ id = {_toml_string(report.report_id)}, "
+            f"date = {report.report_date.isoformat()} }}"
+        )
+    if agency.plausible_caseload is not None:
+        lines.append(f"plausible_caseload = {agency.plausible_caseload}")
+    if public_key_pem:
+        lines.append(f'public_key = """\n{public_key_pem.strip()}\n"""')
+    return "\n".join(lines) + "\n"
+
+
+def _agency_from_stored(entry: str, keys: tuple[AgencyKey, ...]) -> Agency:
+    table = json.loads(entry)
+    report = table.get("safeguards_report")
+    if isinstance(report, dict) and isinstance(report.get("date"), str):
+        table["safeguards_report"] = {**report, "date": date.fromisoformat(report["date"])}
+    return replace(agency_from_table(table), keys=keys)
+
+
+def _packaged_entries() -> Iterator[dict[str, Any]]:
+    for agency in agency_registry():
+        entry: dict[str, Any] = {
+            "code": agency.code,
+            "name": agency.name,
+            "aliases": list(agency.aliases),
+            "authorized_titles": list(agency.authorized_titles),
+            "authorized_title_prefixes": list(agency.authorized_title_prefixes),
+        }
+        if agency.safeguards_report is not None:
+            entry["safeguards_report"] = {
+                "id": agency.safeguards_report.report_id,
+                "date": agency.safeguards_report.report_date,
+            }
+        if agency.plausible_caseload is not None:
+            entry["plausible_caseload"] = agency.plausible_caseload
+        yield entry
+
+
+class AgencyRegistryStore:
+    """The registry of one workspace. Open with :meth:`open`; use as a context manager."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], str] = _now) -> None:
+        self.path = path
+        self._clock = clock
+        self._engine = create_engine(f"sqlite:///{path}")
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+
+    @classmethod
+    def open(cls, workspace: Path) -> AgencyRegistryStore:
+        """The registry of ``workspace``, created and seeded from the packaged data on first
+        use (the seed is copied once: a revoked or changed entry never comes back)."""
+        workspace = Path(workspace)
+        try:
+            workspace.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create the workspace ({exc})", path=workspace) from exc
+        store = cls(workspace / REGISTRY_FILE)
+        try:
+            store._create()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> AgencyRegistryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise WorkspaceError(f"the agency registry failed: {exc}", path=self.path) from exc
+
+    def _create(self) -> None:
+        with self._transaction() as conn:
+            _metadata.create_all(conn)
+            for statement in _APPEND_ONLY:
+                conn.exec_driver_sql(statement)
+            seeded = conn.execute(
+                insert(_meta).prefix_with("OR IGNORE").values(name="seeded", value=self._clock())
+            )
+            if seeded.rowcount != 1:
+                return
+            codes = []
+            for entry in _packaged_entries():
+                conn.execute(
+                    insert(_agencies)
+                    .prefix_with("OR IGNORE")
+                    .values(
+                        code=entry["code"],
+                        entry=_json_entry(entry),
+                        updated_at=self._clock(),
+                        updated_by="matchgate (packaged data)",
+                    )
+                )
+                codes.append(entry["code"])
+            self._event(conn, "matchgate", "seeded", "*", {"agencies": codes})
+
+    def _event(
+        self, conn: Connection, actor: str, action: str, code: str, detail: dict[str, Any]
+    ) -> None:
+        conn.execute(
+            insert(_events).values(
+                at=self._clock(),
+                actor=actor,
+                action=action,
+                agency_code=code,
+                detail=json.dumps(detail, sort_keys=True, default=str),
+            )
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def registry(self) -> AgencyRegistry:
+        """Every agency with its keys, as review reads them."""
+        with self._transaction() as conn:
+            key_rows = conn.execute(select(_keys).order_by(_keys.c.registered_at)).all()
+            agency_rows = conn.execute(select(_agencies).order_by(_agencies.c.code)).all()
+        keys: dict[str, list[AgencyKey]] = {}
+        for row in key_rows:
+            keys.setdefault(row.agency_code.casefold(), []).append(
+                AgencyKey(
+                    public_key_sha256=row.public_key_sha256,
+                    public_key_pem=row.public_key_pem,
+                    registered_at=row.registered_at,
+                    registered_by=row.registered_by,
+                    revoked_at=row.revoked_at or "",
+                    revoked_by=row.revoked_by or "",
+                    revoked_reason=row.revoked_reason or "",
+                )
+            )
+        return AgencyRegistry(
+            [
+                _agency_from_stored(row.entry, tuple(keys.get(row.code.casefold(), ())))
+                for row in agency_rows
+            ]
+        )
+
+    def events(self, code: str | None = None) -> list[RegistryEvent]:
+        statement = select(_events).order_by(_events.c.event_id)
+        if code is not None:
+            statement = statement.where(_events.c.agency_code.in_([code.strip().upper(), "*"]))
+        with self._transaction() as conn:
+            rows = conn.execute(statement).all()
+        return [
+            RegistryEvent(r.event_id, r.at, r.actor, r.action, r.agency_code, json.loads(r.detail))
+            for r in rows
+        ]
+
+    # -- the office's acts ----------------------------------------------------------------
+
+    def add_file(self, path: Path, *, actor: str) -> list[Agency]:
+        """Register (or update) every agency of an agency file, with its key if it has one."""
+        entries = load_agency_file(path)
+        for item in entries:
+            self.add(item, actor=actor, source=str(path))
+        registry = self.registry()
+        return [agency for item in entries if (agency := registry.by_code(item.code))]
+
+    def add(self, item: AgencyEntry, *, actor: str, source: str = "") -> None:
+        _require_actor(actor)
+        code = item.code
+        stored = _json_entry(item.entry)
+        with self._transaction() as conn:
+            existing = conn.execute(
+                select(_agencies.c.code, _agencies.c.entry).where(_agencies.c.code == code)
+            ).first()
+            if existing is None:
+                conn.execute(
+                    insert(_agencies).values(
+                        code=code, entry=stored, updated_at=self._clock(), updated_by=actor
+                    )
+                )
+                self._event(
+                    conn, actor, "agency_added", code, {"entry": item.entry, "source": source}
+                )
+            elif existing.entry != stored:
+                conn.execute(
+                    update(_agencies)
+                    .where(_agencies.c.code == code)
+                    .values(entry=stored, updated_at=self._clock(), updated_by=actor)
+                )
+                self._event(
+                    conn,
+                    actor,
+                    "agency_updated",
+                    code,
+                    {"before": json.loads(existing.entry), "after": item.entry, "source": source},
+                )
+            if item.public_key_pem is not None:
+                self._register_key(conn, code, item.public_key_pem, actor=actor, source=source)
+
+    def _register_key(
+        self, conn: Connection, code: str, pem: str, *, actor: str, source: str
+    ) -> None:
+        fingerprint = public_key_sha256(load_public_key_pem(pem))
+        row = conn.execute(select(_keys).where(_keys.c.public_key_sha256 == fingerprint)).first()
+        if row is not None:
+            if row.agency_code != code:
+                raise InputError(
+                    f"this public key ({fingerprint[:16]}...) is already registered for "
+                    f"{row.agency_code}; one key signs for one agency",
+                    path=source or None,
+                    field="public_key",
+                )
+            if row.revoked_at:
+                raise InputError(
+                    f"this public key ({fingerprint[:16]}...) was revoked on {row.revoked_at} "
+                    f"by {row.revoked_by}; a revoked key is never registered again",
+                    path=source or None,
+                    field="public_key",
+                )
+            return  # registered already: adding the same file again changes nothing
+        conn.execute(
+            insert(_keys).values(
+                public_key_sha256=fingerprint,
+                agency_code=code,
+                public_key_pem=pem,
+                registered_at=self._clock(),
+                registered_by=actor,
+            )
+        )
+        self._event(
+            conn,
+            actor,
+            "key_registered",
+            code,
+            {"public_key_sha256": fingerprint, "source": source},
+        )
+
+    def revoke(
+        self, code: str, *, actor: str, reason: str, public_key_sha256: str | None = None
+    ) -> list[str]:
+        """Revoke the agency's keys (every key still active, or only the one named); the
+        fingerprints revoked. Letters signed with a revoked key no longer pass review."""
+        _require_actor(actor)
+        if not reason.strip():
+            raise InputError("say why the key is revoked (--reason)", field="reason")
+        code = code.strip().upper()
+        with self._transaction() as conn:
+            if (
+                conn.execute(select(_agencies.c.code).where(_agencies.c.code == code)).first()
+                is None
+            ):
+                raise InputError(f"no agency {code!r} in the registry", field="code")
+            statement = select(_keys.c.public_key_sha256).where(
+                _keys.c.agency_code == code, _keys.c.revoked_at.is_(None)
+            )
+            if public_key_sha256:
+                statement = statement.where(
+                    _keys.c.public_key_sha256 == public_key_sha256.strip().lower()
+                )
+            fingerprints = [row[0] for row in conn.execute(statement)]
+            if not fingerprints:
+                named = f" with fingerprint {public_key_sha256}" if public_key_sha256 else ""
+                raise InputError(f"{code} has no active key{named} to revoke", field="key")
+            at = self._clock()
+            for fingerprint in fingerprints:
+                conn.execute(
+                    update(_keys)
+                    .where(_keys.c.public_key_sha256 == fingerprint)
+                    .values(revoked_at=at, revoked_by=actor, revoked_reason=reason.strip())
+                )
+                self._event(
+                    conn,
+                    actor,
+                    "key_revoked",
+                    code,
+                    {"public_key_sha256": fingerprint, "reason": reason.strip()},
+                )
+        return fingerprints
+
+
+def _require_actor(actor: str) -> None:
+    if not actor.strip():
+        raise InputError("every change to the registry names who made it (--actor)", field="actor")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()

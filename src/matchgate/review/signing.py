@@ -1,0 +1,196 @@
+"""Agency signing keys and the Ed25519 signature a letter carries.
+
+An agency signs its letter with its private key (``matchgate letter sign``); the office holds
+only the public key, registered in the workspace's agency registry. The signature covers the
+letter's content and the SHA-256 of the request file (:func:`letter_signing_material`), and is
+written into the letter as a ``[signature]`` table at its end, so the letter and its signature
+travel as one file (through the server's upload too).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import uuid
+from enum import StrEnum
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from matchgate.errors import InputError, LetterError
+from matchgate.review.letter import (
+    SIGNATURE_ALGORITHM,
+    LetterSignature,
+    RequestLetter,
+    letter_signing_material,
+    load_letter,
+)
+
+__all__ = [
+    "SignatureCheck",
+    "check_signature",
+    "file_sha256",
+    "load_private_key",
+    "load_public_key_pem",
+    "public_key_pem",
+    "public_key_sha256",
+    "sign_letter_file",
+    "write_private_key",
+]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
+    return digest.hexdigest()
+
+
+def public_key_pem(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def public_key_sha256(key: Ed25519PublicKey) -> str:
+    """The key's fingerprint: SHA-256 of its 32 raw bytes, as a letter's signature names it."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_public_key_pem(
+    text: str, *, path: Path | None = None, field: str = ""
+) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(text.encode("ascii"))
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise InputError(f"not a PEM public key: {exc}", path=path, field=field) from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError("not an Ed25519 public key", path=path, field=field)
+    return key
+
+
+def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """Write ``key`` as PKCS8 PEM with mode 0600; an existing file is never replaced."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(pem)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, path)
+    except FileExistsError as exc:
+        raise InputError("a key file is already there; it is never overwritten", path=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot write the key: {exc}", path=path) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the key: {exc.strerror or exc}", path=path) from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InputError(
+            f"the key is readable by others (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}",
+            path=path,
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not a PEM private key: {exc}", path=path) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError("not an Ed25519 private key", path=path)
+    return key
+
+
+def _without_signature_table(text: str) -> str:
+    """The letter text with any ``[signature]`` table removed (to sign a letter again)."""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        header = line.strip()
+        if header.startswith("["):
+            skipping = header.replace(" ", "") == "[signature]"
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept).rstrip("\n") + "\n"
+
+
+def sign_letter_file(*, key: Ed25519PrivateKey, letter: Path, requests: Path) -> LetterSignature:
+    """Sign ``letter`` for the request file ``requests`` and write the signature into it.
+
+    The letter is read as review reads it (so a malformed letter is refused here, not at the
+    office), signed, and replaced atomically with its text plus a ``[signature]`` table.
+    """
+    letter = Path(letter)
+    content = load_letter(letter)
+    requests_sha256 = file_sha256(requests)
+    raw = key.sign(letter_signing_material(content, requests_sha256))
+    signature = LetterSignature(
+        public_key_sha256=public_key_sha256(key.public_key()),
+        requests_sha256=requests_sha256,
+        value=base64.b64encode(raw).decode("ascii"),
+    )
+    text = _without_signature_table(letter.read_text(encoding="utf-8"))
+    text += (
+        "\n[signature]\n"
+        f'algorithm = "{signature.algorithm}"\n'
+        f'public_key_sha256 = "{signature.public_key_sha256}"\n'
+        f'requests_sha256 = "{signature.requests_sha256}"\n'
+        f'value = "{signature.value}"\n'
+    )
+    temporary = letter.with_name(f".{letter.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        if load_letter(temporary).signature != signature:  # pragma: no cover - a bug guard
+            raise LetterError("the signed letter does not read back as signed", path=letter)
+        temporary.replace(letter)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return signature
+
+
+class SignatureCheck(StrEnum):
+    """What checking a letter's signature against a public key found."""
+
+    VALID = "valid"
+    UNSIGNED = "unsigned"
+    BAD_SIGNATURE = "bad_signature"  # the content (or the signed request digest) was altered
+    REQUESTS_DIFFER = "requests_differ"  # authentic, but signed for another request file
+
+
+def check_signature(
+    letter: RequestLetter, *, public_key: Ed25519PublicKey, requests_sha256: str
+) -> SignatureCheck:
+    signature = letter.signature
+    if signature is None:
+        return SignatureCheck.UNSIGNED
+    if signature.algorithm.lower() != SIGNATURE_ALGORITHM:
+        return SignatureCheck.BAD_SIGNATURE
+    try:
+        raw = base64.b64decode(signature.value.encode("ascii"), validate=True)
+        public_key.verify(raw, letter_signing_material(letter, signature.requests_sha256))
+    except (InvalidSignature, ValueError, UnicodeEncodeError):
+        return SignatureCheck.BAD_SIGNATURE
+    if signature.requests_sha256 != requests_sha256.strip().lower():
+        return SignatureCheck.REQUESTS_DIFFER
+    return SignatureCheck.VALID
