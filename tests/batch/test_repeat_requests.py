@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 
 from matchgate.batch.pipeline import run_batch
 from matchgate.ledger import Ledger
+from matchgate.review.signing import load_private_key, sign_letter_file
 from matchgate.synth import generate_world
+from matchgate_cli import register_world_agency
 
 pytestmark = pytest.mark.slow
 
@@ -22,11 +25,16 @@ def _decisions(out: Path) -> dict[str, dict[str, str]]:
         return {row["row_number"]: row for row in csv.DictReader(stream)}
 
 
-def _as_jsonl(source: Path, target: Path) -> Path:
-    with source.open(encoding="utf-8", newline="") as stream:
+def _as_jsonl(world: Path, target: Path) -> tuple[Path, Path]:
+    """The world's requests as JSON Lines, with the letter signed again for that file (as
+    the agency would send it)."""
+    with (world / "requests.csv").open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     target.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return target
+    letter = target.with_name("letter-jsonl.toml")
+    shutil.copy(world / "letter.toml", letter)
+    sign_letter_file(key=load_private_key(world / "agency.key"), letter=letter, requests=target)
+    return target, letter
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_second_format_of_the_same_requests_is_flagged(world: Path, tmp_path: Path) -> None:
     space = tmp_path / "ws"
+    register_world_agency(world, space)
     first = run_batch(
         master=world / "master.parquet",
         requests=world / "requests.csv",
@@ -50,10 +59,11 @@ def test_a_second_format_of_the_same_requests_is_flagged(world: Path, tmp_path: 
     assert len(disclosed) > 50
     assert not any("repeat_request" in d["reason_codes"] for d in once.values())
 
+    jsonl, jsonl_letter = _as_jsonl(world, tmp_path / "requests.jsonl")
     again = run_batch(
         master=world / "master.parquet",
-        requests=_as_jsonl(world / "requests.csv", tmp_path / "requests.jsonl"),
-        letter=world / "letter.toml",
+        requests=jsonl,
+        letter=jsonl_letter,
         out_dir=tmp_path / "jsonl",
         workspace=space,
     )
@@ -81,6 +91,7 @@ def test_a_second_format_of_the_same_requests_is_flagged(world: Path, tmp_path: 
 
 def test_the_policy_can_send_repeat_requests_to_review(world: Path, tmp_path: Path) -> None:
     space = tmp_path / "ws"
+    register_world_agency(world, space)
     first = run_batch(
         master=world / "master.parquet",
         requests=world / "requests.csv",
@@ -90,10 +101,11 @@ def test_the_policy_can_send_repeat_requests_to_review(world: Path, tmp_path: Pa
     )
     policy = tmp_path / "policy.toml"
     policy.write_text('[review]\nrepeat_requests = "review"\n', encoding="utf-8")
+    jsonl, jsonl_letter = _as_jsonl(world, tmp_path / "requests.jsonl")
     again = run_batch(
         master=world / "master.parquet",
-        requests=_as_jsonl(world / "requests.csv", tmp_path / "requests.jsonl"),
-        letter=world / "letter.toml",
+        requests=jsonl,
+        letter=jsonl_letter,
         out_dir=tmp_path / "jsonl",
         workspace=space,
         policy_path=policy,

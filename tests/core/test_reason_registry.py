@@ -15,6 +15,7 @@ from matchgate.match.decide import _FOOTNOTES
 from matchgate.reasons import Audience, ReasonInfo, registry, unregistered
 from matchgate.review.citations import CITATIONS
 from matchgate.synth import REQUEST_MIXES, generate_world
+from matchgate_cli import register_world_agency
 
 
 def test_every_entry_is_complete() -> None:
@@ -76,6 +77,7 @@ def test_every_world_mix_emits_registered_codes_only(
     generate_world(
         world, people=1_500, requests=250, seed=5, request_mix=mix, deficient_letter=deficient
     )
+    register_world_agency(world, tmp_path / "ws")
     result = run_batch(
         master=world / "master.parquet",
         requests=world / "requests.csv",

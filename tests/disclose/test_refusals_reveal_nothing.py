@@ -18,6 +18,7 @@ import pytest
 
 from matchgate.batch.pipeline import run_batch
 from matchgate.synth import generate_world
+from matchgate_cli import register_world_agency
 
 pytestmark = pytest.mark.slow
 
@@ -94,6 +95,8 @@ def test_refusals_are_identical_on_masters_that_differ_in_refused_taxpayers(
 ) -> None:
     world = tmp_path / "world"
     generate_world(world, people=3_000, requests=400, seed=11, request_mix="stress")
+    for space in ("ws-a", "ws-b"):
+        register_world_agency(world, tmp_path / space)
     first = run_batch(
         master=world / "master.parquet",
         requests=world / "requests.csv",
