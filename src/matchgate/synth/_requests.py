@@ -16,6 +16,7 @@ from matchgate.review.periods import parse_tax_periods
 from matchgate.synth._cases import Case, draw_cases, render_tax_periods
 from matchgate.synth._deficiencies import ADDRESS_KINDS, DEFICIENCY_KINDS, make_deficient
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._noise import NO_DOB_RATE_NOISY, NOISE_TAGS, corrupt_row, noise_tags
 from matchgate.synth._population import World
 from matchgate.synth._request_text import (
     add_accents,
@@ -35,13 +36,16 @@ REQUEST_COLUMNS = (
     "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street", "city",
     "state", "zip", "tin", "tax_periods", "statute", "case_number", "reason",
 )  # fmt: skip
-TRUTH_COLUMNS = ("request_id", "tin", "hazards", "legally_sufficient", "filed_in_periods")
+TRUTH_COLUMNS = (
+    "request_id", "tin", "hazards", "legally_sufficient", "filed_in_periods", "corruptions",
+)  # fmt: skip
 HAZARD_TAGS: tuple[str, ...] = (
     "jr_sr", "twins", "spouses", "roommates", "apartment", "compound_surname", "particle",
     "nickname", "accent", "typo", "name_swap", "no_middle", "no_dob", "mover", "tin_given",
     "tin_wrong", "itin", "not_in_file", "common_name", "placeholder_address", "zip_only",
     "institution_address", "civil_statute", "missing_reason", "missing_periods", "missing_name",
-    "missing_case",
+    "missing_case", "namesake_in_household", "moved_together", "address_not_filed",
+    "namesake_elsewhere", *NOISE_TAGS,
 )  # fmt: skip
 
 NOT_IN_FILE_SHARE = 0.10
@@ -212,6 +216,8 @@ def _render_row(
     tags = set(subject.tags)
     stressed = "jr_sr" in tags and picker.mix == "stress"
     no_dob_rate = NO_DOB_RATE_JR_SR_STRESS if stressed else NO_DOB_RATE
+    if picker.mix == "noisy":
+        no_dob_rate = NO_DOB_RATE_NOISY
     if rng.random() < no_dob_rate:
         row["dob"] = ""
         tags.add("no_dob")
@@ -271,6 +277,14 @@ def build_requests(
             if kind == "missing_name":
                 name_tags = set()
                 other_tags.discard("common_name")
+        corruptions: list[str] = []
+        if request_mix == "noisy" and kind is None:
+            corruptions = corrupt_row(text_rng, fields)
+            other_tags |= noise_tags(corruptions)
+            if not fields["dob"]:
+                other_tags.add("no_dob")
+            if subject.filed_middle_name and not fields["middle_name"]:
+                name_tags.add("no_middle")
         tags = name_tags | other_tags
         request_id = f"REQ-{index + 1:07d}"
         filed = ""
@@ -286,6 +300,7 @@ def build_requests(
                 "hazards": ";".join(sorted(tags, key=tag_order.__getitem__)),
                 "legally_sufficient": "false" if kind else "true",
                 "filed_in_periods": filed,
+                "corruptions": ";".join(corruptions),
             }
         )
     return RequestBatch(rows=rows, truth=truth, cases=cases)
