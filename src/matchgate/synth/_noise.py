@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from matchgate.synth._places import STREET_TYPES
@@ -67,7 +68,6 @@ NOISE_TAGS: tuple[str, ...] = tuple(f"noise_{kind}" for kind in KIND_WEIGHTS)
 # corruption, which drops some more ("missing")
 NO_DOB_RATE_NOISY = 0.10
 
-_NAME_FIELDS = ("first_name", "last_name", "middle_name")
 # fields a character-level fault may hit, weighted: names and streets are where typists err
 _CHARACTER_FIELD_WEIGHTS = {
     "first_name": 3,
@@ -260,8 +260,13 @@ class _Row:
         self.edits.append(f"{field}:{kind}")
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _weighted_order(rng: random.Random, weights: Mapping[str, float]) -> list[str]:
+    """The keys in random order, heavier ones earlier (Efraimidis-Spirakis keys)."""
+    return sorted(weights, key=lambda name: -(rng.random() ** (1.0 / weights[name])))
 
 
 _CHARACTER_EDITS = {"typo": _typo, "keyboard": _keyboard, "ocr": _ocr, "phonetic": _phonetic}
@@ -276,14 +281,24 @@ def _try(rng: random.Random, row: _Row, kind: str) -> bool:
     """Apply one modification of ``kind``; False when it does not apply to this row."""
     f = row.fields
     if kind in _CHARACTER_EDITS:
-        field = _weighted(rng, _CHARACTER_FIELD_WEIGHTS)
-        if not row.room(field):
+        # fields in a weighted random order; the first one the edit changes takes it
+        for field in _weighted_order(rng, _CHARACTER_FIELD_WEIGHTS):
+            if row.room(field):
+                changed = _CHARACTER_EDITS[kind](rng, f[field])
+                if changed != f[field] and changed.strip():
+                    f[field] = changed
+                    row.done(field, kind)
+                    return True
+        return False
+    if kind == "missing":
+        present = {
+            name: weight
+            for name, weight in _MISSING_FIELD_WEIGHTS.items()
+            if f.get(name) and not row.per_field.get(name, 0)
+        }
+        if not present:
             return False
-        changed = _CHARACTER_EDITS[kind](rng, f[field])
-    elif kind == "missing":
-        field = _weighted(rng, _MISSING_FIELD_WEIGHTS)
-        if not f.get(field) or row.per_field.get(field, 0):
-            return False
+        field = _weighted(rng, present)
         changed = ""
     elif kind == "swap":
         field = "first_name+last_name" if rng.random() < 0.7 else "city+state"
@@ -301,7 +316,7 @@ def _try(rng: random.Random, row: _Row, kind: str) -> bool:
             changed = _number_moved(f[field])
         else:
             changed = _STREET_EDITS[kind](rng, f[field])
-    if changed == f[field] or (field in _NAME_FIELDS and not changed.strip()):
+    if changed == f[field]:
         return False
     f[field] = changed
     row.done(field, kind)

@@ -218,11 +218,13 @@ def _render_row(
     no_dob_rate = NO_DOB_RATE_JR_SR_STRESS if stressed else NO_DOB_RATE
     if picker.mix == "noisy":
         no_dob_rate = NO_DOB_RATE_NOISY
-    if rng.random() < no_dob_rate:
+    # the same draws whatever the rate, so a noisy world's rows are its census twin's rows
+    # (same people, same text) with fewer dates of birth taken away and the corruption on top
+    without_dob = rng.random() < no_dob_rate
+    row["dob"] = render_dob(rng, subject.dob)
+    if without_dob:
         row["dob"] = ""
         tags.add("no_dob")
-    else:
-        row["dob"] = render_dob(rng, subject.dob)
     address = render_address(rng, subject.address, typo=rng.random() < STREET_TYPO_RATE)
     if address.has_typo:
         tags.add("typo")
@@ -251,6 +253,10 @@ def build_requests(
     request_mix: str = "stress",
 ) -> RequestBatch:
     picker = SubjectPicker(world, rng, text_rng, mix=request_mix)
+    # the corruption draws from a stream of its own, spawned without consuming a draw of the
+    # others, so corrupting leaves every other choice (who, which address, ...) unchanged
+    noise_seed = rng.bit_generator.seed_seq.spawn(1)[0]  # type: ignore[attr-defined]
+    noise_rng = random.Random(int(np.random.default_rng(noise_seed).integers(2**63)))
     cases, case_of_row = draw_cases(rng, text_rng, requests, as_of_year)
     deficient = rng.permutation(requests)[: round(requests * legal_deficiency_rate)]
     # the rows are already in random order, so cycling through the kinds spreads them evenly
@@ -273,13 +279,13 @@ def build_requests(
             make_deficient(text_rng, kind, fields)
             other_tags.add(kind)
             if kind in ADDRESS_KINDS:  # the street as written is gone, and its variations
-                other_tags -= {"apartment", "typo"}
+                other_tags -= {"apartment", "typo", "address_not_filed", "namesake_elsewhere"}
             if kind == "missing_name":
                 name_tags = set()
                 other_tags.discard("common_name")
         corruptions: list[str] = []
         if request_mix == "noisy" and kind is None:
-            corruptions = corrupt_row(text_rng, fields)
+            corruptions = corrupt_row(noise_rng, fields)
             other_tags |= noise_tags(corruptions)
             if not fields["dob"]:
                 other_tags.add("no_dob")

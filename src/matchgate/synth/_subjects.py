@@ -150,7 +150,7 @@ class SubjectPicker:
     def lived_residences(self, person: int) -> list[int]:
         """The residences of the person's household in the window, oldest first."""
         first, exists = household_residences(self.world, np.array([person]))
-        return [int(first[0]) + offset for offset in np.flatnonzero(exists[0])]
+        return [int(first[0]) + int(offset) for offset in np.flatnonzero(exists[0])]
 
     def taxpayer(self, person: int, *, residence: int | None = None) -> Subject:
         w = self.world
