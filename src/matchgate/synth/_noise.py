@@ -251,6 +251,11 @@ class _Row:
     fields: dict[str, str]
     edits: list[str]
     per_field: dict[str, int]
+    original: dict[str, str]
+
+    def changes(self, field: str, value: str) -> bool:
+        """A second edit must not undo the first (GABRIELA -> GABRIELLA -> GABRIELA)."""
+        return value != self.fields[field] and value != self.original[field]
 
     def room(self, field: str) -> bool:
         return bool(self.fields.get(field)) and self.per_field.get(field, 0) < MAX_EDITS_PER_FIELD
@@ -285,7 +290,7 @@ def _try(rng: random.Random, row: _Row, kind: str) -> bool:
         for field in _weighted_order(rng, _CHARACTER_FIELD_WEIGHTS):
             if row.room(field):
                 changed = _CHARACTER_EDITS[kind](rng, f[field])
-                if changed != f[field] and changed.strip():
+                if row.changes(field, changed) and changed.strip():
                     f[field] = changed
                     row.done(field, kind)
                     return True
@@ -316,7 +321,7 @@ def _try(rng: random.Random, row: _Row, kind: str) -> bool:
             changed = _number_moved(f[field])
         else:
             changed = _STREET_EDITS[kind](rng, f[field])
-    if changed == f[field]:
+    if not row.changes(field, changed):
         return False
     f[field] = changed
     row.done(field, kind)
@@ -328,7 +333,7 @@ def corrupt_row(rng: random.Random, fields: dict[str, str]) -> list[str]:
     wanted = rng.choices(
         [n for n, _ in EDITS_PER_RECORD], weights=[share for _, share in EDITS_PER_RECORD]
     )[0]
-    row = _Row(fields=fields, edits=[], per_field={})
+    row = _Row(fields=fields, edits=[], per_field={}, original=dict(fields))
     for _ in range(40):  # a kind that does not apply to this row is drawn again
         if len(row.edits) >= wanted:
             break
