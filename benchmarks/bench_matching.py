@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mix", choices=("stress", "census"), default="census")
+    parser.add_argument("--mix", choices=("stress", "census", "noisy"), default="census")
     parser.add_argument("--cache", type=Path, default=Path(".cache/benchmarks"))
     parser.add_argument("--policy", type=Path, default=None)
     parser.add_argument("--hazards", action="store_true", help="print the per-hazard table")

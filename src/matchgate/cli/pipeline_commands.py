@@ -99,7 +99,8 @@ def generate(
         typer.Option(
             "--mix",
             help="Who requests are about: 'stress' (every hazard at a measurable rate) or "
-            "'census' (everyone equally likely: hazards at population rates).",
+            "'census' (everyone equally likely: hazards at population rates) or 'noisy' (the "
+            "census world with 1-3 benchmark-style corruptions per request row).",
         ),
     ] = "stress",
 ) -> None:
@@ -248,9 +249,9 @@ def demo(
     people: Annotated[int, typer.Option("--people")] = 20_000,
     requests: Annotated[int, typer.Option("--requests")] = 2_000,
     seed: Annotated[int, typer.Option("--seed")] = 7,
-    mix: Annotated[str, typer.Option("--mix", help="'census' or 'stress' (see generate).")] = (
-        "census"
-    ),
+    mix: Annotated[
+        str, typer.Option("--mix", help="'census', 'stress' or 'noisy' (see generate).")
+    ] = ("census"),
 ) -> None:
     """Generate a small world, run the whole pipeline on it, and score it."""
     from matchgate.batch.pipeline import run_batch

@@ -12,8 +12,16 @@ import numpy as np
 from matchgate.synth._households import HOUSEHOLD_TEMPLATES, Role
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, plain_name
 from matchgate.synth._population import World
+from matchgate.synth._residences import NO_MOVE
 
-__all__ = ["person_hazard_flags", "residences_in_shared_buildings"]
+__all__ = [
+    "CoFiling",
+    "Namesakes",
+    "household_residences",
+    "namesake_pairs",
+    "person_hazard_flags",
+    "residences_in_shared_buildings",
+]
 
 MAX_RESIDENCES_PER_HOUSEHOLD = 3
 
@@ -26,7 +34,7 @@ def _same_filed_surname(world: World, a: np.ndarray, b: np.ndarray) -> np.ndarra
     )
 
 
-class _CoFiling:
+class CoFiling:
     """Answers "did p and q both file from one residence?" for arrays of pairs."""
 
     def __init__(self, world: World) -> None:
@@ -34,7 +42,7 @@ class _CoFiling:
         self.residence_count = world.residences.count
         self.keys = np.unique(world.filings.person * self.residence_count + world.filings.residence)
 
-    def _filed_from(self, person: np.ndarray, residence: np.ndarray) -> np.ndarray:
+    def filed_from(self, person: np.ndarray, residence: np.ndarray) -> np.ndarray:
         key = person * self.residence_count + residence
         at = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
         return self.keys[at] == key
@@ -42,13 +50,105 @@ class _CoFiling:
     def together(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         household = self.world.households.household[p]
         first = self.world.residences.first_residence[household]
-        moves = (self.world.residences.move_years[household] != 9999).sum(axis=1)
+        moves = (self.world.residences.move_years[household] != NO_MOVE).sum(axis=1)
         result = np.zeros(p.shape[0], dtype=bool)
         for offset in range(MAX_RESIDENCES_PER_HOUSEHOLD):
             residence = first + offset
             exists = offset <= moves
-            result |= exists & self._filed_from(p, residence) & self._filed_from(q, residence)
+            result |= exists & self.filed_from(p, residence) & self.filed_from(q, residence)
         return result
+
+    def shared_count(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """How many of their household's residences both p and q filed from."""
+        first, exists = household_residences(self.world, p)
+        count = np.zeros(p.shape[0], dtype=np.int64)
+        for offset in range(MAX_RESIDENCES_PER_HOUSEHOLD):
+            residence = first + offset
+            both = self.filed_from(p, residence) & self.filed_from(q, residence)
+            count += exists[:, offset] & both
+        return count
+
+
+def household_residences(world: World, person: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person: the household's first residence and which of the (up to three) residences
+    from there on exist. A household's address history is shared by all its members."""
+    household = world.households.household[person]
+    first = world.residences.first_residence[household]
+    moves = (world.residences.move_years[household] != NO_MOVE).sum(axis=1)
+    exists = np.arange(MAX_RESIDENCES_PER_HOUSEHOLD)[None, :] <= moves[:, None]
+    return first, exists
+
+
+def namesake_pairs(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs (p, q) of two people in one household whose filed first and last names
+    are the same once case, accents and hyphens are set aside: the father and son who share a
+    name (JR/SR), or by chance two roommates. Both directions are listed."""
+    persons, households = world.persons, world.households
+    members = np.flatnonzero(households.member > 0)
+    ps: list[np.ndarray] = []
+    qs: list[np.ndarray] = []
+    for offset in range(1, int(households.size.max(initial=1))):
+        q = members - offset
+        keep = (q >= 0) & (households.household[np.maximum(q, 0)] == households.household[members])
+        p, q = members[keep], q[keep]
+        same = persons.first_name[p] == persons.first_name[q]  # cheap filter on true names
+        p, q = p[same], q[same]
+        filed_same = np.array(
+            [
+                plain_name(a) == plain_name(b) and plain_name(c) == plain_name(d)
+                for a, b, c, d in zip(
+                    persons.filed_first_name[p],
+                    persons.filed_first_name[q],
+                    persons.filed_last_name[p],
+                    persons.filed_last_name[q],
+                    strict=True,
+                )
+            ],
+            dtype=bool,
+        )
+        ps.append(p[filed_same])
+        qs.append(q[filed_same])
+    p = np.concatenate([*ps, np.zeros(0, np.int64)])
+    q = np.concatenate([*qs, np.zeros(0, np.int64)])
+    return np.r_[p, q], np.r_[q, p]
+
+
+class Namesakes:
+    """Where a namesake in the household makes an address treacherous.
+
+    ``trap[p]`` is a residence of p's household from which p filed nothing but his namesake
+    did, while the two also filed from another address together (-1 when there is none): the
+    son asked about at his new home, which the master file shows only under his father's
+    name, with the two linked by an earlier address both filed from (issue 11)."""
+
+    def __init__(self, world: World, cofiling: CoFiling) -> None:
+        n = world.persons.tin.shape[0]
+        self.cofiling = cofiling
+        p, q = namesake_pairs(world)
+        self.counterpart = np.full(n, -1, dtype=np.int64)
+        self.counterpart[p] = q
+        self.trap = np.full(n, -1, dtype=np.int64)
+        first, exists = household_residences(world, p)
+        shared = cofiling.shared_count(p, q)
+        for offset in range(MAX_RESIDENCES_PER_HOUSEHOLD):
+            residence = first + offset
+            only_q = (
+                exists[:, offset]
+                & cofiling.filed_from(q, residence)
+                & ~cofiling.filed_from(p, residence)
+            )
+            self.trap[p[only_q & (shared >= 1)]] = residence[only_q & (shared >= 1)]
+
+    def linked_elsewhere(self, person: int, residence: int) -> bool:
+        """Whether asking for ``person`` at ``residence`` is the namesake trap."""
+        q = int(self.counterpart[person])
+        if q < 0:
+            return False
+        at = np.array([residence])
+        p_there = self.cofiling.filed_from(np.array([person]), at)[0]
+        q_there = self.cofiling.filed_from(np.array([q]), at)[0]
+        together = self.cofiling.shared_count(np.array([person]), np.array([q]))[0]
+        return bool(q_there and not p_there and together >= 1)
 
 
 def _flag_pairs(n: int, p: np.ndarray, q: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -77,12 +177,33 @@ def filings_household(world: World) -> np.ndarray:
     return world.households.household[world.filings.person]
 
 
-def person_hazard_flags(world: World, shared_building: np.ndarray) -> dict[str, np.ndarray]:
+def _moved_together(world: World, cofiling: CoFiling) -> np.ndarray:
+    """Per person: another household member filed from two or more of the same addresses, so
+    the two share an address history in the master file (households move together)."""
+    households = world.households
+    n = households.people
+    flag = np.zeros(n, dtype=bool)
+    movers = (world.residences.move_years != NO_MOVE).any(axis=1)[households.household]
+    members = np.flatnonzero((households.member > 0) & movers)
+    for offset in range(1, int(households.size.max(initial=1))):
+        q = members - offset
+        keep = (q >= 0) & (households.household[np.maximum(q, 0)] == households.household[members])
+        p, q = members[keep], q[keep]
+        flag |= _flag_pairs(n, p, q, cofiling.shared_count(p, q) >= 2)
+    return flag
+
+
+def person_hazard_flags(
+    world: World, shared_building: np.ndarray, cofiling: CoFiling | None = None
+) -> dict[str, np.ndarray]:
     persons, households, filings = world.persons, world.households, world.filings
     n = persons.tin.shape[0]
     role = households.role
     heads = households.head_of(np.arange(n))
-    cofiling = _CoFiling(world)
+    cofiling = cofiling or CoFiling(world)
+    namesake_p, _ = namesake_pairs(world)
+    namesake = np.zeros(n, dtype=bool)
+    namesake[namesake_p] = True
 
     juniors = np.flatnonzero(role == Role.JUNIOR)
     jr_sr = _flag_pairs(n, juniors, heads[juniors], cofiling.together(juniors, heads[juniors]))
@@ -127,4 +248,6 @@ def person_hazard_flags(world: World, shared_building: np.ndarray) -> dict[str, 
         "common_name": persons.surname_is_common,
         "itin": persons.is_itin,
         "mover": mover,
+        "namesake_in_household": namesake,
+        "moved_together": _moved_together(world, cofiling),
     }

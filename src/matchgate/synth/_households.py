@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "HOUSEHOLD_TEMPLATES",
+    "POPULATION_RATE_MIXES",
     "HouseholdTemplate",
     "Households",
     "Role",
@@ -66,6 +67,9 @@ SINGLE_TEMPLATE = 0  # index of "single", used to fill up to the exact head coun
 # a filing father; with adult men at ~49% of adults and ~1.9 adults per household that is
 # ~0.5% of households (the central inputs - 3%, 12%, 60% - give ~0.2%).
 CENSUS_SHARES: dict[str, float] = {"jr_sr_family": 0.0035, "jr_sr": 0.0015}
+# Request mixes whose world is built at population rates (the noisy mix is the census world
+# with its request fields corrupted).
+POPULATION_RATE_MIXES = frozenset({"census", "noisy"})
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def template_shares(population: str = "stress") -> np.ndarray:
     hazards, ``census`` uses population rates where the two differ (``CENSUS_SHARES``)."""
     shares = np.array([t.share for t in HOUSEHOLD_TEMPLATES])
     shares /= shares.sum()
-    if population == "census":
+    if population in POPULATION_RATE_MIXES:
         fixed = np.array([t.name in CENSUS_SHARES for t in HOUSEHOLD_TEMPLATES])
         rest = 1.0 - sum(CENSUS_SHARES.values())
         shares[~fixed] *= rest / shares[~fixed].sum()

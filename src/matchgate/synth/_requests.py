@@ -16,6 +16,7 @@ from matchgate.review.periods import parse_tax_periods
 from matchgate.synth._cases import Case, draw_cases, render_tax_periods
 from matchgate.synth._deficiencies import ADDRESS_KINDS, DEFICIENCY_KINDS, make_deficient
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
+from matchgate.synth._noise import NO_DOB_RATE_NOISY, NOISE_TAGS, corrupt_row, noise_tags
 from matchgate.synth._population import World
 from matchgate.synth._request_text import (
     add_accents,
@@ -35,13 +36,16 @@ REQUEST_COLUMNS = (
     "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street", "city",
     "state", "zip", "tin", "tax_periods", "statute", "case_number", "reason",
 )  # fmt: skip
-TRUTH_COLUMNS = ("request_id", "tin", "hazards", "legally_sufficient", "filed_in_periods")
+TRUTH_COLUMNS = (
+    "request_id", "tin", "hazards", "legally_sufficient", "filed_in_periods", "corruptions",
+)  # fmt: skip
 HAZARD_TAGS: tuple[str, ...] = (
     "jr_sr", "twins", "spouses", "roommates", "apartment", "compound_surname", "particle",
     "nickname", "accent", "typo", "name_swap", "no_middle", "no_dob", "mover", "tin_given",
     "tin_wrong", "itin", "not_in_file", "common_name", "placeholder_address", "zip_only",
     "institution_address", "civil_statute", "missing_reason", "missing_periods", "missing_name",
-    "missing_case",
+    "missing_case", "namesake_in_household", "moved_together", "address_not_filed",
+    "namesake_elsewhere", *NOISE_TAGS,
 )  # fmt: skip
 
 NOT_IN_FILE_SHARE = 0.10
@@ -214,11 +218,15 @@ def _render_row(
     tags = set(subject.tags)
     stressed = "jr_sr" in tags and picker.mix == "stress"
     no_dob_rate = NO_DOB_RATE_JR_SR_STRESS if stressed else NO_DOB_RATE
-    if rng.random() < no_dob_rate:
+    if picker.mix == "noisy":
+        no_dob_rate = NO_DOB_RATE_NOISY
+    # the same draws whatever the rate, so a noisy world's rows are its census twin's rows
+    # (same people, same text) with fewer dates of birth taken away and the corruption on top
+    without_dob = rng.random() < no_dob_rate
+    row["dob"] = render_dob(rng, subject.dob)
+    if without_dob:
         row["dob"] = ""
         tags.add("no_dob")
-    else:
-        row["dob"] = render_dob(rng, subject.dob)
     address = render_address(rng, subject.address, typo=rng.random() < STREET_TYPO_RATE)
     if address.has_typo:
         tags.add("typo")
@@ -247,6 +255,10 @@ def build_requests(
     request_mix: str = "stress",
 ) -> RequestBatch:
     picker = SubjectPicker(world, rng, text_rng, mix=request_mix)
+    # the corruption draws from a stream of its own, spawned without consuming a draw of the
+    # others, so corrupting leaves every other choice (who, which address, ...) unchanged
+    noise_seed = rng.bit_generator.seed_seq.spawn(1)[0]  # type: ignore[attr-defined]
+    noise_rng = random.Random(int(np.random.default_rng(noise_seed).integers(2**63)))
     cases, case_of_row = draw_cases(rng, text_rng, requests, as_of_year)
     deficient = rng.permutation(requests)[: round(requests * legal_deficiency_rate)]
     # the rows are already in random order, so cycling through the kinds spreads them evenly
@@ -269,10 +281,18 @@ def build_requests(
             make_deficient(text_rng, kind, fields)
             other_tags.add(kind)
             if kind in ADDRESS_KINDS:  # the street as written is gone, and its variations
-                other_tags -= {"apartment", "typo"}
+                other_tags -= {"apartment", "typo", "address_not_filed", "namesake_elsewhere"}
             if kind == "missing_name":
                 name_tags = set()
                 other_tags.discard("common_name")
+        corruptions: list[str] = []
+        if request_mix == "noisy" and kind is None:
+            corruptions = corrupt_row(noise_rng, fields)
+            other_tags |= noise_tags(corruptions)
+            if not fields["dob"]:
+                other_tags.add("no_dob")
+            if subject.filed_middle_name and not fields["middle_name"]:
+                name_tags.add("no_middle")
         tags = name_tags | other_tags
         request_id = f"REQ-{index + 1:07d}"
         filed = ""
@@ -288,6 +308,7 @@ def build_requests(
                 "hazards": ";".join(sorted(tags, key=tag_order.__getitem__)),
                 "legally_sufficient": "false" if kind else "true",
                 "filed_in_periods": filed,
+                "corruptions": ";".join(corruptions),
             }
         )
     return RequestBatch(rows=rows, truth=truth, cases=cases)

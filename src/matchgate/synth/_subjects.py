@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchgate.synth._hazards import person_hazard_flags, residences_in_shared_buildings
+from matchgate.synth._hazards import (
+    CoFiling,
+    Namesakes,
+    household_residences,
+    person_hazard_flags,
+    residences_in_shared_buildings,
+)
+from matchgate.synth._households import POPULATION_RATE_MIXES
 from matchgate.synth._naming_customs import plain_name
 from matchgate.synth._places import CITIES, DIRECTIONALS, STREET_NAMES, STREET_TYPES
 from matchgate.synth._population import World
@@ -33,9 +40,19 @@ TARGET_STRATA: tuple[tuple[str, float], ...] = (
     ("common_name", 0.08),
     ("itin", 0.04),
     ("mover", 0.06),
-    ("everyone", 0.24),
+    # asked for at the home his namesake father (or son) filed from and he did not
+    ("namesake_elsewhere", 0.03),
+    ("everyone", 0.21),
 )
+# The requester's address is where the person lives or lived, from its own records: the
+# household's current home most of the time, else an earlier one. Members of a household
+# file in different years (each ~84% of years, _filings.py), so the address need not be one
+# the person filed from: a son can live at an address only his father's returns show.
 LATEST_ADDRESS_SHARE = 0.6
+PERSON_TAGS = (
+    "jr_sr", "twins", "spouses", "roommates", "itin", "mover", "namesake_in_household",
+    "moved_together",
+)  # fmt: skip
 
 
 @dataclass
@@ -81,7 +98,10 @@ class SubjectPicker:
         self.rng = rng
         self.text_rng = text_rng
         self.shared_building = residences_in_shared_buildings(world)
-        self.flags = person_hazard_flags(world, self.shared_building)
+        self.cofiling = CoFiling(world)
+        self.flags = person_hazard_flags(world, self.shared_building, self.cofiling)
+        self.namesakes = Namesakes(world, self.cofiling)
+        self.flags["namesake_elsewhere"] = self.namesakes.trap >= 0
         self.pools = {
             name: rng.permutation(np.flatnonzero(self.flags[name]))
             for name, _ in TARGET_STRATA
@@ -104,10 +124,14 @@ class SubjectPicker:
         names = [name for name, _ in TARGET_STRATA]
         shares = [share for _, share in TARGET_STRATA]
         stratum = self.text_rng.choices(names, weights=shares)[0]
-        if self.mix == "census":
+        if self.mix in POPULATION_RATE_MIXES:
             # Everyone equally likely: hazards at the rates they have in the population.
             stratum = "everyone"
-        return self.taxpayer(self._next_in(stratum))
+        person = self._next_in(stratum)
+        trap = int(self.namesakes.trap[person])
+        if stratum == "namesake_elsewhere" and trap >= 0:
+            return self.taxpayer(person, residence=trap)
+        return self.taxpayer(person)
 
     def _address(self, residence: int) -> AddressParts:
         r = self.world.residences
@@ -123,21 +147,28 @@ class SubjectPicker:
             shared_building=bool(self.shared_building[residence]),
         )
 
-    def taxpayer(self, person: int) -> Subject:
+    def lived_residences(self, person: int) -> list[int]:
+        """The residences of the person's household in the window, oldest first."""
+        first, exists = household_residences(self.world, np.array([person]))
+        return [int(first[0]) + int(offset) for offset in np.flatnonzero(exists[0])]
+
+    def taxpayer(self, person: int, *, residence: int | None = None) -> Subject:
         w = self.world
         p, h = w.persons, w.households
-        filed = w.filings.residence[w.filings.rows_of(person)]
-        if self.text_rng.random() < LATEST_ADDRESS_SHARE:
-            residence = int(filed[-1])
-        else:
-            residence = int(self.text_rng.choice(filed))
+        filed = set(w.filings.residence[w.filings.rows_of(person)].tolist())
+        if residence is None:
+            lived = self.lived_residences(person)
+            if self.text_rng.random() < LATEST_ADDRESS_SHARE:
+                residence = lived[-1]
+            else:
+                residence = self.text_rng.choice(lived)
         first = int(h.first_member[h.household[person]])
         members = range(first, first + int(h.size[h.household[person]]))
-        tags = {
-            tag
-            for tag in ("jr_sr", "twins", "spouses", "roommates", "itin", "mover")
-            if self.flags[tag][person]
-        }
+        tags = {tag for tag in PERSON_TAGS if self.flags[tag][person]}
+        if residence not in filed:
+            tags.add("address_not_filed")
+        if self.namesakes.linked_elsewhere(person, residence):
+            tags.add("namesake_elsewhere")
         if self.flags["common_name"][person]:
             tags.add("common_name")
         return Subject(

@@ -75,8 +75,9 @@ class WorldSummary:
 
 # Who the requests are about: "stress" draws each hazard at a rate a test can measure even
 # in a small world (Jr/Sr alone is ~15% of rows); "census" draws every taxpayer equally, so
-# hazards come at the rates they have in the generated population.
-REQUEST_MIXES = ("stress", "census")
+# hazards come at the rates they have in the generated population; "noisy" is the census
+# world with 1-3 benchmark-style corruptions per request row (_noise.py).
+REQUEST_MIXES = ("stress", "census", "noisy")
 
 
 def _check_arguments(
