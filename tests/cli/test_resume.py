@@ -23,7 +23,7 @@ import pytest
 
 from matchgate.batch.faults import KILL_POINTS
 from matchgate.batch.ledger_entries import disclosure_id
-from matchgate.errors import LedgerError
+from matchgate.errors import LedgerError, WorkspaceError
 from matchgate.ledger import Ledger
 from matchgate_cli import run_args, run_matchgate
 
@@ -65,8 +65,8 @@ def accounted_streets(workspace: Path, batch_id: str, rows: list[int]) -> set[st
     """Streets of the batch's disclosures the ledger holds (public ledger API)."""
     try:
         ledger = Ledger.open(workspace, read_only=True)
-    except LedgerError:
-        return set()  # no ledger yet
+    except (LedgerError, WorkspaceError):
+        return set()  # no workspace or no ledger yet
     with ledger:
         records = [ledger.disclosure(disclosure_id(batch_id, row)) for row in rows]
     return {r.disclosed_street for r in records if r is not None and not r.retracted}
