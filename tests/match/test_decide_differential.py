@@ -63,7 +63,9 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("dob", "missing"): ("dob_missing", "No date of birth to compare."),
     ("dob", "day_month_transposed"): ("dob_transposed", "Day and month of birth swapped."),
     ("dob", "one_part_off"): ("dob_one_part_off", "Date of birth differs in one part."),
-    ("dob", "year_only"): ("dob_differs", "Only the year of birth agrees."),
+    # Two codes renamed since (one code, one meaning; reason_codes.toml): year_only was
+    # dob_differs, the match's missing address was address_missing.
+    ("dob", "year_only"): ("dob_year_only", "Only the year of birth agrees."),
     ("dob", "different"): ("dob_differs", "Dates of birth differ."),
     ("address", "street_spelling"): (
         "address_street_spelling",
@@ -85,7 +87,7 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
         "address_not_in_history",
         "The requested address is not in the taxpayer's filing history.",
     ),
-    ("address", "missing"): ("address_missing", "No usable address to compare."),
+    ("address", "missing"): ("address_not_comparable", "No usable address to compare."),
     ("tin", "exact"): ("tin_matches", "The TIN given matches."),
     ("tin", "one_digit_off"): ("tin_one_digit_off", "The TIN given is one digit off."),
     ("tin", "different"): ("tin_differs", "The TIN given belongs to someone else."),

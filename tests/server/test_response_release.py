@@ -8,6 +8,7 @@ disclosure. Each test works on its own copy of the shared served workspace.
 
 from __future__ import annotations
 
+import json
 import shutil
 import warnings
 from pathlib import Path
@@ -62,8 +63,22 @@ def test_api_does_not_serve_an_unaccounted_response(served: Served, tmp_path: Pa
         assert refused.status_code == 404
         assert "ledger" in refused.text
         assert "disclosed" not in refused.text
-        # The same upload again finishes the batch: the ledger stage runs, then it is served.
+        # The same upload again finishes the batch: the ledger stage runs, then it is served
+        # once no row waits for review (the world's batch has rows pending review).
         assert upload(client, served.world).status_code == 200
+        pending = client.get(f"/api/batches/{served.batch_id}", headers=AUTH).json()
         served_now = client.get(url, headers=AUTH)
-        assert served_now.status_code == 200
-        assert served_now.content == served.client.get(url, headers=AUTH).content
+        assert pending["outcomes"]["needs_review"] > 0
+        assert served_now.status_code == 409
+        assert served_now.json()["message"].endswith("wait for a person's review")
+    # The same batch with its pending rows settled is final and is handed out whole.
+    summary = workspace / "batches" / served.batch_id / "output" / "summary.json"
+    settled = json.loads(summary.read_text(encoding="utf-8"))
+    settled["outcomes"]["no_match"] += settled["outcomes"].pop("needs_review")
+    settled["outcomes"]["needs_review"] = 0
+    summary.write_text(json.dumps(settled), encoding="utf-8")
+    with TestClient(create_app(settings)) as client:
+        final = client.get(url, headers=AUTH)
+        assert final.status_code == 200
+        response = workspace / "batches" / served.batch_id / "output" / "response.csv"
+        assert final.content == response.read_bytes()

@@ -82,14 +82,15 @@ def get_response(
 ) -> FileResponse:
     """The requester's file: the only file that leaves the disclosure office, and only once
     it is final (no row pending review)."""
+    path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
     summary = batches.summary(batch_id)
-    if summary.complete and not summary.response_final:
+    if not summary.response_final:
         raise ResponseNotFinalError(
             f"the response of batch {batch_id} is not final: "
             f"{summary.outcomes.get('needs_review', 0)} row(s) wait for a person's review"
         )
     return FileResponse(
-        batches.response_path(batch_id),
+        path,
         media_type="text/csv; charset=utf-8",
         filename=f"response-{batch_id}.csv",
     )
