@@ -230,3 +230,11 @@ def test_printable_garbage_never_yields_a_street_key_without_a_number(text: str)
     address = standardize_address(text, "Springfield", "IL", "62704")
     if address.street_key and address.kind is AddressKind.STREET:
         assert address.number
+
+
+def test_two_boxes_in_one_line_are_unparseable() -> None:
+    # Found by the idempotency property: "PMB 1 PMB 0" read as a box with a box for a unit
+    # wrote back a line that no longer parsed.
+    once = standardize_address("1:PMB:PMB:0", "Springfield", "", "")
+    assert once.kind is AddressKind.UNPARSEABLE
+    assert standardize_address("PO Box 12", "Springfield", "", "").kind is AddressKind.PO_BOX

@@ -355,6 +355,14 @@ def _classify(
     if not readable:
         kind = AddressKind.UNPARSEABLE
         reasons.append(UNPARSEABLE)
+    elif (
+        parsed.box
+        and _BOX_NAME.match(parsed.street_name)
+        and _BOX_NAME.match(parsed.unit.rsplit(" ", 1)[0])
+    ):
+        # Two boxes in one line ("1 PMB PMB 0"): no one box can be read back from it.
+        kind = AddressKind.UNPARSEABLE
+        reasons.append(UNPARSEABLE)
     elif parsed.box:
         kind = AddressKind.PO_BOX
         reasons.append(PO_BOX)
