@@ -117,3 +117,17 @@ def test_the_policy_can_send_repeat_requests_to_review(world: Path, tmp_path: Pa
     assert all(once[row]["outcome"] == "disclosed" for row in flagged)
     assert not again.response_final
     assert again.summary()["rows_pending_review"] == again.outcomes["needs_review"]
+    # The ledger keeps the whole policy in force for each batch, defaults included.
+    with Ledger.open(space) as ledger:
+        ledger.export(tmp_path / "ledger.jsonl")
+    lines = (tmp_path / "ledger.jsonl").read_text("utf-8").splitlines()
+    payloads = [
+        entry["payload"]
+        for entry in map(json.loads, lines)
+        if entry.get("kind") == "batch_received"
+    ]
+    received = {payload["batch_id"]: payload for payload in payloads}
+    assert 'repeat_requests = "review"' in received[again.batch_id]["policy_in_force"]
+    assert 'repeat_requests = "flag"' in received[first.batch_id]["policy_in_force"]
+    for text in (received[first.batch_id]["policy_in_force"],):
+        assert "[review]" in text and "[match]" in text and "disclose_threshold" in text

@@ -59,6 +59,7 @@ def record_batch(
     actor: str,
     ledger_url: str | None = None,
     ledger_key: Path | None = None,
+    policy_text: str = "",
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
@@ -68,6 +69,7 @@ def record_batch(
         requests_path=requests_path,
         rows_in=rows_in,
         policy_sha256=policy_sha256,
+        policy_text=policy_text,
     )
     rows = _row_entries(con, batch_id=batch_id, letter=letter)
     with Ledger.open(space.root, url=ledger_url, key_path=ledger_key) as ledger:
@@ -81,6 +83,7 @@ def _batch_received(
     requests_path: Path,
     rows_in: int,
     policy_sha256: str,
+    policy_text: str,
 ) -> NewEntry:
     """The batch's first entry: who asked, under which letter, with which file."""
     return NewEntry(
@@ -96,6 +99,7 @@ def _batch_received(
             "requests_sha256": file_sha256(requests_path),
             "rows_in": rows_in,
             "policy_sha256": policy_sha256,
+            "policy_in_force": policy_text,
         },
         idempotency_key=f"{batch_id}:batch",
     )

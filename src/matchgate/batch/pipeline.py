@@ -330,9 +330,18 @@ def _record_in_ledger(
         actor=run.actor,
         ledger_url=run.ledger_url,
         ledger_key=run.ledger_key,
+        policy_text=_policy_in_force(run),
     )
     state.mark("ledger")
     kill_point("after_ledger")
+
+
+def _policy_in_force(run: _Run) -> str:
+    """The whole policy the batch was judged under, defaults included, as ``policy show``
+    prints it: the ledger keeps its text, not only the file's hash."""
+    from matchgate.match.policy import match_policy_toml
+
+    return run.review_policy.to_toml() + "\n" + match_policy_toml(run.match_policy)
 
 
 def _write_summary(out_dir: Path, result: BatchResult) -> None:

@@ -56,6 +56,7 @@ ALLOWED_FIELDS: dict[EntryKind, frozenset[str]] = {
         "requests_file",
         "requests_sha256",
         "policy_sha256",
+        "policy_in_force",
         "agency_code",
     },
     EntryKind.ROW_DECISION: REQUIRED_FIELDS[EntryKind.ROW_DECISION]
