@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
 
@@ -89,34 +90,42 @@ class VerifyReportPublic(BaseModel):
         return cls(summary=report.summary(), **values)
 
 
-class DisclosurePublic(BaseModel):
-    disclosure_id: str
-    sequence: int
-    tin: str
-    agency: str
-    agency_code: str
-    recipients: list[str]
-    statute: str
-    case_number: str
-    reason: str
-    disclosed_at: str
-    batch_id: str
-    row_number: int
-    request_id: str
-    disclosed_street: str
-    disclosed_city: str
-    disclosed_state: str
-    disclosed_zip: str
-    tax_year: str
-    match_probability: float | None
-    retracted_at: str | None
-    retraction_reason: str | None
+# Internal bookkeeping of the ledger's index, not part of the accounting an auditor reads.
+_DISCLOSURE_INTERNAL = frozenset({"retraction_sequence"})
 
+
+def _disclosure_fields() -> dict[str, Any]:
+    """The accounting's fields, taken from :class:`DisclosureRecord` itself (tuples as lists)."""
+    hints = get_type_hints(DisclosureRecord)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(DisclosureRecord):
+        if item.name in _DISCLOSURE_INTERNAL:
+            continue
+        kind = hints[item.name]
+        fields[item.name] = (list[str] if kind == tuple[str, ...] else kind, ...)
+    return fields
+
+
+class _DisclosureBase(BaseModel):
     @classmethod
-    def from_record(cls, record: DisclosureRecord) -> DisclosurePublic:
+    def from_record(cls, record: DisclosureRecord) -> _DisclosureBase:
         values = record.as_dict()
-        values.pop("retraction_sequence", None)
+        for name in _DISCLOSURE_INTERNAL:
+            values.pop(name, None)
         return cls(**values)
+
+
+if TYPE_CHECKING:
+    # The fields come from DisclosureRecord at run time, which a type checker cannot follow.
+    DisclosurePublic = _DisclosureBase
+else:
+    DisclosurePublic = create_model(
+        "DisclosurePublic",
+        __base__=_DisclosureBase,
+        __doc__="One disclosure as accounted (26 U.S.C. 6103(p)(3)(A)).",
+        __module__=__name__,
+        **_disclosure_fields(),
+    )
 
 
 class ReviewActionCreate(BaseModel):
