@@ -25,7 +25,7 @@ from matchgate.batch.faults import KILL_POINTS
 from matchgate.batch.ledger_entries import disclosure_id
 from matchgate.errors import LedgerError, WorkspaceError
 from matchgate.ledger import Ledger
-from matchgate_cli import run_args, run_matchgate
+from matchgate_cli import register_world_agency, run_args, run_matchgate
 
 pytestmark = pytest.mark.slow  # each test runs whole batches in subprocesses
 
@@ -37,8 +37,16 @@ def matchgate(*args: object, env: dict[str, str] | None = None) -> subprocess.Co
 
 
 def run_with_model(world: Path, out: Path, model: Path) -> list[object]:
-    """``matchgate run`` with the workspace beside (not inside) the output folder."""
-    return [*run_args(world, out), "--model", model, "--workspace", workspace_of(out)]
+    """``matchgate run`` with the workspace beside (not inside) the output folder, the
+    world's agency registered there first."""
+    register_world_agency(world, workspace_of(out))
+    return [
+        *run_args(world, out, register=False),
+        "--model",
+        model,
+        "--workspace",
+        workspace_of(out),
+    ]
 
 
 def workspace_of(out: Path) -> Path:
