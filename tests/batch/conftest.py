@@ -27,6 +27,7 @@ from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.match import MatchPolicy
 from matchgate.match.model import MatchModel
 from matchgate.review import Policy, RequestLetter, load_letter
+from matchgate.review.signing import load_private_key, sign_letter_file
 from matchgate.synth import generate_world
 
 SYNTH_ROWS = 40
@@ -84,6 +85,10 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagedBatch]:
     generate_world(world, people=500, requests=SYNTH_ROWS, seed=11)
     requests = root / "requests.csv"
     _write_requests(world, requests)
+    # The agency signs its letter for the file it sends (the staged rows, not the world's).
+    sign_letter_file(
+        key=load_private_key(world / "agency.key"), letter=world / "letter.toml", requests=requests
+    )
     model = root / "priors.json"
     MatchModel.from_priors().save(model)
     batch = StagedBatch(

@@ -11,6 +11,7 @@ from matchgate.batch.pipeline import run_batch
 from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import Workspace
 from matchgate.errors import LedgerError
+from matchgate_cli import register_world_agency
 
 if TYPE_CHECKING:
     from conftest import StagedBatch
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 @pytest.mark.slow
 def test_unreachable_ledger_then_reachable(staged: StagedBatch, tmp_path: Path) -> None:
     out, workspace = tmp_path / "out", tmp_path / "ws"
+    register_world_agency(staged.world, workspace)
 
     def run(ledger_url: str | None = None):
         return run_batch(
@@ -37,7 +39,9 @@ def test_unreachable_ledger_then_reachable(staged: StagedBatch, tmp_path: Path) 
     space = Workspace.open(workspace)
     con = space.batch_database(staged.results["batch_id"])
     state = BatchStages(con)
-    assert state.done("final_rows") and not state.done("ledger") and not state.done("outputs")
+    # Stopped at the first stage that needs the ledger (repeat requests, then the ledger
+    # itself): nothing recorded, nothing written.
+    assert state.done("match") and not state.done("ledger") and not state.done("outputs")
     con.close()
 
     result = run()
