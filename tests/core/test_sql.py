@@ -12,9 +12,18 @@ import pyarrow as pa
 import pytest
 
 from matchgate import sql
+from matchgate.batch.staging import read_staged_rows, stage_records
+from matchgate.batch.state import BatchStages
+from matchgate.intake import RequestRecord
 from matchgate.match.features import load_master
 
-MATCH_PACKAGE = Path(__file__).resolve().parents[2] / "src" / "matchgate" / "match"
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "matchgate"
+MATCH_PACKAGE = SOURCE / "match"
+# The ledger and the agency registry run their SQL through SQLAlchemy, not DuckDB.
+SQLALCHEMY_MODULES = ("ledger/", "review/registry.py")
+# DuckDB's own ways of running a statement; ``register``/``unregister`` belong to
+# ``sql.registered``.
+RUNNING_CALLS = {"execute", "executemany", "sql", "query", "unregister"}
 LINE = re.compile(
     r"^matchgate-sql (?P<label>\S+)( FAILED)? (?P<ms>\d+\.\d\d) ms \((?P<n>\d+) params\): "
 )
@@ -129,17 +138,116 @@ def test_match_package_runs_its_sql_through_the_executor(
     assert str(master) not in err  # the file path is a parameter: never written
 
 
-def test_no_module_of_the_match_package_calls_execute_itself() -> None:
-    offenders = []
-    for path in sorted(MATCH_PACKAGE.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in {"execute", "executemany", "sql", "query"}
-            ):
-                offenders.append(f"{path.name}:{node.lineno}")
+def _modules() -> dict[str, ast.Module]:
+    """Every module of matchgate but the executor and the SQLAlchemy ones, parsed."""
+    modules = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        name = path.relative_to(SOURCE).as_posix()
+        if name == "sql.py" or name.startswith(SQLALCHEMY_MODULES):
+            continue
+        modules[name] = ast.parse(path.read_text(encoding="utf-8"))
+    return modules
+
+
+def _imports_duckdb(tree: ast.Module) -> bool:
+    return any(
+        (isinstance(node, ast.Import) and any(a.name == "duckdb" for a in node.names))
+        or (isinstance(node, ast.ImportFrom) and node.module == "duckdb")
+        for node in ast.walk(tree)
+    )
+
+
+def _direct_sql_calls(tree: ast.Module) -> list[int]:
+    """Lines calling DuckDB's execute/sql/query/unregister, or ``register`` with a view
+    name (DuckDB's ``register(name, table)``). Splink's public ``db_api.register`` (its
+    database API, not DuckDB's) and the CLI's ``register(app)`` are not SQL run by us."""
+    lines = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        splink = (isinstance(receiver, ast.Attribute) and receiver.attr == "db_api") or (
+            isinstance(receiver, ast.Name) and receiver.id == "db_api"
+        )
+        named_register = (
+            node.func.attr == "register"
+            and not splink
+            and bool(node.args)
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        )
+        if node.func.attr in RUNNING_CALLS or named_register:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_scan_sees_every_module_that_uses_duckdb() -> None:
+    modules = _modules()
+    using = {name for name, tree in modules.items() if _imports_duckdb(tree)}
+    expected = {
+        *(f"batch/{m}.py" for m in ("ledger_entries", "pipeline", "repeats", "rows")),
+        *(f"batch/{m}.py" for m in ("stages", "staging", "state", "workspace")),
+        "disclose/response.py",
+        "server/review_queue.py",
+        "server/batch_folders.py",
+        "match/features.py",
+        "match/blocking.py",
+        "match/engine.py",
+    }
+    assert expected <= using
+    # The excluded SQLAlchemy modules would escape the check below if they took up DuckDB.
+    for path in sorted(SOURCE.rglob("*.py")):
+        name = path.relative_to(SOURCE).as_posix()
+        if name.startswith(SQLALCHEMY_MODULES):
+            assert not _imports_duckdb(ast.parse(path.read_text(encoding="utf-8"))), name
+
+
+def test_the_scan_finds_a_direct_call() -> None:
+    tree = ast.parse(
+        "con.execute('SELECT 1')\n"
+        "cursor.sql('SELECT 1')\n"
+        "con.register('_t', table)\n"
+        "con.unregister('_t')\n"
+        "db_api.register(table, dataset_display_name='m')\n"
+        "self.splink.db_api.register('pairs', table_name='p')\n"
+        "commands.register(app)\n"
+        "sql.run(con, 'SELECT 1', label='x')\n"
+    )
+    assert _direct_sql_calls(tree) == [1, 2, 3, 4]
+
+
+def test_no_module_outside_the_executor_runs_duckdb_sql_itself() -> None:
+    offenders = [
+        f"{name}:{line}" for name, tree in _modules().items() for line in _direct_sql_calls(tree)
+    ]
     assert not offenders, f"SQL run outside matchgate.sql: {offenders}"
+
+
+def test_batch_staging_and_state_run_through_the_executor(
+    con: duckdb.DuckDBPyConnection, capsys: pytest.CaptureFixture[str], debugging: None
+) -> None:
+    records = [
+        RequestRecord(row_number=1, request_id="A", first_name="ANA", tin="987654321"),
+        RequestRecord(row_number=2, request_id="B", first_name="LI"),
+    ]
+    assert stage_records(con, records) == 2
+    assert [s.record for s in read_staged_rows(con)] == records
+    state = BatchStages(con)
+    state.mark("intake", {"rows_in": 2})
+    assert state.info("intake") == {"rows_in": 2}
+    err = capsys.readouterr().err
+    labels = [m["label"] for m in map(LINE.match, err.splitlines()) if m]
+    assert labels == [
+        "staging.drop_request_rows",
+        "staging.create_request_rows",
+        "staging.insert_chunk",
+        "staging.read_request_rows",
+        "state.create",
+        "state.mark",
+        "state.checkpoint",
+        "state.info",
+    ]
+    assert "987654321" not in err  # staged values travel in an Arrow table, never logged
 
 
 def test_no_private_splink_attribute_in_the_match_package() -> None:

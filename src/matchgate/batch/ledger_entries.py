@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
 from matchgate.batch.rows import FinalRow, read_final_rows
 from matchgate.batch.workspace import Workspace, file_sha256
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["disclosure_id", "record_batch"]
 
 _CHUNK = 5_000
+_DISCLOSED_REQUEST_FIELDS = (
+    "SELECT q.row_number, q.statute, q.case_number, q.reason, q.tax_periods "
+    "FROM request_rows q JOIN final_rows f ON f.row_number = q.row_number "
+    "WHERE f.outcome = 'disclosed' AND f.duplicate_of IS NULL"
+)
 
 
 def disclosure_id(batch_id: str, row_number: int) -> str:
@@ -39,11 +45,7 @@ def _recipients(letter: RequestLetter, case_number: str) -> list[str]:
 
 def _request_fields(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str, str, str]]:
     """(statute, case_number, reason, tax_periods) of the rows disclosed."""
-    rows = con.execute(
-        "SELECT q.row_number, q.statute, q.case_number, q.reason, q.tax_periods "
-        "FROM request_rows q JOIN final_rows f ON f.row_number = q.row_number "
-        "WHERE f.outcome = 'disclosed' AND f.duplicate_of IS NULL"
-    ).fetchall()
+    rows = sql.fetch_all(con, _DISCLOSED_REQUEST_FIELDS, label="ledger_entries.request_fields")
     return {int(r[0]): (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows}
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from matchgate import sql
 from matchgate.batch import stages
 from matchgate.batch.faults import kill_point
 from matchgate.batch.repeats import flag_repeat_requests
@@ -379,7 +380,7 @@ def match_batch(
             )
             watch.lap("intake")
             # Without legal review every readable row is matched, for every tax year.
-            con.execute(stages.REVIEW_RESULTS_TABLE)
+            sql.run(con, stages.REVIEW_RESULTS_TABLE, label="pipeline.review_results_table")
             master_report, matching = stages.match(
                 con,
                 state,

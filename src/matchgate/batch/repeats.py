@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome, Reason
@@ -31,6 +32,19 @@ __all__ = ["REPEAT_REQUEST", "flag_repeat_requests"]
 
 REPEAT_REQUEST = "repeat_request"
 
+# Rows whose decision has the given outcome, with the TIN of the best candidate.
+_WOULD_DISCLOSE = (
+    "SELECT row_number, json_extract_string(decision_json, '$.best.tin') FROM match_decisions "
+    "WHERE json_extract_string(decision_json, '$.outcome') = ?"
+)
+_DECISIONS_OF_ROWS = (
+    "SELECT row_number, decision_json FROM match_decisions WHERE list_contains(?, row_number)"
+)
+_UPDATE_DECISIONS = (
+    "UPDATE match_decisions SET decision_json = r.decision_json FROM _repeat_rows r "
+    "WHERE match_decisions.row_number = r.row_number"
+)
+
 
 def _reason(window_days: int) -> Reason:
     return Reason(
@@ -40,11 +54,9 @@ def _reason(window_days: int) -> Reason:
 
 
 def _would_disclose(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    rows = con.execute(
-        "SELECT row_number, json_extract_string(decision_json, '$.best.tin') FROM match_decisions "
-        "WHERE json_extract_string(decision_json, '$.outcome') = ?",
-        [Outcome.DISCLOSED.value],
-    ).fetchall()
+    rows = sql.fetch_all(
+        con, _WOULD_DISCLOSE, [Outcome.DISCLOSED.value], label="repeats.would_disclose"
+    )
     return {int(row): str(tin) for row, tin in rows if tin}
 
 
@@ -73,10 +85,7 @@ def _earlier(
 def _mark(
     con: duckdb.DuckDBPyConnection, rows: list[int], *, reason: Reason, to_review: bool
 ) -> None:
-    decisions = con.execute(
-        "SELECT row_number, decision_json FROM match_decisions WHERE list_contains(?, row_number)",
-        [rows],
-    ).fetchall()
+    decisions = sql.fetch_all(con, _DECISIONS_OF_ROWS, [rows], label="repeats.decisions")
     updated: dict[str, list[object]] = {"row_number": [], "decision_json": []}
     for row_number, text in decisions:
         data = json.loads(text)
@@ -92,12 +101,8 @@ def _mark(
     table = pa.table(
         updated, schema=pa.schema([("row_number", pa.int64()), ("decision_json", pa.string())])
     )
-    con.register("_repeat_rows", table)
-    con.execute(
-        "UPDATE match_decisions SET decision_json = r.decision_json FROM _repeat_rows r "
-        "WHERE match_decisions.row_number = r.row_number"
-    )
-    con.unregister("_repeat_rows")
+    with sql.registered(con, "_repeat_rows", table):
+        sql.run(con, _UPDATE_DECISIONS, label="repeats.mark")
 
 
 def flag_repeat_requests(

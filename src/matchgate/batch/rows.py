@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.batch.faults import kill_point
 from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, RequestShape, ResponseRow
@@ -59,6 +60,31 @@ _FINAL_SCHEMA = pa.schema(
         ("tax_year", pa.int32()),
         ("duplicate_of", pa.int64()),
     ]
+)
+
+_DROP_FINAL_ROWS = "DROP TABLE IF EXISTS final_rows"
+_CREATE_FINAL_ROWS = (
+    "CREATE TABLE final_rows (row_number BIGINT PRIMARY KEY, request_id VARCHAR, "
+    "outcome VARCHAR, reasons_json VARCHAR, review_outcome VARCHAR, decision_json VARCHAR, "
+    "street VARCHAR, city VARCHAR, state VARCHAR, zip VARCHAR, tax_year INTEGER, "
+    "duplicate_of BIGINT)"
+)
+_DUPLICATED_ROWS = "SELECT DISTINCT duplicate_of FROM request_rows WHERE duplicate_of IS NOT NULL"
+# Every input row with what review and matching stored for it, in input order.
+_STAGE_RESULTS = """
+        SELECT q.row_number, q.request_id, q.problems, q.duplicate_of,
+               r.outcome, r.reasons_json, m.decision_json
+        FROM request_rows q
+        LEFT JOIN review_results r ON r.row_number = q.row_number
+        LEFT JOIN match_decisions m ON m.row_number = q.row_number
+        ORDER BY q.row_number
+        """
+_INSERT_FINAL_CHUNK = "INSERT INTO final_rows SELECT * FROM _final_chunk"
+_READ_FINAL_ROWS = (
+    "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, f.review_outcome, "
+    "f.decision_json, f.street, f.city, f.state, f.zip, f.tax_year, f.duplicate_of, "
+    "q.dob, q.tin, q.middle_name, q.zip FROM final_rows f "
+    "LEFT JOIN request_rows q ON q.row_number = f.row_number ORDER BY f.row_number"
 )
 
 _NO_MATCH_IN_PERIODS = Reason(
@@ -161,32 +187,15 @@ def build_final_rows(
     con: duckdb.DuckDBPyConnection, *, addresses: dict[int, DisclosedAddress]
 ) -> dict[str, int]:
     """Create ``final_rows`` (one row per input row); returns counts per outcome."""
-    con.execute("DROP TABLE IF EXISTS final_rows")
-    con.execute(
-        "CREATE TABLE final_rows (row_number BIGINT PRIMARY KEY, request_id VARCHAR, "
-        "outcome VARCHAR, reasons_json VARCHAR, review_outcome VARCHAR, decision_json VARCHAR, "
-        "street VARCHAR, city VARCHAR, state VARCHAR, zip VARCHAR, tax_year INTEGER, "
-        "duplicate_of BIGINT)"
-    )
+    sql.run(con, _DROP_FINAL_ROWS, label="rows.drop_final_rows")
+    sql.run(con, _CREATE_FINAL_ROWS, label="rows.create_final_rows")
     wanted_originals = {
-        int(row)
-        for (row,) in con.execute(
-            "SELECT DISTINCT duplicate_of FROM request_rows WHERE duplicate_of IS NOT NULL"
-        ).fetchall()
+        int(row) for (row,) in sql.fetch_all(con, _DUPLICATED_ROWS, label="rows.duplicated")
     }
     originals: dict[int, tuple[Outcome, str | None, DisclosedAddress | None]] = {}
     counts: dict[str, int] = {}
     cursor = con.cursor()
-    cursor.execute(
-        """
-        SELECT q.row_number, q.request_id, q.problems, q.duplicate_of,
-               r.outcome, r.reasons_json, m.decision_json
-        FROM request_rows q
-        LEFT JOIN review_results r ON r.row_number = q.row_number
-        LEFT JOIN match_decisions m ON m.row_number = q.row_number
-        ORDER BY q.row_number
-        """
-    )
+    sql.run(cursor, _STAGE_RESULTS, label="rows.stage_results")
     while True:
         rows = cursor.fetchmany(_CHUNK)
         if not rows:
@@ -223,21 +232,15 @@ def build_final_rows(
             }
             for name, value in values.items():
                 columns[name].append(value)
-        con.register("_final_chunk", pa.table(columns, schema=_FINAL_SCHEMA))
-        con.execute("INSERT INTO final_rows SELECT * FROM _final_chunk")
-        con.unregister("_final_chunk")
+        with sql.registered(con, "_final_chunk", pa.table(columns, schema=_FINAL_SCHEMA)):
+            sql.run(con, _INSERT_FINAL_CHUNK, label="rows.insert_final_chunk")
     cursor.close()
     return counts
 
 
 def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
     cursor = con.cursor()
-    cursor.execute(
-        "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, f.review_outcome, "
-        "f.decision_json, f.street, f.city, f.state, f.zip, f.tax_year, f.duplicate_of, "
-        "q.dob, q.tin, q.middle_name, q.zip FROM final_rows f "
-        "LEFT JOIN request_rows q ON q.row_number = f.row_number ORDER BY f.row_number"
-    )
+    sql.run(cursor, _READ_FINAL_ROWS, label="rows.final_rows")
     while True:
         rows = cursor.fetchmany(_CHUNK)
         if not rows:

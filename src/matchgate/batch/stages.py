@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
 from matchgate.batch.rows import build_final_rows, write_outputs
 from matchgate.batch.staging import read_staged_rows, stage_records
@@ -73,6 +74,24 @@ REVIEW_RESULTS_TABLE = (
     "CREATE TABLE IF NOT EXISTS review_results (row_number BIGINT PRIMARY KEY, "
     "outcome VARCHAR, reasons_json VARCHAR, to_match BOOLEAN, tax_years INTEGER[])"
 )
+_LAST_REVIEWED = "SELECT coalesce(max(row_number), 0) FROM review_results"
+_INSERT_REVIEW_CHUNK = "INSERT INTO review_results SELECT * FROM _review_chunk"
+_DECIDED_ROWS = "SELECT row_number FROM match_decisions"
+_INSERT_DECISIONS_CHUNK = "INSERT INTO match_decisions SELECT * FROM _decisions_chunk"
+_DECISIONS_WITH_YEARS = (
+    "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
+    "LEFT JOIN review_results r ON r.row_number = m.row_number"
+)
+
+
+def rows_to_match_sql(*, reviewed: bool) -> str:
+    """Row numbers the review sent on to matching, or (``reviewed=False``) every row
+    intake could read."""
+    return (
+        "SELECT row_number FROM review_results WHERE to_match"
+        if reviewed
+        else "SELECT row_number FROM request_rows WHERE problems = '[]'"
+    )
 
 
 class Stopwatch:
@@ -138,15 +157,13 @@ def review(
     }
     if stages.done("review"):
         return summary
-    con.execute(REVIEW_RESULTS_TABLE)
-    last = con.execute("SELECT coalesce(max(row_number), 0) FROM review_results").fetchone()
-    resume_after = int(last[0]) if last else 0
+    sql.run(con, REVIEW_RESULTS_TABLE, label="stages.review_results_table")
+    resume_after = sql.fetch_int(con, _LAST_REVIEWED, label="stages.last_reviewed")
     chunk: dict[str, list[object]] = {name: [] for name in _REVIEW_SCHEMA.names}
 
     def flush() -> None:
-        con.register("_review_chunk", pa.table(chunk, schema=_REVIEW_SCHEMA))
-        con.execute("INSERT INTO review_results SELECT * FROM _review_chunk")
-        con.unregister("_review_chunk")
+        with sql.registered(con, "_review_chunk", pa.table(chunk, schema=_REVIEW_SCHEMA)):
+            sql.run(con, _INSERT_REVIEW_CHUNK, label="stages.insert_review_chunk")
         for values in chunk.values():
             values.clear()
         kill_point("review_chunk")
@@ -198,7 +215,7 @@ def match(
     progress: Progress,
     watch: Stopwatch,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    con.execute(MATCH_DECISIONS_TABLE)
+    sql.run(con, MATCH_DECISIONS_TABLE, label="stages.match_decisions_table")
     if not to_match:
         return {}, {}
     done = stages.info("match")
@@ -218,9 +235,7 @@ def match(
     model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
     kill_point("after_model")
     scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
-    decided = {
-        int(row) for (row,) in con.execute("SELECT row_number FROM match_decisions").fetchall()
-    }
+    decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
     pending = sorted(to_match - decided)
     size = chunk_rows(_MATCH_CHUNK)
     for start in range(0, len(pending), size):
@@ -232,9 +247,8 @@ def match(
                 "decision_json": pa.array([decisions[r].to_json() for r in chunk], pa.string()),
             }
         )
-        con.register("_decisions_chunk", table)
-        con.execute("INSERT INTO match_decisions SELECT * FROM _decisions_chunk")
-        con.unregister("_decisions_chunk")
+        with sql.registered(con, "_decisions_chunk", table):
+            sql.run(con, _INSERT_DECISIONS_CHUNK, label="stages.insert_decisions_chunk")
         progress("matching", len(decided) + start + len(chunk), len(to_match))
         kill_point("match_chunk")
     matching = dict(scorer.stats)
@@ -248,12 +262,8 @@ def match(
 def rows_to_match(con: duckdb.DuckDBPyConnection, *, reviewed: bool) -> set[int]:
     """Rows the legal review sent on to matching, or (``reviewed=False``, matching alone)
     every readable row."""
-    sql = (
-        "SELECT row_number FROM review_results WHERE to_match"
-        if reviewed
-        else "SELECT row_number FROM request_rows WHERE problems = '[]'"
-    )
-    return {int(row) for (row,) in con.execute(sql).fetchall()}
+    rows = sql.fetch_all(con, rows_to_match_sql(reviewed=reviewed), label="stages.rows_to_match")
+    return {int(row) for (row,) in rows}
 
 
 def disclosed_addresses(
@@ -261,10 +271,7 @@ def disclosed_addresses(
 ) -> dict[int, DisclosedAddress]:
     """Latest address within the requested periods for rows the matcher would disclose."""
     wanted: list[tuple[int, str, list[int] | None]] = []
-    rows = con.execute(
-        "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
-        "LEFT JOIN review_results r ON r.row_number = m.row_number"
-    ).fetchall()
+    rows = sql.fetch_all(con, _DECISIONS_WITH_YEARS, label="stages.decisions_with_years")
     for row_number, decision_json, years in rows:
         decision = MatchDecision.from_json(decision_json)
         if decision.outcome is Outcome.DISCLOSED and decision.best is not None:

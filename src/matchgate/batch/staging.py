@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
 from matchgate.decisions import Reason
 from matchgate.intake import REQUEST_FIELDS, RequestRecord
@@ -28,6 +29,29 @@ _SCHEMA = pa.schema(
         ("duplicate_of", pa.int64()),
     ]
 )
+
+
+_DROP_REQUEST_ROWS = "DROP TABLE IF EXISTS request_rows"
+_INSERT_CHUNK = "INSERT INTO request_rows SELECT * FROM _staging_chunk"
+
+
+def create_request_rows_sql() -> str:
+    """``request_rows``: the row number, every request field as text, problems, duplicate_of."""
+    return (
+        "CREATE TABLE request_rows ("
+        "row_number BIGINT PRIMARY KEY, "
+        + ", ".join(f'"{name}" VARCHAR' for name in REQUEST_FIELDS)
+        + ", problems VARCHAR, duplicate_of BIGINT)"
+    )
+
+
+def read_request_rows_sql() -> str:
+    """Every staged row in input order, columns as ``create_request_rows_sql`` made them."""
+    return (
+        "SELECT row_number, "
+        + ", ".join(f'"{name}"' for name in REQUEST_FIELDS)
+        + ", problems, duplicate_of FROM request_rows ORDER BY row_number"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +78,15 @@ def stage_records(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every record into ``request_rows``; returns the number of rows."""
-    con.execute("DROP TABLE IF EXISTS request_rows")
-    con.execute(
-        "CREATE TABLE request_rows ("
-        "row_number BIGINT PRIMARY KEY, "
-        + ", ".join(f'"{name}" VARCHAR' for name in REQUEST_FIELDS)
-        + ", problems VARCHAR, duplicate_of BIGINT)"
-    )
+    sql.run(con, _DROP_REQUEST_ROWS, label="staging.drop_request_rows")
+    sql.run(con, create_request_rows_sql(), label="staging.create_request_rows")
     count = 0
     chunk: list[RequestRecord] = []
 
     def flush() -> None:
-        con.register("_staging_chunk", pa.Table.from_batches([_batch(chunk)], schema=_SCHEMA))
-        con.execute("INSERT INTO request_rows SELECT * FROM _staging_chunk")
-        con.unregister("_staging_chunk")
+        table = pa.Table.from_batches([_batch(chunk)], schema=_SCHEMA)
+        with sql.registered(con, "_staging_chunk", table):
+            sql.run(con, _INSERT_CHUNK, label="staging.insert_chunk")
         kill_point("intake_chunk")
 
     for record in records:
@@ -88,11 +107,7 @@ def stage_records(
 def read_staged_rows(con: duckdb.DuckDBPyConnection) -> Iterator[StagedRow]:
     """Staged rows in input order, a chunk at a time."""
     cursor = con.cursor()
-    cursor.execute(
-        "SELECT row_number, "
-        + ", ".join(f'"{name}"' for name in REQUEST_FIELDS)
-        + ", problems, duplicate_of FROM request_rows ORDER BY row_number"
-    )
+    sql.run(cursor, read_request_rows_sql(), label="staging.read_request_rows")
     while True:
         rows = cursor.fetchmany(_CHUNK)
         if not rows:

@@ -15,37 +15,43 @@ from typing import IO, Any
 
 import duckdb
 
+from matchgate import sql
 from matchgate.errors import WorkspaceError
 
 __all__ = ["BatchLock", "BatchStages"]
+
+_CREATE_STAGES = "CREATE TABLE IF NOT EXISTS batch_stages (stage VARCHAR PRIMARY KEY, info VARCHAR)"
+_STAGE_INFO = "SELECT info FROM batch_stages WHERE stage = ?"
+_MARK_STAGE = "INSERT OR REPLACE INTO batch_stages VALUES (?, ?)"
+_CLEAR_STAGE = "DELETE FROM batch_stages WHERE stage = ?"
 
 
 class BatchStages:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
         try:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS batch_stages (stage VARCHAR PRIMARY KEY, info VARCHAR)"
-            )
+            sql.run(con, _CREATE_STAGES, label="state.create")
         except duckdb.Error as exc:
             raise WorkspaceError(f"the batch database is unusable ({exc})") from exc
 
     def info(self, stage: str) -> dict[str, Any] | None:
-        row = self._con.execute("SELECT info FROM batch_stages WHERE stage = ?", [stage]).fetchone()
+        row = sql.fetch_one(self._con, _STAGE_INFO, [stage], label="state.info")
         return json.loads(row[0]) if row else None
 
     def done(self, stage: str) -> bool:
         return self.info(stage) is not None
 
     def mark(self, stage: str, info: dict[str, Any] | None = None) -> None:
-        self._con.execute(
-            "INSERT OR REPLACE INTO batch_stages VALUES (?, ?)",
+        sql.run(
+            self._con,
+            _MARK_STAGE,
             [stage, json.dumps(info or {}, sort_keys=True)],
+            label="state.mark",
         )
-        self._con.execute("CHECKPOINT")
+        sql.run(self._con, "CHECKPOINT", label="state.checkpoint")
 
     def clear(self, stage: str) -> None:
-        self._con.execute("DELETE FROM batch_stages WHERE stage = ?", [stage])
+        sql.run(self._con, _CLEAR_STAGE, [stage], label="state.clear")
 
 
 class BatchLock:

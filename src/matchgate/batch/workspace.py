@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from matchgate import sql
 from matchgate.errors import WorkspaceError
 
 __all__ = ["Workspace", "connect_duckdb", "file_sha256"]
@@ -26,7 +27,7 @@ def connect_duckdb(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection as matchgate uses it: no progress bar of DuckDB's own on the
     terminal (matchgate draws its own), temporary files beside the database."""
     con = duckdb.connect(str(path))
-    con.execute("SET enable_progress_bar = false")
+    sql.run(con, "SET enable_progress_bar = false", label="workspace.connect")
     return con
 
 

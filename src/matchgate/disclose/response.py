@@ -16,6 +16,7 @@ from enum import StrEnum
 import duckdb
 import pyarrow as pa
 
+from matchgate import sql
 from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.reasons import Audience, registry
 
@@ -213,6 +214,20 @@ class ResponseRow:
         }
 
 
+_WANTED_ADDRESSES = "CREATE OR REPLACE TEMP TABLE wanted_addresses AS SELECT * FROM _wanted_arrow"
+# Per wanted row, the address of the latest tax year filed within its years (any year
+# when ``years`` is NULL).
+_LATEST_ADDRESSES = """
+        SELECT row_number, street, city, state, zip, tax_year FROM (
+            SELECT w.row_number, a.street, a.city, a.state, a.zip, a.tax_year,
+                   row_number() OVER (PARTITION BY w.row_number ORDER BY a.tax_year DESC) AS rn
+            FROM wanted_addresses w
+            JOIN taxpayer_addresses a
+              ON a.tin = w.tin AND (w.years IS NULL OR list_contains(w.years, a.tax_year))
+        ) WHERE rn = 1
+        """
+
+
 def latest_addresses_in_periods(
     con: duckdb.DuckDBPyConnection, wanted: Iterable[tuple[int, str, Sequence[int] | None]]
 ) -> dict[int, DisclosedAddress]:
@@ -229,20 +244,9 @@ def latest_addresses_in_periods(
             "years": pa.array([r[2] for r in rows], pa.list_(pa.int32())),
         }
     )
-    con.register("_wanted_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE wanted_addresses AS SELECT * FROM _wanted_arrow")
-    con.unregister("_wanted_arrow")
-    result = con.execute(
-        """
-        SELECT row_number, street, city, state, zip, tax_year FROM (
-            SELECT w.row_number, a.street, a.city, a.state, a.zip, a.tax_year,
-                   row_number() OVER (PARTITION BY w.row_number ORDER BY a.tax_year DESC) AS rn
-            FROM wanted_addresses w
-            JOIN taxpayer_addresses a
-              ON a.tin = w.tin AND (w.years IS NULL OR list_contains(w.years, a.tax_year))
-        ) WHERE rn = 1
-        """
-    ).fetchall()
+    with sql.registered(con, "_wanted_arrow", table):
+        sql.run(con, _WANTED_ADDRESSES, label="response.wanted_addresses")
+    result = sql.fetch_all(con, _LATEST_ADDRESSES, label="response.latest_addresses")
     return {
         int(row_number): DisclosedAddress(
             street=street, city=city, state=state, zip=zip_code, tax_year=int(tax_year)

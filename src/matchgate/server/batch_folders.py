@@ -29,6 +29,7 @@ from typing import BinaryIO
 
 import duckdb
 
+from matchgate import sql
 from matchgate.batch.pipeline import BatchResult, run_batch
 from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome
@@ -43,6 +44,7 @@ _BATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _REQUEST_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl"}
 _REQUEST_SUFFIXES |= {".ndjson", ".json"}
+_LEDGER_DONE = "SELECT count(*) FROM batch_stages WHERE stage = 'ledger'"
 
 # One lock per batch id in this process: a page never opens a batch database while the
 # pipeline writes it (DuckDB refuses a second, differently configured connection).
@@ -158,12 +160,10 @@ class BatchFolders:
         with batch_lock(batch_id):
             try:
                 with duckdb.connect(str(self.database_path(batch_id)), read_only=True) as con:
-                    done = con.execute(
-                        "SELECT count(*) FROM batch_stages WHERE stage = 'ledger'"
-                    ).fetchone()
+                    done = sql.fetch_int(con, _LEDGER_DONE, label="batch_folders.ledger_done")
             except duckdb.Error:
                 return False
-        return bool(done and done[0])
+        return bool(done)
 
     def decisions_path(self, batch_id: str) -> Path:
         return self.output_file(batch_id, "internal/decisions.csv")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from matchgate import sql
 from matchgate.decisions import Reason
 from matchgate.errors import WorkspaceError
 from matchgate.intake import REQUEST_FIELDS
@@ -38,7 +39,35 @@ _COLUMNS = (
     "best_probability, runner_up_tin, runner_up_probability, competitor_tins, evidence, "
     "reasons_json"
 )
-_SOURCE = "read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"')"
+# The decisions file as a table; its path is the first ``?`` of every query below.
+_SOURCE = "read_csv(?, header = true, all_varchar = true, delim = ',', quote = '\"')"
+_FLAGGED = "WHERE outcome IN ('needs_review', 'ambiguous')"
+
+
+def flagged_page_sql() -> str:
+    """One page of the flagged rows (parameters: path, limit, offset), each row with the
+    number of flagged rows in its last column."""
+    return (
+        f"SELECT row_number, request_id, outcome, reason_codes, explanation, "
+        f"count(*) OVER () FROM {_SOURCE} {_FLAGGED} "
+        f"ORDER BY CAST(row_number AS BIGINT) LIMIT ? OFFSET ?"
+    )
+
+
+def flagged_count_sql() -> str:
+    """How many rows are flagged (parameter: path)."""
+    return f"SELECT count(*) FROM {_SOURCE} {_FLAGGED}"
+
+
+def row_evidence_sql() -> str:
+    """The decisions file's columns for one row (parameters: path, row number)."""
+    return f"SELECT {_COLUMNS} FROM {_SOURCE} WHERE CAST(row_number AS BIGINT) = ?"
+
+
+def request_fields_sql() -> str:
+    """The request fields of one staged row (parameter: row number)."""
+    columns = ", ".join(f'"{name}"' for name in REQUEST_FIELDS)
+    return f"SELECT {columns} FROM request_rows WHERE row_number = ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +113,12 @@ class RowEvidence:
         return max((abs(item.weight) for item in self.fields), default=0.0) or 1.0
 
 
-def _query(path: Path, sql: str, parameters: dict[str, object]) -> list[tuple[object, ...]]:
+def _query(
+    path: Path, text: str, parameters: list[object], *, label: str
+) -> list[tuple[object, ...]]:
     try:
         with duckdb.connect() as con:
-            return con.execute(sql, {"path": str(path), **parameters}).fetchall()
+            return sql.fetch_all(con, text, [str(path), *parameters], label=label)
     except duckdb.Error as exc:
         raise WorkspaceError(f"the decisions file cannot be read ({exc})", path=path) from exc
 
@@ -96,17 +127,10 @@ def flagged_rows(
     decisions: Path, *, limit: int = 200, offset: int = 0
 ) -> tuple[list[FlaggedRow], int]:
     """One page of the rows with outcome needs_review or ambiguous, and how many there are."""
-    where = "WHERE outcome IN ('needs_review', 'ambiguous')"
-    rows = _query(
-        decisions,
-        f"SELECT row_number, request_id, outcome, reason_codes, explanation, "
-        f"count(*) OVER () FROM {_SOURCE} {where} "
-        f"ORDER BY CAST(row_number AS BIGINT) LIMIT $limit OFFSET $offset",
-        {"limit": limit, "offset": offset},
-    )
+    rows = _query(decisions, flagged_page_sql(), [limit, offset], label="review_queue.flagged_page")
     total = int(rows[0][5]) if rows else 0  # type: ignore[call-overload]
     if not rows and offset:
-        counted = _query(decisions, f"SELECT count(*) FROM {_SOURCE} {where}", {})
+        counted = _query(decisions, flagged_count_sql(), [], label="review_queue.flagged_count")
         total = int(counted[0][0])  # type: ignore[call-overload]
     flagged = [
         FlaggedRow(
@@ -143,11 +167,7 @@ def _reasons(text: str) -> tuple[Reason, ...]:
 
 
 def row_evidence(decisions: Path, row_number: int) -> RowEvidence:
-    rows = _query(
-        decisions,
-        f"SELECT {_COLUMNS} FROM {_SOURCE} WHERE CAST(row_number AS BIGINT) = $row",
-        {"row": row_number},
-    )
+    rows = _query(decisions, row_evidence_sql(), [row_number], label="review_queue.row_evidence")
     if not rows:
         raise NotFoundError(f"the batch has no row {row_number}", row=row_number)
     values = dict(zip([c.strip() for c in _COLUMNS.split(",")], rows[0], strict=True))
@@ -177,11 +197,10 @@ def request_fields(database: Path, batch_id: str, row_number: int) -> dict[str, 
     if not database.is_file() or not lock.acquire(blocking=False):
         return None
     try:
-        columns = ", ".join(f'"{name}"' for name in REQUEST_FIELDS)
         with duckdb.connect(str(database), read_only=True) as con:
-            row = con.execute(
-                f"SELECT {columns} FROM request_rows WHERE row_number = ?", [row_number]
-            ).fetchone()
+            row = sql.fetch_one(
+                con, request_fields_sql(), [row_number], label="review_queue.request_fields"
+            )
     except duckdb.Error:
         return None  # another process holds the batch database; the page says so
     finally:
