@@ -54,6 +54,7 @@ PEOPLE = [
     ("123450032", "CARRIE", "", "FRAZIER", "", "1973-04-25", "2741 FALLS DR", "BRONX", "NY", "10419"),
     ("123450033", "BOBBY", "ARTHUR", "MCCLAIN", "", "1977-03-10", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288"),
     ("123450034", "KRISTEN", "S", "SIMONSEN", "", "1978-10-07", "13138 CHESTNUT ST UNIT 4", "BROOKLYN", "NY", "11262"),
+    ("123450035", "CHRISTIAN", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -115,6 +116,13 @@ REQUESTS = [
     ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", "", "first_name_unconfirmed"),
     ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", "", "dob_conflict"),
     ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
+    # Issue 11: CHRIS ROCHE (not in the file) asked about with a TIN and no DOB at the flat
+    # where CHRISTIAN ROCHE files; the TIN is not his, so nothing outweighs it. One digit
+    # or one transposition off his TIN is for a person to look at; his own TIN discloses.
+    ("tin_contradicts_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "555-12-9876", "no_match", "", "tin_conflict"),
+    ("tin_transposed_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0053", "needs_review", "", "tin_one_digit_off"),
+    ("tin_one_digit_off_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0036", "needs_review", "", "tin_one_digit_off"),
+    ("tin_agrees_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0035", "disclosed", "123450035", "disclose_above_threshold"),
 ]
 # fmt: on
 

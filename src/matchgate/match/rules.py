@@ -393,6 +393,26 @@ def suffix_conflict(context: MatchContext) -> Verdict | None:
 
 
 @match_rule(
+    "tin_conflict",
+    outcome=Outcome.NO_MATCH,
+    hazard="CHRIS ROCHE (not in the file) asked about with a TIN at the flat where CHRISTIAN "
+    "ROCHE files: the address and nickname outweighed a TIN that is not his.",
+)
+def tin_conflict(context: MatchContext) -> Verdict | None:
+    """A TIN given in the request is not the best candidate's and not one digit or one
+    transposition from it: ``tin_conflict`` (no match). A contradiction is never outweighed,
+    like a contradicting date of birth or suffix. A TIN still never rules a rival out nor
+    breaks a tie: this rule looks only at the best candidate's own TIN."""
+    if context.best.levels.get("tin") != "different":
+        return None
+    return _decisive(
+        "tin_conflict",
+        "The TIN given is not the taxpayer's: the request is about someone else.",
+        field="tin",
+    )
+
+
+@match_rule(
     "address_not_in_history",
     outcome=Outcome.NO_MATCH,
     hazard="Disclosing to a request whose address is not the taxpayer's own (only ZIP or "
@@ -435,6 +455,29 @@ def dob_conflict(context: MatchContext) -> Verdict | None:
         "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
         "the identity before anything is disclosed.",
         field="dob",
+    )
+
+
+@match_rule(
+    "tin_one_digit_off_review",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="A TIN one digit or one transposition from the taxpayer's: a typo, or a relative's "
+    "number (SSNs of one family are often close); never disclosed without a person looking.",
+)
+def tin_one_digit_off(context: MatchContext) -> Verdict | None:
+    """The TIN given is one digit or one transposition from the best candidate's while the
+    probability is at least ``review_threshold``: ``tin_one_digit_off_review`` (needs
+    review). Below that the probability rules refuse it."""
+    best = context.best
+    if best.levels.get("tin") != "one_digit_off":
+        return None
+    if best.match_probability < context.policy.review_threshold:
+        return None
+    return _decisive(
+        "tin_one_digit_off_review",
+        "The TIN given is one digit or one transposition from the taxpayer's; a reviewer "
+        "must confirm the identity before anything is disclosed.",
+        field="tin",
     )
 
 
@@ -490,8 +533,10 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     first_name_misspelt,
     first_name_unconfirmed,
     suffix_conflict,
+    tin_conflict,
     address_not_in_history,
     dob_conflict,
+    tin_one_digit_off,
     disclose_above_threshold,
     probability_grey_zone,
     probability_low,
