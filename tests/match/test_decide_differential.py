@@ -11,6 +11,7 @@ Delete this file (and ``legacy_decide``) once the rules have lived through a rel
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 from collections.abc import Sequence
@@ -516,6 +517,8 @@ def _random_case(rng: random.Random) -> tuple[list[Candidate], RequestFacts, Mat
             else rng.uniform(-20, 50),
             levels=_random_levels(rng),
             surname_parts=tuple(rng.sample(["GARCIA", "LOPEZ", "SMITH"], rng.randrange(3))),
+            # a namesake linked in the file (issue 11), which the legacy function ignored
+            namesakes=("Z",) if rng.random() < 0.1 else (),
         )
         for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 5]))
     ]
@@ -534,6 +537,10 @@ def _random_case(rng: random.Random) -> tuple[list[Candidate], RequestFacts, Mat
             require_address_in_history=rng.random() < 0.8,
         )
     )
+    for index, one in enumerate(candidates):
+        if one.namesakes and rng.random() < 0.5:  # and nothing to tell them apart
+            levels = {**one.levels, "dob": "missing", "suffix": "missing", "tin": "missing"}
+            candidates[index] = dataclasses.replace(one, levels=levels)
     return candidates, facts, policy
 
 

@@ -272,6 +272,49 @@ def household_namesake(context: MatchContext) -> Verdict | None:
     return Verdict(tuple(reasons), competitors=tuple(c.tin for c in context.competitors))
 
 
+def _tells_namesakes_apart(best: Candidate) -> bool:
+    """The request gives something a namesake of the best candidate need not share: a date
+    of birth, a suffix or a TIN compared with the best's (agreeing or not: a contradiction
+    is for the later rules), or the best's full middle name where no namesake could have
+    it too."""
+    levels = best.levels
+    if any(levels.get(name, "missing") != "missing" for name in ("dob", "suffix", "tin")):
+        return True
+    return levels.get("middle_name") == "exact" and not best.namesakes_sharing_middle
+
+
+@match_rule(
+    "namesake_linked",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="Father and son of one name asked about without a date of birth: the son filed "
+    "nothing from the requested address, the father did, and they shared an earlier address "
+    "(or the son files as RODRIGUEZ, the father as RODRIGUEZ LOVATO).",
+)
+def linked_namesake(context: MatchContext) -> Verdict | None:
+    """The best candidate has namesakes linked to them anywhere in the file (a first-name
+    form and a surname part in common, and a filed address shared or a generational pair
+    in one ZIP: ``taxpayer_namesakes``), and the request gives nothing to tell them apart
+    (no date of birth, suffix or TIN, no full middle name only the best has):
+    ``namesake_linked`` (ambiguous), however high the probability. The household rule sees
+    only who filed from the requested address; a namesake who lived there without filing
+    from it is not in that list."""
+    best = context.best
+    if not best.namesakes or _tells_namesakes_apart(best):
+        return None
+    return Verdict(
+        (
+            Reason(
+                "namesake_linked",
+                f"{len(best.namesakes)} other taxpayer(s) of the same name are linked to the "
+                "best candidate in the file (a shared address or a generational pair), and "
+                "the request gives no date of birth, suffix, TIN or full middle name to tell "
+                "them apart.",
+            ),
+        ),
+        competitors=best.namesakes,
+    )
+
+
 @match_rule(
     "runner_up_close",
     outcome=Outcome.AMBIGUOUS,
@@ -527,6 +570,7 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     no_candidate,
     tin_name_conflict,
     household_namesake,
+    linked_namesake,
     runner_up_close,
     surname_differs_review,
     names_disagree,
