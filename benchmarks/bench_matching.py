@@ -4,7 +4,9 @@
     python benchmarks/bench_matching.py --people 1000000 --requests 50000
 
 Prints one JSON object: wrong-person disclosures, precision, recall, the model's own
-estimate of wrong disclosures, per-hazard figures, time per stage and peak memory. Runs the
+estimate of wrong disclosures (always), a per-rule table (requests each named rule of
+MATCH_RULES decided, and how many of those had the right person as best candidate: the cost
+of each safeguard in recall), per-hazard figures, time per stage and peak memory. Runs the
 full pipeline (`run`) so recall is measured on legally sufficient requests, as the target is
 stated, and prints it two ways: over every in-file, legally sufficient request (`recall`) and
 over those whose person filed a return in a requested tax year (`recall_of_answerable`; for
@@ -17,6 +19,7 @@ generated once per (people, requests, seed, mix, generator code) under --cache.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import resource
@@ -31,6 +34,7 @@ import duckdb
 import matchgate.synth
 from matchgate.batch.pipeline import run_batch
 from matchgate.evaluate import evaluate
+from matchgate.match.rules import MATCH_RULES
 from matchgate.review.registry import AgencyRegistryStore
 from matchgate.synth import generate_world
 
@@ -63,6 +67,37 @@ def blocking_recall(workspace: Path, truth: Path) -> dict[str, object]:
         "recall": round(found / in_file, 6) if in_file else None,
         "requests_with_a_capped_block": int(capped[0]) if capped else 0,
     }
+
+
+def _deciding_rule(outcome: str, codes: list[str]) -> str:
+    """The rule in MATCH_RULES that decided a decisions.csv row, from its reason codes (the
+    deciding rule's codes come first); a later stage's refusal is named ``stage:<code>``."""
+    if outcome == "disclosed":
+        return "disclose_above_threshold"
+    if "household_conflict" in codes[:2]:
+        return "household_namesake"
+    by_code = {code: rule.name for rule in MATCH_RULES if rule.outcome for code in rule.codes}
+    first = codes[0] if codes else ""
+    return by_code.get(first, f"stage:{first or '-'}")
+
+
+def per_rule_table(decisions: Path, truth: Path) -> dict[str, dict[str, int]]:
+    """For each deciding rule: requests it decided, how many of those were in the file, and
+    how many named the right person as best candidate (the recall a safeguard costs)."""
+    with truth.open(encoding="utf-8", newline="") as stream:
+        true_tin = {row["request_id"]: (row.get("tin") or "") for row in csv.DictReader(stream)}
+    table: dict[str, dict[str, int]] = {}
+    with decisions.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            codes = [code for code in (row.get("reason_codes") or "").split(";") if code]
+            rule = _deciding_rule(row["outcome"], codes)
+            entry = table.setdefault(rule, {"requests": 0, "in_file": 0, "right_person": 0})
+            entry["requests"] += 1
+            tin = true_tin.get(row["request_id"], "")
+            entry["in_file"] += bool(tin)
+            entry["right_person"] += bool(tin) and row.get("tin") == tin
+    order = {rule.name: index for index, rule in enumerate(MATCH_RULES)}
+    return dict(sorted(table.items(), key=lambda item: (order.get(item[0], 99), item[0])))
 
 
 def generator_fingerprint() -> str:
@@ -120,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         timings.update({f"run_{k}": round(v, 2) for k, v in result.timings.items()})
         scores = evaluate(truth=world / "truth.csv", decisions=out / "internal" / "decisions.csv")
         blocking = blocking_recall(out / "workspace", world / "truth.csv")
+        rules = per_rule_table(out / "internal" / "decisions.csv", world / "truth.csv")
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -145,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "blocking_recall": blocking,
         "outcomes": scores["outcomes"],
+        # per deciding rule: requests, in the file, best candidate the right person (for a
+        # refusing rule, the right people it held back)
+        "per_rule": rules,
         "matching": result.matching,
         "timings_seconds": timings,
         "requests_per_second": round(args.requests / max(timings["run_total"], 1e-9), 1),

@@ -54,6 +54,36 @@ PEOPLE = [
     ("123450032", "CARRIE", "", "FRAZIER", "", "1973-04-25", "2741 FALLS DR", "BRONX", "NY", "10419"),
     ("123450033", "BOBBY", "ARTHUR", "MCCLAIN", "", "1977-03-10", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288"),
     ("123450034", "KRISTEN", "S", "SIMONSEN", "", "1978-10-07", "13138 CHESTNUT ST UNIT 4", "BROOKLYN", "NY", "11262"),
+    ("123450035", "CHRISTIAN", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205"),
+]
+# Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
+# street, city, state, zip. Household members file in different years.
+HISTORIES = [
+    # Father and son of one name: both lived at 908 CANYON RD, only the father filed from
+    # it; they filed together from 45 OLD MILL RD before.
+    ("123450040", 2021, "DAVID", "", "ARCHULETA", "", "1955-03-01", "45 OLD MILL RD", "SANTA FE", "NM", "87501"),
+    ("123450040", 2022, "DAVID", "", "ARCHULETA", "", "1955-03-01", "45 OLD MILL RD", "SANTA FE", "NM", "87501"),
+    ("123450040", 2023, "DAVID", "", "ARCHULETA", "", "1955-03-01", "908 CANYON RD", "SANTA FE", "NM", "87505"),
+    ("123450040", 2024, "DAVID", "", "ARCHULETA", "", "1955-03-01", "908 CANYON RD", "SANTA FE", "NM", "87505"),
+    ("123450041", 2021, "DAVID", "", "ARCHULETA", "", "1984-06-10", "45 OLD MILL RD", "SANTA FE", "NM", "87501"),
+    ("123450041", 2022, "DAVID", "", "ARCHULETA", "", "1984-06-10", "45 OLD MILL RD", "SANTA FE", "NM", "87501"),
+    ("123450041", 2024, "DAVID", "", "ARCHULETA", "", "1984-06-10", "77 RIVER DR", "ALBUQUERQUE", "NM", "87102"),
+    # The variant: the son (filing as RODRIGUEZ) filed from the new home, the father (filing
+    # as RODRIGUEZ LOVATO) did not; they filed together from 600 PLAZA WAY.
+    ("123450042", 2021, "MANUEL", "", "RODRIGUEZ LOVATO", "", "1958-11-02", "600 PLAZA WAY", "LAS CRUCES", "NM", "88001"),
+    ("123450042", 2022, "MANUEL", "", "RODRIGUEZ LOVATO", "", "1958-11-02", "600 PLAZA WAY", "LAS CRUCES", "NM", "88001"),
+    ("123450042", 2024, "MANUEL", "", "RODRIGUEZ LOVATO", "", "1958-11-02", "600 PLAZA WAY", "LAS CRUCES", "NM", "88001"),
+    ("123450043", 2021, "MANUEL", "", "RODRIGUEZ", "", "1986-01-15", "600 PLAZA WAY", "LAS CRUCES", "NM", "88001"),
+    ("123450043", 2023, "MANUEL", "", "RODRIGUEZ", "", "1986-01-15", "1215 DESERT SKY LN", "LAS CRUCES", "NM", "88011"),
+    ("123450043", 2024, "MANUEL", "", "RODRIGUEZ", "", "1986-01-15", "1215 DESERT SKY LN", "LAS CRUCES", "NM", "88011"),
+    # A generational pair who never filed from one address, in one ZIP (JR and father).
+    ("123450044", 2023, "JOSEPH", "", "KOWALSKI", "", "1950-02-02", "12 BIRCH ST", "TOLEDO", "OH", "43604"),
+    ("123450044", 2024, "JOSEPH", "", "KOWALSKI", "", "1950-02-02", "12 BIRCH ST", "TOLEDO", "OH", "43604"),
+    ("123450045", 2023, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
+    ("123450045", 2024, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
+    # One name, one age, never an address in common: not linked (two strangers).
+    ("123450046", 2024, "OSCAR", "", "LINDQVIST", "", "1970-01-01", "5 FJORD AVE", "DULUTH", "MN", "55802"),
+    ("123450047", 2024, "OSCAR", "", "LINDQVIST", "", "1972-04-04", "88 SUMMIT AVE", "SAINT PAUL", "MN", "55105"),
 ]
 # Enough unrelated taxpayers for term frequencies and the prior to mean something.
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -115,6 +145,21 @@ REQUESTS = [
     ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", "", "first_name_unconfirmed"),
     ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", "", "dob_conflict"),
     ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
+    # Issue 11: CHRIS ROCHE (not in the file) asked about with a TIN and no DOB at the flat
+    # where CHRISTIAN ROCHE files; the TIN is not his, so nothing outweighs it. One digit
+    # or one transposition off his TIN is for a person to look at; his own TIN discloses.
+    ("tin_contradicts_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "555-12-9876", "no_match", "", "tin_conflict"),
+    ("tin_transposed_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0053", "needs_review", "", "tin_one_digit_off"),
+    ("tin_one_digit_off_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0036", "needs_review", "", "tin_one_digit_off"),
+    # Issue 11: namesakes linked anywhere in the file. The son asked about filed nothing
+    # from the requested address, his father did, and they shared an earlier address.
+    ("namesake_father_filed_son_lived", "DAVID", "", "ARCHULETA", "", "", "908 CANYON RD", "SANTA FE", "NM", "87505", "", "ambiguous", "", "linked_namesake"),
+    ("namesake_told_apart_by_dob", "DAVID", "", "ARCHULETA", "", "1955-03-01", "908 CANYON RD", "SANTA FE", "NM", "87505", "", "disclosed", "123450040", "disclose_above_threshold"),
+    ("namesake_father_compound_surname", "MANUEL", "", "RODRIGUEZ LOVATO", "", "", "1215 DESERT SKY LANE", "LAS CRUCES", "NM", "88011", "", "ambiguous", "", "linked_namesake"),
+    ("namesake_generational_one_zip", "JOSEPH", "", "KOWALSKI", "", "", "12 BIRCH ST", "TOLEDO", "OH", "43604", "", "ambiguous", "", "linked_namesake"),
+    ("namesake_told_apart_by_suffix", "JOSEPH", "", "KOWALSKI", "JR", "", "300 ELM ST APT 2", "TOLEDO", "OH", "43604", "", "disclosed", "123450045", "disclose_above_threshold"),
+    ("namesake_stranger_not_linked", "OSCAR", "", "LINDQVIST", "", "", "5 FJORD AVE", "DULUTH", "MN", "55802", "", "disclosed", "123450046", "disclose_above_threshold"),
+    ("tin_agrees_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0035", "disclosed", "123450035", "disclose_above_threshold"),
 ]
 # fmt: on
 
@@ -130,30 +175,32 @@ def assert_rule_exercised(name: str, fired: list[str]) -> None:
         assert fired[-1:] == [name], fired
 
 
-def write_master(path: Path, people: list[tuple[str, ...]], years=(2023, 2024)) -> None:
+def write_master(
+    path: Path, people: list[tuple[str, ...]], years=(2023, 2024), histories=()
+) -> None:
     rows = []
-    for person in people:
-        tin, first, middle, last, suffix, dob, street, city, state, zip_code = person
-        for year in years:
-            rows.append(
-                {
-                    "tin": tin,
-                    "tin_type": "SSN",
-                    "tax_year": year,
-                    "first_name": first,
-                    "middle_name": middle,
-                    "last_name": last,
-                    "suffix": suffix,
-                    "dob": dob,
-                    "street": street,
-                    "city": city,
-                    "state": state,
-                    "zip": zip_code,
-                    "employer_name": "ACME WIDGETS",
-                    "income": "50000",
-                    "dependents": "0",
-                }
-            )
+    filings = [(person[0], year, *person[1:]) for person in people for year in years]
+    for filing in [*filings, *histories]:
+        tin, year, first, middle, last, suffix, dob, street, city, state, zip_code = filing
+        rows.append(
+            {
+                "tin": tin,
+                "tin_type": "SSN",
+                "tax_year": year,
+                "first_name": first,
+                "middle_name": middle,
+                "last_name": last,
+                "suffix": suffix,
+                "dob": dob,
+                "street": street,
+                "city": city,
+                "state": state,
+                "zip": zip_code,
+                "employer_name": "ACME WIDGETS",
+                "income": "50000",
+                "dependents": "0",
+            }
+        )
     pq.write_table(pa.Table.from_pylist(rows), path)
 
 
@@ -180,7 +227,7 @@ def filler() -> list[tuple[str, ...]]:
 @pytest.fixture(scope="module")
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     folder = tmp_path_factory.mktemp("adversarial")
-    write_master(folder / "master.parquet", PEOPLE + filler())
+    write_master(folder / "master.parquet", PEOPLE + filler(), histories=HISTORIES)
     with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(HEADER)

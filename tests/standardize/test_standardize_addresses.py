@@ -514,3 +514,35 @@ def test_whole_address_with_commas(
 def test_fields_given_win_over_the_street_line() -> None:
     address = standardize_address("123 Main St, Springfield, IL 62704", "Chicago", "", "")
     assert (address.city, address.state, address.zip5) == ("CHICAGO", "IL", "62704")
+
+
+# Issue 11: request lines as messy as real ones read as the filed address.
+@pytest.mark.parametrize(
+    ("street", "key"),
+    [
+        ("12 OAK SETREET", "12 OAK ST|62701"),
+        ("12 OAK SETREET APT 3", "12 OAK ST|62701"),  # the unit is not in the key
+        ("7 MAPLE XRESCENT", "7 MAPLE CRES|62701"),
+        ("4 ELM AVENEU", "4 ELM AVE|62701"),
+        ("OAK ST 12", "12 OAK ST|62701"),
+        ("OAK STREET 12", "12 OAK ST|62701"),
+    ],
+)
+def test_misspelt_street_type_and_number_at_the_end(street: str, key: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").address_key == key
+
+
+@pytest.mark.parametrize(
+    ("street", "name"),
+    [
+        ("12 STREETER RD", "STREETER"),  # two letters from STREET: a name, not a type
+        ("77 RIVERS EDGE", "RIVERS EDGE"),
+    ],
+)
+def test_street_names_near_a_type_word_are_kept(street: str, name: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").street_name == name
+
+
+@pytest.mark.parametrize("street", ["COUNTY RD 5", "ROUTE 66", "HIGHWAY 101"])
+def test_a_route_number_is_not_moved_to_the_front(street: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").number == ""

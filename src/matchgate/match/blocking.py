@@ -20,6 +20,8 @@ master key tables built by :func:`build_key_tables_sql`:
     street         same street and number anywhere in the history (ZIP typo, moved unit)
     locator        same number, street name and ZIP, ignoring street type and direction
     city_locator   (requests without a ZIP) same number, street name, city and state
+    number_zip     same house number and ZIP, whatever the street name (a mangled street)
+    dob_zip        same date of birth and a ZIP in the history (both names mangled)
 """
 
 from __future__ import annotations
@@ -48,6 +50,21 @@ def build_key_tables_sql() -> list[str]:
             FROM taxpayer_features WHERE {column} IS NOT NULL"""
         for table, column in explode.items()
     ]
+    # House number and ZIP, whatever the street name (a request's street mangled by typos).
+    statements.append(
+        """CREATE OR REPLACE TABLE mk_number_zip AS
+           SELECT DISTINCT u.l.number || '|' || u.l.zip AS key, u.tin
+           FROM (SELECT unique_id AS tin, unnest(locators) AS l FROM taxpayer_features
+                 WHERE locators IS NOT NULL) u"""
+    )
+    # Date of birth and a ZIP of the filing history (both names mangled).
+    statements.append(
+        """CREATE OR REPLACE TABLE mk_dob_zip AS
+           SELECT DISTINCT f.dob || '|' || z.zip AS key, f.unique_id AS tin
+           FROM (SELECT unique_id, dob, unnest(zips) AS zip FROM taxpayer_features
+                 WHERE dob IS NOT NULL AND zips IS NOT NULL) z
+           JOIN taxpayer_features f ON f.unique_id = z.unique_id"""
+    )
     statements.append(
         """CREATE OR REPLACE TABLE mk_person AS
            SELECT unique_id AS tin, tin AS tin_value, dob, first_name, surname_joined,
@@ -105,6 +122,16 @@ BLOCKING_RULES: dict[str, str] = {
     "locator": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("locator_keys")}) q
         JOIN mk_locator m ON m.key = q.key""",
+    "number_zip": """
+        SELECT q.rid, m.tin FROM (
+            SELECT unique_id AS rid, unnest(locators) AS l FROM request_features
+            WHERE locators IS NOT NULL) q
+        JOIN mk_number_zip m ON m.key = q.l.number || '|' || q.l.zip""",
+    "dob_zip": """
+        SELECT q.rid, m.tin FROM (
+            SELECT unique_id AS rid, dob || '|' || unnest(zips) AS key FROM request_features
+            WHERE dob IS NOT NULL AND zips IS NOT NULL) q
+        JOIN mk_dob_zip m ON m.key = q.key""",
     "city_locator": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("city_locator_keys")}) q
         JOIN mk_city_locator m ON m.key = q.key""",

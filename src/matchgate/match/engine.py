@@ -149,8 +149,10 @@ def candidates_sql() -> str:
             SELECT rid, max(match_weight) AS best_weight FROM scored_pairs GROUP BY rid
         )
         SELECT s.rid, s.tin, s.match_probability, s.match_weight, s.rules,
-               s.surname_parts_any_l, {gamma_columns}, {weight_columns}
+               s.surname_parts_any_l, {gamma_columns}, {weight_columns},
+               n.namesakes, n.namesakes_sharing_middle
         FROM scored_pairs s JOIN best b ON b.rid = s.rid
+        LEFT JOIN taxpayer_namesakes n ON n.tin = s.tin
         WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
            OR s.gamma_address >= {_household_gamma()}
         ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
@@ -176,6 +178,8 @@ def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candi
         },
         rules=tuple(row[4] or ()),
         surname_parts=tuple(row[5] or ()),
+        namesakes=tuple(row[6 + 2 * width] or ()),
+        namesakes_sharing_middle=tuple(row[7 + 2 * width] or ()),
     )
 
 

@@ -423,6 +423,84 @@ def taxpayer_features_sql() -> str:
         """
 
 
+# Generational suffixes: a JR and an SR (or a II and a III) of one name are two people.
+_GENERATIONAL = "('JR', 'SR', 'II', 'III', 'IV', 'V')"
+# Birth years this far apart make two people of one name a parent and a child.
+GENERATION_YEARS = (15, 45)
+
+
+def taxpayer_namesakes_sql() -> str:
+    """``taxpayer_namesakes(tin, namesakes[], namesakes_sharing_middle[])``: for each
+    taxpayer the other taxpayers of the same name linked to them in the file, wherever the
+    request's address is.
+
+    Same name: a first-name form and a surname part in common (the son filing as RODRIGUEZ,
+    the father as RODRIGUEZ LOVATO). Linked: the two filed from one address in some year of
+    their histories (a household that moved together), or they are a generational pair (a
+    JR/SR or II/III suffix, or birth years 15-45 apart) with a ZIP in common in their
+    histories. ``namesakes_sharing_middle`` are those a full middle name cannot tell apart
+    (no middle name on file, or the same one or its initial).
+
+    Built once at master preparation from two self-joins (on filed address, and on ZIP and
+    first name), so the household rule reads a list per candidate instead of searching.
+    """
+    low, high = GENERATION_YEARS
+    return f"""
+        CREATE OR REPLACE TABLE taxpayer_namesakes AS
+        WITH people AS (
+            SELECT unique_id AS tin, first_name,
+                   coalesce(first_forms, [first_name]) AS forms,
+                   surname_parts_any AS parts, middle_name, middle_initial,
+                   coalesce(suffix, '') AS suffix,
+                   try_cast(substr(dob, 1, 4) AS INTEGER) AS birth_year
+            FROM taxpayer_features
+            WHERE first_name IS NOT NULL AND surname_parts_any IS NOT NULL
+        ),
+        places AS (
+            SELECT DISTINCT tin, address_key FROM taxpayer_addresses
+            WHERE address_key IS NOT NULL
+        ),
+        shared_address AS (
+            SELECT DISTINCT a.tin, b.tin AS other
+            FROM places a JOIN places b ON b.address_key = a.address_key AND b.tin <> a.tin
+        ),
+        zip_names AS (
+            SELECT DISTINCT a.tin, a.zip5, p.first_name
+            FROM taxpayer_addresses a JOIN people p ON p.tin = a.tin
+            WHERE a.zip5 IS NOT NULL
+        ),
+        generational AS (
+            SELECT DISTINCT a.tin, b.tin AS other
+            FROM zip_names a
+            JOIN zip_names b
+              ON b.zip5 = a.zip5 AND b.first_name = a.first_name AND b.tin <> a.tin
+            JOIN people pa ON pa.tin = a.tin
+            JOIN people pb ON pb.tin = b.tin
+            WHERE (pa.suffix <> pb.suffix
+                   AND (pa.suffix IN {_GENERATIONAL} OR pb.suffix IN {_GENERATIONAL}))
+               OR abs(pa.birth_year - pb.birth_year) BETWEEN {low} AND {high}
+        ),
+        linked AS (
+            SELECT tin, other FROM shared_address
+            UNION
+            SELECT tin, other FROM generational
+        )
+        SELECT l.tin,
+               list(l.other ORDER BY l.other) AS namesakes,
+               coalesce(list(l.other ORDER BY l.other) FILTER (
+                   WHERE b.middle_initial IS NULL OR a.middle_initial IS NULL
+                      OR (b.middle_initial = a.middle_initial
+                          AND (length(b.middle_name) = 1 OR length(a.middle_name) = 1
+                               OR b.middle_name = a.middle_name))
+               ), []) AS namesakes_sharing_middle
+        FROM linked l
+        JOIN people a ON a.tin = l.tin
+        JOIN people b ON b.tin = l.other
+        WHERE list_has_any(a.forms, b.forms) AND list_has_any(a.parts, b.parts)
+        GROUP BY l.tin
+        """
+
+
 def _reporting(
     progress: Callable[[str, int], None] | None, step: str
 ) -> Callable[[int], None] | None:
@@ -435,8 +513,8 @@ def _reporting(
 def build_taxpayer_features(
     con: duckdb.DuckDBPyConnection, *, progress: Callable[[str, int], None] | None = None
 ) -> int:
-    """Create ``taxpayer_features`` (one row per TIN) and ``taxpayer_addresses`` from
-    ``master_rows``. Returns the number of taxpayers."""
+    """Create ``taxpayer_features`` (one row per TIN), ``taxpayer_addresses`` and
+    ``taxpayer_namesakes`` from ``master_rows``. Returns the number of taxpayers."""
     for step, columns, function, schema in (
         ("names", NAME_FIELDS, name_feature_row, _NAME_SCHEMA),
         ("addresses", ADDRESS_FIELDS, address_feature_row, _ADDRESS_SCHEMA),
@@ -452,6 +530,7 @@ def build_taxpayer_features(
         )
     sql.run(con, taxpayer_addresses_sql(), label="features.taxpayer_addresses")
     sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")
+    sql.run(con, taxpayer_namesakes_sql(), label="features.taxpayer_namesakes")
     return sql.fetch_int(
         con, "SELECT count(*) FROM taxpayer_features", label="features.taxpayer_features"
     )

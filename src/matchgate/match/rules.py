@@ -272,6 +272,49 @@ def household_namesake(context: MatchContext) -> Verdict | None:
     return Verdict(tuple(reasons), competitors=tuple(c.tin for c in context.competitors))
 
 
+def _tells_namesakes_apart(best: Candidate) -> bool:
+    """The request gives something a namesake of the best candidate need not share: a date
+    of birth, a suffix or a TIN compared with the best's (agreeing or not: a contradiction
+    is for the later rules), or the best's full middle name where no namesake could have
+    it too."""
+    levels = best.levels
+    if any(levels.get(name, "missing") != "missing" for name in ("dob", "suffix", "tin")):
+        return True
+    return levels.get("middle_name") == "exact" and not best.namesakes_sharing_middle
+
+
+@match_rule(
+    "namesake_linked",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="Father and son of one name asked about without a date of birth: the son filed "
+    "nothing from the requested address, the father did, and they shared an earlier address "
+    "(or the son files as RODRIGUEZ, the father as RODRIGUEZ LOVATO).",
+)
+def linked_namesake(context: MatchContext) -> Verdict | None:
+    """The best candidate has namesakes linked to them anywhere in the file (a first-name
+    form and a surname part in common, and a filed address shared or a generational pair
+    in one ZIP: ``taxpayer_namesakes``), and the request gives nothing to tell them apart
+    (no date of birth, suffix or TIN, no full middle name only the best has):
+    ``namesake_linked`` (ambiguous), however high the probability. The household rule sees
+    only who filed from the requested address; a namesake who lived there without filing
+    from it is not in that list."""
+    best = context.best
+    if not best.namesakes or _tells_namesakes_apart(best):
+        return None
+    return Verdict(
+        (
+            Reason(
+                "namesake_linked",
+                f"{len(best.namesakes)} other taxpayer(s) of the same name are linked to the "
+                "best candidate in the file (a shared address or a generational pair), and "
+                "the request gives no date of birth, suffix, TIN or full middle name to tell "
+                "them apart.",
+            ),
+        ),
+        competitors=best.namesakes,
+    )
+
+
 @match_rule(
     "runner_up_close",
     outcome=Outcome.AMBIGUOUS,
@@ -393,6 +436,26 @@ def suffix_conflict(context: MatchContext) -> Verdict | None:
 
 
 @match_rule(
+    "tin_conflict",
+    outcome=Outcome.NO_MATCH,
+    hazard="CHRIS ROCHE (not in the file) asked about with a TIN at the flat where CHRISTIAN "
+    "ROCHE files: the address and nickname outweighed a TIN that is not his.",
+)
+def tin_conflict(context: MatchContext) -> Verdict | None:
+    """A TIN given in the request is not the best candidate's and not one digit or one
+    transposition from it: ``tin_conflict`` (no match). A contradiction is never outweighed,
+    like a contradicting date of birth or suffix. A TIN still never rules a rival out nor
+    breaks a tie: this rule looks only at the best candidate's own TIN."""
+    if context.best.levels.get("tin") != "different":
+        return None
+    return _decisive(
+        "tin_conflict",
+        "The TIN given is not the taxpayer's: the request is about someone else.",
+        field="tin",
+    )
+
+
+@match_rule(
     "address_not_in_history",
     outcome=Outcome.NO_MATCH,
     hazard="Disclosing to a request whose address is not the taxpayer's own (only ZIP or "
@@ -435,6 +498,29 @@ def dob_conflict(context: MatchContext) -> Verdict | None:
         "The date of birth given contradicts the taxpayer's; a reviewer must confirm "
         "the identity before anything is disclosed.",
         field="dob",
+    )
+
+
+@match_rule(
+    "tin_one_digit_off_review",
+    outcome=Outcome.NEEDS_REVIEW,
+    hazard="A TIN one digit or one transposition from the taxpayer's: a typo, or a relative's "
+    "number (SSNs of one family are often close); never disclosed without a person looking.",
+)
+def tin_one_digit_off(context: MatchContext) -> Verdict | None:
+    """The TIN given is one digit or one transposition from the best candidate's while the
+    probability is at least ``review_threshold``: ``tin_one_digit_off_review`` (needs
+    review). Below that the probability rules refuse it."""
+    best = context.best
+    if best.levels.get("tin") != "one_digit_off":
+        return None
+    if best.match_probability < context.policy.review_threshold:
+        return None
+    return _decisive(
+        "tin_one_digit_off_review",
+        "The TIN given is one digit or one transposition from the taxpayer's; a reviewer "
+        "must confirm the identity before anything is disclosed.",
+        field="tin",
     )
 
 
@@ -484,14 +570,17 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     no_candidate,
     tin_name_conflict,
     household_namesake,
+    linked_namesake,
     runner_up_close,
     surname_differs_review,
     names_disagree,
     first_name_misspelt,
     first_name_unconfirmed,
     suffix_conflict,
+    tin_conflict,
     address_not_in_history,
     dob_conflict,
+    tin_one_digit_off,
     disclose_above_threshold,
     probability_grey_zone,
     probability_low,

@@ -37,6 +37,11 @@ class Candidate:
     weights: dict[str, float] = field(default_factory=dict)
     rules: tuple[str, ...] = ()
     surname_parts: tuple[str, ...] = ()
+    # Taxpayers of the same name linked to this one anywhere in the file (a shared filed
+    # address, or a generational pair in one ZIP): ``taxpayer_namesakes``. Not stored in
+    # the decision's JSON (the rules that read them run before a decision is stored).
+    namesakes: tuple[str, ...] = ()
+    namesakes_sharing_middle: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

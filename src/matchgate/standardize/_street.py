@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 import usaddress
 from scourgify import normalize_address_record
 
-from matchgate.standardize._data import state_table
+from matchgate.standardize._data import state_table, street_suffixes
 from matchgate.standardize._pub28 import (
     DIRECTIONALS,
     UNIT_DESIGNATORS,
@@ -346,6 +347,75 @@ def _via_usaddress(text: str) -> ParsedStreet | None:
     )
 
 
+def _damerau_one(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by at most one insertion, deletion, substitution or
+    transposition of adjacent letters."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+# Full street-type words long enough that one typo cannot make another word of a street
+# line (SETREET, XRESCENT, AVENEU): CRESCENT, STREET, AVENUE, BOULEVARD...
+_MIN_TYPED_SUFFIX = 6
+
+
+@cache
+def _typed_suffix_words() -> tuple[str, ...]:
+    return tuple(
+        sorted(w for w in street_suffixes() if len(w) >= _MIN_TYPED_SUFFIX and w.isalpha())
+    )
+
+
+def _repair_suffix_typo(words: list[str]) -> list[str]:
+    """The street-type word misspelt by one letter (``12 OAK SETREET``, ``4 ELM AVENEU APT 2``)
+    written as the type: only the word before a unit designator or at the end, only after
+    a house number and a name word, and only for full type words of 6+ letters."""
+    for index in range(2, len(words)):
+        word = words[index]
+        last = index == len(words) - 1 or words[index + 1] in _STRONG_DESIGNATORS
+        if not last or len(word) < _MIN_TYPED_SUFFIX - 1 or suffix_standard(word):
+            continue
+        if not words[0][:1].isdigit() or not word.isalpha():
+            continue
+        for full in _typed_suffix_words():
+            if _damerau_one(word, full):
+                return [*words[:index], full, *words[index + 1 :]]
+    return words
+
+
+# Words that begin a highway name in which the number is the route's, not a house number.
+_ROUTE_WORDS = frozenset(
+    {"COUNTY", "STATE", "US", "FARM", "RANCH", "INTERSTATE", "ROUTE", "RTE", "HWY", "HIGHWAY"}
+)
+
+
+def _number_moved_to_end(text: str) -> str | None:
+    """``OAK ST 12`` -> ``12 OAK ST``: a line parsed with no house number, with no number at
+    the start and a house number after a street-type word at the end (not ``COUNTY RD 5``)."""
+    words = text.split()
+    if len(words) < 3 or any(c.isdigit() for c in words[0]) or not words[-1].isdigit():
+        return None
+    if words[0] in _ROUTE_WORDS or not suffix_standard(words[-2]):
+        return None
+    if words[-2] in _ROUTE_WORDS or any(any(c.isdigit() for c in w) for w in words[1:-1]):
+        return None
+    return " ".join([words[-1], *words[:-1]])
+
+
 def parse_street(text: str) -> ParsedStreet:
     """Components of a cleaned street field (see ``clean_address_text``)."""
     if not text or len(text) > MAX_STREET_CHARS:
@@ -354,12 +424,23 @@ def parse_street(text: str) -> ParsedStreet:
     if box is not None:
         return box
     text = _strip_number_zeros(normalize_words(text))
+    text = " ".join(_repair_suffix_typo(text.split()))
+    parsed = _parse(text)
+    if parsed is None or not parsed.number:
+        moved = _number_moved_to_end(text)
+        reparsed = _parse(moved) if moved else None
+        if reparsed is not None and reparsed.number:
+            parsed = reparsed
+    return _mark_private_mailbox(parsed or UNPARSED)
+
+
+def _parse(text: str) -> ParsedStreet | None:
     parsed = _fast(text)
     if parsed is None:
         parsed = _slow(text)
         if parsed is not None and not _is_fixed_point(parsed):
             parsed = None
-    return _mark_private_mailbox(parsed or UNPARSED)
+    return parsed
 
 
 def _slow(text: str) -> ParsedStreet | None:

@@ -1,0 +1,44 @@
+"""Blocking finds the person when a noisy request mangles the fields the older rules need
+(issue 11): same house number and ZIP with the street name garbled, same date of birth and
+ZIP with both names garbled."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import duckdb
+
+from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
+from matchgate.match.blocking import build_candidate_pairs
+
+# tests/match is not a package: the people of the adversarial table, loaded by path
+_SPEC = importlib.util.spec_from_file_location(
+    "_records", Path(__file__).with_name("test_adversarial_records.py")
+)
+assert _SPEC is not None and _SPEC.loader is not None
+_RECORDS = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_RECORDS)
+PEOPLE, filler, write_master = _RECORDS.PEOPLE, _RECORDS.filler, _RECORDS.write_master
+
+
+def _rules_finding(tmp_path: Path, values: tuple[str, ...], tin: str) -> list[str]:
+    write_master(tmp_path / "master.parquet", PEOPLE + filler())
+    con = duckdb.connect()
+    prepare_master(con, tmp_path / "master.parquet")
+    load_requests_for_matching(con, [MatchInput(1, values)])
+    build_candidate_pairs(con, block_cap=200)
+    row = con.execute("SELECT rules FROM candidate_pairs WHERE rid = '1' AND tin = ?", [tin])
+    found = row.fetchone()
+    return list(found[0]) if found else []
+
+
+# first, middle, last, suffix, dob, street, city, state, zip, tin
+def test_house_number_and_zip_find_a_garbled_street(tmp_path: Path) -> None:
+    values = ("RAUL", "", "RAMRIEZ", "", "", "31 BRICHCOURTT", "FRESNO", "CA", "93701", "")
+    assert "number_zip" in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_dob_and_zip_find_garbled_names(tmp_path: Path) -> None:
+    values = ("RAOUL", "", "AMMIRES", "", "1975-11-30", "PO BOX 9", "FRESNO", "CA", "93701", "")
+    assert _rules_finding(tmp_path, values, "123450009") == ["dob_zip"]
