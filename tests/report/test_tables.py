@@ -44,6 +44,8 @@ def test_a_batch_of_one_row_is_a_look_up_and_a_letter_needing_review_is_held() -
     assert (line["batches"], line["bulk_batches"], line["lookups"]) == ("2", "1", "1")
     assert (line["letters_refused"], line["letters_held_for_review"]) == ("0", "1")
     assert line["officers_named"] == "2" and line["entries"] == "1..5 (5 entries)"
+    [answered] = report.table("agency_outcomes").rows
+    assert answered[1:4] == ("0", "1", "0")  # the look-up's no_match is not matched
     kinds = {r[1]: (r[3], r[5], r[6]) for r in report.table("batches").rows}
     assert kinds == {
         "B1": ("bulk", "held for review", "batch_too_large"),

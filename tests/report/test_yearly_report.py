@@ -101,17 +101,19 @@ def test_the_figures_agree_with_a_direct_count_of_the_batches(
         assert registry()[code].stage == "letter"
     assert refused["disclosures"] == "0"
 
-    for line in read_csv(report_dir / "agencies.csv"):
-        agency = line["agency"]
-        assert int(line["request_rows"]) == expected_agency[(agency, "rows")]
+    answered = {line["agency"]: line for line in read_csv(report_dir / "agency_outcomes.csv")}
+    for asked in read_csv(report_dir / "agencies.csv"):
+        agency = asked["agency"]
+        assert int(asked["request_rows"]) == expected_agency[(agency, "rows")]
+        line = answered[agency]
         assert int(line["disclosures"]) == expected_agency[(agency, "disclosures")]
         assert int(line["rows_refused_legal_review"]) == expected_agency[(agency, "legal")]
         assert int(line["distinct_taxpayers"]) == len(tins[agency])
         assert line["entries"].split("..")[0].isdigit()
-    agencies = read_csv(report_dir / "agencies.csv")
+    agencies = read_csv(report_dir / "agency_outcomes.csv")
     assert sum(int(line["retractions"]) for line in agencies) == 1
     assert sum(int(line["review_actions"]) for line in agencies) == 1
-    assert sum(int(line["letters_refused"]) for line in agencies) == 1
+    assert sum(int(line["letters_refused"]) for line in read_csv(report_dir / "agencies.csv")) == 1
 
     reasons = {
         (line["agency"], line["reason_code"]): int(line["rows"])
@@ -159,7 +161,9 @@ def test_retractions_reviews_officers_and_the_queue(office: Office, report_dir: 
     officers = read_csv(report_dir / "officers.csv")
     assert officers and all(int(line["letters"]) >= 1 for line in officers)
     assert all(int(line["most_cases_in_one_letter"]) >= 1 for line in officers)
-    disclosures = sum(int(line["disclosures"]) for line in read_csv(report_dir / "agencies.csv"))
+    disclosures = sum(
+        int(line["disclosures"]) for line in read_csv(report_dir / "agency_outcomes.csv")
+    )
     assert sum(int(line["disclosures_received"]) for line in officers) >= disclosures
     monthly = read_csv(report_dir / "wrong_disclosures_by_month.csv")
     assert sum(int(line["later_retracted"]) for line in monthly) == 1
@@ -182,7 +186,7 @@ def test_verify_accepts_the_report_and_names_a_tampered_cell(
 
     tampered = tmp_path / "tampered"
     shutil.copytree(report_dir, tampered)
-    path = tampered / "agencies.csv"
+    path = tampered / "agency_outcomes.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     column = rows[0].index("disclosures")
     rows[1][column] = str(int(rows[1][column]) - 1)
@@ -190,7 +194,7 @@ def test_verify_accepts_the_report_and_names_a_tampered_cell(
         csv.writer(stream, lineterminator="\n").writerows(rows)
     code, output = cli("report", "verify", tampered, "--workspace", office.workspace)
     assert code == 3, output
-    assert "agencies.csv" in output and "column disclosures" in output
+    assert "agency_outcomes.csv" in output and "column disclosures" in output
     assert f"the ledger gives '{int(rows[1][column]) + 1}'" in output
 
 

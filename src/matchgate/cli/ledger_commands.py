@@ -25,8 +25,7 @@ from matchgate.ledger import (
 )
 
 if TYPE_CHECKING:
-    from matchgate.report import LedgerSource
-    from matchgate.report import Table as ReportTable
+    from matchgate.report import LedgerSource, ReportTables
 
 __all__ = ["register"]
 
@@ -351,7 +350,7 @@ def oversight_command(
         written = write_report(
             _report_source(workspace, database_url, file, public_key), year=year, out=out
         )
-        _print_agencies(written.tables.table("agencies"), year, console)
+        _print_agencies(written.tables, year, console)
         console.print(
             f"wrote the report of {year} (ledger entries 1..{written.last_sequence}) to"
             f" {written.folder / 'index.html'} and {len(written.files) - 1} more files",
@@ -383,21 +382,25 @@ def oversight_command(
         console.print(f"wrote {report.write(out)}", highlight=False)
 
 
-def _print_agencies(agencies: ReportTable, year: int, console: Console) -> None:
+def _print_agencies(tables: ReportTables, year: int, console: Console) -> None:
+    asked, answered = tables.table("agencies"), tables.table("agency_outcomes")
     shown = (
-        "agency",
-        "batches",
-        "request_rows",
-        "disclosures",
-        "distinct_taxpayers",
-        "retractions",
+        (asked, "batches"),
+        (asked, "request_rows"),
+        (answered, "disclosures"),
+        (answered, "distinct_taxpayers"),
+        (answered, "retractions"),
     )
     table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
-    for header in shown:
-        table.add_column(header, justify="left" if header == "agency" else "right")
-    index = [agencies.columns.index(name) for name in shown]
-    for row in agencies.rows:
-        table.add_row(*(row[i] for i in index))
+    table.add_column("agency")
+    for _source, header in shown:
+        table.add_column(header.replace("_", " "), justify="right")
+    for request_row, answer_row in zip(asked.rows, answered.rows, strict=True):
+        rows = {id(asked): request_row, id(answered): answer_row}
+        table.add_row(
+            request_row[0],
+            *(rows[id(source)][source.columns.index(name)] for source, name in shown),
+        )
     console.print(table)
 
 

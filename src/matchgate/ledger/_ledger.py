@@ -358,9 +358,7 @@ class Ledger:
             statement = entries_in_order()
             if up_to is not None:
                 statement = statement.where(schema.entries.c.sequence <= up_to)
-            result = conn.execution_options(stream_results=True, yield_per=5_000).execute(
-                statement
-            )
+            result = conn.execution_options(stream_results=True, yield_per=5_000).execute(statement)
             for row in result:
                 yield entry_from_row(row)
             result.close()

@@ -118,7 +118,9 @@ def _reasons(report: ReportTables) -> Chart:
         labels = [code for (code, _step), _n in ranked][::-1]
         values = [n for _key, n in ranked][::-1]
         colours = [_STEP_COLOURS[step] for (_code, step), _n in ranked][::-1]
-        axis.barh(labels, values, color=colours)
+        bars = axis.barh(labels, values, color=colours)
+        axis.bar_label(bars, padding=3, fontsize=8)
+        axis.set_xlim(0, max(values) * 1.1)
         axis.set_xlabel("rows (a row counts once per reason code)")
         for step, colour in _STEP_COLOURS.items():
             axis.bar(0, 0, color=colour, label=step)
@@ -158,8 +160,16 @@ def _wrong_by_month(report: ReportTables) -> Chart:
     positions = range(len(rows))
     estimated = [float(row[2]) for row in rows]
     retracted = [int(row[3]) for row in rows]
-    axis.bar([p - 0.2 for p in positions], estimated, width=0.4, label="estimated: sum of 1 - p")
-    axis.bar([p + 0.2 for p in positions], retracted, width=0.4, label="measured: retracted")
+    left = axis.bar(
+        [p - 0.2 for p in positions], estimated, width=0.4, label="estimated: sum of 1 - p"
+    )
+    right = axis.bar(
+        [p + 0.2 for p in positions], retracted, width=0.4, label="measured: retracted"
+    )
+    # The estimate is often far below one person: print the figures, not only the bars.
+    axis.bar_label(left, labels=[f"{v:.3g}" if v else "" for v in estimated], padding=2, fontsize=7)
+    axis.bar_label(right, labels=[str(v) if v else "" for v in retracted], padding=2, fontsize=7)
+    axis.set_ylim(0, max([*estimated, *retracted, 1.0]) * 1.2)
     axis.set_xticks(list(positions), [row[0][5:] for row in rows])
     axis.set_xlabel(f"month of disclosure, {report.year}")
     axis.set_ylabel("wrong disclosures")

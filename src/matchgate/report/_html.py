@@ -13,7 +13,7 @@ from matchgate.report._tables import ReportTables, Table
 __all__ = ["read_html_tables", "render_html"]
 
 _STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 72rem;
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 80rem;
        color: #1a1a1a; line-height: 1.4; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc; }
@@ -28,6 +28,7 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.45rem; vertical-align: top; }
 th { background: #f0f0f0; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.entries { color: #555; white-space: nowrap; }
+td:first-child { min-width: 11rem; }
 figure { margin: 1rem 0 2rem; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.85rem; color: #444; }
@@ -44,6 +45,12 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after an underscore or a semicolon (long codes, joined
+    code lists); <wbr> adds no character, so the cell's text stays the CSV's."""
+    return escape(text).replace("_", "_<wbr>").replace(";", ";<wbr>")
+
+
 def _table(table: Table) -> str:
     parts = [
         f'<h2 id="t-{escape(table.name)}">{escape(table.title)}</h2>',
@@ -53,7 +60,9 @@ def _table(table: Table) -> str:
         parts.append('<p class="empty">Nothing recorded in the year.</p>')
     parts.append(f'<div class="scroll"><table id="{escape(table.name)}">')
     parts.append(
-        "<thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in table.columns) + "</tr></thead>"
+        "<thead><tr>"
+        + "".join(f"<th>{_breakable(c)}</th>" for c in table.columns)
+        + "</tr></thead>"
     )
     parts.append("<tbody>")
     for row in table.rows:
@@ -61,7 +70,7 @@ def _table(table: Table) -> str:
         for column, value in zip(table.columns, row, strict=True):
             kind = "entries" if column == "entries" else "n" if _is_number(value) else ""
             attribute = f' class="{kind}"' if kind else ""
-            cells.append(f"<td{attribute}>{escape(value)}</td>")
+            cells.append(f"<td{attribute}>{_breakable(value)}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table></div>")
     return "\n".join(parts)

@@ -284,7 +284,7 @@ def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTa
     year_end = f"{year + 1:04d}-01-01T00:00:00.000000Z"
     age_limit = min(as_of, year_end) if as_of else year_end
     tables = [
-        _agency_table(
+        *_agency_tables(
             batches, agency_span, disclosures, tins, reviews, retractions, repeats, rows, prefix
         ),
         _statute_table(statute_counts, statute_tins, statute_span, disclosures),
@@ -308,7 +308,7 @@ def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTa
     )
 
 
-def _agency_table(
+def _agency_tables(
     batches: dict[str, _Batch],
     agency_span: dict[str, Span],
     disclosures: dict[str, Span],
@@ -318,7 +318,7 @@ def _agency_table(
     repeats: dict[str, Span],
     rows: dict[tuple[str, int], _Row],
     prefix: str,
-) -> Table:
+) -> tuple[Table, Table]:
     per: dict[str, Counter[str]] = defaultdict(Counter)
     officers: dict[str, set[str]] = defaultdict(set)
     for batch in batches.values():
@@ -344,10 +344,12 @@ def _agency_table(
         per[agency]["review_actions"] += span.count
     for (agency, _cause), span in retractions.items():
         per[agency]["retractions"] += span.count
-    table_rows = []
+    requests_rows = []
+    outcome_rows = []
     for agency in sorted(agency_span):
         counts = per[agency]
-        table_rows.append(
+        entries_text = agency_span[agency].text()
+        requests_rows.append(
             (
                 agency,
                 str(counts["batches"]),
@@ -356,28 +358,32 @@ def _agency_table(
                 str(counts["request_rows"]),
                 str(counts["letter refused"]),
                 str(counts["letter held for review"]),
+                str(len(officers[agency])),
+                str(repeats[agency].count),
+                entries_text,
+            )
+        )
+        outcome_rows.append(
+            (
+                agency,
                 str(counts["refused_legal"]),
                 str(counts["refused_matching"]),
                 str(disclosures[agency].count),
                 str(len(tins[agency])),
                 str(counts["review_actions"]),
                 str(counts["retractions"]),
-                str(repeats[agency].count),
-                str(len(officers[agency])),
-                agency_span[agency].text(),
+                entries_text,
             )
         )
-    return Table(
+    requests = Table(
         name="agencies",
-        title="Per agency",
+        title="Per agency: what was asked",
         source=(
             "batch_received entries of the year (batches; a batch of one row is a look-up, as"
-            " the server answers /api/lookups; request rows = rows_in; letters: see batches),"
-            " row_decision entries (refused in legal review = legally_deficient or invalid;"
-            " not matched = no_match or ambiguous; repeat requests = reason code"
-            " repeat_request), disclosure entries (distinct taxpayers = distinct TINs),"
-            " review_action and retraction entries of the year; officers = distinct names in"
-            " the letters' officers"
+            " the server answers /api/lookups; request rows = rows_in; letters: see the table"
+            " of batches; officers = distinct names in the letters' officers), row_decision"
+            " entries (repeat requests = rows with reason code repeat_request); entries = every"
+            " entry of the year counted for the agency"
         ),
         columns=(
             "agency",
@@ -387,18 +393,34 @@ def _agency_table(
             "request_rows",
             "letters_refused",
             "letters_held_for_review",
+            "officers_named",
+            "repeat_requests",
+            "entries",
+        ),
+        rows=tuple(requests_rows),
+    )
+    outcomes = Table(
+        name="agency_outcomes",
+        title="Per agency: what was answered",
+        source=(
+            "row_decision entries of the year (refused in legal review = legally_deficient or"
+            " invalid; not matched = no_match or ambiguous), disclosure entries (distinct"
+            " taxpayers = distinct TINs), review_action and retraction entries of the year;"
+            " entries = every entry of the year counted for the agency"
+        ),
+        columns=(
+            "agency",
             "rows_refused_legal_review",
             "rows_not_matched",
             "disclosures",
             "distinct_taxpayers",
             "review_actions",
             "retractions",
-            "repeat_requests",
-            "officers_named",
             "entries",
         ),
-        rows=tuple(table_rows),
+        rows=tuple(outcome_rows),
     )
+    return requests, outcomes
 
 
 def _statute_table(
