@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,9 +54,15 @@ def compute_report(
     and the last entry read."""
     last_sequence = source.verify()
     limit = last_sequence if up_to is None else min(up_to, last_sequence)
-    entries = list(source.entries(up_to=limit))
-    last = entries[-1] if entries else None
-    tables = build_tables(entries, year=year, as_of=last.recorded_at if last else "")
+    last: Entry | None = None
+
+    def tracked() -> Iterator[Entry]:
+        nonlocal last
+        for entry in source.entries(up_to=limit):
+            last = entry
+            yield entry
+
+    tables = build_tables(tracked(), year=year)
     return tables, last
 
 

@@ -33,6 +33,12 @@ NOT_RECORDED = "(not recorded)"
 # Bins of 1 - p for the histogram of disclosures' match probabilities: log scale near p = 1.
 PROBABILITY_BINS = (0.0, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
+_REFUSAL_STEP = {
+    "legally_deficient": "refused_legal",
+    "invalid": "refused_legal",
+    "no_match": "refused_matching",
+    "ambiguous": "refused_matching",
+}
 # Which step of the office a registry stage belongs to, for "legal review vs matching".
 _STEP = {
     "intake": "legal review",
@@ -164,13 +170,14 @@ def _step(code: str) -> tuple[str, str]:
     return info.stage, _STEP.get(info.stage, info.stage)
 
 
-def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTables:
-    """All tables for ``year`` from ``entries`` (in sequence order); ``as_of`` is the time
-    of the last entry read, the moment pending review rows are aged to (or the year's end,
-    when earlier)."""
+def build_tables(entries: Iterable[Entry], *, year: int, as_of: str | None = None) -> ReportTables:
+    """All tables for ``year`` from ``entries`` (in sequence order, read once, so a ledger of
+    millions of entries streams through); pending review rows are aged to ``as_of`` (default:
+    the time of the last entry read) or the year's end, when earlier."""
     prefix = f"{year:04d}-"
     batches: dict[str, _Batch] = {}
     rows: dict[tuple[str, int], _Row] = {}
+    refused: dict[str, Counter[str]] = defaultdict(Counter)
     # per agency: span of every entry counted for it
     agency_span: dict[str, Span] = defaultdict(Span)
     outcome_month: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -193,7 +200,9 @@ def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTa
     retracted_ids: dict[str, int] = {}
     retraction_month: dict[str, set[int]] = defaultdict(set)
 
+    last_time = ""
     for entry in entries:
+        last_time = entry.recorded_at
         payload = entry.payload
         in_year = entry.recorded_at.startswith(prefix)
         if entry.kind == "batch_received":
@@ -219,11 +228,15 @@ def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTa
         if entry.kind == "row_decision":
             outcome = str(payload["outcome"])
             statute = str(payload.get("statute") or NOT_RECORDED)
-            rows[(batch_id, int(payload["row_number"]))] = _Row(
-                agency, statute, outcome, entry.recorded_at, entry.sequence
-            )
+            if outcome in FLAGGED:  # only the review queue needs rows one by one
+                rows[(batch_id, int(payload["row_number"]))] = _Row(
+                    agency, statute, outcome, entry.recorded_at, entry.sequence
+                )
             if not in_year:
                 continue
+            step = _REFUSAL_STEP.get(outcome)
+            if step:
+                refused[agency][step] += 1
             agency_span[agency].add(entry.sequence)
             codes = _codes(payload)
             if known is not None:
@@ -282,10 +295,11 @@ def build_tables(entries: Iterable[Entry], *, year: int, as_of: str) -> ReportTa
                 retraction_month[_month(entry.recorded_at)].add(entry.sequence)
 
     year_end = f"{year + 1:04d}-01-01T00:00:00.000000Z"
+    as_of = last_time if as_of is None else as_of
     age_limit = min(as_of, year_end) if as_of else year_end
     tables = [
         *_agency_tables(
-            batches, agency_span, disclosures, tins, reviews, retractions, repeats, rows, prefix
+            batches, agency_span, disclosures, tins, reviews, retractions, repeats, refused
         ),
         _statute_table(statute_counts, statute_tins, statute_span, disclosures),
         _batch_table(batches),
@@ -316,8 +330,7 @@ def _agency_tables(
     reviews: dict[tuple[str, str, str], Span],
     retractions: dict[tuple[str, str], Span],
     repeats: dict[str, Span],
-    rows: dict[tuple[str, int], _Row],
-    prefix: str,
+    refused: dict[str, Counter[str]],
 ) -> tuple[Table, Table]:
     per: dict[str, Counter[str]] = defaultdict(Counter)
     officers: dict[str, set[str]] = defaultdict(set)
@@ -330,16 +343,8 @@ def _agency_tables(
         counts["request_rows"] += batch.rows_in
         counts[f"letter {batch.letter_verdict}"] += 1
         officers[batch.agency].update(batch.officers)
-    for row in rows.values():
-        if row.recorded_at.startswith(prefix):
-            step = {
-                "legally_deficient": "refused_legal",
-                "invalid": "refused_legal",
-                "no_match": "refused_matching",
-                "ambiguous": "refused_matching",
-            }.get(row.outcome)
-            if step:
-                per[row.agency][step] += 1
+    for agency, counts in refused.items():
+        per[agency].update(counts)
     for (agency, _action, _actor), span in reviews.items():
         per[agency]["review_actions"] += span.count
     for (agency, _cause), span in retractions.items():
