@@ -11,7 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from matchgate.cli import app
-from matchgate.report.risk import extrapolate, measure_design
+from matchgate.report.risk import (
+    cut_requests,
+    extrapolate,
+    measure_design,
+    naive_at_master_size,
+    naive_matches,
+)
 from matchgate.synth import generate_world
 
 
@@ -86,3 +92,25 @@ def test_an_unknown_design_is_refused() -> None:
     result = CliRunner().invoke(app, ["risk", "--design", "name+horoscope", "--batch-size", "10"])
     assert result.exit_code == 2
     assert "name+horoscope" in result.output
+
+
+def test_the_naive_estimate_at_scale_grows_with_the_master_and_only_for_name_designs(
+    world: Path,
+) -> None:
+    truth = {row["request_id"]: row["tin"] for row in _rows(world / "truth.csv")}
+    master = pl.read_parquet(world / "master.parquet")
+    rows = cut_requests(_rows(world / "requests.csv"), truth, master, "name+state")
+    naive = naive_matches(rows, truth, master, "name+state")
+
+    def at(size: int, design: str = "name+state") -> float | None:
+        return naive_at_master_size(
+            rows, truth, master, design, naive.candidates, naive.found_true, size
+        )
+
+    assert at(0) == 0.0
+    small, large, huge = at(1_500), at(1_000_000), at(160_000_000)
+    assert small is not None and large is not None and huge is not None
+    assert small < large < huge <= len(rows)
+    # At the world's own size the model is of the order of the count on the world.
+    assert small == pytest.approx(naive.expected_wrong, abs=max(3.0, naive.expected_wrong))
+    assert at(160_000_000, "name+address") is None

@@ -39,6 +39,14 @@ def risk_command(
         int, typer.Option("--requests", help="Request rows measured in a generated world.")
     ] = 2_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of a generated world.")] = 1,
+    master_size: Annotated[
+        int,
+        typer.Option(
+            "--master-size",
+            help="Taxpayers in the real master file, for the name+state/name+zip estimate at"
+            " scale (an assumption: about 160 million individual returns a year).",
+        ),
+    ] = 160_000_000,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for risk.csv, risk.png and the batches run.")
     ] = Path("risk"),
@@ -75,18 +83,20 @@ def risk_command(
     measures = []
     for name in design:
         console.print(f"measuring {name} ...", highlight=False)
-        measures.append(measure_design(world, name, work=out / "batches"))
+        measures.append(measure_design(world, name, work=out / "batches", master_size=master_size))
     rows = [extrapolate(measure, size) for measure in measures for size in batch_size]
     table = Table(title="Wrong identifications per request design (extrapolated per row)")
     for header in (
-        "design", "batch size", "naive: named", "naive: wrong people", "matchgate: disclosed",
+        "design", "batch size", "naive: named", "naive: wrong (world)",
+        f"naive: wrong ({master_size:,} taxpayers)", "matchgate: disclosed",
         "matchgate: wrong", "matchgate: refused", "matchgate: review",
     ):  # fmt: skip
         table.add_column(header, justify="left" if header == "design" else "right")
     for row in rows:
         values = row.as_dict()
         table.add_row(
-            str(values["design"]), *(f"{int(str(values[k])):,}" for k in list(values)[1:])
+            str(values["design"]),
+            *(f"{values[k]:,}" if isinstance(values[k], int) else "-" for k in list(values)[1:]),
         )
     console.print(table)
     measured = Table(title="Measured on the world")
@@ -107,7 +117,10 @@ def risk_command(
         " each design's fields; the naive matcher names one of the taxpayers whose filings"
         " agree on every field given (expected wrong: (k-1)/k of k tied candidates, 1 when the"
         " person is not among them); matchgate runs every stage; counts per row times the"
-        " batch size.",
+        " batch size. For name+state and name+zip the naive matcher is also estimated at"
+        " --master-size taxpayers: namesakes in the state (ZIP) as Poisson with mean"
+        " p(first name) x p(surname) x share(state) x master size, frequencies measured on"
+        " the world.",
         highlight=False,
     )
 

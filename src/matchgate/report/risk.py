@@ -107,6 +107,7 @@ class NaiveResult:
     named: int  # rows where the naive matcher names someone
     expected_wrong: float  # sum over rows of the chance the person named is not the one asked
     candidates: dict[str, int]  # request id -> k
+    found_true: dict[str, bool]  # request id -> the person asked about is among the k
 
 
 def naive_matches(
@@ -123,16 +124,18 @@ def naive_matches(
     named = 0
     wrong = 0.0
     candidates: dict[str, int] = {}
+    found_true: dict[str, bool] = {}
     for row in requests:
         key = tuple(_key_value(field, row) for field in keys)
         found = index.get(key, set()) if all(key) else set()
         candidates[row["request_id"]] = len(found)
+        true_tin = truth.get(row["request_id"], "")
+        found_true[row["request_id"]] = bool(true_tin) and true_tin in found
         if not found:
             continue
         named += 1
-        true_tin = truth.get(row["request_id"], "")
         wrong += (len(found) - 1) / len(found) if true_tin in found else 1.0
-    return NaiveResult(len(requests), named, wrong, candidates)
+    return NaiveResult(len(requests), named, wrong, candidates, found_true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,10 @@ class DesignMeasure:
     refused: int
     review: int
     world_people: int
+    # Expected naive wrong identifications over the rows had the master file master_size
+    # taxpayers (name+state and name+zip only; None otherwise).
+    naive_wrong_at_size: float | None = None
+    master_size: int = 0
 
     def per_row(self, count: float) -> float:
         return count / self.rows if self.rows else 0.0
@@ -159,6 +166,7 @@ class RiskRow:
     batch_size: int
     naive_named: float
     naive_wrong: float
+    naive_wrong_at_master_size: float | None
     matchgate_disclosed: float
     matchgate_wrong: float
     matchgate_refused: float
@@ -170,6 +178,9 @@ class RiskRow:
             "batch_size": self.batch_size,
             "naive_named": round(self.naive_named),
             "naive_wrong": round(self.naive_wrong),
+            "naive_wrong_at_master_size": ""
+            if self.naive_wrong_at_master_size is None
+            else round(self.naive_wrong_at_master_size),
             "matchgate_disclosed": round(self.matchgate_disclosed),
             "matchgate_wrong": round(self.matchgate_wrong),
             "matchgate_refused": round(self.matchgate_refused),
@@ -184,11 +195,71 @@ def extrapolate(measure: DesignMeasure, batch_size: int) -> RiskRow:
         batch_size=batch_size,
         naive_named=measure.naive_named * scale,
         naive_wrong=measure.naive_wrong * scale,
+        naive_wrong_at_master_size=None
+        if measure.naive_wrong_at_size is None
+        else measure.naive_wrong_at_size * scale,
         matchgate_disclosed=measure.disclosed * scale,
         matchgate_wrong=measure.disclosed_wrong * scale,
         matchgate_refused=measure.refused * scale,
         matchgate_review=measure.review * scale,
     )
+
+
+# Designs whose naive collisions grow with the size of the master file: a name in a state
+# or a ZIP code is shared by more people the more people there are. (Sharing an address is a
+# household's size, the same at any scale, so address designs are not scaled.)
+_SCALED_GEOGRAPHY = {"name+state": "state", "name+zip": "zip"}
+
+
+def naive_at_master_size(
+    requests: list[dict[str, str]],
+    truth: dict[str, str],
+    master: pl.DataFrame,
+    design: str,
+    candidates: dict[str, int],
+    found_true: dict[str, bool],
+    master_size: int,
+) -> float | None:
+    """Expected naive wrong identifications over ``requests`` had the master file
+    ``master_size`` taxpayers, for designs whose collisions scale (else None).
+
+    Namesakes of a request in its state (ZIP) are taken as Poisson with mean
+    m = p(first name) * p(surname) * share(state) * master_size, the frequencies measured on
+    the world's taxpayers (first names and surnames drawn independently, as the generator
+    draws them). Expected wrong: 1 - (1 - e^-m)/m when the person is among the candidates
+    (one of 1 + X tied people is named), 1 - e^-m when not (anyone found is wrong)."""
+    import math
+
+    geography = _SCALED_GEOGRAPHY.get(design)
+    if geography is None:
+        return None
+    people = master.sort("tax_year").unique("tin", keep="last")
+    total = people.height or 1
+
+    def shares(field: str) -> dict[str, float]:
+        counts: dict[str, int] = defaultdict(int)
+        for value in people[field].to_list():
+            counts[_key_value(field, {field: "" if value is None else str(value)})] += 1
+        return {key: count / total for key, count in counts.items()}
+
+    first, last, geo = shares("first_name"), shares("last_name"), shares(geography)
+    wrong = 0.0
+    for row in requests:
+        key = {field: _key_value(field, row) for field in ("first_name", "last_name", geography)}
+        if not all(key.values()):
+            continue
+        mean = (
+            first.get(key["first_name"], 0.0)
+            * last.get(key["last_name"], 0.0)
+            * geo.get(key[geography], 0.0)
+            * master_size
+        )
+        if found_true.get(row["request_id"]):
+            wrong += 1 - (1 - math.exp(-mean)) / mean if mean > 0 else 0.0
+        else:
+            wrong += 1 - math.exp(-mean)
+    del truth, candidates
+    return wrong
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -222,7 +293,9 @@ def cut_requests(
     return out
 
 
-def measure_design(world: Path, design: str, *, work: Path) -> DesignMeasure:
+def measure_design(
+    world: Path, design: str, *, work: Path, master_size: int = 160_000_000
+) -> DesignMeasure:
     """Measure ``design`` on the generated world in ``world`` (master.parquet, requests.csv,
     truth.csv, letter.toml and agency.key/agency.toml as ``matchgate generate`` writes them);
     ``work`` holds the cut-down request file and the batch (a fresh workspace per design)."""
@@ -288,6 +361,10 @@ def measure_design(world: Path, design: str, *, work: Path) -> DesignMeasure:
         ),
         review=sum(row["outcome"] == "needs_review" for row in by_id.values()),
         world_people=master["tin"].n_unique(),
+        naive_wrong_at_size=naive_at_master_size(
+            rows, truth, master, design, naive.candidates, naive.found_true, master_size
+        ),
+        master_size=master_size,
     )
 
 
@@ -304,7 +381,13 @@ def plot_risk(measures: Sequence[DesignMeasure], out: Path) -> Path:
         colour = f"C{index}"
         naive = [max(measure.per_row(measure.naive_wrong) * n, 1e-1) for n in sizes]
         ours = [max(measure.per_row(measure.disclosed_wrong) * n, 1e-1) for n in sizes]
-        axis.plot(sizes, naive, "-o", color=colour, label=f"{measure.design}: naive matcher")
+        axis.plot(sizes, naive, "-o", color=colour, label=f"{measure.design}: naive (world)")
+        if measure.naive_wrong_at_size is not None:
+            scaled = [max(measure.per_row(measure.naive_wrong_at_size) * n, 1e-1) for n in sizes]
+            axis.plot(
+                sizes, scaled, ":^", color=colour,
+                label=f"{measure.design}: naive ({measure.master_size:,} taxpayers)",
+            )  # fmt: skip
         axis.plot(sizes, ours, "--s", color=colour, label=f"{measure.design}: matchgate")
     axis.axvline(1_280_000, color="#999", linestyle=":", label="1,280,000 rows")
     axis.set_xscale("log")
