@@ -49,6 +49,15 @@ def _request_fields(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str,
     return {int(r[0]): (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows}
 
 
+_ROW_STATUTES = "SELECT row_number, statute FROM request_rows"
+
+
+def _row_statutes(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """The statute each request row cites (for the yearly report per agency and statute)."""
+    rows = sql.fetch_all(con, _ROW_STATUTES, label="ledger_entries.row_statutes")
+    return {int(r[0]): r[1] or "" for r in rows}
+
+
 def record_batch(
     con: duckdb.DuckDBPyConnection,
     space: Workspace,
@@ -102,6 +111,10 @@ def _batch_received(
             "rows_in": rows_in,
             "policy_sha256": policy_sha256,
             "policy_in_force": policy_text,
+            # The officers the letter names and how many cases each (6103(i)(2)(A)), so the
+            # yearly report can count officers and cases per officer from the ledger alone.
+            "officers": [officer.name for officer in letter.officers],
+            "officer_case_counts": [len(officer.case_numbers) for officer in letter.officers],
         },
         idempotency_key=f"{batch_id}:batch",
     )
@@ -112,6 +125,7 @@ def _row_entries(
 ) -> Iterator[NewEntry]:
     """Every row's decision in row order, each disclosure right after its row's decision."""
     fields = _request_fields(con)
+    statutes = _row_statutes(con)
     for row in read_final_rows(con):
         yield NewEntry(
             kind=EntryKind.ROW_DECISION,
@@ -121,6 +135,7 @@ def _row_entries(
                 "request_id": row.request_id,
                 "outcome": row.outcome.value,
                 "reason_codes": join_codes(row.reasons),
+                "statute": statutes.get(row.row_number, ""),
             },
             idempotency_key=f"{batch_id}:row:{row.row_number}",
         )

@@ -19,6 +19,7 @@ from matchgate.cli import (
     pipeline_commands,
     reason_commands,
     review_commands,
+    risk_commands,
     serve_commands,
 )
 from matchgate.cli.exit_codes import exit_code_for
@@ -40,6 +41,7 @@ ledger_commands.register(app)
 serve_commands.register(app)
 reason_commands.register(app)
 agency_commands.register(app)
+risk_commands.register(app)
 
 
 def _show_warning(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from matchgate.ledger import (
     VerifyReport,
     verify_export,
 )
+
+if TYPE_CHECKING:
+    from matchgate.report import LedgerSource, ReportTables
 
 __all__ = ["register"]
 
@@ -283,18 +286,83 @@ def retract_command(
     console.print(f"  {notice.letter_path}\n  {notice.csv_path}", highlight=False)
 
 
+_SUMMARY_SUFFIXES = (".json", ".csv")
+
+
+def _report_source(
+    workspace: Path | None, database_url: str | None, file: Path | None, public_key: Path | None
+) -> LedgerSource:
+    from matchgate.report import LedgerSource
+
+    if file is not None:
+        if public_key is None:
+            raise typer.BadParameter("--file needs --public-key ledger.pub", param_hint="--file")
+        return LedgerSource(file=file, public_key=public_key)
+    return LedgerSource(
+        workspace=_existing_ledger(workspace, database_url), database_url=database_url
+    )
+
+
+ExportFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file", help="Report on this ledger export (JSON Lines) instead of a workspace."
+    ),
+]
+PublicKeyOption = Annotated[
+    Path | None,
+    typer.Option("--public-key", help="The ledger's public key (ledger.pub) for --file."),
+]
+
+
 def oversight_command(
     year: Annotated[int, typer.Option("--year", help="Calendar year (UTC).")],
     workspace: WorkspaceOption = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Also write the report (.json, else CSV).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="A folder for the full report (index.html, one CSV per table, one PNG per"
+            " chart, report.json); or a .json / .csv file for the one-line-per-agency summary"
+            " (workspace only). Any other file suffix is refused.",
+        ),
     ] = None,
+    file: ExportFileOption = None,
+    public_key: PublicKeyOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Per agency: requests, disclosures, taxpayers affected, purposes (6103(p)(3)(C))."""
+    """Per agency: requests, disclosures, taxpayers affected, purposes (6103(p)(3)(C)).
+
+    Without --out, prints the summary table. With --out DIR, writes the yearly report,
+    computed from the verified ledger alone (a workspace's, or --file/--public-key).
+    """
+    summary_file = out is not None and out.suffix.lower() in _SUMMARY_SUFFIXES
+    if out is not None and out.suffix and not summary_file and not out.is_dir():
+        raise typer.BadParameter(
+            f"{out.name}: --out takes a folder for the full report, or a .json or .csv file"
+            " for the summary; nothing is written under another suffix",
+            param_hint="--out",
+        )
+    console = _console()
+    if out is not None and not summary_file:
+        from matchgate.report import write_report
+
+        written = write_report(
+            _report_source(workspace, database_url, file, public_key), year=year, out=out
+        )
+        _print_agencies(written.tables, year, console)
+        console.print(
+            f"wrote the report of {year} (ledger entries 1..{written.last_sequence}) to"
+            f" {written.folder / 'index.html'} and {len(written.files) - 1} more files",
+            highlight=False,
+        )
+        return
+    if file is not None:
+        raise typer.BadParameter(
+            "--file reports into a folder: give --out DIR", param_hint="--file"
+        )
     with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
         report = ledger.oversight_report(year)
-    console = _console()
     table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
     headers = ("agency", "requests", "disclosures", "retracted", "taxpayers", "repeats", "purposes")
     for header in headers:
@@ -314,6 +382,55 @@ def oversight_command(
         console.print(f"wrote {report.write(out)}", highlight=False)
 
 
+def _print_agencies(tables: ReportTables, year: int, console: Console) -> None:
+    asked, answered = tables.table("agencies"), tables.table("agency_outcomes")
+    shown = (
+        (asked, "batches"),
+        (asked, "request_rows"),
+        (answered, "disclosures"),
+        (answered, "distinct_taxpayers"),
+        (answered, "retractions"),
+    )
+    table = Table(title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {year}")
+    table.add_column("agency")
+    for _source, header in shown:
+        table.add_column(header.replace("_", " "), justify="right")
+    for request_row, answer_row in zip(asked.rows, answered.rows, strict=True):
+        rows = {id(asked): request_row, id(answered): answer_row}
+        table.add_row(
+            request_row[0],
+            *(rows[id(source)][source.columns.index(name)] for source, name in shown),
+        )
+    console.print(table)
+
+
+def report_verify_command(
+    folder: Annotated[Path, typer.Argument(help="The report folder (with report.json).")],
+    workspace: WorkspaceOption = None,
+    file: ExportFileOption = None,
+    public_key: PublicKeyOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Recompute a written yearly report from the ledger and say whether it matches.
+
+    Exit 0 when every CSV cell, every index.html table cell and every chart is what the
+    ledger (up to the entry the report read) gives; exit 3 naming the first difference.
+    """
+    from matchgate.report import verify_report
+
+    check = verify_report(folder, _report_source(workspace, database_url, file, public_key))
+    console = _console()
+    if not check.ok:
+        raise LedgerIntegrityError(
+            f"the report does not match the ledger: {check.problem}", path=folder
+        )
+    console.print(
+        f"the report matches the ledger (entries 1..{check.last_sequence}):"
+        f" {check.cells_checked:,} table cells and every chart checked",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer, *, report_app: typer.Typer | None = None) -> None:
     """Add the ledger commands to ``app``.
 
@@ -331,3 +448,4 @@ def register(app: typer.Typer, *, report_app: typer.Typer | None = None) -> None
         report_app = typer.Typer(help="Reports for oversight.")
         app.add_typer(report_app, name="report")
     report_app.command("oversight")(oversight_command)
+    report_app.command("verify")(report_verify_command)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -350,6 +350,18 @@ class Ledger:
                 Path(out), entries, signer=signer, exported_at=format_timestamp(self._clock())
             )
         return count
+
+    def entries(self, *, up_to: int | None = None) -> Iterator[LedgerEntry]:
+        """Every entry in sequence order (up to sequence ``up_to``), read as it is consumed:
+        what the yearly report reads, the same as an export holds."""
+        with self._db.reading("read the ledger") as conn:
+            statement = entries_in_order()
+            if up_to is not None:
+                statement = statement.where(schema.entries.c.sequence <= up_to)
+            result = conn.execution_options(stream_results=True, yield_per=5_000).execute(statement)
+            for row in result:
+                yield entry_from_row(row)
+            result.close()
 
     # -- accounting ----------------------------------------------------------------------
 

@@ -58,9 +58,11 @@ ALLOWED_FIELDS: dict[EntryKind, frozenset[str]] = {
         "policy_sha256",
         "policy_in_force",
         "agency_code",
+        "officers",
+        "officer_case_counts",
     },
     EntryKind.ROW_DECISION: REQUIRED_FIELDS[EntryKind.ROW_DECISION]
-    | {"request_id", "reason_codes"},
+    | {"request_id", "reason_codes", "statute"},
     EntryKind.DISCLOSURE: _DISCLOSURE_REQUIRED
     | {"agency_code", "tax_periods", "match_probability"},
     EntryKind.REVIEW_ACTION: REQUIRED_FIELDS[EntryKind.REVIEW_ACTION]
