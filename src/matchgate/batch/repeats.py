@@ -26,6 +26,7 @@ from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome, Reason
 from matchgate.ledger import Ledger
 from matchgate.ledger._entries import format_timestamp
+from matchgate.ledger._files import LEDGER_FILE
 from matchgate.review import Policy
 
 __all__ = ["REPEAT_REQUEST", "flag_repeat_requests"]
@@ -70,7 +71,7 @@ def _earlier(
     since: datetime,
     batch_id: str,
 ) -> set[str]:
-    if not tins or (ledger_url is None and not (space.root / "ledger.sqlite").exists()):
+    if not tins or (ledger_url is None and not (space.root / LEDGER_FILE).exists()):
         return set()
     # A server's ledger (a database URL) is opened as the batch's ledger stage will open it.
     read_only = ledger_url is None
