@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing:
 #   postgresql  - the real database server the ledger and case-store tests run against
+#   chromium    - the headless browser for the page and report tests
+#   default-jre-headless - the Java runtime pyspark needs for the Spark-engine tests
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # headless browser for tests/server/test_browser.py
+command -v java >/dev/null || missing+=(default-jre-headless)  # pyspark (--engine spark)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
