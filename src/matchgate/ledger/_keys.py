@@ -7,17 +7,14 @@ cannot make the signed checkpoints that cover them agree again.
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
-import stat
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from matchgate import ed25519_files
 from matchgate.errors import LedgerError
 from matchgate.ledger._entries import canonical_json
 
@@ -79,67 +76,32 @@ def signing_material(kind: str, fields: dict[str, object]) -> bytes:
 
 
 def public_key_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return ed25519_files.public_key_pem(key)
 
 
 def public_key_sha256(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+    return ed25519_files.public_key_sha256(key)
 
 
 def create_key(path: Path, key: Ed25519PrivateKey | None = None) -> Ed25519PrivateKey:
     """A new private key written with mode 0600 (its folder 0700); never overwrites."""
     key = key or Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    ed25519_files.write_private_key(
+        path, key, what="the ledger signing key", error=LedgerError, folder_mode=0o700
     )
-    # Written in full to a private temporary file, then linked into place: a crash never
-    # leaves a half-written key, and an existing key is never replaced.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(pem)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temporary, path)
-    except OSError as exc:
-        raise LedgerError(f"cannot create the ledger signing key: {exc}", path=path) from exc
-    finally:
-        temporary.unlink(missing_ok=True)
     return key
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    try:
-        mode = path.stat().st_mode
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise LedgerError(
+    return ed25519_files.read_private_key(
+        path,
+        what="the ledger signing key",
+        error=LedgerError,
+        when_missing=(
             "the ledger signing key is missing; it is needed to sign checkpoints of an"
-            f" existing ledger (pass --key-file or set {KEY_ENV_VAR} to point at it)",
-            path=path,
-        ) from exc
-    except OSError as exc:
-        raise LedgerError(f"cannot read the ledger signing key: {exc}", path=path) from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise LedgerError(
-            f"the ledger signing key is readable by others (mode {stat.S_IMODE(mode):o});"
-            f" run: chmod 600 {path}",
-            path=path,
-        )
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise LedgerError(f"the ledger signing key is not a PEM key: {exc}", path=path) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise LedgerError("the ledger signing key is not an Ed25519 key", path=path)
-    return key
+            f" existing ledger (pass --key-file or set {KEY_ENV_VAR} to point at it)"
+        ),
+    )
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
@@ -147,13 +109,9 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
         data = path.read_bytes()
     except OSError as exc:
         raise LedgerError(f"cannot read the ledger public key: {exc}", path=path) from exc
-    try:
-        key = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError) as exc:
-        raise LedgerError(f"the ledger public key is not a PEM key: {exc}", path=path) from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise LedgerError("the ledger public key is not an Ed25519 key", path=path)
-    return key
+    return ed25519_files.parse_public_key(
+        data, what="the ledger public key", error=LedgerError, path=path
+    )
 
 
 @dataclass(frozen=True)

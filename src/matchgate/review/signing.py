@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import stat
 import uuid
 from enum import StrEnum
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from matchgate import ed25519_files
 from matchgate.errors import InputError, LetterError
 from matchgate.review.letter import (
     SIGNATURE_ALGORITHM,
@@ -55,71 +53,33 @@ def file_sha256(path: Path) -> str:
 
 
 def public_key_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return ed25519_files.public_key_pem(key).decode("ascii")
 
 
 def public_key_sha256(key: Ed25519PublicKey) -> str:
     """The key's fingerprint: SHA-256 of its 32 raw bytes, as a letter's signature names it."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+    return ed25519_files.public_key_sha256(key)
 
 
 def load_public_key_pem(
     text: str, *, path: Path | None = None, field: str = ""
 ) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(text.encode("ascii"))
-    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        data = text.encode("ascii")
+    except UnicodeEncodeError as exc:
         raise InputError(f"not a PEM public key: {exc}", path=path, field=field) from exc
-    if not isinstance(key, Ed25519PublicKey):
-        raise InputError("not an Ed25519 public key", path=path, field=field)
-    return key
+    return ed25519_files.parse_public_key(
+        data, what="the public key", error=InputError, path=path, field=field
+    )
 
 
 def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
     """Write ``key`` as PKCS8 PEM with mode 0600; an existing file is never replaced."""
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(pem)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temporary, path)
-    except FileExistsError as exc:
-        raise InputError("a key file is already there; it is never overwritten", path=path) from exc
-    except OSError as exc:
-        raise InputError(f"cannot write the key: {exc}", path=path) from exc
-    finally:
-        temporary.unlink(missing_ok=True)
+    ed25519_files.write_private_key(path, key, what="a key file", error=InputError)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    try:
-        mode = path.stat().st_mode
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the key: {exc.strerror or exc}", path=path) from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InputError(
-            f"the key is readable by others (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}",
-            path=path,
-        )
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"not a PEM private key: {exc}", path=path) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InputError("not an Ed25519 private key", path=path)
-    return key
+    return ed25519_files.read_private_key(path, what="the key", error=InputError)
 
 
 def _without_signature_table(text: str) -> str:
