@@ -5,6 +5,7 @@
     ├── MissingTokenError      a write without the reviewer token (401)
     ├── WrongTokenError        a write with a token that is not the reviewer token (403)
     ├── ResponseNotFinalError  a response with rows still pending review (409)
+    ├── NoLedgerYetError       a read of the ledger before any batch created it (409)
     ├── PayloadTooLargeError   a body over the server's upload limit (413)
     ├── UnsupportedMediaTypeError  a body of another content type than the route takes (415)
     └── TooManyRequestsError   over the rate limit, or locked out after failed tokens (429)
@@ -18,6 +19,7 @@ from matchgate.errors import MatchgateError
 
 __all__ = [
     "MissingTokenError",
+    "NoLedgerYetError",
     "NotFoundError",
     "PayloadTooLargeError",
     "ResponseNotFinalError",
@@ -42,6 +44,10 @@ class WrongTokenError(MatchgateError):
 class ResponseNotFinalError(MatchgateError):
     """The batch's response still has rows waiting for a person's review: it is not final and
     is not released to the requester."""
+
+
+class NoLedgerYetError(MatchgateError):
+    """The workspace has no ledger yet: no batch has been recorded in it."""
 
 
 class PayloadTooLargeError(MatchgateError):
