@@ -326,6 +326,20 @@ def test_every_error_is_error_and_message(
         assert response.headers["allow"]
 
 
+def test_a_body_that_cannot_be_parsed_is_422(client: TestClient) -> None:
+    # Found by schemathesis: bytes that are not UTF-8 were a bare 400.
+    response = client.post(
+        "/api/lookups",
+        content=b"O\xff\xfe\x0e\x00",
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "InputError",
+        "message": "body: cannot be parsed as the content type it declares",
+    }
+
+
 def test_a_missing_page_is_the_error_page(client: TestClient) -> None:
     response = client.get("/nothing-here")
     assert response.status_code == 404

@@ -177,6 +177,16 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         status = exc.status_code
+        if status == 400:
+            # The framework could not parse the body (not UTF-8, a broken multipart, ...):
+            # like every other unusable input, a 422 naming the body.
+            return error_response(
+                request,
+                templates,
+                status=422,
+                kind="InputError",
+                message="body: cannot be parsed as the content type it declares",
+            )
         return error_response(
             request,
             templates,
