@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matchgate.decisions import Outcome
 from matchgate.ledger import EntryKind, Ledger
+from matchgate.ledger._files import LEDGER_FILE
 from matchgate.server.api_batches import MAX_ROW_NUMBER, RowNumber
 from matchgate.server.deps import (
     BatchFoldersDep,
@@ -80,6 +81,8 @@ def _recorded_action(
     the confirmation is shown from the ledger, never from what the address says."""
     if sequence is None:
         return None
+    if settings.ledger_url is None and not (settings.workspace / LEDGER_FILE).is_file():
+        return None  # no ledger, so nothing was recorded
     with Ledger.open(settings.workspace, url=settings.ledger_url, read_only=True) as ledger:
         entry = ledger.entry(sequence)
     if entry is None or entry.kind != EntryKind.REVIEW_ACTION.value:
