@@ -80,6 +80,20 @@ def test_batch_id_follows_the_content_of_the_files(tmp_path: Path) -> None:
     assert space.batch_id(requests, letter, policy) != first
 
 
+def test_the_column_mapping_is_part_of_the_batch_id(tmp_path: Path) -> None:
+    space = Workspace.open(tmp_path / "ws")
+    requests = _file(tmp_path / "r.csv", "a\n1\n")
+    plain = space.batch_id(requests, None, None)
+    assert space.batch_id(requests, None, None, mapping=None) == plain  # ids of old batches
+    as_dob = space.batch_id(
+        requests, None, None, mapping=_file(tmp_path / "m.toml", '[columns]\n"a" = "dob"\n')
+    )
+    ignored = space.batch_id(
+        requests, None, None, mapping=_file(tmp_path / "n.toml", '[columns]\n"a" = "ignore"\n')
+    )
+    assert len({plain, as_dob, ignored}) == 3
+
+
 def test_workspace_layout(tmp_path: Path) -> None:
     space = Workspace.open(tmp_path / "ws")
     assert (tmp_path / "ws" / "batches").is_dir()

@@ -219,3 +219,17 @@ def test_ten_thousand_entries_append_in_one_call(sqlite_backend: Backend) -> Non
     ]
     ledger.append_many(items, actor="pipeline")
     assert count(sqlite_backend) == 10_000 + 10  # the tenth checkpoint also signs the end
+
+
+def test_one_entry_by_its_sequence(backend: Backend) -> None:
+    ledger = backend.open()
+    first = ledger.append(
+        EntryKind.BATCH_RECEIVED, batch_payload(), actor="pipeline", idempotency_key="B1:batch"
+    )
+    second = ledger.append(
+        EntryKind.REVIEW_ACTION, {"action": "note"}, actor="r", idempotency_key="k"
+    )
+    assert ledger.entry(first.sequence) == first
+    assert ledger.entry(second.sequence) == second
+    for missing in (0, -1, second.sequence + 1, 2**63, 10**20):
+        assert ledger.entry(missing) is None, missing

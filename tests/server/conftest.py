@@ -64,8 +64,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def served(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     workspace = tmp_path_factory.mktemp("server-workspace")
     register_world_agency(world, workspace)
+    # Every test's requests come from the one test client's address: no rate limit here
+    # (the limiter has tests of its own, tests/server/test_limits.py and test_hardening.py).
     settings = ServerSettings(
-        workspace=workspace, master=world / "master.parquet", reviewer_token=TOKEN
+        workspace=workspace,
+        master=world / "master.parquet",
+        reviewer_token=TOKEN,
+        rate_limit_requests=0,
     )
     assert TOKEN != DEFAULT_REVIEWER_TOKEN
     with TestClient(create_app(settings)) as client:

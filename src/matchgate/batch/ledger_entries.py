@@ -19,6 +19,7 @@ from matchgate.batch.faults import chunk_rows, kill_point
 from matchgate.batch.rows import FinalRow, read_final_rows
 from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
+from matchgate.intake.columns import load_mapping
 from matchgate.ledger import EntryKind, Ledger, NewEntry
 
 if TYPE_CHECKING:
@@ -58,6 +59,19 @@ def _row_statutes(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     return {int(r[0]): r[1] or "" for r in rows}
 
 
+def _mapping_fields(mapping_path: Path | None) -> dict[str, object]:
+    """How the request file's columns were read: the mapping file's hash and its
+    ``header=field`` pairs (column names only, never a value); empty text when the columns
+    were recognised by their names alone."""
+    if mapping_path is None:
+        return {"mapping_sha256": "", "mapping_columns": []}
+    columns = load_mapping(mapping_path)
+    return {
+        "mapping_sha256": file_sha256(mapping_path),
+        "mapping_columns": [f"{header}={field}" for header, field in sorted(columns.items())],
+    }
+
+
 def record_batch(
     con: duckdb.DuckDBPyConnection,
     space: Workspace,
@@ -71,6 +85,7 @@ def record_batch(
     ledger_url: str | None = None,
     ledger_key: Path | None = None,
     policy_text: str = "",
+    mapping_path: Path | None = None,
 ) -> int:
     """Append the batch's entries (those already recorded are skipped by their
     idempotency keys); returns how many entries the batch has in the ledger."""
@@ -81,6 +96,7 @@ def record_batch(
         rows_in=rows_in,
         policy_sha256=policy_sha256,
         policy_text=policy_text,
+        mapping_path=mapping_path,
     )
     rows = _row_entries(con, batch_id=batch_id, letter=letter)
     with Ledger.open(space.root, url=ledger_url, key_path=ledger_key) as ledger:
@@ -95,8 +111,9 @@ def _batch_received(
     rows_in: int,
     policy_sha256: str,
     policy_text: str,
+    mapping_path: Path | None = None,
 ) -> NewEntry:
-    """The batch's first entry: who asked, under which letter, with which file."""
+    """The batch's first entry: who asked, under which letter, with which file read how."""
     return NewEntry(
         kind=EntryKind.BATCH_RECEIVED,
         payload={
@@ -115,6 +132,7 @@ def _batch_received(
             # yearly report can count officers and cases per officer from the ledger alone.
             "officers": [officer.name for officer in letter.officers],
             "officer_case_counts": [len(officer.case_numbers) for officer in letter.officers],
+            **_mapping_fields(mapping_path),
         },
         idempotency_key=f"{batch_id}:batch",
     )

@@ -126,7 +126,7 @@ def run_batch(
     )
     space = Workspace.open(workspace or out_dir / "workspace")
     transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
-    batch_id = space.batch_id(requests, letter, policy_path)
+    batch_id = space.batch_id(requests, letter, policy_path, mapping=mapping)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
@@ -326,6 +326,7 @@ def _record_in_ledger(
         batch_id=batch_id,
         letter=run.letter,
         requests_path=run.requests,
+        mapping_path=run.mapping,
         rows_in=rows_in,
         policy_sha256=file_sha256(run.policy_path) if run.policy_path else "",
         actor=run.actor,
@@ -370,7 +371,7 @@ def match_batch(
     if not master.exists():
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
-    batch_id = "match-" + space.batch_id(requests, None, None)
+    batch_id = "match-" + space.batch_id(requests, None, None, mapping=mapping)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:

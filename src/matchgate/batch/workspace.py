@@ -58,12 +58,23 @@ class Workspace:
     def model_path(self) -> Path:
         return self.root / "model.json"
 
-    def batch_id(self, requests: Path, letter: Path | None, policy: Path | None) -> str:
+    def batch_id(
+        self,
+        requests: Path,
+        letter: Path | None,
+        policy: Path | None,
+        *,
+        mapping: Path | None = None,
+    ) -> str:
         """The same files give the same batch id, so running a batch again is recognised."""
         digest = hashlib.sha256()
         for path in (requests, letter, policy):
             digest.update(file_sha256(path).encode() if path else b"-")
             digest.update(b"|")
+        # The column mapping decides what each column means: the same file read with another
+        # mapping is another batch. Without one the id is what it always was.
+        if mapping is not None:
+            digest.update(b"mapping:" + file_sha256(mapping).encode() + b"|")
         return digest.hexdigest()[:20]
 
     def batch_folder(self, batch_id: str) -> Path:

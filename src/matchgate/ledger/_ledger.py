@@ -363,6 +363,18 @@ class Ledger:
                 yield entry_from_row(row)
             result.close()
 
+    def entry(self, sequence: int) -> LedgerEntry | None:
+        """The entry with this sequence number, or None if the ledger has none."""
+        if not 1 <= sequence < 2**63:
+            return None
+        with self._db.reading("read the ledger") as conn:
+            row = conn.execute(
+                entries_in_order(after=sequence - 1)
+                .where(schema.entries.c.sequence == sequence)
+                .limit(1)
+            ).first()
+        return entry_from_row(row) if row is not None else None
+
     # -- accounting ----------------------------------------------------------------------
 
     def disclosures_for_tin(self, tin: str) -> list[DisclosureRecord]:

@@ -60,6 +60,8 @@ ALLOWED_FIELDS: dict[EntryKind, frozenset[str]] = {
         "agency_code",
         "officers",
         "officer_case_counts",
+        "mapping_sha256",
+        "mapping_columns",
     },
     EntryKind.ROW_DECISION: REQUIRED_FIELDS[EntryKind.ROW_DECISION]
     | {"request_id", "reason_codes", "statute"},

@@ -16,6 +16,7 @@ from matchgate.server.deps import (
     SettingsDep,
 )
 from matchgate.server.errors import ResponseNotFinalError
+from matchgate.server.openapi import error_responses
 from matchgate.server.review_actions import record_review_action
 from matchgate.server.review_queue import row_evidence
 from matchgate.server.schemas import BatchPublic, ReviewActionCreate, ReviewActionPublic
@@ -25,6 +26,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
 BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")]
+# Row numbers start at 1; the bound keeps a number within what the databases compare.
+MAX_ROW_NUMBER = 2**53
+RowNumber = Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)]
 
 
 def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | None:
@@ -35,7 +39,9 @@ def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | 
     return Upload(filename=file.filename or field, stream=file.file)
 
 
-@router.post("", response_model=BatchPublic)
+@router.post(
+    "", response_model=BatchPublic, responses=error_responses(401, 403, 409, 413, 415, 422)
+)
 def create_batch(
     _token: ReviewerTokenDep,
     settings: SettingsDep,
@@ -66,17 +72,24 @@ def create_batch(
     return BatchPublic.from_result(result, batches.summary(result.batch_id))
 
 
-@router.get("", response_model=list[BatchPublic])
+@router.get("", response_model=list[BatchPublic], responses=error_responses(409))
 def list_batches(batches: BatchFoldersDep) -> list[BatchPublic]:
     return [BatchPublic.from_summary(summary) for summary in batches.list()]
 
 
-@router.get("/{batch_id}", response_model=BatchPublic)
+@router.get("/{batch_id}", response_model=BatchPublic, responses=error_responses(404, 409, 422))
 def get_batch(batch_id: BatchId, batches: BatchFoldersDep) -> BatchPublic:
     return BatchPublic.from_summary(batches.summary(batch_id))
 
 
-@router.get("/{batch_id}/response.csv", response_class=FileResponse)
+@router.get(
+    "/{batch_id}/response.csv",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The response file."},
+        **error_responses(401, 403, 404, 409, 422),
+    },
+)
 def get_response(
     batch_id: BatchId, _token: ReviewerTokenDep, batches: BatchFoldersDep
 ) -> FileResponse:
@@ -96,10 +109,14 @@ def get_response(
     )
 
 
-@router.post("/{batch_id}/rows/{row_number}/review-actions", response_model=ReviewActionPublic)
+@router.post(
+    "/{batch_id}/rows/{row_number}/review-actions",
+    response_model=ReviewActionPublic,
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
+)
 def create_review_action(
     batch_id: BatchId,
-    row_number: int,
+    row_number: RowNumber,
     body: ReviewActionCreate,
     _token: ReviewerTokenDep,
     batches: BatchFoldersDep,

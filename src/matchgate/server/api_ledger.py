@@ -8,14 +8,25 @@ from fastapi import APIRouter, Query, Response
 
 from matchgate.errors import InputError
 from matchgate.server.deps import LedgerReaderDep, ReviewerTokenDep, SettingsDep
-from matchgate.server.schemas import DisclosurePublic, HealthPublic, VerifyReportPublic
+from matchgate.server.openapi import error_responses
+from matchgate.server.schemas import DisclosurePublic, ErrorPublic, HealthPublic, VerifyReportPublic
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["ledger"])
 
 
-@router.get("/api/ledger/verify", response_model=VerifyReportPublic)
+@router.get(
+    "/api/ledger/verify",
+    response_model=VerifyReportPublic,
+    responses={
+        409: {
+            "model": VerifyReportPublic | ErrorPublic,
+            "description": "The ledger does not verify (the report), or there is none yet.",
+        },
+        **error_responses(),
+    },
+)
 def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPublic:
     """The chain, every checkpoint signature and the disclosure index; 409 when it fails."""
     report = ledger.verify()
@@ -24,13 +35,21 @@ def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPu
     return VerifyReportPublic.from_report(report)
 
 
-@router.get("/api/accounting", response_model=list[DisclosurePublic])
+@router.get(
+    "/api/accounting",
+    response_model=list[DisclosurePublic],
+    responses=error_responses(401, 403, 409, 422),
+)
 def accounting(
     _token: ReviewerTokenDep,
     ledger: LedgerReaderDep,
-    tin: Annotated[str | None, Query(description="Every disclosure about this TIN.")] = None,
-    agency: Annotated[str | None, Query(description="Agency name or code.")] = None,
-    year: Annotated[int | None, Query(description="Calendar year (UTC) for agency.")] = None,
+    tin: Annotated[
+        str | None, Query(max_length=64, description="Every disclosure about this TIN.")
+    ] = None,
+    agency: Annotated[str | None, Query(max_length=200, description="Agency name or code.")] = None,
+    year: Annotated[
+        int | None, Query(ge=1970, le=9999, description="Calendar year (UTC) for agency.")
+    ] = None,
 ) -> list[DisclosurePublic]:
     """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency."""
     if (tin is None) == (agency is None):
@@ -45,7 +64,7 @@ def accounting(
     return [DisclosurePublic.from_record(record) for record in records]
 
 
-@router.get("/healthz", response_model=HealthPublic)
+@router.get("/healthz", response_model=HealthPublic, responses=error_responses())
 def health(settings: SettingsDep) -> HealthPublic:
     return HealthPublic(
         status="ok",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from matchgate.server.deps import BatchFoldersDep, ReviewerTokenDep, SettingsDep
+from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import LookupCreate, LookupPublic
 
 __all__ = ["router"]
@@ -16,7 +17,11 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/lookups", tags=["lookups"])
 
 
-@router.post("", response_model=LookupPublic)
+@router.post(
+    "",
+    response_model=LookupPublic,
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
+)
 def create_lookup(
     body: LookupCreate,
     _token: ReviewerTokenDep,

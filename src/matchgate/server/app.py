@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,7 +11,10 @@ from fastapi.templating import Jinja2Templates
 from matchgate.ledger import check_key_location
 from matchgate.server import api_batches, api_ledger, api_lookups, pages
 from matchgate.server.error_handlers import install_error_handlers
+from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
+from matchgate.server.limits import Clock, Limiter, LimitRules
 from matchgate.server.masking import mask_tin
+from matchgate.server.security_headers import SecurityHeadersMiddleware
 from matchgate.server.settings import ServerSettings
 
 __all__ = ["create_app"]
@@ -18,26 +22,54 @@ __all__ = ["create_app"]
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
+def limiter_for(settings: ServerSettings, *, clock: Clock = time.monotonic) -> Limiter:
+    """The rate limiter the settings ask for (tests pass a clock of their own)."""
+    return Limiter(
+        LimitRules(
+            max_requests=settings.rate_limit_requests,
+            request_window=settings.rate_limit_window_seconds,
+            max_failures=settings.auth_max_failures,
+            failure_window=settings.auth_failure_window_seconds,
+            lockout=settings.auth_lockout_seconds,
+        ),
+        clock=clock,
+    )
+
+
+def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> FastAPI:
     """An app serving one workspace; nothing is opened until a request needs it.
 
     Only the signing key's place is checked at once: a key inside the workspace is refused
     (:class:`LedgerError`), because whoever can write the workspace could then rewrite the
-    ledger and sign it again.
+    ledger and sign it again. The interactive API pages (``/docs``, ``/redoc``) are off: they
+    load scripts from a CDN, which the pages' content security policy refuses; the schema
+    is at ``/openapi.json``.
     """
     check_key_location(settings.workspace, settings.ledger_key, server=True)
     app = FastAPI(
         title="matchgate",
         summary="Taxpayer address requests answered only where 26 U.S.C. 6103(i)(2) allows it.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     templates = Jinja2Templates(directory=_TEMPLATES)
     templates.env.filters["mask_tin"] = mask_tin
     app.state.settings = settings
     app.state.templates = templates
+    app.state.limiter = limiter if limiter is not None else limiter_for(settings)
     install_error_handlers(app, templates)
-    app.include_router(api_batches.router)
-    app.include_router(api_ledger.router)
-    app.include_router(api_lookups.router)
-    app.include_router(pages.router)
+    routers = (api_batches.router, api_ledger.router, api_lookups.router, pages.router)
+    for router in routers:
+        app.include_router(router)
+    # The last added runs first: headers on every answer, then the guards, then the routes.
+    app.add_middleware(
+        RequestGuardMiddleware,
+        limiter=app.state.limiter,
+        limits=BodyLimits(
+            max_upload_bytes=settings.max_upload_bytes, max_body_bytes=settings.max_body_bytes
+        ),
+        routes=api_routes(*routers),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

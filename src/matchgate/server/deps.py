@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Form, Header, Request
+from fastapi import Depends, Form, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import Ledger
-from matchgate.server.auth import bearer_token, check_reviewer_token
+from matchgate.ledger._files import LEDGER_FILE
+from matchgate.server.auth import check_reviewer_token
 from matchgate.server.batch_folders import BatchFolders
+from matchgate.server.errors import NoLedgerYetError, WrongTokenError
+from matchgate.server.limits import Limiter, address_key
 from matchgate.server.settings import ServerSettings
 
 __all__ = [
@@ -50,6 +54,8 @@ BatchFoldersDep = Annotated[BatchFolders, Depends(get_batch_folders)]
 
 
 def open_ledger_reader(settings: SettingsDep) -> Iterator[Ledger]:
+    if settings.ledger_url is None and not (settings.workspace / LEDGER_FILE).is_file():
+        raise NoLedgerYetError("no batch has been recorded in this workspace yet: no ledger")
     with Ledger.open(settings.workspace, url=settings.ledger_url, read_only=True) as ledger:
         yield ledger
 
@@ -65,21 +71,50 @@ LedgerReaderDep = Annotated[Ledger, Depends(open_ledger_reader)]
 LedgerWriterDep = Annotated[Ledger, Depends(open_ledger_writer)]
 
 
+def _authenticate(request: Request, settings: ServerSettings, presented: str | None) -> None:
+    """The token check, with every refused token counted against the client's address
+    (enough of them lock it out: :mod:`matchgate.server.limits`)."""
+    limiter: Limiter = request.app.state.limiter
+    key = address_key(request.client.host if request.client else None)
+    limiter.check(key, count=False)
+    try:
+        check_reviewer_token(settings, presented)
+    except WrongTokenError:
+        limiter.record_failure(key)
+        raise
+
+
+# Declared as security schemes, so the OpenAPI schema says how to authenticate.
+_BEARER = HTTPBearer(
+    auto_error=False, scheme_name="reviewerToken", description="Authorization: Bearer TOKEN"
+)
+_TOKEN_HEADER = APIKeyHeader(
+    name="X-Reviewer-Token",
+    auto_error=False,
+    scheme_name="reviewerTokenHeader",
+    description="The reviewer token in a header of its own (the same token).",
+)
+
+
 def require_reviewer_token(
+    request: Request,
     settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_reviewer_token: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
+    x_reviewer_token: Annotated[str | None, Depends(_TOKEN_HEADER)] = None,
 ) -> None:
     """API calls present the token as ``Authorization: Bearer`` or ``X-Reviewer-Token``."""
-    check_reviewer_token(settings, bearer_token(authorization) or x_reviewer_token)
+    token = bearer.credentials.strip() if bearer is not None else None
+    _authenticate(request, settings, token or x_reviewer_token)
 
 
 ReviewerTokenDep = Annotated[None, Depends(require_reviewer_token)]
 
 
-def require_form_token(settings: SettingsDep, reviewer_token: Annotated[str, Form()] = "") -> None:
+def require_form_token(
+    request: Request, settings: SettingsDep, reviewer_token: Annotated[str, Form()] = ""
+) -> None:
     """Pages' forms carry the token in a password field (no cookies, no JavaScript)."""
-    check_reviewer_token(settings, reviewer_token)
+    _authenticate(request, settings, reviewer_token)
 
 
 FormTokenDep = Annotated[None, Depends(require_form_token)]

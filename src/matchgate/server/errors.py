@@ -4,7 +4,11 @@
     ├── NotFoundError          a batch or row the request names does not exist (404)
     ├── MissingTokenError      a write without the reviewer token (401)
     ├── WrongTokenError        a write with a token that is not the reviewer token (403)
-    └── ResponseNotFinalError  a response with rows still pending review (409)
+    ├── ResponseNotFinalError  a response with rows still pending review (409)
+    ├── NoLedgerYetError       a read of the ledger before any batch created it (409)
+    ├── PayloadTooLargeError   a body over the server's upload limit (413)
+    ├── UnsupportedMediaTypeError  a body of another content type than the route takes (415)
+    └── TooManyRequestsError   over the rate limit, or locked out after failed tokens (429)
 
 ``error_handlers`` maps these and every library error to a status code in one table.
 """
@@ -13,7 +17,16 @@ from __future__ import annotations
 
 from matchgate.errors import MatchgateError
 
-__all__ = ["MissingTokenError", "NotFoundError", "ResponseNotFinalError", "WrongTokenError"]
+__all__ = [
+    "MissingTokenError",
+    "NoLedgerYetError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "ResponseNotFinalError",
+    "TooManyRequestsError",
+    "UnsupportedMediaTypeError",
+    "WrongTokenError",
+]
 
 
 class NotFoundError(MatchgateError):
@@ -31,3 +44,23 @@ class WrongTokenError(MatchgateError):
 class ResponseNotFinalError(MatchgateError):
     """The batch's response still has rows waiting for a person's review: it is not final and
     is not released to the requester."""
+
+
+class NoLedgerYetError(MatchgateError):
+    """The workspace has no ledger yet: no batch has been recorded in it."""
+
+
+class PayloadTooLargeError(MatchgateError):
+    """The request body is larger than the server accepts (said or counted)."""
+
+
+class UnsupportedMediaTypeError(MatchgateError):
+    """The request body's content type is not the one the route takes."""
+
+
+class TooManyRequestsError(MatchgateError):
+    """Too many requests from one client or token, or a lock-out after failed tokens."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -13,9 +13,19 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matchgate.decisions import Outcome
-from matchgate.server.deps import BatchFoldersDep, FormTokenDep, LedgerWriterDep, TemplatesDep
+from matchgate.ledger import EntryKind, Ledger
+from matchgate.ledger._files import LEDGER_FILE
+from matchgate.server.api_batches import MAX_ROW_NUMBER, RowNumber
+from matchgate.server.deps import (
+    BatchFoldersDep,
+    FormTokenDep,
+    LedgerWriterDep,
+    SettingsDep,
+    TemplatesDep,
+)
 from matchgate.server.review_actions import ReviewAction, record_review_action
 from matchgate.server.review_queue import flagged_rows, request_fields, row_evidence
+from matchgate.server.settings import ServerSettings
 
 __all__ = ["router"]
 
@@ -23,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 
 BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")]
 _PAGE_SIZE = 200
+_MAX_PAGE = 1_000_000  # 200 million flagged rows; the offset stays well within the engine's
 OUTCOMES = [outcome.value for outcome in Outcome]
 
 
@@ -39,7 +50,7 @@ def batch_page(
     batch_id: BatchId,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=_MAX_PAGE)] = 1,
 ) -> Response:
     summary = batches.summary(batch_id)
     rows, total = (
@@ -63,17 +74,37 @@ def batch_page(
     )
 
 
+def _recorded_action(
+    settings: ServerSettings, sequence: int | None, batch_id: str, row_number: int
+) -> tuple[int, str] | None:
+    """The review action the ledger holds as entry ``sequence`` for this row, if it does:
+    the confirmation is shown from the ledger, never from what the address says."""
+    if sequence is None:
+        return None
+    if settings.ledger_url is None and not (settings.workspace / LEDGER_FILE).is_file():
+        return None  # no ledger, so nothing was recorded
+    with Ledger.open(settings.workspace, url=settings.ledger_url, read_only=True) as ledger:
+        entry = ledger.entry(sequence)
+    if entry is None or entry.kind != EntryKind.REVIEW_ACTION.value:
+        return None
+    payload = entry.payload_dict()
+    if payload.get("batch_id") != batch_id or payload.get("row_number") != row_number:
+        return None
+    return entry.sequence, str(payload.get("action", ""))
+
+
 @router.get("/batches/{batch_id}/rows/{row_number}", response_class=HTMLResponse)
 def row_page(
     request: Request,
     batch_id: BatchId,
-    row_number: int,
+    row_number: RowNumber,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
-    recorded: Annotated[int | None, Query()] = None,
-    action: Annotated[str | None, Query()] = None,
+    settings: SettingsDep,
+    recorded: Annotated[int | None, Query(ge=1, le=MAX_ROW_NUMBER)] = None,
 ) -> Response:
     evidence = row_evidence(batches.decisions_path(batch_id), row_number)
+    confirmed = _recorded_action(settings, recorded, batch_id, row_number)
     return templates.TemplateResponse(
         request,
         "row.html",
@@ -83,8 +114,8 @@ def row_page(
             "request_fields": request_fields(batches.database_path(batch_id), batch_id, row_number),
             "actions": [action.value for action in ReviewAction],
             "form_key": uuid.uuid4().hex,
-            "recorded": recorded,
-            "recorded_action": action if action in set(ReviewAction) else None,
+            "recorded": confirmed[0] if confirmed else None,
+            "recorded_action": confirmed[1] if confirmed else None,
         },
     )
 
@@ -92,7 +123,7 @@ def row_page(
 @router.post("/batches/{batch_id}/rows/{row_number}/review")
 def submit_review(
     batch_id: BatchId,
-    row_number: int,
+    row_number: RowNumber,
     _token: FormTokenDep,
     batches: BatchFoldersDep,
     ledger: LedgerWriterDep,
@@ -113,7 +144,6 @@ def submit_review(
     )
     # Post/redirect/get: reloading the confirmation page does not submit again.
     return RedirectResponse(
-        f"/batches/{batch_id}/rows/{row_number}?recorded={recorded.sequence}"
-        f"&action={recorded.action}",
+        f"/batches/{batch_id}/rows/{row_number}?recorded={recorded.sequence}",
         status_code=303,
     )

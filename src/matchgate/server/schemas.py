@@ -17,6 +17,7 @@ from matchgate.server.review_actions import RecordedReviewAction
 __all__ = [
     "BatchPublic",
     "DisclosurePublic",
+    "ErrorPublic",
     "HealthPublic",
     "LookupCreate",
     "LookupPublic",
@@ -24,6 +25,13 @@ __all__ = [
     "ReviewActionPublic",
     "VerifyReportPublic",
 ]
+
+
+class ErrorPublic(BaseModel):
+    """Every error body: the error's kind and a sentence naming the file, row and field."""
+
+    error: str = Field(description="The kind of error, e.g. InputError or NotFoundError.")
+    message: str = Field(description="What is wrong, without server paths or internals.")
 
 
 class BatchPublic(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "is_loopback"]
@@ -36,6 +36,12 @@ class ServerSettings(BaseSettings):
     signing key; without it, the per-user key of the ledger. A key inside the workspace is
     refused. ``host`` is where the server listens; it decides whether
     the default token is acceptable.
+
+    Limits (each ``MATCHGATE_<NAME>``): ``max_upload_bytes`` for an upload (multipart) and
+    ``max_body_bytes`` for any other body, checked before the body is read;
+    ``rate_limit_requests`` per ``rate_limit_window_seconds`` per client address and per
+    token (0: no rate limit); ``auth_max_failures`` refused tokens from one address within
+    ``auth_failure_window_seconds`` lock it out for ``auth_lockout_seconds`` (0: never).
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHGATE_", extra="ignore")
@@ -48,6 +54,13 @@ class ServerSettings(BaseSettings):
     reviewer_token: SecretStr = SecretStr(DEFAULT_REVIEWER_TOKEN)
     host: str = "127.0.0.1"
     port: int = 8000
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1)
+    rate_limit_requests: int = Field(default=600, ge=0)
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    auth_max_failures: int = Field(default=10, ge=0)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0)
+    auth_lockout_seconds: float = Field(default=900.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_token_off_loopback(self) -> ServerSettings:
