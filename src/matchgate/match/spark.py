@@ -271,6 +271,22 @@ def _quoted_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+SCRATCH_ENV = "MATCHGATE_SPARK_SCRATCH"
+
+
+def _shared_scratch() -> str | None:
+    """``$MATCHGATE_SPARK_SCRATCH``: a folder the driver and every executor see at the same
+    path (a cluster's shared file system); default the system's temporary folder, which
+    only a local session can use."""
+    configured = os.environ.get(SCRATCH_ENV, "")
+    if not configured:
+        return None
+    folder = Path(configured)
+    if not folder.is_dir():
+        raise SparkUnavailableError(f"{SCRATCH_ENV} is not a folder", path=folder)
+    return str(folder)
+
+
 class SparkScorer:
     """Splink's ``predict`` on Spark for one batch, a chunk of blocked pairs at a time.
 
@@ -293,7 +309,9 @@ class SparkScorer:
         self.con = con
         self._own_scratch = scratch is None
         self.scratch = (
-            Path(tempfile.mkdtemp(prefix="matchgate-spark-")) if scratch is None else scratch
+            Path(tempfile.mkdtemp(prefix="matchgate-spark-", dir=_shared_scratch()))
+            if scratch is None
+            else scratch
         )
         self.scratch.mkdir(parents=True, exist_ok=True)
         from pyspark.sql import SparkSession
