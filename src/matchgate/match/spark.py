@@ -171,10 +171,18 @@ def _bind(value: str, name: str, body: str) -> str:
     return f"element_at(transform(array({value}), {name} -> {body}), 1)"
 
 
+_SPARK = sqlglot.Dialect.get_or_raise("spark")
+
+
+def _spark_text(node: exp.Expr) -> str:
+    """sqlglot's Spark SQL for a parsed expression (no SQL is run here)."""
+    return _SPARK.generate(node)
+
+
 def _replace_functions(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.JarowinklerSimilarity):
-        a = node.this.sql(dialect="spark")
-        b = node.expression.sql(dialect="spark")
+        a = _spark_text(node.this)
+        b = _spark_text(node.expression)
         return cast(exp.Expression, sqlglot.parse_one(jaro_winkler_sql(a, b), read="spark"))
     if isinstance(node, exp.Length) and isinstance(node.this, exp.ArrayFilter):
         return exp.ArraySize(this=node.this)
@@ -195,19 +203,19 @@ def to_spark_sql(condition: str) -> str:
     # until nothing changes (a list length around a Jaro-Winkler inside a lambda)
     translated = tree
     for _ in range(20):
-        before = translated.sql(dialect="spark")
+        before = _spark_text(translated)
         translated = translated.transform(_replace_functions)
-        if translated.sql(dialect="spark") == before:
+        if _spark_text(translated) == before:
             break
     for call in translated.find_all(exp.Anonymous):
         name = str(call.this).lower()
         if name == _ALLOWED_DAMERAU:
             parent = call.parent
-            if not (isinstance(parent, exp.LTE) and parent.expression.sql() == "1"):
+            if not (isinstance(parent, exp.LTE) and _spark_text(parent.expression) == "1"):
                 raise ValueError(
                     f"damerau_levenshtein is only translated when compared with <= 1: {condition}"
                 )
-    return translated.sql(dialect="spark")
+    return _spark_text(translated)
 
 
 def spark_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +252,7 @@ def local_spark_session(scratch: Path) -> SparkSession:
     if os.environ.get("PYSPARK_GATEWAY_PORT"):  # launched by spark-submit
         return SparkSession.builder.getOrCreate()
     builder: Any = SparkSession.builder
-    return (
+    session: SparkSession = (
         builder.master("local[2]")
         .appName("matchgate")
         .config("spark.ui.enabled", "false")
@@ -258,6 +266,8 @@ def local_spark_session(scratch: Path) -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 # --- scoring -------------------------------------------------------------------------------
