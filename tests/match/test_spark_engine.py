@@ -107,6 +107,17 @@ def test_spark_without_java_names_what_is_missing(monkeypatch: pytest.MonkeyPatc
         check_engine("spark")
 
 
+def test_a_scratch_folder_that_is_not_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spark_engine, "check_spark_available", lambda: None)
+    monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path / "missing"))
+    with pytest.raises(SparkUnavailableError, match="MATCHGATE_SPARK_SCRATCH is not a folder"):
+        check_engine("spark")
+    monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path))
+    check_engine("spark")
+
+
 def test_spark_without_pyspark_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     real = spark_engine.importlib.util.find_spec
 

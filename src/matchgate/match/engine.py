@@ -307,6 +307,7 @@ class BatchScorer:
         if self._spark is not None:
             self._spark.predict("blocked_pairs_for_splink", into="spark_predictions")
             sql.run(self.con, scored_pairs_sql("spark_predictions"), label="engine.scored_pairs")
+            sql.run(self.con, "DROP TABLE spark_predictions", label="engine.scored_pairs")
         else:
             pairs = self.splink.db_api.register(
                 "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"

@@ -91,6 +91,7 @@ def check_engine(engine: str) -> None:
         raise MatchgateError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     if engine == "spark":
         check_spark_available()
+        _shared_scratch()
 
 
 # --- DuckDB SQL -> Spark SQL -------------------------------------------------------------
