@@ -34,6 +34,7 @@ from matchgate.decisions import Outcome
 from matchgate.errors import MasterFileError, MatchgateError
 from matchgate.match import MatchPolicy
 from matchgate.match.policy import load_match_policy
+from matchgate.match.spark import check_engine
 
 if TYPE_CHECKING:
     from matchgate.review import Policy, RequestLetter
@@ -103,14 +104,17 @@ def run_batch(
     progress: Progress = _no_progress,
     ledger_key: Path | None = None,
     transfer_date: date | None = None,
+    engine: str = "duckdb",
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
     (PostgreSQL for a server). The letter is judged against the workspace's agency registry
-    on ``transfer_date`` (default: today, UTC)."""
+    on ``transfer_date`` (default: today, UTC). ``engine`` scores the candidate pairs with
+    Splink on DuckDB or on Spark (``matchgate.match.spark``); the decisions are the same."""
     from matchgate.review.transfer import Transfer
 
+    check_engine(engine)
     watch = stages.Stopwatch()
     run = _checked_inputs(
         master=master,
@@ -138,6 +142,7 @@ def run_batch(
                 model_path=model_path,
                 watch=watch,
                 transfer=transfer,
+                engine=engine,
             )
         finally:
             con.close()
@@ -238,6 +243,7 @@ def _run_stages(
     model_path: Path | None,
     watch: stages.Stopwatch,
     transfer: Transfer | None = None,
+    engine: str = "duckdb",
 ) -> _StagesDone:
     """Intake, review, match, final rows, ledger and output files, each skipped when done."""
     state = BatchStages(con)
@@ -265,6 +271,7 @@ def _run_stages(
         policy=run.match_policy,
         progress=run.progress,
         watch=watch,
+        engine=engine,
     )
     flag_repeat_requests(
         con,
@@ -363,10 +370,12 @@ def match_batch(
     model_path: Path | None = None,
     policy: MatchPolicy | None = None,
     progress: Progress = _no_progress,
+    engine: str = "duckdb",
 ) -> BatchResult:
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger.
 
     ``outcome`` ``disclosed`` in ``internal/decisions.csv`` means "would be disclosed"."""
+    check_engine(engine)
     watch = stages.Stopwatch()
     if not master.exists():
         raise MasterFileError("file not found", path=master)
@@ -391,6 +400,7 @@ def match_batch(
                 policy=policy or MatchPolicy(),
                 progress=progress,
                 watch=watch,
+                engine=engine,
             )
             outcomes = stages.final_rows(con, state, all_years=True)
             rows_out = stages.outputs(

@@ -214,6 +214,7 @@ def match(
     policy: MatchPolicy,
     progress: Progress,
     watch: Stopwatch,
+    engine: str = "duckdb",
 ) -> tuple[dict[str, object], dict[str, object]]:
     sql.run(con, MATCH_DECISIONS_TABLE, label="stages.match_decisions_table")
     if not to_match:
@@ -234,7 +235,7 @@ def match(
     load_requests_for_matching(con, _match_inputs(con, to_match))
     model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
     kill_point("after_model")
-    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy)
+    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy, engine=engine)
     decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
     pending = sorted(to_match - decided)
     size = chunk_rows(_MATCH_CHUNK)
@@ -251,6 +252,7 @@ def match(
             sql.run(con, _INSERT_DECISIONS_CHUNK, label="stages.insert_decisions_chunk")
         progress("matching", len(decided) + start + len(chunk), len(to_match))
         kill_point("match_chunk")
+    scorer.close()  # an error above ends the run, and a local Spark session with it
     matching = dict(scorer.stats)
     matching["model_trained"] = model.trained.get("at", "")
     stages.mark("match", {"master": master_info["report"], "matching": matching})

@@ -48,6 +48,15 @@ ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Trained model JSON (default: WORKSPACE/model.json)."),
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where Splink scores the candidate pairs: 'duckdb' (default) or 'spark' (local "
+        "Spark, or the cluster of spark-submit; needs pyspark and Java; docs/SPARK.md). "
+        "The decisions are the same.",
+    ),
+]
 
 
 def _workspace(workspace: Path | None) -> Path | None:
@@ -151,6 +160,7 @@ def run(
             " workspace's ledger in ~/.config/matchgate/keys, outside the workspace).",
         ),
     ] = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Run a request batch through intake, review, match, disclose and the ledger."""
     from matchgate.batch.pipeline import run_batch
@@ -169,6 +179,7 @@ def run(
             ledger_url=database_url,
             ledger_key=key_file,
             progress=report,  # type: ignore[arg-type]
+            engine=engine,
         )
     console.print(_outcome_table(f"batch {result.batch_id}", result.outcomes))
     console.print(
@@ -195,6 +206,7 @@ def match(
     mapping: MappingOption = None,
     model: ModelOption = None,
     policy: PolicyOption = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Intake and matching only: no legal review, no disclosure, nothing in the ledger."""
     from matchgate.batch.pipeline import match_batch
@@ -210,6 +222,7 @@ def match(
             model_path=model,
             policy=load_match_policy(policy),
             progress=report,  # type: ignore[arg-type]
+            engine=engine,
         )
     console.print(
         _outcome_table("matching only ('disclosed' = would be disclosed)", result.outcomes)

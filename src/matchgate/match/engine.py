@@ -37,10 +37,12 @@ from matchgate.match.model import (
     SOURCE_MASTER,
     SOURCE_REQUESTS,
     MatchModel,
+    build_term_frequency_tables,
     make_linker,
     register_term_frequencies,
     train_model,
 )
+from matchgate.match.spark import ENGINES, SparkScorer
 from matchgate.standardize.nicknames import known_given_names
 
 __all__ = [
@@ -247,7 +249,10 @@ class BatchScorer:
     """Scores the candidate pairs of ``request_features`` a chunk of requests at a time.
 
     One Splink linker serves every chunk; each chunk registers its own blocked pairs, so a
-    chunk's decisions can be stored durably before the next chunk starts.
+    chunk's decisions can be stored durably before the next chunk starts. With
+    ``engine="spark"`` the same settings score the same pairs on Spark
+    (``matchgate.match.spark``); everything else stays in DuckDB. Call :meth:`close`
+    when done (it stops a local Spark session).
     """
 
     def __init__(
@@ -257,12 +262,22 @@ class BatchScorer:
         model: MatchModel,
         taxpayers: int,
         policy: MatchPolicy,
+        engine: str = "duckdb",
     ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
         self.con = con
         self.policy = policy
         self.stats: dict[str, object] = dict(build_candidate_pairs(con, block_cap=policy.block_cap))
-        self.splink = make_linker(con, model.with_prior(taxpayers=taxpayers))
-        register_term_frequencies(self.splink, con)
+        settings = model.with_prior(taxpayers=taxpayers)
+        self._spark: SparkScorer | None = None
+        if engine == "spark":
+            self._spark = SparkScorer(
+                con, settings, term_frequency_tables=build_term_frequency_tables(con)
+            )
+        else:
+            self.splink = make_linker(con, settings)
+            register_term_frequencies(self.splink, con)
         self._capped: dict[int, list[str]] = {}
         for rid, rule in sql.fetch_all(
             con, "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule", label="engine.facts"
@@ -289,13 +304,20 @@ class BatchScorer:
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
         with sql.registered(self.con, "_chunk_ids", ids):
             sql.run(self.con, blocked_pairs_sql(), label="engine.blocked_pairs")
-        pairs = self.splink.db_api.register(
-            "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"
-        )
-        self.splink.linker.table_management.register_blocked_pairs_for_predict(pairs)
-        predictions = self.splink.linker.inference.predict()
-        sql.run(self.con, scored_pairs_sql(predictions.physical_name), label="engine.scored_pairs")
-        predictions.drop_table_from_database_and_remove_from_cache()
+        if self._spark is not None:
+            self._spark.predict("blocked_pairs_for_splink", into="spark_predictions")
+            sql.run(self.con, scored_pairs_sql("spark_predictions"), label="engine.scored_pairs")
+            sql.run(self.con, "DROP TABLE spark_predictions", label="engine.scored_pairs")
+        else:
+            pairs = self.splink.db_api.register(
+                "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"
+            )
+            self.splink.linker.table_management.register_blocked_pairs_for_predict(pairs)
+            predictions = self.splink.linker.inference.predict()
+            sql.run(
+                self.con, scored_pairs_sql(predictions.physical_name), label="engine.scored_pairs"
+            )
+            predictions.drop_table_from_database_and_remove_from_cache()
         decisions = {
             rid: decide(candidates, self._facts(rid), self.policy)
             for rid, candidates in _candidates_by_request(self.con)
@@ -304,6 +326,12 @@ class BatchScorer:
             if rid not in decisions:
                 decisions[rid] = decide([], self._facts(rid), self.policy)
         return decisions
+
+    def close(self) -> None:
+        """Release the engine (stops a local Spark session; nothing for DuckDB)."""
+        if self._spark is not None:
+            self._spark.close()
+            self._spark = None
 
 
 def evidence_json(decision: MatchDecision) -> str:

@@ -122,12 +122,20 @@ def term_frequency_sql(column: str) -> str:
         """
 
 
+def build_term_frequency_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Create ``tf_master_<column>`` for every term-frequency column; returns column ->
+    table. Either engine registers these same tables with its linker."""
+    tables = {}
+    for column in _TERM_FREQUENCY_COLUMNS:
+        sql.run(con, term_frequency_sql(column), label="model.term_frequencies")
+        tables[column] = term_frequency_table(column)
+    return tables
+
+
 def register_term_frequencies(match_linker: MatchLinker, con: duckdb.DuckDBPyConnection) -> None:
     """Term frequencies come from the whole master file only, never from the batch: a
     batch full of one surname must not make that surname look rare or common."""
-    for column in _TERM_FREQUENCY_COLUMNS:
-        table = term_frequency_table(column)
-        sql.run(con, term_frequency_sql(column), label="model.term_frequencies")
+    for column, table in build_term_frequency_tables(con).items():
         frame = match_linker.db_api.register(table, table_name=f"{table}_registered")
         match_linker.linker.table_management.register_term_frequency_lookup(frame, column)
 

@@ -1,0 +1,297 @@
+"""``--engine spark``: the same model scores the same candidate pairs on Splink's Spark
+backend, and every decision is the one the DuckDB engine makes.
+
+The translation tests need no JVM. The tests marked slow start a local Spark session
+(local[2], no UI, loopback only); they are skipped only when no Java runtime is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+import random
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+import sqlglot
+
+from matchgate.batch.pipeline import match_batch
+from matchgate.errors import MatchgateError
+from matchgate.match import spark as spark_engine
+from matchgate.match.comparisons import COMPARISONS
+from matchgate.match.model import MatchModel
+from matchgate.match.spark import (
+    SparkScorer,
+    SparkUnavailableError,
+    check_engine,
+    jaro_winkler_sql,
+    spark_settings,
+    to_spark_sql,
+)
+from matchgate.synth import generate_world
+from matchgate_cli import run_args, run_matchgate
+
+_HAS_JAVA = bool(shutil.which("java")) or bool(os.environ.get("JAVA_HOME"))
+needs_java = pytest.mark.skipif(
+    not _HAS_JAVA, reason="no Java runtime (scripts/install-system-packages.sh installs one)"
+)
+
+# DuckDB spellings that Spark SQL does not have (or reads differently)
+_DUCKDB_ONLY = ("list_", "jaro_winkler_similarity", "&&", "regexp_matches", "length(filter")
+
+
+def _levels() -> Iterator[tuple[str, str, str]]:
+    for comparison in COMPARISONS:
+        for level in comparison["comparison_levels"]:
+            yield (
+                comparison["output_column_name"],
+                level["label_for_charts"],
+                level["sql_condition"],
+            )
+
+
+@pytest.mark.parametrize(("comparison", "label", "condition"), list(_levels()))
+def test_every_comparison_level_translates_to_spark_sql(
+    comparison: str, label: str, condition: str
+) -> None:
+    translated = to_spark_sql(condition)
+    for spelling in _DUCKDB_ONLY:
+        assert spelling not in translated.lower(), (comparison, label, translated)
+    if condition != "ELSE":
+        sqlglot.parse_one(translated, read="spark")  # Spark SQL that parses
+
+
+def test_translated_settings_keep_the_model() -> None:
+    model = MatchModel.from_priors()
+    settings = model.with_prior(taxpayers=5_000)
+    translated = spark_settings(settings)
+    assert translated["sql_dialect"] == "spark"
+    assert (
+        translated["probability_two_random_records_match"]
+        == settings["probability_two_random_records_match"]
+    )
+    for before, after in zip(settings["comparisons"], translated["comparisons"], strict=True):
+        for old, new in zip(before["comparison_levels"], after["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability", "tf_adjustment_column", "is_null_level"):
+                assert old.get(key) == new.get(key), (before["output_column_name"], key)
+            assert old["label_for_charts"] == new["label_for_charts"]
+    spelling = translated["comparisons"][0]["comparison_levels"][5]
+    assert spelling["label_for_charts"] == "spelling"
+    assert "jaro_winkler" not in spelling["sql_condition"].lower()
+
+
+def test_a_damerau_levenshtein_threshold_other_than_one_is_refused() -> None:
+    # Splink's Scala function and DuckDB's agree at <= 1 only; anything else must not pass
+    # silently into the Spark settings.
+    with pytest.raises(ValueError, match="damerau_levenshtein"):
+        to_spark_sql("damerau_levenshtein(tin_l, tin_r) <= 2")
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(MatchgateError, match="unknown engine 'polars'"):
+        check_engine("polars")
+    check_engine("duckdb")
+
+
+def test_spark_without_java_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(SparkUnavailableError, match="Java runtime"):
+        check_engine("spark")
+
+
+def test_a_scratch_folder_that_is_not_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spark_engine, "check_spark_available", lambda: None)
+    monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path / "missing"))
+    with pytest.raises(SparkUnavailableError, match="MATCHGATE_SPARK_SCRATCH is not a folder"):
+        check_engine("spark")
+    monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path))
+    check_engine("spark")
+
+
+def test_spark_without_pyspark_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = spark_engine.importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == "pyspark" else real(name, *args)
+
+    monkeypatch.setattr(spark_engine.importlib.util, "find_spec", find_spec)
+    with pytest.raises(SparkUnavailableError, match="needs pyspark"):
+        check_engine("spark")
+
+
+def test_the_match_command_refuses_spark_without_java(tmp_path: Path) -> None:
+    master, requests = tmp_path / "master.parquet", tmp_path / "requests.csv"
+    master.write_bytes(b"")
+    requests.write_text("request_id\n", encoding="utf-8")
+    result = run_matchgate(
+        "match", "--master", master, "--requests", requests, "--out", tmp_path / "out",
+        "--engine", "spark",
+        env={"PATH": str(tmp_path), "JAVA_HOME": ""},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "needs a Java runtime" in result.stdout + result.stderr
+    assert not (tmp_path / "out" / "internal").exists()
+
+
+def test_the_match_command_refuses_an_unknown_engine(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.csv"
+    requests.write_text("request_id\n", encoding="utf-8")
+    result = run_matchgate(
+        "match", "--master", tmp_path / "master.parquet", "--requests", requests,
+        "--out", tmp_path / "out", "--engine", "polars",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "unknown engine 'polars'" in result.stdout + result.stderr
+
+
+# --- on Spark ------------------------------------------------------------------------------
+
+
+def _edited_names(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    bases = ["JOHN", "JONATHAN", "MARTHA", "DWAYNE", "DUANE", "MICHAEL", "MICHEAL", "CRATE"]
+    bases += ["TRACE", "MARTINEZ", "SHACKLEFORD", "KATHERINE", "A", "AB", "BA", "AAAB", ""]
+    names = list(bases)
+    letters = "ABCDEHIJKLMNORST"
+    for _ in range(count):
+        word = list(rng.choice(bases) or "X")
+        for _ in range(rng.randrange(1, 4)):
+            at = rng.randrange(len(word)) if word else 0
+            edit = rng.randrange(4)
+            if edit == 0 and word:
+                word[at] = rng.choice(letters)
+            elif edit == 1:
+                word.insert(at, rng.choice(letters))
+            elif edit == 2 and len(word) > 1:
+                word[at], word[at - 1] = word[at - 1], word[at]
+            elif edit == 3 and len(word) > 1:
+                del word[at]
+        names.append("".join(word))
+    names += ["".join(rng.choice("AB") for _ in range(rng.randrange(1, 10))) for _ in range(200)]
+    return names
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not _HAS_JAVA:
+        pytest.skip("no Java runtime (scripts/install-system-packages.sh installs one)")
+    session = spark_engine.local_spark_session(tmp_path_factory.mktemp("spark"))
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+@needs_java
+def test_jaro_winkler_in_spark_sql_is_duckdbs_to_the_bit(spark: Any) -> None:
+    names = _edited_names(1_500, seed=12)
+    rng = random.Random(13)
+    pairs = list(itertools.product(names[:80], names[:80]))
+    pairs += [(rng.choice(names), rng.choice(names)) for _ in range(8_000)]
+    pairs += [(None, "A"), ("A", None), ("", ""), ("A", "A"), ("A", "B")]
+    table = pa.table(
+        {
+            "id": list(range(len(pairs))),
+            "a": [a for a, _ in pairs],
+            "b": [b for _, b in pairs],
+        }
+    )
+    con = duckdb.connect()
+    con.register("jw_pairs", table)
+    sql = "SELECT id, jaro_winkler_similarity(a, b) FROM jw_pairs"
+    expected = dict(con.execute(sql).fetchall())
+    spark.createDataFrame(table).createOrReplaceTempView("jw_pairs")
+    got = spark.sql(f"SELECT id, {jaro_winkler_sql('a', 'b')} AS jw FROM jw_pairs").collect()
+    differing = [
+        (pairs[row.id], expected[row.id], row.jw) for row in got if row.jw != expected[row.id]
+    ]
+    assert len(got) == len(pairs)
+    assert differing == []
+    # the pairs cover the thresholds the comparisons use
+    assert any(0.9 <= value < 0.92 for value in expected.values() if value is not None)
+
+
+def _decisions(out: Path) -> dict[int, dict[str, Any]]:
+    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute("SELECT row_number, decision_json FROM match_decisions").fetchall()
+    finally:
+        con.close()
+    return {int(row): json.loads(text) for row, text in rows}
+
+
+def _split_numbers(decision: dict[str, Any]) -> tuple[dict[str, Any], list[float]]:
+    numbers = []
+    for key in ("best", "runner_up"):
+        if decision[key] is not None:
+            numbers.append(decision[key].pop("match_probability"))
+            numbers.append(decision[key].pop("match_weight"))
+    return decision, numbers
+
+
+@pytest.mark.slow
+@needs_java
+def test_both_engines_decide_a_world_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=3_000, requests=300, seed=21)
+    model = tmp_path / "model.json"  # trained by the first run, loaded by the second
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "100")  # Spark scores three chunks
+    chunks: list[str] = []
+    predict = SparkScorer.predict
+
+    def counting_predict(self: SparkScorer, blocked_pairs: str, into: str) -> None:
+        chunks.append(blocked_pairs)
+        predict(self, blocked_pairs, into)
+
+    monkeypatch.setattr(SparkScorer, "predict", counting_predict)
+    results = {}
+    for engine in ("duckdb", "spark"):
+        results[engine] = match_batch(
+            master=world / "master.parquet",
+            requests=world / "requests.csv",
+            out_dir=tmp_path / engine,
+            model_path=model,
+            engine=engine,
+        )
+    assert len(chunks) == 3
+    assert results["spark"].outcomes == results["duckdb"].outcomes
+    assert results["duckdb"].outcomes.get("disclosed", 0) > 100
+    assert len(results["duckdb"].outcomes) >= 3  # refusals of more than one kind too
+    on_duckdb, on_spark = _decisions(tmp_path / "duckdb"), _decisions(tmp_path / "spark")
+    assert on_spark.keys() == on_duckdb.keys() and len(on_duckdb) == 300
+    for row, decision in on_duckdb.items():
+        expected, expected_numbers = _split_numbers(decision)
+        got, got_numbers = _split_numbers(on_spark[row])
+        assert got == expected, row
+        assert got_numbers == pytest.approx(expected_numbers, rel=0, abs=1e-9), row
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.slow
+@needs_java
+def test_the_run_command_gives_the_same_response_on_spark(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=800, requests=60, seed=4)
+    model = tmp_path / "model.json"
+    for engine in ("duckdb", "spark"):
+        args = [*run_args(world, tmp_path / engine), "--model", model, "--engine", engine]
+        result = run_matchgate(*args)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert _csv_rows(tmp_path / "spark" / "response.csv") == _csv_rows(
+        tmp_path / "duckdb" / "response.csv"
+    )
+    assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
