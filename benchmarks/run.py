@@ -470,6 +470,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         batch["accuracy"] = accuracy(matchgate_assignments(Path(batch.pop("decisions"))), truth)
         report["matchgate"] = batch
+    if args.json:  # kept even if the peer is stopped
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"matchgate batch done in {batch['batch_wall_s']} s", file=sys.stderr, flush=True)
     if not args.skip_peer:
         peer = run_child(worker("peer", world=str(folder), seed=args.seed))
         peer["accuracy"] = accuracy(peer.pop("assigned"), truth)
