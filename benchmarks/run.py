@@ -524,6 +524,11 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  {stage['stage']:<10} {stage['wall_s']:>8.2f} {stage['peak_rss_mb']:>12.1f}")
     rows = f"rows in {batch['rows_in']:,}, rows out {batch['rows_out']:,}"
     print(f"  {rows}; outcomes {batch['outcomes']}")
+    if batch["rows_in"] and batch["outcomes"].get("legally_deficient", 0) == batch["rows_in"]:
+        print(
+            "  WARNING: every row is legally_deficient (the letter was refused), so nothing "
+            "was matched: the times and accuracies below do not compare matching"
+        )
     print(f"  master: {batch['master']}")
     print(f"  matching: {batch['matching']}")
     print("\n".join(_lookup_lines(batch["lookups"])))
