@@ -5,8 +5,9 @@ Besides identity columns the file carries return information that must never be 
 A few rows are broken on purpose (missing first name, impossible date of birth, a duplicate
 TIN and tax year) and listed in ``master_problems.csv`` so master-file validation is exercised.
 
-The file is written in slices of rows so memory stays flat however large the world: only
-integer index arrays span all rows; strings exist for one slice at a time.
+The file is written in slices of rows so memory stays flat however large the block: only
+integer index arrays span a block's rows; strings exist for one slice at a time. A chunked
+world appends its blocks to one file (``MasterWriter``), each block ordered by TIN and year.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from matchgate.synth._filings import Filings
 from matchgate.synth._persons import Persons
 from matchgate.synth._residences import Residences
 
-__all__ = ["MASTER_COLUMNS", "MasterSummary", "write_master"]
+__all__ = ["MASTER_COLUMNS", "MasterSummary", "MasterWriter", "write_master"]
 
 MASTER_COLUMNS = (
     "tin", "tin_type", "tax_year", "first_name", "middle_name", "last_name", "suffix", "dob",
@@ -153,33 +154,56 @@ def _problem_table(
     ).sort(["tin", "tax_year", "problem"])
 
 
-def write_master(
-    path: Path,
-    rng: np.random.Generator,
-    persons: Persons,
-    residences: Residences,
-    filings: Filings,
-) -> MasterSummary:
-    filed = filings.person.shape[0]
-    per_kind = max(1, round(filed * PROBLEM_RATE_PER_KIND)) if filed >= 100 else 0
-    picked = rng.choice(filed, size=min(filed, per_kind * 3), replace=False)
-    missing_first, bad_dob, duplicated = (np.sort(part) for part in np.array_split(picked, 3))
+class MasterWriter:
+    """One master file written block by block (a chunked world's blocks, or one whole world);
+    each block is ordered by TIN and year on its own."""
 
-    # Order every row, duplicates included, by TIN and year on integers: sorting millions of
-    # strings costs more than building them.
-    source = np.concatenate([np.arange(filed), duplicated])
-    is_copy = np.r_[np.zeros(filed, dtype=bool), np.ones(duplicated.size, dtype=bool)]
-    tin_number = persons.tin.astype(np.int64)
-    order = np.lexsort((is_copy, filings.year[source], tin_number[filings.person[source]]))
-    source, is_copy = source[order], is_copy[order]
-    blank_first = np.isin(source, missing_first) & ~is_copy
-    impossible_dob = np.isin(source, bad_dob) & ~is_copy
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._problems: list[pl.DataFrame] = []
 
-    person_columns = _person_columns(persons)
-    residence_columns = _residence_columns(residences)
-    facts = _ReturnFacts.draw(rng, persons.tin.shape[0], int(filings.year.min()))
-    writer: pq.ParquetWriter | None = None
-    try:
+    def __enter__(self) -> MasterWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def summary(self) -> MasterSummary:
+        problems = pl.concat(self._problems) if self._problems else _problem_table_empty()
+        return MasterSummary(rows=self.rows, problems=problems.sort(["tin", "tax_year", "problem"]))
+
+    def write_block(
+        self,
+        rng: np.random.Generator,
+        persons: Persons,
+        residences: Residences,
+        filings: Filings,
+    ) -> None:
+        filed = filings.person.shape[0]
+        per_kind = max(1, round(filed * PROBLEM_RATE_PER_KIND)) if filed >= 100 else 0
+        picked = rng.choice(filed, size=min(filed, per_kind * 3), replace=False)
+        missing_first, bad_dob, duplicated = (np.sort(part) for part in np.array_split(picked, 3))
+
+        # Order every row, duplicates included, by TIN and year on integers: sorting millions
+        # of strings costs more than building them.
+        source = np.concatenate([np.arange(filed), duplicated])
+        is_copy = np.r_[np.zeros(filed, dtype=bool), np.ones(duplicated.size, dtype=bool)]
+        tin_number = persons.tin.astype(np.int64)
+        order = np.lexsort((is_copy, filings.year[source], tin_number[filings.person[source]]))
+        source, is_copy = source[order], is_copy[order]
+        blank_first = np.isin(source, missing_first) & ~is_copy
+        impossible_dob = np.isin(source, bad_dob) & ~is_copy
+
+        person_columns = _person_columns(persons)
+        residence_columns = _residence_columns(residences)
+        facts = _ReturnFacts.draw(rng, persons.tin.shape[0], int(filings.year.min()))
         for start in range(0, source.size, ROWS_PER_SLICE):
             rows = source[start : start + ROWS_PER_SLICE]
             person, year, residence = (
@@ -204,15 +228,29 @@ def write_master(
                 dob.scatter(broken, _impossible_dates(dob.gather(broken), rows[broken])),
             ).select(MASTER_COLUMNS)
             arrow = table.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(path, arrow.schema, compression="zstd")
-            writer.write_table(arrow)
-    finally:
-        if writer is not None:
-            writer.close()
-    planted = {
-        "missing_first_name": missing_first,
-        "impossible_dob": bad_dob,
-        "duplicate_tin_tax_year": duplicated,
-    }
-    return MasterSummary(rows=int(source.size), problems=_problem_table(persons, filings, planted))
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.path, arrow.schema, compression="zstd")
+            self._writer.write_table(arrow)
+        planted = {
+            "missing_first_name": missing_first,
+            "impossible_dob": bad_dob,
+            "duplicate_tin_tax_year": duplicated,
+        }
+        self.rows += int(source.size)
+        self._problems.append(_problem_table(persons, filings, planted))
+
+
+def _problem_table_empty() -> pl.DataFrame:
+    return pl.DataFrame(schema={"tin": pl.String, "tax_year": pl.Int64, "problem": pl.String})
+
+
+def write_master(
+    path: Path,
+    rng: np.random.Generator,
+    persons: Persons,
+    residences: Residences,
+    filings: Filings,
+) -> MasterSummary:
+    with MasterWriter(path) as writer:
+        writer.write_block(rng, persons, residences, filings)
+    return writer.summary()

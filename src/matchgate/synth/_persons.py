@@ -330,7 +330,12 @@ def _draw_is_itin(rng: np.random.Generator, n: int, hispanic: np.ndarray) -> np.
 
 
 def draw_persons(
-    rng: np.random.Generator, households: Households, tables: NameTables, as_of: date
+    rng: np.random.Generator,
+    households: Households,
+    tables: NameTables,
+    as_of: date,
+    *,
+    taken_tins: np.ndarray | None = None,
 ) -> Persons:
     """Everyone in ``households``: true and filed names, dates of birth and TINs.
 
@@ -350,7 +355,7 @@ def draw_persons(
     filed_suffix = _draw_filed_suffixes(rng, n, roles)
     is_itin = _draw_is_itin(rng, n, hispanic)
     dob = _draw_dobs(rng, households, as_of)
-    tin = draw_tins(rng, is_itin)
+    tin = draw_tins(rng, is_itin, taken_tins)
     files_both_surnames = habits.compound & (maternal >= 0)
     return Persons(
         hispanic=hispanic,

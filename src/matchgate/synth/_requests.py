@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matchgate.review.periods import parse_tax_periods
+from matchgate.synth._blocks import Taken
 from matchgate.synth._cases import Case, draw_cases, render_tax_periods
 from matchgate.synth._deficiencies import ADDRESS_KINDS, DEFICIENCY_KINDS, make_deficient
 from matchgate.synth._naming_customs import PARTICLE_SURNAMES, strip_accents
@@ -30,7 +31,14 @@ from matchgate.synth._request_text import (
 from matchgate.synth._subjects import Subject, SubjectPicker
 from matchgate.synth._tins import looks_issued
 
-__all__ = ["HAZARD_TAGS", "REQUEST_COLUMNS", "TRUTH_COLUMNS", "RequestBatch", "build_requests"]
+__all__ = [
+    "HAZARD_TAGS",
+    "REQUEST_COLUMNS",
+    "TRUTH_COLUMNS",
+    "RequestBatch",
+    "RequestPlan",
+    "build_requests",
+]
 
 REQUEST_COLUMNS = (
     "request_id", "first_name", "middle_name", "last_name", "suffix", "dob", "street", "city",
@@ -69,6 +77,35 @@ _SURNAME_LAYOUTS = (
     ("hyphen", 0.2), ("joined", 0.08), ("paternal", 0.3), ("maternal", 0.07),
     ("swapped", 0.1), ("spaced", 0.25),
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """The batch-wide draws of a chunked world, made once: every block renders its share of
+    the rows against them (``first_index`` is the block's first row in the whole batch)."""
+
+    cases: list[Case]
+    case_of_row: np.ndarray  # whole batch
+    kind_of_row: dict[int, str]  # whole-batch row index -> deficiency kind
+    first_index: int = 0
+
+    @classmethod
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        text_rng: random.Random,
+        *,
+        requests: int,
+        as_of_year: int,
+        legal_deficiency_rate: float,
+    ) -> RequestPlan:
+        cases, case_of_row = draw_cases(rng, text_rng, requests, as_of_year)
+        deficient = rng.permutation(requests)[: round(requests * legal_deficiency_rate)]
+        # the rows are already in random order, so cycling through the kinds spreads them evenly
+        kind_of_row = {
+            int(row): DEFICIENCY_KINDS[i % len(DEFICIENCY_KINDS)] for i, row in enumerate(deficient)
+        }
+        return cls(cases=cases, case_of_row=case_of_row, kind_of_row=kind_of_row)
 
 
 @dataclass(frozen=True)
@@ -253,22 +290,30 @@ def build_requests(
     as_of_year: int,
     legal_deficiency_rate: float,
     request_mix: str = "stress",
+    plan: RequestPlan | None = None,
+    taken: Taken | None = None,
 ) -> RequestBatch:
-    picker = SubjectPicker(world, rng, text_rng, mix=request_mix)
+    """``requests`` rows about people of ``world``. A chunked world passes the batch-wide
+    ``plan`` (cases, legal defects, numbering) and the other blocks' TINs (``taken``); without
+    them the batch is the whole world's and draws its own plan."""
+    picker = SubjectPicker(world, rng, text_rng, mix=request_mix, taken=taken)
     # the corruption draws from a stream of its own, spawned without consuming a draw of the
     # others, so corrupting leaves every other choice (who, which address, ...) unchanged
     noise_seed = rng.bit_generator.seed_seq.spawn(1)[0]  # type: ignore[attr-defined]
     noise_rng = random.Random(int(np.random.default_rng(noise_seed).integers(2**63)))
-    cases, case_of_row = draw_cases(rng, text_rng, requests, as_of_year)
-    deficient = rng.permutation(requests)[: round(requests * legal_deficiency_rate)]
-    # the rows are already in random order, so cycling through the kinds spreads them evenly
-    kind_of_row = {
-        int(row): DEFICIENCY_KINDS[i % len(DEFICIENCY_KINDS)] for i, row in enumerate(deficient)
-    }
+    if plan is None:
+        plan = RequestPlan.draw(
+            rng,
+            text_rng,
+            requests=requests,
+            as_of_year=as_of_year,
+            legal_deficiency_rate=legal_deficiency_rate,
+        )
+    cases, case_of_row, kind_of_row = plan.cases, plan.case_of_row, plan.kind_of_row
     rows: list[dict[str, str]] = []
     truth: list[dict[str, str]] = []
     tag_order = {tag: i for i, tag in enumerate(HAZARD_TAGS)}
-    for index in range(requests):
+    for index in range(plan.first_index, plan.first_index + requests):
         if text_rng.random() < NOT_IN_FILE_SHARE:
             subject = picker.outsider(as_of_year)
         else:
@@ -311,4 +356,7 @@ def build_requests(
                 "corruptions": ";".join(corruptions),
             }
         )
-    return RequestBatch(rows=rows, truth=truth, cases=cases)
+    used = sorted(
+        {int(case_of_row[i]) for i in range(plan.first_index, plan.first_index + requests)}
+    )
+    return RequestBatch(rows=rows, truth=truth, cases=[cases[i] for i in used])

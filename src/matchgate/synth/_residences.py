@@ -53,6 +53,9 @@ class Residences:
     zip_code: np.ndarray
     building: np.ndarray  # apartment building id, -1 for houses
     street_line: np.ndarray  # "123 N MAIN ST APT 12B"
+    # per residence: its address as one integer (``site_keys``), for a chunked world's later
+    # blocks to avoid; a building's units share one
+    site_key: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -90,8 +93,23 @@ def _draw_cities(
     return city
 
 
-def _unique_sites(rng: np.random.Generator, city: np.ndarray, apartment: np.ndarray) -> tuple:
-    """Street address parts for each site, never two sites at the same address in a city."""
+def site_keys(
+    city: np.ndarray, predirectional: np.ndarray, street: np.ndarray, street_type: np.ndarray,
+    number: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """One integer per street address in a city (what ``_unique_sites`` keeps distinct)."""
+    return (((city * 8 + predirectional) * 512 + street) * 16 + street_type) * 32_768 + number
+
+
+def _unique_sites(
+    rng: np.random.Generator,
+    city: np.ndarray,
+    apartment: np.ndarray,
+    taken: np.ndarray | None = None,
+) -> tuple:
+    """Street address parts for each site, never two sites at the same address in a city.
+
+    ``taken`` (sorted site keys) are addresses of earlier blocks of a chunked world."""
     n = city.shape[0]
     predirectional = np.zeros(n, dtype=np.int64)
     street = np.zeros(n, dtype=np.int64)
@@ -108,10 +126,13 @@ def _unique_sites(rng: np.random.Generator, city: np.ndarray, apartment: np.ndar
         number[pending] = np.where(
             apartment[pending], rng.integers(100, 20_000, k), rng.integers(10, 10_000, k)
         )
-        key = (((city * 8 + predirectional) * 512 + street) * 16 + street_type) * 32_768 + number
+        key = site_keys(city, predirectional, street, street_type, number)
         _, first_seen = np.unique(key, return_index=True)
         duplicate = np.ones(n, dtype=bool)
         duplicate[first_seen] = False
+        if taken is not None and taken.size:
+            at = np.minimum(np.searchsorted(taken, key), taken.size - 1)
+            duplicate |= taken[at] == key
         pending = np.flatnonzero(duplicate)
     return predirectional, street, street_type, number
 
@@ -149,6 +170,7 @@ def draw_residences(
     household_hispanic: np.ndarray,
     first_year: int,
     last_year: int,
+    taken_sites: np.ndarray | None = None,
 ) -> Residences:
     households = household_hispanic.shape[0]
     move_years = _draw_move_years(rng, households, first_year, last_year)
@@ -174,7 +196,9 @@ def draw_residences(
     house = np.flatnonzero(~apartment)
     site_city = np.concatenate([building_city, city[house]])
     site_is_apartment = np.r_[np.ones(building_count, bool), np.zeros(house.size, bool)]
-    predirectional, street, street_type, number = _unique_sites(rng, site_city, site_is_apartment)
+    predirectional, street, street_type, number = _unique_sites(
+        rng, site_city, site_is_apartment, taken_sites
+    )
     site = np.empty(household.size, dtype=np.int64)
     site[apartment] = building[apartment]
     site[house] = building_count + np.arange(house.size)
@@ -216,4 +240,7 @@ def draw_residences(
         zip_code=zip_code,
         building=building,
         street_line=street_line,
+        site_key=site_keys(
+            city, predirectional[site], street[site], street_type[site], number[site]
+        ),
     )

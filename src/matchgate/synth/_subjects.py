@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matchgate.synth._blocks import Taken
 from matchgate.synth._hazards import (
     CoFiling,
     Namesakes,
@@ -92,8 +93,10 @@ class SubjectPicker:
         text_rng: random.Random,
         *,
         mix: str = "stress",
+        taken: Taken | None = None,
     ) -> None:
         self.world = world
+        self.taken = taken  # other blocks' TINs in a chunked world
         self.mix = mix
         self.rng = rng
         self.text_rng = text_rng
@@ -283,5 +286,10 @@ class SubjectPicker:
             tin = (
                 f"{area:03d}{self.text_rng.randint(1, 99):02d}{self.text_rng.randint(1, 9999):04d}"
             )
-            if tin not in self.all_tins:
+            if tin in self.all_tins:
+                continue
+            if self.taken is None:
+                return tin
+            if not self.taken.holds_tin(tin):
+                self.taken.reserve_tin(tin)
                 return tin

@@ -23,8 +23,13 @@ def looks_issued(tin: str) -> bool:
     return area not in (0, 666) and group != 0 and serial != 0
 
 
-def draw_tins(rng: np.random.Generator, is_itin: np.ndarray) -> np.ndarray:
-    """Unique TINs: SSNs never start with 9, 000 or 666; ITINs start with 9 with a valid group."""
+def draw_tins(
+    rng: np.random.Generator, is_itin: np.ndarray, taken: np.ndarray | None = None
+) -> np.ndarray:
+    """Unique TINs: SSNs never start with 9, 000 or 666; ITINs start with 9 with a valid group.
+
+    ``taken`` (sorted int64) holds numbers already used by earlier blocks of a chunked world;
+    none is drawn again. Without it the draws are exactly those of an unchunked world."""
     n = is_itin.shape[0]
     ssn_areas = np.array([a for a in range(1, 900) if a != 666])
     itin_groups = np.array(ITIN_GROUPS)
@@ -47,5 +52,8 @@ def draw_tins(rng: np.random.Generator, is_itin: np.ndarray) -> np.ndarray:
         _, first_seen = np.unique(numbers, return_index=True)
         duplicate = np.ones(n, dtype=bool)
         duplicate[first_seen] = False
+        if taken is not None and taken.size:
+            at = np.minimum(np.searchsorted(taken, numbers), taken.size - 1)
+            duplicate |= taken[at] == numbers
         pending = np.flatnonzero(duplicate)
     return np.char.zfill(numbers.astype(str), 9).astype(object)

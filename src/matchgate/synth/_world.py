@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +18,8 @@ import numpy as np
 
 from matchgate.errors import InputError
 from matchgate.safe_csv import SafeCsvWriter
+from matchgate.synth import _blocks
+from matchgate.synth._blocks import Taken, block_sizes, split_evenly
 from matchgate.synth._filings import draw_filings
 from matchgate.synth._households import draw_households
 from matchgate.synth._letter import (
@@ -27,7 +29,7 @@ from matchgate.synth._letter import (
     render_letter_toml,
     sign_world_letter,
 )
-from matchgate.synth._master import MasterSummary, write_master
+from matchgate.synth._master import MasterSummary, MasterWriter, write_master
 from matchgate.synth._name_tables import NameTables, load_name_tables
 from matchgate.synth._persons import draw_persons
 from matchgate.synth._population import World
@@ -36,6 +38,7 @@ from matchgate.synth._requests import (
     REQUEST_COLUMNS,
     TRUTH_COLUMNS,
     RequestBatch,
+    RequestPlan,
     build_requests,
 )
 from matchgate.synth._residences import draw_residences
@@ -151,7 +154,11 @@ class _Streams:
 
     @classmethod
     def from_seed(cls, seed: int) -> _Streams:
-        streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+        return cls.from_sequence(np.random.SeedSequence(seed))
+
+    @classmethod
+    def from_sequence(cls, sequence: np.random.SeedSequence) -> _Streams:
+        streams = [np.random.default_rng(s) for s in sequence.spawn(8)]
         return cls(
             households=streams[0],
             persons=streams[1],
@@ -170,17 +177,32 @@ def _world_paths(out_dir: Path) -> dict[str, Path]:
 
 
 def _draw_population(
-    streams: _Streams, tables: NameTables, *, people: int, as_of: date, request_mix: str
+    streams: _Streams,
+    tables: NameTables,
+    *,
+    people: int,
+    as_of: date,
+    request_mix: str,
+    taken: Taken | None = None,
 ) -> World:
-    """Households, the people in them, where they lived and which years they filed."""
+    """Households, the people in them, where they lived and which years they filed.
+
+    ``taken``: the TINs and addresses of a chunked world's earlier blocks, never drawn again."""
     years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
     households = draw_households(streams.households, people, population=request_mix)
-    persons = draw_persons(streams.persons, households, tables, as_of)
+    persons = draw_persons(
+        streams.persons,
+        households,
+        tables,
+        as_of,
+        taken_tins=None if taken is None else taken.tins_and_reserved(),
+    )
     residences = draw_residences(
         streams.residences,
         household_hispanic=persons.hispanic[households.first_member],
         first_year=int(years[0]),
         last_year=int(years[-1]),
+        taken_sites=None if taken is None else taken.sites,
     )
     filings = draw_filings(streams.filings, persons, households, residences, years)
     return World(households, persons, residences, filings, tables)
@@ -283,6 +305,18 @@ def generate_world(
     """
     out_dir = Path(out_dir)
     _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate, request_mix)
+    sizes = block_sizes(people, _blocks.BLOCK_PEOPLE)
+    if len(sizes) > 1:
+        return _generate_in_blocks(
+            out_dir,
+            sizes,
+            requests=requests,
+            seed=seed,
+            as_of=as_of,
+            deficient_letter=deficient_letter,
+            legal_deficiency_rate=legal_deficiency_rate,
+            request_mix=request_mix,
+        )
     paths = _world_paths(out_dir)
     streams = _Streams.from_seed(seed)
     tables = load_name_tables()
@@ -315,4 +349,108 @@ def generate_world(
         people=people,
         requests=requests,
         deficient_letter=deficient_letter,
+    )
+
+
+def _generate_in_blocks(
+    out_dir: Path,
+    sizes: list[int],
+    *,
+    requests: int,
+    seed: int,
+    as_of: date,
+    deficient_letter: bool,
+    legal_deficiency_rate: float,
+    request_mix: str,
+) -> WorldSummary:
+    """A world too large for one pass, as blocks of whole households (``_blocks.py``).
+
+    The batch-wide draws (cases, legal defects, the letter) come from the seed's own streams;
+    block ``i`` draws its people, master rows and its share of the request rows (in proportion
+    to its people) from child stream ``8 + i`` of the seed. Only one block is in memory at a
+    time, plus the register of used TINs and addresses."""
+    paths = _world_paths(out_dir)
+    root = _Streams.from_seed(seed)
+    tables = load_name_tables()
+    plan = RequestPlan.draw(
+        root.requests,
+        root.text,
+        requests=requests,
+        as_of_year=as_of.year,
+        legal_deficiency_rate=legal_deficiency_rate,
+    )
+    letter = _draw_letter(
+        root,
+        tables,
+        RequestBatch(rows=[], truth=[], cases=plan.cases),
+        requests=requests,
+        as_of=as_of,
+        deficient=deficient_letter,
+    )
+    block_sequences = np.random.SeedSequence(seed).spawn(8 + len(sizes))[8:]
+    taken = Taken()
+    counts: Counter[str] = Counter()
+    households = legally_deficient = first_index = 0
+    with (
+        MasterWriter(paths["master.parquet"]) as master,
+        paths["requests.csv"].open("w", encoding="utf-8", newline="") as request_stream,
+        paths["truth.csv"].open("w", encoding="utf-8", newline="") as truth_stream,
+    ):
+        request_writer = SafeCsvWriter(request_stream, REQUEST_COLUMNS)
+        truth_writer = SafeCsvWriter(truth_stream, TRUTH_COLUMNS)
+        for size, share, sequence in zip(
+            sizes, split_evenly(requests, sizes), block_sequences, strict=True
+        ):
+            streams = _Streams.from_sequence(sequence)
+            world = _draw_population(
+                streams, tables, people=size, as_of=as_of, request_mix=request_mix, taken=taken
+            )
+            master.write_block(streams.master, world.persons, world.residences, world.filings)
+            batch = build_requests(
+                world,
+                streams.requests,
+                streams.text,
+                requests=share,
+                as_of_year=as_of.year,
+                legal_deficiency_rate=legal_deficiency_rate,
+                request_mix=request_mix,
+                plan=replace(plan, first_index=first_index),
+                taken=taken,
+            )
+            request_writer.write_rows(batch.rows)
+            truth_writer.write_rows(batch.truth)
+            counts.update(tag for row in batch.truth for tag in row["hazards"].split(";") if tag)
+            legally_deficient += sum(row["legally_sufficient"] == "false" for row in batch.truth)
+            households += world.households.count
+            first_index += share
+            site_key = world.residences.site_key
+            assert site_key is not None  # draw_residences always sets it
+            taken.add_block(world.persons.tin, site_key)
+            del world, batch
+    summary = master.summary()
+    SafeCsvWriter.write_file(
+        paths["master_problems.csv"], ("tin", "tax_year", "problem"), summary.problems.to_dicts()
+    )
+    _write_letter(paths, letter)
+    sign_world_letter(out_dir, seed=seed)
+    return WorldSummary(
+        out_dir=out_dir,
+        master_path=paths["master.parquet"],
+        master_problems_path=paths["master_problems.csv"],
+        requests_path=paths["requests.csv"],
+        letter_path=paths["letter.toml"],
+        truth_path=paths["truth.csv"],
+        seed=seed,
+        as_of=as_of,
+        people=sum(sizes),
+        households=households,
+        master_rows=summary.rows,
+        master_problems=summary.problems.height,
+        requests=requests,
+        cases=len(plan.cases),
+        officers=len(letter.officers),
+        not_in_file=counts["not_in_file"],
+        legally_deficient=legally_deficient,
+        deficient_letter=deficient_letter,
+        hazard_counts=MappingProxyType({tag: counts[tag] for tag in HAZARD_TAGS}),
     )

@@ -1,0 +1,125 @@
+"""benchmarks/run.py: its arguments, its accuracy arithmetic, and one tiny world end to end.
+
+No timing is asserted (figures go in benchmarks/RESULTS.md); only that the run works and
+reports what it says it reports."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "run.py"
+
+
+def _load():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_run", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load()
+
+
+def test_arguments_parsed_with_defaults() -> None:
+    args = bench.parse_args(["--people", "200_000", "--requests", "10,000"])
+    assert (args.people, args.requests, args.engine, args.seed, args.mix) == (
+        200_000,
+        10_000,
+        "duckdb",
+        1,
+        "census",
+    )
+    assert bench.world_folder(args).name == "p200000-r10000-s1-census"
+    args = bench.parse_args(["--people", "50", "--requests", "5", "--world", "/tmp/w"])
+    assert bench.world_folder(args) == Path("/tmp/w")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--people", "10", "--requests", "11"], "may not exceed --people"),
+        (["--people", "0", "--requests", "1"], "must be at least 1"),
+        (["--people", "ten", "--requests", "1"], "not a whole number"),
+        (["--people", "10", "--requests", "1", "--engine", "polars"], "invalid choice"),
+        (["--people", "10", "--requests", "1", "--seed", "-1"], "--seed must be 0 or more"),
+        (["--requests", "1"], "--people"),
+    ],
+)
+def test_bad_arguments_are_refused(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        bench.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_spark_engine_fails_clearly_without_an_engine_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import matchgate.batch.pipeline as pipeline
+
+    def run_batch_without_engine(*, master: Path) -> None:
+        return None
+
+    monkeypatch.setattr(pipeline, "run_batch", run_batch_without_engine)
+    with pytest.raises(bench.BenchError, match="no engine option"):
+        bench.check_engine("spark")
+    bench.check_engine("duckdb")  # the default needs nothing
+
+    def run_batch_with_engine(*, master: Path, engine: str = "duckdb") -> None:
+        return None
+
+    monkeypatch.setattr(pipeline, "run_batch", run_batch_with_engine)
+    bench.check_engine("spark")
+
+
+def test_accuracy_counts_wrong_people_and_recall_on_sufficient_rows() -> None:
+    truth = {
+        "R1": {"tin": "111", "legally_sufficient": "true"},
+        "R2": {"tin": "222", "legally_sufficient": "true"},
+        "R3": {"tin": "", "legally_sufficient": "true"},  # not in the file
+        "R4": {"tin": "444", "legally_sufficient": "false"},
+    }
+    figures = bench.accuracy({"R1": "111", "R2": "999", "R3": "333", "R4": "000"}, truth)
+    assert figures == {"assigned": 3, "wrong_person": 2, "recall": 0.5}
+    assert bench.accuracy({}, truth) == {"assigned": 0, "wrong_person": 0, "recall": 0.0}
+
+
+def test_world_cache_names_its_parameters(tmp_path: Path) -> None:
+    args = bench.parse_args(["--people", "40", "--requests", "4", "--world", str(tmp_path)])
+    assert bench.has_master_prepare() in (True, False)
+    marker = tmp_path / ".benchmark-world.json"
+    marker.write_text('{"people": 40, "requests": 4, "seed": 1, "mix": "census"}', "utf-8")
+    assert bench.ensure_world(args, tmp_path) == {"reused": True}
+
+
+@pytest.mark.slow  # a 2,000-person world through matchgate and Splink: about a minute
+def test_tiny_world_end_to_end(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--people", "2000", "--requests", "150",
+         "--lookups", "2", "--world", str(tmp_path / "world"),
+         "--json", str(tmp_path / "figures.json")],
+        capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    for stage in ("intake", "review", "match", "ledger", "write"):
+        assert f"\n  {stage} " in out
+    assert "master preparation:" in out
+    assert "plain Splink peer:" in out and "matchgate time / peer time:" in out
+    assert "look-ups: 2 of 2 timed" in out
+    import json
+
+    figures = json.loads((tmp_path / "figures.json").read_text("utf-8"))
+    assert figures["matchgate"]["rows_in"] == 150
+    assert figures["matchgate"]["accuracy"]["wrong_person"] == 0
+    assert figures["peer"]["accuracy"]["assigned"] > 0
