@@ -54,8 +54,11 @@ def soundex(name: str) -> str:
 
 
 _NYSIIS_PREFIXES = (("MAC", "MCC"), ("KN", "NN"), ("K", "C"), ("PH", "FF"), ("PF", "FF"))
-_NYSIIS_SUFFIXES = (("EE", "Y"), ("IE", "Y"), ("DT", "D"), ("RT", "D"), ("RD", "D"))
-_NYSIIS_SUFFIXES += (("NT", "D"), ("ND", "D"))
+_NYSIIS_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("EE", "Y"),
+    ("IE", "Y"),
+    *(("DT", "D"), ("RT", "D"), ("RD", "D"), ("NT", "D"), ("ND", "D")),
+)
 
 
 def nysiis(name: str) -> str:
