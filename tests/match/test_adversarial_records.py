@@ -55,6 +55,7 @@ PEOPLE = [
     ("123450033", "BOBBY", "ARTHUR", "MCCLAIN", "", "1977-03-10", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288"),
     ("123450034", "KRISTEN", "S", "SIMONSEN", "", "1978-10-07", "13138 CHESTNUT ST UNIT 4", "BROOKLYN", "NY", "11262"),
     ("123450035", "CHRISTIAN", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205"),
+    ("123450048", "MARY", "ANN", "TAYLOR", "", "1949-11-03", "2714 LINDEN AVE", "DAYTON", "OH", "45410"),
 ]
 # Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
 # street, city, state, zip. Household members file in different years.
@@ -140,11 +141,19 @@ REQUESTS = [
     ("swapped_real_name_one_off", "LOTT", "", "PATRICE", "", "", "3878 RAILROAD ST", "LOS ANGELES", "CA", "90033", "", "no_match", "", "names_disagree"),
     # Found on a second 1M census world: people not in the file asked about without a DOB
     # at the home of a taxpayer whose first name is another form of theirs. A nickname of
-    # the taxpayer's own name is still enough.
+    # the taxpayer's own name is no longer enough alone either (MAE at MARY's home, below).
     ("carol_at_carries_home", "CAROL", "", "FRAZIER", "", "", "2741 FALLS DRIVE", "BRONX", "NY", "10419", "", "needs_review", "", "first_name_unconfirmed"),
     ("rob_at_bobbys_home", "rob", "", "mcclain", "", "", "8470 N POPLAR CIR", "CHARLOTTE", "NC", "28288", "", "needs_review", "", "first_name_unconfirmed"),
     ("chris_born_elsewhen_at_kristens_home", "CHRIS", "", "SIMONSEN", "", "1976-08-11", "13138 CHESTNUT STREET UNIT 4", "BROOKLYN", "NY", "11262-0288", "", "needs_review", "", "dob_conflict"),
-    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
+    # Issue 11, the stress mix: MAE TAYLOR (not in the file, her own legal name) asked about
+    # without a DOB at MARY A TAYLOR's home. MAE is a nickname of MARY, but a nickname is
+    # also somebody's real name: with nothing else confirming the identity a person looks.
+    # A DOB, the full middle name or the TIN confirms it; a middle initial does not.
+    ("mae_at_marys_home", "MAE", "", "TAYLOR", "", "", "2714 LINDEN AVENUE", "DAYTON", "OH", "45410", "", "needs_review", "", "first_name_unconfirmed"),
+    ("mae_middle_initial_at_marys_home", "MAE", "A", "TAYLOR", "", "", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "needs_review", "", "first_name_unconfirmed"),
+    ("mae_full_middle_at_marys_home", "MAE", "ANN", "TAYLOR", "", "", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "disclosed", "123450048", "disclose_above_threshold"),
+    ("mae_with_marys_dob", "MAE", "", "TAYLOR", "", "1949-11-03", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "disclosed", "123450048", "disclose_above_threshold"),
+    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "needs_review", "", "first_name_unconfirmed"),
     # Issue 11: CHRIS ROCHE (not in the file) asked about with a TIN and no DOB at the flat
     # where CHRISTIAN ROCHE files; the TIN is not his, so nothing outweighs it. One digit
     # or one transposition off his TIN is for a person to look at; his own TIN discloses.

@@ -41,4 +41,44 @@ def test_house_number_and_zip_find_a_garbled_street(tmp_path: Path) -> None:
 
 def test_dob_and_zip_find_garbled_names(tmp_path: Path) -> None:
     values = ("RAOUL", "", "AMMIRES", "", "1975-11-30", "PO BOX 9", "FRESNO", "CA", "93701", "")
-    assert _rules_finding(tmp_path, values, "123450009") == ["dob_zip"]
+    assert "dob_zip" in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_house_number_city_and_state_find_a_request_without_zip(tmp_path: Path) -> None:
+    # the noisy mix: no ZIP, the street misspelt and the surname one letter short
+    values = ("CHARLIS", "", "SITH", "", "", "31 BRCH CT", "FRESNO", "CA", "", "")
+    found = _rules_finding(tmp_path, values, "123450009")
+    assert "number_city" in found
+
+
+def test_a_zip_in_the_request_keeps_number_city_out(tmp_path: Path) -> None:
+    # with a ZIP given, the ZIP must agree: a house number in the same city is not enough
+    values = ("CHARLIS", "", "SITH", "", "", "31 BRCH CT", "FRESNO", "CA", "93799", "")
+    assert "number_city" not in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_dob_and_an_initial_find_swapped_names_with_typos(tmp_path: Path) -> None:
+    # names swapped, a typo in each, no ZIP, the street elsewhere: DOB and the R of RAUL
+    values = ("RAMIRZE", "", "RUAL", "", "1975-11-30", "PO BOX 9", "BOISE", "ID", "", "")
+    assert "dob_initial" in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_a_phonetic_respelling_of_the_surname_is_found(tmp_path: Path) -> None:
+    # RAMIREZ respelt RAMYRES (both Soundex R562), another ZIP, no DOB
+    values = ("RAUL", "", "RAMYRES", "", "", "5 ELSEWHERE AVE", "RENO", "NV", "89501", "")
+    assert "name_phonetic" in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_a_first_name_one_edit_off_with_the_surname_is_found(tmp_path: Path) -> None:
+    # a first-name typo and another ZIP, nothing else: RAUIL is one insertion from RAUL
+    values = ("RAUIL", "", "RAMIREZ", "", "", "5 ELSEWHERE AVE", "RENO", "NV", "89501", "")
+    assert "name_one_edit" in _rules_finding(tmp_path, values, "123450009")
+    # two edits are not one
+    values = ("RIUIL", "", "RAMIREZ", "", "", "5 ELSEWHERE AVE", "RENO", "NV", "89501", "")
+    assert "name_one_edit" not in _rules_finding(tmp_path, values, "123450009")
+
+
+def test_a_surname_one_edit_off_with_a_first_name_form_is_found(tmp_path: Path) -> None:
+    # the surname with two letters transposed: RAMIERZ
+    values = ("RAUL", "", "RAMIERZ", "", "", "5 ELSEWHERE AVE", "RENO", "NV", "89501", "")
+    assert "name_one_edit" in _rules_finding(tmp_path, values, "123450009")

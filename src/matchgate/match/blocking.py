@@ -22,15 +22,47 @@ master key tables built by :func:`build_key_tables_sql`:
     city_locator   (requests without a ZIP) same number, street name, city and state
     number_zip     same house number and ZIP, whatever the street name (a mangled street)
     dob_zip        same date of birth and a ZIP in the history (both names mangled)
+    number_city    (requests without a ZIP) same house number, city and state, whatever the
+                   street name
+    dob_initial    same date of birth and one initial in common, either way round (a typo in
+                   the name's first letters is rare; in the rest, common)
+    name_phonetic  a first-name form and the Soundex or NYSIIS code of a surname part in
+                   common (FAYLE / FAILE, a phonetic respelling)
+    name_one_edit  one name the same and the other within one edit (a deletion-neighbourhood
+                   key: NAZTHAN / NATHAN MAIER, VIEYS / VIENS)
+
+The noisy mix (issue 11) showed what the older rules miss: requests without a ZIP whose
+street is mangled, a name typo together with a ZIP typo, swapped names with a typo.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from matchgate import sql
+from matchgate.standardize.phonetic import phonetic_keys
 
-__all__ = ["BLOCKING_RULES", "build_candidate_pairs", "build_key_tables_sql"]
+__all__ = [
+    "BLOCKING_RULES",
+    "build_candidate_pairs",
+    "build_key_tables",
+    "build_key_tables_sql",
+]
+
+# Names shorter than this get no one-edit keys: an edit to a three-letter name is another name.
+_EDIT_MIN_LENGTH = 4
+
+
+def _deletions_sql(word: str) -> str:
+    """SQL list of ``word`` and every string one character shorter (its deletion
+    neighbourhood): two words within one edit (insertion, deletion, substitution or
+    adjacent transposition) always share one of these."""
+    return (
+        f"CASE WHEN length({word}) >= {_EDIT_MIN_LENGTH} THEN list_prepend({word}, "
+        f"list_transform(range(1, length({word}) + 1), "
+        f"i -> left({word}, i - 1) || substr({word}, i + 1))) ELSE [{word}] END"
+    )
 
 
 def build_key_tables_sql() -> list[str]:
@@ -65,6 +97,30 @@ def build_key_tables_sql() -> list[str]:
                  WHERE dob IS NOT NULL AND zips IS NOT NULL) z
            JOIN taxpayer_features f ON f.unique_id = z.unique_id"""
     )
+    # House number, city and state, whatever the street name (requests without a ZIP).
+    statements.append(
+        """CREATE OR REPLACE TABLE mk_number_city AS
+           SELECT DISTINCT split_part(k, '|', 1) || '|' || split_part(k, '|', 3) || '|'
+                  || split_part(k, '|', 4) AS key, tin
+           FROM (SELECT unique_id AS tin, unnest(city_locator_keys) AS k FROM taxpayer_features
+                 WHERE city_locator_keys IS NOT NULL)"""
+    )
+    # One name exact and the other within one edit: first name's deletion neighbourhood
+    # with a surname part, and a first-name form with a surname part's neighbourhood.
+    statements.append(
+        f"""CREATE OR REPLACE TABLE mk_name_edit AS
+           SELECT DISTINCT 'F' || unnest({_deletions_sql("first_name")}) || '|' || part AS key,
+                  tin
+           FROM (SELECT unique_id AS tin, first_name, unnest(surname_parts_any) AS part
+                 FROM taxpayer_features
+                 WHERE first_name IS NOT NULL AND surname_parts_any IS NOT NULL)
+           UNION
+           SELECT DISTINCT 'S' || form || '|' || unnest({_deletions_sql("part")}) AS key, tin
+           FROM (SELECT unique_id AS tin, unnest(first_forms) AS form, part
+                 FROM (SELECT unique_id, first_forms, unnest(surname_parts_any) AS part
+                       FROM taxpayer_features
+                       WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL))"""
+    )
     statements.append(
         """CREATE OR REPLACE TABLE mk_person AS
            SELECT unique_id AS tin, tin AS tin_value, dob, first_name, surname_joined,
@@ -72,6 +128,67 @@ def build_key_tables_sql() -> list[str]:
            FROM taxpayer_features"""
     )
     return statements
+
+
+def _phonetic_table(con: duckdb.DuckDBPyConnection, table: str, parts_sql: str) -> None:
+    """``table(part, key)``: the phonetic keys of each distinct surname part ``parts_sql``
+    yields (a one-column query), computed once per part in Python."""
+    parts = [row[0] for row in sql.fetch_all(con, parts_sql, label=f"blocking.{table}.parts")]
+    pairs = [(part, key) for part in parts for key in phonetic_keys(part)]
+    arrow = pa.table(
+        {"part": [p for p, _ in pairs], "key": [k for _, k in pairs]},
+        schema=pa.schema([("part", pa.string()), ("key", pa.string())]),
+    )
+    with sql.registered(con, "_phonetic_arrow", arrow):
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _phonetic_arrow",
+            label=f"blocking.{table}",
+        )
+
+
+def build_key_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Build every master key table: :func:`build_key_tables_sql` and the phonetic ones
+    (``mk_name_phonetic``: first-name form and a surname part's phonetic code)."""
+    sql.run_all(con, build_key_tables_sql(), label="blocking.key_tables")
+    _phonetic_table(
+        con,
+        "master_surname_phonetics",
+        """SELECT DISTINCT unnest(surname_parts_any) FROM taxpayer_features
+           WHERE surname_parts_any IS NOT NULL""",
+    )
+    sql.run(
+        con,
+        """CREATE OR REPLACE TABLE mk_name_phonetic AS
+           SELECT DISTINCT t.form || '|' || ph.key AS key, t.tin
+           FROM (SELECT tin, unnest(first_forms) AS form, part FROM (
+                   SELECT unique_id AS tin, first_forms, unnest(surname_parts_any) AS part
+                   FROM taxpayer_features
+                   WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL)) t
+           JOIN master_surname_phonetics ph ON ph.part = t.part""",
+        label="blocking.mk_name_phonetic",
+    )
+
+
+def _request_phonetics(con: duckdb.DuckDBPyConnection) -> None:
+    """``request_name_phonetics(rid, key)``: the request side of ``name_phonetic``."""
+    _phonetic_table(
+        con,
+        "request_surname_phonetics",
+        """SELECT DISTINCT unnest(surname_parts) FROM request_features
+           WHERE surname_parts IS NOT NULL""",
+    )
+    sql.run(
+        con,
+        """CREATE OR REPLACE TABLE request_name_phonetics AS
+           SELECT DISTINCT r.rid, r.form || '|' || ph.key AS key
+           FROM (SELECT rid, unnest(first_forms) AS form, part FROM (
+                   SELECT unique_id AS rid, first_forms, unnest(surname_parts) AS part
+                   FROM request_features
+                   WHERE first_forms IS NOT NULL AND surname_parts IS NOT NULL)) r
+           JOIN request_surname_phonetics ph ON ph.part = r.part""",
+        label="blocking.request_name_phonetics",
+    )
 
 
 def _request_keys(column: str) -> str:
@@ -132,6 +249,35 @@ BLOCKING_RULES: dict[str, str] = {
             SELECT unique_id AS rid, dob || '|' || unnest(zips) AS key FROM request_features
             WHERE dob IS NOT NULL AND zips IS NOT NULL) q
         JOIN mk_dob_zip m ON m.key = q.key""",
+    "number_city": """
+        SELECT q.rid, m.tin FROM (
+            SELECT unique_id AS rid, unnest(city_locator_keys) AS k FROM request_features
+            WHERE city_locator_keys IS NOT NULL) q
+        JOIN mk_number_city m ON m.key = split_part(q.k, '|', 1) || '|'
+             || split_part(q.k, '|', 3) || '|' || split_part(q.k, '|', 4)""",
+    "dob_initial": """
+        SELECT r.unique_id AS rid, p.tin FROM request_features r
+        JOIN mk_person p ON p.dob = r.dob
+         AND (left(p.first_name, 1) = left(r.first_name, 1)
+              OR p.surname_initial = left(r.first_name, 1)
+              OR left(p.first_name, 1) = left(r.surname_joined, 1))
+        WHERE r.dob IS NOT NULL""",
+    "name_phonetic": """
+        SELECT DISTINCT q.rid, m.tin FROM request_name_phonetics q
+        JOIN mk_name_phonetic m ON m.key = q.key""",
+    "name_one_edit": f"""
+        SELECT DISTINCT q.rid, m.tin FROM (
+            SELECT rid, 'F' || unnest({_deletions_sql("first_name")}) || '|' || part AS key
+            FROM (SELECT unique_id AS rid, first_name, unnest(surname_parts) AS part
+                  FROM request_features
+                  WHERE first_name IS NOT NULL AND surname_parts IS NOT NULL)
+            UNION ALL
+            SELECT rid, 'S' || form || '|' || unnest({_deletions_sql("part")}) AS key
+            FROM (SELECT rid, unnest(first_forms) AS form, part
+                  FROM (SELECT unique_id AS rid, first_forms, unnest(surname_parts) AS part
+                        FROM request_features
+                        WHERE first_forms IS NOT NULL AND surname_parts IS NOT NULL))) q
+        JOIN mk_name_edit m ON m.key = q.key""",
     "city_locator": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("city_locator_keys")}) q
         JOIN mk_city_locator m ON m.key = q.key""",
@@ -192,6 +338,7 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, *, block_cap: int) -> 
 
     Returns counts: pairs, requests with at least one candidate, capped blocks.
     """
+    _request_phonetics(con)
     sql.run(con, raw_pairs_sql(), label="blocking.raw_pairs")
     sql.run(con, capped_blocks_sql(), [block_cap], label="blocking.capped_blocks")
     sql.run(con, candidate_pairs_sql(), [block_cap], label="blocking.candidate_pairs")

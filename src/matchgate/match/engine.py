@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from matchgate import sql
-from matchgate.match.blocking import build_candidate_pairs, build_key_tables_sql
+from matchgate.match.blocking import build_candidate_pairs, build_key_tables
 from matchgate.match.comparisons import comparison_labels
 from matchgate.match.decide import (
     AT_REQUESTED_ADDRESS,
@@ -71,7 +71,7 @@ def prepare_master(
     """Load and standardize the master file into ``con``; returns (report, taxpayers)."""
     report = load_master(con, master_path)
     taxpayers = build_taxpayer_features(con, progress=progress)
-    sql.run_all(con, build_key_tables_sql(), label="blocking.key_tables")
+    build_key_tables(con)
     return report, taxpayers
 
 

@@ -44,8 +44,9 @@ __all__ = [
 _GOOD_FIRST = {"exact", "nickname", "nickname_shared", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
 _ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
-# Swapped counts as known: both names agree token for token, only in the other order.
-_KNOWN_FIRST = {"exact", "nickname", "swapped"}
+# Swapped counts as known: both names agree token for token, only in the other order. A
+# nickname does not: MAE is a nickname of MARY and also a woman's legal name (issue 11).
+_KNOWN_FIRST = {"exact", "swapped"}
 _DOB_AGREES = {"exact", "day_month_transposed", "one_part_off"}
 _DOB_CONTRADICTS = {"different", "year_only"}
 
@@ -185,6 +186,16 @@ def _confirms_identity(candidate: Candidate) -> bool:
         levels.get("dob") in _DOB_AGREES
         or levels.get("middle_name") == "exact"
         or levels.get("tin") == "exact"
+    )
+
+
+def _contradicted(candidate: Candidate) -> bool:
+    """A date of birth, suffix or TIN given that contradicts the candidate's."""
+    levels = candidate.levels
+    return (
+        levels.get("dob") in _DOB_CONTRADICTS
+        or levels.get("suffix") == "different"
+        or levels.get("tin") == "different"
     )
 
 
@@ -397,15 +408,23 @@ def first_name_misspelt(context: MatchContext) -> Verdict | None:
 @match_rule(
     "first_name_unconfirmed",
     outcome=Outcome.NEEDS_REVIEW,
-    hazard="CHRISTI at CHRISTINE's home, MARIA at MARCIA's, ROB at BOBBY's: another person "
-    "whose real name is one spelling or form away.",
+    hazard="CHRISTI at CHRISTINE's home, MARIA at MARCIA's, ROB at BOBBY's, MAE at MARY's: "
+    "another person whose real name is one spelling or form away.",
 )
 def first_name_unconfirmed(context: MatchContext) -> Verdict | None:
-    """The first name agrees only in spelling or as another form of one name, is itself a
-    real name, and no date of birth, full middle name or TIN confirms it:
-    ``first_name_unconfirmed`` (needs review). Found on the 1M census worlds."""
+    """The first name agrees only in spelling, as another form of one name or as a nickname
+    of the taxpayer's, is itself a real name, and no date of birth, full middle name or TIN
+    confirms it: ``first_name_unconfirmed`` (needs review). Found on the 1M census worlds;
+    the nickname case on the stress mix (issue 11): MAE TAYLOR, not in the file, asked about
+    without a date of birth at MARY A TAYLOR's home, where MAE read as MARY's nickname
+    disclosed MARY. A nickname is also somebody's legal name, and a daughter or a lodger of
+    that name need not file. A date of birth, suffix or TIN given that contradicts the
+    taxpayer's (or a TIN one digit off) is left to its own rule below, which never
+    discloses either and says why."""
     best = context.best
     if best.levels.get("first_name") in _KNOWN_FIRST or _confirms_identity(best):
+        return None
+    if _contradicted(best) or best.levels.get("tin") == "one_digit_off":
         return None
     if _read_as_misspelling(context):
         return None
