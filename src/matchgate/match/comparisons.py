@@ -312,15 +312,19 @@ def _forms_agree(a: str, b: str) -> str:
 
 
 def _extra_words(short: str, long: str) -> str:
-    """The words of ``long`` are ``short``'s name (one typo allowed) and street type, then
-    more words."""
-    n = f"len({short}.words)"
-    head_long = f"array_to_string({long}.words[1:{n} - 1], '')"
-    head_short = f"array_to_string({short}.words[1:{n} - 1], '')"
+    """``long``'s words are ``short``'s name (one typo allowed), a word that is ``short``'s
+    street type (as spelt in Pub. 28, or one typo from a type word of 5+ letters: XRESCENT),
+    then more words (OAK ST SUNSET MANOR, HAWTHORNE XRESCENT SUNSET MANOR)."""
+    head = f"array_to_string({long}.words[1:k - 1], '')"
+    name = f"replace({short}.name, ' ', '')"
+    is_type = (
+        f"(list_contains({short}.type_forms, {long}.words[k]) OR len(list_filter("
+        f"{short}.type_forms, t -> length(t) >= 5 "
+        f"AND damerau_levenshtein(t, {long}.words[k]) <= 1)) > 0)"
+    )
     return (
-        f"(coalesce({short}.typed, FALSE) AND {n} >= 2 AND len({long}.words) > {n} "
-        f"AND {long}.words[{n}] = {short}.words[{n}] "
-        f"AND {_names_close(head_long, head_short)})"
+        f"({short}.type_forms IS NOT NULL AND len(list_filter(range(2, len({long}.words)), "
+        f"k -> {is_type} AND {_names_close(head, name)})) > 0)"
     )
 
 

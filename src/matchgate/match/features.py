@@ -37,7 +37,7 @@ from matchgate.standardize import (
     standardize_name,
 )
 from matchgate.standardize._data import street_suffixes
-from matchgate.standardize._pub28 import DIRECTIONALS, suffix_standard
+from matchgate.standardize._pub28 import DIRECTIONALS
 
 __all__ = [
     "MASTER_IDENTITY_COLUMNS",
@@ -294,7 +294,7 @@ def _joined_type(word: str) -> str | None:
     return word[: -len(best)] + street_suffixes()[best]
 
 
-def _street_forms(address: StandardAddress, words: list[str]) -> list[str]:
+def _street_forms(address: StandardAddress) -> list[str]:
     """The street written without spaces in the ways a requester may write it: the name, the
     name and type (MAPLEAVE), each with the direction in front (WQUEEN, SOUTHCOMMERCE), and
     a name whose last word has the type joined on, the type abbreviated (GROVEAVENUE ->
@@ -323,17 +323,15 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
     it, directions, ZIP, city and state, and the unit's identifiers. Only for a street
     address with a number and a name.
 
-    ``words`` are the name's words and the street type, each type word written the Pub. 28
-    way (``OAK STREET SUNSET MNR`` -> OAK, ST, SUNSET, MNR), so that a name followed by extra
-    building or locality words can be told from the plain name. ``head`` and ``tail`` split
+    ``words`` are the name's words and the street type (``OAK STREET SUNSET`` and ``MNR`` ->
+    OAK, STREET, SUNSET, MNR), so that a name followed by extra building or locality words can
+    be told from the plain name. ``head`` and ``tail`` split
     a name without a type before its last word (``27TH LAHE``: a misspelt type the
     standardizer could not read); ``type_forms`` are the spellings of a typed name's type."""
     if address.kind is not AddressKind.STREET or not (address.number and address.street_name):
         return None
     name_words = address.street_name.split()
-    words = [suffix_standard(word) or word for word in name_words]
-    if address.street_suffix:
-        words.append(address.street_suffix)
+    words = [*name_words, address.street_suffix] if address.street_suffix else name_words
     dwelling, building, position = unit_parts(address.unit)
     city_state = f"{address.city}|{address.state}" if address.city and address.state else None
     untyped = not address.street_suffix and len(name_words) >= 2
@@ -341,7 +339,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "number": address.number,
         "name": address.street_name,
         "words": words,
-        "forms": _street_forms(address, words),
+        "forms": _street_forms(address),
         "typed": bool(address.street_suffix),
         "lettered": any(len(word) == 1 for word in name_words),
         "head": "".join(name_words[:-1]) if untyped else None,
