@@ -4,7 +4,9 @@ Both sides get the same columns so Splink can compare them:
 
     unique_id, first_name, first_forms[], middle_name, middle_initial, surname,
     surname_joined, surname_parts[], suffix, dob, tin, address_key (the request's own,
-    empty for taxpayers), address_keys[], street_keys[], zips[], city_states[]
+    empty for taxpayers), address_keys[], street_keys[], zips[], city_states[],
+    locator_keys[], locators[], city_locator_keys[], places[] (what the tolerant address
+    comparison reads: ``place_feature``)
 
 A taxpayer's address lists hold every address filed from in any tax year, so the request's
 address is compared with the whole filing history, not only the latest address.
