@@ -5,8 +5,8 @@ Both sides get the same columns so Splink can compare them:
     unique_id, first_name, first_forms[], middle_name, middle_initial, surname,
     surname_joined, surname_parts[], suffix, dob, tin, address_key (the request's own,
     empty for taxpayers), address_keys[], street_keys[], zips[], city_states[],
-    locator_keys[], locators[], city_locator_keys[], places[] (what the tolerant address
-    comparison reads: ``place_feature``)
+    locator_keys[], locators[], city_locator_keys[], places[] and house_numbers[] (what the
+    tolerant address comparison reads: ``place_feature``)
 
 A taxpayer's address lists hold every address filed from in any tax year, so the request's
 address is compared with the whole filing history, not only the latest address.
@@ -362,6 +362,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
 def address_feature_row(street: str, city: str, state: str, zip_code: str) -> dict[str, object]:
     address = standardize_address(street or "", city or "", state or "", zip_code or "")
     city_state = f"{address.city}|{address.state}" if address.city and address.state else ""
+    place = place_feature(address)
     # Number, street name and ZIP without the street type or direction: "17572 4TH" with
     # ZIP 11241 is the same place as "17572 4TH AVE", 11241.
     has_locator = bool(address.number and address.street_name and address.zip5)
@@ -385,7 +386,9 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
         if has_city_locator
         else None,
         "address_kind": str(address.kind),
-        "place": place_feature(address),
+        "place": place,
+        # the cheap test that guards the tolerant comparison (no lambda over places)
+        "house_number": place["number"] if place else None,
     }
 
 
@@ -423,6 +426,7 @@ _ADDRESS_SCHEMA = pa.schema(
         ("locator", _LOCATOR),
         *_typed(_TEXT, "city_locator_key", "address_kind"),
         ("place", _PLACE),
+        *_typed(_TEXT, "house_number"),
     ]
 )
 
@@ -500,7 +504,7 @@ def taxpayer_addresses_sql() -> str:
         CREATE OR REPLACE TABLE taxpayer_addresses AS
         SELECT {raw},
                a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator,
-               a.city_locator_key, a.place
+               a.city_locator_key, a.place, a.house_number
         FROM master_rows m
         LEFT JOIN std_master_addresses a ON {_joined_on_keys("a", "m", ADDRESS_FIELDS)}
         """
@@ -516,6 +520,7 @@ _ADDRESS_HISTORY_LISTS = {
     "locators": "locator",
     "city_locator_keys": "city_locator_key",
     "places": "place",
+    "house_numbers": "house_number",
 }
 
 
