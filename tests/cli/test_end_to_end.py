@@ -180,7 +180,7 @@ def test_train_saves_a_versioned_model(world: Path, tmp_path: Path) -> None:
         model,
     )
     document = json.loads(model.read_text())
-    assert document["matchgate_model_version"] == 2
+    assert document["matchgate_model_version"] == 3
     assert document["splink_settings"]["comparisons"]
 
 

@@ -543,6 +543,49 @@ def test_street_names_near_a_type_word_are_kept(street: str, name: str) -> None:
     assert standardize_address(street, "SPRINGFIELD", "IL", "62701").street_name == name
 
 
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        # the house number moved, with a unit or a second line after it
+        ("OAK ST 12 APT 4", "12 OAK ST APT 4"),
+        ("CAMINO REAL Rd. 18593 #1C", "18593 CAMINO REAL RD # 1C"),
+        ("Oak St 12, MANOR HOUSE", "12 OAK ST"),
+        ("27TH PL 7114", "7114 27TH PL"),
+        # OCR: a digit for a letter in a word, a letter for a digit in the house number
+        ("1480 EA5T RIDGE STREET", "1480 E RIDGE ST"),
+        ("932 VALLEY AVENUE UN1T 7", "932 VALLEY AVE UNIT 7"),
+        ("71L3 NORTH HARDING STREET", "7113 N HARDING ST"),
+        # an ordinal with the type joined on
+        ("5686 10THCIRCLE", "5686 10TH CIR"),
+        ("1512 7THST", "1512 7TH ST"),
+        # a second address line after a comma is left out, a unit after a comma is kept
+        ("12 OAK ST, MANOR HOUSE", "12 OAK ST"),
+        ("12 Oak Street, SUNSET MANOR", "12 OAK ST"),
+        ("11465 S MADISON ST, #2, C/O MARIA LOPEZ", "11465 S MADISON ST # 2"),
+        ("12 OAK ST, APT 4", "12 OAK ST APT 4"),
+        ("12 OAK ST, 4B", "12 OAK ST UNIT 4B"),
+        # left alone: a lettered house number, an ordinal, a unit identifier
+        ("12B OAK ST", "12B OAK ST"),
+        ("12 21ST ST APT 4B", "12 21ST ST APT 4B"),
+    ],
+)
+def test_messy_request_lines(street: str, line: str) -> None:
+    address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
+    assert address.kind is AddressKind.STREET
+    assert address.street_line == line
+
+
+def test_a_second_line_naming_a_place_is_not_dropped() -> None:
+    """A comma segment with a digit or a state is not a building name: nothing is left out."""
+    address = standardize_address("3 Rue St Jacques, Montreal, QC H2Y 1L6", "Springfield", "IL")
+    assert address.kind is AddressKind.FOREIGN
+
+
+@pytest.mark.parametrize("street", ["COUNTY RD 5 APT 2", "HIGHWAY 101 #4"])
+def test_a_route_number_with_a_unit_is_not_moved_to_the_front(street: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").number == ""
+
+
 @pytest.mark.parametrize("street", ["COUNTY RD 5", "ROUTE 66", "HIGHWAY 101"])
 def test_a_route_number_is_not_moved_to_the_front(street: str) -> None:
     assert standardize_address(street, "SPRINGFIELD", "IL", "62701").number == ""

@@ -69,8 +69,10 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "different": (0.02, 0.98196),
     },
     "address": {
+        "unit_differs": (0.005, 0.000005),
         "in_history": (0.85, 0.00002),
         "street_spelling": (0.03, 0.000002),
+        "written_differently": (0.04, 0.000004),
         "street_in_history": (0.03, 0.00002),
         "zip_in_history": (0.05, 0.001),
         "city_in_history": (0.03, 0.01),
@@ -266,12 +268,153 @@ DOB = {
 }
 
 # Two street names one typo apart; one letter off only for names of letters (12TH and
-# 13TH are different streets).
+# 13TH are different streets), and never in a name with a one-letter word (AVENUE B and
+# AVENUE C are different streets).
 _STREET_NAME_TYPO = (
-    "(jaro_winkler_similarity({a}, {b}) >= 0.9 "
+    "(NOT regexp_matches({a} || ' ' || {b}, '(^| )[A-Z]( |$)') "
+    "AND (jaro_winkler_similarity({a}, {b}) >= 0.9 "
     "OR (least(length({a}), length({b})) >= 4 "
     "AND NOT regexp_matches({a} || {b}, '[0-9]') "
-    "AND damerau_levenshtein({a}, {b}) <= 1))"
+    "AND damerau_levenshtein({a}, {b}) <= 1)))"
+)
+
+# -- the tolerant reading of an address (issue 11: request files as messy as real ones) -----
+#
+# Over two ``places`` structs {a} (filed) and {b} (requested), see
+# ``matchgate.match.features.place_feature``. One building: the same house number, the same
+# ZIP or the same city and state (or, with a ZIP missing, the city one typo off in the same
+# state), and street names that are one name written differently: some ways of writing
+# both without spaces (MANOR HOUSE / MANORHOUSE, MAPLEAVE / MAPLE AVE, WQUEEN / W QUEEN)
+# agree, or within 1 edit (4+ letters) or 2 (8+ letters), with the same digits (12TH is not
+# 13TH) and exactly for a name with a one-letter word (AVENUE B is not AVENUE C); or the words
+# of one are the other's name and street type, one typo allowed in the name, followed by
+# extra building or locality words (OAK ST SUNSET MANOR); or one has an unreadable last word
+# one typo from the other's street type (27TH LAHE / 27TH LN).
+
+
+def _names_close(a: str, b: str) -> str:
+    return (
+        f"({a} = {b} OR (regexp_replace({a}, '[^0-9]', '', 'g') = "
+        f"regexp_replace({b}, '[^0-9]', '', 'g') "
+        f"AND least(length({a}), length({b})) >= 4 "
+        f"AND damerau_levenshtein({a}, {b}) <= "
+        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 ELSE 1 END))"
+    )
+
+
+def _forms_agree(a: str, b: str) -> str:
+    close = _names_close("x", "y")
+    return (
+        f"len(list_filter({a}.forms, x -> len(list_filter({b}.forms, y -> x = y OR "
+        f"(NOT coalesce({a}.lettered, FALSE) AND NOT coalesce({b}.lettered, FALSE) "
+        f"AND {close}))) > 0)) > 0"
+    )
+
+
+def _extra_words(short: str, long: str) -> str:
+    """``long``'s words are ``short``'s name (one typo allowed), a word that is ``short``'s
+    street type (as spelt in Pub. 28, or one typo from a type word of 5+ letters: XRESCENT),
+    then more words (OAK ST SUNSET MANOR, HAWTHORNE XRESCENT SUNSET MANOR)."""
+    head = f"array_to_string({long}.words[1:k - 1], '')"
+    name = f"replace({short}.name, ' ', '')"
+    is_type = (
+        f"(list_contains({short}.type_forms, {long}.words[k]) OR len(list_filter("
+        f"{short}.type_forms, t -> length(t) >= 5 "
+        f"AND damerau_levenshtein(t, {long}.words[k]) <= 1)) > 0)"
+    )
+    return (
+        f"({short}.type_forms IS NOT NULL AND len(list_filter(range(2, len({long}.words)), "
+        f"k -> {is_type} AND {_names_close(head, name)})) > 0)"
+    )
+
+
+def _misspelt_type(untyped: str, typed: str) -> str:
+    """``untyped`` ends in a word one typo from ``typed``'s street type; the rest agrees."""
+    name = f"replace({typed}.name, ' ', '')"
+    return (
+        f"({untyped}.tail IS NOT NULL AND {typed}.type_forms IS NOT NULL "
+        f"AND length({untyped}.tail) >= 3 "
+        f"AND len(list_filter({typed}.type_forms, t -> "
+        f"damerau_levenshtein(t, {untyped}.tail) <= 1)) > 0 "
+        f"AND NOT coalesce({typed}.lettered, FALSE) "
+        f"AND {_names_close(f'{untyped}.head', name)})"
+    )
+
+
+def street_names_agree(a: str = "a", b: str = "b") -> str:
+    """SQL: the street names of places ``a`` and ``b`` are one name written differently."""
+    return (
+        f"({_forms_agree(a, b)} OR {_extra_words(a, b)} OR {_extra_words(b, a)} "
+        f"OR {_misspelt_type(a, b)} OR {_misspelt_type(b, a)})"
+    )
+
+
+def _same_locality(a: str, b: str) -> str:
+    city_a, city_b = f"split_part({a}.city, '|', 1)", f"split_part({b}.city, '|', 1)"
+    return (
+        f"({a}.zip = {b}.zip OR {a}.city = {b}.city OR (({a}.zip IS NULL OR {b}.zip IS NULL) "
+        f"AND split_part({a}.city, '|', 2) = split_part({b}.city, '|', 2) "
+        f"AND least(length({city_a}), length({city_b})) >= 5 "
+        f"AND damerau_levenshtein({city_a}, {city_b}) <= 1))"
+    )
+
+
+def same_building(a: str = "a", b: str = "b") -> str:
+    """SQL: places ``a`` and ``b`` are one building (number, ZIP or city, street name)."""
+    return f"({a}.number = {b}.number AND {_same_locality(a, b)} AND {street_names_agree(a, b)})"
+
+
+def _agree_if_both(a: str, b: str, part: str) -> str:
+    return f"({a}.{part} IS NULL OR {b}.{part} IS NULL OR {a}.{part} = {b}.{part})"
+
+
+def units_agree(a: str = "a", b: str = "b") -> str:
+    """SQL: no unit identifier given on both sides differs (APT 4 / APT 5, BLDG 2 / BLDG 3,
+    REAR / FRNT). A unit on one side only is no contradiction: a filing or a request often
+    leaves the apartment out."""
+    return " AND ".join(_agree_if_both(a, b, part) for part in ("unit", "building", "position"))
+
+
+def directions_agree(a: str = "a", b: str = "b") -> str:
+    """SQL: no direction given on both sides differs (100 N MAIN / 100 S MAIN)."""
+    return " AND ".join(_agree_if_both(a, b, part) for part in ("predir", "postdir"))
+
+
+def _some_filed(request: str, condition: str) -> str:
+    return f"len(list_filter(places_l, a -> {condition.format(b=request)})) > 0"
+
+
+# Both tolerant levels first ask for a house number in common, a plain list test: the lambdas
+# after it are then computed for few pairs (Splink's random sampling of 2,000,000 pairs to
+# estimate u reaches them all otherwise). DuckDB evaluates an AND in a CASE condition only on
+# the rows where its left side holds.
+_NUMBER_IN_COMMON = "list_has_any(house_numbers_l, house_numbers_r)"
+# The request gives a unit, its building is in the filing history, and every filing from
+# that building names another unit (APT 5 asked, APT 4 filed): another address.
+_UNIT_DIFFERS = (
+    f"{_NUMBER_IN_COMMON} AND "
+    "len(list_filter(places_r, b -> (b.unit IS NOT NULL OR b.building IS NOT NULL "
+    "OR b.position IS NOT NULL) AND "
+    + _some_filed("b", same_building("a", "{b}"))
+    + " AND NOT "
+    + _some_filed("b", same_building("a", "{b}") + " AND " + units_agree("a", "{b}"))
+    + ")) > 0"
+)
+# The same building and unit written differently: a typo, joined or split words, the type
+# misspelt or joined on, an extra building or locality name, the ZIP left out or mistyped
+# (with the city right).
+_WRITTEN_DIFFERENTLY = (
+    f"{_NUMBER_IN_COMMON} AND "
+    "len(list_filter(places_r, b -> "
+    + _some_filed(
+        "b",
+        same_building("a", "{b}")
+        + " AND "
+        + directions_agree("a", "{b}")
+        + " AND "
+        + units_agree("a", "{b}"),
+    )
+    + ")) > 0"
 )
 
 ADDRESS = {
@@ -284,6 +427,11 @@ ADDRESS = {
             "label_for_charts": "missing",
             "is_null_level": True,
         },
+        # The request names a unit of a building the taxpayer filed from, and no filing from
+        # that building gives the same unit: another dwelling (first, so no level below can
+        # read it as the taxpayer's own address). At the requested address for the household
+        # rule, never an address in the history.
+        _level(_UNIT_DIFFERS, "unit_differs"),
         # Same number, street name and ZIP; or, when the request gives no ZIP, the same
         # number, street name, city and state.
         _level(
@@ -307,6 +455,7 @@ ADDRESS = {
             + ")) > 0)) > 0",
             "street_spelling",
         ),
+        _level(_WRITTEN_DIFFERENTLY, "written_differently"),
         _level("list_has_any(street_keys_l, street_keys_r)", "street_in_history"),
         _level("list_has_any(zips_l, zips_r)", "zip_in_history"),
         _level("list_has_any(city_states_l, city_states_r)", "city_in_history"),

@@ -66,6 +66,15 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
         "address_street_spelling",
         "Number and ZIP are in the filing history; the street name differs by a typo.",
     ),
+    ("address", "written_differently"): (
+        "address_written_differently",
+        "Number, street and ZIP or city are in the filing history, written differently "
+        "(a typo, words joined or split, extra building or locality words).",
+    ),
+    ("address", "unit_differs"): (
+        "address_unit_differs",
+        "The building is in the filing history, but not the unit requested.",
+    ),
     ("address", "street_in_history"): (
         "address_zip_differs",
         "Street and number are in the filing history, but not with this ZIP.",

@@ -4,7 +4,9 @@ Both sides get the same columns so Splink can compare them:
 
     unique_id, first_name, first_forms[], middle_name, middle_initial, surname,
     surname_joined, surname_parts[], suffix, dob, tin, address_key (the request's own,
-    empty for taxpayers), address_keys[], street_keys[], zips[], city_states[]
+    empty for taxpayers), address_keys[], street_keys[], zips[], city_states[],
+    locator_keys[], locators[], city_locator_keys[], places[] and house_numbers[] (what the
+    tolerant address comparison reads: ``place_feature``)
 
 A taxpayer's address lists hold every address filed from in any tax year, so the request's
 address is compared with the whole filing history, not only the latest address.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,15 @@ from matchgate import sql
 from matchgate.errors import MasterFileError
 from matchgate.fields import ADDRESS_FIELDS, MATCH_FIELDS, NAME_FIELDS
 from matchgate.standardize import (
+    AddressKind,
+    StandardAddress,
     first_name_forms,
     nicknames_of,
     standardize_address,
     standardize_name,
 )
+from matchgate.standardize._data import street_suffixes
+from matchgate.standardize._pub28 import DIRECTIONALS
 
 __all__ = [
     "MASTER_IDENTITY_COLUMNS",
@@ -227,9 +234,135 @@ def name_feature_row(first: str, middle: str, last: str, suffix: str) -> dict[st
     }
 
 
+# Directions written out: N -> NORTH (SOUTHCOMMERCE DR for S COMMERCE DR).
+DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
+    short: tuple(word for word, code in DIRECTIONALS.items() if code == short and word != short)
+    for short in set(DIRECTIONALS.values())
+}
+# Unit designators that name a building of a complex, not a dwelling in it (BLDG 2 APT 4).
+_BUILDING_DESIGNATORS = frozenset({"BLDG"})
+# Designators that stand alone and name a dwelling by its position (the REAR house).
+_POSITION_DESIGNATORS = frozenset({"REAR", "FRNT", "UPPR", "LOWR", "BSMT", "PH", "LBBY"})
+
+
+def unit_parts(unit: str) -> tuple[str | None, str | None, str | None]:
+    """(dwelling, building, position) identifiers of a standardized unit line: ``APT 4`` ->
+    ("4", None, None), ``BLDG 2 # 4B`` -> ("4B", "2", None), ``REAR`` -> (None, None, "REAR").
+
+    The designator of a dwelling is not kept: ``APT 4``, ``UNIT 4`` and ``# 4`` are one unit.
+    The first dwelling given counts (``# 4B LOT 22``: an appended line comes after the unit).
+    """
+    dwelling = building = position = None
+    words = unit.split()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        ident = words[index + 1] if index + 1 < len(words) else ""
+        if word in _POSITION_DESIGNATORS:
+            position = position or word
+            index += 1
+            continue
+        if not ident:
+            break
+        if word in _BUILDING_DESIGNATORS:
+            building = building or ident
+        else:
+            dwelling = dwelling or ident
+        index += 2
+    return dwelling, building, position
+
+
+@cache
+def _type_spellings() -> dict[str, tuple[str, ...]]:
+    """Every word the Pub. 28 table reads as each street type: LN -> LANE, LANES, LN."""
+    spellings: dict[str, set[str]] = {}
+    for word, standard in street_suffixes().items():
+        if word.isalpha():
+            spellings.setdefault(standard, {standard}).add(word)
+    return {standard: tuple(sorted(words)) for standard, words in spellings.items()}
+
+
+def _joined_type(word: str) -> str | None:
+    """``GROVEAVENUE`` -> ``GROVEAVE``, ``10THCIRCLE`` -> ``10THCIR``: a word that ends in a
+    street-type word of 2+ letters with 3+ characters before it, the type abbreviated; the
+    longest type word wins. None when the word ends in none."""
+    best = ""
+    for suffix in street_suffixes():
+        if len(suffix) > len(best) and len(word) - len(suffix) >= 3 and word.endswith(suffix):
+            if suffix.isalpha() and len(suffix) >= 2:
+                best = suffix
+    if not best:
+        return None
+    return word[: -len(best)] + street_suffixes()[best]
+
+
+def _street_forms(address: StandardAddress) -> list[str]:
+    """The street written without spaces in the ways a requester may write it: the name, the
+    name and type (MAPLEAVE), each with the direction in front (WQUEEN, SOUTHCOMMERCE), and
+    a name whose last word has the type joined on, the type abbreviated (GROVEAVENUE ->
+    GROVEAVE)."""
+    name = address.street_name.replace(" ", "")
+    typed = name + address.street_suffix
+    bases = [name, typed]
+    if not address.street_suffix:
+        joined = _joined_type(address.street_name.split()[-1])
+        if joined:
+            bases.append("".join(address.street_name.split()[:-1]) + joined)
+    fronts = [""]
+    if address.predirectional:
+        fronts += [address.predirectional, *DIRECTION_WORDS.get(address.predirectional, ())]
+    forms: list[str] = []
+    for front in fronts:
+        for base in bases:
+            if front + base not in forms:
+                forms.append(front + base)
+    return forms
+
+
+def place_feature(address: StandardAddress) -> dict[str, object] | None:
+    """What the tolerant address comparison (``address:written_differently``, and
+    ``address:unit_differs``) reads: house number, street name, its words and ways of writing
+    it, directions, ZIP, city and state, and the unit's identifiers. Only for a street
+    address with a number and a name.
+
+    ``words`` are the name's words and the street type (``OAK STREET SUNSET`` and ``MNR`` ->
+    OAK, STREET, SUNSET, MNR), so that a name followed by extra building or locality words can
+    be told from the plain name. ``head`` and ``tail`` split
+    a name without a type before its last word (``27TH LAHE``: a misspelt type the
+    standardizer could not read); ``type_forms`` are the spellings of a typed name's type."""
+    if address.kind is not AddressKind.STREET or not (address.number and address.street_name):
+        return None
+    name_words = address.street_name.split()
+    words = [*name_words, address.street_suffix] if address.street_suffix else name_words
+    dwelling, building, position = unit_parts(address.unit)
+    city_state = f"{address.city}|{address.state}" if address.city and address.state else None
+    untyped = not address.street_suffix and len(name_words) >= 2
+    return {
+        "number": address.number,
+        "name": address.street_name,
+        "words": words,
+        "forms": _street_forms(address),
+        "typed": bool(address.street_suffix),
+        "lettered": any(len(word) == 1 for word in name_words),
+        "head": "".join(name_words[:-1]) if untyped else None,
+        "tail": name_words[-1] if untyped else None,
+        "type_forms": list(_type_spellings().get(address.street_suffix, ()))
+        if address.street_suffix
+        else None,
+        "predir": address.predirectional or None,
+        "postdir": address.postdirectional or None,
+        "zip": address.zip5 or None,
+        "city": city_state,
+        "unit": dwelling,
+        "building": building,
+        "position": position,
+    }
+
+
 def address_feature_row(street: str, city: str, state: str, zip_code: str) -> dict[str, object]:
     address = standardize_address(street or "", city or "", state or "", zip_code or "")
     city_state = f"{address.city}|{address.state}" if address.city and address.state else ""
+    place = place_feature(address)
     # Number, street name and ZIP without the street type or direction: "17572 4TH" with
     # ZIP 11241 is the same place as "17572 4TH AVE", 11241.
     has_locator = bool(address.number and address.street_name and address.zip5)
@@ -253,6 +386,9 @@ def address_feature_row(street: str, city: str, state: str, zip_code: str) -> di
         if has_city_locator
         else None,
         "address_kind": str(address.kind),
+        "place": place,
+        # the cheap test that guards the tolerant comparison (no lambda over places)
+        "house_number": place["number"] if place else None,
     }
 
 
@@ -274,11 +410,23 @@ _NAME_SCHEMA = pa.schema(
     ]
 )
 _LOCATOR = pa.struct(_typed(_TEXT, "number", "name", "zip"))
+_PLACE = pa.struct(
+    [
+        *_typed(_TEXT, "number", "name"),
+        *_typed(_TEXT_LIST, "words", "forms"),
+        *_typed(pa.bool_(), "typed", "lettered"),
+        *_typed(_TEXT, "head", "tail"),
+        ("type_forms", _TEXT_LIST),
+        *_typed(_TEXT, "predir", "postdir", "zip", "city", "unit", "building", "position"),
+    ]
+)
 _ADDRESS_SCHEMA = pa.schema(
     [
         *_typed(_TEXT, "address_key", "street_key", "zip5", "city_state", "locator_key"),
         ("locator", _LOCATOR),
         *_typed(_TEXT, "city_locator_key", "address_kind"),
+        ("place", _PLACE),
+        *_typed(_TEXT, "house_number"),
     ]
 )
 
@@ -356,7 +504,7 @@ def taxpayer_addresses_sql() -> str:
         CREATE OR REPLACE TABLE taxpayer_addresses AS
         SELECT {raw},
                a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator,
-               a.city_locator_key
+               a.city_locator_key, a.place, a.house_number
         FROM master_rows m
         LEFT JOIN std_master_addresses a ON {_joined_on_keys("a", "m", ADDRESS_FIELDS)}
         """
@@ -371,6 +519,8 @@ _ADDRESS_HISTORY_LISTS = {
     "locator_keys": "locator_key",
     "locators": "locator",
     "city_locator_keys": "city_locator_key",
+    "places": "place",
+    "house_numbers": "house_number",
 }
 
 

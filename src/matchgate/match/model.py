@@ -39,7 +39,8 @@ __all__ = [
     "train_model",
 ]
 
-MODEL_VERSION = 2  # 2: first-name "nickname_shared" level, new comparison columns
+MODEL_VERSION = 3  # 3: address levels "unit_differs", "written_differently"; places[]
+# 2: first-name "nickname_shared" level, new comparison columns
 SOURCE_MASTER = "master"
 SOURCE_REQUESTS = "requests"
 

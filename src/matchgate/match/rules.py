@@ -43,7 +43,10 @@ __all__ = [
 
 _GOOD_FIRST = {"exact", "nickname", "nickname_shared", "swapped", "spelling"}
 _GOOD_SURNAME = {"exact", "same_parts", "swapped", "part", "part_spelling", "spelling"}
-_ADDRESS_IN_HISTORY = {"in_history", "street_spelling"}
+# The requested address is the taxpayer's own: as filed, with a street typo, or written
+# differently (same number, ZIP or city, unit; see ``match.comparisons``). Not
+# ``unit_differs``: another unit of the building is another address.
+_ADDRESS_IN_HISTORY = {"in_history", "street_spelling", "written_differently"}
 # Swapped counts as known: both names agree token for token, only in the other order. A
 # nickname does not: MAE is a nickname of MARY and also a woman's legal name (issue 11).
 _KNOWN_FIRST = {"exact", "swapped"}
@@ -481,9 +484,13 @@ def tin_conflict(context: MatchContext) -> Verdict | None:
     "city agree), which 6103(i)(2) requires.",
 )
 def address_not_in_history(context: MatchContext) -> Verdict | None:
-    """The requested address (same number, street and ZIP, or a street typo) is not in the
-    best candidate's own filing history and the policy requires it:
-    ``address_not_in_history`` (no match)."""
+    """The requested address is not in the best candidate's own filing history and the
+    policy requires it: ``address_not_in_history`` (no match). In the history means the
+    same house number, the same ZIP (or city and state), and the street name as filed or
+    written differently: a typo (XRESCENT, SETREET), words joined or split (MANORHOUSE),
+    the street type joined on, extra building or locality words after the street, the
+    number moved. Not in it: another house number, another ZIP and city, or another unit
+    of the building (a unit on one side only is no contradiction)."""
     if not context.policy.require_address_in_history:
         return None
     if context.best.levels.get("address") in _ADDRESS_IN_HISTORY:

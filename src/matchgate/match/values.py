@@ -15,8 +15,12 @@ from matchgate.decisions import Outcome, Reason
 __all__ = ["AT_REQUESTED_ADDRESS", "Candidate", "MatchDecision", "MatchPolicy", "RequestFacts"]
 
 # Address levels that put a candidate at the requested address (the household rule); the
-# engine keeps every such candidate whatever its weight.
-AT_REQUESTED_ADDRESS = frozenset({"in_history", "street_spelling", "street_in_history"})
+# engine keeps every such candidate whatever its weight. The tolerant reading of an address
+# (``written_differently``) counts here as it counts for disclosure, and so does another unit
+# of the building (``unit_differs``): a namesake at the "same" address is a namesake at it.
+AT_REQUESTED_ADDRESS = frozenset(
+    {"unit_differs", "in_history", "street_spelling", "written_differently", "street_in_history"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from matchgate.standardize._pub28 import (
     suffix_standard,
 )
 
-__all__ = ["ParsedStreet", "clean_address_text", "parse_street"]
+__all__ = ["ParsedStreet", "clean_address_text", "parse_street", "unit_words"]
 
 # A street line longer than this is not an address; it is not handed to the parsers.
 MAX_STREET_CHARS = 300
@@ -133,7 +133,7 @@ def _box(text: str) -> ParsedStreet | None:
 _STRONG_DESIGNATORS = frozenset({"APT", "STE", "UNIT", "PMB", "#"})
 
 
-def _unit_words(words: list[str]) -> str | None:
+def unit_words(words: list[str]) -> str | None:
     """``["APT", "#", "4"]`` -> ``"APT 4"``; several units in a row are kept in order
     (``STE 100 PMB 456``); a lone identifier is a ``#`` unit; None if anything is left over."""
     units: list[str] = []
@@ -176,7 +176,7 @@ def _split_unit(words: list[str]) -> tuple[list[str], str] | None:
         weak_ok = suffix_standard(before) or before in DIRECTIONALS
         if designator not in _STRONG_DESIGNATORS and not weak_ok:
             continue
-        unit = _unit_words(words[index:])
+        unit = unit_words(words[index:])
         if unit is None:
             return None
         return words[:index], unit
@@ -268,7 +268,7 @@ def _lenient_line(line_1: str, line_2: str) -> ParsedStreet | None:
         return None
     words, unit = split
     if line_2.strip():
-        extra = _unit_words(clean_address_text(line_2).split())
+        extra = unit_words(clean_address_text(line_2).split())
         if extra is None:
             return None
         unit = f"{unit} {extra}" if unit else extra
@@ -404,16 +404,57 @@ _ROUTE_WORDS = frozenset(
 
 
 def _number_moved_to_end(text: str) -> str | None:
-    """``OAK ST 12`` -> ``12 OAK ST``: a line parsed with no house number, with no number at
-    the start and a house number after a street-type word at the end (not ``COUNTY RD 5``)."""
+    """``OAK ST 12`` -> ``12 OAK ST``, ``OAK ST 12 APT 4`` -> ``12 OAK ST APT 4``,
+    ``27TH PL 7114`` -> ``7114 27TH PL``: no house number at the start, and a house number
+    right after a street-type word, with only a unit or extra words after it (not
+    ``COUNTY RD 5``: a route's number is not moved)."""
     words = text.split()
-    if len(words) < 3 or any(c.isdigit() for c in words[0]) or not words[-1].isdigit():
+    if len(words) < 3 or words[0] in _ROUTE_WORDS:
         return None
-    if words[0] in _ROUTE_WORDS or not suffix_standard(words[-2]):
+    if any(c.isdigit() for c in words[0]) and not _ORDINAL.match(words[0]):
         return None
-    if words[-2] in _ROUTE_WORDS or any(any(c.isdigit() for c in w) for w in words[1:-1]):
-        return None
-    return " ".join([words[-1], *words[:-1]])
+    for index in range(2, len(words)):
+        word = words[index]
+        if not word.isdigit():
+            continue
+        before = words[index - 1]
+        if before in _ROUTE_WORDS or not suffix_standard(before):
+            return None
+        if any(any(c.isdigit() for c in w) and not _ORDINAL.match(w) for w in words[1:index]):
+            return None
+        return " ".join([word, *words[:index], *words[index + 1 :]])
+    return None
+
+
+# OCR confusions of a letter with a digit inside a word of letters (VA1LEY, EA5T, UN1T), and
+# of a digit with a letter inside a house number (71L3, 14O93).
+_OCR_DIGITS = {"0": "O", "1": "I", "5": "S", "8": "B"}
+_OCR_LETTERS = {"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"}
+_DIGIT_IN_WORD = re.compile(r"^[A-Z]+[0158][A-Z]+$")
+_LETTER_IN_NUMBER = re.compile(r"^\d+[OILSB]\d+$")
+# An ordinal with the street type joined on (10THCIRCLE, 21STAVE, 7THST).
+_ORDINAL_AND_TYPE = re.compile(r"^(\d+(?:ST|ND|RD|TH))([A-Z]{2,})$")
+
+
+def _repair_ocr_digits(words: list[str]) -> list[str]:
+    """A digit read for a letter inside a word of letters (``VA1LEY``, ``EA5T``, ``UN1T``)
+    written as the letter (``1`` as ``I``: ``VAILEY`` is then one typo from ``VALLEY``), and a
+    letter read for a digit inside the house number (``71L3`` -> ``7113``). Only one
+    character with the other kind on both sides: ordinals (``21ST``), units (``4B``) and house
+    numbers with a letter at the end (``12B``) are left alone. An ordinal with the street
+    type joined on is split (``10THCIRCLE`` -> ``10TH CIRCLE``)."""
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if _DIGIT_IN_WORD.match(word) and sum(c.isdigit() for c in word) == 1:
+            word = "".join(_OCR_DIGITS.get(c, c) for c in word)
+        elif index == 0 and _LETTER_IN_NUMBER.match(word):
+            word = "".join(_OCR_LETTERS.get(c, c) for c in word)
+        joined = _ORDINAL_AND_TYPE.match(word)
+        if joined and suffix_standard(joined.group(2)):
+            out.extend(joined.groups())
+            continue
+        out.append(word)
+    return out
 
 
 def parse_street(text: str) -> ParsedStreet:
@@ -423,10 +464,15 @@ def parse_street(text: str) -> ParsedStreet:
     box = _box(text)
     if box is not None:
         return box
-    text = _strip_number_zeros(normalize_words(text))
+    text = _strip_number_zeros(normalize_words(" ".join(_repair_ocr_digits(text.split()))))
     text = " ".join(_repair_suffix_typo(text.split()))
     parsed = _parse(text)
-    if parsed is None or not parsed.number:
+    if (
+        parsed is None
+        or not parsed.number
+        or not parsed.number[:1].isdigit()
+        or (_ORDINAL.match(parsed.number))
+    ):
         moved = _number_moved_to_end(text)
         reparsed = _parse(moved) if moved else None
         if reparsed is not None and reparsed.number:

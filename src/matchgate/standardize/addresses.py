@@ -16,7 +16,13 @@ from functools import lru_cache
 
 from matchgate.decisions import Reason
 from matchgate.standardize._data import placeholders, state_table
-from matchgate.standardize._street import ParsedStreet, clean_address_text, parse_street
+from matchgate.standardize._pub28 import UNIT_DESIGNATORS
+from matchgate.standardize._street import (
+    ParsedStreet,
+    clean_address_text,
+    parse_street,
+    unit_words,
+)
 from matchgate.standardize._text import to_ascii_upper
 from matchgate.standardize.institutions import find_institution
 from matchgate.standardize.placeholders import is_placeholder
@@ -231,6 +237,35 @@ def _split_comma_address(text: str) -> tuple[str, str, str, str] | None:
     return " ".join(rest), city, state, zip_code
 
 
+def _without_extra_lines(text: str) -> str:
+    """``12 OAK ST, MANOR HOUSE`` -> ``12 OAK ST``; ``11 ELM ST, #2, C/O MARIA LOPEZ`` ->
+    ``11 ELM ST, #2``: after a first segment with a number, a comma segment that is not a
+    unit is a second address line (a building, a locality, a care-of name) and is left out;
+    the city, state and ZIP are read from their own fields. Nothing is left out when such a
+    segment has a digit or names a state or a country (``3 RUE ST JACQUES, MONTREAL, QC H2Y
+    1L6`` stays foreign)."""
+    segments = [segment.strip() for segment in text.split(",")]
+    if not any(char.isdigit() for char in segments[0]):
+        return text
+    kept = [segments[0]]
+    for segment in segments[1:]:
+        words = clean_address_text(segment).split()
+        # a unit starts with its designator (APT 4, # 2), or is a lone identifier (4B)
+        designated = bool(words) and words[0] in UNIT_DESIGNATORS
+        lone = len(words) == 1 and any(char.isdigit() for char in words[0])
+        if (designated or lone) and unit_words(words):
+            kept.append(segment)
+            continue
+        if any(char.isdigit() for char in segment) or _names_place(segment):
+            return text
+    return ", ".join(kept)
+
+
+def _names_place(segment: str) -> bool:
+    words = " ".join(segment.split())
+    return _state(words)[1] in {"ok", "foreign"} or _names_foreign_country(words)
+
+
 def _mentions_placeholder(street_text: str) -> bool:
     """Cheap test before re-checking a parsed line ("ATTN 1 UNKNOWN" -> "1 UNKNOWN")."""
     words = placeholders().words
@@ -300,6 +335,8 @@ def standardize_address(
             return standardize_address(
                 street_part, city or city_part, state or state_part, zip_code or zip_part
             )
+        if city.strip() or zip_code.strip():
+            street_upper = _without_extra_lines(street_upper)
     street_text = clean_address_text(street_upper)
     zip5, zip_status = _zip(zip_code)
     state_code, state_status = _state(state)
