@@ -126,7 +126,7 @@ def run_batch(
     )
     space = Workspace.open(workspace or out_dir / "workspace")
     transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
-    batch_id = space.batch_id(requests, letter, policy_path)
+    batch_id = space.batch_id(requests, letter, policy_path, master=master)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
@@ -261,10 +261,11 @@ def _run_stages(
         state,
         master=run.master,
         to_match=stages.rows_to_match(con, reviewed=True),
-        model_path=model_path or space.model_path,
+        model_path=model_path,
         policy=run.match_policy,
         progress=run.progress,
         watch=watch,
+        workspace=space.root,
     )
     flag_repeat_requests(
         con,
@@ -370,7 +371,7 @@ def match_batch(
     if not master.exists():
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
-    batch_id = "match-" + space.batch_id(requests, None, None)
+    batch_id = "match-" + space.batch_id(requests, None, None, master=master)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
@@ -386,10 +387,11 @@ def match_batch(
                 state,
                 master=master,
                 to_match=stages.rows_to_match(con, reviewed=False),
-                model_path=model_path or space.model_path,
+                model_path=model_path,
                 policy=policy or MatchPolicy(),
                 progress=progress,
                 watch=watch,
+                workspace=space.root,
             )
             outcomes = stages.final_rows(con, state, all_years=True)
             rows_out = stages.outputs(

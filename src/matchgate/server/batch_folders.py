@@ -257,7 +257,9 @@ class BatchFolders:
             client_names["mapping"] = mapping.filename
         with self._staged(uploads) as paths, _named_as_uploaded(paths, client_names):
             space = Workspace.open(self.workspace)
-            batch_id = space.batch_id(paths["requests"], paths["letter"], self.policy)
+            batch_id = space.batch_id(
+                paths["requests"], paths["letter"], self.policy, master=self.master
+            )
             folder = self.workspace / "batches" / batch_id
             existed = folder.exists()
             with batch_lock(batch_id):
