@@ -27,6 +27,8 @@ from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
+from matchgate.master import attach_prepared, ensure_prepared, open_prepared
+from matchgate.master.store import ATTACHED_AS
 from matchgate.match import (
     BatchScorer,
     MatchDecision,
@@ -35,8 +37,6 @@ from matchgate.match import (
     ensure_model,
     load_requests_for_matching,
 )
-from matchgate.master import attach_prepared, ensure_prepared, open_prepared
-from matchgate.master.store import ATTACHED_AS
 
 if TYPE_CHECKING:
     from matchgate.review import Policy, RequestLetter
@@ -291,7 +291,8 @@ def _master_workspace(con: duckdb.DuckDBPyConnection, workspace: Path | None) ->
     if workspace is not None:
         return workspace
     row = sql.fetch_one(
-        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()",
+        con,
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()",
         label="stages.workspace",
     )
     if row is None or not row[0]:

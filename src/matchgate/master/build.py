@@ -109,15 +109,24 @@ def _distinct_count(con: duckdb.DuckDBPyConnection, rows: str, columns: tuple[st
     )
 
 
+def _home(con: duckdb.DuckDBPyConnection) -> str:
+    """The prepared database's own schema, fully qualified: a temporary table of the same
+    name (``load_master`` makes ``master_rows`` one) would shadow a plain ``main.`` name."""
+    name = sql.fetch_one(con, "SELECT current_database()", label="master.home")
+    assert name is not None
+    return '"' + str(name[0]).replace('"', '""') + '".main'
+
+
 def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = sql.fetch_all(
         con,
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND NOT temporary ORDER BY table_name",
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY table_name",
         label="master.tables",
     )
+    home = _home(con)
     return {
-        str(t): sql.fetch_int(con, f'SELECT count(*) FROM main."{t}"', label="master.tables")
+        str(t): sql.fetch_int(con, f'SELECT count(*) FROM {home}."{t}"', label="master.tables")
         for (t,) in tables
     }
 
@@ -125,13 +134,14 @@ def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def _persist_temp_tables(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
     """Copy the temporary tables ``load_master``/``build_taxpayer_features`` leave into the
     prepared database, which ``add_year`` extends."""
+    home = _home(con)
     for name in names:
         sql.run(
             con,
-            f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM temp.{name}",
+            f"CREATE OR REPLACE TABLE {home}.{name} AS SELECT * FROM temp.main.{name}",
             label="master.persist",
         )
-        sql.run(con, f"DROP TABLE temp.{name}", label="master.persist")
+        sql.run(con, f"DROP TABLE temp.main.{name}", label="master.persist")
 
 
 def _derived_tables(con: duckdb.DuckDBPyConnection, progress: Progress, *, namesakes: bool) -> None:
@@ -158,8 +168,9 @@ def _manifest(
     parent: str | None,
     workers: int,
 ) -> dict[str, Any]:
+    home = _home(con)
     years = sql.fetch_all(
-        con, "SELECT DISTINCT tax_year FROM main.master_rows ORDER BY 1", label="master.years"
+        con, f"SELECT DISTINCT tax_year FROM {home}.master_rows ORDER BY 1", label="master.years"
     )
     return {
         "format": MANIFEST_FORMAT,
@@ -172,15 +183,15 @@ def _manifest(
         "standardizer_fingerprint": standardizer_fingerprint(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "rows": raw_rows,
-        "rows_kept": sql.fetch_int(con, "SELECT count(*) FROM main.master_rows", label="m"),
+        "rows_kept": sql.fetch_int(con, f"SELECT count(*) FROM {home}.master_rows", label="m"),
         "taxpayers": sql.fetch_int(
-            con, "SELECT count(*) FROM main.taxpayer_features", label="master.manifest"
+            con, f"SELECT count(*) FROM {home}.taxpayer_features", label="master.manifest"
         ),
         "distinct_names": sql.fetch_int(
-            con, "SELECT count(*) FROM main.std_master_names", label="master.manifest"
+            con, f"SELECT count(*) FROM {home}.std_master_names", label="master.manifest"
         ),
         "distinct_addresses": sql.fetch_int(
-            con, "SELECT count(*) FROM main.std_master_addresses", label="master.manifest"
+            con, f"SELECT count(*) FROM {home}.std_master_addresses", label="master.manifest"
         ),
         "tax_years": [int(y) for (y,) in years],
         "problems": dict(sorted(problems.items())),
@@ -412,6 +423,7 @@ def _extend(
     report = load_master(con, year_file)  # temp.master_rows: the new year's usable rows
     _check_usable(report.taxpayers, year_file)
     columns = ", ".join(MASTER_IDENTITY_COLUMNS)
+    home = _home(con)
     # The taxpayers with a new filing: their rows now, kept one per (tin, tax_year) in the
     # order a full preparation keeps them.
     sql.run_all(
@@ -423,12 +435,12 @@ def _extend(
                     SELECT *, row_number() OVER (
                         PARTITION BY tin, tax_year ORDER BY street, first_name, last_name
                     ) AS copy_number
-                    FROM (SELECT {columns} FROM main.master_rows
+                    FROM (SELECT {columns} FROM {home}.master_rows
                           WHERE tin IN (SELECT tin FROM touched)
                           UNION ALL SELECT {columns} FROM temp.master_rows))
                 WHERE copy_number = 1""",
-            "DELETE FROM main.master_rows WHERE tin IN (SELECT tin FROM touched)",
-            f"INSERT INTO main.master_rows SELECT {columns} FROM touched_rows",
+            f"DELETE FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.master_rows SELECT {columns} FROM touched_rows",
         ],
         label="master.add_year_rows",
     )
@@ -438,13 +450,13 @@ def _extend(
         total = sql.fetch_int(
             con,
             f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM touched_rows "
-            f"EXCEPT SELECT {known} FROM main.std_master_{step})",
+            f"EXCEPT SELECT {known} FROM {home}.std_master_{step})",
             label="master.add_year_new_values",
         )
         standardize_distinct(
             con,
             source_sql=f"SELECT {keys} FROM touched_rows EXCEPT SELECT {known} "
-            f"FROM main.std_master_{step}",
+            f"FROM {home}.std_master_{step}",
             key_columns=key_columns,
             function=function,
             schema=schema,
@@ -458,32 +470,32 @@ def _extend(
         sql.run_all(
             con,
             [
-                f"INSERT INTO main.std_master_{step} SELECT * FROM temp.new_std_{step}",
+                f"INSERT INTO {home}.std_master_{step} SELECT * FROM temp.new_std_{step}",
                 # A value whose only row a new filing replaced is no longer in the master.
-                f"""DELETE FROM main.std_master_{step} s WHERE NOT EXISTS (
-                        SELECT 1 FROM main.master_rows m WHERE {matched})""",
+                f"""DELETE FROM {home}.std_master_{step} s WHERE NOT EXISTS (
+                        SELECT 1 FROM {home}.master_rows m WHERE {matched})""",
             ],
             label="master.add_year_standardized",
         )
     progress("master: rebuilding the touched taxpayers", 0, None)
-    touched_rows = "(SELECT * FROM main.master_rows WHERE tin IN (SELECT tin FROM touched))"
+    touched_rows = f"(SELECT * FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched))"
     touched_addresses = (
-        "(SELECT * FROM main.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched))"
+        f"(SELECT * FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched))"
     )
     sql.run_all(
         con,
         [
-            "DELETE FROM main.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched)",
-            "INSERT INTO main.taxpayer_addresses "
-            + taxpayer_addresses_select(touched_rows, "main.std_master_addresses"),
-            "DELETE FROM main.taxpayer_features WHERE unique_id IN (SELECT tin FROM touched)",
-            "INSERT INTO main.taxpayer_features "
-            + taxpayer_features_select(touched_rows, touched_addresses, "main.std_master_names"),
+            f"DELETE FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.taxpayer_addresses "
+            + taxpayer_addresses_select(touched_rows, f"{home}.std_master_addresses"),
+            f"DELETE FROM {home}.taxpayer_features WHERE unique_id IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.taxpayer_features "
+            + taxpayer_features_select(touched_rows, touched_addresses, f"{home}.std_master_names"),
         ],
         label="master.add_year_features",
     )
     for name in ("master_rows", "touched", "touched_rows", "new_std_names", "new_std_addresses"):
-        sql.run(con, f"DROP TABLE IF EXISTS temp.{name}", label="master.add_year_cleanup")
+        sql.run(con, f"DROP TABLE IF EXISTS temp.main.{name}", label="master.add_year_cleanup")
     _derived_tables(con, progress, namesakes=True)
     problems = dict(parent.manifest["problems"])
     for code, count in report.problems.items():
