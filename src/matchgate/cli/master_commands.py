@@ -32,7 +32,9 @@ WorkspaceOption = Annotated[
 def _required_workspace(workspace: Path | None) -> Path:
     found = _workspace(workspace)
     if found is None:
-        raise typer.BadParameter("give --workspace or set MATCHGATE_WORKSPACE", "--workspace")
+        raise typer.BadParameter(
+            "give --workspace or set MATCHGATE_WORKSPACE", param_hint="--workspace"
+        )
     return found
 
 
@@ -79,7 +81,7 @@ def add_year_command(
         typer.Option("--base", help="Prepared master folder to extend (default: current)."),
     ] = None,
 ) -> None:
-    """Extend the prepared master with a new tax year's filings (a new prepared master;
+    """Extend the prepared master with a new tax year's filings (as a new prepared master;
     the old one stays for the batches run against it)."""
     from matchgate.master import add_year
 
@@ -115,9 +117,10 @@ def status_command(
         if not entry["usable"]:
             console.print(f"[bold red]unusable[/] {entry['folder']}: {entry['problem']}")
             continue
-        table = Table(title=f"prepared master {entry['key']}" + (" (current)" * entry["current"]))
-        table.add_column("")
-        table.add_column("")
+        current = " (current)" if entry["current"] else ""
+        table = Table(title=f"prepared master {entry['key']}{current}", show_header=False)
+        table.add_column("what")
+        table.add_column("value")
         sources = entry["sources"]
         assert isinstance(sources, list)
         for source in sources:

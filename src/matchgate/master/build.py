@@ -101,6 +101,10 @@ def standardizing_workers(distinct_values: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _step_progress(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    return lambda done: progress(stage, done, total)
+
+
 def _distinct_count(con: duckdb.DuckDBPyConnection, rows: str, columns: tuple[str, ...]) -> int:
     return sql.fetch_int(
         con,
@@ -461,9 +465,7 @@ def _extend(
             function=function,
             schema=schema,
             target=f"new_std_{step}",
-            progress=lambda n, step=step, total=total: progress(
-                f"master: standardizing new {step}", n, total
-            ),
+            progress=_step_progress(progress, f"master: standardizing new {step}", total),
             workers=standardizing_workers(total),
         )
         matched = " AND ".join(f"s.key_{c} = m.{c}" for c in key_columns)
