@@ -242,6 +242,11 @@ def prepare(
     progress("master: hashing the file", 0, None)
     sha = cached_file_sha256(master_file)
     key = master_key(sha)
+    if not force and folder_for(workspace, key).exists():
+        try:  # prepared already: no need to wait for the lock
+            return open_prepared(folder_for(workspace, key))
+        except PreparedMasterError:
+            pass  # checked again, and prepared again, under the lock
     with preparation_lock(workspace):
         folder = folder_for(workspace, key)
         if folder.exists() and not force:

@@ -149,9 +149,41 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+_OPENED: dict[tuple[object, ...], PreparedMaster] = {}
+
+
+def _file_token(folder: Path) -> tuple[object, ...] | None:
+    try:
+        manifest = (folder / MANIFEST_NAME).stat()
+        database = (folder / DATABASE_NAME).stat()
+    except OSError:
+        return None
+    return (
+        str(folder.resolve()),
+        manifest.st_ino,
+        manifest.st_mtime_ns,
+        database.st_ino,
+        database.st_size,
+        database.st_mtime_ns,
+    )
+
+
 def open_prepared(folder: Path) -> PreparedMaster:
     """The prepared master in ``folder``, checked: manifest readable, built by this
-    standardizer, database readable with every table holding the rows recorded."""
+    standardizer, database readable with every table holding the rows recorded.
+
+    Checked once per process while its files stay as they were (a server's look-ups do not
+    count the master's tables each time)."""
+    token = _file_token(folder)
+    if token is not None and token in _OPENED:
+        return _OPENED[token]
+    prepared = _checked(folder)
+    if token is not None and token == _file_token(folder):
+        _OPENED[token] = prepared
+    return prepared
+
+
+def _checked(folder: Path) -> PreparedMaster:
     manifest = _read_manifest(folder)
     expected = {
         "standardizer_version": STANDARDIZER_VERSION,
