@@ -99,7 +99,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagedBatch]:
         model=model,
     )
     space = Workspace.open(root / "workspace")
-    batch_id = space.batch_id(requests, batch.letter_path, None)
+    batch_id = space.batch_id(requests, batch.letter_path, None, master=world / "master.parquet")
     database = space.batch_folder(batch_id) / "batch.duckdb"
     batch.results["batch_id"] = batch_id
     snapshots = root / "snapshots"

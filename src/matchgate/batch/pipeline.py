@@ -130,7 +130,7 @@ def run_batch(
     )
     space = Workspace.open(workspace or out_dir / "workspace")
     transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
-    batch_id = space.batch_id(requests, letter, policy_path, mapping=mapping)
+    batch_id = space.batch_id(requests, letter, policy_path, mapping=mapping, master=master)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
@@ -267,11 +267,12 @@ def _run_stages(
         state,
         master=run.master,
         to_match=stages.rows_to_match(con, reviewed=True),
-        model_path=model_path or space.model_path,
+        model_path=model_path,
         policy=run.match_policy,
         progress=run.progress,
         watch=watch,
         engine=engine,
+        workspace=space.root,
     )
     flag_repeat_requests(
         con,
@@ -380,7 +381,7 @@ def match_batch(
     if not master.exists():
         raise MasterFileError("file not found", path=master)
     space = Workspace.open(workspace or out_dir / "workspace")
-    batch_id = "match-" + space.batch_id(requests, None, None, mapping=mapping)
+    batch_id = "match-" + space.batch_id(requests, None, None, mapping=mapping, master=master)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)
         try:
@@ -396,11 +397,12 @@ def match_batch(
                 state,
                 master=master,
                 to_match=stages.rows_to_match(con, reviewed=False),
-                model_path=model_path or space.model_path,
+                model_path=model_path,
                 policy=policy or MatchPolicy(),
                 progress=progress,
                 watch=watch,
                 engine=engine,
+                workspace=space.root,
             )
             outcomes = stages.final_rows(con, state, all_years=True)
             rows_out = stages.outputs(

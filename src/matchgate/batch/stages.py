@@ -27,6 +27,8 @@ from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
+from matchgate.master import attach_prepared, ensure_prepared, open_prepared
+from matchgate.master.store import ATTACHED_AS
 from matchgate.match import (
     BatchScorer,
     MatchDecision,
@@ -34,7 +36,6 @@ from matchgate.match import (
     MatchPolicy,
     ensure_model,
     load_requests_for_matching,
-    prepare_master,
 )
 
 if TYPE_CHECKING:
@@ -210,30 +211,39 @@ def match(
     *,
     master: Path,
     to_match: set[int],
-    model_path: Path,
+    model_path: Path | None,
     policy: MatchPolicy,
     progress: Progress,
     watch: Stopwatch,
     engine: str = "duckdb",
+    workspace: Path | None = None,
 ) -> tuple[dict[str, object], dict[str, object]]:
+    """Match the rows ``to_match`` against the prepared master of ``master`` in
+    ``workspace`` (prepared first if it is not: ``matchgate.master``), ATTACHed read-only.
+    The model is ``model_path``, else the one trained once per prepared master."""
     sql.run(con, MATCH_DECISIONS_TABLE, label="stages.match_decisions_table")
     if not to_match:
         return {}, {}
+    # Attached on every run, a resumed one too: the later stages read the master's
+    # addresses through the attached views.
+    prepared = ensure_prepared(master, _master_workspace(con, workspace), progress=progress)
+    attach_prepared(con, prepared)
     done = stages.info("match")
     if done is not None:
         return done["master"], done["matching"]
     master_info = stages.info("master")
     if master_info is None:
-        report, taxpayers = prepare_master(
-            con, master, progress=lambda what, n: progress(f"standardizing master {what}", n, None)
-        )
-        master_info = {"report": report.as_dict(), "taxpayers": taxpayers}
+        master_info = {
+            "report": prepared.report(),
+            "taxpayers": prepared.taxpayers,
+            "prepared": str(prepared.folder),
+        }
         stages.mark("master", master_info)
         kill_point("after_master")
     watch.lap("master")
     taxpayers = int(master_info["taxpayers"])
     load_requests_for_matching(con, _match_inputs(con, to_match))
-    model = ensure_model(con, taxpayers=taxpayers, model_path=model_path)
+    model = ensure_model(con, taxpayers=taxpayers, model_path=model_path or prepared.model_path)
     kill_point("after_model")
     scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy, engine=engine)
     decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
@@ -261,6 +271,37 @@ def match(
     return master_info["report"], matching
 
 
+def _attach_recorded_master(con: duckdb.DuckDBPyConnection, stages: BatchStages) -> None:
+    """Attach the prepared master the match stage used, if this connection has not (a
+    batch resumed after matching reads the disclosed addresses from it)."""
+    info = stages.info("master")
+    if info is None or "prepared" not in info:
+        return
+    attached = sql.fetch_all(
+        con,
+        "SELECT 1 FROM duckdb_databases() WHERE database_name = ?",
+        [ATTACHED_AS],
+        label="stages.attached",
+    )
+    if not attached:
+        attach_prepared(con, open_prepared(Path(str(info["prepared"]))))
+
+
+def _master_workspace(con: duckdb.DuckDBPyConnection, workspace: Path | None) -> Path:
+    """The workspace whose prepared masters a batch uses: the one given, else the one the
+    batch's database is in (``WORKSPACE/batches/<id>/batch.duckdb``)."""
+    if workspace is not None:
+        return workspace
+    row = sql.fetch_one(
+        con,
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()",
+        label="stages.workspace",
+    )
+    if row is None or not row[0]:
+        raise MatchgateError("a batch in memory needs its workspace to find the master")
+    return Path(str(row[0])).resolve().parent.parent.parent
+
+
 def rows_to_match(con: duckdb.DuckDBPyConnection, *, reviewed: bool) -> set[int]:
     """Rows the legal review sent on to matching, or (``reviewed=False``, matching alone)
     every readable row."""
@@ -272,6 +313,7 @@ def disclosed_addresses(
     con: duckdb.DuckDBPyConnection, *, all_years: bool
 ) -> dict[int, DisclosedAddress]:
     """Latest address within the requested periods for rows the matcher would disclose."""
+    _attach_recorded_master(con, BatchStages(con))
     wanted: list[tuple[int, str, list[int] | None]] = []
     rows = sql.fetch_all(con, _DECISIONS_WITH_YEARS, label="stages.decisions_with_years")
     for row_number, decision_json, years in rows:

@@ -6,7 +6,9 @@ WORKSPACE/
   ledger.pub                        the ledger's Ed25519 public key
 The ledger's private key is NOT here: it is --key-file / MATCHGATE_LEDGER_KEY, else
 ~/.config/matchgate/keys/ledger-<sha256 of ledger.pub>.key (matchgate.ledger.key_directory).
-  model.json                        the trained match model, reused across runs
+  master/<key>/                     the prepared master (matchgate.master) and the match
+                                    model trained against it, shared by every batch
+  model.json                        a match model given with --model (older workspaces)
 """
 
 from __future__ import annotations
@@ -65,8 +67,13 @@ class Workspace:
         policy: Path | None,
         *,
         mapping: Path | None = None,
+        master: Path | None = None,
     ) -> str:
-        """The same files give the same batch id, so running a batch again is recognised."""
+        """The same files give the same batch id, so running a batch again is recognised.
+
+        With ``master`` (a master file or a prepared master's folder) the prepared master's
+        key is part of the id: the same request file against a changed master, or one
+        prepared by another standardizer, is a new batch, not the old answers again."""
         digest = hashlib.sha256()
         for path in (requests, letter, policy):
             digest.update(file_sha256(path).encode() if path else b"-")
@@ -75,6 +82,11 @@ class Workspace:
         # mapping is another batch. Without one the id is what it always was.
         if mapping is not None:
             digest.update(b"mapping:" + file_sha256(mapping).encode() + b"|")
+        if master is not None:
+            from matchgate.master import locate
+
+            key, _ = locate(master, self.root)
+            digest.update(f"master:{key}".encode())
         return digest.hexdigest()[:20]
 
     def batch_folder(self, batch_id: str) -> Path:

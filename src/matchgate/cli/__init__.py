@@ -16,6 +16,7 @@ from rich.markup import escape
 from matchgate.cli import (
     agency_commands,
     ledger_commands,
+    master_commands,
     pipeline_commands,
     reason_commands,
     review_commands,
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 pipeline_commands.register(app)
+master_commands.register(app)
 review_commands.register(app)
 ledger_commands.register(app)
 serve_commands.register(app)

@@ -25,7 +25,12 @@ __all__ = ["register"]
 console = Console()
 
 MasterOption = Annotated[
-    Path, typer.Option("--master", help="Taxpayer master file (Parquet or CSV).")
+    Path,
+    typer.Option(
+        "--master",
+        help="Taxpayer master file (Parquet or CSV), prepared in the workspace first if it "
+        "is not (matchgate master prepare); or a prepared master's folder.",
+    ),
 ]
 RequestsOption = Annotated[
     Path,
@@ -46,7 +51,11 @@ MappingOption = Annotated[
 PolicyOption = Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")]
 ModelOption = Annotated[
     Path | None,
-    typer.Option("--model", help="Trained model JSON (default: WORKSPACE/model.json)."),
+    typer.Option(
+        "--model",
+        help="Trained model JSON (default: the one trained for the prepared master, "
+        "WORKSPACE/master/KEY/model.json).",
+    ),
 ]
 EngineOption = Annotated[
     str,

@@ -18,9 +18,11 @@ construction, not by filtering at the end).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -440,11 +442,14 @@ def standardize_distinct(
     schema: pa.Schema,
     target: str,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Standardize each distinct combination of ``key_columns`` once, into table ``target``.
 
     Households and repeated tax years share names and addresses, so working on distinct
-    values is several times cheaper than standardizing every row.
+    values is several times cheaper than standardizing every row. With ``workers`` > 1 the
+    chunks are standardized in that many processes (``matchgate.master`` measures when it
+    pays); the table is the same either way, chunk for chunk in order.
     """
     keys = ", ".join(key_columns)
     cursor = sql.run(
@@ -454,9 +459,9 @@ def standardize_distinct(
     table_schema = pa.schema(key_fields + list(schema))
     batches: list[pa.RecordBatch] = []
     total = 0
-    while chunk := cursor.fetchmany(50_000):
-        batches.append(_standardized_batch(chunk, key_columns, function, table_schema))
-        total += len(chunk)
+    for batch in _standardized_batches(cursor, key_columns, function, table_schema, workers):
+        batches.append(batch)
+        total += batch.num_rows
         if progress is not None:
             progress(total)
     table = pa.Table.from_batches(batches, schema=table_schema)
@@ -467,6 +472,39 @@ def standardize_distinct(
             label=f"features.{target}",
         )
     return total
+
+
+_STANDARDIZE_CHUNK = 50_000
+
+
+def _key_chunks(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := cursor.fetchmany(_STANDARDIZE_CHUNK):
+        yield chunk
+
+
+def _standardized_batches(
+    cursor: duckdb.DuckDBPyConnection,
+    key_columns: tuple[str, ...],
+    function: Callable[..., dict[str, object]],
+    table_schema: pa.Schema,
+    workers: int,
+) -> Iterator[pa.RecordBatch]:
+    """The standardized batches of every chunk of keys, in order, in ``workers`` processes."""
+    make = partial(
+        _standardized_batch, key_columns=key_columns, function=function, table_schema=table_schema
+    )
+    if workers <= 1:
+        yield from map(make, _key_chunks(cursor))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # At most two chunks per worker in flight: memory stays bounded on a large master.
+        pending: deque[Future[pa.RecordBatch]] = deque()
+        for chunk in _key_chunks(cursor):
+            pending.append(pool.submit(make, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _standardized_batch(
@@ -499,14 +537,21 @@ def _joined_on_keys(table: str, rows: str, columns: tuple[str, ...]) -> str:
 def taxpayer_addresses_sql() -> str:
     """Every (taxpayer, year) address, standardized: the filing history the request's
     address is checked against, and the source of the disclosed address."""
+    return f"CREATE OR REPLACE TABLE taxpayer_addresses AS {taxpayer_addresses_select()}"
+
+
+def taxpayer_addresses_select(
+    rows: str = "master_rows", addresses: str = "std_master_addresses"
+) -> str:
+    """The rows of ``taxpayer_addresses`` for the raw rows ``rows`` (a table or a
+    parenthesized query): all of them, or those of the taxpayers a new tax year touched."""
     raw = ", ".join(f"m.{name}" for name in ("tin", "tax_year", *ADDRESS_FIELDS))
     return f"""
-        CREATE OR REPLACE TABLE taxpayer_addresses AS
         SELECT {raw},
                a.address_key, a.street_key, a.zip5, a.city_state, a.locator_key, a.locator,
                a.city_locator_key, a.place, a.house_number
-        FROM master_rows m
-        LEFT JOIN std_master_addresses a ON {_joined_on_keys("a", "m", ADDRESS_FIELDS)}
+        FROM {rows} m
+        LEFT JOIN {addresses} a ON {_joined_on_keys("a", "m", ADDRESS_FIELDS)}
         """
 
 
@@ -524,27 +569,36 @@ _ADDRESS_HISTORY_LISTS = {
 }
 
 
-def _address_history_cte() -> str:
+def _address_history_cte(addresses: str = "taxpayer_addresses") -> str:
     lists = ",\n".join(
         f"list_distinct(list({column}) FILTER (WHERE {column} IS NOT NULL)) AS {name}"
         for name, column in _ADDRESS_HISTORY_LISTS.items()
     )
-    return f"SELECT tin, {lists} FROM taxpayer_addresses GROUP BY tin"
+    return f"SELECT tin, {lists} FROM {addresses} GROUP BY tin"
 
 
 def taxpayer_features_sql() -> str:
     """One row per TIN: names and date of birth from the latest year filed, the names and
     addresses of every year as lists."""
+    return f"CREATE OR REPLACE TABLE taxpayer_features AS {taxpayer_features_select()}"
+
+
+def taxpayer_features_select(
+    rows: str = "master_rows",
+    addresses: str = "taxpayer_addresses",
+    names: str = "std_master_names",
+) -> str:
+    """The rows of ``taxpayer_features`` for the taxpayers of the raw rows ``rows`` (a
+    table or a parenthesized query) and their standardized ``addresses``."""
     history = ", ".join(f"h.{name}" for name in _ADDRESS_HISTORY_LISTS)
     return f"""
-        CREATE OR REPLACE TABLE taxpayer_features AS
         WITH latest AS (
             SELECT * FROM (
                 SELECT *, row_number() OVER (PARTITION BY tin ORDER BY tax_year DESC) AS rn
-                FROM master_rows
+                FROM {rows}
             ) WHERE rn = 1
         ),
-        history AS ({_address_history_cte()}),
+        history AS ({_address_history_cte(addresses)}),
         -- Names filed under in any year: a surname used only in earlier years, or a
         -- first name standardized differently, still identifies the person.
         all_names AS (
@@ -553,8 +607,8 @@ def taxpayer_features_sql() -> str:
                        FILTER (WHERE n.surname_parts IS NOT NULL))) AS surname_parts_any,
                    list_distinct(flatten(list(n.first_forms)
                        FILTER (WHERE n.first_forms IS NOT NULL))) AS first_forms_any
-            FROM master_rows m
-            JOIN std_master_names n ON {_joined_on_keys("n", "m", NAME_FIELDS)}
+            FROM {rows} m
+            JOIN {names} n ON {_joined_on_keys("n", "m", NAME_FIELDS)}
             GROUP BY m.tin
         )
         SELECT l.tin AS unique_id, n.first_name,
@@ -568,7 +622,7 @@ def taxpayer_features_sql() -> str:
                {history}
         FROM latest l
         LEFT JOIN all_names an ON an.tin = l.tin
-        JOIN std_master_names n ON {_joined_on_keys("n", "l", NAME_FIELDS)}
+        JOIN {names} n ON {_joined_on_keys("n", "l", NAME_FIELDS)}
         LEFT JOIN history h ON h.tin = l.tin
         """
 
@@ -660,15 +714,24 @@ def _reporting(
     return lambda count: progress(step, count)
 
 
+# What is standardized per distinct value: step -> (key columns, function, feature schema).
+STANDARDIZED_STEPS: dict[
+    str, tuple[tuple[str, ...], Callable[..., dict[str, object]], pa.Schema]
+] = {
+    "names": (NAME_FIELDS, name_feature_row, _NAME_SCHEMA),
+    "addresses": (ADDRESS_FIELDS, address_feature_row, _ADDRESS_SCHEMA),
+}
+
+
 def build_taxpayer_features(
-    con: duckdb.DuckDBPyConnection, *, progress: Callable[[str, int], None] | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Create ``taxpayer_features`` (one row per TIN), ``taxpayer_addresses`` and
     ``taxpayer_namesakes`` from ``master_rows``. Returns the number of taxpayers."""
-    for step, columns, function, schema in (
-        ("names", NAME_FIELDS, name_feature_row, _NAME_SCHEMA),
-        ("addresses", ADDRESS_FIELDS, address_feature_row, _ADDRESS_SCHEMA),
-    ):
+    for step, (columns, function, schema) in STANDARDIZED_STEPS.items():
         standardize_distinct(
             con,
             source_sql=_select_from_master_rows(columns),
@@ -677,6 +740,7 @@ def build_taxpayer_features(
             schema=schema,
             target=f"std_master_{step}",
             progress=_reporting(progress, step),
+            workers=workers,
         )
     sql.run(con, taxpayer_addresses_sql(), label="features.taxpayer_addresses")
     sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")

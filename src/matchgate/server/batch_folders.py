@@ -258,7 +258,11 @@ class BatchFolders:
         with self._staged(uploads) as paths, _named_as_uploaded(paths, client_names):
             space = Workspace.open(self.workspace)
             batch_id = space.batch_id(
-                paths["requests"], paths["letter"], self.policy, mapping=paths.get("mapping")
+                paths["requests"],
+                paths["letter"],
+                self.policy,
+                mapping=paths.get("mapping"),
+                master=self.master,
             )
             folder = self.workspace / "batches" / batch_id
             existed = folder.exists()

@@ -1,0 +1,518 @@
+"""Preparing a master file once for every batch and look-up, and adding a tax year to it.
+
+``prepare`` reads the identity columns of the master file into DuckDB (as a batch did
+before: :func:`matchgate.match.features.load_master`), standardizes each *distinct* name
+and address once (in several processes when the master is large enough for that to pay),
+builds the taxpayer features, namesakes, blocking-key tables and term frequencies, and
+stores them in ``WORKSPACE/master/<key>/master.duckdb``. The database is built in a
+scratch folder and renamed into place only when complete, so a killed preparation leaves
+nothing a batch could mistake for a prepared master.
+
+``add_year`` copies a prepared master and extends the copy with one more file of filings:
+only the names and addresses not seen before are standardized, only the taxpayers with a
+new filing get their features rebuilt; the namesake, blocking-key and term-frequency
+tables, which are set-based SQL over the features, are rebuilt whole. The result equals a
+full preparation of the files together (``tests/master/test_add_year.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from matchgate import sql
+from matchgate.batch.workspace import connect_duckdb
+from matchgate.errors import MasterFileError
+from matchgate.master.store import (
+    DATABASE_NAME,
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    PreparedMaster,
+    PreparedMasterError,
+    cached_file_sha256,
+    combined_sha256,
+    current_key,
+    folder_for,
+    master_key,
+    master_root,
+    new_build_folder,
+    open_prepared,
+    preparation_lock,
+    remove_folder,
+    set_current,
+)
+from matchgate.master.version import (
+    FEATURES_VERSION,
+    STANDARDIZER_VERSION,
+    standardizer_fingerprint,
+)
+from matchgate.match.blocking import build_key_tables
+from matchgate.match.features import (
+    MASTER_IDENTITY_COLUMNS,
+    STANDARDIZED_STEPS,
+    _master_relation_sql,
+    build_taxpayer_features,
+    load_master,
+    standardize_distinct,
+    taxpayer_addresses_select,
+    taxpayer_features_select,
+    taxpayer_namesakes_sql,
+)
+from matchgate.match.model import term_frequency_sql
+
+__all__ = ["Progress", "add_year", "ensure_prepared", "locate", "prepare"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int | None], None]
+
+# Term-frequency columns of the match model (matchgate.match.model).
+_TERM_FREQUENCY_COLUMNS = ("first_name", "surname_joined")
+# Below this many distinct values the processes cost more to start than they save.
+PARALLEL_FROM_VALUES = 100_000
+_WORKERS_VARIABLE = "MATCHGATE_PREPARE_WORKERS"
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+def standardizing_workers(distinct_values: int) -> int:
+    """Processes to standardize with: ``$MATCHGATE_PREPARE_WORKERS`` if set, else one per
+    core for a large master and one for a small one."""
+    configured = os.environ.get(_WORKERS_VARIABLE, "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise MasterFileError(
+                f"${_WORKERS_VARIABLE} must be a whole number, not {configured!r}"
+            ) from None
+    if distinct_values < PARALLEL_FROM_VALUES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _step_progress(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    return lambda done: progress(stage, done, total)
+
+
+def _distinct_count(con: duckdb.DuckDBPyConnection, rows: str, columns: tuple[str, ...]) -> int:
+    return sql.fetch_int(
+        con,
+        f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(columns)} FROM {rows})",
+        label="master.distinct",
+    )
+
+
+def _home(con: duckdb.DuckDBPyConnection) -> str:
+    """The prepared database's own schema, fully qualified: a temporary table of the same
+    name (``load_master`` makes ``master_rows`` one) would shadow a plain ``main.`` name."""
+    name = sql.fetch_one(con, "SELECT current_database()", label="master.home")
+    assert name is not None
+    return '"' + str(name[0]).replace('"', '""') + '".main'
+
+
+def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = sql.fetch_all(
+        con,
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY table_name",
+        label="master.tables",
+    )
+    home = _home(con)
+    return {
+        str(t): sql.fetch_int(con, f'SELECT count(*) FROM {home}."{t}"', label="master.tables")
+        for (t,) in tables
+    }
+
+
+def _persist_temp_tables(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Copy the temporary tables ``load_master``/``build_taxpayer_features`` leave into the
+    prepared database, which ``add_year`` extends."""
+    home = _home(con)
+    for name in names:
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TABLE {home}.{name} AS SELECT * FROM temp.main.{name}",
+            label="master.persist",
+        )
+        sql.run(con, f"DROP TABLE temp.main.{name}", label="master.persist")
+
+
+def _derived_tables(con: duckdb.DuckDBPyConnection, progress: Progress, *, namesakes: bool) -> None:
+    """Namesakes (unless built already), blocking keys and term frequencies: set-based SQL
+    over the features."""
+    progress("master: namesakes and blocking keys", 0, 3)
+    if namesakes:
+        sql.run(con, taxpayer_namesakes_sql(), label="master.namesakes")
+    progress("master: namesakes and blocking keys", 1, 3)
+    build_key_tables(con)
+    progress("master: namesakes and blocking keys", 2, 3)
+    for column in _TERM_FREQUENCY_COLUMNS:
+        sql.run(con, term_frequency_sql(column), label="master.term_frequencies")
+    progress("master: namesakes and blocking keys", 3, 3)
+
+
+def _manifest(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    key: str,
+    sources: list[dict[str, object]],
+    problems: dict[str, int],
+    raw_rows: int,
+    parent: str | None,
+    workers: int,
+) -> dict[str, Any]:
+    home = _home(con)
+    years = sql.fetch_all(
+        con, f"SELECT DISTINCT tax_year FROM {home}.master_rows ORDER BY 1", label="master.years"
+    )
+    return {
+        "format": MANIFEST_FORMAT,
+        "key": key,
+        "content_sha256": combined_sha256([str(s["sha256"]) for s in sources]),
+        "sources": sources,
+        "parent": parent,
+        "standardizer_version": STANDARDIZER_VERSION,
+        "features_version": FEATURES_VERSION,
+        "standardizer_fingerprint": standardizer_fingerprint(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "rows": raw_rows,
+        "rows_kept": sql.fetch_int(con, f"SELECT count(*) FROM {home}.master_rows", label="m"),
+        "taxpayers": sql.fetch_int(
+            con, f"SELECT count(*) FROM {home}.taxpayer_features", label="master.manifest"
+        ),
+        "distinct_names": sql.fetch_int(
+            con, f"SELECT count(*) FROM {home}.std_master_names", label="master.manifest"
+        ),
+        "distinct_addresses": sql.fetch_int(
+            con, f"SELECT count(*) FROM {home}.std_master_addresses", label="master.manifest"
+        ),
+        "tax_years": [int(y) for (y,) in years],
+        "problems": dict(sorted(problems.items())),
+        "standardizing_workers": workers,
+        "tables": _table_counts(con),
+    }
+
+
+def _finish(
+    workspace: Path, build: Path, con: duckdb.DuckDBPyConnection, manifest: dict[str, Any]
+) -> PreparedMaster:
+    """Close the finished database, write the manifest, move the folder into place."""
+    sql.run(con, "CHECKPOINT", label="master.checkpoint")
+    con.close()
+    (build / MANIFEST_NAME).write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    target = folder_for(workspace, str(manifest["key"]))
+    remove_folder(target)
+    build.rename(target)
+    set_current(workspace, str(manifest["key"]))
+    return open_prepared(target)
+
+
+def _check_usable(report_taxpayers: int, path: Path) -> None:
+    if report_taxpayers == 0:
+        raise MasterFileError(
+            "no usable row: every row lacks a valid TIN, tax year or last name", path=path
+        )
+
+
+def prepare(
+    master_file: Path,
+    workspace: Path,
+    *,
+    progress: Progress = _no_progress,
+    workers: int | None = None,
+    force: bool = False,
+) -> PreparedMaster:
+    """Prepare ``master_file`` in ``workspace`` (or return the master prepared from the
+    same content by this standardizer already, unless ``force``)."""
+    if not master_file.is_file():
+        raise MasterFileError("file not found", path=master_file)
+    progress("master: hashing the file", 0, None)
+    sha = cached_file_sha256(master_file)
+    key = master_key(sha)
+    if not force and folder_for(workspace, key).exists():
+        try:  # prepared already: no need to wait for the lock
+            return open_prepared(folder_for(workspace, key))
+        except PreparedMasterError:
+            pass  # checked again, and prepared again, under the lock
+    with preparation_lock(workspace):
+        folder = folder_for(workspace, key)
+        if folder.exists() and not force:
+            try:
+                return open_prepared(folder)
+            except PreparedMasterError as exc:
+                logger.warning("preparing the master again: %s", exc)
+        build = new_build_folder(workspace, key)
+        try:
+            return _prepare_into(
+                build, workspace, master_file, sha=sha, key=key, progress=progress, workers=workers
+            )
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+
+
+def _prepare_into(
+    build: Path,
+    workspace: Path,
+    master_file: Path,
+    *,
+    sha: str,
+    key: str,
+    progress: Progress,
+    workers: int | None,
+) -> PreparedMaster:
+    con = connect_duckdb(build / DATABASE_NAME)
+    try:
+        progress("master: reading the file", 0, None)
+        report = load_master(con, master_file)
+        _check_usable(report.taxpayers, master_file)
+        totals = {
+            step: _distinct_count(con, "master_rows", columns)
+            for step, (columns, _, _) in STANDARDIZED_STEPS.items()
+        }
+        used = workers if workers is not None else standardizing_workers(max(totals.values()))
+        build_taxpayer_features(
+            con,
+            progress=lambda step, n: progress(f"master: standardizing {step}", n, totals[step]),
+            workers=used,
+        )
+        _persist_temp_tables(con, ("master_rows", "std_master_names", "std_master_addresses"))
+        _derived_tables(con, progress, namesakes=False)  # built with the features
+        manifest = _manifest(
+            con,
+            key=key,
+            sources=[{"path": str(master_file), "sha256": sha}],
+            problems=report.problems,
+            raw_rows=report.rows,
+            parent=None,
+            workers=used,
+        )
+    except BaseException:
+        con.close()
+        raise
+    return _finish(workspace, build, con, manifest)
+
+
+def locate(master: Path, workspace: Path) -> tuple[str, Path | None]:
+    """(key, folder of an existing prepared master) for ``--master``: a master file, or a
+    prepared master's folder (one extended by ``add-year``). Only hashes; prepares nothing."""
+    if master.is_dir():
+        prepared = open_prepared(master)
+        return prepared.key, master
+    if not master.is_file():
+        raise MasterFileError("file not found", path=master)
+    key = master_key(cached_file_sha256(master))
+    folder = folder_for(workspace, key)
+    return key, folder if folder.exists() else None
+
+
+def ensure_prepared(
+    master: Path, workspace: Path, *, progress: Progress = _no_progress
+) -> PreparedMaster:
+    """The prepared master for ``--master`` (a file or a prepared master's folder),
+    preparing the file first if it is not prepared, or is corrupt or stale."""
+    if master.is_dir():
+        return open_prepared(master)
+    return prepare(master, workspace, progress=progress)
+
+
+def _year_file_check(con: duckdb.DuckDBPyConnection, path: Path, years: list[int]) -> None:
+    """A year file must only hold tax years not prepared yet: adding a year twice, or
+    filings of a year already in the master, would silently replace filings. The error
+    names the first such row (counted from the first row after the header)."""
+    relation, params = _master_relation_sql(path)
+    found = {
+        str(row[0]).lower(): str(row[0])
+        for row in sql.fetch_all(
+            con, f"DESCRIBE SELECT * FROM {relation}", params, label="master.year_columns"
+        )
+    }
+    if "tax_year" not in found:
+        return  # load_master names the missing column
+    hit = sql.fetch_one(
+        con,
+        f"""SELECT row, year FROM (
+                SELECT row_number() OVER () AS row,
+                       try_cast(trim(CAST("{found["tax_year"]}" AS VARCHAR)) AS INTEGER) AS year
+                FROM {relation})
+            WHERE list_contains(?, year) ORDER BY row LIMIT 1""",
+        [*params, years],
+        label="master.year_check",
+    )
+    if hit is not None:
+        raise MasterFileError(
+            f"tax year {hit[1]} is prepared already (years prepared: "
+            f"{', '.join(map(str, years))}); add-year takes filings of a new tax year only",
+            path=path,
+            row=int(hit[0]),
+            field="tax_year",
+        )
+
+
+def _base_for(workspace: Path, base: Path | None) -> PreparedMaster:
+    if base is not None:
+        return open_prepared(base)
+    key = current_key(workspace)
+    if key is None:
+        raise PreparedMasterError(
+            "no master is prepared in this workspace; run `matchgate master prepare` first",
+            path=master_root(workspace),
+        )
+    return open_prepared(folder_for(workspace, key))
+
+
+def add_year(
+    year_file: Path,
+    workspace: Path,
+    *,
+    base: Path | None = None,
+    progress: Progress = _no_progress,
+) -> PreparedMaster:
+    """A new prepared master: ``base`` (default: the workspace's current one) with the
+    filings of ``year_file`` added. The base is left as it was, so batches run against it
+    keep their identity."""
+    if not year_file.is_file():
+        raise MasterFileError("file not found", path=year_file)
+    with preparation_lock(workspace):
+        parent = _base_for(workspace, base)
+        sha = cached_file_sha256(year_file)
+        sources = [*parent.manifest["sources"], {"path": str(year_file), "sha256": sha}]
+        key = master_key(combined_sha256([str(s["sha256"]) for s in sources]))
+        folder = folder_for(workspace, key)
+        if folder.exists():
+            try:
+                prepared = open_prepared(folder)
+                set_current(workspace, key)
+                return prepared
+            except PreparedMasterError as exc:
+                logger.warning("adding the year again: %s", exc)
+        build = new_build_folder(workspace, key)
+        try:
+            progress("master: copying the prepared master", 0, None)
+            shutil.copyfile(parent.database, build / DATABASE_NAME)
+            con = connect_duckdb(build / DATABASE_NAME)
+            try:
+                manifest = _extend(
+                    con, year_file, parent, sources=sources, key=key, progress=progress
+                )
+            except BaseException:
+                con.close()
+                raise
+            return _finish(workspace, build, con, manifest)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+
+
+def _extend(
+    con: duckdb.DuckDBPyConnection,
+    year_file: Path,
+    parent: PreparedMaster,
+    *,
+    sources: list[dict[str, object]],
+    key: str,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Add the rows of ``year_file`` to the prepared tables in ``con``."""
+    _year_file_check(con, year_file, [int(y) for y in parent.manifest["tax_years"]])
+    progress("master: reading the year's file", 0, None)
+    report = load_master(con, year_file)  # temp.master_rows: the new year's usable rows
+    _check_usable(report.taxpayers, year_file)
+    columns = ", ".join(MASTER_IDENTITY_COLUMNS)
+    home = _home(con)
+    # The taxpayers with a new filing: their rows now, kept one per (tin, tax_year) in the
+    # order a full preparation keeps them.
+    sql.run_all(
+        con,
+        [
+            "CREATE TEMP TABLE touched AS SELECT DISTINCT tin FROM temp.master_rows",
+            f"""CREATE TEMP TABLE touched_rows AS
+                SELECT {columns} FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY tin, tax_year ORDER BY street, first_name, last_name
+                    ) AS copy_number
+                    FROM (SELECT {columns} FROM {home}.master_rows
+                          WHERE tin IN (SELECT tin FROM touched)
+                          UNION ALL SELECT {columns} FROM temp.master_rows))
+                WHERE copy_number = 1""",
+            f"DELETE FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.master_rows SELECT {columns} FROM touched_rows",
+        ],
+        label="master.add_year_rows",
+    )
+    for step, (key_columns, function, schema) in STANDARDIZED_STEPS.items():
+        keys = ", ".join(key_columns)
+        known = ", ".join(f"key_{c}" for c in key_columns)
+        total = sql.fetch_int(
+            con,
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM touched_rows "
+            f"EXCEPT SELECT {known} FROM {home}.std_master_{step})",
+            label="master.add_year_new_values",
+        )
+        standardize_distinct(
+            con,
+            source_sql=f"SELECT {keys} FROM touched_rows EXCEPT SELECT {known} "
+            f"FROM {home}.std_master_{step}",
+            key_columns=key_columns,
+            function=function,
+            schema=schema,
+            target=f"new_std_{step}",
+            progress=_step_progress(progress, f"master: standardizing new {step}", total),
+            workers=standardizing_workers(total),
+        )
+        matched = " AND ".join(f"s.key_{c} = m.{c}" for c in key_columns)
+        sql.run_all(
+            con,
+            [
+                f"INSERT INTO {home}.std_master_{step} SELECT * FROM temp.new_std_{step}",
+                # A value whose only row a new filing replaced is no longer in the master.
+                f"""DELETE FROM {home}.std_master_{step} s WHERE NOT EXISTS (
+                        SELECT 1 FROM {home}.master_rows m WHERE {matched})""",
+            ],
+            label="master.add_year_standardized",
+        )
+    progress("master: rebuilding the touched taxpayers", 0, None)
+    touched_rows = f"(SELECT * FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched))"
+    touched_addresses = (
+        f"(SELECT * FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched))"
+    )
+    sql.run_all(
+        con,
+        [
+            f"DELETE FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.taxpayer_addresses "
+            + taxpayer_addresses_select(touched_rows, f"{home}.std_master_addresses"),
+            f"DELETE FROM {home}.taxpayer_features WHERE unique_id IN (SELECT tin FROM touched)",
+            f"INSERT INTO {home}.taxpayer_features "
+            + taxpayer_features_select(touched_rows, touched_addresses, f"{home}.std_master_names"),
+        ],
+        label="master.add_year_features",
+    )
+    for name in ("master_rows", "touched", "touched_rows", "new_std_names", "new_std_addresses"):
+        sql.run(con, f"DROP TABLE IF EXISTS temp.main.{name}", label="master.add_year_cleanup")
+    _derived_tables(con, progress, namesakes=True)
+    problems = dict(parent.manifest["problems"])
+    for code, count in report.problems.items():
+        problems[code] = problems.get(code, 0) + count
+    return _manifest(
+        con,
+        key=key,
+        sources=sources,
+        problems=problems,
+        raw_rows=int(parent.manifest["rows"]) + report.rows,
+        parent=parent.key,
+        workers=1,
+    )
