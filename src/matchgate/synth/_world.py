@@ -39,12 +39,13 @@ from matchgate.synth._requests import (
     build_requests,
 )
 from matchgate.synth._residences import draw_residences
+from matchgate.synth._shape import DEFAULT_TAX_YEARS, WorldShape
 
 __all__ = ["HAZARD_TAGS", "WorldSummary", "generate_world"]
 
 MIN_PEOPLE = 20
 MAX_PEOPLE = 20_000_000
-TAX_YEARS_ON_FILE = 7  # as_of.year - 7 .. as_of.year - 1
+TAX_YEARS_ON_FILE = DEFAULT_TAX_YEARS  # as_of.year - 7 .. as_of.year - 1 (WorldShape.tax_years)
 WORLD_FILES = ("master.parquet", "master_problems.csv", "requests.csv", "letter.toml", "truth.csv")
 
 
@@ -170,19 +171,32 @@ def _world_paths(out_dir: Path) -> dict[str, Path]:
 
 
 def _draw_population(
-    streams: _Streams, tables: NameTables, *, people: int, as_of: date, request_mix: str
+    streams: _Streams,
+    tables: NameTables,
+    *,
+    people: int,
+    as_of: date,
+    request_mix: str,
+    shape: WorldShape,
 ) -> World:
     """Households, the people in them, where they lived and which years they filed."""
-    years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
-    households = draw_households(streams.households, people, population=request_mix)
-    persons = draw_persons(streams.persons, households, tables, as_of)
+    years = np.arange(as_of.year - shape.tax_years, as_of.year)
+    households = draw_households(
+        streams.households,
+        people,
+        population=request_mix,
+        single_share=shape.single_household_share,
+    )
+    persons = draw_persons(streams.persons, households, tables, as_of, itin_scale=shape.itin_scale)
     residences = draw_residences(
         streams.residences,
         household_hispanic=persons.hispanic[households.first_member],
         first_year=int(years[0]),
         last_year=int(years[-1]),
     )
-    filings = draw_filings(streams.filings, persons, households, residences, years)
+    filings = draw_filings(
+        streams.filings, persons, households, residences, years, rate_scale=shape.filing_rate_scale
+    )
     return World(households, persons, residences, filings, tables)
 
 
@@ -276,17 +290,22 @@ def generate_world(
     deficient_letter: bool = False,
     legal_deficiency_rate: float = 0.05,
     request_mix: str = "stress",
+    shape: WorldShape | None = None,
 ) -> WorldSummary:
     """Write master.parquet, master_problems.csv, requests.csv, letter.toml and truth.csv.
 
     A sequence of named steps; each random step draws only from its own stream in ``_Streams``.
+    ``shape`` bends the world towards a given master file (``WorldShape``; None: the defaults).
     """
     out_dir = Path(out_dir)
     _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate, request_mix)
     paths = _world_paths(out_dir)
     streams = _Streams.from_seed(seed)
-    tables = load_name_tables()
-    world = _draw_population(streams, tables, people=people, as_of=as_of, request_mix=request_mix)
+    shape = shape or WorldShape()
+    tables = load_name_tables().tempered(shape.surname_exponent, shape.first_name_exponent)
+    world = _draw_population(
+        streams, tables, people=people, as_of=as_of, request_mix=request_mix, shape=shape
+    )
     batch = build_requests(
         world,
         streams.requests,
