@@ -66,7 +66,7 @@ def compute_report(
     return tables, last
 
 
-def _csv_text(table: Table) -> str:
+def table_csv_text(table: Table) -> str:
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, table.columns)
     writer.write_rows(dict(zip(table.columns, row, strict=True)) for row in table.rows)
@@ -96,7 +96,9 @@ def write_report(
     try:
         out.mkdir(parents=True, exist_ok=True)
         for table in tables.tables:
-            (out / f"{table.name}.csv").write_text(_csv_text(table), encoding="utf-8", newline="")
+            (out / f"{table.name}.csv").write_text(
+                table_csv_text(table), encoding="utf-8", newline=""
+            )
             files.append(f"{table.name}.csv")
         for chart in charts:
             (out / f"{chart.name}.png").write_bytes(chart.png)
