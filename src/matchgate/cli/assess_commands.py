@@ -73,21 +73,12 @@ def assess_command(
         seed=seed,
         policy=policy,
     )
-    scores = result.scores
     table = Table(title="Accuracy of the deployed model on the synthetic world")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for name in (
-        "requests",
-        "in_file_requests",
-        "disclosures",
-        "wrong_person_disclosures",
-        "precision",
-        "recall",
-        "model_expected_wrong_disclosures",
-    ):
-        value = scores[name]
-        table.add_row(name.replace("_", " "), "-" if value is None else f"{value:,}")
+    accuracy = next(t for t in result.tables if t.name == "accuracy")
+    for header in accuracy.columns[:2]:
+        table.add_column(header, justify="right" if header == "value" else "left")
+    for row in accuracy.rows:
+        table.add_row(*row[:2])
     console.print(table)
     console.print(
         f"wrote {result.folder / 'index.html'} and {len(result.files) - 1} more files",

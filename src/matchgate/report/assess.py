@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import shutil
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from matchgate.report._master_shape import (  # noqa: E402
     fit_world_shape,
     read_master_shape,
 )
-from matchgate.report._report import table_csv_text  # noqa: E402
+from matchgate.report._report import write_page_folder  # noqa: E402
 from matchgate.report._tables import Table  # noqa: E402
 
 __all__ = [
@@ -109,6 +108,7 @@ class Assessment:
     decisions: Path
     scores: dict[str, Any]
     curve: list[dict[str, Any]]
+    tables: tuple[Table, ...]
     files: tuple[str, ...]
 
 
@@ -611,6 +611,7 @@ def assess(
         decisions=decisions_path,
         scores=scores,
         curve=curve,
+        tables=tuple(tables),
         files=files,
     )
 
@@ -622,7 +623,6 @@ def _write(
     manifest: dict[str, Any],
     target: MasterShape,
 ) -> tuple[str, ...]:
-    files: list[str] = []
     page = render_page(
         title="Accuracy assessment of the deployed matching model",
         intro=_intro(manifest, target),
@@ -633,19 +633,9 @@ def _write(
         empty="Nothing to show.",
     )
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for table in tables:
-            (out / f"{table.name}.csv").write_text(
-                table_csv_text(table), encoding="utf-8", newline=""
-            )
-            files.append(f"{table.name}.csv")
-        for chart in charts:
-            (out / f"{chart.name}.png").write_bytes(chart.png)
-            files.append(f"{chart.name}.png")
-        (out / "index.html").write_text(page, encoding="utf-8")
-        files.append("index.html")
-        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        files.append(MANIFEST)
+        files = write_page_folder(
+            out, tables=tables, charts=charts, page=page, manifest=(MANIFEST, manifest)
+        )
     except OSError as exc:
         raise InputError(f"cannot write the assessment: {exc}", path=out) from exc
     return tuple(files)
