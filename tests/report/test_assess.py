@@ -161,6 +161,8 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path: Path) -> None:
     assert code == 2 and "html or pdf" in output
     code, output = cli(*args, "--workspace", tmp_path / "ws", "--policy", tmp_path / "p.toml")
     assert code == 2 and "p.toml" in output
+    code, output = cli(*args, "--workspace", tmp_path / "ws", "--people", 600, "--requests", 700)
+    assert code == 2 and "cannot exceed --people" in output
     assert not (tmp_path / "o").exists()
 
 

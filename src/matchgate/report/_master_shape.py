@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from matchgate import sql
 from matchgate.errors import MasterFileError
 from matchgate.synth import WorldShape, generate_world
 from matchgate.synth._name_tables import NameTables, load_name_tables
@@ -75,7 +76,9 @@ def _relation(path: Path) -> str:
 
 def _columns(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> dict[str, str]:
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}", [str(path)]).fetchall()
+        described = sql.fetch_all(
+            con, f"DESCRIBE SELECT * FROM {relation}", [str(path)], label="assess.master_columns"
+        )
     except duckdb.Error as exc:
         raise MasterFileError(f"cannot read the master file ({exc})", path=path) from exc
     found = {str(row[0]).lower(): str(row[0]) for row in described}
@@ -108,23 +111,33 @@ def _first_bad_row(
     text = {name: f"coalesce(trim(CAST(\"{found[name]}\" AS VARCHAR)), '')" for name in _REQUIRED}
     select = f"SELECT {text['tin']} AS tin, {text['tax_year']} AS tax_year FROM {relation}"
     condition = " OR ".join(f"({check})" for _field, check, _what in _ROW_CHECKS)
-    bad = con.execute(f"SELECT count(*) FROM ({select}) WHERE {condition}", [str(path)])
-    if not (bad.fetchone() or (0,))[0]:
+    bad = sql.fetch_int(
+        con,
+        f"SELECT count(*) FROM ({select}) WHERE {condition}",
+        [str(path)],
+        label="assess.bad_rows",
+    )
+    if not bad:
         return
     # Only on the error path: one thread, so row_number() follows the file's order.
-    con.execute("SET threads = 1")
-    hit = con.execute(
+    sql.run(con, "SET threads = 1", label="assess.one_thread")
+    hit = sql.fetch_one(
+        con,
         f"SELECT r, tin, tax_year FROM (SELECT row_number() OVER () AS r, * FROM ({select}))"
         f" WHERE {condition} ORDER BY r LIMIT 1",
         [str(path)],
-    ).fetchone()
+        label="assess.first_bad_row",
+    )
     assert hit is not None
     number, tin, tax_year = int(hit[0]), str(hit[1]), str(hit[2])
     values = {"tin": tin, "tax_year": tax_year}
     for field, check, what in _ROW_CHECKS:
-        failing = con.execute(
-            f"SELECT {check} FROM (SELECT ? AS tin, ? AS tax_year)", [tin, tax_year]
-        ).fetchone()
+        failing = sql.fetch_one(
+            con,
+            f"SELECT {check} FROM (SELECT ? AS tin, ? AS tax_year)",
+            [tin, tax_year],
+            label="assess.bad_field",
+        )
         if failing and failing[0]:
             # CSV: row N is line N + 1 (line 1 is the header); Parquet: the N-th row.
             raise MasterFileError(
@@ -155,12 +168,14 @@ def read_master_shape(path: Path) -> MasterShape:
             name: f"upper(trim(coalesce(CAST(\"{found[name]}\" AS VARCHAR), '')))"
             for name in _REQUIRED
         }
-        con.execute(
+        sql.run(
+            con,
             f"""CREATE TEMP TABLE m AS SELECT {text["tin"]} AS tin,
                 CAST({text["tax_year"]} AS INTEGER) AS y, {text["first_name"]} AS f,
                 {text["last_name"]} AS l, {text["street"]} AS s, left({text["zip"]}, 5) AS z
                 FROM {relation}""",
             [str(path)],
+            label="assess.master",
         )
         return _statistics(con, path)
     except duckdb.Error as exc:
@@ -170,32 +185,39 @@ def read_master_shape(path: Path) -> MasterShape:
 
 
 def _statistics(con: duckdb.DuckDBPyConnection, path: Path) -> MasterShape:
-    row = con.execute(
+    row = sql.fetch_one(
+        con,
         """SELECT count(*), count(DISTINCT tin), min(y), max(y),
                   count(DISTINCT (tin, y)), count(DISTINCT tin) FILTER (WHERE tin LIKE '9%')
-           FROM m"""
-    ).fetchone()
+           FROM m""",
+        label="assess.counts",
+    )
     assert row is not None
     rows, taxpayers = int(row[0]), int(row[1])
     if rows == 0 or taxpayers == 0:
         raise MasterFileError("the master file has no rows: there is nothing to shape", path=path)
     first, last, filings, itins = int(row[2]), int(row[3]), int(row[4]), int(row[5])
     # Each taxpayer's name as of their latest filing.
-    con.execute(
+    sql.run(
+        con,
         "CREATE TEMP TABLE people AS SELECT tin, arg_max(f, y) AS f, arg_max(l, y) AS l,"
-        " arg_max(s || '|' || z, y) AS a FROM m GROUP BY tin"
+        " arg_max(s || '|' || z, y) AS a FROM m GROUP BY tin",
+        label="assess.people",
     )
 
     def counts(column: str) -> np.ndarray:
-        values = con.execute(
-            f"SELECT count(*) FROM people WHERE {column} <> '' GROUP BY {column}"
-        ).fetchall()
+        values = sql.fetch_all(
+            con,
+            f"SELECT count(*) FROM people WHERE {column} <> '' GROUP BY {column}",
+            label="assess.name_counts",
+        )
         return np.array([int(v[0]) for v in values], dtype=np.int64)
 
     def collision(column: str) -> float:
         """Chance two taxpayers at different addresses share the name: housemates (who
         share surnames far more often) left out, so the figure does not shrink with size."""
-        pairs = con.execute(
+        pairs = sql.fetch_one(
+            con,
             f"""WITH p AS (SELECT * FROM people WHERE {column} <> '')
                 SELECT (SELECT coalesce(sum(n * (n - 1)), 0) FROM
                             (SELECT count(*) AS n FROM p GROUP BY {column})),
@@ -203,19 +225,22 @@ def _statistics(con: duckdb.DuckDBPyConnection, path: Path) -> MasterShape:
                             (SELECT count(*) AS n FROM p GROUP BY {column}, a)),
                        (SELECT count(*) FROM p),
                        (SELECT coalesce(sum(n * (n - 1)), 0) FROM
-                            (SELECT count(*) AS n FROM p GROUP BY a))"""
-        ).fetchone()
+                            (SELECT count(*) AS n FROM p GROUP BY a))""",
+            label="assess.name_collisions",
+        )
         assert pairs is not None
         same, same_home, total, housemates = (float(v) for v in pairs)
         apart = total * (total - 1) - housemates
         return (same - same_home) / apart if apart > 0 else 0.0
 
     surnames, first_names = counts("l"), counts("f")
-    shared = con.execute(
+    shared = sql.fetch_one(
+        con,
         """SELECT count(*) FILTER (WHERE k >= 2), count(*) FROM (
                SELECT count(DISTINCT tin) AS k FROM m
-               WHERE y = (SELECT max(y) FROM m) AND s <> '' GROUP BY s, z)"""
-    ).fetchone()
+               WHERE y = (SELECT max(y) FROM m) AND s <> '' GROUP BY s, z)""",
+        label="assess.shared_addresses",
+    )
     assert shared is not None
     return MasterShape(
         rows=rows,

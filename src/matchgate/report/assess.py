@@ -549,6 +549,10 @@ def assess(
     target = read_master_shape(master)
     people = default_people(target.taxpayers) if people is None else people
     requests = default_requests(people) if requests is None else requests
+    if requests > people:
+        raise InputError(
+            f"--requests ({requests:,}) cannot exceed --people ({people:,})", field="requests"
+        )
     work = out / "work"
     model, model_source, policy_path, policy_source = _deployed(workspace, policy, work)
     match_policy = load_match_policy(policy_path)
@@ -632,6 +636,7 @@ def _write(
         sections=[Section("What this assessment cannot show", items=LIMITS, name="limits")],
         empty="Nothing to show.",
     )
+    (out / "report.pdf").unlink(missing_ok=True)  # a PDF of an earlier run is not this one
     try:
         files = write_page_folder(
             out, tables=tables, charts=charts, page=page, manifest=(MANIFEST, manifest)
