@@ -109,7 +109,7 @@ def test_a_bad_row_is_named_by_file_row_and_field(
     with pytest.raises(MasterFileError) as caught:
         read_master_shape(master)
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(master), row, field)
-    assert says in str(caught.value)
+    assert says in str(caught.value) and f"line {row + 1} of the file" in str(caught.value)
     (tmp_path / "ws").mkdir()
     code, output = cli(
         "assess", "--master", master, "--workspace", tmp_path / "ws", "--out", tmp_path / "o"

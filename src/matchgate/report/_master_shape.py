@@ -139,9 +139,10 @@ def _first_bad_row(
             label="assess.bad_field",
         )
         if failing and failing[0]:
-            # CSV: row N is line N + 1 (line 1 is the header); Parquet: the N-th row.
+            # Row N is the N-th data row: in a CSV file, line N + 1 (line 1 is the header).
+            line = f" (line {number + 1} of the file)" if path.suffix.lower() != ".parquet" else ""
             raise MasterFileError(
-                f"{values[field]!r} is {what}", path=path, row=number, field=found[field]
+                f"{values[field]!r} is {what}{line}", path=path, row=number, field=found[field]
             )
 
 
