@@ -109,3 +109,40 @@ def workspace_copy(office: Office, tmp_path: Path) -> Path:
     copy = tmp_path / "workspace"
     shutil.copytree(office.workspace, copy)
     return copy
+
+
+@dataclass(frozen=True)
+class Assessed:
+    master: Path  # the "real" master file the assessment copies the shape of
+    deployed: Path  # the deployed workspace (no model: the assessment trains its own)
+    out: Path
+
+
+@pytest.fixture(scope="session")
+def assessed(tmp_path_factory: pytest.TempPathFactory) -> Assessed:
+    """``matchgate assess`` run small: a master file of 2,500 people with its own shape (more
+    ITINs, fewer one-person households, more concentrated surnames), a world of 1,500."""
+    from matchgate.report.assess import assess
+    from matchgate.synth import WorldShape
+
+    root = tmp_path_factory.mktemp("assess")
+    generate_world(
+        root / "real",
+        people=2500,
+        requests=5,
+        seed=11,
+        request_mix="census",
+        shape=WorldShape(surname_exponent=1.15, itin_scale=3.0, single_household_share=0.15),
+    )
+    deployed = root / "deployed"
+    deployed.mkdir()
+    out = root / "assessment"
+    assess(
+        master=root / "real" / "master.parquet",
+        workspace=deployed,
+        out=out,
+        people=1500,
+        requests=250,
+        seed=3,
+    )
+    return Assessed(master=root / "real" / "master.parquet", deployed=deployed, out=out)

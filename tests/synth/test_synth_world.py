@@ -119,6 +119,7 @@ def test_public_names_are_exactly_the_documented_ones() -> None:
     assert set(matchgate.synth.__all__) == {
         "HAZARD_TAGS",
         "REQUEST_MIXES",
+        "WorldShape",
         "WorldSummary",
         "generate_world",
     }

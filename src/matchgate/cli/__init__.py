@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from matchgate.cli import (
     agency_commands,
+    assess_commands,
     ledger_commands,
     master_commands,
     pipeline_commands,
@@ -44,6 +45,7 @@ serve_commands.register(app)
 reason_commands.register(app)
 agency_commands.register(app)
 risk_commands.register(app)
+assess_commands.register(app)
 
 
 def _show_warning(

@@ -315,6 +315,24 @@ PublicKeyOption = Annotated[
 ]
 
 
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="html: index.html with the CSV and PNG files; pdf: those and report.pdf, printed"
+        " from index.html by headless Chromium (/usr/bin/chromium).",
+    ),
+]
+REPORT_FORMATS = ("html", "pdf")
+
+
+def check_report_format(output_format: str) -> None:
+    if output_format not in REPORT_FORMATS:
+        raise typer.BadParameter(
+            f"{output_format!r} is not a report format (html or pdf)", param_hint="--format"
+        )
+
+
 def oversight_command(
     year: Annotated[int, typer.Option("--year", help="Calendar year (UTC).")],
     workspace: WorkspaceOption = None,
@@ -330,6 +348,7 @@ def oversight_command(
     file: ExportFileOption = None,
     public_key: PublicKeyOption = None,
     database_url: DatabaseUrlOption = None,
+    output_format: FormatOption = "html",
 ) -> None:
     """Per agency: requests, disclosures, taxpayers affected, purposes (6103(p)(3)(C)).
 
@@ -343,9 +362,14 @@ def oversight_command(
             " for the summary; nothing is written under another suffix",
             param_hint="--out",
         )
+    check_report_format(output_format)
+    if output_format == "pdf" and (out is None or summary_file):
+        raise typer.BadParameter(
+            "--format pdf prints the full report: give --out DIR", param_hint="--format"
+        )
     console = _console()
     if out is not None and not summary_file:
-        from matchgate.report import write_report
+        from matchgate.report import print_pdf, write_report
 
         written = write_report(
             _report_source(workspace, database_url, file, public_key), year=year, out=out
@@ -356,6 +380,8 @@ def oversight_command(
             f" {written.folder / 'index.html'} and {len(written.files) - 1} more files",
             highlight=False,
         )
+        if output_format == "pdf":
+            console.print(f"wrote {print_pdf(written.folder / 'index.html')}", highlight=False)
         return
     if file is not None:
         raise typer.BadParameter(

@@ -6,6 +6,7 @@ one CSV per table, one PNG per chart and ``report.json``; ``verify_report`` reco
 written report from the ledger and names the first cell that differs.
 """
 
+from matchgate.report._pdf import print_pdf
 from matchgate.report._report import (
     ReportCheck,
     WrittenReport,
@@ -25,6 +26,7 @@ __all__ = [
     "WrittenReport",
     "build_tables",
     "compute_report",
+    "print_pdf",
     "verify_report",
     "write_report",
 ]

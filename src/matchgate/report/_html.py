@@ -4,13 +4,15 @@ to anything outside the page)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 
 from matchgate.report._charts import Chart
 from matchgate.report._tables import ReportTables, Table
 
-__all__ = ["read_html_tables", "render_html"]
+__all__ = ["Section", "read_html_tables", "render_html", "render_page"]
 
 _STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 80rem;
@@ -34,6 +36,13 @@ figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.85rem; color: #444; }
 p.empty { font-style: italic; color: #666; }
 nav ul { columns: 2; font-size: 0.9rem; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; }
+  div.scroll { overflow: visible; }
+  table { font-size: 0.68rem; }
+  figure, tr { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
 """
 
 
@@ -51,13 +60,13 @@ def _breakable(text: str) -> str:
     return escape(text).replace("_", "_<wbr>").replace(";", ";<wbr>")
 
 
-def _table(table: Table) -> str:
+def _table(table: Table, empty: str) -> str:
     parts = [
         f'<h2 id="t-{escape(table.name)}">{escape(table.title)}</h2>',
         f'<p class="source">File {escape(table.name)}.csv. From: {escape(table.source)}</p>',
     ]
     if not table.rows:
-        parts.append('<p class="empty">Nothing recorded in the year.</p>')
+        parts.append(f'<p class="empty">{escape(empty)}</p>')
     parts.append(f'<div class="scroll"><table id="{escape(table.name)}">')
     parts.append(
         "<thead><tr>"
@@ -86,13 +95,42 @@ def _chart(chart: Chart) -> str:
     )
 
 
-def render_html(report: ReportTables, charts: list[Chart], meta: dict[str, str]) -> str:
-    title = f"Disclosures under 26 U.S.C. 6103(i)(2) in {report.year}"
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled block of prose on the page: paragraphs, or a bulleted list."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    name: str = ""
+
+
+def _section(section: Section) -> str:
+    anchor = f' id="s-{escape(section.name)}"' if section.name else ""
+    parts = [f"<h2{anchor}>{escape(section.title)}</h2>"]
+    parts.extend(f"<p>{escape(text)}</p>" for text in section.paragraphs)
+    if section.items:
+        parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in section.items) + "</ul>")
+    return "\n".join(parts)
+
+
+def render_page(
+    *,
+    title: str,
+    intro: str,
+    meta: dict[str, str],
+    charts: Sequence[Chart],
+    tables: Sequence[Table],
+    sections: Sequence[Section] = (),
+    empty: str = "Nothing recorded.",
+) -> str:
+    """One self-contained page: title, introduction (HTML), a definition list of facts,
+    the contents, prose sections, every chart, then every table (``id`` = table name)."""
     meta_rows = "".join(
         f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in meta.items()
     )
     contents = "".join(
-        f'<li><a href="#t-{escape(t.name)}">{escape(t.title)}</a></li>' for t in report.tables
+        f'<li><a href="#t-{escape(t.name)}">{escape(t.title)}</a></li>' for t in tables
     )
     body = [
         "<!DOCTYPE html>",
@@ -100,17 +138,30 @@ def render_html(report: ReportTables, charts: list[Chart], meta: dict[str, str])
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        "<p>The yearly report per agency (26 U.S.C. 6103(p)(3)(C)), computed from the ledger"
-        " alone. Every table row names the ledger entries it counts (first..last sequence);"
-        " <code>matchgate report verify</code> recomputes every figure from the ledger.</p>",
+        intro,
         f'<dl class="meta">{meta_rows}</dl>',
         f"<nav><ul>{contents}</ul></nav>",
+        *(_section(section) for section in sections),
         "<h2>Charts</h2>",
         *(_chart(chart) for chart in charts),
-        *(_table(table) for table in report.tables),
+        *(_table(table, empty) for table in tables),
         "</body></html>",
     ]
     return "\n".join(body) + "\n"
+
+
+def render_html(report: ReportTables, charts: list[Chart], meta: dict[str, str]) -> str:
+    return render_page(
+        title=f"Disclosures under 26 U.S.C. 6103(i)(2) in {report.year}",
+        intro="<p>The yearly report per agency (26 U.S.C. 6103(p)(3)(C)), computed from the"
+        " ledger alone. Every table row names the ledger entries it counts (first..last"
+        " sequence); <code>matchgate report verify</code> recomputes every figure from the"
+        " ledger.</p>",
+        meta=meta,
+        charts=charts,
+        tables=report.tables,
+        empty="Nothing recorded in the year.",
+    )
 
 
 class _TableReader(HTMLParser):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from matchgate.errors import LedgerError
 from matchgate.ledger._entries import format_timestamp
-from matchgate.report._charts import draw_charts
+from matchgate.report._charts import Chart, draw_charts
 from matchgate.report._html import read_html_tables, render_html
 from matchgate.report._source import Entry, LedgerSource
 from matchgate.report._tables import ReportTables, Table, build_tables
@@ -66,11 +66,37 @@ def compute_report(
     return tables, last
 
 
-def _csv_text(table: Table) -> str:
+def table_csv_text(table: Table) -> str:
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer, table.columns)
     writer.write_rows(dict(zip(table.columns, row, strict=True)) for row in table.rows)
     return buffer.getvalue()
+
+
+def write_page_folder(
+    out: Path,
+    *,
+    tables: Sequence[Table],
+    charts: Sequence[Chart],
+    page: str,
+    manifest: tuple[str, dict[str, Any]],
+) -> list[str]:
+    """Write one CSV per table, one PNG per chart, ``index.html`` and the manifest (JSON)
+    into ``out``; the names written, in that order. OSError is the caller's to translate."""
+    files: list[str] = []
+    out.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        (out / f"{table.name}.csv").write_text(table_csv_text(table), encoding="utf-8", newline="")
+        files.append(f"{table.name}.csv")
+    for chart in charts:
+        (out / f"{chart.name}.png").write_bytes(chart.png)
+        files.append(f"{chart.name}.png")
+    (out / "index.html").write_text(page, encoding="utf-8")
+    files.append("index.html")
+    name, content = manifest
+    (out / name).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    files.append(name)
+    return files
 
 
 def write_report(
@@ -92,21 +118,14 @@ def write_report(
         "tables": [table.name for table in tables.tables],
         "charts": [chart.name for chart in charts],
     }
-    files: list[str] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for table in tables.tables:
-            (out / f"{table.name}.csv").write_text(_csv_text(table), encoding="utf-8", newline="")
-            files.append(f"{table.name}.csv")
-        for chart in charts:
-            (out / f"{chart.name}.png").write_bytes(chart.png)
-            files.append(f"{chart.name}.png")
-        (out / "index.html").write_text(
-            render_html(tables, charts, _meta(manifest)), encoding="utf-8"
+        files = write_page_folder(
+            out,
+            tables=tables.tables,
+            charts=charts,
+            page=render_html(tables, charts, _meta(manifest)),
+            manifest=(MANIFEST, manifest),
         )
-        files.append("index.html")
-        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        files.append(MANIFEST)
     except OSError as exc:
         raise LedgerError(f"cannot write the report: {exc}", path=out) from exc
     return WrittenReport(folder=out, tables=tables, files=tuple(files), last_sequence=last_sequence)

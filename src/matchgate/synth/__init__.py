@@ -3,6 +3,7 @@ request letter and the truth about every row. Synthetic data only; name frequenc
 public-domain US Census tables (see ``data/README.md``)."""
 
 from matchgate.synth._requests import HAZARD_TAGS
+from matchgate.synth._shape import WorldShape
 from matchgate.synth._world import REQUEST_MIXES, WorldSummary, generate_world
 
-__all__ = ["HAZARD_TAGS", "REQUEST_MIXES", "WorldSummary", "generate_world"]
+__all__ = ["HAZARD_TAGS", "REQUEST_MIXES", "WorldShape", "WorldSummary", "generate_world"]

@@ -56,6 +56,8 @@ def draw_filings(
     households: Households,
     residences: Residences,
     years: np.ndarray,
+    *,
+    rate_scale: float = 1.0,
 ) -> Filings:
     n = persons.dob.shape[0]
     year_end = np.array([np.datetime64(f"{y}-12-31", "D") for y in years])
@@ -65,6 +67,8 @@ def draw_filings(
     rate = np.where(
         rng.random(n) < REGULAR_FILER_SHARE, REGULAR_FILING_RATE, OCCASIONAL_FILING_RATE
     )
+    if rate_scale != 1.0:
+        rate = np.minimum(rate * rate_scale, 1.0)
     # one independent draw per person and year: household members file in different years
     files = old_enough & (rng.random((n, years.size)) < rate[:, None])
     # everyone in the master file filed at least once: fall back to the latest eligible year

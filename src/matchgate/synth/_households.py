@@ -116,9 +116,10 @@ class Households:
         return flags[self.template]
 
 
-def template_shares(population: str = "stress") -> np.ndarray:
+def template_shares(population: str = "stress", single_share: float | None = None) -> np.ndarray:
     """Share of households per template, summing to 1: ``stress`` over-represents the
-    hazards, ``census`` uses population rates where the two differ (``CENSUS_SHARES``)."""
+    hazards, ``census`` uses population rates where the two differ (``CENSUS_SHARES``).
+    ``single_share`` sets the one-person households' share, the others keep their ratios."""
     shares = np.array([t.share for t in HOUSEHOLD_TEMPLATES])
     shares /= shares.sum()
     if population in POPULATION_RATE_MIXES:
@@ -128,14 +129,22 @@ def template_shares(population: str = "stress") -> np.ndarray:
         shares[fixed] = [
             CENSUS_SHARES[t.name] for t in HOUSEHOLD_TEMPLATES if t.name in CENSUS_SHARES
         ]
+    if single_share is not None:
+        others = np.arange(len(HOUSEHOLD_TEMPLATES)) != SINGLE_TEMPLATE
+        shares[others] *= (1.0 - single_share) / shares[others].sum()
+        shares[SINGLE_TEMPLATE] = single_share
     return shares
 
 
 def draw_households(
-    rng: np.random.Generator, people: int, *, population: str = "stress"
+    rng: np.random.Generator,
+    people: int,
+    *,
+    population: str = "stress",
+    single_share: float | None = None,
 ) -> Households:
     """Households whose sizes add up to exactly ``people``."""
-    shares = template_shares(population)
+    shares = template_shares(population, single_share)
     sizes_by_template = np.array([len(t.roles) for t in HOUSEHOLD_TEMPLATES])
     mean_size = float((shares * sizes_by_template).sum())
     drawn = rng.choice(len(HOUSEHOLD_TEMPLATES), size=int(people / mean_size) + 8, p=shares)

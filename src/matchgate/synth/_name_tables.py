@@ -9,7 +9,7 @@ without inventing a distribution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -55,6 +55,24 @@ class NameTables:
             where = np.flatnonzero((male == is_male) & (hispanic == is_hispanic))
             result[where] = _draw(rng, cdf, where.size)
         return result
+
+    def tempered(self, surname_exponent: float, first_name_exponent: float) -> NameTables:
+        """The same names drawn with each weight raised to a power (1, 1: these tables)."""
+        if surname_exponent == 1.0 and first_name_exponent == 1.0:
+            return self
+        return replace(
+            self,
+            _surname_cdf_hispanic=_tempered(self._surname_cdf_hispanic, surname_exponent),
+            _surname_cdf_other=_tempered(self._surname_cdf_other, surname_exponent),
+            _first_cdfs={
+                key: _tempered(cdf, first_name_exponent) for key, cdf in self._first_cdfs.items()
+            },
+        )
+
+
+def _tempered(cdf: np.ndarray, exponent: float) -> np.ndarray:
+    weights = np.diff(cdf, prepend=0.0).clip(min=0.0)
+    return _cumulative(weights**exponent)
 
 
 def _read_table(name: str) -> pl.DataFrame:

@@ -323,9 +323,13 @@ def _draw_filed_suffixes(rng: np.random.Generator, n: int, roles: _Roles) -> np.
     return filed_suffix
 
 
-def _draw_is_itin(rng: np.random.Generator, n: int, hispanic: np.ndarray) -> np.ndarray:
+def _draw_is_itin(
+    rng: np.random.Generator, n: int, hispanic: np.ndarray, scale: float = 1.0
+) -> np.ndarray:
     return np.where(
-        hispanic, _choose(rng, n, ITIN_SHARE_HISPANIC), _choose(rng, n, ITIN_SHARE_OTHER)
+        hispanic,
+        _choose(rng, n, min(1.0, ITIN_SHARE_HISPANIC * scale)),
+        _choose(rng, n, min(1.0, ITIN_SHARE_OTHER * scale)),
     )
 
 
@@ -336,6 +340,7 @@ def draw_persons(
     as_of: date,
     *,
     taken_tins: np.ndarray | None = None,
+    itin_scale: float = 1.0,
 ) -> Persons:
     """Everyone in ``households``: true and filed names, dates of birth and TINs.
 
@@ -353,7 +358,7 @@ def draw_persons(
         habits, given, paternal_text, maternal_text
     )
     filed_suffix = _draw_filed_suffixes(rng, n, roles)
-    is_itin = _draw_is_itin(rng, n, hispanic)
+    is_itin = _draw_is_itin(rng, n, hispanic, itin_scale)
     dob = _draw_dobs(rng, households, as_of)
     tin = draw_tins(rng, is_itin, taken_tins)
     files_both_surnames = habits.compound & (maternal >= 0)

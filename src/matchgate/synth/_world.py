@@ -42,12 +42,13 @@ from matchgate.synth._requests import (
     build_requests,
 )
 from matchgate.synth._residences import draw_residences
+from matchgate.synth._shape import DEFAULT_TAX_YEARS, WorldShape
 
 __all__ = ["HAZARD_TAGS", "WorldSummary", "generate_world"]
 
 MIN_PEOPLE = 20
 MAX_PEOPLE = 20_000_000
-TAX_YEARS_ON_FILE = 7  # as_of.year - 7 .. as_of.year - 1
+TAX_YEARS_ON_FILE = DEFAULT_TAX_YEARS  # as_of.year - 7 .. as_of.year - 1 (WorldShape.tax_years)
 WORLD_FILES = ("master.parquet", "master_problems.csv", "requests.csv", "letter.toml", "truth.csv")
 
 
@@ -183,19 +184,26 @@ def _draw_population(
     people: int,
     as_of: date,
     request_mix: str,
+    shape: WorldShape,
     taken: Taken | None = None,
 ) -> World:
     """Households, the people in them, where they lived and which years they filed.
 
     ``taken``: the TINs and addresses of a chunked world's earlier blocks, never drawn again."""
-    years = np.arange(as_of.year - TAX_YEARS_ON_FILE, as_of.year)
-    households = draw_households(streams.households, people, population=request_mix)
+    years = np.arange(as_of.year - shape.tax_years, as_of.year)
+    households = draw_households(
+        streams.households,
+        people,
+        population=request_mix,
+        single_share=shape.single_household_share,
+    )
     persons = draw_persons(
         streams.persons,
         households,
         tables,
         as_of,
         taken_tins=None if taken is None else taken.tins_and_reserved(),
+        itin_scale=shape.itin_scale,
     )
     residences = draw_residences(
         streams.residences,
@@ -204,7 +212,9 @@ def _draw_population(
         last_year=int(years[-1]),
         taken_sites=None if taken is None else taken.sites,
     )
-    filings = draw_filings(streams.filings, persons, households, residences, years)
+    filings = draw_filings(
+        streams.filings, persons, households, residences, years, rate_scale=shape.filing_rate_scale
+    )
     return World(households, persons, residences, filings, tables)
 
 
@@ -298,13 +308,16 @@ def generate_world(
     deficient_letter: bool = False,
     legal_deficiency_rate: float = 0.05,
     request_mix: str = "stress",
+    shape: WorldShape | None = None,
 ) -> WorldSummary:
     """Write master.parquet, master_problems.csv, requests.csv, letter.toml and truth.csv.
 
     A sequence of named steps; each random step draws only from its own stream in ``_Streams``.
+    ``shape`` bends the world towards a given master file (``WorldShape``; None: the defaults).
     """
     out_dir = Path(out_dir)
     _check_arguments(out_dir, people, requests, seed, legal_deficiency_rate, request_mix)
+    shape = shape or WorldShape()
     sizes = block_sizes(people, _blocks.BLOCK_PEOPLE)
     if len(sizes) > 1:
         return _generate_in_blocks(
@@ -316,11 +329,14 @@ def generate_world(
             deficient_letter=deficient_letter,
             legal_deficiency_rate=legal_deficiency_rate,
             request_mix=request_mix,
+            shape=shape,
         )
     paths = _world_paths(out_dir)
     streams = _Streams.from_seed(seed)
-    tables = load_name_tables()
-    world = _draw_population(streams, tables, people=people, as_of=as_of, request_mix=request_mix)
+    tables = load_name_tables().tempered(shape.surname_exponent, shape.first_name_exponent)
+    world = _draw_population(
+        streams, tables, people=people, as_of=as_of, request_mix=request_mix, shape=shape
+    )
     batch = build_requests(
         world,
         streams.requests,
@@ -362,6 +378,7 @@ def _generate_in_blocks(
     deficient_letter: bool,
     legal_deficiency_rate: float,
     request_mix: str,
+    shape: WorldShape,
 ) -> WorldSummary:
     """A world too large for one pass, as blocks of whole households (``_blocks.py``).
 
@@ -371,7 +388,7 @@ def _generate_in_blocks(
     time, plus the register of used TINs and addresses."""
     paths = _world_paths(out_dir)
     root = _Streams.from_seed(seed)
-    tables = load_name_tables()
+    tables = load_name_tables().tempered(shape.surname_exponent, shape.first_name_exponent)
     plan = RequestPlan.draw(
         root.requests,
         root.text,
@@ -403,7 +420,13 @@ def _generate_in_blocks(
         ):
             streams = _Streams.from_sequence(sequence)
             world = _draw_population(
-                streams, tables, people=size, as_of=as_of, request_mix=request_mix, taken=taken
+                streams,
+                tables,
+                people=size,
+                as_of=as_of,
+                request_mix=request_mix,
+                shape=shape,
+                taken=taken,
             )
             master.write_block(streams.master, world.persons, world.residences, world.filings)
             batch = build_requests(
