@@ -16,6 +16,7 @@ from rich.markup import escape
 from matchgate.cli import (
     agency_commands,
     ledger_commands,
+    lookup_commands,
     pipeline_commands,
     reason_commands,
     review_commands,
@@ -42,6 +43,7 @@ serve_commands.register(app)
 reason_commands.register(app)
 agency_commands.register(app)
 risk_commands.register(app)
+lookup_commands.register(app)
 
 
 def _show_warning(
