@@ -44,11 +44,37 @@ def _requests(world: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
+@pytest.fixture(scope="module")
+def model(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The match model trained on the world, as a batch run would leave it in a workspace."""
+    from matchgate.batch.training import train_from_files
+
+    out = tmp_path_factory.mktemp("lookup-model") / "model.json"
+    train_from_files(master=world / "master.parquet", requests=world / "requests.csv", out=out)
+    return out
+
+
 @pytest.fixture
-def workspace(world: Path, tmp_path: Path) -> Path:
+def workspace(world: Path, model: Path, tmp_path: Path) -> Path:
     space = tmp_path / "workspace"
     register_world_agency(world, space)
+    shutil.copy2(model, space / "model.json")
     return space
+
+
+def test_a_lookup_never_trains_a_model(world: Path, tmp_path: Path) -> None:
+    from matchgate.errors import ModelError
+
+    space = tmp_path / "untrained"
+    register_world_agency(world, space)
+    with pytest.raises(ModelError, match="no trained match model"):
+        _look_up(world, space, _complete(world)[0])
+    assert not (space / "model.json").exists()
+    done = run_matchgate(
+        *_cli_args(world, space), "--json", "-", input_text=json.dumps(_complete(world)[1])
+    )
+    assert done.returncode == 5, done.stderr
+    assert not done.stdout
 
 
 def _complete(world: Path) -> list[dict[str, str]]:

@@ -7,6 +7,9 @@ every later one only scores its own candidates. The prepared master (``matchgate
 prepare``, stored once in the workspace) plugs in here: ``open_master`` then attaches the
 workspace's prepared tables instead of standardizing the file, and nothing else changes.
 
+The model is the workspace's trained one (``WORKSPACE/model.json``, as a batch run or
+``matchgate train`` leaves it); a look-up never trains one.
+
 Scoring uses the tables of one connection (``request_features``, ``candidate_pairs``, ...), so
 one look-up scores at a time per master (:attr:`OpenMaster.lock`); the look-ups' own review,
 ledger and store work runs outside it.
@@ -24,14 +27,13 @@ import duckdb
 from matchgate import sql
 from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
-from matchgate.errors import MasterFileError
+from matchgate.errors import MasterFileError, ModelError
 from matchgate.match import (
     BatchScorer,
     MatchDecision,
     MatchInput,
     MatchModel,
     MatchPolicy,
-    ensure_model,
     load_requests_for_matching,
     prepare_master,
 )
@@ -60,9 +62,7 @@ class OpenMaster:
         with self.lock:
             load_requests_for_matching(self.con, [request])
             if self._model is None:
-                self._model = ensure_model(
-                    self.con, taxpayers=self.taxpayers, model_path=self.model_path
-                )
+                self._model = _trained_model(self.model_path)
             scorer = self._scorers.get(policy)
             if scorer is None:
                 # One Splink linker per policy for the life of the master: building one
@@ -79,6 +79,18 @@ class OpenMaster:
                 wanted = [(request.row_number, decision.best.tin, list(years))]
                 address = latest_addresses_in_periods(self.con, wanted).get(request.row_number)
         return decision, address
+
+
+def _trained_model(path: Path) -> MatchModel:
+    """The workspace's trained model. A look-up never trains one: one request row is far too
+    little to estimate a model from, and the model it saved would serve every later batch."""
+    if not path.is_file():
+        raise ModelError(
+            "no trained match model in this workspace: run a batch into it first, or"
+            f" `matchgate train --master ... --requests ... --out {path}`",
+            path=path,
+        )
+    return MatchModel.load(path)
 
 
 class _LookupScorer(BatchScorer):
@@ -133,7 +145,9 @@ def open_master(workspace: Path, *, master: Path | None) -> OpenMaster:
                 model_path=space.model_path,
             )
             for stale in [k for k in _OPEN if k[0] == key[0] and k[3] == key[3]]:
-                _OPEN.pop(stale).con.close()
+                old = _OPEN.pop(stale)
+                with old.lock:
+                    old.con.close()
             _OPEN[key] = opened
     return opened
 
