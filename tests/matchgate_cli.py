@@ -9,7 +9,10 @@ from pathlib import Path
 
 
 def run_matchgate(
-    *args: object, env: dict[str, str] | None = None, timeout: float = 600
+    *args: object,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "matchgate", *map(str, args)],
@@ -17,6 +20,7 @@ def run_matchgate(
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
+        input=input_text,
     )
 
 

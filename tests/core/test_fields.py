@@ -70,21 +70,21 @@ def test_request_record_is_frozen_slotted_and_refuses_unknown_fields() -> None:
 
 def test_lookup_body_is_the_letter_reference_then_every_request_field() -> None:
     assert tuple(LookupCreate.model_fields) == (
-        "letter_batch_id",
-        "submitted_by",
+        "letter_id",
+        "letter",
         *EXPECTED_REQUEST_FIELDS,
     )
-    body = LookupCreate(letter_batch_id="batch-1", first_name="Ana", zip="11241")
+    body = LookupCreate(letter_id="0123456789abcdef", first_name="Ana", zip="11241")
     assert body.request_fields() == {
         name: {"first_name": "Ana", "zip": "11241"}.get(name, "")
         for name in EXPECTED_REQUEST_FIELDS
     }
-    assert LookupCreate.__doc__ and "letter_batch_id" in LookupCreate.__doc__
+    assert LookupCreate.__doc__ and "letter_id" in LookupCreate.__doc__
 
 
 def test_lookup_body_still_validates_the_letter_reference() -> None:
-    with pytest.raises(ValidationError, match="letter_batch_id"):
-        LookupCreate(letter_batch_id="../etc")
+    with pytest.raises(ValidationError, match="letter_id"):
+        LookupCreate(letter_id="../etc")
 
 
 def test_match_input_takes_the_match_fields_of_a_record() -> None:

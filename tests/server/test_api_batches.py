@@ -144,26 +144,64 @@ def _request_row(served: Served, outcome: str) -> dict[str, str]:
         return next(r for r in csv.DictReader(stream) if r["request_id"] == wanted["request_id"])
 
 
-def test_lookup_answers_one_row_as_a_batch_of_one(served: Served) -> None:
-    # The earlier batch's letter is signed for that batch's request file, not for a row typed
-    # at the desk: the look-up runs as a batch of one and is refused, accounted, with no address.
+def _lookup_letter(served: Served) -> str:
+    return (served.world / "lookup_letter.toml").read_text(encoding="utf-8")
+
+
+def test_lookup_answers_a_disclosure_under_a_lookup_letter(served: Served) -> None:
+    # The world's look-up letter is signed for its scope, not for a file: a row typed at the
+    # desk is its own written request under it, and the person is found.
     request = _request_row(served, "disclosed")
-    body = {**request, "letter_batch_id": served.batch_id, "submitted_by": "desk officer"}
+    body = {**request, "letter": _lookup_letter(served)}
     assert served.client.post("/api/lookups", json=body).status_code == 401
     entries = _entries(served)
+    folders = _batch_folders(served)
     response = served.client.post("/api/lookups", json=body, headers=AUTH)
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["batch_id"] != served.batch_id
+    assert answer["batch_id"].startswith("lk") and len(answer["letter_id"]) == 16
     assert answer["response"]["request_id"] == request["request_id"]
-    assert answer["response"]["outcome"] == "legally_deficient"
-    assert "request_file_mismatch" in answer["response"]["reason_codes"]
-    assert not answer["response"]["disclosed_street"]
+    assert answer["response"]["outcome"] == "disclosed", answer["response"]
+    assert answer["response"]["disclosed_street"]
     assert set(answer["response"]) == set(RESPONSE_COLUMNS)
-    assert _entries(served) > entries  # batch received, row decision
+    assert _entries(served) >= entries + 3  # batch received, row decision, disclosure
+    assert _batch_folders(served) == folders  # no batch folder per look-up
+    # The letter is on file now: later look-ups name it by its id.
+    other = _request_row(served, "no_match")
+    again = served.client.post(
+        "/api/lookups", json={**other, "letter_id": answer["letter_id"]}, headers=AUTH
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["letter_id"] == answer["letter_id"]
+    assert again.json()["response"]["outcome"] != "disclosed"
+    assert not again.json()["response"]["disclosed_street"]
+
+
+def test_lookup_under_a_bulk_letter_is_refused(served: Served) -> None:
+    request = _request_row(served, "disclosed")
+    bulk = (served.world / "letter.toml").read_text(encoding="utf-8")
+    response = served.client.post("/api/lookups", json={**request, "letter": bulk}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    row = response.json()["response"]
+    assert row["outcome"] == "legally_deficient"
+    assert "letter_not_for_lookups" in row["reason_codes"]
+    assert not row["disclosed_street"]
+
+
+def test_lookup_with_a_malformed_row_is_refused_naming_the_field(served: Served) -> None:
+    body = {"letter": _lookup_letter(served), "first_name": "ANA", "last_name": "DIAZ"}
+    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    assert response.status_code == 422
+    assert "street" in response.json()["message"]
 
 
 def test_lookup_needs_a_known_letter(served: Served) -> None:
-    body = {"letter_batch_id": "0000000000000000beef", "last_name": "GARCIA"}
+    body = {
+        "letter_id": "0000000000000000",
+        "first_name": "ANA",
+        "last_name": "GARCIA",
+        "street": "1 MAIN ST",
+        "zip": "10001",
+    }
     response = served.client.post("/api/lookups", json=body, headers=AUTH)
     assert response.status_code == 404

@@ -165,7 +165,7 @@ def _token_header() -> list[tuple[bytes, bytes]]:
 
 
 def test_a_json_body_over_its_limit_is_413(client: TestClient) -> None:
-    body = {"letter_batch_id": "abc", "last_name": "x" * (LIMIT + 10)}
+    body = {"letter_id": "0000000000000000", "last_name": "x" * (LIMIT + 10)}
     response = client.post("/api/lookups", json=body, headers=AUTH)
     assert response.status_code == 413
     assert response.json()["error"] == "PayloadTooLargeError"
@@ -195,7 +195,10 @@ def test_every_post_takes_only_its_content_type(
 
 def test_the_right_content_type_passes_the_guard(client: TestClient) -> None:
     # Past the guard the route answers: here 404, the letter's batch does not exist.
-    response = client.post("/api/lookups", json={"letter_batch_id": "abc"}, headers=AUTH)
+    body = {"letter_id": "0000000000000000", "first_name": "A", "last_name": "B"}
+    response = client.post(
+        "/api/lookups", json={**body, "street": "1 A ST", "zip": "1"}, headers=AUTH
+    )
     assert response.status_code == 404
     page = client.post(
         "/batches/abc/rows/1/review",

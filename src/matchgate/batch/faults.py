@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["KILL_POINTS", "chunk_rows", "kill_point"]
+__all__ = ["KILL_POINTS", "LOOKUP_KILL_POINTS", "chunk_rows", "kill_point"]
 
 KILL_POINTS = (
     "intake_chunk",
@@ -27,6 +27,8 @@ KILL_POINTS = (
     "before_output_rename",
     "after_outputs",
 )
+# A look-up's points: stored with its entries, and entries in the ledger (not yet marked).
+LOOKUP_KILL_POINTS = ("lookup_stored", "lookup_recorded")
 
 _seen: dict[str, int] = {}
 

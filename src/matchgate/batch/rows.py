@@ -9,7 +9,7 @@ with each other and a resumed batch writes exactly what an uninterrupted one wou
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "FinalRow",
     "build_final_rows",
+    "final_outcome",
     "read_final_rows",
     "write_outputs",
 ]
@@ -334,3 +335,28 @@ def write_outputs(
     else:
         response_tmp.unlink()
     return written
+
+
+def final_outcome(
+    *,
+    row_number: int,
+    problems: Sequence[Reason],
+    review_outcome: str | None,
+    review_reasons: Sequence[Reason],
+    decision: MatchDecision | None,
+    address: DisclosedAddress | None,
+) -> tuple[Outcome, list[Reason], DisclosedAddress | None]:
+    """One row's outcome, reasons and disclosed address, by the rules ``build_final_rows``
+    applies to a batch's rows (a look-up is one such row, never a duplicate)."""
+    outcome, reasons, _, disclosed = _final(
+        row_number=row_number,
+        request_id="",
+        problems=json.dumps([r.as_dict() for r in problems]),
+        duplicate_of=None,
+        review_outcome=review_outcome,
+        review_reasons=json.dumps([r.as_dict() for r in review_reasons]),
+        decision_json=decision.to_json() if decision is not None else None,
+        addresses={row_number: address} if address is not None else {},
+        originals={},
+    )
+    return outcome, reasons, disclosed

@@ -17,6 +17,7 @@ from matchgate.cli import (
     agency_commands,
     assess_commands,
     ledger_commands,
+    lookup_commands,
     master_commands,
     pipeline_commands,
     reason_commands,
@@ -46,6 +47,7 @@ reason_commands.register(app)
 agency_commands.register(app)
 risk_commands.register(app)
 assess_commands.register(app)
+lookup_commands.register(app)
 
 
 def _show_warning(

@@ -174,16 +174,26 @@ def revoke(
 def sign(
     key: Annotated[Path, typer.Option("--key", help="The agency's Ed25519 private key (PEM).")],
     letter: Annotated[Path, typer.Option("--letter", help="The letter TOML to sign.")],
-    requests: Annotated[Path, typer.Option("--requests", help="The request file it covers.")],
+    requests: Annotated[
+        Path | None,
+        typer.Option(
+            "--requests",
+            help="The request file a bulk letter covers; none for a look-up letter"
+            ' (kind = "lookups"), whose signature covers its declared scope.',
+        ),
+    ] = None,
 ) -> None:
-    """Sign a letter for its request file; the signature is written into the letter."""
+    """Sign a letter for its request file (or a look-up letter for its scope); the signature
+    is written into the letter."""
     from matchgate.review.signing import load_private_key, sign_letter_file
 
     signature = sign_letter_file(key=load_private_key(key), letter=letter, requests=requests)
-    console.print(
-        f"signed {letter} for {requests} (SHA-256 {signature.requests_sha256[:16]}...) "
-        f"with key {signature.public_key_sha256[:16]}..."
+    covers = (
+        f"for {requests} (SHA-256 {signature.requests_sha256[:16]}...)"
+        if requests is not None
+        else "as a look-up letter (its scope: validity window and maximum look-ups)"
     )
+    console.print(f"signed {letter} {covers} with key {signature.public_key_sha256[:16]}...")
 
 
 def register(app: typer.Typer) -> None:

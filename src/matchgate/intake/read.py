@@ -377,3 +377,13 @@ def read_requests(
         request_file, _ = _rows_text(path, columns, fields)
     request_file.records = _finish(request_file.records, progress, flag_duplicates=fields is None)
     return request_file
+
+
+def record_from_fields(row_number: int, values: dict[str, Any]) -> RequestRecord:
+    """One request given as field values (a look-up), checked as intake checks a file's row:
+    the same cell, date, TIN and state checks, the same problems."""
+    unknown = sorted(set(values) - set(REQUEST_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown fields: {unknown}")
+    builder = _RecordBuilder(plan_columns(list(REQUEST_FIELDS), source="look-up"))
+    return builder.build(row_number, [values.get(name) for name in REQUEST_FIELDS])

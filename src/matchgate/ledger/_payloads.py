@@ -62,9 +62,15 @@ ALLOWED_FIELDS: dict[EntryKind, frozenset[str]] = {
         "officer_case_counts",
         "mapping_sha256",
         "mapping_columns",
+        # A look-up: one written request under a look-up letter (its scope, and the digest
+        # of the letter's signed content).
+        "letter_kind",
+        "letter_sha256",
+        "letter_valid_until",
+        "letter_max_lookups",
     },
     EntryKind.ROW_DECISION: REQUIRED_FIELDS[EntryKind.ROW_DECISION]
-    | {"request_id", "reason_codes", "statute"},
+    | {"request_id", "reason_codes", "statute", "request_sha256"},
     EntryKind.DISCLOSURE: _DISCLOSURE_REQUIRED
     | {"agency_code", "tax_periods", "match_probability"},
     EntryKind.REVIEW_ACTION: REQUIRED_FIELDS[EntryKind.REVIEW_ACTION]

@@ -13,6 +13,10 @@ from typing import Any
 from matchgate.errors import LetterError
 
 __all__ = [
+    "BULK",
+    "LETTER_KINDS",
+    "LOOKUPS",
+    "MAX_LOOKUP_WINDOW_DAYS",
     "LetterSignature",
     "Officer",
     "RequestLetter",
@@ -24,6 +28,18 @@ SIGNATURE_ALGORITHM = "ed25519"
 # The domain tag in what a letter's signature covers: a signature made for anything else
 # (a ledger checkpoint, another format version) never verifies as a letter's.
 _SIGNED_KIND = "matchgate request letter v1"
+# A look-up letter's signature covers its scope (window, maximum look-ups) instead of one
+# request file's digest, under its own tag: a bulk letter's signature never verifies as a
+# look-up letter's, nor the other way round.
+_SIGNED_KIND_LOOKUPS = "matchgate look-up letter v1"
+
+# What a letter covers: one request file (``bulk``, the default) or single look-ups
+# (``lookups``), each of which is then its own written request under the letter.
+BULK = "bulk"
+LOOKUPS = "lookups"
+LETTER_KINDS = (BULK, LOOKUPS)
+# The longest validity window a look-up letter may declare.
+MAX_LOOKUP_WINDOW_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ class LetterSignature:
     and the SHA-256 of the request file it covers (see :func:`letter_signing_material`)."""
 
     public_key_sha256: str
-    requests_sha256: str
+    requests_sha256: str  # "" for a look-up letter, which covers no request file
     value: str
     algorithm: str = SIGNATURE_ALGORITHM
 
@@ -58,6 +74,14 @@ class RequestLetter:
     officers: tuple[Officer, ...] = ()
     batch_description: str = ""
     signature: LetterSignature | None = None
+    kind: str = BULK
+    valid_from: date | None = None
+    valid_until: date | None = None
+    max_lookups: int = 0
+
+    @property
+    def is_lookups(self) -> bool:
+        return self.kind == LOOKUPS
 
     def case_numbers_held(self) -> Iterator[str]:
         """Every case number some named officer holds, normalized (may repeat)."""
@@ -83,7 +107,12 @@ _LETTER_KEYS = {
     "safeguards_report",
     "safeguards_report_date",
     "batch_description",
+    "kind",
+    "valid_from",
+    "valid_until",
+    "max_lookups",
 }
+_LOOKUP_KEYS = ("valid_from", "valid_until", "max_lookups")
 
 
 _SIGNATURE_KEYS = {"algorithm", "public_key_sha256", "requests_sha256", "value"}
@@ -91,14 +120,28 @@ _SIGNATURE_KEYS = {"algorithm", "public_key_sha256", "requests_sha256", "value"}
 
 def letter_signing_material(letter: RequestLetter, requests_sha256: str) -> bytes:
     """The bytes a letter's signature covers: every field review reads from the letter (the
-    signature itself excepted) and the request file's SHA-256, as canonical JSON.
+    signature itself excepted) and, for a bulk letter, the request file's SHA-256, as
+    canonical JSON. A look-up letter's signature covers its declared scope instead (kind,
+    validity window, maximum number of look-ups) under its own tag; ``requests_sha256`` is
+    then ignored.
 
     Signing what is read, not the file's bytes, means a re-formatted but unchanged letter
     still verifies while any change to a value review acts on does not.
     """
-    content = {
-        "signed": _SIGNED_KIND,
-        "requests_sha256": requests_sha256.strip().lower(),
+    content: dict[str, object]
+    if letter.is_lookups:
+        content = {
+            "signed": _SIGNED_KIND_LOOKUPS,
+            "scope": {
+                "kind": letter.kind,
+                "valid_from": letter.valid_from.isoformat() if letter.valid_from else "",
+                "valid_until": letter.valid_until.isoformat() if letter.valid_until else "",
+                "max_lookups": letter.max_lookups,
+            },
+        }
+    else:
+        content = {"signed": _SIGNED_KIND, "requests_sha256": requests_sha256.strip().lower()}
+    content |= {
         "letter": {
             "agency": letter.agency,
             "agency_code": letter.agency_code,
@@ -134,8 +177,11 @@ def _signature(table: Any, path: Path) -> LetterSignature | None:
         )
     values = {
         key: _text(table, key, "signature", path, required=True)
-        for key in ("public_key_sha256", "requests_sha256", "value")
+        for key in ("public_key_sha256", "value")
     }
+    # A look-up letter's signature covers no request file (and a bulk letter without the
+    # digest is refused by review as signed for another file).
+    values["requests_sha256"] = _text(table, "requests_sha256", "signature", path, required=False)
     algorithm = _text(table, "algorithm", "signature", path, required=False)
     return LetterSignature(
         public_key_sha256=values["public_key_sha256"].lower(),
@@ -177,6 +223,20 @@ def _date(table: dict[str, Any], key: str, path: Path, *, required: bool) -> dat
         except ValueError:
             pass
     raise LetterError(f"must be a date (YYYY-MM-DD), not {value!r}", path=path, field=field)
+
+
+def _count(table: dict[str, Any], key: str, path: Path, *, required: bool) -> int:
+    value = table.get(key)
+    field = f"letter.{key}"
+    if value is None:
+        if required:
+            raise LetterError("is missing", path=path, field=field)
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LetterError(
+            f"must be a whole number of at least 1, not {value!r}", path=path, field=field
+        )
+    return value
 
 
 def _officers(items: Any, path: Path) -> tuple[Officer, ...]:
@@ -231,7 +291,35 @@ def load_letter(path: Path) -> RequestLetter:
         )
     date_signed = _date(table, "date_signed", path, required=True)
     assert date_signed is not None
+    kind = _text(table, "kind", "letter", path, required=False) or BULK
+    if kind not in LETTER_KINDS:
+        raise LetterError(
+            f"must be one of {', '.join(LETTER_KINDS)}, not {kind!r}",
+            path=path,
+            field="letter.kind",
+        )
+    valid_from = _date(table, "valid_from", path, required=False)
+    valid_until = _date(table, "valid_until", path, required=kind == LOOKUPS)
+    max_lookups = _count(table, "max_lookups", path, required=kind == LOOKUPS)
+    if kind == BULK:
+        given = [key for key in _LOOKUP_KEYS if key in table]
+        if given:
+            raise LetterError(
+                f'is only for a look-up letter (kind = "{LOOKUPS}")',
+                path=path,
+                field=f"letter.{given[0]}",
+            )
+    elif valid_until is not None and valid_until < (valid_from or date_signed):
+        raise LetterError(
+            "is before the start of the letter's validity window",
+            path=path,
+            field="letter.valid_until",
+        )
     return RequestLetter(
+        kind=kind,
+        valid_from=valid_from or (date_signed if kind == LOOKUPS else None),
+        valid_until=valid_until,
+        max_lookups=max_lookups,
         agency=_text(table, "agency", "letter", path, required=False),
         agency_code=_text(table, "agency_code", "letter", path, required=False),
         signer_name=_text(table, "signer_name", "letter", path, required=False),

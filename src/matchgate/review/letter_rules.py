@@ -18,7 +18,12 @@ from datetime import date
 from matchgate.review.agencies import Agency, normalize_title
 from matchgate.review.citations import reason
 from matchgate.review.facts import BatchFacts
-from matchgate.review.letter import RequestLetter, normalize_case_number
+from matchgate.review.letter import (
+    LOOKUPS,
+    MAX_LOOKUP_WINDOW_DAYS,
+    RequestLetter,
+    normalize_case_number,
+)
 from matchgate.review.outcome import Finding, ReviewOutcome
 from matchgate.review.policy import Policy
 from matchgate.review.transfer import Transfer, registry_in_force
@@ -243,6 +248,10 @@ def batch_within_caseload(
         )
         return
     people = facts.row_count - facts.duplicate_count
+    if letter.is_lookups:
+        # A look-up letter is judged on the scope it declares, not on one look-up: it asks
+        # about as many people as it allows look-ups.
+        people = max(people, letter.max_lookups)
     limit = int(caseload * policy.max_caseload_share)
     if people > limit:
         yield Finding(
@@ -283,6 +292,8 @@ def letter_signed(
     content and the request file received."""
     if transfer is None:
         return  # a content-only review; run always judges the transfer
+    if letter.kind != transfer.kind:
+        return  # letter_kind_fits refuses it: its signature covers another kind of transfer
     from matchgate.review.signing import SignatureCheck, check_signature, load_public_key_pem
 
     signature = letter.signature
@@ -392,7 +403,93 @@ def safeguards_current_on_transfer_day(
         )
 
 
+def letter_kind_fits(
+    letter: RequestLetter, transfer: Transfer | None, policy: Policy
+) -> Iterator[Finding]:
+    """A bulk letter covers the one request file it was signed for, never a look-up; a
+    look-up letter covers single look-ups, never a request file."""
+    if transfer is None or letter.kind == transfer.kind:
+        return
+    if transfer.kind == LOOKUPS:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "letter_not_for_lookups",
+                "The letter is a bulk letter, signed for one request file; a look-up needs a "
+                'look-up letter (kind = "lookups").',
+                field="kind",
+            ),
+        )
+    else:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "letter_not_for_batches",
+                "The letter is a look-up letter; a request file needs a letter signed for it.",
+                field="kind",
+            ),
+        )
+
+
+def lookup_letter_in_scope(
+    letter: RequestLetter, transfer: Transfer | None, policy: Policy
+) -> Iterator[Finding]:
+    """A look-up falls within the letter's validity window and its number of look-ups; the
+    window itself is bounded (:data:`MAX_LOOKUP_WINDOW_DAYS`)."""
+    if not letter.is_lookups:
+        return
+    start = letter.valid_from or letter.date_signed
+    end = letter.valid_until
+    if end is None:  # pragma: no cover - load_letter requires it
+        return
+    if (end - start).days > MAX_LOOKUP_WINDOW_DAYS:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "lookup_window_too_long",
+                f"The letter is valid from {start.isoformat()} to {end.isoformat()}, longer "
+                f"than the {MAX_LOOKUP_WINDOW_DAYS} days a look-up letter may cover.",
+                field="valid_until",
+            ),
+        )
+    if transfer is None or transfer.kind != LOOKUPS:
+        return
+    day = transfer.transfer_date
+    if day < start:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "lookup_letter_not_yet_valid",
+                f"The letter is valid from {start.isoformat()}; the look-up is on "
+                f"{day.isoformat()}.",
+                field="valid_from",
+            ),
+        )
+    elif day > end:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "lookup_letter_expired",
+                f"The letter was valid until {end.isoformat()}; the look-up is on "
+                f"{day.isoformat()}.",
+                field="valid_until",
+            ),
+        )
+    if transfer.lookups_before >= letter.max_lookups:
+        yield Finding(
+            DEFICIENT,
+            reason(
+                "lookup_limit_reached",
+                f"The letter allows {letter.max_lookups:,} look-ups and has answered "
+                f"{transfer.lookups_before:,}.",
+                field="max_lookups",
+            ),
+        )
+
+
 TRANSFER_RULES: tuple[TransferRule, ...] = (
+    letter_kind_fits,
+    lookup_letter_in_scope,
     letter_signed,
     letter_not_future_dated,
     safeguards_current_on_transfer_day,

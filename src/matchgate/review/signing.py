@@ -2,7 +2,8 @@
 
 An agency signs its letter with its private key (``matchgate letter sign``); the office holds
 only the public key, registered in the workspace's agency registry. The signature covers the
-letter's content and the SHA-256 of the request file (:func:`letter_signing_material`), and is
+letter's content and the SHA-256 of the request file (:func:`letter_signing_material`) -- for a
+look-up letter (``kind = "lookups"``) its declared scope instead of a file's digest -- and is
 written into the letter as a ``[signature]`` table at its end, so the letter and its signature
 travel as one file (through the server's upload too).
 """
@@ -95,15 +96,31 @@ def _without_signature_table(text: str) -> str:
     return "\n".join(kept).rstrip("\n") + "\n"
 
 
-def sign_letter_file(*, key: Ed25519PrivateKey, letter: Path, requests: Path) -> LetterSignature:
-    """Sign ``letter`` for the request file ``requests`` and write the signature into it.
+def sign_letter_file(
+    *, key: Ed25519PrivateKey, letter: Path, requests: Path | None
+) -> LetterSignature:
+    """Sign ``letter`` for the request file ``requests`` (a bulk letter) or for its declared
+    scope (a look-up letter, ``requests=None``) and write the signature into it.
 
     The letter is read as review reads it (so a malformed letter is refused here, not at the
     office), signed, and replaced atomically with its text plus a ``[signature]`` table.
     """
     letter = Path(letter)
     content = load_letter(letter)
-    requests_sha256 = file_sha256(requests)
+    if content.is_lookups and requests is not None:
+        raise LetterError(
+            "is a look-up letter: it covers single look-ups, not a request file (sign it"
+            " without --requests)",
+            path=letter,
+            field="letter.kind",
+        )
+    if not content.is_lookups and requests is None:
+        raise LetterError(
+            "is a bulk letter: it is signed for the request file it covers (--requests FILE)",
+            path=letter,
+            field="letter.kind",
+        )
+    requests_sha256 = file_sha256(requests) if requests is not None else ""
     raw = key.sign(letter_signing_material(content, requests_sha256))
     signature = LetterSignature(
         public_key_sha256=public_key_sha256(key.public_key()),
@@ -115,8 +132,8 @@ def sign_letter_file(*, key: Ed25519PrivateKey, letter: Path, requests: Path) ->
         "\n[signature]\n"
         f'algorithm = "{signature.algorithm}"\n'
         f'public_key_sha256 = "{signature.public_key_sha256}"\n'
-        f'requests_sha256 = "{signature.requests_sha256}"\n'
-        f'value = "{signature.value}"\n'
+        + (f'requests_sha256 = "{signature.requests_sha256}"\n' if requests_sha256 else "")
+        + f'value = "{signature.value}"\n'
     )
     temporary = letter.with_name(f".{letter.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -151,6 +168,8 @@ def check_signature(
         public_key.verify(raw, letter_signing_material(letter, signature.requests_sha256))
     except (InvalidSignature, ValueError, UnicodeEncodeError):
         return SignatureCheck.BAD_SIGNATURE
+    if letter.is_lookups:
+        return SignatureCheck.VALID  # its scope, not a file, is what the signature covers
     if signature.requests_sha256 != requests_sha256.strip().lower():
         return SignatureCheck.REQUESTS_DIFFER
     return SignatureCheck.VALID

@@ -28,9 +28,14 @@ def today_utc() -> date:
 
 @dataclass(frozen=True)
 class Transfer:
+    """``kind`` is what is transferred: a request file (``bulk``, with its digest) or one
+    look-up (``lookups``, with how many look-ups the letter has answered before it)."""
+
     registry: AgencyRegistry
     requests_sha256: str
     transfer_date: date
+    kind: str = "bulk"
+    lookups_before: int = 0
 
     @classmethod
     def for_workspace(
@@ -47,6 +52,23 @@ class Transfer:
             registry=registry,
             requests_sha256=file_sha256(requests),
             transfer_date=transfer_date or today_utc(),
+        )
+
+    @classmethod
+    def for_lookup(
+        cls, workspace: Path, *, lookups_before: int, transfer_date: date | None = None
+    ) -> Transfer:
+        """One look-up under a look-up letter that has answered ``lookups_before`` already."""
+        from matchgate.review.registry import AgencyRegistryStore
+
+        with AgencyRegistryStore.open(workspace) as store:
+            registry = store.registry()
+        return cls(
+            registry=registry,
+            requests_sha256="",
+            transfer_date=transfer_date or today_utc(),
+            kind="lookups",
+            lookups_before=lookups_before,
         )
 
 

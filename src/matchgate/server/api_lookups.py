@@ -1,14 +1,16 @@
-"""``/api/lookups``: one request row, answered at once as a batch of one.
+"""``/api/lookups``: one request row under a signed look-up letter, answered at once.
 
-The look-up runs the same pipeline as a bulk upload (legal review, matching, disclosure,
-ledger) under the letter on file with an earlier batch of the same requester.
+The route calls :func:`matchgate.lookups.run_lookup`, as ``matchgate lookup`` does: legal
+review under the look-up letter, matching against the shared master, the ledger, the answer.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from matchgate.lookups import LetterNotOnFileError, run_lookup
 from matchgate.server.deps import BatchFoldersDep, ReviewerTokenDep, SettingsDep
+from matchgate.server.errors import NotFoundError
 from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import LookupCreate, LookupPublic
 
@@ -28,11 +30,22 @@ def create_lookup(
     settings: SettingsDep,
     batches: BatchFoldersDep,
 ) -> LookupPublic:
-    result, row = batches.run_lookup(
-        body.request_fields(),
-        letter_batch_id=body.letter_batch_id,
-        actor=body.submitted_by.strip() or "matchgate-server",
-        ledger_url=settings.ledger_url,
-        ledger_key=settings.ledger_key,
+    actor = "matchgate-server"  # the authenticated user, once the routes know who calls
+    with batches.staged_letter(body.letter) as letter:
+        try:
+            answer = run_lookup(
+                workspace=batches.workspace,
+                fields=body.request_fields(),
+                actor=actor,
+                letter=letter,
+                letter_id=body.letter_id or None,
+                master=batches.master,
+                policy_path=batches.policy,
+                ledger_url=settings.ledger_url,
+                ledger_key=settings.ledger_key,
+            )
+        except LetterNotOnFileError as exc:
+            raise NotFoundError(str(exc)) from exc
+    return LookupPublic.from_response_row(
+        answer.batch_id, answer.response, letter_id=answer.letter_id
     )
-    return LookupPublic.from_response_row(result.batch_id, row)

@@ -13,7 +13,6 @@ uploading the same files again returns the recorded batch without recording it t
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -34,7 +33,6 @@ from matchgate.batch.pipeline import BatchResult, run_batch
 from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome
 from matchgate.errors import InputError, LetterError, WorkspaceError
-from matchgate.intake import REQUEST_FIELDS
 from matchgate.review import load_letter
 from matchgate.server.errors import NotFoundError
 
@@ -291,34 +289,15 @@ class BatchFolders:
                     shutil.copy2(path, inputs / path.name)
         return result
 
-    def run_lookup(
-        self,
-        fields: dict[str, str],
-        *,
-        letter_batch_id: str,
-        actor: str = "matchgate-server",
-        ledger_url: str | None = None,
-        ledger_key: Path | None = None,
-    ) -> tuple[BatchResult, dict[str, str]]:
-        """One request row, answered as a batch of one under the letter of an earlier batch.
-
-        Returns the batch and the row of its response file.
-        """
-        letter = self.folder(letter_batch_id) / "input" / "letter.toml"
-        if not letter.is_file():
-            raise NotFoundError(f"batch {letter_batch_id!r} has no letter on file here")
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(REQUEST_FIELDS)
-        writer.writerow([fields.get(name, "") for name in REQUEST_FIELDS])
-        with letter.open("rb") as letter_stream:
-            result = self.run_upload(
-                requests=Upload("lookup.csv", io.BytesIO(text.getvalue().encode("utf-8"))),
-                letter=Upload("letter.toml", letter_stream),
-                actor=actor,
-                ledger_url=ledger_url,
-                ledger_key=ledger_key,
-            )
-        with self.response_path(result.batch_id).open(encoding="utf-8", newline="") as stream:
-            [row] = list(csv.DictReader(stream))
-        return result, row
+    @contextmanager
+    def staged_letter(self, text: str) -> Iterator[Path | None]:
+        """A look-up letter sent as TOML text, as a file while the look-up runs (None when
+        no text was sent: the letter is then named by its id)."""
+        if not text:
+            yield None
+            return
+        upload: dict[str, tuple[str, BinaryIO]] = {
+            "letter": ("letter.toml", io.BytesIO(text.encode("utf-8")))
+        }
+        with self._staged(upload) as paths, _named_as_uploaded(paths, {"letter": "letter"}):
+            yield paths["letter"]

@@ -170,10 +170,11 @@ class HealthPublic(BaseModel):
 
 
 class _LookupLetter(BaseModel):
-    """The part of a look-up body that is not a request field."""
+    """The part of a look-up body that is not a request field: the signed look-up letter,
+    as its TOML text (filed in the workspace on first use) or by the id of one on file."""
 
-    letter_batch_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
-    submitted_by: str = "matchgate-server"
+    letter_id: str = Field(default="", pattern=r"^([0-9a-f]{16})?$")
+    letter: str = Field(default="", max_length=200_000)
 
     def request_fields(self) -> dict[str, str]:
         return {name: str(getattr(self, name)) for name in REQUEST_FIELDS}
@@ -187,20 +188,26 @@ else:
     LookupCreate = create_model(
         "LookupCreate",
         __base__=_LookupLetter,
-        __doc__="One request row; the letter is the one on file with batch ``letter_batch_id``.",
+        __doc__="One request row under a look-up letter (``letter`` or ``letter_id``).",
         __module__=__name__,
         **{name: (str, "") for name in REQUEST_FIELDS},
     )
 
 
 class LookupPublic(BaseModel):
-    """The batch of one that answered the look-up, and its response row."""
+    """The look-up as the ledger has it (its batch of one, the letter's id) and the
+    requester's response row."""
 
     batch_id: str
+    letter_id: str = ""
     response: dict[str, str]
 
     @classmethod
-    def from_response_row(cls, batch_id: str, row: dict[str, str]) -> LookupPublic:
+    def from_response_row(
+        cls, batch_id: str, row: dict[str, str], *, letter_id: str = ""
+    ) -> LookupPublic:
         return cls(
-            batch_id=batch_id, response={name: row.get(name, "") for name in RESPONSE_COLUMNS}
+            batch_id=batch_id,
+            letter_id=letter_id,
+            response={name: row.get(name, "") for name in RESPONSE_COLUMNS},
         )

@@ -22,7 +22,9 @@ __all__ = [
     "Letter",
     "draw_letter",
     "officer_names_needed",
+    "LOOKUP_LETTER_FILE",
     "render_letter_toml",
+    "render_lookup_letter_toml",
     "sign_world_letter",
 ]
 
@@ -181,11 +183,47 @@ def render_letter_toml(letter: Letter) -> str:
 
 AGENCY_KEY_FILE = "agency.key"
 AGENCY_FILE = "agency.toml"
+LOOKUP_LETTER_FILE = "lookup_letter.toml"
+# A look-up letter's scope in a generated world: valid for a year from signing, for at most
+# this many look-ups (well within the DHS caseload share the review policy admits).
+LOOKUP_WINDOW_DAYS = 365
+MAX_LOOKUPS = 10_000
+
+
+def render_lookup_letter_toml(letter_toml: str) -> str:
+    """The world's bulk letter (as :func:`render_letter_toml` writes it, unsigned) turned into
+    a look-up letter by the same signer for the same officers and cases: ``kind``, a validity
+    window from the day of signing and a maximum number of look-ups, and a description of
+    what the look-ups are for."""
+    lines = letter_toml.splitlines()
+    signed = next(line for line in lines if line.startswith("date_signed = "))
+    date_signed = date.fromisoformat(signed.split("=", 1)[1].strip())
+    valid_until = date_signed + timedelta(days=LOOKUP_WINDOW_DAYS)
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("batch_description = "):
+            line = "batch_description = " + _string(
+                f"Current addresses of single subjects of the open criminal investigations "
+                f"conducted by Homeland Security Investigations listed below, asked one at a "
+                f"time as each investigation needs, at most {MAX_LOOKUPS:,} look-ups from "
+                f"{date_signed.isoformat()} to {valid_until.isoformat()}, for use solely by "
+                "the officers named below in those investigations."
+            )
+        out.append(line)
+        if line.startswith("agency_code = "):
+            out += [
+                'kind = "lookups"',
+                f"valid_from = {date_signed.isoformat()}",
+                f"valid_until = {valid_until.isoformat()}",
+                f"max_lookups = {MAX_LOOKUPS}",
+            ]
+    return "\n".join(out) + "\n"
 
 
 def sign_world_letter(out_dir: Path, *, seed: int) -> None:
     """Write the world's synthetic agency key (``agency.key``) and registry entry
-    (``agency.toml``, public key included), and sign ``letter.toml`` for ``requests.csv``.
+    (``agency.toml``, public key included), and sign ``letter.toml`` for ``requests.csv``;
+    write ``lookup_letter.toml`` (:func:`render_lookup_letter_toml`) signed for its scope.
 
     The key is derived from the seed, so the same seed gives the same files; it is synthetic
     and lives only in the world's folder (nothing of it ships in the package). The entry
@@ -213,4 +251,9 @@ def sign_world_letter(out_dir: Path, *, seed: int) -> None:
         render_agency_toml(entry, public_key_pem=public_key_pem(key.public_key())),
         encoding="utf-8",
     )
+    lookup_path = out_dir / LOOKUP_LETTER_FILE
+    lookup_path.write_text(
+        render_lookup_letter_toml(letter_path.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    sign_letter_file(key=key, letter=lookup_path, requests=None)
     sign_letter_file(key=key, letter=letter_path, requests=out_dir / "requests.csv")
