@@ -1,11 +1,9 @@
-"""The master file as look-ups read it: opened once per process, shared by every look-up.
+"""The master file as look-ups read it: the workspace's prepared master, shared by every look-up.
 
-:func:`open_master` is the one place a look-up reaches the taxpayer file. Today it does what
-``run_batch`` does -- load and standardize the master file into DuckDB (``prepare_master``) --
-but once per process and per master file, not once per look-up: the first look-up pays for it,
-every later one only scores its own candidates. The prepared master (``matchgate master
-prepare``, stored once in the workspace) plugs in here: ``open_master`` then attaches the
-workspace's prepared tables instead of standardizing the file, and nothing else changes.
+:func:`open_master` is the one place a look-up reaches the taxpayer file. It attaches the
+prepared master (``matchgate master prepare``, stored once in the workspace) read-only into
+one DuckDB connection per process and prepared master; nothing per look-up copies or grows
+with the master: a look-up only scores its own candidates.
 
 The model is the workspace's trained one (``WORKSPACE/model.json``, as a batch run or
 ``matchgate train`` leaves it); a look-up never trains one.
@@ -28,6 +26,8 @@ from matchgate import sql
 from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MasterFileError, ModelError
+from matchgate.master import attach_prepared, ensure_prepared, open_prepared
+from matchgate.master.store import current_key, folder_for
 from matchgate.match import (
     BatchScorer,
     MatchDecision,
@@ -35,7 +35,6 @@ from matchgate.match import (
     MatchModel,
     MatchPolicy,
     load_requests_for_matching,
-    prepare_master,
 )
 from matchgate.match.blocking import build_candidate_pairs
 
@@ -111,44 +110,45 @@ class _LookupScorer(BatchScorer):
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
 
 
-_OPEN: dict[tuple[str, int, int, str], OpenMaster] = {}
+_OPEN: dict[tuple[str, str, str], OpenMaster] = {}
 _OPEN_GUARD = threading.Lock()
 
 
 def open_master(workspace: Path, *, master: Path | None) -> OpenMaster:
-    """The workspace's master, standardized, shared by every look-up of this process.
+    """The workspace's prepared master (``matchgate master prepare``), attached read-only
+    once per process and shared by every look-up.
 
-    ``master`` is the master file until the workspace holds a prepared master; a file that
-    changes (size or modification time) is opened afresh."""
-    if master is None:
-        raise MasterFileError(
-            "no master file given (this workspace holds no prepared master yet): pass --master"
-        )
-    if not master.is_file():
-        raise MasterFileError("file not found", path=master)
+    ``master`` is a master file (prepared first if the workspace does not hold it yet) or a
+    prepared master's folder; without it, the workspace's current prepared master."""
     space = Workspace.open(workspace)
-    stat = master.stat()
-    key = (str(master.resolve()), stat.st_size, stat.st_mtime_ns, str(space.model_path))
+    if master is None:
+        key = current_key(space.root)
+        if key is None:
+            raise MasterFileError(
+                "this workspace holds no prepared master yet: pass --master, or run"
+                " `matchgate master prepare --master FILE --workspace WS` first"
+            )
+        prepared = open_prepared(folder_for(space.root, key))
+    else:
+        prepared = ensure_prepared(master, space.root)
+    model_path = space.model_path if space.model_path.is_file() else prepared.model_path
+    cache_key = (prepared.key, str(prepared.folder), str(model_path))
     with _OPEN_GUARD:
-        opened = _OPEN.get(key)
+        opened = _OPEN.get(cache_key)
         if opened is None:
             con = connect_duckdb()
             try:
-                report, taxpayers = prepare_master(con, master)
+                attach_prepared(con, prepared)
             except BaseException:
                 con.close()
                 raise
             opened = OpenMaster(
                 con=con,
-                taxpayers=taxpayers,
-                report=report.as_dict(),
-                model_path=space.model_path,
+                taxpayers=prepared.taxpayers,
+                report=prepared.report(),
+                model_path=model_path,
             )
-            for stale in [k for k in _OPEN if k[0] == key[0] and k[3] == key[3]]:
-                old = _OPEN.pop(stale)
-                with old.lock:
-                    old.con.close()
-            _OPEN[key] = opened
+            _OPEN[cache_key] = opened
     return opened
 
 
