@@ -68,3 +68,42 @@ def test_record_batch_accounts_for_every_disclosure(
 
 def test_disclosure_id() -> None:
     assert disclosure_id("0123456789abcdefghij", 17) == "D-0123456789ab-17"
+
+
+class _Crash(Exception):
+    """Stands for the process dying (kill -9) at a kill point."""
+
+
+def _batch_entries(space: Workspace) -> list[tuple[str, str]]:
+    with Ledger.open(space.root, read_only=True) as ledger:
+        assert ledger.verify().ok
+        return [(e.kind, e.idempotency_key) for e in ledger.entries() if e.kind != "checkpoint"]
+
+
+def test_a_crash_between_two_ledger_chunks_resumes_without_gaps_or_repeats(
+    staged: StagedBatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks commit one by one: a crash after the first leaves exactly that chunk, hashed
+    and signed, and the run again appends the rest in the same order, each entry once."""
+    import matchgate.batch.ledger_entries as ledger_entries
+
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "7")
+    uninterrupted = Workspace.open(tmp_path / "whole")
+    expected = _record(staged, staged.open("final_rows", tmp_path / "a"), uninterrupted)
+    reference = _batch_entries(uninterrupted)
+    assert len(reference) == expected > 14  # more than two chunks
+
+    def crash_at(point: str) -> None:
+        if point == "ledger_chunk":
+            raise _Crash(point)
+
+    space = Workspace.open(tmp_path / "ws")
+    con = staged.open("final_rows", tmp_path / "b")
+    monkeypatch.setattr(ledger_entries, "kill_point", crash_at)
+    with pytest.raises(_Crash):
+        _record(staged, con, space)
+    assert _batch_entries(space) == reference[:7]  # the first chunk, committed, nothing more
+    monkeypatch.undo()
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "7")
+    assert _record(staged, con, space) == expected
+    assert _batch_entries(space) == reference  # the rest, in order, nothing twice

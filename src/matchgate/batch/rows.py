@@ -147,6 +147,11 @@ def _reasons(text: str | None) -> list[Reason]:
     return [Reason(**item) for item in json.loads(text or "[]")]
 
 
+def reasons_from_json(text: str | None) -> list[Reason]:
+    """The reasons a stage table stores as JSON (``reasons_json``)."""
+    return _reasons(text)
+
+
 def _final(
     *,
     row_number: int,
