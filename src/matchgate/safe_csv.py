@@ -24,6 +24,8 @@ def neutralize_cell(value: Any) -> str:
     Numbers matchgate itself writes (probabilities, counts) are passed as int/float and
     left alone: a negative number is data, not a formula.
     """
+    if type(value) is str:  # the common cell: plain text (no subclass, no conversion)
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):

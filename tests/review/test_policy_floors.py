@@ -30,7 +30,7 @@ CASES: dict[str, tuple[Any, Any, Any]] = {
     "match.require_address_in_history": (True, False, False),
     "match.block_cap": (100, 99, 1),
     "review.period_span_years": (10, 11, 100),
-    "review.max_batch_rows": (100_000, 100_001, 100_000_000),
+    "review.max_batch_rows": (10_000_000, 10_000_001, 100_000_000),
     "review.max_cases_per_officer": (100, 101, 1_000_000),
     "review.max_caseload_share": (0.5, 0.51, 1.0),
     "review.safeguards_max_age_years": (3, 4, 50),
@@ -143,7 +143,10 @@ def test_policy_show_lists_every_bound() -> None:
         ("[match]\ndisclose_threshold = 0.5\n", "0.5 is below the floor of 0.99"),
         ("[match]\nmargin_weight = 0\n", "0 is below the floor of 7.0"),
         ("[match]\nrequire_address_in_history = false\n", "false is not allowed; it must be true"),
-        ("[review]\nmax_batch_rows = 100000000\n", "100_000_000 is above the ceiling of 100_000"),
+        (
+            "[review]\nmax_batch_rows = 100000000\n",
+            "100_000_000 is above the ceiling of 10_000_000",
+        ),
     ],
 )
 def test_the_real_command_exits_2_naming_the_key_value_and_bound(

@@ -397,3 +397,63 @@ def test_an_agency_without_a_caseload_on_file_goes_to_review(
 def test_every_packaged_agency_has_a_plausible_caseload() -> None:
     for agency in agency_registry():
         assert isinstance(agency.plausible_caseload, int) and agency.plausible_caseload > 0
+
+
+# --- batch size: a volume tripwire an office raises explicitly, never the scope rule ---------
+
+
+def _big_agency(monkeypatch: pytest.MonkeyPatch, caseload: int) -> None:
+    from matchgate.review import letter_rules
+
+    found = letter_rules.find_agency(_scope_letter())
+    assert found is not None
+    big = dataclasses.replace(found, plausible_caseload=caseload)
+    monkeypatch.setattr(letter_rules, "find_agency", lambda letter: big)
+
+
+def test_the_default_sends_a_batch_over_100000_rows_to_a_person(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _big_agency(monkeypatch, 10_000_000)
+    assert review.Policy().max_batch_rows == 100_000
+    at_limit = review.review_letter(
+        _scope_letter(), facts=_scope_facts(100_000), policy=review.Policy()
+    )
+    assert at_limit.reasons == ()
+    over = review.review_letter(
+        _scope_letter(), facts=_scope_facts(100_001), policy=review.Policy()
+    )
+    assert over.outcome is ReviewOutcome.NEEDS_REVIEW
+    assert [r.code for r in over.reasons] == ["batch_too_large"]
+
+
+def test_an_explicit_policy_admits_a_large_batch_the_caseload_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.28 million rows pass on size only when the policy file says so and only for an
+    agency whose registered caseload covers them (at the policy's share)."""
+    path = tmp_path / "policy.toml"
+    path.write_text("[review]\nmax_batch_rows = 1_500_000\nmax_caseload_share = 0.5\n", "utf-8")
+    policy = review.Policy.load(path)
+    _big_agency(monkeypatch, 2_560_000)
+    admitted = review.review_letter(_scope_letter(), facts=_scope_facts(1_280_000), policy=policy)
+    assert admitted.outcome is ReviewOutcome.ACCEPTED and admitted.reasons == ()
+    _big_agency(monkeypatch, 3_000_002)  # the caseload covers 1,500,001 people: size alone
+    over = review.review_letter(_scope_letter(), facts=_scope_facts(1_500_001), policy=policy)
+    assert [r.code for r in over.reasons] == ["batch_too_large"]
+    _big_agency(monkeypatch, 2_559_998)  # half of it is one person short
+    short = review.review_letter(_scope_letter(), facts=_scope_facts(1_280_000), policy=policy)
+    assert [r.code for r in short.reasons] == ["batch_exceeds_caseload"]
+
+
+def test_no_size_setting_admits_the_2025_file_from_dhs(tmp_path: Path) -> None:
+    """The highest size any policy may set leaves the caseload rule in force: 1.28 million
+    people from DHS (plausible caseload 250,000) stay legally deficient."""
+    path = tmp_path / "policy.toml"
+    path.write_text("[review]\nmax_batch_rows = 10_000_000\nmax_caseload_share = 0.5\n", "utf-8")
+    policy = review.Policy.load(path)
+    decision = review.review_letter(_scope_letter(), facts=_scope_facts(1_280_000), policy=policy)
+    assert decision.outcome is ReviewOutcome.LEGALLY_DEFICIENT
+    assert [r.code for r in decision.reasons] == ["batch_exceeds_caseload"]
+    census = review.review_letter(_scope_letter(), facts=_scope_facts(10_000_001), policy=policy)
+    assert "batch_too_large" in [r.code for r in census.reasons]

@@ -16,11 +16,12 @@ import duckdb
 
 from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
-from matchgate.batch.rows import FinalRow, read_final_rows
+from matchgate.batch.rows import reasons_from_json as _reasons
 from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
 from matchgate.intake.columns import load_mapping
 from matchgate.ledger import EntryKind, Ledger, NewEntry
+from matchgate.match import MatchDecision
 
 if TYPE_CHECKING:
     from matchgate.review import RequestLetter
@@ -28,35 +29,38 @@ if TYPE_CHECKING:
 __all__ = ["disclosure_id", "record_batch"]
 
 _CHUNK = 5_000
-_DISCLOSED_REQUEST_FIELDS = (
-    "SELECT q.row_number, q.statute, q.case_number, q.reason, q.tax_periods "
-    "FROM request_rows q JOIN final_rows f ON f.row_number = q.row_number "
-    "WHERE f.outcome = 'disclosed' AND f.duplicate_of IS NULL"
+# Every final row in row order with what its entries need: the decision only where the row
+# discloses (a row answered once, not a repeat of another), the request's own fields.
+_LEDGER_ROWS = (
+    "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, "
+    "CASE WHEN f.outcome = 'disclosed' AND f.duplicate_of IS NULL AND f.tax_year IS NOT NULL "
+    "THEN f.decision_json END, "
+    "f.street, f.city, f.state, f.zip, f.tax_year, "
+    "q.statute, q.case_number, q.reason, q.tax_periods "
+    "FROM final_rows f LEFT JOIN request_rows q ON q.row_number = f.row_number "
+    "ORDER BY f.row_number"
 )
+_FETCH = 20_000
+_CODES_CACHE = 65_536
 
 
 def disclosure_id(batch_id: str, row_number: int) -> str:
     return f"D-{batch_id[:12]}-{row_number}"
 
 
-def _recipients(letter: RequestLetter, case_number: str) -> list[str]:
-    named = [o.name for o in letter.officers if case_number in o.case_numbers]
-    return named or [o.name for o in letter.officers]
+class _Recipients:
+    """The officers a disclosure goes to: those the letter names for the row's case, else
+    every officer it names. The case index is built once per batch, not searched per row."""
 
+    def __init__(self, letter: RequestLetter) -> None:
+        self._everyone = [o.name for o in letter.officers]
+        self._by_case: dict[str, list[str]] = {}
+        for officer in letter.officers:
+            for case in dict.fromkeys(officer.case_numbers):
+                self._by_case.setdefault(case, []).append(officer.name)
 
-def _request_fields(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, str, str, str]]:
-    """(statute, case_number, reason, tax_periods) of the rows disclosed."""
-    rows = sql.fetch_all(con, _DISCLOSED_REQUEST_FIELDS, label="ledger_entries.request_fields")
-    return {int(r[0]): (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in rows}
-
-
-_ROW_STATUTES = "SELECT row_number, statute FROM request_rows"
-
-
-def _row_statutes(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """The statute each request row cites (for the yearly report per agency and statute)."""
-    rows = sql.fetch_all(con, _ROW_STATUTES, label="ledger_entries.row_statutes")
-    return {int(r[0]): r[1] or "" for r in rows}
+    def __call__(self, case_number: str) -> list[str]:
+        return list(self._by_case.get(case_number) or self._everyone)
 
 
 def _mapping_fields(mapping_path: Path | None) -> dict[str, object]:
@@ -141,67 +145,66 @@ def _batch_received(
 def _row_entries(
     con: duckdb.DuckDBPyConnection, *, batch_id: str, letter: RequestLetter
 ) -> Iterator[NewEntry]:
-    """Every row's decision in row order, each disclosure right after its row's decision."""
-    fields = _request_fields(con)
-    statutes = _row_statutes(con)
-    for row in read_final_rows(con):
-        yield NewEntry(
-            kind=EntryKind.ROW_DECISION,
-            payload={
-                "batch_id": batch_id,
-                "row_number": row.row_number,
-                "request_id": row.request_id,
-                "outcome": row.outcome.value,
-                "reason_codes": join_codes(row.reasons),
-                "statute": statutes.get(row.row_number, ""),
-            },
-            idempotency_key=f"{batch_id}:row:{row.row_number}",
-        )
-        disclosure = _disclosure(row, batch_id=batch_id, letter=letter, fields=fields)
-        if disclosure is not None:
-            yield disclosure
+    """Every row's decision in row order, each disclosure right after its row's decision.
 
-
-def _disclosure(
-    row: FinalRow,
-    *,
-    batch_id: str,
-    letter: RequestLetter,
-    fields: dict[int, tuple[str, str, str, str]],
-) -> NewEntry | None:
-    """The accounting of the address a row discloses; None when it discloses nothing."""
-    # A duplicate row is answered once: the first row's disclosure is the record.
-    if row.outcome is not Outcome.DISCLOSED or row.duplicate_of is not None:
-        return None
-    address = row.address
-    best = row.decision.best if row.decision else None
-    if address is None or best is None:
-        return None
-    statute, case_number, reason, tax_periods = fields[row.row_number]
-    return NewEntry(
-        kind=EntryKind.DISCLOSURE,
-        payload={
-            "disclosure_id": disclosure_id(batch_id, row.row_number),
-            "batch_id": batch_id,
-            "row_number": row.row_number,
-            "request_id": row.request_id,
-            "tin": best.tin,
-            "agency": letter.agency,
-            "agency_code": letter.agency_code,
-            "recipients": _recipients(letter, case_number),
-            "statute": statute,
-            "case_number": case_number,
-            "reason": reason,
-            "tax_periods": tax_periods,
-            "disclosed_street": address.street,
-            "disclosed_city": address.city,
-            "disclosed_state": address.state,
-            "disclosed_zip": address.zip,
-            "disclosed_tax_year": address.tax_year,
-            "match_probability": best.match_probability,
-        },
-        idempotency_key=f"{batch_id}:disclosure:{row.row_number}",
-    )
+    Rows are read a chunk at a time in one query, so the batch never sits in Python whole."""
+    recipients = _Recipients(letter)
+    codes_of: dict[str, str] = {}
+    cursor = con.cursor()
+    sql.run(cursor, _LEDGER_ROWS, label="ledger_entries.ledger_rows")
+    while rows := cursor.fetchmany(_FETCH):
+        for row in rows:
+            (row_number, request_id, outcome, reasons_json, decision_json, *rest) = row
+            street, city, state, zip_code, tax_year, statute, case, reason, periods = rest
+            codes = codes_of.get(reasons_json)
+            if codes is None:
+                codes = join_codes(_reasons(reasons_json))
+                if len(codes_of) >= _CODES_CACHE:
+                    codes_of.clear()
+                codes_of[reasons_json] = codes
+            row_number = int(row_number)
+            yield NewEntry(
+                kind=EntryKind.ROW_DECISION,
+                payload={
+                    "batch_id": batch_id,
+                    "row_number": row_number,
+                    "request_id": request_id or "",
+                    "outcome": Outcome(outcome).value,
+                    "reason_codes": codes,
+                    "statute": statute or "",
+                },
+                idempotency_key=f"{batch_id}:row:{row_number}",
+            )
+            if decision_json is None:
+                continue  # discloses nothing, or a repeat whose first row is the record
+            best = MatchDecision.from_json(decision_json).best
+            if best is None:
+                continue
+            yield NewEntry(
+                kind=EntryKind.DISCLOSURE,
+                payload={
+                    "disclosure_id": disclosure_id(batch_id, row_number),
+                    "batch_id": batch_id,
+                    "row_number": row_number,
+                    "request_id": request_id or "",
+                    "tin": best.tin,
+                    "agency": letter.agency,
+                    "agency_code": letter.agency_code,
+                    "recipients": recipients(case or ""),
+                    "statute": statute or "",
+                    "case_number": case or "",
+                    "reason": reason or "",
+                    "tax_periods": periods or "",
+                    "disclosed_street": street,
+                    "disclosed_city": city,
+                    "disclosed_state": state,
+                    "disclosed_zip": zip_code,
+                    "disclosed_tax_year": int(tax_year),
+                    "match_probability": best.match_probability,
+                },
+                idempotency_key=f"{batch_id}:disclosure:{row_number}",
+            )
+    cursor.close()
 
 
 def _append_in_chunks(ledger: Ledger, entries: Iterable[NewEntry], *, actor: str) -> int:

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 _CHUNK = 20_000
+_REASONS_CACHE = 65_536
 
 DECISION_COLUMNS: tuple[str, ...] = (
     *RESPONSE_COLUMNS,
@@ -148,6 +149,11 @@ def _reasons(text: str | None) -> list[Reason]:
     return [Reason(**item) for item in json.loads(text or "[]")]
 
 
+def reasons_from_json(text: str | None) -> list[Reason]:
+    """The reasons a stage table stores as JSON (``reasons_json``)."""
+    return _reasons(text)
+
+
 def _final(
     *,
     row_number: int,
@@ -240,6 +246,8 @@ def build_final_rows(
 
 
 def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
+    # Many rows carry the same reasons (none, or one rule's): each text is parsed once.
+    reasons_of: dict[str | None, tuple[Reason, ...]] = {}
     cursor = con.cursor()
     sql.run(cursor, _READ_FINAL_ROWS, label="rows.final_rows")
     while True:
@@ -263,11 +271,17 @@ def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
                 *asked,
             ) = row
             dob, tin, middle_name, asked_zip = (value or "" for value in asked)
+            parsed = reasons_of.get(reasons)
+            if parsed is None:
+                parsed = tuple(_reasons(reasons))
+                if len(reasons_of) >= _REASONS_CACHE:
+                    reasons_of.clear()
+                reasons_of[reasons] = parsed
             yield FinalRow(
                 row_number=int(row_number),
                 request_id=request_id or "",
                 outcome=Outcome(outcome),
-                reasons=tuple(_reasons(reasons)),
+                reasons=parsed,
                 review_outcome=review or "",
                 decision=MatchDecision.from_json(decision) if decision else None,
                 address=DisclosedAddress(street, city, state, zip_code, int(tax_year))

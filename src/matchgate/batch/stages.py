@@ -23,7 +23,7 @@ from matchgate.batch.rows import build_final_rows, write_outputs
 from matchgate.batch.staging import read_staged_rows, stage_records
 from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import file_sha256
-from matchgate.decisions import Outcome, join_codes
+from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
@@ -39,7 +39,7 @@ from matchgate.match import (
 )
 
 if TYPE_CHECKING:
-    from matchgate.review import Policy, RequestLetter
+    from matchgate.review import BatchFacts, Policy, RequestLetter
     from matchgate.review.transfer import Transfer
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
 Progress = Callable[[str, int, int | None], None]
 
 _REVIEW_CHUNK = 20_000
+_TEXT_CACHE = 65_536
 _MATCH_CHUNK = 10_000
 _REVIEW_SCHEMA = pa.schema(
     [
@@ -145,12 +146,10 @@ def review(
 ) -> dict[str, object]:
     """Review every row (resuming after the last reviewed chunk); returns the letter's
     decision as a dict for the summary."""
-    from matchgate.review import BatchFacts, review_letter, review_row
+    from matchgate.review import RowReviewer, review_letter
     from matchgate.review.periods import parse_tax_periods
 
-    facts = BatchFacts()
-    for staged in read_staged_rows(con):
-        facts.observe(staged.record)
+    facts = _batch_facts(con)
     letter_decision = review_letter(letter, facts=facts, policy=policy, transfer=transfer)
     summary: dict[str, object] = {
         "outcome": letter_decision.outcome.value,
@@ -169,24 +168,39 @@ def review(
             values.clear()
         kill_point("review_chunk")
 
+    reviewer = RowReviewer(
+        letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
+    )
+    # Most rows share their reasons and periods with others: each text is made once.
+    reasons_text: dict[tuple[Reason, ...], str] = {}
+    years_of: dict[str, list[int]] = {}
     reviewed = resume_after
-    for staged in read_staged_rows(con):
+    size = chunk_rows(_REVIEW_CHUNK)
+    for staged in read_staged_rows(con, after=resume_after, readable_only=True):
         record = staged.record
-        if record.row_number <= resume_after or record.problems:
-            continue
-        review = review_row(
-            record, letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
-        )
-        reasons = list(review.reasons)  # includes the `duplicate` note for a repeated row
+        review = reviewer.review(record)
+        reasons = review.reasons  # includes the `duplicate` note for a repeated row
+        text = reasons_text.get(reasons)
+        if text is None:
+            text = json.dumps([r.as_dict() for r in reasons])
+            if len(reasons_text) >= _TEXT_CACHE:
+                reasons_text.clear()
+            reasons_text[reasons] = text
+        years = years_of.get(record.tax_periods)
+        if years is None:
+            years = sorted(parse_tax_periods(record.tax_periods) or ())
+            if len(years_of) >= _TEXT_CACHE:
+                years_of.clear()
+            years_of[record.tax_periods] = years
         chunk["row_number"].append(record.row_number)
         chunk["outcome"].append(review.outcome.value)
-        chunk["reasons_json"].append(json.dumps([r.as_dict() for r in reasons]))
+        chunk["reasons_json"].append(text)
         chunk["to_match"].append(
             review.outcome.value != "legally_deficient" and record.duplicate_of is None
         )
-        chunk["tax_years"].append(sorted(parse_tax_periods(record.tax_periods) or ()))
+        chunk["tax_years"].append(years)
         reviewed = record.row_number
-        if len(chunk["row_number"]) >= chunk_rows(_REVIEW_CHUNK):
+        if len(chunk["row_number"]) >= size:
             flush()
             progress("review", reviewed, rows_in)
     if chunk["row_number"]:
@@ -195,6 +209,31 @@ def review(
     stages.mark("review")
     kill_point("after_review")
     return summary
+
+
+_FACT_FIELDS = (
+    "SELECT reason, case_number, problems <> '[]', duplicate_of IS NOT NULL "
+    "FROM request_rows ORDER BY row_number"
+)
+
+
+def _batch_facts(con: duckdb.DuckDBPyConnection) -> BatchFacts:
+    """The batch's facts from the four staged columns they need, a chunk at a time."""
+    from matchgate.review import BatchFacts
+
+    facts = BatchFacts()
+    cursor = con.cursor()
+    sql.run(cursor, _FACT_FIELDS, label="stages.fact_fields")
+    while rows := cursor.fetchmany(_REVIEW_CHUNK):
+        for reason, case_number, invalid, duplicate in rows:
+            facts.observe_fields(
+                reason=reason or "",
+                case_number=case_number or "",
+                invalid=bool(invalid),
+                duplicate=bool(duplicate),
+            )
+    cursor.close()
+    return facts
 
 
 def _match_inputs(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> list[MatchInput]:

@@ -45,12 +45,17 @@ def create_request_rows_sql() -> str:
     )
 
 
-def read_request_rows_sql() -> str:
-    """Every staged row in input order, columns as ``create_request_rows_sql`` made them."""
+def read_request_rows_sql(*, after: int = 0, readable_only: bool = False) -> str:
+    """Every staged row in input order, columns as ``create_request_rows_sql`` made them;
+    only rows after row ``after``, and (``readable_only``) only rows intake found no
+    problem in."""
+    where = f"WHERE row_number > {int(after)}"
+    if readable_only:
+        where += " AND problems = '[]'"
     return (
         "SELECT row_number, "
         + ", ".join(f'"{name}"' for name in REQUEST_FIELDS)
-        + ", problems, duplicate_of FROM request_rows ORDER BY row_number"
+        + f", problems, duplicate_of FROM request_rows {where} ORDER BY row_number"
     )
 
 
@@ -104,20 +109,34 @@ def stage_records(
     return count
 
 
-def read_staged_rows(con: duckdb.DuckDBPyConnection) -> Iterator[StagedRow]:
-    """Staged rows in input order, a chunk at a time."""
+def read_staged_rows(
+    con: duckdb.DuckDBPyConnection, *, after: int = 0, readable_only: bool = False
+) -> Iterator[StagedRow]:
+    """Staged rows in input order, a chunk at a time (see :func:`read_request_rows_sql`)."""
     cursor = con.cursor()
-    sql.run(cursor, read_request_rows_sql(), label="staging.read_request_rows")
+    sql.run(
+        cursor,
+        read_request_rows_sql(after=after, readable_only=readable_only),
+        label="staging.read_request_rows",
+    )
+    last = 1 + len(REQUEST_FIELDS)
     while True:
         rows = cursor.fetchmany(_CHUNK)
         if not rows:
             break
         for row in rows:
-            values = dict(zip(REQUEST_FIELDS, row[1 : 1 + len(REQUEST_FIELDS)], strict=True))
-            problems = tuple(Reason(**p) for p in json.loads(row[-2] or "[]"))
+            problems_text = row[-2]
+            problems = (
+                tuple(Reason(**p) for p in json.loads(problems_text))
+                if problems_text and problems_text != "[]"
+                else ()
+            )
             record = RequestRecord(
                 row_number=int(row[0]),
-                **{k: v or "" for k, v in values.items()},
+                **{
+                    name: value or ""
+                    for name, value in zip(REQUEST_FIELDS, row[1:last], strict=True)
+                },
                 problems=problems,
                 duplicate_of=row[-1],
             )

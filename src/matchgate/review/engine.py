@@ -14,10 +14,14 @@ from matchgate.review.outcome import (
     worst_outcome,
 )
 from matchgate.review.policy import Policy
-from matchgate.review.row_rules import ROW_RULES, RowContext
+from matchgate.review.row_rules import ROW_RULES, RULE_FIELDS, RowContext, RowRule
 from matchgate.review.transfer import Transfer, reviewing_with
 
 __all__ = ["RowReviewer", "review_letter", "review_row"]
+
+# Findings kept per rule and distinct field values; a full cache is emptied and refilled, so
+# memory stays bounded however many distinct values a batch of millions holds.
+_CACHE_LIMIT = 65_536
 
 
 def review_letter(
@@ -54,6 +58,13 @@ class RowReviewer:
     ) -> None:
         self.context = RowContext.build(letter, facts, policy)
         self.letter_decision = letter_decision
+        self._rules: tuple[tuple[RowRule, tuple[str, ...] | None], ...] = tuple(
+            (rule, RULE_FIELDS.get(rule)) for rule in ROW_RULES
+        )
+        self._found: dict[RowRule, dict[tuple[str, ...], tuple[Finding, ...]]] = {
+            rule: {} for rule in ROW_RULES
+        }
+        self._rows_observed = facts.row_count
 
     def serves(
         self,
@@ -71,9 +82,26 @@ class RowReviewer:
         )
 
     def review(self, record: RequestRecord) -> ReviewDecision:
+        if self.context.facts.row_count != self._rows_observed:
+            # The facts grew since (a caller still observing rows): counts may differ now.
+            self._rows_observed = self.context.facts.row_count
+            for known in self._found.values():
+                known.clear()
         findings: list[Finding] = []
-        for rule in ROW_RULES:
-            findings.extend(rule(record, self.context))
+        for rule, names in self._rules:
+            if names is None:
+                findings.extend(rule(record, self.context))
+                continue
+            # Same fields, same findings: the rule reads nothing else (RULE_FIELDS).
+            key = tuple(getattr(record, name) for name in names)
+            known = self._found[rule]
+            found = known.get(key)
+            if found is None:
+                found = tuple(rule(record, self.context))
+                if len(known) >= _CACHE_LIMIT:
+                    known.clear()
+                known[key] = found
+            findings.extend(found)
         outcome = worst_outcome(f.outcome for f in findings)
         reasons = [f.reason for f in findings if f.outcome is not ReviewOutcome.ACCEPTED]
         notes = [f.reason for f in findings if f.outcome is ReviewOutcome.ACCEPTED]

@@ -47,19 +47,30 @@ class BatchFacts:
         self._case_numbers: set[bytes] = set()
 
     def observe(self, record: RequestRecord) -> None:
+        self.observe_fields(
+            reason=record.reason,
+            case_number=record.case_number,
+            invalid=bool(record.problems),
+            duplicate=record.duplicate_of is not None,
+        )
+
+    def observe_fields(
+        self, *, reason: str, case_number: str, invalid: bool, duplicate: bool
+    ) -> None:
+        """:meth:`observe` from the fields it reads (a batch's staged columns, no record)."""
         self.row_count += 1
-        if record.problems:
+        if invalid:
             self.invalid_count += 1
-        if record.duplicate_of is not None:
+        if duplicate:
             self.duplicate_count += 1
-        reason = normalize_reason(record.reason)
-        if reason:
-            key = _fingerprint(reason)
+        normalized = normalize_reason(reason)
+        if normalized:
+            key = _fingerprint(normalized)
             self._reason_counts[key] += 1
             if self._reason_counts[key] == 2:
-                self._repeated_reasons[key] = reason
-        if record.case_number:
-            self._case_numbers.add(_fingerprint(normalize_case_number(record.case_number)))
+                self._repeated_reasons[key] = normalized
+        if case_number:
+            self._case_numbers.add(_fingerprint(normalize_case_number(case_number)))
 
     def reason_count(self, reason: str) -> int:
         """Rows of the batch whose reason reads the same as ``reason``."""

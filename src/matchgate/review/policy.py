@@ -20,7 +20,8 @@ __all__ = ["REVIEW_FLOORS", "Policy"]
 
 _DOCS: dict[str, str] = {
     "period_span_years": "Tax periods may reach back this many years before the letter's date.",
-    "max_batch_rows": "A batch with more rows goes to a person (the TIN Matching bulk limit).",
+    "max_batch_rows": "A batch with more rows goes to a person (default: the TIN Matching bulk "
+    "limit; raise it only in a policy file, explicitly).",
     "max_cases_per_officer": "An officer named for more open cases than this makes the letter "
     "deficient.",
     "max_caseload_share": "A batch about more people than this share of the agency's plausible "
@@ -53,13 +54,22 @@ REVIEW_FLOORS: dict[str, Bound] = {
         10,
         "no federal limitation period for these offenses reaches back more than 10 years",
     ),
-    # IRS Publication 2108-A caps a bulk TIN Matching file at 100,000 rows; a batch larger than
-    # the IRS's own bulk limit goes to a person, and no policy may raise that limit.
+    # A batch with more rows than max_batch_rows goes to a person (batch_too_large) before any
+    # row is answered. The default, 100,000, is the IRS's own bulk TIN Matching limit
+    # (Publication 2108-A): larger is not ordinary work. The setting is a tripwire on volume,
+    # not the rule on scope: whether a batch is a set of investigations is judged per agency
+    # by batch_exceeds_caseload (people asked about against max_caseload_share of the agency's
+    # plausible caseload) and max_cases_per_officer, which no size setting loosens. An office
+    # that processes large lawful batches (the 2025 files held 1.28 million and 7.3 million
+    # rows) may raise the tripwire in its policy file, explicitly, to at most 10,000,000: the
+    # order of the largest files ever sent, and far below a national master file (over 150
+    # million taxpayers), so no setting turns the tripwire off or admits a census of the file.
     "max_batch_rows": Bound(
         "review.max_batch_rows",
         "ceiling",
-        100_000,
-        "IRS Publication 2108-A caps a bulk file at 100,000 rows",
+        10_000_000,
+        "a batch of over 10,000,000 rows, the order of the largest files ever sent, always "
+        "goes to a person",
     ),
     # 6103(i)(2)(A): only officers "personally and directly engaged" in the investigation may
     # receive. DOJ OIG Audit Report 03-37 (2003) counted 1,799,198 FBI case records opened or

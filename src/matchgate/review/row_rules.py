@@ -26,7 +26,7 @@ from matchgate.review.statutes import (
     statute_registry,
 )
 
-__all__ = ["ROW_RULES", "RowContext"]
+__all__ = ["ROW_RULES", "RULE_FIELDS", "RowContext"]
 
 DEFICIENT = ReviewOutcome.LEGALLY_DEFICIENT
 REVIEW = ReviewOutcome.NEEDS_REVIEW
@@ -334,6 +334,19 @@ def duplicate_note(record: RequestRecord, context: RowContext) -> Iterator[Findi
     if note is not None:
         yield Finding(ReviewOutcome.ACCEPTED, note)
 
+
+# The record fields each rule reads; nothing else of the row. A rule is a pure function of
+# these fields and the batch's context, so a batch reviewer may answer rows whose fields
+# are the same (a statute, a period, a case number, a reason written on many rows) from
+# the first such row's findings. A rule not listed here is run on every row.
+RULE_FIELDS: dict[RowRule, tuple[str, ...]] = {
+    name_present: ("first_name", "last_name"),
+    address_real: ("street", "city", "state", "zip"),
+    periods_valid: ("tax_periods",),
+    statute_criminal: ("statute",),
+    case_number_held: ("case_number",),
+    reason_specific: ("reason",),
+}
 
 ROW_RULES: tuple[RowRule, ...] = (
     name_present,
