@@ -13,7 +13,15 @@ over those whose person filed a return in a requested tax year (`recall_of_answe
 the others no lawful answer discloses anything), and the share of every in-file, legally
 sufficient request answered rightly (`recall_of_right_answers`: disclosed to the right
 person, or the right person found with no return in the requested periods). The world is
-generated once per (people, requests, seed, mix, generator code) under --cache.
+generated once per (people, requests, seed, mix, generator code) under --cache; ``--world
+DIR`` runs on a world already written (the same files for two versions of the code).
+
+``match_stages_seconds`` (and ``match_stages_cpu_seconds``, CPU time) splits the pipeline's
+master and match laps: loading and standardizing the master, its features, its key tables,
+the request features, training, blocking, the scorer's setup, Splink's scoring and the
+decisions (reading the candidates and the rules), with ``key_tables`` (rows of each
+blocking key table) beside it. ``--decisions FILE`` keeps a copy of
+``internal/decisions.csv`` (for ``compare_decisions.py``).
 """
 
 from __future__ import annotations
@@ -27,16 +35,129 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+import matchgate.batch.stages
+import matchgate.match.engine
 import matchgate.synth
 from matchgate.batch.pipeline import run_batch
 from matchgate.evaluate import evaluate
 from matchgate.match.rules import MATCH_RULES
 from matchgate.review.registry import AgencyRegistryStore
 from matchgate.synth import generate_world
+
+
+class StageClock:
+    """Seconds spent in each matching stage, by wrapping the functions that run them (the
+    same names in every recent version of the engine, so two versions compare)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._undo: list[tuple[object, str, object]] = []
+
+    def _add(self, stage: str, started: tuple[float, float]) -> None:
+        wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + wall
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu
+
+    def _patch(self, owner: object, name: str, wrapper: Callable[[Any], Any]) -> None:
+        original = getattr(owner, name)
+        self._undo.append((owner, name, original))
+        setattr(owner, name, wrapper(original))
+
+    def _timed(self, stage: str) -> Callable[[Any], Any]:
+        def wrap(function: Any) -> Any:
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                started = (time.perf_counter(), time.process_time())
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    self._add(stage, started)
+
+            return timed
+
+        return wrap
+
+    def _timed_iterator(self, stage: str) -> Callable[[Any], Any]:
+        def wrap(function: Any) -> Any:
+            def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                iterator = iter(function(*args, **kwargs))
+                while True:
+                    started = (time.perf_counter(), time.process_time())
+                    try:
+                        item = next(iterator)
+                    except StopIteration:
+                        self._add(stage, started)
+                        return
+                    self._add(stage, started)
+                    yield item
+
+            return timed
+
+        return wrap
+
+    def __enter__(self) -> StageClock:
+        engine, stages = matchgate.match.engine, matchgate.batch.stages
+        self._patch(engine, "load_master", self._timed("master_load_and_standardize"))
+        self._patch(engine, "build_taxpayer_features", self._timed("master_features"))
+        self._patch(stages, "prepare_master", self._timed("master_total"))
+        self._patch(stages, "load_requests_for_matching", self._timed("request_features"))
+        self._patch(stages, "ensure_model", self._timed("training"))
+        self._patch(engine, "build_candidate_pairs", self._timed("blocking"))
+        self._patch(engine.BatchScorer, "__init__", self._timed("scorer_setup_total"))
+        self._patch(engine.BatchScorer, "score", self._timed("score_total"))
+        self._patch(engine, "_candidates_by_request", self._timed_iterator("decisions"))
+        self._patch(engine, "decide", self._timed("decisions"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
+
+    def report(self, *, cpu: bool = False) -> dict[str, float]:
+        """Seconds per stage: wall-clock, or with ``cpu`` the process's CPU time (every
+        thread's; steadier than wall-clock on a shared machine)."""
+        get = (self.cpu if cpu else self.seconds).get
+        out = {
+            "master_load_and_standardize": get("master_load_and_standardize", 0.0),
+            "master_features": get("master_features", 0.0),
+            "master_key_tables": get("master_total", 0.0)
+            - get("master_load_and_standardize", 0.0)
+            - get("master_features", 0.0),
+            "request_features": get("request_features", 0.0),
+            "training": get("training", 0.0),
+            "blocking": get("blocking", 0.0),
+            "scorer_setup": get("scorer_setup_total", 0.0) - get("blocking", 0.0),
+            "scoring": get("score_total", 0.0) - get("decisions", 0.0),
+            "decisions": get("decisions", 0.0),
+        }
+        return {name: round(value, 2) for name, value in out.items()}
+
+
+def key_table_sizes(workspace: Path) -> dict[str, int]:
+    """Rows of every master blocking key table (``mk_*``) and of ``candidate_pairs``."""
+    (database,) = (workspace / "batches").glob("*/batch.duckdb")
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        names = [
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'mk_') "
+                "OR table_name = 'candidate_pairs' ORDER BY table_name"
+            ).fetchall()
+        ]
+        sizes = {}
+        for name in names:
+            row = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            sizes[name] = int(row[0]) if row else 0
+        return sizes
+    finally:
+        con.close()
 
 
 def blocking_recall(workspace: Path, truth: Path) -> dict[str, object]:
@@ -125,10 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(".cache/benchmarks"))
     parser.add_argument("--policy", type=Path, default=None)
     parser.add_argument("--hazards", action="store_true", help="print the per-hazard table")
+    parser.add_argument(
+        "--world", type=Path, default=None, help="an existing world (overrides --cache)"
+    )
+    parser.add_argument(
+        "--decisions", type=Path, default=None, help="keep a copy of decisions.csv here"
+    )
     args = parser.parse_args(argv)
 
     name = f"world-{args.mix}-{args.people}-{args.requests}-{args.seed}-{generator_fingerprint()}"
-    world = args.cache / name
+    world = args.world if args.world is not None else args.cache / name
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if not (world / "truth.csv").exists():
@@ -143,19 +270,23 @@ def main(argv: list[str] | None = None) -> int:
         with AgencyRegistryStore.open(out / "workspace") as registry:
             registry.add_file(world / "agency.toml", actor="bench")
         started = time.perf_counter()
-        result = run_batch(
-            master=world / "master.parquet",
-            requests=world / "requests.csv",
-            letter=world / "letter.toml",
-            out_dir=out,
-            workspace=out / "workspace",
-            policy_path=args.policy,
-        )
+        with StageClock() as clock:
+            result = run_batch(
+                master=world / "master.parquet",
+                requests=world / "requests.csv",
+                letter=world / "letter.toml",
+                out_dir=out,
+                workspace=out / "workspace",
+                policy_path=args.policy,
+            )
         timings["run_total"] = round(time.perf_counter() - started, 2)
         timings.update({f"run_{k}": round(v, 2) for k, v in result.timings.items()})
         scores = evaluate(truth=world / "truth.csv", decisions=out / "internal" / "decisions.csv")
         blocking = blocking_recall(out / "workspace", world / "truth.csv")
         rules = per_rule_table(out / "internal" / "decisions.csv", world / "truth.csv")
+        key_tables = key_table_sizes(out / "workspace")
+        if args.decisions is not None:
+            shutil.copyfile(out / "internal" / "decisions.csv", args.decisions)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -186,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         "per_rule": rules,
         "matching": result.matching,
         "timings_seconds": timings,
+        "match_stages_seconds": clock.report(),
+        "match_stages_cpu_seconds": clock.report(cpu=True),
+        "key_tables": key_tables,
         "requests_per_second": round(args.requests / max(timings["run_total"], 1e-9), 1),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "wrong_person_examples": scores["wrong_person_examples"],
