@@ -9,8 +9,8 @@ each in a subprocess of its own so each peak memory is its own (``os.wait4``):
 1. master preparation (``matchgate master prepare``, when this matchgate has it);
 2. the batch through matchgate (``BatchFolders.run_upload``, the server's path, which calls
    ``run_batch``): wall time and peak RSS per stage (RSS sampled every 20 ms in the process),
-   rows and pairs; then look-ups one row at a time through ``BatchFolders.run_lookup`` (the
-   function behind ``POST /api/lookups``), p50/p99;
+   rows and pairs; then look-ups one row at a time through ``matchgate.lookups.run_lookup``
+   (the function behind ``matchgate lookup`` and ``POST /api/lookups``), p50/p99;
 3. the plain Splink peer: a tutorial-style Splink DuckDB model as a user would write it,
    trained (u by random sampling, m by EM on two blocking rules) and predicted in the run;
    each request's best candidate above 0.99 is assigned.
@@ -245,7 +245,7 @@ def work_batch(
         "batch_peak_rss_mb": round(max((rss for _, rss in sampler.samples), default=0.0), 1),
     }
     figures["lookups"] = _time_lookups(
-        batches, world_dir, result.batch_id, count=lookups, budget=lookup_seconds, seed=seed
+        space, world_dir, count=lookups, budget=lookup_seconds, seed=seed
     )
     _emit(figures)
 
@@ -255,11 +255,18 @@ def _numbers(report: dict[str, object]) -> dict[str, object]:
 
 
 def _time_lookups(
-    batches: Any, world: Path, batch_id: str, *, count: int, budget: float, seed: int
+    workspace: Path, world: Path, *, count: int, budget: float, seed: int
 ) -> dict[str, Any]:
-    """``count`` look-ups of request rows of the world (a seeded sample), one at a time."""
+    """``count`` look-ups of request rows of the world (a seeded sample), one at a time,
+    through ``run_lookup`` (what ``matchgate lookup`` and ``POST /api/lookups`` call) under
+    the world's look-up letter, against the workspace's prepared master and model."""
+    from matchgate.lookups import run_lookup
+
     if count == 0:
         return {"measured": 0}
+    letter = world / "lookup_letter.toml"
+    if not letter.is_file():
+        return {"measured": 0, "error": f"{letter} is missing (a world from an older generator)"}
     with (world / "requests.csv").open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     sample = random.Random(seed).choices(rows, k=count)
@@ -271,7 +278,13 @@ def _time_lookups(
         fields = {k: v for k, v in row.items() if k != "request_id"}
         fields["request_id"] = f"LOOKUP-{len(seconds) + 1:05d}"
         started = time.perf_counter()
-        _, answer = batches.run_lookup(fields, letter_batch_id=batch_id, actor="benchmark")
+        answer = run_lookup(
+            workspace=workspace,
+            fields=fields,
+            actor="benchmark",
+            letter=letter,
+            master=world / "master.parquet",
+        ).response
         seconds.append(time.perf_counter() - started)
         outcomes[answer.get("outcome", "?")] += 1
         reasons[answer.get("reason_codes", "") or "(none)"] += 1
