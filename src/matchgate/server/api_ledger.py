@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from matchgate.errors import InputError
-from matchgate.server.deps import LedgerReaderDep, ReviewerTokenDep, SettingsDep
+from matchgate.server.accounts import STAFF, TAXPAYER_READERS, require_roles
+from matchgate.server.deps import ApiUserDep, LedgerReaderDep, SettingsDep
 from matchgate.server.schemas import DisclosurePublic, HealthPublic, VerifyReportPublic
 
 __all__ = ["router"]
@@ -16,8 +17,12 @@ router = APIRouter(tags=["ledger"])
 
 
 @router.get("/api/ledger/verify", response_model=VerifyReportPublic)
-def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPublic:
-    """The chain, every checkpoint signature and the disclosure index; 409 when it fails."""
+def verify_ledger(
+    user: ApiUserDep, ledger: LedgerReaderDep, response: Response
+) -> VerifyReportPublic:
+    """The chain, every checkpoint signature and the disclosure index; 409 when it fails.
+    The office's staff only (every role but requester)."""
+    require_roles(user, STAFF, "verify the ledger")
     report = ledger.verify()
     if not report.ok:
         response.status_code = 409
@@ -26,13 +31,15 @@ def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPu
 
 @router.get("/api/accounting", response_model=list[DisclosurePublic])
 def accounting(
-    _token: ReviewerTokenDep,
+    user: ApiUserDep,
     ledger: LedgerReaderDep,
     tin: Annotated[str | None, Query(description="Every disclosure about this TIN.")] = None,
     agency: Annotated[str | None, Query(description="Agency name or code.")] = None,
     year: Annotated[int | None, Query(description="Calendar year (UTC) for agency.")] = None,
 ) -> list[DisclosurePublic]:
-    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency."""
+    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency:
+    reviewers, supervisors and auditors only."""
+    require_roles(user, TAXPAYER_READERS, "read the accounting of disclosures")
     if (tin is None) == (agency is None):
         raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
     if tin is not None:

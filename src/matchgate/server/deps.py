@@ -5,20 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Form, Header, Request
+from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 
+from matchgate.errors import InputError
 from matchgate.ledger import Ledger
-from matchgate.server.auth import bearer_token, check_reviewer_token
+from matchgate.server.accounts import (
+    REVIEWERS,
+    Principal,
+    check_csrf,
+    principal_for,
+    require_roles,
+)
 from matchgate.server.batch_folders import BatchFolders
 from matchgate.server.settings import ServerSettings
 
 __all__ = [
+    "ApiReviewerDep",
+    "ApiUserDep",
     "BatchFoldersDep",
-    "FormTokenDep",
     "LedgerReaderDep",
     "LedgerWriterDep",
-    "ReviewerTokenDep",
+    "NoClientActorDep",
+    "PageFormUserDep",
+    "PageReviewerDep",
+    "PageUserDep",
     "SettingsDep",
     "TemplatesDep",
 ]
@@ -65,21 +76,63 @@ LedgerReaderDep = Annotated[Ledger, Depends(open_ledger_reader)]
 LedgerWriterDep = Annotated[Ledger, Depends(open_ledger_writer)]
 
 
-def require_reviewer_token(
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_reviewer_token: Annotated[str | None, Header()] = None,
-) -> None:
-    """API calls present the token as ``Authorization: Bearer`` or ``X-Reviewer-Token``."""
-    check_reviewer_token(settings, bearer_token(authorization) or x_reviewer_token)
+def api_principal(request: Request) -> Principal:
+    """The authenticated caller of an API route (401 without a valid credential)."""
+    return principal_for(request, page=False)
 
 
-ReviewerTokenDep = Annotated[None, Depends(require_reviewer_token)]
+def page_principal(request: Request) -> Principal:
+    """The authenticated caller of a page (without one: a redirect to the sign-in page)."""
+    return principal_for(request, page=True)
 
 
-def require_form_token(settings: SettingsDep, reviewer_token: Annotated[str, Form()] = "") -> None:
-    """Pages' forms carry the token in a password field (no cookies, no JavaScript)."""
-    check_reviewer_token(settings, reviewer_token)
+ApiUserDep = Annotated[Principal, Depends(api_principal)]
+PageUserDep = Annotated[Principal, Depends(page_principal)]
 
 
-FormTokenDep = Annotated[None, Depends(require_form_token)]
+def api_reviewer(principal: ApiUserDep) -> Principal:
+    """A reviewer or supervisor, checked before the ledger is opened for writing."""
+    require_roles(principal, REVIEWERS, "record review actions")
+    return principal
+
+
+ApiReviewerDep = Annotated[Principal, Depends(api_reviewer)]
+
+
+def page_form_user(principal: PageUserDep, csrf_token: Annotated[str, Form()] = "") -> Principal:
+    """The caller of a page's form POST, its CSRF token checked (403 when it is missing or
+    not the session's)."""
+    check_csrf(principal, csrf_token)
+    return principal
+
+
+PageFormUserDep = Annotated[Principal, Depends(page_form_user)]
+
+
+def page_reviewer(principal: PageFormUserDep) -> Principal:
+    require_roles(principal, REVIEWERS, "record review actions")
+    return principal
+
+
+PageReviewerDep = Annotated[Principal, Depends(page_reviewer)]
+
+# The ledger's actor is the authenticated user; a client that names one is refused.
+CLIENT_ACTOR_FIELDS = ("submitted_by", "reviewer")
+
+
+async def refuse_client_actor(request: Request) -> None:
+    """422 when a form names its own actor (``submitted_by``, ``reviewer``): that name would
+    be ignored, and a client should learn so rather than believe it was recorded."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return
+    form = await request.form()
+    for name in CLIENT_ACTOR_FIELDS:
+        if name in form:
+            raise InputError(
+                f"the ledger's actor is the signed-in user; do not send {name!r}",
+                field=name,
+            )
+
+
+NoClientActorDep = Annotated[None, Depends(refuse_client_actor)]

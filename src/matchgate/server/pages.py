@@ -1,7 +1,10 @@
-"""The reviewer's pages: batches, flagged rows, one row's evidence and a review form.
+"""The pages: batches, flagged rows, one row's evidence and a review form.
 
 Server-rendered with Jinja2, no JavaScript. Pages show TINs masked to the last four
-digits and no master-file field other than identity comparisons.
+digits and no master-file field other than identity comparisons. Every page needs a
+signed-in user (:mod:`matchgate.server.sessions`): a requester sees its own agency's
+batches and their counts only (no row evidence: that is the office's), reviewers and
+supervisors review, an auditor reads, an admin sees the batch list.
 """
 
 from __future__ import annotations
@@ -13,7 +16,21 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matchgate.decisions import Outcome
-from matchgate.server.deps import BatchFoldersDep, FormTokenDep, LedgerWriterDep, TemplatesDep
+from matchgate.server.accounts import (
+    REVIEWERS,
+    TAXPAYER_READERS,
+    check_batch_visible,
+    require_roles,
+    visible_batches,
+)
+from matchgate.server.deps import (
+    BatchFoldersDep,
+    LedgerWriterDep,
+    NoClientActorDep,
+    PageReviewerDep,
+    PageUserDep,
+    TemplatesDep,
+)
 from matchgate.server.review_actions import ReviewAction, record_review_action
 from matchgate.server.review_queue import flagged_rows, request_fields, row_evidence
 
@@ -27,9 +44,13 @@ OUTCOMES = [outcome.value for outcome in Outcome]
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, batches: BatchFoldersDep, templates: TemplatesDep) -> Response:
+def index(
+    request: Request, user: PageUserDep, batches: BatchFoldersDep, templates: TemplatesDep
+) -> Response:
     return templates.TemplateResponse(
-        request, "index.html", {"batches": batches.list(), "outcomes": OUTCOMES}
+        request,
+        "index.html",
+        {"batches": visible_batches(user, batches), "outcomes": OUTCOMES},
     )
 
 
@@ -37,16 +58,20 @@ def index(request: Request, batches: BatchFoldersDep, templates: TemplatesDep) -
 def batch_page(
     request: Request,
     batch_id: BatchId,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
+    check_batch_visible(user, batches, batch_id)
     summary = batches.summary(batch_id)
+    # Flagged rows' explanations speak of the master's taxpayers: the office's staff only.
+    shows_rows = user.role in TAXPAYER_READERS
     rows, total = (
         flagged_rows(
             batches.decisions_path(batch_id), limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE
         )
-        if summary.complete
+        if summary.complete and shows_rows
         else ([], 0)
     )
     return templates.TemplateResponse(
@@ -56,6 +81,7 @@ def batch_page(
             "batch": summary,
             "outcomes": OUTCOMES,
             "rows": rows,
+            "shows_rows": shows_rows,
             "total": total,
             "page": page,
             "pages": max(1, -(-total // _PAGE_SIZE)),
@@ -68,11 +94,13 @@ def row_page(
     request: Request,
     batch_id: BatchId,
     row_number: int,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     recorded: Annotated[int | None, Query()] = None,
     action: Annotated[str | None, Query()] = None,
 ) -> Response:
+    require_roles(user, TAXPAYER_READERS, "read a row's evidence")
     evidence = row_evidence(batches.decisions_path(batch_id), row_number)
     return templates.TemplateResponse(
         request,
@@ -83,6 +111,7 @@ def row_page(
             "request_fields": request_fields(batches.database_path(batch_id), batch_id, row_number),
             "actions": [action.value for action in ReviewAction],
             "form_key": uuid.uuid4().hex,
+            "may_review": user.role in REVIEWERS,
             "recorded": recorded,
             "recorded_action": action if action in set(ReviewAction) else None,
         },
@@ -93,12 +122,12 @@ def row_page(
 def submit_review(
     batch_id: BatchId,
     row_number: int,
-    _token: FormTokenDep,
+    user: PageReviewerDep,
+    _no_actor: NoClientActorDep,
     batches: BatchFoldersDep,
     ledger: LedgerWriterDep,
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    reviewer: Annotated[str, Form()] = "",
     form_key: Annotated[str, Form()] = "",
 ) -> Response:
     row = row_evidence(batches.decisions_path(batch_id), row_number)
@@ -108,7 +137,7 @@ def submit_review(
         row=row,
         action=action,
         reason=reason,
-        reviewer=reviewer,
+        reviewer=user.name,
         idempotency_key=form_key,
     )
     # Post/redirect/get: reloading the confirmation page does not submit again.

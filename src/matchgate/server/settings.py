@@ -1,8 +1,8 @@
 """Typed server settings, read from arguments or ``MATCHGATE_*`` environment variables.
 
-The reviewer token guards every write (batch upload, review action) and the endpoints that
-return taxpayer data. The documented default exists only so a developer can start the
-server on their own machine; on any other interface the server refuses to start with it.
+Who may do what is the account store's business (:mod:`matchgate.accounts`, ``matchgate
+user add``): there is no shared token. ``accounts_url`` puts the store in a database (a
+SQLAlchemy URL, PostgreSQL on a server); without it the store is ``WORKSPACE/accounts.sqlite``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "is_loopback"]
-
-DEFAULT_REVIEWER_TOKEN = "changethis"
+__all__ = ["ServerSettings", "is_loopback"]
 
 
 def is_loopback(host: str) -> bool:
@@ -29,13 +26,13 @@ def is_loopback(host: str) -> bool:
 
 
 class ServerSettings(BaseSettings):
-    """Where the server finds its data, and who may write.
+    """Where the server finds its data and its users.
 
     ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
     is ``WORKSPACE/ledger.sqlite``. ``ledger_key`` (``$MATCHGATE_LEDGER_KEY``) is the private
     signing key; without it, the per-user key of the ledger. A key inside the workspace is
-    refused. ``host`` is where the server listens; it decides whether
-    the default token is acceptable.
+    refused. ``accounts_url`` (``$MATCHGATE_ACCOUNTS_URL``) is the account store's database.
+    ``host`` is where the server listens; off loopback the session cookie is ``Secure``.
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHGATE_", extra="ignore")
@@ -45,23 +42,6 @@ class ServerSettings(BaseSettings):
     policy: Path | None = None
     ledger_url: str | None = None
     ledger_key: Path | None = None
-    reviewer_token: SecretStr = SecretStr(DEFAULT_REVIEWER_TOKEN)
+    accounts_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-
-    @model_validator(mode="after")
-    def _refuse_default_token_off_loopback(self) -> ServerSettings:
-        token = self.reviewer_token.get_secret_value()
-        if not token.strip():
-            raise ValueError("MATCHGATE_REVIEWER_TOKEN is empty; set a long random token")
-        if token == DEFAULT_REVIEWER_TOKEN and not is_loopback(self.host):
-            raise ValueError(
-                f"refusing to listen on {self.host} with the default reviewer token"
-                f" {DEFAULT_REVIEWER_TOKEN!r}: set MATCHGATE_REVIEWER_TOKEN to a long random"
-                " token (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
-            )
-        return self
-
-    @property
-    def uses_default_token(self) -> bool:
-        return self.reviewer_token.get_secret_value() == DEFAULT_REVIEWER_TOKEN
