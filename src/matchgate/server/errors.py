@@ -2,8 +2,8 @@
 
     MatchgateError
     ├── NotFoundError          a batch or row the request names does not exist (404)
-    ├── MissingTokenError      a write without the reviewer token (401)
-    ├── WrongTokenError        a write with a token that is not the reviewer token (403)
+    ├── MissingTokenError      no valid credential (401; accounts.NotSignedInError)
+    ├── WrongTokenError        the user's role may not do this (403; accounts.AccessDeniedError)
     └── ResponseNotFinalError  a response with rows still pending review (409)
 
 ``error_handlers`` maps these and every library error to a status code in one table.
@@ -21,11 +21,12 @@ class NotFoundError(MatchgateError):
 
 
 class MissingTokenError(MatchgateError):
-    """The action needs the reviewer token and none was given."""
+    """The request carries no valid credential (none, unknown, expired or revoked)."""
 
 
 class WrongTokenError(MatchgateError):
-    """The token given is not the reviewer token."""
+    """The authenticated user may not do this (its role, or a CSRF token that is not the
+    session's)."""
 
 
 class ResponseNotFinalError(MatchgateError):
