@@ -44,6 +44,7 @@ def test_lists_show_a_requester_only_its_own_agency(served: Served) -> None:
     assert other.status_code == 200 and other.json() == []
     page = served.client.get("/", headers=served.auth("other_requester")).text
     assert served.batch_id not in page
+    assert "/api/ledger/verify" not in page  # a requester may not verify: no dead link
     # Staff see every agency's batches.
     staff = served.client.get("/api/batches", headers=served.auth("auditor")).json()
     assert served.batch_id in {item["batch_id"] for item in staff}
