@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -182,3 +183,34 @@ def test_authenticate_with_a_name_refuses_someone_elses_token(store: AccountStor
     store.add_user("Aud Auditor", role="auditor", actor="office")
     assert store.authenticate(issued.token, name="Rev Reviewer") is not None
     assert store.authenticate(issued.token, name="Aud Auditor") is None
+
+
+class CountingHasher(PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_a_verified_token_is_not_hashed_again_but_still_checked(
+    store_url: str | None, tmp_path: Path, clock: Clock
+) -> None:
+    hasher = CountingHasher()
+    with AccountStore.open(tmp_path / "ws", url=store_url, clock=clock, hasher=hasher) as store:
+        issued = store.add_user("Rev Reviewer", role="reviewer", expires_days=1, actor="office")
+        assert store.authenticate(issued.token) is not None
+        assert store.authenticate(issued.token) is not None
+        assert hasher.verified == 1  # the second call compared a SHA-256 only
+        # A wrong secret under the same token id is still refused.
+        wrong = issued.token[:-1] + ("A" if issued.token[-1] != "A" else "B")
+        assert store.authenticate(wrong) is None
+        clock.now += timedelta(days=1)  # expiry is read from the database every time
+        assert store.authenticate(issued.token) is None
+        clock.now -= timedelta(days=1)
+        # So is revocation, by another process as much as by this one.
+        with AccountStore.open(tmp_path / "ws", url=store_url, hasher=hasher) as other:
+            other.revoke_user("Rev Reviewer", actor="office")
+        assert store.authenticate(issued.token) is None
