@@ -71,7 +71,6 @@ def test_request_record_is_frozen_slotted_and_refuses_unknown_fields() -> None:
 def test_lookup_body_is_the_letter_reference_then_every_request_field() -> None:
     assert tuple(LookupCreate.model_fields) == (
         "letter_batch_id",
-        "submitted_by",
         *EXPECTED_REQUEST_FIELDS,
     )
     body = LookupCreate(letter_batch_id="batch-1", first_name="Ana", zip="11241")
@@ -85,6 +84,13 @@ def test_lookup_body_is_the_letter_reference_then_every_request_field() -> None:
 def test_lookup_body_still_validates_the_letter_reference() -> None:
     with pytest.raises(ValidationError, match="letter_batch_id"):
         LookupCreate(letter_batch_id="../etc")
+
+
+@pytest.mark.parametrize("field", ["submitted_by", "reviewer", "employer"])
+def test_lookup_body_refuses_an_actor_and_unknown_fields(field: str) -> None:
+    # The ledger's actor is the authenticated user, never text in the body.
+    with pytest.raises(ValidationError, match=field if field == "employer" else "actor"):
+        LookupCreate.model_validate({"letter_batch_id": "batch-1", field: "x"})
 
 
 def test_match_input_takes_the_match_fields_of_a_record() -> None:

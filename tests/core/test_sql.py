@@ -20,7 +20,7 @@ from matchgate.match.features import load_master
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "matchgate"
 MATCH_PACKAGE = SOURCE / "match"
 # The ledger and the agency registry run their SQL through SQLAlchemy, not DuckDB.
-SQLALCHEMY_MODULES = ("ledger/", "review/registry.py")
+SQLALCHEMY_MODULES = ("ledger/", "review/registry.py", "accounts.py")
 # DuckDB's own ways of running a statement; ``register``/``unregister`` belong to
 # ``sql.registered``.
 RUNNING_CALLS = {"execute", "executemany", "sql", "query", "unregister"}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from matchgate.server.deps import BatchFoldersDep, ReviewerTokenDep, SettingsDep
+from matchgate.accounts import Role
+from matchgate.server.accounts import check_batch_visible, require_roles
+from matchgate.server.deps import ApiWriterDep, BatchFoldersDep, SettingsDep
 from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import LookupCreate, LookupPublic
 
@@ -24,14 +26,18 @@ router = APIRouter(prefix="/api/lookups", tags=["lookups"])
 )
 def create_lookup(
     body: LookupCreate,
-    _token: ReviewerTokenDep,
+    user: ApiWriterDep,
     settings: SettingsDep,
     batches: BatchFoldersDep,
 ) -> LookupPublic:
+    """A requester's look-up under the letter of one of its own agency's batches (another
+    agency's batch id answers 404, as an id that does not exist). The actor is the user."""
+    require_roles(user, frozenset({Role.REQUESTER}), "run look-ups")
+    check_batch_visible(user, batches, body.letter_batch_id)
     result, row = batches.run_lookup(
         body.request_fields(),
         letter_batch_id=body.letter_batch_id,
-        actor=body.submitted_by.strip() or "matchgate-server",
+        actor=user.name,
         ledger_url=settings.ledger_url,
         ledger_key=settings.ledger_key,
     )
