@@ -87,6 +87,13 @@ def test_lookup_body_still_validates_the_letter_reference() -> None:
         LookupCreate(letter_id="../etc")
 
 
+@pytest.mark.parametrize("field", ["submitted_by", "reviewer", "employer"])
+def test_lookup_body_refuses_an_actor_and_unknown_fields(field: str) -> None:
+    # The ledger's actor is the authenticated user, never text in the body.
+    with pytest.raises(ValidationError, match=field if field == "employer" else "actor"):
+        LookupCreate.model_validate({"letter_batch_id": "batch-1", field: "x"})
+
+
 def test_match_input_takes_the_match_fields_of_a_record() -> None:
     record = RequestRecord(
         row_number=7, first_name="Ana", tin="123456789", zip="11241", statute="x", reason="y"

@@ -19,9 +19,9 @@ from matchgate.match.features import load_master
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "matchgate"
 MATCH_PACKAGE = SOURCE / "match"
-# The ledger, the agency registry and the look-up store run their SQL through SQLAlchemy,
-# not DuckDB.
-SQLALCHEMY_MODULES = ("ledger/", "review/registry.py", "lookups/store.py")
+# The ledger, the agency registry, the look-up store and the account store run their SQL
+# through SQLAlchemy, not DuckDB.
+SQLALCHEMY_MODULES = ("ledger/", "review/registry.py", "lookups/store.py", "accounts.py")
 # DuckDB's own ways of running a statement; ``register``/``unregister`` belong to
 # ``sql.registered``.
 RUNNING_CALLS = {"execute", "executemany", "sql", "query", "unregister"}

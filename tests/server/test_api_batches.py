@@ -11,7 +11,7 @@ import pytest
 from matchgate.decisions import Outcome
 from matchgate.disclose import RESPONSE_COLUMNS
 
-from .conftest import AUTH, REQUESTS, Served, upload
+from .conftest import REQUESTS, Served, upload
 
 pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
 
@@ -49,8 +49,8 @@ def test_list_and_get(served: Served) -> None:
 
 def test_response_csv_is_the_requesters_file(served: Served) -> None:
     url = f"/api/batches/{served.batch_id}/response.csv"
-    assert served.client.get(url).status_code == 401
-    response = served.client.get(url, headers=AUTH)
+    assert served.anonymous.get(url).status_code == 401
+    response = served.client.get(url, headers=served.auth())
     # Not final while rows wait for review: the server hands out nothing (409, no rows).
     assert served.batch["outcomes"]["needs_review"] > 0
     assert response.status_code == 409
@@ -65,7 +65,7 @@ def test_response_csv_is_the_requesters_file(served: Served) -> None:
 
 def test_uploading_the_same_files_again_records_nothing_new(served: Served) -> None:
     before = _entries(served)
-    again = upload(served.client, served.world)
+    again = upload(served.client, served.world, served.auth("requester"))
     assert again.status_code == 200
     assert again.json()["batch_id"] == served.batch_id
     assert again.json()["outcomes"] == served.batch["outcomes"]
@@ -74,13 +74,14 @@ def test_uploading_the_same_files_again_records_nothing_new(served: Served) -> N
 
 def test_upload_needs_the_token(served: Served) -> None:
     files = {"requests": ("r.csv", b"x"), "letter": ("l.toml", b"x")}
-    missing = served.client.post("/api/batches", files=files)
+    missing = served.anonymous.post("/api/batches", files=files)
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
-    wrong = served.client.post(
-        "/api/batches", files=files, headers={"Authorization": "Bearer nope"}
-    )
-    assert wrong.status_code == 403
+    for token in ("nope", served.tokens["requester"][:-2] + "xx"):
+        wrong = served.anonymous.post(
+            "/api/batches", files=files, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert wrong.status_code == 401, token
 
 
 def _bad_letter(world: Path) -> tuple[str, bytes, str]:
@@ -107,7 +108,7 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(
     if overrides.get("letter") == "bad":
         overrides = {"letter": _bad_letter(served.world)}
     entries, folders = _entries(served), _batch_folders(served)
-    response = upload(served.client, served.world, **overrides)
+    response = upload(served.client, served.world, served.auth("requester"), **overrides)
     assert response.status_code == 422, case
     body = response.json()
     assert set(body) == {"error", "message"}
@@ -127,13 +128,13 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(
     ],
 )
 def test_unknown_batch_is_404(served: Served, path: str) -> None:
-    response = served.client.get(path, headers=AUTH)
+    response = served.client.get(path, headers=served.auth())
     assert response.status_code == 404
     assert response.json()["error"] == "NotFoundError"
 
 
 def test_batch_id_cannot_walk_out_of_the_workspace(served: Served) -> None:
-    response = served.client.get("/api/batches/..%2F..%2Fetc", headers=AUTH)
+    response = served.client.get("/api/batches/..%2F..%2Fetc", headers=served.auth())
     assert response.status_code in {404, 422}
 
 
@@ -153,10 +154,10 @@ def test_lookup_answers_a_disclosure_under_a_lookup_letter(served: Served) -> No
     # desk is its own written request under it, and the person is found.
     request = _request_row(served, "disclosed")
     body = {**request, "letter": _lookup_letter(served)}
-    assert served.client.post("/api/lookups", json=body).status_code == 401
+    assert served.anonymous.post("/api/lookups", json=body).status_code == 401
     entries = _entries(served)
     folders = _batch_folders(served)
-    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    response = served.client.post("/api/lookups", json=body, headers=served.auth("requester"))
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["batch_id"].startswith("lk") and len(answer["letter_id"]) == 16
@@ -169,7 +170,9 @@ def test_lookup_answers_a_disclosure_under_a_lookup_letter(served: Served) -> No
     # The letter is on file now: later look-ups name it by its id.
     other = _request_row(served, "no_match")
     again = served.client.post(
-        "/api/lookups", json={**other, "letter_id": answer["letter_id"]}, headers=AUTH
+        "/api/lookups",
+        json={**other, "letter_id": answer["letter_id"]},
+        headers=served.auth("requester"),
     )
     assert again.status_code == 200, again.text
     assert again.json()["letter_id"] == answer["letter_id"]
@@ -180,7 +183,9 @@ def test_lookup_answers_a_disclosure_under_a_lookup_letter(served: Served) -> No
 def test_lookup_under_a_bulk_letter_is_refused(served: Served) -> None:
     request = _request_row(served, "disclosed")
     bulk = (served.world / "letter.toml").read_text(encoding="utf-8")
-    response = served.client.post("/api/lookups", json={**request, "letter": bulk}, headers=AUTH)
+    response = served.client.post(
+        "/api/lookups", json={**request, "letter": bulk}, headers=served.auth("requester")
+    )
     assert response.status_code == 200, response.text
     row = response.json()["response"]
     assert row["outcome"] == "legally_deficient"
@@ -190,7 +195,7 @@ def test_lookup_under_a_bulk_letter_is_refused(served: Served) -> None:
 
 def test_lookup_with_a_malformed_row_is_refused_naming_the_field(served: Served) -> None:
     body = {"letter": _lookup_letter(served), "first_name": "ANA", "last_name": "DIAZ"}
-    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    response = served.client.post("/api/lookups", json=body, headers=served.auth("requester"))
     assert response.status_code == 422
     assert "street" in response.json()["message"]
 
@@ -203,5 +208,5 @@ def test_lookup_needs_a_known_letter(served: Served) -> None:
         "street": "1 MAIN ST",
         "zip": "10001",
     }
-    response = served.client.post("/api/lookups", json=body, headers=AUTH)
+    response = served.client.post("/api/lookups", json=body, headers=served.auth("requester"))
     assert response.status_code == 404

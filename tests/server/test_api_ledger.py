@@ -15,7 +15,7 @@ import pytest
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
 
-from .conftest import AUTH, Served
+from .conftest import Served
 
 pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
 
@@ -45,8 +45,9 @@ def test_verify_reports_ok(served: Served) -> None:
 
 def test_accounting_for_a_disclosed_tin(served: Served) -> None:
     disclosed = _row(served, "disclosed")
-    assert served.client.get("/api/accounting", params={"tin": disclosed["tin"]}).status_code == 401
-    response = served.client.get("/api/accounting", params={"tin": disclosed["tin"]}, headers=AUTH)
+    params = {"tin": disclosed["tin"]}
+    assert served.anonymous.get("/api/accounting", params=params).status_code == 401
+    response = served.client.get("/api/accounting", params=params, headers=served.auth())
     assert response.status_code == 200
     records = response.json()
     mine = [r for r in records if r["batch_id"] == served.batch_id]
@@ -58,7 +59,7 @@ def test_accounting_for_a_disclosed_tin(served: Served) -> None:
 def test_accounting_for_an_agency_and_year(served: Served) -> None:
     year = datetime.now(UTC).year
     response = served.client.get(
-        "/api/accounting", params={"agency": "DHS", "year": year}, headers=AUTH
+        "/api/accounting", params={"agency": "DHS", "year": year}, headers=served.auth()
     )
     assert response.status_code == 200
     outcomes = served.batch["outcomes"]
@@ -71,7 +72,7 @@ def test_accounting_for_an_agency_and_year(served: Served) -> None:
     "params", [{}, {"agency": "DHS"}, {"tin": "1", "agency": "DHS", "year": "2026"}]
 )
 def test_accounting_needs_one_question(served: Served, params: dict[str, str]) -> None:
-    response = served.client.get("/api/accounting", params=params, headers=AUTH)
+    response = served.client.get("/api/accounting", params=params, headers=served.auth())
     assert response.status_code == 422
     assert response.json()["error"] == "InputError"
 
@@ -84,7 +85,6 @@ def _body(**overrides: str) -> dict[str, str]:
     body = {
         "action": "confirm_not_disclosed",
         "reason": "Father and son at one address; no date of birth to tell them apart.",
-        "reviewer": "R. Reviewer",
         "idempotency_key": uuid.uuid4().hex,
     }
     body.update(overrides)
@@ -95,18 +95,18 @@ def test_review_action_needs_the_token(served: Served) -> None:
     row = _row(served, "ambiguous", "needs_review")
     before = served.client.get("/api/ledger/verify").json()["entries_checked"]
     url = _action_url(served, row["row_number"])
-    assert served.client.post(url, json=_body()).status_code == 401
-    wrong = {"X-Reviewer-Token": "not-it"}
-    assert served.client.post(url, json=_body(), headers=wrong).status_code == 403
+    assert served.anonymous.post(url, json=_body()).status_code == 401
+    wrong = {"Authorization": "Bearer mg_0123456789abcdef_not-it-not-it-not-it-not-it"}
+    assert served.anonymous.post(url, json=_body(), headers=wrong).status_code == 401
     assert served.client.get("/api/ledger/verify").json()["entries_checked"] == before
 
 
 def test_review_action_is_recorded_once(served: Served) -> None:
     row = _row(served, "ambiguous", "needs_review")
     body = _body()
-    first = served.client.post(_action_url(served, row["row_number"]), json=body, headers=AUTH)
+    first = served.client.post(_action_url(served, row["row_number"]), json=body)
     assert first.status_code == 200, first.text
-    again = served.client.post(_action_url(served, row["row_number"]), json=body, headers=AUTH)
+    again = served.client.post(_action_url(served, row["row_number"]), json=body)
     assert again.json()["sequence"] == first.json()["sequence"]
     report = served.client.get("/api/ledger/verify").json()
     assert report["ok"] is True
@@ -114,7 +114,7 @@ def test_review_action_is_recorded_once(served: Served) -> None:
         assert ledger.verify().last_sequence == report["last_sequence"]
     recorded = first.json()
     assert recorded["action"] == "confirm_not_disclosed"
-    assert recorded["actor"] == "R. Reviewer"
+    assert recorded["actor"] == served.name("reviewer")  # the authenticated user
 
 
 @pytest.mark.parametrize(
@@ -122,13 +122,12 @@ def test_review_action_is_recorded_once(served: Served) -> None:
     [
         ({"action": "disclose_anyway"}, "action"),
         ({"reason": "   "}, "reason"),
-        ({"reviewer": ""}, "reviewer"),
     ],
 )
 def test_bad_review_actions_are_422(served: Served, overrides: dict[str, str], field: str) -> None:
     row = _row(served, "ambiguous", "needs_review")
     response = served.client.post(
-        _action_url(served, row["row_number"]), json=_body(**overrides), headers=AUTH
+        _action_url(served, row["row_number"]), json=_body(**overrides), headers=served.auth()
     )
     assert response.status_code == 422
     assert f"field '{field}'" in response.json()["message"]
@@ -137,14 +136,14 @@ def test_bad_review_actions_are_422(served: Served, overrides: dict[str, str], f
 def test_confirm_not_disclosed_refuses_a_disclosed_row(served: Served) -> None:
     row = _row(served, "disclosed")
     response = served.client.post(
-        _action_url(served, row["row_number"]), json=_body(), headers=AUTH
+        _action_url(served, row["row_number"]), json=_body(), headers=served.auth()
     )
     assert response.status_code == 422
     assert "was disclosed" in response.json()["message"]
 
 
 def test_review_action_on_a_missing_row_is_404(served: Served) -> None:
-    response = served.client.post(_action_url(served, 99_999), json=_body(), headers=AUTH)
+    response = served.client.post(_action_url(served, 99_999), json=_body(), headers=served.auth())
     assert response.status_code == 404
 
 
@@ -166,7 +165,8 @@ def test_a_tampered_ledger_is_409_and_names_the_entry(served: Served, tmp_path: 
             con.execute(f'DROP TRIGGER "{name}"')
         con.execute("UPDATE ledger_entries SET actor = 'someone else' WHERE sequence = 5")
     settings = ServerSettings(workspace=workspace, master=served.world / "master.parquet")
-    response = TestClient(create_app(settings)).get("/api/ledger/verify")
+    client = TestClient(create_app(settings), headers=served.auth("auditor"))
+    response = client.get("/api/ledger/verify")
     assert response.status_code == 409
     report = response.json()
     assert report["ok"] is False

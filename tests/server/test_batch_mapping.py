@@ -38,8 +38,12 @@ def test_the_same_file_with_another_mapping_is_another_batch(served: Served) -> 
     assert "dob" in header
     without_dob = {**identity, "dob": "ignore"}
 
-    first = upload(served.client, served.world, mapping=_mapping(identity))
-    second = upload(served.client, served.world, mapping=_mapping(without_dob))
+    first = upload(
+        served.client, served.world, served.auth("requester"), mapping=_mapping(identity)
+    )
+    second = upload(
+        served.client, served.world, served.auth("requester"), mapping=_mapping(without_dob)
+    )
     assert first.status_code == 200, first.text
     assert second.status_code == 200, second.text
     ids = {served.batch_id, first.json()["batch_id"], second.json()["batch_id"]}
@@ -59,5 +63,7 @@ def test_the_same_file_with_another_mapping_is_another_batch(served: Served) -> 
     )
 
     # Uploading the same file with the same mapping again is recognised as that batch.
-    again = upload(served.client, served.world, mapping=_mapping(without_dob))
+    again = upload(
+        served.client, served.world, served.auth("requester"), mapping=_mapping(without_dob)
+    )
     assert again.json()["batch_id"] == second.json()["batch_id"]

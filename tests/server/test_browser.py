@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import TOKEN, Served
+from matchgate.ledger import Ledger
+
+from .conftest import Served
 
 pytestmark = pytest.mark.slow  # a real server and headless Chromium
 
@@ -68,7 +70,7 @@ def server(served: Served, tmp_path: Path) -> Iterator[str]:
         "--port",
         str(port),
     ]
-    env = {**os.environ, "MATCHGATE_REVIEWER_TOKEN": TOKEN}
+    env = dict(os.environ)
     env.pop("MATCHGATE_LEDGER_URL", None)
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -112,7 +114,16 @@ def test_reviewer_records_an_action_in_a_real_browser(
             page = browser.new_page()
             page.set_default_timeout(15_000)
             page.goto(f"{server}/")
+            # Nothing but the sign-in page without a session.
+            page.wait_for_url(f"{server}/sign-in")
+            page.fill("#name", served.name("reviewer"))
+            page.fill("#token", served.tokens["reviewer"])
+            page.click("#sign-in-form button[type=submit]")
+            page.wait_for_url(f"{server}/")
             assert page.title() == "Batches - matchgate"
+            assert served.name("reviewer") in page.inner_text("#signed-in")
+            cookie = next(c for c in page.context.cookies() if c["name"] == "mg_session")
+            assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
             page.click(f"#batches a:text('{served.batch_id}')")
             page.wait_for_url(f"{server}/batches/{served.batch_id}")
             first_row = page.locator("#flagged tbody tr").first
@@ -123,16 +134,23 @@ def test_reviewer_records_an_action_in_a_real_browser(
             assert page.inner_text("#outcome") == outcome
             page.select_option("#action", "confirm_not_disclosed")
             page.fill("#reason", "Two taxpayers at the address share the name; no DOB given.")
-            page.fill("#reviewer", "E2E Reviewer")
-            page.fill("#reviewer_token", TOKEN)
             page.click("#review-form button[type=submit]")
             page.wait_for_selector("#recorded")
             assert "confirm_not_disclosed" in page.inner_text("#recorded")
             page.screenshot(path=str(screenshot), full_page=True)
+            page.click("#sign-out-form button[type=submit]")
+            page.wait_for_url(f"{server}/sign-in")
+            page.goto(f"{server}/batches/{served.batch_id}")
+            page.wait_for_url(f"{server}/sign-in")  # signed out: the session is gone
         finally:
             browser.close()
 
     data = screenshot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1_000
-    report = httpx.get(f"{server}/api/ledger/verify", timeout=10).json()
+    report = httpx.get(
+        f"{server}/api/ledger/verify", headers=served.auth("auditor"), timeout=10
+    ).json()
     assert report["ok"] is True
+    with Ledger.open(served.workspace, read_only=True) as ledger:
+        last = list(ledger.entries())[-1]
+    assert last.actor == served.name("reviewer")  # the signed-in user, not form text

@@ -1,4 +1,4 @@
-"""The in-memory limiter: rate per key, lock-out after refused tokens, bounded memory."""
+"""The in-memory limiter: rate per key, lock-out after refused credentials, bounded memory."""
 
 from __future__ import annotations
 
@@ -79,17 +79,34 @@ def test_memory_is_bounded_and_idle_keys_are_dropped() -> None:
     clock = FakeClock()
     limiter = Limiter(LimitRules(max_requests=5, request_window=10, max_keys=100), clock=clock)
     for n in range(1000):  # random tokens cannot grow the table
-        limiter.check(token_key(f"guess-{n}"))
+        limiter.check(_key(_token(n)))
     assert len(limiter) == 100
     clock.now += 11
     limiter.check("fresh")
-    limiter.check(token_key("guess-999"))  # expired: dropped once looked at again
+    limiter.check(_key(_token(999)))  # expired: dropped once looked at again
     assert len(limiter) <= 100
 
 
-def test_token_keys_hold_no_token() -> None:
-    assert "secret-token" not in token_key("secret-token")
-    assert token_key("a") != token_key("b")
+def _token(n: int, secret: str = "s3cret-part-of-the-token") -> str:
+    return f"mg_{n:016x}_{secret}"
+
+
+def _key(token: str) -> str:
+    key = token_key(token)
+    assert key is not None
+    return key
+
+
+def test_token_keys_are_the_token_id_never_the_secret() -> None:
+    token = _token(7)
+    assert _key(token) == "token:0000000000000007"
+    assert "s3cret" not in _key(token)
+    # Another secret for the same id is the same key: guesses at one id count together.
+    assert _key(_token(7, "another-guess-of-the-secret")) == _key(token)
+    assert _key(_token(8)) != _key(token)
+    # A malformed token has no id: only the client's address counts it.
+    assert token_key("guess") is None
+    assert token_key("mg_nothex_" + "x" * 24) is None
 
 
 def test_threads_count_every_request_once() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from matchgate.server.review_queue import FLAGGED_OUTCOMES
 
-from .conftest import TOKEN, Served
+from .conftest import Served
 
 pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
 
@@ -71,7 +71,8 @@ def test_row_page_shows_the_evidence_waterfall(served: Served) -> None:
     for code in row["reason_codes"].split(";"):
         assert f"<code>{code}</code>" in page
     assert row["best_probability"] in page
-    assert 'name="reviewer_token"' in page
+    assert 'name="reviewer_token"' not in page and 'name="reviewer"' not in page
+    assert 'name="csrf_token"' in page
 
 
 def test_no_page_shows_a_tin_in_full(served: Served) -> None:
@@ -98,23 +99,30 @@ def _form(served: Served, row_number: str) -> dict[str, str]:
         "form_key": match.group(1),
         "action": "note",
         "reason": "Asked the requester for a date of birth.",
-        "reviewer": "P. Page",
     }
 
 
-@pytest.mark.parametrize(("token", "status"), [("", 401), ("wrong", 403)])
-def test_review_form_needs_the_token(served: Served, token: str, status: int) -> None:
+def test_review_form_needs_a_signed_in_user(served: Served) -> None:
     row = _flagged(served)[0]["row_number"]
-    data = {**_form(served, row), "reviewer_token": token}
+    data = _form(served, row)
+    url = f"/batches/{served.batch_id}/rows/{row}/review"
+    response = served.anonymous.post(url, data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in"
+
+
+def test_review_form_refuses_a_client_named_reviewer(served: Served) -> None:
+    row = _flagged(served)[0]["row_number"]
+    data = {**_form(served, row), "reviewer": "Somebody Else"}
     response = served.client.post(f"/batches/{served.batch_id}/rows/{row}/review", data=data)
-    assert response.status_code == status
-    assert "reviewer token" in response.text
+    assert response.status_code == 422
+    assert "actor is the signed-in user" in response.text
 
 
 def test_review_form_records_and_confirms(served: Served) -> None:
     row = _flagged(served)[-1]["row_number"]
     before = served.client.get("/api/ledger/verify").json()["last_sequence"]
-    data = {**_form(served, row), "reviewer_token": TOKEN}
+    data = _form(served, row)
     url = f"/batches/{served.batch_id}/rows/{row}/review"
     response = served.client.post(url, data=data, follow_redirects=False)
     assert response.status_code == 303
@@ -130,7 +138,7 @@ def test_review_form_records_and_confirms(served: Served) -> None:
 
 def test_review_form_without_a_reason_is_refused(served: Served) -> None:
     row = _flagged(served)[0]["row_number"]
-    data = {**_form(served, row), "reason": "", "reviewer_token": TOKEN}
+    data = {**_form(served, row), "reason": ""}
     response = served.client.post(f"/batches/{served.batch_id}/rows/{row}/review", data=data)
     assert response.status_code == 422
     assert "needs a reason" in response.text

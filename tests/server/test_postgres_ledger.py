@@ -13,7 +13,7 @@ import pytest
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
 
-from .conftest import AUTH, TOKEN, Served
+from .conftest import Served, add_users, bearer
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -30,10 +30,11 @@ def test_review_actions_are_recorded_in_the_postgres_ledger(
     settings = ServerSettings(
         workspace=workspace,
         master=served.world / "master.parquet",
-        reviewer_token=TOKEN,
         ledger_url=postgres_url,
+        accounts_url=postgres_url,
     )
-    client = TestClient(create_app(settings))
+    tokens = add_users(workspace, postgres_url)  # the users live in PostgreSQL too
+    client = TestClient(create_app(settings), headers=bearer(tokens["reviewer"]))
     with served.decisions.open(encoding="utf-8", newline="") as stream:
         row = next(r for r in csv.DictReader(stream) if r["outcome"] == "ambiguous")
     response = client.post(
@@ -41,13 +42,13 @@ def test_review_actions_are_recorded_in_the_postgres_ledger(
         json={
             "action": "note",
             "reason": "Checked on PostgreSQL.",
-            "reviewer": "PG Reviewer",
             "idempotency_key": uuid.uuid4().hex,
         },
-        headers=AUTH,
     )
     assert response.status_code == 200, response.text
     assert response.json()["sequence"] == 1  # a new ledger: the first entry
+    assert response.json()["actor"] == "Rev Reviewer"
+    assert not (workspace / "accounts.sqlite").exists()
     report = client.get("/api/ledger/verify").json()
     assert report["ok"] is True and report["last_sequence"] == 1
     assert "postgresql" not in str(report) and "ledger.sqlite" not in str(report)

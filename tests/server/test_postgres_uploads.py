@@ -11,7 +11,7 @@ import pytest
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
 
-from .conftest import TOKEN, Served, upload
+from .conftest import Served, add_users, bearer, upload
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -29,11 +29,11 @@ def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
     settings = ServerSettings(
         workspace=tmp_path / "workspace",
         master=served.world / "master.parquet",
-        reviewer_token=TOKEN,
         ledger_url=postgres_url,
     )
+    tokens = add_users(tmp_path / "workspace")
     client = TestClient(create_app(settings))
-    response = upload(client, served.world)
+    response = upload(client, served.world, bearer(tokens["requester"]))
     assert response.status_code == 200, response.text
     rows_in = response.json()["rows_in"]
     assert not (tmp_path / "workspace" / "ledger.sqlite").exists()

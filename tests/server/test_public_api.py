@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 
 def test_exports() -> None:
-    assert matchgate.server.__all__ == ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "create_app"]
+    assert matchgate.server.__all__ == ["ServerSettings", "create_app"]
     assert sorted(matchgate.server.__all__) == matchgate.server.__all__
 
 
@@ -31,4 +31,5 @@ def test_register_adds_serve_with_every_option() -> None:
     assert result.exit_code == 0
     for option in ("--master", "--workspace", "--policy", "--host", "--port", "--database-url"):
         assert option in result.output
-    assert "MATCHGATE_REVIEWER_TOKEN" in result.output
+    assert "--accounts-url" in result.output
+    assert "MATCHGATE_REVIEWER_TOKEN" not in result.output

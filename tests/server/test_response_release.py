@@ -20,7 +20,7 @@ from matchgate.server import ServerSettings, create_app
 from matchgate.server.batch_folders import BatchFolders
 from matchgate.server.errors import NotFoundError
 
-from .conftest import AUTH, TOKEN, Served, upload
+from .conftest import Served, upload
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -54,20 +54,19 @@ def test_response_refused_until_the_ledger_holds_it(served: Served, tmp_path: Pa
 def test_api_does_not_serve_an_unaccounted_response(served: Served, tmp_path: Path) -> None:
     workspace = _copy(served, tmp_path)
     _forget_ledger_stage(workspace, served.batch_id)
-    settings = ServerSettings(
-        workspace=workspace, master=served.world / "master.parquet", reviewer_token=TOKEN
-    )
+    # The copy holds the served workspace's account store, so its users sign in here too.
+    settings = ServerSettings(workspace=workspace, master=served.world / "master.parquet")
     url = f"/api/batches/{served.batch_id}/response.csv"
     with TestClient(create_app(settings)) as client:
-        refused = client.get(url, headers=AUTH)
+        refused = client.get(url, headers=served.auth())
         assert refused.status_code == 404
         assert "ledger" in refused.text
         assert "disclosed" not in refused.text
         # The same upload again finishes the batch: the ledger stage runs, then it is served
         # once no row waits for review (the world's batch has rows pending review).
-        assert upload(client, served.world).status_code == 200
-        pending = client.get(f"/api/batches/{served.batch_id}", headers=AUTH).json()
-        served_now = client.get(url, headers=AUTH)
+        assert upload(client, served.world, served.auth("requester")).status_code == 200
+        pending = client.get(f"/api/batches/{served.batch_id}", headers=served.auth()).json()
+        served_now = client.get(url, headers=served.auth())
         assert pending["outcomes"]["needs_review"] > 0
         assert served_now.status_code == 409
         assert served_now.json()["message"].endswith("wait for a person's review")
@@ -78,7 +77,7 @@ def test_api_does_not_serve_an_unaccounted_response(served: Served, tmp_path: Pa
     settled["outcomes"]["needs_review"] = 0
     summary.write_text(json.dumps(settled), encoding="utf-8")
     with TestClient(create_app(settings)) as client:
-        final = client.get(url, headers=AUTH)
+        final = client.get(url, headers=served.auth())
         assert final.status_code == 200
         response = workspace / "batches" / served.batch_id / "output" / "response.csv"
         assert final.content == response.read_bytes()

@@ -2,10 +2,14 @@
 answer is a server error, and that every status, content type, header and body is the
 one the schema documents.
 
-The app serves a workspace with a ledger and no batch (so look-ups and uploads are refused
-for their inputs, not for a missing ledger); the rate limit and the lock-out are off, or
-the generated wrong tokens would lock the test client out after ten requests (both have
-their own tests). Examples are bounded so the whole run stays well under a minute.
+The schema is fetched from ``/openapi.json`` with a user's bearer token (it is served to
+signed-in users only), and every generated request is sent twice, as a requester and as a
+supervisor, so the routes answer past authentication (200, 403, 404, 422, ...) rather than
+401 alone; the last test checks that they did. The app serves a workspace with a ledger
+and no batch (so look-ups and uploads are refused for their inputs, not for a missing
+ledger); the rate limit and the lock-out are off, or the client's one address would be
+limited after a few hundred requests (both have their own tests). Examples are bounded so
+the whole run stays well under a minute.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +29,12 @@ from schemathesis import checks
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
 
+from .conftest import add_users, bearer
+
 pytestmark = pytest.mark.slow  # tens of seconds: hundreds of generated requests
 
-TOKEN = "schemathesis-token-0b8a"
 MAX_EXAMPLES = 15
+ROLES = ("requester", "supervisor")
 
 warnings.filterwarnings("ignore", module="schemathesis")
 
@@ -39,22 +46,25 @@ def _app(root: Path):  # type: ignore[no-untyped-def]
     key.parent.mkdir(exist_ok=True)
     with Ledger.open(workspace, key_path=key):
         pass  # an empty ledger with its key outside the workspace
-    return create_app(
+    app = create_app(
         ServerSettings(
             workspace=workspace,
             master=root / "master.parquet",
             ledger_key=key,
-            reviewer_token=TOKEN,
             rate_limit_requests=0,
             auth_max_failures=0,
         )
     )
+    return app, add_users(workspace)
 
 
 # The schema is loaded when the module is collected (parametrize needs it then), so the app
 # and its folder are made then too; the folder goes when the module's tests are done.
 _ROOT = Path(tempfile.mkdtemp(prefix="matchgate-schemathesis-"))
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_ROOT))
+_APP, _TOKENS = _app(_ROOT)
+schema = schemathesis.openapi.from_asgi("/openapi.json", _APP, headers=bearer(_TOKENS["requester"]))
+# Status codes answered, per role, over the whole run.
+_SEEN: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -80,4 +90,22 @@ CHECKS = [
     derandomize=True,
 )
 def test_the_api_answers_only_what_its_schema_documents(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)
+    generated = dict(case.headers or {})
+    for role in ROLES:
+        # On the case itself: schemathesis drops a call's extra headers for multipart bodies.
+        case.headers = {**generated, **bearer(_TOKENS[role])}
+        response = case.call_and_validate(checks=CHECKS)
+        _SEEN[role][response.status_code] += 1
+
+
+def test_the_generated_requests_got_past_authentication() -> None:
+    """Run after the generated requests (pytest keeps the file's order): as both roles the
+    routes answered what the role may do, not a 401 for the credential."""
+    for role in ROLES:
+        seen = _SEEN[role]
+        assert seen, f"no generated request ran as {role}"
+        assert seen[401] == 0, (role, seen)
+        assert seen[200] > 0 and seen[422] > 0, (role, seen)
+    # The requester may not verify the ledger or read the accounting; the supervisor may not
+    # submit: each role met the role matrix's refusals too.
+    assert _SEEN["requester"][403] > 0 and _SEEN["supervisor"][403] > 0, _SEEN

@@ -24,6 +24,7 @@ from matchgate.cli import (
     review_commands,
     risk_commands,
     serve_commands,
+    user_commands,
 )
 from matchgate.cli.exit_codes import exit_code_for
 from matchgate.errors import MatchgateError
@@ -48,6 +49,7 @@ agency_commands.register(app)
 risk_commands.register(app)
 assess_commands.register(app)
 lookup_commands.register(app)
+user_commands.register(app)
 
 
 def _show_warning(

@@ -25,7 +25,7 @@ def serve(
     ] = None,
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")] = None,
     host: Annotated[
-        str, typer.Option("--host", help="Interface to listen on (non-loopback needs a token).")
+        str, typer.Option("--host", help="Interface to listen on (off loopback: Secure cookies).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     database_url: Annotated[
@@ -35,6 +35,15 @@ def serve(
             envvar="MATCHGATE_LEDGER_URL",
             show_envvar=True,
             help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
+        ),
+    ] = None,
+    accounts_url: Annotated[
+        str | None,
+        typer.Option(
+            "--accounts-url",
+            envvar="MATCHGATE_ACCOUNTS_URL",
+            show_envvar=True,
+            help="SQLAlchemy URL of the account store (default: WORKSPACE/accounts.sqlite).",
         ),
     ] = None,
     key_file: Annotated[
@@ -50,8 +59,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the reviewer's web pages over one workspace.
 
-    Writes need the reviewer token, read from $MATCHGATE_REVIEWER_TOKEN only.
-    With the default token the server listens on loopback only.
+    Every route but /sign-in and /healthz needs a user of the workspace's account store
+    (add them with matchgate user add); off loopback the session cookie is Secure only.
     """
     import uvicorn
     from pydantic import ValidationError
@@ -64,6 +73,7 @@ def serve(
         ("policy", policy),
         ("ledger_url", database_url),
         ("ledger_key", key_file),
+        ("accounts_url", accounts_url),
     ):
         if value is not None:
             given[name] = value
@@ -77,12 +87,15 @@ def serve(
         raise InputError(f"cannot start the server: {problems}") from exc
     if not settings.master.is_file():
         raise InputError("file not found", path=settings.master, field="--master")
-    if settings.uses_default_token:
-        typer.echo(
-            "warning: the reviewer token is the documented default; set"
-            " MATCHGATE_REVIEWER_TOKEN before anyone else can reach this server",
-            err=True,
-        )
+    from matchgate.accounts import AccountStore
+
+    with AccountStore.open(settings.workspace, url=settings.accounts_url) as accounts:
+        if accounts.count_active() == 0:
+            typer.echo(
+                "warning: this workspace has no users, so nobody can sign in; add one with"
+                f" matchgate user add NAME --role ROLE --workspace {settings.workspace}",
+                err=True,
+            )
     typer.echo(f"matchgate serving {settings.workspace} on http://{host}:{port}/", err=True)
     # No access log: an accounting query carries a TIN in its URL, and logs are not the
     # place for return information. The ledger is the record of what was done.

@@ -6,6 +6,6 @@ status codes in :mod:`matchgate.server.error_handlers` only.
 """
 
 from matchgate.server.app import create_app
-from matchgate.server.settings import DEFAULT_REVIEWER_TOKEN, ServerSettings
+from matchgate.server.settings import ServerSettings
 
-__all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "create_app"]
+__all__ = ["ServerSettings", "create_app"]

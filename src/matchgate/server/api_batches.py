@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import FileResponse
 
+from matchgate.accounts import Role
 from matchgate.errors import InputError
+from matchgate.server.accounts import (
+    TAXPAYER_READERS,
+    check_batch_visible,
+    check_letter_is_own,
+    require_roles,
+    visible_batches,
+)
 from matchgate.server.batch_folders import Upload
 from matchgate.server.deps import (
+    ApiReviewerDep,
+    ApiUserDep,
+    ApiWriterDep,
     BatchFoldersDep,
     LedgerWriterDep,
-    ReviewerTokenDep,
+    NoClientActorDep,
     SettingsDep,
 )
 from matchgate.server.errors import ResponseNotFinalError
@@ -43,42 +55,49 @@ def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | 
     "", response_model=BatchPublic, responses=error_responses(401, 403, 409, 413, 415, 422)
 )
 def create_batch(
-    _token: ReviewerTokenDep,
+    user: ApiWriterDep,
+    _no_actor: NoClientActorDep,
     settings: SettingsDep,
     batches: BatchFoldersDep,
     requests: Annotated[UploadFile, File(description="The request file (CSV, XLSX, ...).")],
     letter: Annotated[UploadFile, File(description="The signed request letter (TOML).")],
     mapping: Annotated[UploadFile | None, File(description="Column-mapping TOML.")] = None,
-    submitted_by: Annotated[str, Form(description="Who submits; the ledger's actor.")] = (
-        "matchgate-server"
-    ),
 ) -> BatchPublic:
     """Run the batch through every stage now; answers when the response file is written.
 
-    Synchronous on purpose for now: the pipeline is idempotent and resumable, so a client
-    that times out can upload the same files again and gets the recorded batch back.
+    Only a requester submits, and only under its own agency's letter; the ledger's actor is
+    the requester (a ``submitted_by`` field is refused). Synchronous on purpose for now: the
+    pipeline is idempotent and resumable, so a client that times out can upload the same
+    files again and gets the recorded batch back.
     """
+    require_roles(user, frozenset({Role.REQUESTER}), "submit batches")
     requests_upload = _upload(requests, "requests", required=True)
     letter_upload = _upload(letter, "letter", required=True)
     assert requests_upload is not None and letter_upload is not None
+    letter_bytes = letter_upload.stream.read()
+    check_letter_is_own(user, letter_bytes, settings.workspace, filename=letter_upload.filename)
     result = batches.run_upload(
         requests=requests_upload,
-        letter=letter_upload,
+        letter=Upload(filename=letter_upload.filename, stream=io.BytesIO(letter_bytes)),
         mapping=_upload(mapping, "mapping", required=False),
-        actor=submitted_by.strip() or "matchgate-server",
+        actor=user.name,
         ledger_url=settings.ledger_url,
         ledger_key=settings.ledger_key,
     )
     return BatchPublic.from_result(result, batches.summary(result.batch_id))
 
 
-@router.get("", response_model=list[BatchPublic], responses=error_responses(409))
-def list_batches(batches: BatchFoldersDep) -> list[BatchPublic]:
-    return [BatchPublic.from_summary(summary) for summary in batches.list()]
+@router.get("", response_model=list[BatchPublic], responses=error_responses(401, 409))
+def list_batches(user: ApiUserDep, batches: BatchFoldersDep) -> list[BatchPublic]:
+    """Every batch the caller may see (a requester: its own agency's only)."""
+    return [BatchPublic.from_summary(summary) for summary in visible_batches(user, batches)]
 
 
-@router.get("/{batch_id}", response_model=BatchPublic, responses=error_responses(404, 409, 422))
-def get_batch(batch_id: BatchId, batches: BatchFoldersDep) -> BatchPublic:
+@router.get(
+    "/{batch_id}", response_model=BatchPublic, responses=error_responses(401, 404, 409, 422)
+)
+def get_batch(batch_id: BatchId, user: ApiUserDep, batches: BatchFoldersDep) -> BatchPublic:
+    check_batch_visible(user, batches, batch_id)
     return BatchPublic.from_summary(batches.summary(batch_id))
 
 
@@ -90,11 +109,12 @@ def get_batch(batch_id: BatchId, batches: BatchFoldersDep) -> BatchPublic:
         **error_responses(401, 403, 404, 409, 422),
     },
 )
-def get_response(
-    batch_id: BatchId, _token: ReviewerTokenDep, batches: BatchFoldersDep
-) -> FileResponse:
+def get_response(batch_id: BatchId, user: ApiUserDep, batches: BatchFoldersDep) -> FileResponse:
     """The requester's file: the only file that leaves the disclosure office, and only once
-    it is final (no row pending review)."""
+    it is final (no row pending review). The requester of the batch's agency, reviewers,
+    supervisors and auditors may fetch it."""
+    require_roles(user, TAXPAYER_READERS | {Role.REQUESTER}, "download responses")
+    check_batch_visible(user, batches, batch_id)
     path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
     summary = batches.summary(batch_id)
     if not summary.response_final:
@@ -118,10 +138,11 @@ def create_review_action(
     batch_id: BatchId,
     row_number: RowNumber,
     body: ReviewActionCreate,
-    _token: ReviewerTokenDep,
+    user: ApiReviewerDep,
     batches: BatchFoldersDep,
     ledger: LedgerWriterDep,
 ) -> ReviewActionPublic:
+    """A reviewer's or supervisor's action on a row; the ledger's actor is that user."""
     row = row_evidence(batches.decisions_path(batch_id), row_number)
     recorded = record_review_action(
         ledger,
@@ -129,7 +150,7 @@ def create_review_action(
         row=row,
         action=body.action,
         reason=body.reason,
-        reviewer=body.reviewer,
+        reviewer=user.name,
         idempotency_key=body.idempotency_key,
     )
     return ReviewActionPublic.from_recorded(recorded)

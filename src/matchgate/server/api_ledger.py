@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from matchgate.errors import InputError
-from matchgate.server.deps import LedgerReaderDep, ReviewerTokenDep, SettingsDep
+from matchgate.server.accounts import STAFF, TAXPAYER_READERS, require_roles
+from matchgate.server.deps import ApiUserDep, LedgerReaderDep, SettingsDep
 from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import DisclosurePublic, ErrorPublic, HealthPublic, VerifyReportPublic
 
@@ -24,11 +25,15 @@ router = APIRouter(tags=["ledger"])
             "model": VerifyReportPublic | ErrorPublic,
             "description": "The ledger does not verify (the report), or there is none yet.",
         },
-        **error_responses(),
+        **error_responses(401, 403),
     },
 )
-def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPublic:
-    """The chain, every checkpoint signature and the disclosure index; 409 when it fails."""
+def verify_ledger(
+    user: ApiUserDep, ledger: LedgerReaderDep, response: Response
+) -> VerifyReportPublic:
+    """The chain, every checkpoint signature and the disclosure index; 409 when it fails.
+    The office's staff only (every role but requester)."""
+    require_roles(user, STAFF, "verify the ledger")
     report = ledger.verify()
     if not report.ok:
         response.status_code = 409
@@ -41,7 +46,7 @@ def verify_ledger(ledger: LedgerReaderDep, response: Response) -> VerifyReportPu
     responses=error_responses(401, 403, 409, 422),
 )
 def accounting(
-    _token: ReviewerTokenDep,
+    user: ApiUserDep,
     ledger: LedgerReaderDep,
     tin: Annotated[
         str | None, Query(max_length=64, description="Every disclosure about this TIN.")
@@ -51,7 +56,9 @@ def accounting(
         int | None, Query(ge=1970, le=9999, description="Calendar year (UTC) for agency.")
     ] = None,
 ) -> list[DisclosurePublic]:
-    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency."""
+    """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency:
+    reviewers, supervisors and auditors only."""
+    require_roles(user, TAXPAYER_READERS, "read the accounting of disclosures")
     if (tin is None) == (agency is None):
         raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
     if tin is not None:

@@ -2,14 +2,21 @@
 
 The route calls :func:`matchgate.lookups.run_lookup`, as ``matchgate lookup`` does: legal
 review under the look-up letter, matching against the shared master, the ledger, the answer.
+Only a requester calls it, only under its own agency's look-up letter, and the ledger's actor
+is the signed-in user.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter
 
+from matchgate.accounts import Role
 from matchgate.lookups import LetterNotOnFileError, run_lookup
-from matchgate.server.deps import BatchFoldersDep, ReviewerTokenDep, SettingsDep
+from matchgate.lookups.store import letter_folder
+from matchgate.server.accounts import Principal, check_letter_is_own, require_roles
+from matchgate.server.deps import ApiWriterDep, BatchFoldersDep, SettingsDep
 from matchgate.server.errors import NotFoundError
 from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import LookupCreate, LookupPublic
@@ -19,6 +26,27 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/lookups", tags=["lookups"])
 
 
+def _check_own_letter(
+    user: Principal, workspace: Path, letter: Path | None, letter_id: str
+) -> None:
+    """A requester looks up only under its own agency's letter: a letter sent with the body
+    (403 otherwise) or one on file by its id (another agency's id answers 404, as one that is
+    not on file)."""
+    if letter is not None:
+        check_letter_is_own(user, letter.read_bytes(), workspace)
+        return
+    try:
+        path = letter_folder(workspace, letter_id) / "letter.toml"
+    except LetterNotOnFileError as exc:
+        raise NotFoundError(str(exc)) from exc
+    if not path.is_file():
+        raise NotFoundError(f"no look-up letter {letter_id!r} on file in this workspace")
+    try:
+        check_letter_is_own(user, path.read_bytes(), workspace)
+    except Exception as exc:  # noqa: BLE001 - any refusal of a filed letter reads as not found
+        raise NotFoundError(f"no look-up letter {letter_id!r} on file in this workspace") from exc
+
+
 @router.post(
     "",
     response_model=LookupPublic,
@@ -26,17 +54,20 @@ router = APIRouter(prefix="/api/lookups", tags=["lookups"])
 )
 def create_lookup(
     body: LookupCreate,
-    _token: ReviewerTokenDep,
+    user: ApiWriterDep,
     settings: SettingsDep,
     batches: BatchFoldersDep,
 ) -> LookupPublic:
-    actor = "matchgate-server"  # the authenticated user, once the routes know who calls
+    """A requester's look-up under its own agency's look-up letter, sent as TOML text (filed
+    on first use) or named by the id of one on file. The actor is the signed-in user."""
+    require_roles(user, frozenset({Role.REQUESTER}), "run look-ups")
     with batches.staged_letter(body.letter) as letter:
+        _check_own_letter(user, batches.workspace, letter, body.letter_id)
         try:
             answer = run_lookup(
                 workspace=batches.workspace,
                 fields=body.request_fields(),
-                actor=actor,
+                actor=user.name,
                 letter=letter,
                 letter_id=body.letter_id or None,
                 master=batches.master,

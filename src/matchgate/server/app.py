@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
-from matchgate.server import api_batches, api_ledger, api_lookups, pages
+from matchgate.server import api_batches, api_ledger, api_lookups, pages, sessions
+from matchgate.server.deps import ApiUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
 from matchgate.server.limits import Clock, Limiter, LimitRules
 from matchgate.server.masking import mask_tin
+from matchgate.server.openapi import error_responses
 from matchgate.server.security_headers import SecurityHeadersMiddleware
 from matchgate.server.settings import ServerSettings
 
@@ -41,15 +46,18 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
 
     Only the signing key's place is checked at once: a key inside the workspace is refused
     (:class:`LedgerError`), because whoever can write the workspace could then rewrite the
-    ledger and sign it again. The interactive API pages (``/docs``, ``/redoc``) are off: they
-    load scripts from a CDN, which the pages' content security policy refuses; the schema
-    is at ``/openapi.json``.
+    ledger and sign it again. The schema is at ``/openapi.json``, for signed-in users only.
+    The interactive API pages (``/docs``, ``/redoc``) are off: they load scripts from a CDN,
+    which the pages' content security policy refuses.
     """
     check_key_location(settings.workspace, settings.ledger_key, server=True)
     app = FastAPI(
         title="matchgate",
         summary="Taxpayer address requests answered only where 26 U.S.C. 6103(i)(2) allows it.",
         version="0.1.0",
+        lifespan=_lifespan,
+        # The schema is served to signed-in users only (below).
+        openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
@@ -59,9 +67,17 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
     app.state.templates = templates
     app.state.limiter = limiter if limiter is not None else limiter_for(settings)
     install_error_handlers(app, templates)
-    routers = (api_batches.router, api_ledger.router, api_lookups.router, pages.router)
+    sessions.install_sign_in_redirect(app)
+    routers = (
+        api_batches.router,
+        api_ledger.router,
+        api_lookups.router,
+        pages.router,
+        sessions.router,
+    )
     for router in routers:
         app.include_router(router)
+    _add_schema_route(app)
     # The last added runs first: headers on every answer, then the guards, then the routes.
     app.add_middleware(
         RequestGuardMiddleware,
@@ -73,3 +89,27 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _add_schema_route(app: FastAPI) -> None:
+    """``/openapi.json`` as FastAPI serves it, behind authentication: nothing but the
+    sign-in page and ``/healthz`` answers a caller who has not signed in."""
+
+    def openapi_schema(_user: ApiUserDep) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    app.add_api_route(
+        "/openapi.json",
+        openapi_schema,
+        methods=["GET"],
+        include_in_schema=False,
+        responses=error_responses(401),
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    store = getattr(app.state, "accounts", None)
+    if store is not None:
+        store.close()

@@ -6,25 +6,42 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 
+from matchgate.errors import InputError
 from matchgate.ledger import Ledger
 from matchgate.ledger._files import LEDGER_FILE
-from matchgate.server.auth import check_reviewer_token
+from matchgate.server.accounts import (
+    REVIEWERS,
+    SESSION_COOKIE,
+    NotSignedInError,
+    Principal,
+    bearer_token,
+    check_csrf,
+    principal_for,
+    require_roles,
+)
 from matchgate.server.batch_folders import BatchFolders
-from matchgate.server.errors import NoLedgerYetError, WrongTokenError
-from matchgate.server.limits import Limiter, address_key
+from matchgate.server.errors import NoLedgerYetError
+from matchgate.server.limits import Limiter, address_key, token_key
 from matchgate.server.settings import ServerSettings
 
 __all__ = [
+    "ApiReviewerDep",
+    "ApiUserDep",
+    "ApiWriterDep",
     "BatchFoldersDep",
-    "FormTokenDep",
     "LedgerReaderDep",
     "LedgerWriterDep",
-    "ReviewerTokenDep",
+    "NoClientActorDep",
+    "PageFormUserDep",
+    "PageReviewerDep",
+    "PageUserDep",
     "SettingsDep",
     "TemplatesDep",
+    "check_not_locked_out",
+    "record_refused_credential",
 ]
 
 
@@ -71,50 +88,133 @@ LedgerReaderDep = Annotated[Ledger, Depends(open_ledger_reader)]
 LedgerWriterDep = Annotated[Ledger, Depends(open_ledger_writer)]
 
 
-def _authenticate(request: Request, settings: ServerSettings, presented: str | None) -> None:
-    """The token check, with every refused token counted against the client's address
-    (enough of them lock it out: :mod:`matchgate.server.limits`)."""
+def _limiter(request: Request) -> Limiter:
     limiter: Limiter = request.app.state.limiter
-    key = address_key(request.client.host if request.client else None)
-    limiter.check(key, count=False)
-    try:
-        check_reviewer_token(settings, presented)
-    except WrongTokenError:
+    return limiter
+
+
+def _credential_keys(request: Request, token: str | None) -> tuple[str, ...]:
+    """The limiter's keys for a credential: the client's address, and the token's id when
+    the token is well formed (never its secret)."""
+    address = address_key(request.client.host if request.client else None)
+    by_id = token_key(token) if token else None
+    return (address,) if by_id is None else (address, by_id)
+
+
+def check_not_locked_out(request: Request, token: str | None) -> None:
+    """429 (with Retry-After) when the address or the token's id is locked out, before the
+    credential is even looked at: the right token does not get through a lock-out."""
+    limiter = _limiter(request)
+    for key in _credential_keys(request, token):
+        limiter.check(key, count=False)
+
+
+def record_refused_credential(request: Request, token: str | None) -> None:
+    """One refused credential against the address and the token's id (enough of them lock
+    both out: :mod:`matchgate.server.limits`)."""
+    limiter = _limiter(request)
+    for key in _credential_keys(request, token):
         limiter.record_failure(key)
+
+
+def _authenticate(request: Request, *, page: bool) -> Principal:
+    """The caller (:func:`~matchgate.server.accounts.principal_for`), with every refused
+    bearer token counted against the client's address and the token's id. No credential at
+    all is not counted (a browser whose session ended is no guesser)."""
+    token = bearer_token(request.headers.get("authorization"))
+    check_not_locked_out(request, token)
+    try:
+        return principal_for(request, page=page)
+    except NotSignedInError:
+        if token is not None:
+            record_refused_credential(request, token)
         raise
 
 
-# Declared as security schemes, so the OpenAPI schema says how to authenticate.
+# Declared as security schemes, so the OpenAPI schema says how to authenticate; the
+# credential itself is read by principal_for.
 _BEARER = HTTPBearer(
-    auto_error=False, scheme_name="reviewerToken", description="Authorization: Bearer TOKEN"
-)
-_TOKEN_HEADER = APIKeyHeader(
-    name="X-Reviewer-Token",
     auto_error=False,
-    scheme_name="reviewerTokenHeader",
-    description="The reviewer token in a header of its own (the same token).",
+    scheme_name="bearerToken",
+    description="Authorization: Bearer mg_<id>_<secret>, the token 'matchgate user add' printed.",
 )
+_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="sessionCookie",
+    description="The web session of /sign-in; API reads (GET) only.",
+)
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+SessionDoc = Annotated[str | None, Depends(_SESSION)]
 
 
-def require_reviewer_token(
-    request: Request,
-    settings: SettingsDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
-    x_reviewer_token: Annotated[str | None, Depends(_TOKEN_HEADER)] = None,
-) -> None:
-    """API calls present the token as ``Authorization: Bearer`` or ``X-Reviewer-Token``."""
-    token = bearer.credentials.strip() if bearer is not None else None
-    _authenticate(request, settings, token or x_reviewer_token)
+def api_principal(
+    request: Request, _bearer: BearerDoc = None, _session: SessionDoc = None
+) -> Principal:
+    """The authenticated caller of an API read (401 without a valid credential): a bearer
+    token or the session cookie."""
+    return _authenticate(request, page=False)
 
 
-ReviewerTokenDep = Annotated[None, Depends(require_reviewer_token)]
+def api_writer(request: Request, _bearer: BearerDoc = None) -> Principal:
+    """The authenticated caller of an API write: a bearer token only (the session cookie is
+    refused, 401, since a browser sends it by itself)."""
+    return _authenticate(request, page=False)
 
 
-def require_form_token(
-    request: Request, settings: SettingsDep, reviewer_token: Annotated[str, Form()] = ""
-) -> None:
-    """Pages' forms carry the token in a password field (no cookies, no JavaScript)."""
-    _authenticate(request, settings, reviewer_token)
+def page_principal(request: Request) -> Principal:
+    """The authenticated caller of a page (without one: a redirect to the sign-in page)."""
+    return _authenticate(request, page=True)
 
 
-FormTokenDep = Annotated[None, Depends(require_form_token)]
+ApiUserDep = Annotated[Principal, Depends(api_principal)]
+ApiWriterDep = Annotated[Principal, Depends(api_writer)]
+PageUserDep = Annotated[Principal, Depends(page_principal)]
+
+
+def api_reviewer(principal: ApiWriterDep) -> Principal:
+    """A reviewer or supervisor, checked before the ledger is opened for writing."""
+    require_roles(principal, REVIEWERS, "record review actions")
+    return principal
+
+
+ApiReviewerDep = Annotated[Principal, Depends(api_reviewer)]
+
+
+def page_form_user(principal: PageUserDep, csrf_token: Annotated[str, Form()] = "") -> Principal:
+    """The caller of a page's form POST, its CSRF token checked (403 when it is missing or
+    not the session's)."""
+    check_csrf(principal, csrf_token)
+    return principal
+
+
+PageFormUserDep = Annotated[Principal, Depends(page_form_user)]
+
+
+def page_reviewer(principal: PageFormUserDep) -> Principal:
+    require_roles(principal, REVIEWERS, "record review actions")
+    return principal
+
+
+PageReviewerDep = Annotated[Principal, Depends(page_reviewer)]
+
+# The ledger's actor is the authenticated user; a client that names one is refused.
+CLIENT_ACTOR_FIELDS = ("submitted_by", "reviewer")
+
+
+async def refuse_client_actor(request: Request) -> None:
+    """422 when a form names its own actor (``submitted_by``, ``reviewer``): that name would
+    be ignored, and a client should learn so rather than believe it was recorded."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return
+    form = await request.form()
+    for name in CLIENT_ACTOR_FIELDS:
+        if name in form:
+            raise InputError(
+                f"the ledger's actor is the signed-in user; do not send {name!r}",
+                field=name,
+            )
+
+
+NoClientActorDep = Annotated[None, Depends(refuse_client_actor)]

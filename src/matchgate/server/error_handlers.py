@@ -105,9 +105,12 @@ def status_code_for(error: MatchgateError) -> int:
     return 500
 
 
+_JSON_PATHS = frozenset({"/healthz", "/openapi.json"})
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/healthz"
+    return path.startswith("/api/") or path in _JSON_PATHS
 
 
 def error_response(

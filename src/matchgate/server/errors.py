@@ -2,13 +2,13 @@
 
     MatchgateError
     ├── NotFoundError          a batch or row the request names does not exist (404)
-    ├── MissingTokenError      a write without the reviewer token (401)
-    ├── WrongTokenError        a write with a token that is not the reviewer token (403)
+    ├── MissingTokenError      no valid credential (401; accounts.NotSignedInError)
+    ├── WrongTokenError        the user's role may not do this (403; accounts.AccessDeniedError)
     ├── ResponseNotFinalError  a response with rows still pending review (409)
     ├── NoLedgerYetError       a read of the ledger before any batch created it (409)
     ├── PayloadTooLargeError   a body over the server's upload limit (413)
     ├── UnsupportedMediaTypeError  a body of another content type than the route takes (415)
-    └── TooManyRequestsError   over the rate limit, or locked out after failed tokens (429)
+    └── TooManyRequestsError   over the rate limit, or locked out after refused credentials (429)
 
 ``error_handlers`` maps these and every library error to a status code in one table.
 """
@@ -34,11 +34,12 @@ class NotFoundError(MatchgateError):
 
 
 class MissingTokenError(MatchgateError):
-    """The action needs the reviewer token and none was given."""
+    """The request carries no valid credential (none, unknown, expired or revoked)."""
 
 
 class WrongTokenError(MatchgateError):
-    """The token given is not the reviewer token."""
+    """The authenticated user may not do this (its role, or a CSRF token that is not the
+    session's)."""
 
 
 class ResponseNotFinalError(MatchgateError):
@@ -59,7 +60,7 @@ class UnsupportedMediaTypeError(MatchgateError):
 
 
 class TooManyRequestsError(MatchgateError):
-    """Too many requests from one client or token, or a lock-out after failed tokens."""
+    """Too many requests from one client or token, or a lock-out after refused credentials."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)

@@ -3,13 +3,19 @@
 In this order, each answering in the usual ``{"error","message"}`` form (or the error page):
 
 1. **Rate and lock-out** (:mod:`matchgate.server.limits`): the client's address, and the
-   token in ``Authorization: Bearer`` / ``X-Reviewer-Token`` if one is sent, must be within
-   their rate and not locked out (429 with ``Retry-After``).
-2. **Content type**: a POST, PUT or PATCH must send the body the route takes, read from the
-   route itself (``multipart/form-data`` for uploads, ``application/x-www-form-urlencoded``
-   or multipart for the pages' forms, ``application/json`` for JSON bodies); anything else
-   is 415 before a byte of the body is read.
-3. **Size**: a ``Content-Length`` above the limit is 413 before the body is read; a body
+   id of the API token in ``Authorization: Bearer`` if one is sent, must be within their
+   rate and not locked out (429 with ``Retry-After``).
+2. **A credential**: a POST, PUT or PATCH to any route but ``/sign-in`` that carries neither
+   an ``Authorization`` header nor the session cookie cannot be authenticated, so it is
+   refused before its body is read: 401 on the API, a redirect to ``/sign-in`` (303) for the
+   pages' forms, as the route itself would answer. (A credential that is sent is checked by
+   the route, :mod:`matchgate.server.deps`.)
+3. **Content type**: a POST, PUT or PATCH with a body must send the body the route takes,
+   read from the route itself (``multipart/form-data`` for uploads,
+   ``application/x-www-form-urlencoded`` or multipart for the pages' forms,
+   ``application/json`` for JSON bodies); anything else is 415 before a byte of the body
+   is read. An empty POST (no content type, no length or 0) is let through to the route.
+4. **Size**: a ``Content-Length`` above the limit is 413 before the body is read; a body
    without one (chunked) is counted as it arrives and cut off at the limit with 413: the
    route sees the client as gone and whatever it answers is dropped.
 
@@ -26,12 +32,14 @@ from dataclasses import dataclass
 from fastapi import params
 from fastapi.routing import APIRoute, APIRouter
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from matchgate.server.auth import bearer_token
+from matchgate.server.accounts import SESSION_COOKIE, NotSignedInError, bearer_token
 from matchgate.server.error_handlers import error_response, status_code_for
 from matchgate.server.errors import (
+    MissingTokenError,
     PayloadTooLargeError,
     TooManyRequestsError,
     UnsupportedMediaTypeError,
@@ -44,6 +52,8 @@ MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
 JSON = "application/json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Routes a caller posts to before having a credential.
+_OPEN_POSTS = frozenset({"/sign-in"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,29 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
+def _without_body(scope: Scope, media_type: str) -> bool:
+    """No body at all (no content type, and a length of 0 or neither length nor chunks):
+    nothing to be of the wrong type, so the route answers (a form whose fields all have
+    defaults, such as sign-out's, is posted empty by some clients)."""
+    if media_type:
+        return False
+    length = _header(scope, b"content-length")
+    if length is not None:
+        return length.strip() == "0"
+    return _header(scope, b"transfer-encoding") is None
+
+
+def _has_credential(scope: Scope) -> bool:
+    """An ``Authorization`` header or the session cookie is there (valid or not)."""
+    if _header(scope, b"authorization") is not None:
+        return True
+    cookies = _header(scope, b"cookie") or ""
+    return any(
+        part.strip().partition("=")[0] == SESSION_COOKIE and part.partition("=")[2].strip()
+        for part in cookies.split(";")
+    )
+
+
 def api_routes(*routers: APIRouter) -> tuple[APIRoute, ...]:
     """The routes of these routers (included without a prefix of their own)."""
     return tuple(
@@ -111,7 +144,11 @@ class RequestGuardMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: Exception) -> None:
         assert isinstance(
-            error, PayloadTooLargeError | UnsupportedMediaTypeError | TooManyRequestsError
+            error,
+            PayloadTooLargeError
+            | UnsupportedMediaTypeError
+            | TooManyRequestsError
+            | MissingTokenError,
         )
         app = scope.get("app")
         templates = getattr(getattr(app, "state", None), "templates", None)
@@ -137,11 +174,10 @@ class RequestGuardMiddleware:
         try:
             client = scope.get("client")
             self.limiter.check(address_key(client[0] if client else None))
-            token = bearer_token(_header(scope, b"authorization")) or _header(
-                scope, b"x-reviewer-token"
-            )
-            if token:
-                self.limiter.check(token_key(token))
+            token = bearer_token(_header(scope, b"authorization"))
+            by_id = token_key(token) if token else None
+            if by_id is not None:
+                self.limiter.check(by_id)
         except TooManyRequestsError as limited:
             await self._refuse(scope, receive, send, limited)
             return
@@ -152,9 +188,27 @@ class RequestGuardMiddleware:
         if route is None:  # the router answers 404 or 405 without reading the body
             await self.app(scope, receive, send)
             return
+        if route.path not in _OPEN_POSTS and not _has_credential(scope):
+            if not str(scope.get("path", "")).startswith("/api/"):
+                # A page's form: to the sign-in page, as the route's dependency would send it.
+                redirect = RedirectResponse(
+                    "/sign-in", status_code=303, headers={"Connection": "close"}
+                )
+                await redirect(scope, receive, send)
+                return
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                NotSignedInError(
+                    "sign in first (API: header 'Authorization: Bearer TOKEN' with the token"
+                    " of 'matchgate user add')"
+                ),
+            )
+            return
         media_type = _media_type(scope)
         accepted = accepted_media_types(route)
-        if accepted and media_type not in accepted:
+        if accepted and media_type not in accepted and not _without_body(scope, media_type):
             wrong_type = UnsupportedMediaTypeError(
                 f"this address takes {' or '.join(sorted(accepted))}, not"
                 f" {media_type or 'a body without a content type'}",

@@ -1,4 +1,4 @@
-"""Rate limits and lock-outs, in memory, per key (a client address or a token's digest).
+"""Rate limits and lock-outs, in memory, per key (a client address or an API token's id).
 
 Two rules, both per key:
 
@@ -8,10 +8,11 @@ Two rules, both per key:
   lock the key out for ``lockout`` seconds: every request answers 429 until then, the right
   token included (a guesser learns nothing from trying on).
 
-The interface is two calls, so whatever authenticates (one shared token today, users
-tomorrow) only reports its failures: :meth:`Limiter.record_failure` where a credential is
-refused, :meth:`Limiter.check` before work is done. Thread-safe (one lock; the work under
-it is a few deque operations); the clock is injectable so tests need not sleep. Memory is
+The interface is two calls, so whatever authenticates only reports its failures:
+:meth:`Limiter.record_failure` where a credential is refused (a bearer token, a sign-in
+form's token: ``matchgate.server.deps``), :meth:`Limiter.check` before work is done.
+Thread-safe (one lock; the work under it is a few deque operations); the clock is
+injectable so tests need not sleep. Memory is
 bounded: a key's state is dropped once it holds nothing in force, and at most ``max_keys``
 keys are kept (the stalest first go), so random tokens cannot grow the table without end.
 State is per process: behind several workers each has its own counts.
@@ -19,7 +20,6 @@ State is per process: behind several workers each has its own counts.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
@@ -27,6 +27,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from matchgate.accounts import parse_token
 from matchgate.server.errors import TooManyRequestsError
 
 __all__ = ["Limiter", "LimitRules", "address_key", "token_key"]
@@ -38,9 +39,12 @@ def address_key(host: str | None) -> str:
     return f"address:{host or 'unknown'}"
 
 
-def token_key(token: str) -> str:
-    """A token's key holds a digest, never the token itself."""
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+def token_key(token: str) -> str | None:
+    """The key of an API token ``mg_<id>_<secret>``: its id, never its secret (nor a digest
+    of it, which a leaked table would let one test guesses against). None for a malformed
+    token, which has no id: only the address counts it."""
+    parsed = parse_token(token)
+    return None if parsed is None else f"token:{parsed[0]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,15 @@ from matchgate.server.schemas import ErrorPublic
 __all__ = ["ERROR_DESCRIPTIONS", "error_responses"]
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
-    401: "No reviewer token was sent.",
-    403: "The token sent is not the reviewer token.",
-    404: "The batch or row named does not exist in the workspace.",
+    401: "No valid credential: no bearer token (or session cookie on reads), or one that is"
+    " unknown, expired or revoked.",
+    403: "The signed-in user's role may not do this (or a requester's letter is another agency's).",
+    404: "The batch or row named does not exist in the workspace, or is another agency's.",
     409: "The workspace or the ledger cannot serve the request (or the response is not final).",
     413: "The body is larger than the server accepts (checked before it is read).",
     415: "The body's content type is not the one this route takes.",
     422: "A field of the request is invalid; the message names it.",
-    429: "Too many requests, or locked out after refused tokens; see Retry-After.",
+    429: "Too many requests, or locked out after refused credentials; see Retry-After.",
     500: "A bug; the server log has the details.",
 }
 

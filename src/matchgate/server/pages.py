@@ -1,7 +1,10 @@
-"""The reviewer's pages: batches, flagged rows, one row's evidence and a review form.
+"""The pages: batches, flagged rows, one row's evidence and a review form.
 
 Server-rendered with Jinja2, no JavaScript. Pages show TINs masked to the last four
-digits and no master-file field other than identity comparisons.
+digits and no master-file field other than identity comparisons. Every page needs a
+signed-in user (:mod:`matchgate.server.sessions`): a requester sees its own agency's
+batches and their counts only (no row evidence: that is the office's), reviewers and
+supervisors review, an auditor reads, an admin sees the batch list.
 """
 
 from __future__ import annotations
@@ -15,11 +18,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from matchgate.decisions import Outcome
 from matchgate.ledger import EntryKind, Ledger
 from matchgate.ledger._files import LEDGER_FILE
+from matchgate.server.accounts import (
+    REVIEWERS,
+    TAXPAYER_READERS,
+    check_batch_visible,
+    require_roles,
+    visible_batches,
+)
 from matchgate.server.api_batches import MAX_ROW_NUMBER, RowNumber
 from matchgate.server.deps import (
     BatchFoldersDep,
-    FormTokenDep,
     LedgerWriterDep,
+    NoClientActorDep,
+    PageReviewerDep,
+    PageUserDep,
     SettingsDep,
     TemplatesDep,
 )
@@ -38,9 +50,13 @@ OUTCOMES = [outcome.value for outcome in Outcome]
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, batches: BatchFoldersDep, templates: TemplatesDep) -> Response:
+def index(
+    request: Request, user: PageUserDep, batches: BatchFoldersDep, templates: TemplatesDep
+) -> Response:
     return templates.TemplateResponse(
-        request, "index.html", {"batches": batches.list(), "outcomes": OUTCOMES}
+        request,
+        "index.html",
+        {"batches": visible_batches(user, batches), "outcomes": OUTCOMES},
     )
 
 
@@ -48,16 +64,20 @@ def index(request: Request, batches: BatchFoldersDep, templates: TemplatesDep) -
 def batch_page(
     request: Request,
     batch_id: BatchId,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1, le=_MAX_PAGE)] = 1,
 ) -> Response:
+    check_batch_visible(user, batches, batch_id)
     summary = batches.summary(batch_id)
+    # Flagged rows' explanations speak of the master's taxpayers: the office's staff only.
+    shows_rows = user.role in TAXPAYER_READERS
     rows, total = (
         flagged_rows(
             batches.decisions_path(batch_id), limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE
         )
-        if summary.complete
+        if summary.complete and shows_rows
         else ([], 0)
     )
     return templates.TemplateResponse(
@@ -67,6 +87,7 @@ def batch_page(
             "batch": summary,
             "outcomes": OUTCOMES,
             "rows": rows,
+            "shows_rows": shows_rows,
             "total": total,
             "page": page,
             "pages": max(1, -(-total // _PAGE_SIZE)),
@@ -98,11 +119,13 @@ def row_page(
     request: Request,
     batch_id: BatchId,
     row_number: RowNumber,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     settings: SettingsDep,
     recorded: Annotated[int | None, Query(ge=1, le=MAX_ROW_NUMBER)] = None,
 ) -> Response:
+    require_roles(user, TAXPAYER_READERS, "read a row's evidence")
     evidence = row_evidence(batches.decisions_path(batch_id), row_number)
     confirmed = _recorded_action(settings, recorded, batch_id, row_number)
     return templates.TemplateResponse(
@@ -114,6 +137,7 @@ def row_page(
             "request_fields": request_fields(batches.database_path(batch_id), batch_id, row_number),
             "actions": [action.value for action in ReviewAction],
             "form_key": uuid.uuid4().hex,
+            "may_review": user.role in REVIEWERS,
             "recorded": confirmed[0] if confirmed else None,
             "recorded_action": confirmed[1] if confirmed else None,
         },
@@ -124,12 +148,12 @@ def row_page(
 def submit_review(
     batch_id: BatchId,
     row_number: RowNumber,
-    _token: FormTokenDep,
+    user: PageReviewerDep,
+    _no_actor: NoClientActorDep,
     batches: BatchFoldersDep,
     ledger: LedgerWriterDep,
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    reviewer: Annotated[str, Form()] = "",
     form_key: Annotated[str, Form()] = "",
 ) -> Response:
     row = row_evidence(batches.decisions_path(batch_id), row_number)
@@ -139,7 +163,7 @@ def submit_review(
         row=row,
         action=action,
         reason=reason,
-        reviewer=reviewer,
+        reviewer=user.name,
         idempotency_key=form_key,
     )
     # Post/redirect/get: reloading the confirmation page does not submit again.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, get_type_hints
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from matchgate.batch.pipeline import BatchResult
 from matchgate.disclose import RESPONSE_COLUMNS
@@ -136,10 +136,27 @@ else:
     )
 
 
-class ReviewActionCreate(BaseModel):
+class _NoClientActor(BaseModel):
+    """Bodies refuse unknown fields, and name the actor fields' refusal: the ledger's actor
+    is the authenticated user, never text the client sends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_actor(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("submitted_by", "reviewer"):
+                if name in data:
+                    raise ValueError(
+                        f"the ledger's actor is the authenticated user; do not send {name!r}"
+                    )
+        return data
+
+
+class ReviewActionCreate(_NoClientActor):
     action: str = Field(description="confirm_not_disclosed or note")
     reason: str = Field(description="Why: required, recorded in the ledger.")
-    reviewer: str = Field(description="The reviewer's name, recorded as the entry's actor.")
     idempotency_key: str = Field(
         description="Any unique text; sending the same key again records nothing new."
     )
@@ -169,7 +186,7 @@ class HealthPublic(BaseModel):
     master_present: bool
 
 
-class _LookupLetter(BaseModel):
+class _LookupLetter(_NoClientActor):
     """The part of a look-up body that is not a request field: the signed look-up letter,
     as its TOML text (filed in the workspace on first use) or by the id of one on file."""
 

@@ -1,8 +1,8 @@
 """Typed server settings, read from arguments or ``MATCHGATE_*`` environment variables.
 
-The reviewer token guards every write (batch upload, review action) and the endpoints that
-return taxpayer data. The documented default exists only so a developer can start the
-server on their own machine; on any other interface the server refuses to start with it.
+Who may do what is the account store's business (:mod:`matchgate.accounts`, ``matchgate
+user add``): there is no shared token. ``accounts_url`` puts the store in a database (a
+SQLAlchemy URL, PostgreSQL on a server); without it the store is ``WORKSPACE/accounts.sqlite``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_REVIEWER_TOKEN", "ServerSettings", "is_loopback"]
-
-DEFAULT_REVIEWER_TOKEN = "changethis"
+__all__ = ["ServerSettings", "is_loopback"]
 
 
 def is_loopback(host: str) -> bool:
@@ -29,19 +27,20 @@ def is_loopback(host: str) -> bool:
 
 
 class ServerSettings(BaseSettings):
-    """Where the server finds its data, and who may write.
+    """Where the server finds its data and its users.
 
     ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
     is ``WORKSPACE/ledger.sqlite``. ``ledger_key`` (``$MATCHGATE_LEDGER_KEY``) is the private
     signing key; without it, the per-user key of the ledger. A key inside the workspace is
-    refused. ``host`` is where the server listens; it decides whether
-    the default token is acceptable.
+    refused. ``accounts_url`` (``$MATCHGATE_ACCOUNTS_URL``) is the account store's database.
+    ``host`` is where the server listens; off loopback the session cookie is ``Secure``.
 
     Limits (each ``MATCHGATE_<NAME>``): ``max_upload_bytes`` for an upload (multipart) and
     ``max_body_bytes`` for any other body, checked before the body is read;
     ``rate_limit_requests`` per ``rate_limit_window_seconds`` per client address and per
-    token (0: no rate limit); ``auth_max_failures`` refused tokens from one address within
-    ``auth_failure_window_seconds`` lock it out for ``auth_lockout_seconds`` (0: never).
+    token id (0: no rate limit); ``auth_max_failures`` refused credentials (API tokens,
+    sign-ins) from one address, or for one token id, within ``auth_failure_window_seconds``
+    lock it out for ``auth_lockout_seconds`` (0: never).
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHGATE_", extra="ignore")
@@ -51,7 +50,7 @@ class ServerSettings(BaseSettings):
     policy: Path | None = None
     ledger_url: str | None = None
     ledger_key: Path | None = None
-    reviewer_token: SecretStr = SecretStr(DEFAULT_REVIEWER_TOKEN)
+    accounts_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
@@ -61,20 +60,3 @@ class ServerSettings(BaseSettings):
     auth_max_failures: int = Field(default=10, ge=0)
     auth_failure_window_seconds: float = Field(default=60.0, gt=0)
     auth_lockout_seconds: float = Field(default=900.0, gt=0)
-
-    @model_validator(mode="after")
-    def _refuse_default_token_off_loopback(self) -> ServerSettings:
-        token = self.reviewer_token.get_secret_value()
-        if not token.strip():
-            raise ValueError("MATCHGATE_REVIEWER_TOKEN is empty; set a long random token")
-        if token == DEFAULT_REVIEWER_TOKEN and not is_loopback(self.host):
-            raise ValueError(
-                f"refusing to listen on {self.host} with the default reviewer token"
-                f" {DEFAULT_REVIEWER_TOKEN!r}: set MATCHGATE_REVIEWER_TOKEN to a long random"
-                " token (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
-            )
-        return self
-
-    @property
-    def uses_default_token(self) -> bool:
-        return self.reviewer_token.get_secret_value() == DEFAULT_REVIEWER_TOKEN

@@ -1,0 +1,231 @@
+"""Every route of the app, called by every kind of caller: the exact status of each cell.
+
+The callers: nobody (no credential), the batch's agency's requester (DHS), another agency's
+requester (DOJ), a reviewer, a supervisor, an auditor and an admin, each with its own API
+token. The table below is the role matrix as tested; a route the app serves that has no
+row here fails the test (so a new route cannot ship without deciding who may call it), and
+so does a row for a route that no longer exists.
+
+Reading a cell: 200/303 the call did what it asks (303: a page form's redirect), 401 no
+credential, 403 the role may not, 404 the batch is another agency's (exactly as for an id
+that does not exist), 409 allowed, but the batch's response is not final yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from matchgate.server import ServerSettings, create_app
+
+from .conftest import Served, bearer
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.slow  # the served fixture runs a whole batch through the server
+
+CALLERS = (
+    "anonymous",
+    "requester",
+    "other_requester",
+    "reviewer",
+    "supervisor",
+    "auditor",
+    "admin",
+)
+
+
+@dataclass
+class Context:
+    client: TestClient
+    world: Path
+    batch_id: str
+    row_number: str
+    tin: str
+    request: dict[str, str]
+    headers: dict[str, str]
+
+    def call(self, method: str, url: str, **options: object) -> httpx.Response:
+        return self.client.request(
+            method,
+            url,
+            headers=self.headers,
+            follow_redirects=False,
+            **options,  # type: ignore[arg-type]
+        )
+
+
+def _upload(ctx: Context) -> httpx.Response:
+    files = {
+        "requests": ("requests.csv", (ctx.world / "requests.csv").read_bytes(), "text/csv"),
+        "letter": ("letter.toml", (ctx.world / "letter.toml").read_bytes(), "application/toml"),
+    }
+    return ctx.call("POST", "/api/batches", files=files)
+
+
+def _review_api(ctx: Context) -> httpx.Response:
+    body = {"action": "note", "reason": "Role matrix.", "idempotency_key": uuid.uuid4().hex}
+    url = f"/api/batches/{ctx.batch_id}/rows/{ctx.row_number}/review-actions"
+    return ctx.call("POST", url, json=body)
+
+
+def _review_page(ctx: Context) -> httpx.Response:
+    data = {"action": "note", "reason": "Role matrix.", "form_key": uuid.uuid4().hex}
+    return ctx.call("POST", f"/batches/{ctx.batch_id}/rows/{ctx.row_number}/review", data=data)
+
+
+Call = Callable[[Context], httpx.Response]
+
+# (method, path) -> (how to call it, expected status for each of CALLERS in order):
+#   anonymous, requester, other_requester, reviewer, supervisor, auditor, admin
+MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
+    ("GET", "/healthz"): (
+        lambda c: c.call("GET", "/healthz"),
+        (200, 200, 200, 200, 200, 200, 200),
+    ),
+    ("GET", "/sign-in"): (
+        lambda c: c.call("GET", "/sign-in"),
+        (200, 200, 200, 200, 200, 200, 200),
+    ),
+    # Posted without the sign-in form's cookie: refused as a cross-site post, whoever calls.
+    ("POST", "/sign-in"): (
+        lambda c: c.call("POST", "/sign-in", data={"name": "x", "token": "y"}),
+        (403, 403, 403, 403, 403, 403, 403),
+    ),
+    ("POST", "/sign-out"): (
+        lambda c: c.call("POST", "/sign-out", data={}),
+        (303, 303, 303, 303, 303, 303, 303),
+    ),
+    ("GET", "/openapi.json"): (
+        lambda c: c.call("GET", "/openapi.json"),
+        (401, 200, 200, 200, 200, 200, 200),
+    ),
+    ("GET", "/api/batches"): (
+        lambda c: c.call("GET", "/api/batches"),
+        (401, 200, 200, 200, 200, 200, 200),
+    ),
+    ("POST", "/api/batches"): (
+        _upload,
+        (401, 200, 403, 403, 403, 403, 403),
+    ),
+    ("GET", "/api/batches/{batch_id}"): (
+        lambda c: c.call("GET", f"/api/batches/{c.batch_id}"),
+        (401, 200, 404, 200, 200, 200, 200),
+    ),
+    ("GET", "/api/batches/{batch_id}/response.csv"): (
+        lambda c: c.call("GET", f"/api/batches/{c.batch_id}/response.csv"),
+        (401, 409, 404, 409, 409, 409, 403),
+    ),
+    ("POST", "/api/batches/{batch_id}/rows/{row_number}/review-actions"): (
+        _review_api,
+        (401, 403, 403, 200, 200, 403, 403),
+    ),
+    ("POST", "/api/lookups"): (
+        lambda c: c.call("POST", "/api/lookups", json={**c.request, "letter_batch_id": c.batch_id}),
+        (401, 200, 404, 403, 403, 403, 403),
+    ),
+    ("GET", "/api/ledger/verify"): (
+        lambda c: c.call("GET", "/api/ledger/verify"),
+        (401, 403, 403, 200, 200, 200, 200),
+    ),
+    ("GET", "/api/accounting"): (
+        lambda c: c.call("GET", "/api/accounting", params={"tin": c.tin}),
+        (401, 403, 403, 200, 200, 200, 403),
+    ),
+    ("GET", "/"): (
+        lambda c: c.call("GET", "/"),
+        (303, 200, 200, 200, 200, 200, 200),
+    ),
+    ("GET", "/batches/{batch_id}"): (
+        lambda c: c.call("GET", f"/batches/{c.batch_id}"),
+        (303, 200, 404, 200, 200, 200, 200),
+    ),
+    ("GET", "/batches/{batch_id}/rows/{row_number}"): (
+        lambda c: c.call("GET", f"/batches/{c.batch_id}/rows/{c.row_number}"),
+        (303, 403, 403, 200, 200, 200, 403),
+    ),
+    ("POST", "/batches/{batch_id}/rows/{row_number}/review"): (
+        _review_page,
+        (303, 403, 403, 303, 303, 403, 403),
+    ),
+}
+
+
+def _app_routes(app: object) -> set[tuple[str, str]]:
+    routes = set()
+    for route in iter_route_contexts(app.routes):  # type: ignore[attr-defined]
+        for method in route.methods or ():
+            if method != "HEAD":
+                routes.add((method, route.path))
+    return routes
+
+
+@pytest.fixture(scope="module")
+def matrix_client(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
+    """A copy of the served workspace (its users included): the matrix's writes stay there."""
+    workspace = tmp_path_factory.mktemp("matrix") / "workspace"
+    shutil.copytree(served.workspace, workspace)
+    app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))
+    with served.decisions.open(encoding="utf-8", newline="") as stream:
+        decisions = list(csv.DictReader(stream))
+    flagged = next(r for r in decisions if r["outcome"] in {"needs_review", "ambiguous"})
+    disclosed = next(r for r in decisions if r["outcome"] == "disclosed")
+    with (served.world / "requests.csv").open(encoding="utf-8", newline="") as stream:
+        request = next(csv.DictReader(stream))
+    with TestClient(app) as client:
+        yield Context(
+            client=client,
+            world=served.world,
+            batch_id=served.batch_id,
+            row_number=flagged["row_number"],
+            tin=disclosed["tin"],
+            request=request,
+            headers={},
+        )
+
+
+def test_every_route_has_a_row_in_the_matrix(matrix_client: Context) -> None:
+    served_routes = _app_routes(matrix_client.client.app)
+    assert served_routes - set(MATRIX) == set(), "routes without an entry in MATRIX"
+    assert set(MATRIX) - served_routes == set(), "MATRIX rows for routes the app lacks"
+
+
+def test_a_route_missing_from_the_matrix_is_caught(matrix_client: Context) -> None:
+    app = matrix_client.client.app
+
+    @app.get("/api/new-thing")  # type: ignore[attr-defined,untyped-decorator]
+    def _new_thing() -> dict[str, str]:
+        return {}
+
+    try:
+        assert ("GET", "/api/new-thing") in _app_routes(app) - set(MATRIX)
+    finally:
+        app.router.routes.pop()  # type: ignore[attr-defined]
+    assert ("GET", "/api/new-thing") not in _app_routes(app)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_role_matrix(route: tuple[str, str], matrix_client: Context, served: Served) -> None:
+    call, expected = MATRIX[route]
+    assert len(expected) == len(CALLERS)
+    got = {}
+    for caller in CALLERS:
+        matrix_client.headers = {} if caller == "anonymous" else bearer(served.tokens[caller])
+        response = call(matrix_client)
+        got[caller] = response.status_code
+        if response.status_code == 303 and caller == "anonymous":
+            assert response.headers["location"] == "/sign-in"
+        if response.status_code in {401, 403, 404} and route[1].startswith("/api/"):
+            assert set(response.json()) == {"error", "message"}
+    assert got == dict(zip(CALLERS, expected, strict=True))
