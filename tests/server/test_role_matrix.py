@@ -56,6 +56,11 @@ class Context:
     request: dict[str, str]
     headers: dict[str, str]
 
+    @property
+    def lookup_letter(self) -> str:
+        """The world's look-up letter (DHS's), as a requester sends it."""
+        return (self.world / "lookup_letter.toml").read_text(encoding="utf-8")
+
     def call(self, method: str, url: str, **options: object) -> httpx.Response:
         return self.client.request(
             method,
@@ -132,8 +137,8 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         (401, 403, 403, 200, 200, 403, 403),
     ),
     ("POST", "/api/lookups"): (
-        lambda c: c.call("POST", "/api/lookups", json={**c.request, "letter_batch_id": c.batch_id}),
-        (401, 200, 404, 403, 403, 403, 403),
+        lambda c: c.call("POST", "/api/lookups", json={**c.request, "letter": c.lookup_letter}),
+        (401, 200, 403, 403, 403, 403, 403),
     ),
     ("GET", "/api/ledger/verify"): (
         lambda c: c.call("GET", "/api/ledger/verify"),
