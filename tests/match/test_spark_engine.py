@@ -25,13 +25,16 @@ import sqlglot
 from matchgate.batch.pipeline import match_batch
 from matchgate.errors import MatchgateError
 from matchgate.match import spark as spark_engine
-from matchgate.match.comparisons import COMPARISONS
+from matchgate.match import BatchScorer, MatchDecision
+from matchgate.match.comparisons import COMPARISONS, comparison_labels
 from matchgate.match.model import MatchModel
 from matchgate.match.spark import (
     SparkScorer,
     SparkUnavailableError,
     check_engine,
     jaro_winkler_sql,
+    precomputed_comparisons,
+    precomputed_levels_sql,
     spark_settings,
     to_spark_sql,
 )
@@ -57,8 +60,30 @@ def _levels() -> Iterator[tuple[str, str, str]]:
             )
 
 
-@pytest.mark.parametrize(("comparison", "label", "condition"), list(_levels()))
-def test_every_comparison_level_translates_to_spark_sql(
+# The comparisons whose levels DuckDB computes for Spark (the translator refuses one of
+# their levels): a new one must be a decision, not an accident.
+_PRECOMPUTED = ("address",)
+
+
+def test_only_the_address_comparison_is_computed_in_duckdb() -> None:
+    settings = MatchModel.from_priors().with_prior(taxpayers=5_000)
+    assert precomputed_comparisons(settings) == _PRECOMPUTED
+    # the tolerant levels are why: they compare damerau_levenshtein with <= 2 in lambdas
+    (address,) = (c for c in COMPARISONS if c["output_column_name"] == "address")
+    refused = []
+    for level in address["comparison_levels"]:
+        try:
+            to_spark_sql(level["sql_condition"])
+        except ValueError:
+            refused.append(level["label_for_charts"])
+    assert refused == ["unit_differs", "written_differently"]
+
+
+@pytest.mark.parametrize(
+    ("comparison", "label", "condition"),
+    [level for level in _levels() if level[0] not in _PRECOMPUTED],
+)
+def test_every_other_comparison_level_translates_to_spark_sql(
     comparison: str, label: str, condition: str
 ) -> None:
     translated = to_spark_sql(condition)
@@ -71,7 +96,9 @@ def test_every_comparison_level_translates_to_spark_sql(
 def test_translated_settings_keep_the_model() -> None:
     model = MatchModel.from_priors()
     settings = model.with_prior(taxpayers=5_000)
-    translated = spark_settings(settings)
+    with pytest.raises(ValueError, match="damerau_levenshtein"):
+        spark_settings(settings)  # the address levels cannot be translated
+    translated = spark_settings(settings, precomputed=_PRECOMPUTED)
     assert translated["sql_dialect"] == "spark"
     assert (
         translated["probability_two_random_records_match"]
@@ -85,6 +112,15 @@ def test_translated_settings_keep_the_model() -> None:
     spelling = translated["comparisons"][0]["comparison_levels"][5]
     assert spelling["label_for_charts"] == "spelling"
     assert "jaro_winkler" not in spelling["sql_condition"].lower()
+    (address,) = (c for c in translated["comparisons"] if c["output_column_name"] == "address")
+    conditions = [level["sql_condition"] for level in address["comparison_levels"]]
+    assert conditions[-1] == "ELSE"
+    assert conditions[:-1] == [
+        f"array_contains(matchgate_level_address_{index}_r, unique_id_l)"
+        for index in range(len(conditions) - 1)
+    ]
+    for condition in conditions[:-1]:
+        sqlglot.parse_one(condition, read="spark")
 
 
 def test_a_damerau_levenshtein_threshold_other_than_one_is_refused() -> None:
@@ -152,6 +188,54 @@ def test_the_match_command_refuses_an_unknown_engine(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "unknown engine 'polars'" in result.stdout + result.stderr
+
+
+def test_duckdbs_precomputed_address_levels_are_splinks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What Spark is given for the address comparison must be the level Splink's own DuckDB
+    # predict gives every candidate pair, on a world with messy request addresses.
+    world = tmp_path / "world"
+    generate_world(world, people=1_500, requests=200, seed=31, request_mix="noisy")
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "80")
+    gammas: dict[tuple[str, str], int] = {}
+    precomputed: dict[tuple[str, str], int] = {}
+    score = BatchScorer.score
+    settings = MatchModel.from_priors().with_prior(taxpayers=1_500)
+
+    def recording_score(self: BatchScorer, row_numbers: list[int]) -> dict[int, MatchDecision]:
+        if not precomputed:
+            self.con.execute(precomputed_levels_sql(self.con, settings, ("address",)))
+            columns = [
+                d[0] for d in self.con.execute("DESCRIBE spark_precomputed_levels").fetchall()
+            ]
+            for row in self.con.execute("SELECT * FROM spark_precomputed_levels").fetchall():
+                for column, tins in zip(columns[1:], row[1:], strict=True):
+                    index = int(column.rsplit("_", 1)[1])
+                    for tin in tins or ():
+                        assert (row[0], tin) not in precomputed  # one level per pair
+                        precomputed[(row[0], tin)] = index
+        decided = score(self, row_numbers)
+        pairs = self.con.execute("SELECT rid, tin, gamma_address FROM scored_pairs").fetchall()
+        gammas.update({(rid, tin): int(gamma) for rid, tin, gamma in pairs})
+        return decided
+
+    monkeypatch.setattr(BatchScorer, "score", recording_score)
+    MatchModel.from_priors().save(tmp_path / "model.json")  # no training: levels only
+    match_batch(
+        master=world / "master.parquet",
+        requests=world / "requests.csv",
+        out_dir=tmp_path / "out",
+        model_path=tmp_path / "model.json",
+    )
+    (address,) = (c for c in COMPARISONS if c["output_column_name"] == "address")
+    labels = [level["label_for_charts"] for level in address["comparison_levels"]]
+    gamma_of = {label: gamma for gamma, label in comparison_labels()["address"].items()}
+    assert len(gammas) > 500
+    expected = {pair: gamma for pair, gamma in gammas.items() if gamma != gamma_of["different"]}
+    assert {pair: gamma_of[labels[i]] for pair, i in precomputed.items()} == expected
+    seen = {labels[i] for i in precomputed.values()}
+    assert {"unit_differs", "written_differently", "in_history", "missing"} <= seen, seen
 
 
 # --- on Spark ------------------------------------------------------------------------------
