@@ -24,8 +24,8 @@ import sqlglot
 
 from matchgate.batch.pipeline import match_batch
 from matchgate.errors import MatchgateError
-from matchgate.match import spark as spark_engine
 from matchgate.match import BatchScorer, MatchDecision
+from matchgate.match import spark as spark_engine
 from matchgate.match.comparisons import COMPARISONS, comparison_labels
 from matchgate.match.model import MatchModel
 from matchgate.match.spark import (
