@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from matchgate.match.spark import (
     jaro_winkler_sql,
     precomputed_comparisons,
     precomputed_levels_sql,
+    scratch_folder,
     spark_settings,
     to_spark_sql,
 )
@@ -379,3 +381,104 @@ def test_the_run_command_gives_the_same_response_on_spark(tmp_path: Path) -> Non
         tmp_path / "duckdb" / "response.csv"
     )
     assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
+
+
+# --- the scratch folder (personal data) -----------------------------------------------------
+
+
+def test_the_scratch_folder_is_inside_the_batch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MATCHGATE_SPARK_SCRATCH", raising=False)
+    batch = tmp_path / "workspace" / "batches" / "abc123"
+    batch.mkdir(parents=True)
+    con = duckdb.connect(str(batch / "batch.duckdb"))
+    try:
+        assert scratch_folder(con) == batch.resolve() / "spark-scratch"
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(shared))
+        assert scratch_folder(con) == shared / "spark-abc123"
+        monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path / "missing"))
+        with pytest.raises(SparkUnavailableError, match="not a folder"):
+            scratch_folder(con)
+    finally:
+        con.close()
+    assert scratch_folder(duckdb.connect()) is None  # no batch: a private temporary folder
+
+
+def _system_scratch() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("matchgate-spark-*"))
+
+
+def _batch_folder(out: Path) -> Path:
+    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
+    return database.parent
+
+
+@pytest.mark.slow
+@needs_java
+def test_a_batch_that_fails_while_scoring_leaves_no_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=800, requests=60, seed=5)
+    model = tmp_path / "model.json"
+    MatchModel.from_priors().save(model)
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "25")
+    monkeypatch.delenv("MATCHGATE_SPARK_SCRATCH", raising=False)
+    before = _system_scratch()
+    scratches: list[tuple[Path, bool]] = []
+    predict = SparkScorer.predict
+
+    def failing_predict(self: SparkScorer, blocked_pairs: str, into: str) -> None:
+        scratches.append((self.scratch, self.scratch.is_dir()))
+        if len(scratches) == 2:
+            raise RuntimeError("executor lost")
+        predict(self, blocked_pairs, into)
+
+    monkeypatch.setattr(SparkScorer, "predict", failing_predict)
+    arguments: dict[str, Any] = {
+        "master": world / "master.parquet",
+        "requests": world / "requests.csv",
+        "out_dir": tmp_path / "out",
+        "model_path": model,
+        "engine": "spark",
+    }
+    with pytest.raises(RuntimeError, match="executor lost"):
+        match_batch(**arguments)
+    batch = _batch_folder(tmp_path / "out")
+    assert scratches == [(batch.resolve() / "spark-scratch", True)] * 2
+    assert not (batch / "spark-scratch").exists()
+    monkeypatch.setattr(SparkScorer, "predict", predict)
+    result = match_batch(**arguments)
+    assert sum(result.outcomes.values()) == 60
+    assert not (batch / "spark-scratch").exists()
+    assert _system_scratch() == before
+
+
+@pytest.mark.slow
+@needs_java
+def test_a_batch_killed_while_scoring_leaves_no_scratch_after_the_resume(
+    tmp_path: Path,
+) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=800, requests=60, seed=6)
+    model = tmp_path / "model.json"
+    MatchModel.from_priors().save(model)
+    args = [
+        "match", "--master", world / "master.parquet", "--requests", world / "requests.csv",
+        "--out", tmp_path / "out", "--model", model, "--engine", "spark",
+    ]  # fmt: skip
+    env = {"MATCHGATE_CHUNK_ROWS": "25", "MATCHGATE_SPARK_SCRATCH": ""}
+    before = _system_scratch()
+    killed = run_matchgate(*args, env={**env, "MATCHGATE_KILL_AT": "match_chunk"})
+    assert killed.returncode != 0
+    batch = _batch_folder(tmp_path / "out")
+    leftover = batch / "spark-scratch"
+    assert leftover.is_dir() and any(leftover.rglob("*.parquet"))  # kill -9: nothing ran
+    resumed = run_matchgate(*args, env=env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert not leftover.exists()
+    assert len(_decisions(tmp_path / "out")) == 60
+    assert _system_scratch() == before

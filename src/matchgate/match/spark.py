@@ -10,10 +10,12 @@ What runs where:
   levels, the term-frequency adjustments and the match weights and probabilities. The
   model is the one trained with DuckDB (the same m and u of every level, the same prior).
 
-The tables cross as Parquet files in a scratch folder: the features of the taxpayers that
-have a candidate pair, the request features, the term-frequency tables and each chunk's
-blocked pairs go to Spark; the predictions come back and become ``scored_pairs`` in DuckDB,
-which is what the DuckDB engine builds from its own predictions.
+The tables cross as Parquet files in a scratch folder (:func:`scratch_folder`: inside the
+batch's own folder, never the system's temporary folder, as it holds personal data): the
+features of the taxpayers that have a candidate pair, the request features, the
+term-frequency tables and each chunk's blocked pairs go to Spark; the predictions come back
+and become ``scored_pairs`` in DuckDB, which is what the DuckDB engine builds from its own
+predictions.
 
 The comparisons are written in DuckDB SQL. :func:`to_spark_sql` translates each level's
 condition to Spark SQL with sqlglot, and replaces the two functions whose Spark versions
@@ -63,6 +65,7 @@ __all__ = [
     "check_spark_available",
     "jaro_winkler_sql",
     "local_spark_session",
+    "precomputed_columns",
     "precomputed_comparisons",
     "precomputed_condition",
     "precomputed_levels_sql",
@@ -264,7 +267,7 @@ def precomputed_condition(comparison: str, index: int, unique_id: str = "unique_
     return f"array_contains({precomputed_column(comparison, index)}_r, {unique_id}_l)"
 
 
-def _precomputed_columns(settings: dict[str, Any], comparisons: tuple[str, ...]) -> list[str]:
+def precomputed_columns(settings: dict[str, Any], comparisons: tuple[str, ...]) -> list[str]:
     return [
         precomputed_column(comparison["output_column_name"], index)
         for comparison in settings["comparisons"]
@@ -493,7 +496,7 @@ class SparkScorer:
         self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="persist")
         # the comparisons Spark cannot compute exactly: their levels from DuckDB
         self.precomputed = precomputed_comparisons(settings)
-        columns = _precomputed_columns(settings, self.precomputed)
+        columns = precomputed_columns(settings, self.precomputed)
         nulls = "".join(f', CAST(NULL AS VARCHAR[]) AS "{c}"' for c in columns)
         lists = "".join(f', p."{c}"' for c in columns)
         requests_query = "SELECT * FROM request_features"
