@@ -571,8 +571,15 @@ class SparkScorer:
         self._closed = True
         try:
             if spark is not None:
+                from matchgate.match.model import SOURCE_MASTER, SOURCE_REQUESTS
+
+                # ours and Splink's (its input tables are views named by their display
+                # names): a session that outlives this batch must not offer them to the next
+                ours = {SOURCE_MASTER, SOURCE_REQUESTS}
                 for view in spark.catalog.listTables():
-                    if view.isTemporary and view.name.startswith("matchgate_"):
+                    if view.isTemporary and (
+                        view.name.startswith(("matchgate_", "__splink__")) or view.name in ours
+                    ):
                         spark.catalog.dropTempView(view.name)
                 if self._owns_session:
                     spark.stop()
