@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,18 @@ import sqlglot
 
 from matchgate.batch.pipeline import match_batch
 from matchgate.errors import MatchgateError
+from matchgate.match import BatchScorer, MatchDecision
 from matchgate.match import spark as spark_engine
-from matchgate.match.comparisons import COMPARISONS
+from matchgate.match.comparisons import COMPARISONS, comparison_labels
 from matchgate.match.model import MatchModel
 from matchgate.match.spark import (
     SparkScorer,
     SparkUnavailableError,
     check_engine,
     jaro_winkler_sql,
+    precomputed_comparisons,
+    precomputed_levels_sql,
+    scratch_folder,
     spark_settings,
     to_spark_sql,
 )
@@ -57,8 +62,30 @@ def _levels() -> Iterator[tuple[str, str, str]]:
             )
 
 
-@pytest.mark.parametrize(("comparison", "label", "condition"), list(_levels()))
-def test_every_comparison_level_translates_to_spark_sql(
+# The comparisons whose levels DuckDB computes for Spark (the translator refuses one of
+# their levels): a new one must be a decision, not an accident.
+_PRECOMPUTED = ("address",)
+
+
+def test_only_the_address_comparison_is_computed_in_duckdb() -> None:
+    settings = MatchModel.from_priors().with_prior(taxpayers=5_000)
+    assert precomputed_comparisons(settings) == _PRECOMPUTED
+    # the tolerant levels are why: they compare damerau_levenshtein with <= 2 in lambdas
+    (address,) = (c for c in COMPARISONS if c["output_column_name"] == "address")
+    refused = []
+    for level in address["comparison_levels"]:
+        try:
+            to_spark_sql(level["sql_condition"])
+        except ValueError:
+            refused.append(level["label_for_charts"])
+    assert refused == ["unit_differs", "written_differently"]
+
+
+@pytest.mark.parametrize(
+    ("comparison", "label", "condition"),
+    [level for level in _levels() if level[0] not in _PRECOMPUTED],
+)
+def test_every_other_comparison_level_translates_to_spark_sql(
     comparison: str, label: str, condition: str
 ) -> None:
     translated = to_spark_sql(condition)
@@ -71,7 +98,9 @@ def test_every_comparison_level_translates_to_spark_sql(
 def test_translated_settings_keep_the_model() -> None:
     model = MatchModel.from_priors()
     settings = model.with_prior(taxpayers=5_000)
-    translated = spark_settings(settings)
+    with pytest.raises(ValueError, match="damerau_levenshtein"):
+        spark_settings(settings)  # the address levels cannot be translated
+    translated = spark_settings(settings, precomputed=_PRECOMPUTED)
     assert translated["sql_dialect"] == "spark"
     assert (
         translated["probability_two_random_records_match"]
@@ -85,6 +114,15 @@ def test_translated_settings_keep_the_model() -> None:
     spelling = translated["comparisons"][0]["comparison_levels"][5]
     assert spelling["label_for_charts"] == "spelling"
     assert "jaro_winkler" not in spelling["sql_condition"].lower()
+    (address,) = (c for c in translated["comparisons"] if c["output_column_name"] == "address")
+    conditions = [level["sql_condition"] for level in address["comparison_levels"]]
+    assert conditions[-1] == "ELSE"
+    assert conditions[:-1] == [
+        f"array_contains(matchgate_level_address_{index}_r, unique_id_l)"
+        for index in range(len(conditions) - 1)
+    ]
+    for condition in conditions[:-1]:
+        sqlglot.parse_one(condition, read="spark")
 
 
 def test_a_damerau_levenshtein_threshold_other_than_one_is_refused() -> None:
@@ -152,6 +190,54 @@ def test_the_match_command_refuses_an_unknown_engine(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "unknown engine 'polars'" in result.stdout + result.stderr
+
+
+def test_duckdbs_precomputed_address_levels_are_splinks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What Spark is given for the address comparison must be the level Splink's own DuckDB
+    # predict gives every candidate pair, on a world with messy request addresses.
+    world = tmp_path / "world"
+    generate_world(world, people=1_500, requests=200, seed=31, request_mix="noisy")
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "80")
+    gammas: dict[tuple[str, str], int] = {}
+    precomputed: dict[tuple[str, str], int] = {}
+    score = BatchScorer.score
+    settings = MatchModel.from_priors().with_prior(taxpayers=1_500)
+
+    def recording_score(self: BatchScorer, row_numbers: list[int]) -> dict[int, MatchDecision]:
+        if not precomputed:
+            self.con.execute(precomputed_levels_sql(self.con, settings, ("address",)))
+            columns = [
+                d[0] for d in self.con.execute("DESCRIBE spark_precomputed_levels").fetchall()
+            ]
+            for row in self.con.execute("SELECT * FROM spark_precomputed_levels").fetchall():
+                for column, tins in zip(columns[1:], row[1:], strict=True):
+                    index = int(column.rsplit("_", 1)[1])
+                    for tin in tins or ():
+                        assert (row[0], tin) not in precomputed  # one level per pair
+                        precomputed[(row[0], tin)] = index
+        decided = score(self, row_numbers)
+        pairs = self.con.execute("SELECT rid, tin, gamma_address FROM scored_pairs").fetchall()
+        gammas.update({(rid, tin): int(gamma) for rid, tin, gamma in pairs})
+        return decided
+
+    monkeypatch.setattr(BatchScorer, "score", recording_score)
+    MatchModel.from_priors().save(tmp_path / "model.json")  # no training: levels only
+    match_batch(
+        master=world / "master.parquet",
+        requests=world / "requests.csv",
+        out_dir=tmp_path / "out",
+        model_path=tmp_path / "model.json",
+    )
+    (address,) = (c for c in COMPARISONS if c["output_column_name"] == "address")
+    labels = [level["label_for_charts"] for level in address["comparison_levels"]]
+    gamma_of = {label: gamma for gamma, label in comparison_labels()["address"].items()}
+    assert len(gammas) > 500
+    expected = {pair: gamma for pair, gamma in gammas.items() if gamma != gamma_of["different"]}
+    assert {pair: gamma_of[labels[i]] for pair, i in precomputed.items()} == expected
+    seen = {labels[i] for i in precomputed.values()}
+    assert {"unit_differs", "written_differently", "in_history", "missing"} <= seen, seen
 
 
 # --- on Spark ------------------------------------------------------------------------------
@@ -295,3 +381,104 @@ def test_the_run_command_gives_the_same_response_on_spark(tmp_path: Path) -> Non
         tmp_path / "duckdb" / "response.csv"
     )
     assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
+
+
+# --- the scratch folder (personal data) -----------------------------------------------------
+
+
+def test_the_scratch_folder_is_inside_the_batch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MATCHGATE_SPARK_SCRATCH", raising=False)
+    batch = tmp_path / "workspace" / "batches" / "abc123"
+    batch.mkdir(parents=True)
+    con = duckdb.connect(str(batch / "batch.duckdb"))
+    try:
+        assert scratch_folder(con) == batch.resolve() / "spark-scratch"
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(shared))
+        assert scratch_folder(con) == shared / "spark-abc123"
+        monkeypatch.setenv("MATCHGATE_SPARK_SCRATCH", str(tmp_path / "missing"))
+        with pytest.raises(SparkUnavailableError, match="not a folder"):
+            scratch_folder(con)
+    finally:
+        con.close()
+    assert scratch_folder(duckdb.connect()) is None  # no batch: a private temporary folder
+
+
+def _system_scratch() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("matchgate-spark-*"))
+
+
+def _batch_folder(out: Path) -> Path:
+    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
+    return database.parent
+
+
+@pytest.mark.slow
+@needs_java
+def test_a_batch_that_fails_while_scoring_leaves_no_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=800, requests=60, seed=5)
+    model = tmp_path / "model.json"
+    MatchModel.from_priors().save(model)
+    monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "25")
+    monkeypatch.delenv("MATCHGATE_SPARK_SCRATCH", raising=False)
+    before = _system_scratch()
+    scratches: list[tuple[Path, bool]] = []
+    predict = SparkScorer.predict
+
+    def failing_predict(self: SparkScorer, blocked_pairs: str, into: str) -> None:
+        scratches.append((self.scratch, self.scratch.is_dir()))
+        if len(scratches) == 2:
+            raise RuntimeError("executor lost")
+        predict(self, blocked_pairs, into)
+
+    monkeypatch.setattr(SparkScorer, "predict", failing_predict)
+    arguments: dict[str, Any] = {
+        "master": world / "master.parquet",
+        "requests": world / "requests.csv",
+        "out_dir": tmp_path / "out",
+        "model_path": model,
+        "engine": "spark",
+    }
+    with pytest.raises(RuntimeError, match="executor lost"):
+        match_batch(**arguments)
+    batch = _batch_folder(tmp_path / "out")
+    assert scratches == [(batch.resolve() / "spark-scratch", True)] * 2
+    assert not (batch / "spark-scratch").exists()
+    monkeypatch.setattr(SparkScorer, "predict", predict)
+    result = match_batch(**arguments)
+    assert sum(result.outcomes.values()) == 60
+    assert not (batch / "spark-scratch").exists()
+    assert _system_scratch() == before
+
+
+@pytest.mark.slow
+@needs_java
+def test_a_batch_killed_while_scoring_leaves_no_scratch_after_the_resume(
+    tmp_path: Path,
+) -> None:
+    world = tmp_path / "world"
+    generate_world(world, people=800, requests=60, seed=6)
+    model = tmp_path / "model.json"
+    MatchModel.from_priors().save(model)
+    args = [
+        "match", "--master", world / "master.parquet", "--requests", world / "requests.csv",
+        "--out", tmp_path / "out", "--model", model, "--engine", "spark",
+    ]  # fmt: skip
+    env = {"MATCHGATE_CHUNK_ROWS": "25", "MATCHGATE_SPARK_SCRATCH": ""}
+    before = _system_scratch()
+    killed = run_matchgate(*args, env={**env, "MATCHGATE_KILL_AT": "match_chunk"})
+    assert killed.returncode != 0
+    batch = _batch_folder(tmp_path / "out")
+    leftover = batch / "spark-scratch"
+    assert leftover.is_dir() and any(leftover.rglob("*.parquet"))  # kill -9: nothing ran
+    resumed = run_matchgate(*args, env=env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert not leftover.exists()
+    assert len(_decisions(tmp_path / "out")) == 60
+    assert _system_scratch() == before

@@ -285,23 +285,27 @@ def match(
     model = ensure_model(con, taxpayers=taxpayers, model_path=model_path or prepared.model_path)
     kill_point("after_model")
     scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy, engine=engine)
-    decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
-    pending = sorted(to_match - decided)
-    size = chunk_rows(_MATCH_CHUNK)
-    for start in range(0, len(pending), size):
-        chunk = pending[start : start + size]
-        decisions = scorer.score(chunk)
-        table = pa.table(
-            {
-                "row_number": pa.array(chunk, pa.int64()),
-                "decision_json": pa.array([decisions[r].to_json() for r in chunk], pa.string()),
-            }
-        )
-        with sql.registered(con, "_decisions_chunk", table):
-            sql.run(con, _INSERT_DECISIONS_CHUNK, label="stages.insert_decisions_chunk")
-        progress("matching", len(decided) + start + len(chunk), len(to_match))
-        kill_point("match_chunk")
-    scorer.close()  # an error above ends the run, and a local Spark session with it
+    try:
+        decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
+        pending = sorted(to_match - decided)
+        size = chunk_rows(_MATCH_CHUNK)
+        for start in range(0, len(pending), size):
+            chunk = pending[start : start + size]
+            decisions = scorer.score(chunk)
+            table = pa.table(
+                {
+                    "row_number": pa.array(chunk, pa.int64()),
+                    "decision_json": pa.array([decisions[r].to_json() for r in chunk], pa.string()),
+                }
+            )
+            with sql.registered(con, "_decisions_chunk", table):
+                sql.run(con, _INSERT_DECISIONS_CHUNK, label="stages.insert_decisions_chunk")
+            progress("matching", len(decided) + start + len(chunk), len(to_match))
+            kill_point("match_chunk")
+    finally:
+        # also on an error: stops a local Spark session and removes its scratch folder
+        # (personal data); after a kill the next run of the batch removes what is left
+        scorer.close()
     matching = dict(scorer.stats)
     matching["model_trained"] = model.trained.get("at", "")
     stages.mark("match", {"master": master_info["report"], "matching": matching})

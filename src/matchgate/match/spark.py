@@ -10,10 +10,12 @@ What runs where:
   levels, the term-frequency adjustments and the match weights and probabilities. The
   model is the one trained with DuckDB (the same m and u of every level, the same prior).
 
-The tables cross as Parquet files in a scratch folder: the features of the taxpayers that
-have a candidate pair, the request features, the term-frequency tables and each chunk's
-blocked pairs go to Spark; the predictions come back and become ``scored_pairs`` in DuckDB,
-which is what the DuckDB engine builds from its own predictions.
+The tables cross as Parquet files in a scratch folder (:func:`scratch_folder`: inside the
+batch's own folder, never the system's temporary folder, as it holds personal data): the
+features of the taxpayers that have a candidate pair, the request features, the
+term-frequency tables and each chunk's blocked pairs go to Spark; the predictions come back
+and become ``scored_pairs`` in DuckDB, which is what the DuckDB engine builds from its own
+predictions.
 
 The comparisons are written in DuckDB SQL. :func:`to_spark_sql` translates each level's
 condition to Spark SQL with sqlglot, and replaces the two functions whose Spark versions
@@ -21,8 +23,16 @@ differ: ``len`` of a list becomes ``size``, and ``jaro_winkler_similarity`` beco
 :func:`jaro_winkler_sql`, a Spark SQL expression that computes exactly what DuckDB computes
 (Splink's Scala ``jaro_winkler`` gives other values for some pairs: MICHEAL / MIRCAHEL is
 0.93 in DuckDB and 0.91 there, which would move a pair across the 0.92 threshold).
-``damerau_levenshtein`` is Splink's Scala function; every condition compares it with
-``<= 1``, where every Damerau-Levenshtein variant agrees (one edit or none).
+``damerau_levenshtein`` is Splink's Scala function, translated only where a condition
+compares it with ``<= 1``, where every Damerau-Levenshtein variant agrees (one edit or none).
+
+A comparison with a level the translator refuses (the tolerant address levels compare the
+distance with ``<= 2`` for long names, inside lambdas over ``places[]``) is not translated
+at all: DuckDB computes its level for every candidate pair before anything goes to Spark,
+with the model's own conditions in the model's order (:func:`precomputed_levels_sql`), and
+ships it as one list per level on the request side: the taxpayers (``unique_id_l``) whose
+pair with that request takes the level. Spark's conditions for that comparison only test
+membership (:func:`precomputed_condition`), so its levels are DuckDB's by construction.
 """
 
 from __future__ import annotations
@@ -55,6 +65,11 @@ __all__ = [
     "check_spark_available",
     "jaro_winkler_sql",
     "local_spark_session",
+    "precomputed_columns",
+    "precomputed_comparisons",
+    "precomputed_condition",
+    "precomputed_levels_sql",
+    "scratch_folder",
     "spark_settings",
     "to_spark_sql",
 ]
@@ -219,13 +234,122 @@ def to_spark_sql(condition: str) -> str:
     return _spark_text(translated)
 
 
-def spark_settings(settings: dict[str, Any]) -> dict[str, Any]:
+def _translates(condition: str) -> bool:
+    try:
+        to_spark_sql(condition)
+    except ValueError:
+        return False
+    return True
+
+
+def precomputed_comparisons(settings: dict[str, Any]) -> tuple[str, ...]:
+    """The comparisons (output column names) with a level :func:`to_spark_sql` refuses:
+    DuckDB computes their levels (:func:`precomputed_levels_sql`)."""
+    return tuple(
+        comparison["output_column_name"]
+        for comparison in settings["comparisons"]
+        if not all(_translates(level["sql_condition"]) for level in comparison["comparison_levels"])
+    )
+
+
+_PRECOMPUTED_PREFIX = "matchgate_level_"
+
+
+def precomputed_column(comparison: str, index: int) -> str:
+    """The request-side list of the taxpayers whose pair takes level ``index`` (its place
+    in the comparison's list of levels) of ``comparison``."""
+    return f"{_PRECOMPUTED_PREFIX}{comparison}_{index}"
+
+
+def precomputed_condition(comparison: str, index: int, unique_id: str = "unique_id") -> str:
+    """Spark SQL: the pair takes that level, as DuckDB computed it. Only the request side
+    (the right) carries the lists; the master side has them NULL."""
+    return f"array_contains({precomputed_column(comparison, index)}_r, {unique_id}_l)"
+
+
+def precomputed_columns(settings: dict[str, Any], comparisons: tuple[str, ...]) -> list[str]:
+    return [
+        precomputed_column(comparison["output_column_name"], index)
+        for comparison in settings["comparisons"]
+        if comparison["output_column_name"] in comparisons
+        for index, _ in _levels_with_conditions(comparison)
+    ]
+
+
+def _levels_with_conditions(comparison: dict[str, Any]) -> list[tuple[int, str]]:
+    return [
+        (index, level["sql_condition"])
+        for index, level in enumerate(comparison["comparison_levels"])
+        if level["sql_condition"].strip().upper() != "ELSE"
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = sql.fetch_all(con, f"DESCRIBE {table}", label="spark.precompute")
+    return [str(row[0]) for row in rows]
+
+
+def precomputed_levels_sql(
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, Any],
+    comparisons: tuple[str, ...],
+    *,
+    into: str = "spark_precomputed_levels",
+) -> str:
+    """DuckDB SQL creating ``into``: per request (``rid``) and per level of each of
+    ``comparisons`` (``precomputed_column``), the list of taxpayers of its candidate pairs
+    that take that level. Each comparison's level is Splink's: the model's DuckDB
+    conditions verbatim, over ``<column>_l`` (``taxpayer_features``) and ``<column>_r``
+    (``request_features``), the first that holds in the model's order; a condition that
+    is NULL does not hold, as in Splink's ``CASE``."""
+    unique_id = settings.get("unique_id_column_name", "unique_id")
+    sides = [f'l."{column}" AS "{column}_l"' for column in _columns(con, "taxpayer_features")] + [
+        f'r."{column}" AS "{column}_r"' for column in _columns(con, "request_features")
+    ]
+    cases, lists = [], []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        if name not in comparisons:
+            continue
+        levels = _levels_with_conditions(comparison)
+        whens = " ".join(f"WHEN ({condition}) THEN {index}" for index, condition in levels)
+        cases.append(f'CASE {whens} ELSE NULL END AS "level_{name}"')
+        lists += [
+            f'list(p."{unique_id}_l") FILTER (WHERE p."level_{name}" = {index}) '
+            f'AS "{precomputed_column(name, index)}"'
+            for index, _ in levels
+        ]
+    pairs = (
+        f"SELECT {', '.join(sides)} FROM candidate_pairs c "
+        f'JOIN taxpayer_features l ON l."{unique_id}" = c.tin '
+        f'JOIN request_features r ON r."{unique_id}" = c.rid'
+    )
+    return (
+        f"CREATE OR REPLACE TABLE {into} AS "
+        f'SELECT p."{unique_id}_r" AS rid, {", ".join(lists)} FROM ('
+        f'SELECT "{unique_id}_l", "{unique_id}_r", {", ".join(cases)} FROM ({pairs})) p '
+        f'GROUP BY p."{unique_id}_r"'
+    )
+
+
+def spark_settings(
+    settings: dict[str, Any], *, precomputed: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The model's Splink settings with every condition in Spark SQL; m, u, the prior and
-    the term-frequency settings unchanged."""
+    the term-frequency settings unchanged. The levels of the ``precomputed`` comparisons
+    test DuckDB's lists (:func:`precomputed_condition`); any other condition the
+    translator refuses raises ``ValueError``."""
     translated = json.loads(json.dumps(settings))
+    unique_id = settings.get("unique_id_column_name", "unique_id")
     for comparison in translated["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            level["sql_condition"] = to_spark_sql(level["sql_condition"])
+        name = comparison["output_column_name"]
+        for index, level in enumerate(comparison["comparison_levels"]):
+            if level["sql_condition"].strip().upper() == "ELSE":
+                continue
+            if name in precomputed:
+                level["sql_condition"] = precomputed_condition(name, index, unique_id)
+            else:
+                level["sql_condition"] = to_spark_sql(level["sql_condition"])
     for rule in translated.get("blocking_rules_to_generate_predictions", []):
         rule["blocking_rule"] = to_spark_sql(rule["blocking_rule"])
         rule["sql_dialect"] = "spark"
@@ -283,12 +407,12 @@ def _quoted_path(path: Path) -> str:
 
 
 SCRATCH_ENV = "MATCHGATE_SPARK_SCRATCH"
+_SCRATCH_NAME = "spark-scratch"
 
 
 def _shared_scratch() -> str | None:
     """``$MATCHGATE_SPARK_SCRATCH``: a folder the driver and every executor see at the same
-    path (a cluster's shared file system); default the system's temporary folder, which
-    only a local session can use."""
+    path (a cluster's shared file system); None when not set."""
     configured = os.environ.get(SCRATCH_ENV, "")
     if not configured:
         return None
@@ -296,6 +420,32 @@ def _shared_scratch() -> str | None:
     if not folder.is_dir():
         raise SparkUnavailableError(f"{SCRATCH_ENV} is not a folder", path=folder)
     return str(folder)
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    row = sql.fetch_one(
+        con,
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()",
+        label="spark.scratch",
+    )
+    return Path(row[0]) if row is not None and row[0] else None
+
+
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The Spark scratch folder of the batch whose database is ``con`` (it holds personal
+    data: features, pairs, predictions, Spark's shuffle files): ``spark-scratch`` inside the
+    batch's own folder of the workspace, or, with ``$MATCHGATE_SPARK_SCRATCH`` set,
+    ``spark-<batch folder name>`` there. Always the same path for the same batch, so a
+    resumed batch finds (and removes) what a killed run left. None for an in-memory
+    database (no batch)."""
+    database = _database_file(con)
+    if database is None:
+        return None
+    batch = database.resolve().parent
+    shared = _shared_scratch()
+    if shared is not None:
+        return Path(shared) / f"spark-{batch.name}"
+    return batch / _SCRATCH_NAME
 
 
 class SparkScorer:
@@ -315,29 +465,58 @@ class SparkScorer:
         scratch: Path | None = None,
     ) -> None:
         check_spark_available()
-        from splink import Linker, SparkAPI
-
         self.con = con
+        self._closed = False
+        self._owns_session = False
         self._own_scratch = scratch is None
-        self.scratch = (
-            Path(tempfile.mkdtemp(prefix="matchgate-spark-", dir=_shared_scratch()))
-            if scratch is None
-            else scratch
-        )
+        if scratch is None:
+            scratch = scratch_folder(con)
+            if scratch is None:  # an in-memory database: no batch folder to put it in
+                scratch = Path(tempfile.mkdtemp(prefix="matchgate-spark-", dir=_shared_scratch()))
+            else:
+                # what a run of this batch that was killed left (the batch lock keeps any
+                # other run of it out)
+                shutil.rmtree(scratch, ignore_errors=True)
+        self.scratch = scratch
         self.scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start(settings, term_frequency_tables)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, settings: dict[str, Any], term_frequency_tables: dict[str, str]) -> None:
         from pyspark.sql import SparkSession
+        from splink import Linker, SparkAPI
 
         self._owns_session = SparkSession.getActiveSession() is None and not os.environ.get(
             "PYSPARK_GATEWAY_PORT"
         )
         self.spark = local_spark_session(self.scratch)
         self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="persist")
+        # the comparisons Spark cannot compute exactly: their levels from DuckDB
+        self.precomputed = precomputed_comparisons(settings)
+        columns = precomputed_columns(settings, self.precomputed)
+        nulls = "".join(f', CAST(NULL AS VARCHAR[]) AS "{c}"' for c in columns)
+        lists = "".join(f', p."{c}"' for c in columns)
+        requests_query = "SELECT * FROM request_features"
+        if columns:
+            sql.run(
+                self.con,
+                precomputed_levels_sql(self.con, settings, self.precomputed),
+                label="spark.precompute",
+            )
+            requests_query = (
+                f"SELECT r.*{lists} FROM request_features r "
+                "LEFT JOIN spark_precomputed_levels p ON p.rid = r.unique_id"
+            )
         master = self._to_spark(
-            "SELECT * FROM taxpayer_features "
+            f"SELECT *{nulls} FROM taxpayer_features "
             "WHERE unique_id IN (SELECT DISTINCT tin FROM candidate_pairs)",
             _MASTER_VIEW,
         )
-        requests = self._to_spark("SELECT * FROM request_features", _REQUESTS_VIEW)
+        requests = self._to_spark(requests_query, _REQUESTS_VIEW)
+        sql.run(self.con, "DROP TABLE IF EXISTS spark_precomputed_levels", label="spark.precompute")
         from matchgate.match.model import SOURCE_MASTER, SOURCE_REQUESTS
 
         self.linker: Linker = Linker(
@@ -345,7 +524,7 @@ class SparkScorer:
                 self.db_api.register(master, dataset_display_name=SOURCE_MASTER),
                 self.db_api.register(requests, dataset_display_name=SOURCE_REQUESTS),
             ],
-            spark_settings(settings),
+            spark_settings(settings, precomputed=self.precomputed),
         )
         for column, table in term_frequency_tables.items():
             frame = self._to_spark(f"SELECT * FROM {table}", f"matchgate_{table}")
@@ -371,7 +550,10 @@ class SparkScorer:
         self.linker.table_management.register_blocked_pairs_for_predict(registered)
         predictions = self.linker.inference.predict()
         out = self.scratch / f"predictions_{self._chunk}.parquet"
-        predictions.as_spark_dataframe().write.mode("overwrite").parquet(str(out))
+        frame = predictions.as_spark_dataframe()
+        # Splink retains the matching columns: the per-request lists are of no use here
+        frame = frame.drop(*[c for c in frame.columns if c.startswith(_PRECOMPUTED_PREFIX)])
+        frame.write.mode("overwrite").parquet(str(out))
         predictions.drop_table_from_database_and_remove_from_cache()
         sql.run(
             self.con,
@@ -383,11 +565,24 @@ class SparkScorer:
         shutil.rmtree(self.scratch / f"matchgate_pairs_{self._chunk}.parquet", ignore_errors=True)
 
     def close(self) -> None:
-        """Stop the Spark session if this scorer started it; remove the scratch folder."""
-        for view in self.spark.catalog.listTables():
-            if view.isTemporary and view.name.startswith("matchgate_"):
-                self.spark.catalog.dropTempView(view.name)
-        if self._owns_session:
-            self.spark.stop()
-        if self._own_scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+        """Stop the Spark session if this scorer started it; remove the scratch folder
+        (also when stopping Spark fails). Safe to call twice."""
+        spark = None if self._closed else getattr(self, "spark", None)
+        self._closed = True
+        try:
+            if spark is not None:
+                from matchgate.match.model import SOURCE_MASTER, SOURCE_REQUESTS
+
+                # ours and Splink's (its input tables are views named by their display
+                # names): a session that outlives this batch must not offer them to the next
+                ours = {SOURCE_MASTER, SOURCE_REQUESTS}
+                for view in spark.catalog.listTables():
+                    if view.isTemporary and (
+                        view.name.startswith(("matchgate_", "__splink__")) or view.name in ours
+                    ):
+                        spark.catalog.dropTempView(view.name)
+                if self._owns_session:
+                    spark.stop()
+        finally:
+            if self._own_scratch:
+                shutil.rmtree(self.scratch, ignore_errors=True)
