@@ -125,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(".cache/benchmarks"))
     parser.add_argument("--policy", type=Path, default=None)
     parser.add_argument("--hazards", action="store_true", help="print the per-hazard table")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the run's output (workspace, decisions) in this new folder for analysis",
+    )
     args = parser.parse_args(argv)
 
     name = f"world-{args.mix}-{args.people}-{args.requests}-{args.seed}-{generator_fingerprint()}"
@@ -137,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     timings["generate"] = round(time.perf_counter() - started, 2)
 
-    out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True)  # a new folder: never mixes two runs
+        out = args.keep
+    else:
+        out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
     try:
         # The office's act before any batch: register the world's agency and its key.
         with AgencyRegistryStore.open(out / "workspace") as registry:
@@ -157,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         blocking = blocking_recall(out / "workspace", world / "truth.csv")
         rules = per_rule_table(out / "internal" / "decisions.csv", world / "truth.csv")
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(out, ignore_errors=True)
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
