@@ -342,10 +342,22 @@ def runner_up_close(context: MatchContext) -> Verdict | None:
     return Verdict((_RUNNER_UP_CLOSE,), competitors=tuple(c.tin for c in context.competitors))
 
 
+# A name two typos from the taxpayer's (``close``) is accepted only when the other name
+# agrees without a typo and the date of birth agrees exactly: two typos alone could be
+# another name, and a date of birth is what a namesake does not share.
+_FIRST_WITHOUT_TYPO = {"exact", "nickname", "swapped"}
+_SURNAME_WITHOUT_TYPO = {"exact", "same_parts", "swapped", "part"}
+
+
 def _names_agree(candidate: Candidate) -> bool:
-    return (
-        candidate.levels.get("first_name") in _GOOD_FIRST
-        and candidate.levels.get("surname") in _GOOD_SURNAME
+    levels = candidate.levels
+    first, surname = levels.get("first_name"), levels.get("surname")
+    if first in _GOOD_FIRST and surname in _GOOD_SURNAME:
+        return True
+    if levels.get("dob") != "exact":
+        return False
+    return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
+        surname == "close" and first in _FIRST_WITHOUT_TYPO
     )
 
 
@@ -383,7 +395,11 @@ def surname_differs_review(context: MatchContext) -> Verdict | None:
 def names_disagree(context: MatchContext) -> Verdict | None:
     """The first name does not agree (exactly, as a nickname, shared form, swapped or in
     spelling) or the surname does not agree at least in part: ``name_disagrees`` (no
-    match). Nothing outside the name makes up for it."""
+    match). Nothing outside the name makes up for it, with one exception that is no
+    disagreement: one name two typos from the taxpayer's (``close``: 5+ letters, the first
+    letter right, a first name that is nobody's name; the noisy mix of issue 11 writes
+    WARRNE, TRERNPER) while the other agrees without a typo and the date of birth agrees
+    exactly."""
     if _names_agree(context.best):
         return None
     return _decisive("name_disagrees", "The names do not agree well enough.")
