@@ -56,6 +56,8 @@ PEOPLE = [
     ("123450034", "KRISTEN", "S", "SIMONSEN", "", "1978-10-07", "13138 CHESTNUT ST UNIT 4", "BROOKLYN", "NY", "11262"),
     ("123450035", "CHRISTIAN", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205"),
     ("123450048", "MARY", "ANN", "TAYLOR", "", "1949-11-03", "2714 LINDEN AVE", "DAYTON", "OH", "45410"),
+    ("123450049", "FRANCISCO", "", "SALAZAR", "", "1961-04-17", "915 MESA DR", "LAS CRUCES", "NM", "88001"),
+    ("123450050", "ROBERTO", "", "AGUILAR", "", "1966-08-30", "402 CANAL ST", "LAREDO", "TX", "78040"),
 ]
 # Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
 # street, city, state, zip. Household members file in different years.
@@ -153,6 +155,11 @@ REQUESTS = [
     ("mae_middle_initial_at_marys_home", "MAE", "A", "TAYLOR", "", "", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "needs_review", "", "first_name_unconfirmed"),
     ("mae_full_middle_at_marys_home", "MAE", "ANN", "TAYLOR", "", "", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "disclosed", "123450048", "disclose_above_threshold"),
     ("mae_with_marys_dob", "MAE", "", "TAYLOR", "", "1949-11-03", "2714 LINDEN AVE", "DAYTON", "OH", "45410", "", "disclosed", "123450048", "disclose_above_threshold"),
+    # ... unless the nickname is nobody's legal name (on no census or formal list, filed by
+    # no taxpayer) and stands for one formal name only: PACO can only be FRANCISCO; BETO is
+    # also ALBERTO's and HUMBERTO's.
+    ("hypocorism_nobodys_name_no_dob", "PACO", "", "SALAZAR", "", "", "915 MESA DR", "LAS CRUCES", "NM", "88001", "", "disclosed", "123450049", "disclose_above_threshold"),
+    ("hypocorism_of_several_names_no_dob", "BETO", "", "AGUILAR", "", "", "402 CANAL ST", "LAREDO", "TX", "78040", "", "needs_review", "", "first_name_unconfirmed"),
     ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "needs_review", "", "first_name_unconfirmed"),
     # Issue 11: CHRIS ROCHE (not in the file) asked about with a TIN and no DOB at the flat
     # where CHRISTIAN ROCHE files; the TIN is not his, so nothing outweighs it. One digit

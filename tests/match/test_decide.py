@@ -388,3 +388,20 @@ def test_a_contradicting_dob_or_suffix_is_never_outweighed(levels, outcome, code
 def test_a_contradicting_dob_with_a_low_probability_is_simply_no_match() -> None:
     low = [cand("A", 0.2, 1.0, dob="different")]
     assert decide(low, RequestFacts(), POLICY).outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("first_name", "no_legal_name", "outcome"),
+    [
+        ("nickname", True, Outcome.DISCLOSED),  # PACO for FRANCISCO: nobody's legal name
+        ("nickname", False, Outcome.NEEDS_REVIEW),  # MAE for MARY: someone's legal name
+        ("nickname_shared", True, Outcome.NEEDS_REVIEW),  # two forms, neither the other's
+        ("spelling", True, Outcome.NEEDS_REVIEW),
+    ],
+)
+def test_a_nickname_nobody_holds_as_a_legal_name_needs_no_dob(
+    first_name, no_legal_name, outcome
+) -> None:
+    facts = RequestFacts(first_name_no_legal_name=no_legal_name)
+    candidate = cand("A", 0.99999, 30.0, first_name=first_name, dob="missing")
+    assert decide([candidate], facts, POLICY).outcome is outcome
