@@ -175,12 +175,12 @@ REQUESTS = [
     ("namesake_generational_one_zip", "JOSEPH", "", "KOWALSKI", "", "", "12 BIRCH ST", "TOLEDO", "OH", "43604", "", "ambiguous", "", "linked_namesake"),
     ("namesake_told_apart_by_suffix", "JOSEPH", "", "KOWALSKI", "JR", "", "300 ELM ST APT 2", "TOLEDO", "OH", "43604", "", "disclosed", "123450045", "disclose_above_threshold"),
     ("namesake_stranger_not_linked", "OSCAR", "", "LINDQVIST", "", "", "5 FJORD AVE", "DULUTH", "MN", "55802", "", "disclosed", "123450046", "disclose_above_threshold"),
-    # Issue 11, the noisy mix: a name two typos off (TURNER as TRUNRE) is the taxpayer's only
+    # Issue 11, the noisy mix: a name two typos off (TURNER as TURMEE) is the taxpayer's only
     # with the exact date of birth; without one it is no match.
-    ("surname_two_typos_with_dob", "WILLIAM", "", "TRUNRE", "", "1958-08-08", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
-    ("surname_two_typos_no_dob", "WILLIAM", "", "TRUNRE", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "no_match", "", "names_disagree"),
-    ("first_name_two_typos_with_dob", "TIRSTAM", "", "JOHNSON", "", "1969-02-17", "7699 N SHORE BLVD", "BRONX", "NY", "10429", "", "disclosed", "123450017", "disclose_above_threshold"),
-    ("first_name_two_typos_dob_off", "TIRSTAM", "", "JOHNSON", "", "1969-02-18", "7699 N SHORE BLVD", "BRONX", "NY", "10429", "", "no_match", "", "names_disagree"),
+    ("surname_two_typos_with_dob", "WILLIAM", "", "TURMEE", "", "1958-08-08", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
+    ("surname_two_typos_no_dob", "WILLIAM", "", "TURMEE", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "no_match", "", "names_disagree"),
+    ("first_name_two_typos_with_dob", "TRESTAM", "", "JOHNSON", "", "1969-02-17", "7699 N SHORE BLVD", "BRONX", "NY", "10429", "", "disclosed", "123450017", "disclose_above_threshold"),
+    ("first_name_two_typos_dob_off", "TRESTAM", "", "JOHNSON", "", "1969-02-18", "7699 N SHORE BLVD", "BRONX", "NY", "10429", "", "no_match", "", "names_disagree"),
     ("tin_agrees_nickname_at_flat", "CHRIS", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "123-45-0035", "disclosed", "123450035", "disclose_above_threshold"),
 ]
 # fmt: on

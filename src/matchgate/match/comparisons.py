@@ -172,14 +172,15 @@ FIRST_NAME = {
             "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
             "spelling",
         ),
-        # Two typos (a keyboard slip and a transposition, an OCR RN for M, PH for F: issue 11,
-        # the noisy mix) in a name of 5+ letters with the first letter right, only when the
-        # request's first name is nobody's name (BRENDAN is not BRANDON's misspelling). The
+        # Two typos (two slips, an OCR RN for M, PH for F: issue 11, the noisy mix; plain
+        # Levenshtein, which the Spark engine translates too) in a name of 5+ letters with
+        # the first letter right, only when the request's first name is nobody's name
+        # (BRENDAN is not BRANDON's misspelling). The
         # rules accept it only with the date of birth agreeing (``_names_agree``).
         _level(
             "first_name_unrecognised_r AND left(first_name_l, 1) = left(first_name_r, 1) "
             "AND least(length(first_name_l), length(first_name_r)) >= 5 "
-            "AND damerau_levenshtein(first_name_l, first_name_r) <= 2",
+            "AND levenshtein(first_name_l, first_name_r) <= 2",
             "close",
         ),
         _level(
@@ -228,12 +229,12 @@ SURNAME = {
             "spelling",
         ),
         # Two typos in a surname of 5+ letters, the first letter right (WZREN is not 5, but
-        # WARRNE / WARREN, TRERNPER / TREMPER are): accepted by the rules only with the date
+        # WARRAN / WARREN, TRERNPER / TREMPER are): accepted by the rules only with the date
         # of birth agreeing (``_names_agree``), never alone.
         _level(
             "left(surname_joined_l, 1) = left(surname_joined_r, 1) "
             "AND least(length(surname_joined_l), length(surname_joined_r)) >= 5 "
-            "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 2",
+            "AND levenshtein(surname_joined_l, surname_joined_r) <= 2",
             "close",
         ),
         _else(),
