@@ -252,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--decisions", type=Path, default=None, help="keep a copy of decisions.csv here"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the run's output (workspace, decisions) in this new folder for analysis",
+    )
     args = parser.parse_args(argv)
 
     name = f"world-{args.mix}-{args.people}-{args.requests}-{args.seed}-{generator_fingerprint()}"
@@ -264,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     timings["generate"] = round(time.perf_counter() - started, 2)
 
-    out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True)  # a new folder: never mixes two runs
+        out = args.keep
+    else:
+        out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
     try:
         # The office's act before any batch: register the world's agency and its key.
         with AgencyRegistryStore.open(out / "workspace") as registry:
@@ -288,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.decisions is not None:
             shutil.copyfile(out / "internal" / "decisions.csv", args.decisions)
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(out, ignore_errors=True)
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {

@@ -10,7 +10,14 @@ import pytest
 from matchgate.errors import IntakeError, MappingError
 from matchgate.intake import read_requests
 from matchgate.intake.columns import plan_columns
-from matchgate.intake.values import check_dob, check_state, check_text, check_tin, split_full_name
+from matchgate.intake.values import (
+    check_dob,
+    check_state,
+    check_text,
+    check_tin,
+    split_full_name,
+    unswap_city_state,
+)
 
 
 @pytest.mark.parametrize(
@@ -173,6 +180,38 @@ def test_tin(text: str, expected: str, valid: bool) -> None:
 def test_state(text: str, expected: str, valid: bool) -> None:
     value, problem = check_state(text)
     assert (value, problem is None) == (expected, valid)
+
+
+@pytest.mark.parametrize(
+    ("city", "state", "expected"),
+    [
+        ("OK", "OKLAHOMA CITY", ("OKLAHOMA CITY", "OK")),  # swapped: put back
+        ("c.o.", "Denver", ("Denver", "CO")),
+        ("Denver", "CO", ("Denver", "CO")),  # as it should be
+        ("NY", "XX", ("NY", "XX")),  # a mistyped state code: still refused
+        ("WASHINGTON", "SEATTLEX", ("WASHINGTON", "SEATTLEX")),  # a state name is a town name
+        ("NEY", "BROOKLYN", ("NEY", "BROOKLYN")),  # a mistyped code: not recognised
+        ("NY", "TEXAS", ("NY", "TEXAS")),  # both states: nothing to put back
+        ("ZZ", "AUSTIN", ("ZZ", "AUSTIN")),
+    ],
+)
+def test_swapped_city_and_state_are_put_back(
+    city: str, state: str, expected: tuple[str, str]
+) -> None:
+    assert unswap_city_state(city, state) == expected
+
+
+def test_swapped_city_and_state_read_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_text(
+        "Request ID,First Name,Last Name,Street,City,State,ZIP\r\n"
+        "R1,ANA,PENA,12 MAIN ST,TX,AUSTIN,78701\r\n"
+        "R2,ANA,PENA,12 MAIN ST,AUSTIN,XX,78701\r\n",
+        encoding="utf-8",
+    )
+    first, second = read_requests(path).records
+    assert (first.city, first.state, first.problems) == ("AUSTIN", "TX", ())
+    assert [p.code for p in second.problems] == ["state_invalid"]
 
 
 @pytest.mark.parametrize(

@@ -251,6 +251,48 @@ def test_only_the_surname_differing_goes_to_a_person_never_disclosed() -> None:
     assert decision.outcome is Outcome.NO_MATCH
 
 
+DISCLOSE, DISAGREE, NOT_IN_HISTORY = (
+    "disclose_above_threshold",
+    "names_disagree",
+    "address_not_in_history",
+)
+
+
+@pytest.mark.parametrize(
+    ("levels", "outcome", "rule"),
+    [
+        # one name two typos off (issue 11, noisy), the other right, the DOB exact: disclosed
+        ({"surname": "close"}, Outcome.DISCLOSED, DISCLOSE),
+        ({"first_name": "close"}, Outcome.DISCLOSED, DISCLOSE),
+        ({"first_name": "nickname", "surname": "close"}, Outcome.DISCLOSED, DISCLOSE),
+        # never without the exact date of birth (a typo in it, the year only, none) ...
+        ({"surname": "close", "dob": "missing"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"surname": "close", "dob": "one_part_off"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"first_name": "close", "dob": "missing", "tin": "exact"}, Outcome.NO_MATCH, DISAGREE),
+        ({"first_name": "close", "dob": "year_only"}, Outcome.NO_MATCH, "names_disagree"),
+        # ... nor with the other name also off, nor with a contradiction
+        ({"first_name": "close", "surname": "close"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"first_name": "close", "surname": "spelling"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"first_name": "spelling", "surname": "close"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"surname": "close", "suffix": "different"}, Outcome.NO_MATCH, "suffix_conflict"),
+        ({"surname": "close", "tin": "different"}, Outcome.NO_MATCH, "tin_conflict"),
+        ({"first_name": "close", "address": "zip_in_history"}, Outcome.NO_MATCH, NOT_IN_HISTORY),
+    ],
+)
+def test_a_name_two_typos_off_needs_the_exact_dob(levels, outcome, rule) -> None:
+    decision = decide([cand("A", 0.99999, 30.0, **levels)], RequestFacts(), POLICY)
+    assert (decision.outcome, decision.decided_by) == (outcome, rule)
+
+
+def test_a_rival_with_a_surname_two_typos_off_is_not_ruled_out() -> None:
+    """A ``close`` surname is no positive disagreement: at the requested address it is a
+    household rival like any namesake."""
+    best = cand("A", 0.99999, 30.0, dob="missing")
+    rival = cand("B", 0.9, 10.0, dob="missing", surname="close")
+    decision = decide([best, rival], RequestFacts(), POLICY)
+    assert decision.outcome is Outcome.AMBIGUOUS
+
+
 @pytest.mark.parametrize(
     ("levels", "outcome"),
     [
@@ -346,3 +388,20 @@ def test_a_contradicting_dob_or_suffix_is_never_outweighed(levels, outcome, code
 def test_a_contradicting_dob_with_a_low_probability_is_simply_no_match() -> None:
     low = [cand("A", 0.2, 1.0, dob="different")]
     assert decide(low, RequestFacts(), POLICY).outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("first_name", "no_legal_name", "outcome"),
+    [
+        ("nickname", True, Outcome.DISCLOSED),  # PACO for FRANCISCO: nobody's legal name
+        ("nickname", False, Outcome.NEEDS_REVIEW),  # MAE for MARY: someone's legal name
+        ("nickname_shared", True, Outcome.NEEDS_REVIEW),  # two forms, neither the other's
+        ("spelling", True, Outcome.NEEDS_REVIEW),
+    ],
+)
+def test_a_nickname_nobody_holds_as_a_legal_name_needs_no_dob(
+    first_name, no_legal_name, outcome
+) -> None:
+    facts = RequestFacts(first_name_no_legal_name=no_legal_name)
+    candidate = cand("A", 0.99999, 30.0, first_name=first_name, dob="missing")
+    assert decide([candidate], facts, POLICY).outcome is outcome

@@ -551,13 +551,25 @@ def test_street_names_near_a_type_word_are_kept(street: str, name: str) -> None:
         ("CAMINO REAL Rd. 18593 #1C", "18593 CAMINO REAL RD # 1C"),
         ("Oak St 12, MANOR HOUSE", "12 OAK ST"),
         ("27TH PL 7114", "7114 27TH PL"),
+        # ... and the street type misspelt too
+        ("S ALAMEDA ATREET 3837", "3837 S ALAMEDA ST"),
+        ("W SHORE Foulevard 8490 UNIT 3", "8490 W SHORE BLVD UNIT 3"),
         # OCR: a digit for a letter in a word, a letter for a digit in the house number
         ("1480 EA5T RIDGE STREET", "1480 E RIDGE ST"),
         ("932 VALLEY AVENUE UN1T 7", "932 VALLEY AVE UNIT 7"),
         ("71L3 NORTH HARDING STREET", "7113 N HARDING ST"),
+        ("1916 EAST CACTU5 DR", "1916 E CACTUS DR"),
         # an ordinal with the type joined on
         ("5686 10THCIRCLE", "5686 10TH CIR"),
         ("1512 7THST", "1512 7TH ST"),
+        # a numbered street's ordinal mistyped, or joined to a direction (issue 11, noisy)
+        ("1073 12T ST", "1073 12TH ST"),
+        ("6344 N 27TW DR", "6344 N 27TH DR"),
+        ("12119 W 32NX RD #1", "12119 W 32ND RD # 1"),
+        ("8509 N 3R Ave.", "8509 N 3RD AVE"),
+        ("15624 4THH DR", "15624 4TH DR"),
+        ("1336 S32ND STREET", "1336 S 32ND ST"),
+        ("1010 EAST18TH STREET", "1010 E 18TH ST"),
         # a second address line after a comma is left out, a unit after a comma is kept
         ("12 OAK ST, MANOR HOUSE", "12 OAK ST"),
         ("12 Oak Street, SUNSET MANOR", "12 OAK ST"),
@@ -567,6 +579,7 @@ def test_street_names_near_a_type_word_are_kept(street: str, name: str) -> None:
         # left alone: a lettered house number, an ordinal, a unit identifier
         ("12B OAK ST", "12B OAK ST"),
         ("12 21ST ST APT 4B", "12 21ST ST APT 4B"),
+        ("12 OAK ST APT 2N", "12 OAK ST APT 2N"),  # a unit, not a mistyped 2ND
     ],
 )
 def test_messy_request_lines(street: str, line: str) -> None:

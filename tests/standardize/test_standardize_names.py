@@ -33,6 +33,14 @@ from matchgate.standardize import (
         ("\u200b", ""),
         ("", ""),
         ("!!!", ""),
+        # a digit OCR read for a letter (issue 11, noisy); suffixes and lone digits stay
+        ("ZA1N", "ZAIN"),
+        ("Raymund0", "RAYMUNDO"),
+        ("LE0N-AGUILERA", "LEON-AGUILERA"),
+        ("5ERGIO", "5ERGIO"),  # starts with a digit: left as written
+        ("2ND", "2ND"),
+        ("JOHN 3", "JOHN 3"),
+        ("A1", "A1"),
     ],
 )
 def test_clean_name_text(raw: str, expected: str) -> None:

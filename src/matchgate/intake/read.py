@@ -26,6 +26,7 @@ from matchgate.intake.values import (
     check_text,
     check_tin,
     split_full_name,
+    unswap_city_state,
 )
 
 __all__ = ["FORMATS", "RequestFile", "read_requests"]
@@ -103,6 +104,8 @@ class _RecordBuilder:
                     "its values may be shifted.",
                 )
             )
+        if values.get("state") and values.get("city"):
+            values["city"], values["state"] = unswap_city_state(values["city"], values["state"])
         for name, check in (("dob", check_dob), ("tin", check_tin), ("state", check_state)):
             value = values.get(name)
             if value:

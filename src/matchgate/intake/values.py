@@ -24,6 +24,7 @@ __all__ = [
     "check_tin",
     "parse_date",
     "split_full_name",
+    "unswap_city_state",
 ]
 
 MAX_CELL_CHARS = 1_000
@@ -217,6 +218,20 @@ def check_state(text: str) -> tuple[str, Reason | None]:
         message=f"State {text!r} is not a USPS state or territory code.",
         field="state",
     )
+
+
+def unswap_city_state(city: str, state: str) -> tuple[str, str]:
+    """``(city, state)``, put back in their places when a requester swapped them (city
+    ``OK``, state ``OKLAHOMA CITY``; issue 11, the noisy mix): only when the state cell is
+    no state at all and has 3+ characters (a mistyped code such as ``XX`` stays refused) and
+    the city cell is exactly a two-letter USPS code. No town is called ``OK`` or ``CO``;
+    many are called WASHINGTON or NEVADA, so a state *name* in the city cell moves nothing."""
+    code = city.strip().upper().replace(".", "")
+    if len(code) != 2 or code not in US_STATES or len(state.strip()) < 3:
+        return city, state
+    if check_state(state)[1] is None:
+        return city, state
+    return state, code
 
 
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"}

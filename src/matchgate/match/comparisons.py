@@ -43,6 +43,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "nickname_shared": (0.005, 0.001),
         "swapped": (0.01, 0.0001),
         "spelling": (0.04, 0.01),
+        "close": (0.01, 0.0005),
         "initial": (0.02, 0.02),
         "different": (0.03, 0.9569),
     },
@@ -53,6 +54,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "part": (0.09, 0.004),
         "part_spelling": (0.02, 0.0005),
         "spelling": (0.04, 0.005),
+        "close": (0.01, 0.0005),
         "different": (0.03, 0.9888),
     },
     "middle_name": {
@@ -170,6 +172,17 @@ FIRST_NAME = {
             "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
             "spelling",
         ),
+        # Two typos (two slips, an OCR RN for M, PH for F: issue 11, the noisy mix; plain
+        # Levenshtein, which the Spark engine translates too) in a name of 5+ letters with
+        # the first letter right, only when the request's first name is nobody's name
+        # (BRENDAN is not BRANDON's misspelling). The
+        # rules accept it only with the date of birth agreeing (``_names_agree``).
+        _level(
+            "first_name_unrecognised_r AND left(first_name_l, 1) = left(first_name_r, 1) "
+            "AND least(length(first_name_l), length(first_name_r)) >= 5 "
+            "AND levenshtein(first_name_l, first_name_r) <= 2",
+            "close",
+        ),
         _level(
             "(length(first_name_l) = 1 OR length(first_name_r) = 1) "
             "AND left(first_name_l, 1) = left(first_name_r, 1)",
@@ -214,6 +227,15 @@ SURNAME = {
             "least(length(surname_joined_l), length(surname_joined_r)) >= 4 "
             "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1)",
             "spelling",
+        ),
+        # Two typos in a surname of 5+ letters, the first letter right (WZREN is not 5, but
+        # WARRAN / WARREN, TRERNPER / TREMPER are): accepted by the rules only with the date
+        # of birth agreeing (``_names_agree``), never alone.
+        _level(
+            "left(surname_joined_l, 1) = left(surname_joined_r, 1) "
+            "AND least(length(surname_joined_l), length(surname_joined_r)) >= 5 "
+            "AND levenshtein(surname_joined_l, surname_joined_r) <= 2",
+            "close",
         ),
         _else(),
     ],

@@ -43,6 +43,10 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
         "First names are two forms of one name, neither a nickname of the other.",
     ),
     ("first_name", "spelling"): ("first_name_spelling", "First names differ in spelling."),
+    ("first_name", "close"): (
+        "first_name_close",
+        "First names are two typos apart (the request's is nobody's name).",
+    ),
     ("first_name", "swapped"): ("names_swapped", "First and last names are swapped."),
     ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
     ("first_name", "different"): ("first_names_differ", "First names differ."),
@@ -54,6 +58,7 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
         "One part of a compound surname agrees but for a typo.",
     ),
     ("surname", "spelling"): ("surname_spelling", "Surnames differ in spelling."),
+    ("surname", "close"): ("surname_close", "Surnames are two typos apart."),
     ("surname", "different"): ("surnames_differ", "Surnames differ."),
     ("middle_name", "different"): ("middle_name_differs", "Middle names differ."),
     ("suffix", "different"): ("suffix_conflict", "Generational suffixes conflict (JR/SR)."),

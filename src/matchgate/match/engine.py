@@ -43,7 +43,11 @@ from matchgate.match.model import (
     train_model,
 )
 from matchgate.match.spark import ENGINES, SparkScorer
-from matchgate.standardize.nicknames import known_given_names
+from matchgate.standardize.nicknames import (
+    first_name_forms,
+    known_given_names,
+    legal_given_names,
+)
 
 __all__ = [
     "BatchScorer",
@@ -241,6 +245,29 @@ def scored_pairs_sql(predictions: str) -> str:
         """
 
 
+def first_names_nobody_holds_sql(legal_names: str = "_legal_given_names") -> str:
+    """Requests whose first name is on neither legal-name list (the census first-name table,
+    the formal names) and that no taxpayer in the master file holds as a first name."""
+    return f"""
+        SELECT unique_id, first_name FROM request_features
+        WHERE first_name IS NOT NULL
+          AND first_name NOT IN (SELECT name FROM {legal_names})
+          AND first_name NOT IN (
+              SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL)
+        """
+
+
+def _first_names_nobody_holds(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Ids of requests whose first name is nobody's legal name and the nickname of one
+    formal name only (PACO, CHUY; not BETO, which is ALBERTO's, ROBERTO's and HUMBERTO's),
+    for ``first_name_unconfirmed``. Needs both feature tables."""
+    names = sorted(legal_given_names())
+    table = pa.table({"name": pa.array(names, pa.string())})
+    with sql.registered(con, "_legal_given_names", table):
+        rows = sql.fetch_all(con, first_names_nobody_holds_sql(), label="engine.facts")
+    return {int(rid) for rid, name in rows if len(set(first_name_forms(name)) - {name}) == 1}
+
+
 def _request_ids_where(condition: str) -> str:
     return f"SELECT unique_id FROM request_features WHERE {condition}"
 
@@ -285,6 +312,7 @@ class BatchScorer:
             self._capped.setdefault(int(rid), []).append(rule)
         self._has_tin = self._request_ids("tin IS NOT NULL")
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
+        self._no_legal_first = _first_names_nobody_holds(con)
         self._chunk = 0
 
     def _request_ids(self, condition: str) -> set[int]:
@@ -296,6 +324,7 @@ class BatchScorer:
             has_tin=rid in self._has_tin,
             capped_rules=tuple(self._capped.get(rid, ())),
             first_name_unrecognised=rid in self._unrecognised_first,
+            first_name_no_legal_name=rid in self._no_legal_first,
         )
 
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:

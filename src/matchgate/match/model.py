@@ -39,7 +39,8 @@ __all__ = [
     "train_model",
 ]
 
-MODEL_VERSION = 3  # 3: address levels "unit_differs", "written_differently"; places[]
+# 4: first-name and surname level "close"
+MODEL_VERSION = 4  # 3: address levels "unit_differs", "written_differently"; places[]
 # 2: first-name "nickname_shared" level, new comparison columns
 SOURCE_MASTER = "master"
 SOURCE_REQUESTS = "requests"

@@ -342,10 +342,22 @@ def runner_up_close(context: MatchContext) -> Verdict | None:
     return Verdict((_RUNNER_UP_CLOSE,), competitors=tuple(c.tin for c in context.competitors))
 
 
+# A name two typos from the taxpayer's (``close``) is accepted only when the other name
+# agrees without a typo and the date of birth agrees exactly: two typos alone could be
+# another name, and a date of birth is what a namesake does not share.
+_FIRST_WITHOUT_TYPO = {"exact", "nickname", "swapped"}
+_SURNAME_WITHOUT_TYPO = {"exact", "same_parts", "swapped", "part"}
+
+
 def _names_agree(candidate: Candidate) -> bool:
-    return (
-        candidate.levels.get("first_name") in _GOOD_FIRST
-        and candidate.levels.get("surname") in _GOOD_SURNAME
+    levels = candidate.levels
+    first, surname = levels.get("first_name"), levels.get("surname")
+    if first in _GOOD_FIRST and surname in _GOOD_SURNAME:
+        return True
+    if levels.get("dob") != "exact":
+        return False
+    return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
+        surname == "close" and first in _FIRST_WITHOUT_TYPO
     )
 
 
@@ -383,7 +395,11 @@ def surname_differs_review(context: MatchContext) -> Verdict | None:
 def names_disagree(context: MatchContext) -> Verdict | None:
     """The first name does not agree (exactly, as a nickname, shared form, swapped or in
     spelling) or the surname does not agree at least in part: ``name_disagrees`` (no
-    match). Nothing outside the name makes up for it."""
+    match). Nothing outside the name makes up for it, with one exception that is no
+    disagreement: one name two typos from the taxpayer's (``close``: 5+ letters, the first
+    letter right, a first name that is nobody's name; the noisy mix of issue 11 writes
+    WARRNE, TRERNPER) while the other agrees without a typo and the date of birth agrees
+    exactly."""
     if _names_agree(context.best):
         return None
     return _decisive("name_disagrees", "The names do not agree well enough.")
@@ -421,11 +437,22 @@ def first_name_unconfirmed(context: MatchContext) -> Verdict | None:
     the nickname case on the stress mix (issue 11): MAE TAYLOR, not in the file, asked about
     without a date of birth at MARY A TAYLOR's home, where MAE read as MARY's nickname
     disclosed MARY. A nickname is also somebody's legal name, and a daughter or a lodger of
-    that name need not file. A date of birth, suffix or TIN given that contradicts the
+    that name need not file. Not when the nickname is nobody's legal name: on neither the
+    census first-name table (8,000 names) nor the formal names, and held by no taxpayer in
+    the file as a first name, and a nickname of one formal name only (PACO for FRANCISCO,
+    CHUY for JESUS; not BETO, which is ALBERTO's, ROBERTO's and HUMBERTO's). The hazard
+    needs a person whose legal name the nickname is, or another formal name it stands
+    for; for such a name the file and the tables show neither, so the request is as good
+    as one for FRANCISCO himself, and a namesake is still for the household and namesake
+    rules above. MAE, BILL or MATT are on the census table, so they stay here: no frequency
+    tells MAE from BILL (25,000 and 78,000 holders), and either may be a daughter's or a
+    son's legal name. A date of birth, suffix or TIN given that contradicts the
     taxpayer's (or a TIN one digit off) is left to its own rule below, which never
     discloses either and says why."""
     best = context.best
     if best.levels.get("first_name") in _KNOWN_FIRST or _confirms_identity(best):
+        return None
+    if best.levels.get("first_name") == "nickname" and context.facts.first_name_no_legal_name:
         return None
     if _contradicted(best) or best.levels.get("tin") == "one_digit_off":
         return None

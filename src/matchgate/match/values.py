@@ -55,6 +55,10 @@ class RequestFacts:
     # The request's first name is on no given-name list and no taxpayer in the master file
     # holds it: a spelling-level agreement is then read as a misspelling, not another person.
     first_name_unrecognised: bool = False
+    # The request's first name is on no legal-name list (the census first-name table, the
+    # formal names) and no taxpayer holds it: a hypocorism only (PACO, CHUY), nobody's
+    # legal name, so ``first_name_unconfirmed`` lets a nickname of it through.
+    first_name_no_legal_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -383,13 +383,22 @@ def _typed_suffix_words() -> tuple[str, ...]:
 def _repair_suffix_typo(words: list[str]) -> list[str]:
     """The street-type word misspelt by one letter (``12 OAK SETREET``, ``4 ELM AVENEU APT 2``)
     written as the type: only the word before a unit designator or at the end, only after
-    a house number and a name word, and only for full type words of 6+ letters."""
-    for index in range(2, len(words)):
+    a house number and a name word (or before a house number moved to the end: ``ALAMEDA
+    ATREET 3837``), and only for full type words of 6+ letters."""
+    for index in range(1, len(words)):
         word = words[index]
         last = index == len(words) - 1 or words[index + 1] in _STRONG_DESIGNATORS
-        if not last or len(word) < _MIN_TYPED_SUFFIX - 1 or suffix_standard(word):
+        # the house number moved after it (``ALAMEDA ATREET 3837``, ``SHORE FOULEVARD 8490
+        # UNIT 3``): the number is at the end or before a unit designator
+        moved = (
+            not words[0][:1].isdigit()
+            and index + 1 < len(words)
+            and words[index + 1].isdigit()
+            and (index + 2 == len(words) or words[index + 2] in _STRONG_DESIGNATORS)
+        )
+        if not (last or moved) or len(word) < _MIN_TYPED_SUFFIX - 1 or suffix_standard(word):
             continue
-        if not words[0][:1].isdigit() or not word.isalpha():
+        if not (moved or (index >= 2 and words[0][:1].isdigit())) or not word.isalpha():
             continue
         for full in _typed_suffix_words():
             if _damerau_one(word, full):
@@ -432,6 +441,14 @@ _OCR_DIGITS = {"0": "O", "1": "I", "5": "S", "8": "B"}
 _OCR_LETTERS = {"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"}
 _DIGIT_IN_WORD = re.compile(r"^[A-Z]+[0158][A-Z]+$")
 _LETTER_IN_NUMBER = re.compile(r"^\d+[OILSB]\d+$")
+# ... or at the end of a word of 4+ letters (CACTU5, CENTRA1), not a unit or a route with its
+# number joined on (UNIT1, HWY1, LOT8)
+_DIGIT_ENDS_WORD = re.compile(r"^[A-Z]{4,}[0158]$")
+_NUMBERED_WORDS = (
+    "APT", "UNIT", "STE", "SUITE", "BLDG", "LOT", "TRLR", "ROOM", "RM", "SPACE", "SPC",
+    "FLOOR", "FL", "DEPT", "PIER", "SLIP", "HWY", "HIGHWAY", "ROUTE", "RTE", "COUNTY",
+    "BOX", "PMB", "BOOTH", "HANGAR", "STOP", "KEY",
+)  # fmt: skip
 # An ordinal with the street type joined on (10THCIRCLE, 21STAVE, 7THST).
 _ORDINAL_AND_TYPE = re.compile(r"^(\d+(?:ST|ND|RD|TH))([A-Z]{2,})$")
 
@@ -439,7 +456,9 @@ _ORDINAL_AND_TYPE = re.compile(r"^(\d+(?:ST|ND|RD|TH))([A-Z]{2,})$")
 def _repair_ocr_digits(words: list[str]) -> list[str]:
     """A digit read for a letter inside a word of letters (``VA1LEY``, ``EA5T``, ``UN1T``)
     written as the letter (``1`` as ``I``: ``VAILEY`` is then one typo from ``VALLEY``), and a
-    letter read for a digit inside the house number (``71L3`` -> ``7113``). Only one
+    letter read for a digit inside the house number (``71L3`` -> ``7113``); also a digit
+    ending a word of 4+ letters after the house number that is no unit or route (``CACTU5``
+    -> ``CACTUS``, not ``UNIT1``). Only one
     character with the other kind on both sides: ordinals (``21ST``), units (``4B``) and house
     numbers with a letter at the end (``12B``) are left alone. An ordinal with the street
     type joined on is split (``10THCIRCLE`` -> ``10TH CIRCLE``)."""
@@ -447,12 +466,66 @@ def _repair_ocr_digits(words: list[str]) -> list[str]:
     for index, word in enumerate(words):
         if _DIGIT_IN_WORD.match(word) and sum(c.isdigit() for c in word) == 1:
             word = "".join(_OCR_DIGITS.get(c, c) for c in word)
+        elif (
+            index >= 1
+            and _DIGIT_ENDS_WORD.match(word)
+            and words[index - 1] not in _STRONG_DESIGNATORS
+            and not any(word.startswith(w) for w in _NUMBERED_WORDS)
+        ):
+            word = word[:-1] + _OCR_DIGITS[word[-1]]
         elif index == 0 and _LETTER_IN_NUMBER.match(word):
             word = "".join(_OCR_LETTERS.get(c, c) for c in word)
         joined = _ORDINAL_AND_TYPE.match(word)
         if joined and suffix_standard(joined.group(2)):
             out.extend(joined.groups())
             continue
+        out.append(word)
+    return out
+
+
+# A numbered street's ordinal mistyped (12T, 27TW, 32NX, 4THH) or joined to a direction
+# (S32ND, EAST18TH): the noisy mix of issue 11.
+_MISTYPED_ORDINAL = re.compile(r"^(\d+)([A-Z]{1,3})$")
+_DIRECTION_AND_ORDINAL = re.compile(
+    r"^(" + "|".join(sorted(DIRECTIONALS, key=len, reverse=True)) + r")(\d+(?:ST|ND|RD|TH))$"
+)
+
+
+def _ordinal_suffix(digits: str) -> str:
+    if digits[-2:] in {"11", "12", "13"}:
+        return "TH"
+    return {"1": "ST", "2": "ND", "3": "RD"}.get(digits[-1], "TH")
+
+
+def _repair_ordinals(words: list[str]) -> list[str]:
+    """After a house number, a direction joined to an ordinal is split (``S32ND`` -> ``S
+    32ND``), and a number whose letters are one typo from its own ordinal suffix and that
+    a street-type word follows is written as the ordinal (``12T ST`` -> ``12TH ST``, ``32NX
+    RD`` -> ``32ND RD``). A number has one ordinal (12 is 12TH), so no other street can be
+    meant; a unit (``APT 4B``), a lettered house number (``12B``) or a word no type follows
+    is left alone."""
+    if not words or not words[0][:1].isdigit():
+        return words
+    out = words[:1]
+    for index in range(1, len(words)):
+        word = words[index]
+        joined = _DIRECTION_AND_ORDINAL.match(word)
+        if joined:
+            out.extend(joined.groups())
+            continue
+        typed = _MISTYPED_ORDINAL.match(word)
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if (
+            typed
+            and not _ORDINAL.match(word)
+            and words[index - 1] not in _STRONG_DESIGNATORS
+            and following
+            and suffix_standard(following)
+        ):
+            digits, letters = typed.groups()
+            suffix = _ordinal_suffix(digits)
+            if _damerau_one(letters, suffix):
+                word = digits + suffix
         out.append(word)
     return out
 
@@ -464,7 +537,8 @@ def parse_street(text: str) -> ParsedStreet:
     box = _box(text)
     if box is not None:
         return box
-    text = _strip_number_zeros(normalize_words(" ".join(_repair_ocr_digits(text.split()))))
+    words = _repair_ordinals(_repair_ocr_digits(text.split()))
+    text = _strip_number_zeros(normalize_words(" ".join(words)))
     text = " ".join(_repair_suffix_typo(text.split()))
     parsed = _parse(text)
     if (

@@ -24,6 +24,11 @@ _CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
 _APOSTROPHES = re.compile(r"['`]")
 _NOT_NAME_CHAR = re.compile(r"[^A-Z0-9\- ]+")
 _HYPHEN_RUN = re.compile(r"\s*-[\s-]*")
+# A digit an OCR pass read for a letter inside a name (ZA1N, RAYMUND0, LE0N): a word that
+# starts with a letter, has 2+ letters and only digits that look like one. Not a suffix or
+# an ordinal (2ND, 3RD, 4TH start with their digit).
+_OCR_NAME_WORD = re.compile(r"^[A-Z](?=(?:[0158]*[A-Z]){1})[A-Z0158]*[0158][A-Z0158]*$")
+_OCR_NAME_DIGITS = str.maketrans("0158", "OISB")
 
 
 def to_ascii_upper(text: str) -> str:
@@ -59,7 +64,8 @@ def clean_name_text(text: str) -> str:
     Apostrophes vanish (``O'BRIEN`` -> ``OBRIEN``); other punctuation becomes a space
     (``JR.`` -> ``JR``); a hyphen between two words is kept as a single ``-`` with no spaces
     around it (``GARCIA - LOPEZ`` -> ``GARCIA-LOPEZ``) and dropped at word edges; whitespace
-    is collapsed. Idempotent.
+    is collapsed. A digit read for a letter inside a word (``ZA1N``, ``RAYMUND0``: OCR,
+    issue 11) is written as that letter (0 O, 1 I, 5 S, 8 B). Idempotent.
     """
     text = to_ascii_upper(text)
     if not text:
@@ -67,5 +73,15 @@ def clean_name_text(text: str) -> str:
     text = _APOSTROPHES.sub("", text)
     text = _NOT_NAME_CHAR.sub(" ", text)
     text = _HYPHEN_RUN.sub("-", text)
-    words = (word.strip("-") for word in text.split())
+    words = (_ocr_letters(word.strip("-")) for word in text.split())
     return " ".join(word for word in words if word)
+
+
+def _ocr_letters(word: str) -> str:
+    """``ZA1N`` -> ``ZAIN``, ``LE0N-AGUILERA`` -> ``LEON-AGUILERA``; anything else as it is."""
+    if not any(c.isdigit() for c in word):
+        return word
+    return "-".join(
+        part.translate(_OCR_NAME_DIGITS) if _OCR_NAME_WORD.match(part) else part
+        for part in word.split("-")
+    )

@@ -194,6 +194,13 @@ def known_given_names() -> frozenset[str]:
 
 
 @cache
+def legal_given_names() -> frozenset[str]:
+    """Names people hold as their legal given name: the census first-name list and the
+    formal names (not the nickname tables' forms: PACO, CHUY, BETO are nobody's)."""
+    return frozenset(census_given_names()) | frozenset(formal_given_names())
+
+
+@cache
 def _nicknames_by_formal() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     for nickname in set(_english_formals()) | set(hypocorisms()):
