@@ -20,8 +20,8 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "2"
-STANDARDIZER_FINGERPRINT = "02da80bca9c52cbe397d475551be2a3de5e42d9ff8d5b6a393d40a08612dd9df"
+STANDARDIZER_VERSION = "3"
+STANDARDIZER_FINGERPRINT = "c95b83d7ec818337367c0463702416868536ecf098c29ba93cfd0bb2b34e0705"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.
