@@ -24,7 +24,7 @@ from matchgate.ledger import EntryKind, Ledger, NewEntry
 if TYPE_CHECKING:
     from matchgate.review import RequestLetter
 
-__all__ = ["disclosure_id", "record_batch"]
+__all__ = ["disclosure_entry", "disclosure_id", "record_batch"]
 
 _CHUNK = 5_000
 _DISCLOSED_REQUEST_FIELDS = (
@@ -183,6 +183,21 @@ def _disclosure(
             "match_probability": best.match_probability,
         },
         idempotency_key=f"{batch_id}:disclosure:{row.row_number}",
+    )
+
+
+def disclosure_entry(
+    row: FinalRow,
+    *,
+    batch_id: str,
+    letter: RequestLetter,
+    request_fields: tuple[str, str, str, str],
+) -> NewEntry | None:
+    """The disclosure entry of one row, exactly as :func:`record_batch` writes it; for a
+    row a person released after the batch was recorded. ``request_fields`` is the row's
+    (statute, case_number, reason, tax_periods)."""
+    return _disclosure(
+        row, batch_id=batch_id, letter=letter, fields={row.row_number: request_fields}
     )
 
 
