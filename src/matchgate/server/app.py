@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
-from matchgate.server import api_batches, api_ledger, api_lookups, pages, sessions
+from matchgate.server import api_batches, api_ledger, api_lookups, pages, review_routes, sessions
 from matchgate.server.deps import ApiUserDep, PageUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.masking import mask_tin
@@ -51,6 +51,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(api_ledger.router)
     app.include_router(api_lookups.router)
     app.include_router(pages.router)
+    app.include_router(review_routes.router)
     app.include_router(sessions.router)
     _add_schema_routes(app)
     return app
