@@ -268,6 +268,16 @@ def test_a_note_is_recorded_under_the_signed_in_user(desk: Desk) -> None:
     assert any(a["reason"] == "Called the agency." for a in desk.case(row)["actions"])
 
 
+def test_the_same_form_twice_records_one_step(desk: Desk) -> None:
+    row = _pending_rows(desk)[0]["row_number"]
+    body = {"action": "note", "reason": "Sent twice.", "idempotency_key": uuid.uuid4().hex}
+    first = desk.client.post(desk.url(row, "/steps"), json=body, headers=desk.h())
+    again = desk.client.post(desk.url(row, "/steps"), json=body, headers=desk.h())
+    assert first.status_code == again.status_code == 200
+    assert first.json()["sequence"] == again.json()["sequence"]
+    assert [a["reason"] for a in desk.case(row)["actions"]].count("Sent twice.") == 1
+
+
 def test_the_two_person_rule(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     releasable = _releasable(desk)
     grey = [r for r in releasable if "probability_grey_zone" in _codes(desk, r)]

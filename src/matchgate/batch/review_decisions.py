@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -377,14 +379,15 @@ def _refuse(
         actor=actor,
         idempotency_key=f"{prefix}:refuse",
     )
-    logged = _log(con, entry, row.row_number, None)
     reasons = [*row.reasons, _registered_reason("refused_on_review")]
-    sql.run(
-        con,
-        _UPDATE_REFUSED,
-        [json.dumps([r.as_dict() for r in reasons]), row.row_number, row.row_number],
-        label="review_decisions.update_refused",
-    )
+    with _transaction(con):
+        logged = _log(con, entry, row.row_number, None)
+        sql.run(
+            con,
+            _UPDATE_REFUSED,
+            [json.dumps([r.as_dict() for r in reasons]), row.row_number, row.row_number],
+            label="review_decisions.update_refused",
+        )
     _rewrite_outputs(con, out_dir)
     return logged
 
@@ -439,24 +442,39 @@ def _confirm(
     # One transaction: the confirmation and the accounting of the disclosure, before the
     # address is written anywhere else.
     entry, _ = ledger.append_many([confirmation, disclosure], actor=actor)
-    logged = _log(con, entry, row.row_number, release.sequence)
-    sql.run(
-        con,
-        _UPDATE_RELEASED,
-        [
-            json.dumps([r.as_dict() for r in reasons]),
-            address.street,
-            address.city,
-            address.state,
-            address.zip,
-            address.tax_year,
-            row.row_number,
-            row.row_number,
-        ],
-        label="review_decisions.update_released",
-    )
+    with _transaction(con):
+        logged = _log(con, entry, row.row_number, release.sequence)
+        sql.run(
+            con,
+            _UPDATE_RELEASED,
+            [
+                json.dumps([r.as_dict() for r in reasons]),
+                address.street,
+                address.city,
+                address.state,
+                address.zip,
+                address.tax_year,
+                row.row_number,
+                row.row_number,
+            ],
+            label="review_decisions.update_released",
+        )
     _rewrite_outputs(con, out_dir)
     return logged
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The step's index row and the row's new outcome together or not at all: a crash
+    between them would leave a decided step on a row that still waits."""
+    sql.run(con, _CREATE_LOG, label="review_decisions.create_log")
+    sql.run(con, "BEGIN TRANSACTION", label="review_decisions.begin")
+    try:
+        yield
+    except BaseException:
+        sql.run(con, "ROLLBACK", label="review_decisions.rollback")
+        raise
+    sql.run(con, "COMMIT", label="review_decisions.commit")
 
 
 def _no_progress(stage: str, done: int, total: int | None) -> None:

@@ -15,18 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 
 from matchgate import sql
 from matchgate.batch.review_decisions import (
     LoggedAction,
-    ReviewStep,
     RowReview,
     row_review,
 )
 from matchgate.batch.rows import FinalRow
-from matchgate.batch.state import BatchLock
 from matchgate.errors import InputError, WorkspaceError
 from matchgate.match.values import Candidate
 from matchgate.reasons import registry
@@ -105,8 +104,6 @@ class QueueFilters:
             "page": self.page,
             **changes,
         }
-        from urllib.parse import urlencode
-
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
@@ -420,11 +417,3 @@ def review_case(batches: BatchFolders, batch_id: str, row_number: int) -> Review
         duplicate_of=review.row.duplicate_of,
         requested_years=years,
     )
-
-
-def writable_batch(batches: BatchFolders, batch_id: str) -> tuple[Path, BatchLock]:
-    """The batch database and its process lock, for a step that writes."""
-    return batches.database_path(batch_id), BatchLock(batches.folder(batch_id))
-
-
-STEPS_FOR_REVIEWERS = (ReviewStep.RELEASE, ReviewStep.REFUSE, ReviewStep.NOTE)
