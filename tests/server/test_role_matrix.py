@@ -55,6 +55,8 @@ class Context:
     tin: str
     request: dict[str, str]
     headers: dict[str, str]
+    reviewer: dict[str, str]
+    pending_release: str | None = None
 
     @property
     def lookup_letter(self) -> str:
@@ -88,6 +90,58 @@ def _review_api(ctx: Context) -> httpx.Response:
 def _review_page(ctx: Context) -> httpx.Response:
     data = {"action": "note", "reason": "Role matrix.", "form_key": uuid.uuid4().hex}
     return ctx.call("POST", f"/batches/{ctx.batch_id}/rows/{ctx.row_number}/review", data=data)
+
+
+def _review_url(ctx: Context, row: str, tail: str = "", *, page: bool = False) -> str:
+    return f"{'' if page else '/api'}/review/batches/{ctx.batch_id}/rows/{row}{tail}"
+
+
+def _released_row(ctx: Context) -> str:
+    """A row with the reviewer's release waiting for a supervisor: made now unless one waits
+    already (a confirmation uses it up, a rejection returns it to the queue)."""
+    if ctx.pending_release is None:
+        queue = ctx.client.get("/api/review/queue", headers=ctx.reviewer).json()
+        answers = []
+        for item in queue["items"]:
+            body = {"action": "release", "reason": "Matrix.", "idempotency_key": uuid.uuid4().hex}
+            url = _review_url(ctx, str(item["row_number"]), "/steps")
+            answer = ctx.client.post(url, json=body, headers=ctx.reviewer)
+            if answer.status_code == 200:
+                ctx.pending_release = str(item["row_number"])
+                break
+            answers.append(answer.text)
+        else:
+            raise AssertionError(f"no row of the world is left to release: {answers}")
+    return ctx.pending_release
+
+
+def _supervise(verb: str, *, page: bool) -> Callable[[Context], httpx.Response]:
+    def call(ctx: Context) -> httpx.Response:
+        url = _review_url(ctx, _released_row(ctx), f"/release/{verb}", page=page)
+        body = {"reason": "Matrix.", ("form_key" if page else "idempotency_key"): uuid.uuid4().hex}
+        response = ctx.call("POST", url, **({"data": body} if page else {"json": body}))
+        if response.status_code == 200 or (
+            response.status_code == 303 and response.headers["location"] != "/sign-in"
+        ):
+            ctx.pending_release = None
+        return response
+
+    return call
+
+
+def _review_step(*, page: bool) -> Callable[[Context], httpx.Response]:
+    def call(ctx: Context) -> httpx.Response:
+        # A note: the role cells are the route's; release and refuse are in
+        # test_review_decisions (a release here would use up the world's few grey rows).
+        body = {
+            "action": "note",
+            "reason": "Matrix.",
+            ("form_key" if page else "idempotency_key"): uuid.uuid4().hex,
+        }
+        url = _review_url(ctx, ctx.row_number, "/steps", page=page)
+        return ctx.call("POST", url, **({"data": body} if page else {"json": body}))
+
+    return call
 
 
 Call = Callable[[Context], httpx.Response]
@@ -164,6 +218,48 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         _review_page,
         (303, 403, 403, 303, 303, 403, 403),
     ),
+    # The review queue that decides: reviewers view, release, refuse and note; only a
+    # supervisor confirms or rejects a release (and never one of its own).
+    ("GET", "/api/review/queue"): (
+        lambda c: c.call("GET", "/api/review/queue"),
+        (401, 403, 403, 200, 200, 403, 403),
+    ),
+    ("GET", "/api/review/batches/{batch_id}/rows/{row_number}"): (
+        lambda c: c.call("GET", _review_url(c, c.row_number)),
+        (401, 403, 403, 200, 200, 403, 403),
+    ),
+    ("POST", "/api/review/batches/{batch_id}/rows/{row_number}/steps"): (
+        _review_step(page=False),
+        (401, 403, 403, 200, 200, 403, 403),
+    ),
+    ("POST", "/api/review/batches/{batch_id}/rows/{row_number}/release/confirm"): (
+        _supervise("confirm", page=False),
+        (401, 403, 403, 403, 200, 403, 403),
+    ),
+    ("POST", "/api/review/batches/{batch_id}/rows/{row_number}/release/reject"): (
+        _supervise("reject", page=False),
+        (401, 403, 403, 403, 200, 403, 403),
+    ),
+    ("GET", "/review"): (
+        lambda c: c.call("GET", "/review"),
+        (303, 403, 403, 200, 200, 403, 403),
+    ),
+    ("GET", "/review/batches/{batch_id}/rows/{row_number}"): (
+        lambda c: c.call("GET", _review_url(c, c.row_number, page=True)),
+        (303, 403, 403, 200, 200, 403, 403),
+    ),
+    ("POST", "/review/batches/{batch_id}/rows/{row_number}/steps"): (
+        _review_step(page=True),
+        (303, 403, 403, 303, 303, 403, 403),
+    ),
+    ("POST", "/review/batches/{batch_id}/rows/{row_number}/release/confirm"): (
+        _supervise("confirm", page=True),
+        (303, 403, 403, 403, 303, 403, 403),
+    ),
+    ("POST", "/review/batches/{batch_id}/rows/{row_number}/release/reject"): (
+        _supervise("reject", page=True),
+        (303, 403, 403, 403, 303, 403, 403),
+    ),
 }
 
 
@@ -184,7 +280,7 @@ def matrix_client(served: Served, tmp_path_factory: pytest.TempPathFactory) -> I
     app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))
     with served.decisions.open(encoding="utf-8", newline="") as stream:
         decisions = list(csv.DictReader(stream))
-    flagged = next(r for r in decisions if r["outcome"] in {"needs_review", "ambiguous"})
+    flagged = next(r for r in decisions if r["outcome"] == "needs_review")
     disclosed = next(r for r in decisions if r["outcome"] == "disclosed")
     with (served.world / "requests.csv").open(encoding="utf-8", newline="") as stream:
         request = next(csv.DictReader(stream))
@@ -197,6 +293,7 @@ def matrix_client(served: Served, tmp_path_factory: pytest.TempPathFactory) -> I
             tin=disclosed["tin"],
             request=request,
             headers={},
+            reviewer=bearer(served.tokens["reviewer"]),
         )
 
 

@@ -24,9 +24,11 @@ from matchgate.ledger import EntryKind, Ledger, NewEntry
 from matchgate.match import MatchDecision
 
 if TYPE_CHECKING:
+    from matchgate.batch.rows import FinalRow
+    from matchgate.match.decide import Candidate
     from matchgate.review import RequestLetter
 
-__all__ = ["disclosure_id", "record_batch"]
+__all__ = ["disclosure_entry", "disclosure_id", "record_batch"]
 
 _CHUNK = 5_000
 # Every final row in row order with what its entries need: the decision only where the row
@@ -180,31 +182,86 @@ def _row_entries(
             best = MatchDecision.from_json(decision_json).best
             if best is None:
                 continue
-            yield NewEntry(
-                kind=EntryKind.DISCLOSURE,
-                payload={
-                    "disclosure_id": disclosure_id(batch_id, row_number),
-                    "batch_id": batch_id,
-                    "row_number": row_number,
-                    "request_id": request_id or "",
-                    "tin": best.tin,
-                    "agency": letter.agency,
-                    "agency_code": letter.agency_code,
-                    "recipients": recipients(case or ""),
-                    "statute": statute or "",
-                    "case_number": case or "",
-                    "reason": reason or "",
-                    "tax_periods": periods or "",
-                    "disclosed_street": street,
-                    "disclosed_city": city,
-                    "disclosed_state": state,
-                    "disclosed_zip": zip_code,
-                    "disclosed_tax_year": int(tax_year),
-                    "match_probability": best.match_probability,
-                },
-                idempotency_key=f"{batch_id}:disclosure:{row_number}",
+            yield _disclosure(
+                batch_id=batch_id,
+                row_number=row_number,
+                request_id=request_id or "",
+                best=best,
+                letter=letter,
+                recipients=recipients(case or ""),
+                request_fields=(statute or "", case or "", reason or "", periods or ""),
+                address=(street, city, state, zip_code, int(tax_year)),
             )
     cursor.close()
+
+
+def _disclosure(
+    *,
+    batch_id: str,
+    row_number: int,
+    request_id: str,
+    best: Candidate,
+    letter: RequestLetter,
+    recipients: list[str],
+    request_fields: tuple[str, str, str, str],
+    address: tuple[str, str, str, str, int],
+) -> NewEntry:
+    """The accounting of one disclosed address (the one shape every disclosure entry has)."""
+    statute, case_number, reason, tax_periods = request_fields
+    street, city, state, zip_code, tax_year = address
+    return NewEntry(
+        kind=EntryKind.DISCLOSURE,
+        payload={
+            "disclosure_id": disclosure_id(batch_id, row_number),
+            "batch_id": batch_id,
+            "row_number": row_number,
+            "request_id": request_id,
+            "tin": best.tin,
+            "agency": letter.agency,
+            "agency_code": letter.agency_code,
+            "recipients": recipients,
+            "statute": statute,
+            "case_number": case_number,
+            "reason": reason,
+            "tax_periods": tax_periods,
+            "disclosed_street": street,
+            "disclosed_city": city,
+            "disclosed_state": state,
+            "disclosed_zip": zip_code,
+            "disclosed_tax_year": tax_year,
+            "match_probability": best.match_probability,
+        },
+        idempotency_key=f"{batch_id}:disclosure:{row_number}",
+    )
+
+
+def disclosure_entry(
+    row: FinalRow,
+    *,
+    batch_id: str,
+    letter: RequestLetter,
+    request_fields: tuple[str, str, str, str],
+) -> NewEntry | None:
+    """The disclosure entry of one row, exactly as :func:`record_batch` writes it; for a
+    row a person released after the batch was recorded. ``request_fields`` is the row's
+    (statute, case_number, reason, tax_periods). None when the row discloses nothing (a
+    repeat row is answered by its first row's disclosure)."""
+    if row.outcome is not Outcome.DISCLOSED or row.duplicate_of is not None:
+        return None
+    address = row.address
+    best = row.decision.best if row.decision else None
+    if address is None or best is None:
+        return None
+    return _disclosure(
+        batch_id=batch_id,
+        row_number=row.row_number,
+        request_id=row.request_id,
+        best=best,
+        letter=letter,
+        recipients=_Recipients(letter)(request_fields[1]),
+        request_fields=request_fields,
+        address=(address.street, address.city, address.state, address.zip, address.tax_year),
+    )
 
 
 def _append_in_chunks(ledger: Ledger, entries: Iterable[NewEntry], *, actor: str) -> int:

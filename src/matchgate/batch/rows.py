@@ -86,8 +86,10 @@ _READ_FINAL_ROWS = (
     "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, f.review_outcome, "
     "f.decision_json, f.street, f.city, f.state, f.zip, f.tax_year, f.duplicate_of, "
     "q.dob, q.tin, q.middle_name, q.zip FROM final_rows f "
-    "LEFT JOIN request_rows q ON q.row_number = f.row_number ORDER BY f.row_number"
+    "LEFT JOIN request_rows q ON q.row_number = f.row_number"
 )
+_ORDERED = " ORDER BY f.row_number"
+_ONE_ROW = " WHERE f.row_number = ?"
 
 _NO_MATCH_IN_PERIODS = Reason(
     "no_filing_in_periods",
@@ -245,11 +247,17 @@ def build_final_rows(
     return counts
 
 
-def read_final_rows(con: duckdb.DuckDBPyConnection) -> Iterator[FinalRow]:
+def read_final_rows(
+    con: duckdb.DuckDBPyConnection, *, row_number: int | None = None
+) -> Iterator[FinalRow]:
+    """Every final row in row order, or (``row_number``) that one row only."""
     # Many rows carry the same reasons (none, or one rule's): each text is parsed once.
     reasons_of: dict[str | None, tuple[Reason, ...]] = {}
     cursor = con.cursor()
-    sql.run(cursor, _READ_FINAL_ROWS, label="rows.final_rows")
+    if row_number is None:
+        sql.run(cursor, _READ_FINAL_ROWS + _ORDERED, label="rows.final_rows")
+    else:
+        sql.run(cursor, _READ_FINAL_ROWS + _ONE_ROW, [row_number], label="rows.final_row")
     while True:
         rows = cursor.fetchmany(_CHUNK)
         if not rows:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from matchgate.review.transfer import Transfer
 
 __all__ = [
+    "attach_batch_master",
     "Progress",
     "Stopwatch",
     "disclosed_addresses",
@@ -312,6 +313,35 @@ def match(
     kill_point("after_match")
     watch.lap("match")
     return master_info["report"], matching
+
+
+def attach_batch_master(con: duckdb.DuckDBPyConnection) -> None:
+    """Attach, read-only, the prepared master a finished batch was matched against, so its
+    candidates' records and filed addresses can be read after the run (the review of a
+    row, a release); nothing when the batch never reached matching. Works on a read-only
+    connection to the batch database."""
+    exists = sql.fetch_one(
+        con,
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND table_name = 'batch_stages'",
+        label="stages.has_stages",
+    )
+    if not exists or not exists[0]:
+        return
+    row = sql.fetch_one(
+        con, "SELECT info FROM batch_stages WHERE stage = 'master'", label="stages.master_info"
+    )
+    info = json.loads(row[0]) if row and row[0] else {}
+    if "prepared" not in info:
+        return
+    attached = sql.fetch_all(
+        con,
+        "SELECT 1 FROM duckdb_databases() WHERE database_name = ?",
+        [ATTACHED_AS],
+        label="stages.attached",
+    )
+    if not attached:
+        attach_prepared(con, open_prepared(Path(str(info["prepared"]))))
 
 
 def _attach_recorded_master(con: duckdb.DuckDBPyConnection, stages: BatchStages) -> None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
-from matchgate.server import api_batches, api_ledger, api_lookups, pages, sessions
+from matchgate.server import api_batches, api_ledger, api_lookups, pages, review_routes, sessions
 from matchgate.server.deps import ApiUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
@@ -73,6 +73,7 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
         api_ledger.router,
         api_lookups.router,
         pages.router,
+        review_routes.router,
         sessions.router,
     )
     for router in routers:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matchgate.batch.review_decisions import ReviewStateError
 from matchgate.errors import (
     InputError,
     LedgerError,
@@ -55,6 +56,7 @@ STATUS_CODES: tuple[tuple[type[MatchgateError], int], ...] = (
     (WrongTokenError, 403),
     (NotFoundError, 404),
     (ResponseNotFinalError, 409),
+    (ReviewStateError, 409),
     (NoLedgerYetError, 409),
     (PayloadTooLargeError, 413),
     (UnsupportedMediaTypeError, 415),
