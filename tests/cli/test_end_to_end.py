@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from matchgate.disclose import RESPONSE_COLUMNS
+from matchgate.match.model import MODEL_VERSION
 from matchgate_cli import run_args, run_matchgate
 
 pytestmark = pytest.mark.slow  # generates worlds and runs the real command
@@ -180,7 +181,7 @@ def test_train_saves_a_versioned_model(world: Path, tmp_path: Path) -> None:
         model,
     )
     document = json.loads(model.read_text())
-    assert document["matchgate_model_version"] == 3
+    assert document["matchgate_model_version"] == MODEL_VERSION
     assert document["splink_settings"]["comparisons"]
 
 

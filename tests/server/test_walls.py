@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from matchgate.ledger import EntryKind, Ledger
+from matchgate.lookups import file_letter
 
 from .conftest import Served, upload
 
@@ -71,11 +72,29 @@ def test_a_requester_cannot_submit_under_another_agencys_letter(served: Served) 
     assert _entries(served) == entries and _folders(served) == folders
 
 
+def _lookup_row(served: Served) -> dict[str, str]:
+    with (served.world / "requests.csv").open(encoding="utf-8", newline="") as stream:
+        row = next(csv.DictReader(stream))
+    return {k: v for k, v in row.items() if v}
+
+
 def test_a_requester_cannot_look_up_under_another_agencys_letter(served: Served) -> None:
+    letter = served.world / "lookup_letter.toml"
+    letter_id = file_letter(served.workspace, letter)  # DHS's letter, on file
     entries, folders = _entries(served), _folders(served)
-    body = {"letter_batch_id": served.batch_id, "last_name": "GARCIA"}
-    response = served.client.post("/api/lookups", json=body, headers=served.auth("other_requester"))
+    other = served.auth("other_requester")
+    # Sent with the body: the caller's own upload, so 403 confirms nothing.
+    sent = {**_lookup_row(served), "letter": letter.read_text(encoding="utf-8")}
+    assert served.client.post("/api/lookups", json=sent, headers=other).status_code == 403
+    # Named by its id: another agency's letter answers as one that is not on file.
+    named = {**_lookup_row(served), "letter_id": letter_id}
+    response = served.client.post("/api/lookups", json=named, headers=other)
     assert response.status_code == 404
+    unknown = {**named, "letter_id": "0" * 16}
+    missing = served.client.post("/api/lookups", json=unknown, headers=other)
+    assert missing.status_code == 404 and missing.json()["message"] == response.json()[
+        "message"
+    ].replace(letter_id, "0" * 16)
     assert _entries(served) == entries and _folders(served) == folders
 
 
@@ -85,7 +104,7 @@ def test_a_client_named_actor_is_refused_everywhere(served: Served) -> None:
     uploaded = upload(served.client, served.world, served.auth("requester"), **files)
     assert uploaded.status_code == 422
     assert "do not send 'submitted_by'" in uploaded.json()["message"]
-    body = {"letter_batch_id": served.batch_id, "submitted_by": "Someone Else"}
+    body = {"letter_id": "0" * 16, "submitted_by": "Someone Else"}
     looked_up = served.client.post("/api/lookups", json=body, headers=served.auth("requester"))
     assert looked_up.status_code == 422
     assert "do not send 'submitted_by'" in looked_up.json()["message"]

@@ -40,6 +40,7 @@ from matchgate.server.accounts import (
 from matchgate.server.batch_folders import BatchFolders, batch_lock
 from matchgate.server.deps import (
     ApiUserDep,
+    ApiWriterDep,
     BatchFoldersDep,
     LedgerWriterDep,
     NoClientActorDep,
@@ -47,6 +48,7 @@ from matchgate.server.deps import (
     PageUserDep,
     TemplatesDep,
 )
+from matchgate.server.openapi import error_responses
 from matchgate.server.review_cases import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
@@ -108,7 +110,13 @@ def api_reviewer(principal: ApiUserDep) -> Principal:
     return _reviewer(principal)
 
 
-def api_supervisor(principal: ApiUserDep) -> Principal:
+def api_review_writer(principal: ApiWriterDep) -> Principal:
+    """A reviewer recording a step through the API: a bearer token only, as every API write
+    (a browser sends the session cookie by itself; the pages' forms carry a CSRF token)."""
+    return _reviewer(principal)
+
+
+def api_supervisor(principal: ApiWriterDep) -> Principal:
     require_roles(principal, SUPERVISORS, "confirm or reject a release")
     return principal
 
@@ -127,6 +135,7 @@ def page_form_supervisor(principal: PageFormUserDep) -> Principal:
 
 
 ApiReviewer = Annotated[Principal, Depends(api_reviewer)]
+ApiReviewWriter = Annotated[Principal, Depends(api_review_writer)]
 ApiSupervisor = Annotated[Principal, Depends(api_supervisor)]
 PageReviewer = Annotated[Principal, Depends(page_reviewer)]
 PageFormReviewer = Annotated[Principal, Depends(page_form_reviewer)]
@@ -201,7 +210,12 @@ def _step(
 # -- API ------------------------------------------------------------------------------------
 
 
-@router.get("/api/review/queue", response_model=ReviewQueuePublic, tags=["review"])
+@router.get(
+    "/api/review/queue",
+    response_model=ReviewQueuePublic,
+    tags=["review"],
+    responses=error_responses(401, 403, 409, 422),
+)
 def api_queue(
     user: ApiReviewer, batches: BatchFoldersDep, filters: FiltersDep
 ) -> ReviewQueuePublic:
@@ -213,6 +227,7 @@ def api_queue(
     "/api/review/batches/{batch_id}/rows/{row_number}",
     response_model=ReviewCasePublic,
     tags=["review"],
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def api_case(
     batch_id: BatchId, row_number: RowNumber, user: ApiReviewer, batches: BatchFoldersDep
@@ -226,12 +241,13 @@ def api_case(
     "/api/review/batches/{batch_id}/rows/{row_number}/steps",
     response_model=ReviewStepPublic,
     tags=["review"],
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
 )
 def api_step(
     batch_id: BatchId,
     row_number: RowNumber,
     body: ReviewStepCreate,
-    user: ApiReviewer,
+    user: ApiReviewWriter,
     batches: BatchFoldersDep,
     ledger: LedgerWriterDep,
 ) -> ReviewStepPublic:
@@ -252,6 +268,7 @@ def api_step(
     "/api/review/batches/{batch_id}/rows/{row_number}/release/confirm",
     response_model=ReviewStepPublic,
     tags=["review"],
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
 )
 def api_confirm(
     batch_id: BatchId,
@@ -279,6 +296,7 @@ def api_confirm(
     "/api/review/batches/{batch_id}/rows/{row_number}/release/reject",
     response_model=ReviewStepPublic,
     tags=["review"],
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
 )
 def api_reject(
     batch_id: BatchId,
