@@ -43,3 +43,13 @@ def test_every_command_is_in_the_readme() -> None:
 def test_readme_has_the_two_setup_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "make demo" in text and "make test" in text
+
+
+def test_a_usage_error_is_a_message_and_exit_2_never_a_traceback() -> None:
+    from matchgate_cli import run_matchgate
+
+    for args in (["no-such-command"], ["run", "--no-such-option"]):
+        done = run_matchgate(*args)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "Error: No such" in done.stderr and "--help' for help" in done.stderr

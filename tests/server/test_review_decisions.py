@@ -494,4 +494,5 @@ def test_page_forms_release_and_confirm_with_the_sessions_csrf_token(
         assert confirmed.status_code == 303, confirmed.text
         assert desk.response_row(row)["outcome"] == "disclosed"
         queue = supervisor.get("/review")
-        assert queue.status_code == 200 and f'/rows/{row}"' not in queue.text
+        assert queue.status_code == 200
+        assert f'/batches/{desk.batch_id}/rows/{row}"' not in queue.text

@@ -89,10 +89,23 @@ def main() -> None:
     except typer.Abort:
         Console(stderr=True).print("aborted")
         sys.exit(130)
-    except Exception as click_error:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(click_error, click.ClickException):
-            click_error.show()
-            sys.exit(click_error.exit_code)
+    except Exception as click_error:
+        # A usage error (unknown command, bad option) carries its own message and exit
+        # code. typer >= 0.29 raises its vendored click's class, older ones click's own.
+        if _is_usage_error(click_error):
+            click_error.show()  # type: ignore[attr-defined]
+            sys.exit(click_error.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _is_usage_error(error: Exception) -> bool:
+    import click
+
+    kinds: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:  # typer before 0.29 used click itself
+        pass
+    else:
+        kinds.append(VendoredClickException)
+    return isinstance(error, tuple(kinds))
