@@ -10,13 +10,17 @@ pytest_plugins = ["conftest_postgres"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def ledger_keys_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Ledger signing keys go to their real default place, ``$XDG_CONFIG_HOME/matchgate/keys``,
     with XDG_CONFIG_HOME pointed into the test run's temporary folder, so the many
     workspaces the tests make never write keys into the home folder of whoever runs them.
     Session-wide (and inherited by ``matchgate`` subprocesses) so that workspaces made by
-    session fixtures and copied by tests still find their key."""
+    session fixtures and copied by tests still find their key. Trained models are kept in
+    the run's model cache (``$MATCHGATE_MODEL_CACHE``)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        # Many tests run fresh workspaces on the same generated world: each would train the
+        # same model again (tests/match/test_model_cache.py shows it is the same model).
+        patch.setenv("MATCHGATE_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
         patch.delenv("MATCHGATE_LEDGER_KEY", raising=False)
         yield

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from matchgate.match.model import (
     make_linker,
     register_term_frequencies,
     train_model,
+    training_fingerprint,
 )
 from matchgate.match.spark import ENGINES, SparkScorer
 from matchgate.standardize.nicknames import (
@@ -209,16 +211,41 @@ def _candidates_by_request(
         yield current, bucket
 
 
+# A folder of trained models kept by the fingerprint of what they were trained on. For
+# development and the test suite, where many fresh workspaces train on the same small world;
+# unset (the default) nothing is kept outside the workspace.
+MODEL_CACHE_ENV = "MATCHGATE_MODEL_CACHE"
+
+
 def ensure_model(
     con: duckdb.DuckDBPyConnection, *, taxpayers: int, model_path: Path | None
 ) -> MatchModel:
-    """The saved model at ``model_path``, or one trained on this batch and saved there."""
+    """The saved model at ``model_path``, or one trained on this batch and saved there.
+
+    With ``$MATCHGATE_MODEL_CACHE`` set, a model trained before on exactly the same input
+    (the same features, the same settings and versions: ``training_fingerprint``) is taken
+    from that folder instead of being trained again; training is deterministic, so it is
+    the model this training would make."""
     if model_path is not None and model_path.exists():
         return MatchModel.load(model_path)
-    model = train_model(con, taxpayers=taxpayers)
+    cached = _cached_model_path(con, taxpayers=taxpayers)
+    if cached is not None and cached.exists():
+        model = MatchModel.load(cached)
+        logging.getLogger(__name__).info("model taken from the model cache: %s", cached)
+    else:
+        model = train_model(con, taxpayers=taxpayers)
+        if cached is not None:
+            model.save(cached)
     if model_path is not None:
         model.save(model_path)
     return model
+
+
+def _cached_model_path(con: duckdb.DuckDBPyConnection, *, taxpayers: int) -> Path | None:
+    folder = os.environ.get(MODEL_CACHE_ENV, "").strip()
+    if not folder:
+        return None
+    return Path(folder) / f"model-{training_fingerprint(con, taxpayers=taxpayers)}.json"
 
 
 def blocked_pairs_sql(chunk_ids: str = "_chunk_ids") -> str:

@@ -13,6 +13,7 @@ strongly against a match, because that is what separates a father from his son.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -37,6 +38,7 @@ __all__ = [
     "default_settings",
     "make_linker",
     "train_model",
+    "training_fingerprint",
 ]
 
 # 4: first-name and surname level "close"
@@ -219,7 +221,39 @@ class MatchModel:
         return settings
 
 
-def train_model(con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = 2025) -> MatchModel:
+TRAINING_SEED = 2025
+
+
+def training_fingerprint(
+    con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = TRAINING_SEED
+) -> str:
+    """A digest of everything ``train_model`` reads: the rows of both feature tables (an
+    order-free sum of row hashes, with the counts), the untrained settings, the seed and the
+    versions of matchgate's model and of Splink. Equal digests, equal trained models."""
+    tables = {}
+    for table in ("taxpayer_features", "request_features"):
+        row = sql.fetch_one(
+            con,
+            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t",
+            label="model.fingerprint",
+        )
+        tables[table] = [int(row[0]), str(row[1])] if row else [0, "0"]
+    document = {
+        "tables": tables,
+        "settings": default_settings(taxpayers=taxpayers),
+        "taxpayers": taxpayers,
+        "seed": seed,
+        "model_version": MODEL_VERSION,
+        "splink_version": splink.__version__,
+        "floors": sorted([*key, value] for key, value in DISAGREEMENT_FLOORS.items()),
+    }
+    encoded = json.dumps(document, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection, *, taxpayers: int, seed: int = TRAINING_SEED
+) -> MatchModel:
     """Train on ``taxpayer_features`` x ``request_features`` already in ``con``."""
     settings = default_settings(taxpayers=taxpayers)
     match_linker = make_linker(con, settings)
