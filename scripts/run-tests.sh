@@ -13,6 +13,7 @@ if [ -z "${MATCHGATE_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# The slowest tests are listed at the end, so that a suite growing past its budget shows why.
+.venv/bin/python -m pytest --durations=30 --durations-min=5 "$@" || status=$?
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 exit "$status"
