@@ -22,21 +22,13 @@ from pathlib import Path
 
 import duckdb
 
-from matchgate import sql
 from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MasterFileError, ModelError
 from matchgate.master import attach_prepared, ensure_prepared, open_prepared
 from matchgate.master.store import current_key, folder_for
-from matchgate.match import (
-    BatchScorer,
-    MatchDecision,
-    MatchInput,
-    MatchModel,
-    MatchPolicy,
-    load_requests_for_matching,
-)
-from matchgate.match.blocking import build_candidate_pairs
+from matchgate.match import MatchDecision, MatchInput, MatchModel, MatchPolicy
+from matchgate.match.compiled import CompiledScorer
 
 __all__ = ["OpenMaster", "forget_masters", "open_master"]
 
@@ -51,7 +43,7 @@ class OpenMaster:
     model_path: Path
     lock: threading.Lock = field(default_factory=threading.Lock)
     _model: MatchModel | None = None
-    _scorers: dict[MatchPolicy, _LookupScorer] = field(default_factory=dict)
+    _scorers: dict[MatchPolicy, CompiledScorer] = field(default_factory=dict)
 
     def decide(
         self, request: MatchInput, *, years: Sequence[int], policy: MatchPolicy
@@ -59,20 +51,17 @@ class OpenMaster:
         """The decision on one request and, when it discloses, the latest address filed in
         ``years`` (None when nothing was filed in them)."""
         with self.lock:
-            load_requests_for_matching(self.con, [request])
             if self._model is None:
                 self._model = _trained_model(self.model_path)
             scorer = self._scorers.get(policy)
             if scorer is None:
-                # One Splink linker per policy for the life of the master: building one
-                # (settings, validation) costs more than scoring a look-up.
-                scorer = _LookupScorer(
+                # One scorer per policy for the life of the master: it builds the Splink
+                # linker and compiles its predict once (matchgate.match.compiled).
+                scorer = CompiledScorer(
                     self.con, model=self._model, taxpayers=self.taxpayers, policy=policy
                 )
                 self._scorers[policy] = scorer
-            else:
-                scorer.refresh()
-            decision = scorer.score([request.row_number])[request.row_number]
+            decision = scorer.decide(request)
             address = None
             if decision.best is not None:
                 wanted = [(request.row_number, decision.best.tin, list(years))]
@@ -90,24 +79,6 @@ def _trained_model(path: Path) -> MatchModel:
             path=path,
         )
     return MatchModel.load(path)
-
-
-class _LookupScorer(BatchScorer):
-    """A :class:`BatchScorer` kept across look-ups: :meth:`refresh` rebuilds what it read
-    from the requests (candidate pairs, capped blocks, TIN and first-name facts) for the
-    request now in ``request_features``."""
-
-    def refresh(self) -> None:
-        self.stats = dict(build_candidate_pairs(self.con, block_cap=self.policy.block_cap))
-        self._capped = {}
-        for rid, rule in sql.fetch_all(
-            self.con,
-            "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule",
-            label="lookups.capped",
-        ):
-            self._capped.setdefault(int(rid), []).append(rule)
-        self._has_tin = self._request_ids("tin IS NOT NULL")
-        self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
 
 
 _OPEN: dict[tuple[str, str, str], OpenMaster] = {}

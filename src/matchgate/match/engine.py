@@ -106,22 +106,24 @@ def request_address_kinds_sql(source: str = "_request_features_arrow") -> str:
     )
 
 
-def first_names_seen_sql(known_names: str = "_known_given_names") -> str:
+def first_names_seen_sql(
+    known_names: str = "_known_given_names", *, into: str = "_first_names_seen"
+) -> str:
     """Every first name known: the given-name lists and the master file's first names."""
     return f"""
-        CREATE OR REPLACE TEMP TABLE _first_names_seen AS
+        CREATE OR REPLACE TEMP TABLE {into} AS
         SELECT name FROM {known_names}
         UNION SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL
         """
 
 
-def mark_unrecognised_sql() -> str:
-    return """
+def mark_unrecognised_sql(seen: str = "_first_names_seen") -> str:
+    return f"""
         UPDATE request_features SET
           first_name_unrecognised = length(first_name) >= 3
-              AND first_name NOT IN (SELECT name FROM _first_names_seen),
+              AND first_name NOT IN (SELECT name FROM {seen}),
           surname_unrecognised = len(surname_parts) = 1 AND length(surname_joined) >= 4
-              AND surname_joined NOT IN (SELECT name FROM _first_names_seen)
+              AND surname_joined NOT IN (SELECT name FROM {seen})
         """
 
 
@@ -272,15 +274,20 @@ def scored_pairs_sql(predictions: str) -> str:
         """
 
 
-def first_names_nobody_holds_sql(legal_names: str = "_legal_given_names") -> str:
+_MASTER_FIRST_NAMES = "SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL"
+
+
+def first_names_nobody_holds_sql(
+    legal_names: str = "_legal_given_names", *, master_first_names: str = _MASTER_FIRST_NAMES
+) -> str:
     """Requests whose first name is on neither legal-name list (the census first-name table,
-    the formal names) and that no taxpayer in the master file holds as a first name."""
+    the formal names) and that no taxpayer in the master file holds as a first name
+    (``master_first_names``: a query of the master's non-null first names)."""
     return f"""
         SELECT unique_id, first_name FROM request_features
         WHERE first_name IS NOT NULL
           AND first_name NOT IN (SELECT name FROM {legal_names})
-          AND first_name NOT IN (
-              SELECT first_name FROM taxpayer_features WHERE first_name IS NOT NULL)
+          AND first_name NOT IN ({master_first_names})
         """
 
 
