@@ -34,7 +34,9 @@ def serve(
             "--database-url",
             envvar="MATCHGATE_LEDGER_URL",
             show_envvar=True,
-            help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
+            help="SQLAlchemy URL of the PostgreSQL database of the ledger, users and sessions"
+            " (default: WORKSPACE/ledger.sqlite and WORKSPACE/accounts.sqlite). Bring it to"
+            " the current schema with matchgate db upgrade.",
         ),
     ] = None,
     accounts_url: Annotated[
@@ -43,7 +45,8 @@ def serve(
             "--accounts-url",
             envvar="MATCHGATE_ACCOUNTS_URL",
             show_envvar=True,
-            help="SQLAlchemy URL of the account store (default: WORKSPACE/accounts.sqlite).",
+            help="SQLAlchemy URL of the account store, when not the --database-url's"
+            " (default: that one, else WORKSPACE/accounts.sqlite).",
         ),
     ] = None,
     key_file: Annotated[
@@ -89,7 +92,7 @@ def serve(
         raise InputError("file not found", path=settings.master, field="--master")
     from matchgate.accounts import AccountStore
 
-    with AccountStore.open(settings.workspace, url=settings.accounts_url) as accounts:
+    with AccountStore.open(settings.workspace, url=settings.store_url) as accounts:
         if accounts.count_active() == 0:
             typer.echo(
                 "warning: this workspace has no users, so nobody can sign in; add one with"
