@@ -91,7 +91,10 @@ def serve(
     if not settings.master.is_file():
         raise InputError("file not found", path=settings.master, field="--master")
     from matchgate.accounts import AccountStore
+    from matchgate.store.migrate import check_database
 
+    # A database behind this matchgate's schema stops the server here, naming the command.
+    check_database(workspace=settings.workspace, url=settings.ledger_url)
     with AccountStore.open(settings.workspace, url=settings.store_url) as accounts:
         if accounts.count_active() == 0:
             typer.echo(

@@ -44,6 +44,7 @@ from matchgate.store import schema
 __all__ = [
     "StoreStatus",
     "StoreVersionError",
+    "check_database",
     "database_status",
     "describe",
     "ensure_current",
@@ -303,11 +304,12 @@ def ensure_current(
 
 
 def _behind_message(status: StoreStatus) -> str:
-    where = (
-        f"--database-url {status.location}"
-        if "://" in status.location
-        else f"--workspace {Path(status.location).parent}"
-    )
+    if "://" in status.location:
+        where = f"--database-url {status.location}"
+    elif Path(status.location).name == _WORKSPACE_FILES[status.store]:
+        where = f"--workspace {Path(status.location).parent}"
+    else:
+        where = f"--database-url sqlite:///{status.location}"
     if status.state == "ahead":
         return (
             f"the {status.store} tables are at revision {status.current}, newer than this"
@@ -363,3 +365,14 @@ def upgrade_database(
     for target, stores in _targets(workspace, url):
         done.extend(upgrade_store(target, stores))
     return done
+
+
+def check_database(*, workspace: Path | None = None, url: str | None = None) -> None:
+    """Refuse (:class:`StoreVersionError`) a database any of whose stores needs ``matchgate
+    db upgrade``; empty stores pass (they are made on first use). ``matchgate serve`` calls
+    it before it listens."""
+    if url is None and (workspace is None or not Path(workspace).is_dir()):
+        return  # a new workspace: nothing made yet
+    for status in database_status(workspace=workspace, url=url):
+        if status.state not in ("current", "empty"):
+            raise StoreVersionError(_behind_message(status), path=status.location)
