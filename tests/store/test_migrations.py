@@ -165,3 +165,33 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert (folder / "env.py").is_file() and (folder / "script.py.mako").is_file()
     # Every store's branch has one head, and every table belongs to one store.
     assert {t.info["store"] for t in schema.metadata.sorted_tables} == set(schema.STORES)
+
+
+def test_stores_opened_at_once_on_a_new_database_make_the_tables_once(
+    database: Database,
+) -> None:
+    import threading
+
+    problems: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_one(index: int) -> None:
+        try:
+            start.wait()
+            if index == 1:  # one ledger: two would race to make its key
+                with Ledger.open(database.workspace, url=database.url, read_only=False):
+                    pass
+            else:
+                with AccountStore.open(database.workspace, url=database.url, hasher=CHEAP):
+                    pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            problems.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert problems == []
+    assert [s.state for s in store_status(database.url)] == ["current", "current"]
+    assert database.scalar("SELECT count(*) FROM ledger_meta") == 1
