@@ -24,6 +24,7 @@ the command that fixes it.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ __all__ = [
     "workspace_databases",
 ]
 
+_ALEMBIC_COMMAND = threading.RLock()
 _MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same for every matchgate that migrates.
 _POSTGRES_MIGRATION_LOCK = 0x6D67_6D69_6772_6174
@@ -263,10 +265,12 @@ def _upgrade_one(conn: Connection, status: StoreStatus) -> None:
     if status.state == "current":
         return
     config = _config(conn)
-    if status.state == "unversioned":
-        _check_pre_migration_tables(conn, status.store, status.location)
-        command.stamp(config, _FIRST_REVISION[status.store])
-    command.upgrade(config, f"{status.store}@head")
+    # Alembic's ``context`` and ``op`` are module globals: one command at a time per process.
+    with _ALEMBIC_COMMAND:
+        if status.state == "unversioned":
+            _check_pre_migration_tables(conn, status.store, status.location)
+            command.stamp(config, _FIRST_REVISION[status.store])
+        command.upgrade(config, f"{status.store}@head")
 
 
 def ensure_current(
