@@ -1,7 +1,8 @@
 """The people who may use the server: users, their roles, API tokens and web sessions.
 
-One SQLAlchemy model, on SQLite by default (``WORKSPACE/accounts.sqlite``) or on any
-database a SQLAlchemy URL names (PostgreSQL on a server). Tables:
+Tables of the one SQLAlchemy model (:mod:`matchgate.store.schema`), made and changed by its
+migrations; on SQLite by default (``WORKSPACE/accounts.sqlite``) or in the database a
+SQLAlchemy URL names (on a server: the ledger's PostgreSQL database). Tables:
 
   account_users     a person: unique name, role, agency code (requesters only), revoked
   account_tokens    API tokens: ``mg_<token_id>_<secret>``; only an argon2 hash of the
@@ -32,11 +33,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session
 
 from matchgate.errors import InputError, WorkspaceError
+from matchgate.store import schema as store_schema
+from matchgate.store.migrate import describe, ensure_current
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -66,54 +69,55 @@ class Role(StrEnum):
 
 
 class _Base(DeclarativeBase):
-    pass
+    # The tables are declared once, with every other store's, in matchgate.store.schema.
+    metadata = store_schema.metadata
 
 
 class _User(_Base):
-    __tablename__ = "account_users"
+    __table__ = store_schema.account_users
 
-    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    agency_code: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(Text)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_by: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int]
+    name: Mapped[str]
+    role: Mapped[str]
+    agency_code: Mapped[str | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None]
 
 
 class _Token(_Base):
-    __tablename__ = "account_tokens"
+    __table__ = store_schema.account_tokens
 
-    token_id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("account_users.user_id"))
-    secret_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    token_id: Mapped[str]
+    user_id: Mapped[int]
+    secret_hash: Mapped[str]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class _Session(_Base):
-    __tablename__ = "account_sessions"
+    __table__ = store_schema.account_sessions
 
-    session_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("account_users.user_id"))
-    token_id: Mapped[str] = mapped_column(ForeignKey("account_tokens.token_id"))
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    session_sha256: Mapped[str]
+    user_id: Mapped[int]
+    token_id: Mapped[str]
+    csrf_token: Mapped[str]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class _Event(_Base):
-    __tablename__ = "account_events"
+    __table__ = store_schema.account_events
 
-    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(32))
-    user_name: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[int]
+    at: Mapped[datetime]
+    actor: Mapped[str]
+    action: Mapped[str]
+    user_name: Mapped[str]
+    detail: Mapped[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +243,25 @@ class AccountStore:
             url = f"sqlite:///{workspace / ACCOUNTS_FILE}"
         store = cls(url, clock=clock, hasher=hasher)
         try:
-            with store._session() as session:
-                _Base.metadata.create_all(session.connection())
+            store._check_schema()
         except BaseException:
             store.close()
             raise
         return store
+
+    def _check_schema(self) -> None:
+        """Tables made at the migrations' head on first use; a database whose tables are
+        behind it is refused (:class:`~matchgate.store.StoreVersionError`: run ``matchgate
+        db upgrade``)."""
+        try:
+            ensure_current(
+                self._engine.url, store_schema.ACCOUNTS, create=True, engine=self._engine
+            )
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(
+                f"cannot open the account store: {detail}", path=describe(self.url)
+            ) from exc
 
     def close(self) -> None:
         self._engine.dispose()

@@ -21,7 +21,14 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "matchgate"
 MATCH_PACKAGE = SOURCE / "match"
 # The ledger, the agency registry, the look-up store and the account store run their SQL
 # through SQLAlchemy, not DuckDB.
-SQLALCHEMY_MODULES = ("ledger/", "review/registry.py", "lookups/store.py", "accounts.py")
+SQLALCHEMY_MODULES = (
+    "ledger/",
+    "review/registry.py",
+    "lookups/store.py",
+    "accounts.py",
+    "store/",
+    "migrations/",
+)
 # DuckDB's own ways of running a statement; ``register``/``unregister`` belong to
 # ``sql.registered``.
 RUNNING_CALLS = {"execute", "executemany", "sql", "query", "unregister"}

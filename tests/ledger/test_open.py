@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -93,7 +95,14 @@ def test_a_damaged_ledger_file_is_a_clear_error(sqlite_backend: Backend, damage:
     elif damage == "empty-header":
         data[:100] = bytes(100)
     else:
-        for offset in range(8192, len(data), 97):
+        # From the page after the entries table's first one (where that is depends on the tables
+        # made before it, e.g. the migrations' alembic_version).
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            (root,) = conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'ledger_entries'"
+            ).fetchone()
+            (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+        for offset in range(root * page_size, len(data), 97):
             data[offset] = (data[offset] + 1) % 256
     path.write_bytes(bytes(data))
     with pytest.raises(LedgerError) as raised:

@@ -31,12 +31,14 @@ def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
         master=served.world / "master.parquet",
         ledger_url=postgres_url,
     )
-    tokens = add_users(tmp_path / "workspace")
+    # One URL: the users live in the ledger's PostgreSQL database too.
+    tokens = add_users(tmp_path / "workspace", postgres_url)
     client = TestClient(create_app(settings))
     response = upload(client, served.world, bearer(tokens["requester"]))
     assert response.status_code == 200, response.text
     rows_in = response.json()["rows_in"]
     assert not (tmp_path / "workspace" / "ledger.sqlite").exists()
+    assert not (tmp_path / "workspace" / "accounts.sqlite").exists()
     with Ledger.open(tmp_path / "workspace", url=postgres_url, read_only=True) as ledger:
         report = ledger.verify()
     assert report.ok

@@ -16,6 +16,7 @@ from rich.markup import escape
 from matchgate.cli import (
     agency_commands,
     assess_commands,
+    db_commands,
     ledger_commands,
     lookup_commands,
     master_commands,
@@ -50,6 +51,7 @@ risk_commands.register(app)
 assess_commands.register(app)
 lookup_commands.register(app)
 user_commands.register(app)
+db_commands.register(app)
 
 
 def _show_warning(

@@ -34,7 +34,9 @@ def serve(
             "--database-url",
             envvar="MATCHGATE_LEDGER_URL",
             show_envvar=True,
-            help="SQLAlchemy URL of a PostgreSQL ledger (default: WORKSPACE/ledger.sqlite).",
+            help="SQLAlchemy URL of the PostgreSQL database of the ledger, users and sessions"
+            " (default: WORKSPACE/ledger.sqlite and WORKSPACE/accounts.sqlite). Bring it to"
+            " the current schema with matchgate db upgrade.",
         ),
     ] = None,
     accounts_url: Annotated[
@@ -43,7 +45,8 @@ def serve(
             "--accounts-url",
             envvar="MATCHGATE_ACCOUNTS_URL",
             show_envvar=True,
-            help="SQLAlchemy URL of the account store (default: WORKSPACE/accounts.sqlite).",
+            help="SQLAlchemy URL of the account store, when not the --database-url's"
+            " (default: that one, else WORKSPACE/accounts.sqlite).",
         ),
     ] = None,
     key_file: Annotated[
@@ -88,8 +91,11 @@ def serve(
     if not settings.master.is_file():
         raise InputError("file not found", path=settings.master, field="--master")
     from matchgate.accounts import AccountStore
+    from matchgate.store.migrate import check_database
 
-    with AccountStore.open(settings.workspace, url=settings.accounts_url) as accounts:
+    # A database behind this matchgate's schema stops the server here, naming the command.
+    check_database(workspace=settings.workspace, url=settings.ledger_url)
+    with AccountStore.open(settings.workspace, url=settings.store_url) as accounts:
         if accounts.count_active() == 0:
             typer.echo(
                 "warning: this workspace has no users, so nobody can sign in; add one with"

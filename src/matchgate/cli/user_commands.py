@@ -26,9 +26,10 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="MATCHGATE_ACCOUNTS_URL",
+        envvar=["MATCHGATE_ACCOUNTS_URL", "MATCHGATE_LEDGER_URL"],
         show_envvar=True,
-        help="SQLAlchemy URL of the account store (default: WORKSPACE/accounts.sqlite).",
+        help="SQLAlchemy URL of the account store: the server's database, as matchgate serve"
+        " --accounts-url or else --database-url names it (default: WORKSPACE/accounts.sqlite).",
     ),
 ]
 ExpiresOption = Annotated[

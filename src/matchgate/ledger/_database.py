@@ -20,6 +20,8 @@ from sqlalchemy.sql import Select
 from matchgate.errors import LedgerError
 from matchgate.ledger import _schema as schema
 from matchgate.ledger._entries import EntryKind, LedgerEntry
+from matchgate.store.migrate import ensure_current
+from matchgate.store.schema import LEDGER
 
 __all__ = ["LedgerDatabase", "entries_in_order", "tail_statement"]
 
@@ -160,10 +162,11 @@ class LedgerDatabase:
                 yield conn
 
     def create_schema(self) -> None:
+        """Make the ledger's tables at the migrations' head on first use, and refuse a
+        database whose tables are behind it (``matchgate db upgrade`` brings them there)."""
+        with self.errors("create the ledger tables"):
+            ensure_current(self.engine.url, LEDGER, create=True, engine=self.engine)
         with self.writing("create the ledger tables") as conn:
-            schema.metadata.create_all(conn)
-            for statement in schema.append_only_triggers(self.dialect):
-                conn.exec_driver_sql(statement)
             version = conn.execute(
                 select(schema.meta.c.value).where(schema.meta.c.name == "format_version")
             ).scalar()
@@ -178,6 +181,13 @@ class LedgerDatabase:
                     f" (expects {schema.FORMAT_VERSION})",
                     path=self.location,
                 )
+
+    def check_schema(self) -> None:
+        """For a reader: the ledger's tables exist and are at the migrations' head."""
+        with self.errors("read the ledger"):
+            state = ensure_current(self.engine.url, LEDGER, create=False, engine=self.engine)
+        if state == "empty":
+            raise LedgerError("the database holds no matchgate ledger", path=self.location)
 
     def has_tables(self) -> bool:
         with self.errors("read the ledger"):

@@ -105,10 +105,7 @@ class Ledger:
         database = LedgerDatabase.connect(url=url, sqlite_path=sqlite_path)
         try:
             if read_only:
-                if not database.has_tables():
-                    raise LedgerError(
-                        "the database holds no matchgate ledger", path=database.location
-                    )
+                database.check_schema()
             else:
                 database.create_schema()
             signer, verifier = load_keys(

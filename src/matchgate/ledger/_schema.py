@@ -8,17 +8,7 @@ entries and compares.
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+from matchgate.store import schema as _store
 
 __all__ = [
     "APPEND_ONLY_MESSAGE",
@@ -34,59 +24,11 @@ __all__ = [
 FORMAT_VERSION = "1"
 APPEND_ONLY_MESSAGE = "ledger entries are append-only"
 
-metadata = MetaData()
-
-entries = Table(
-    "ledger_entries",
-    metadata,
-    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
-    Column("entry_id", String(36), nullable=False, unique=True),
-    Column("kind", String(32), nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("recorded_at", String(32), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("idempotency_key", Text, nullable=False, unique=True),
-    Column("previous_hash", String(64), nullable=False),
-    Column("entry_hash", String(64), nullable=False),
-    Index("ix_ledger_entries_kind", "kind", "sequence"),
-)
-
-disclosures = Table(
-    "ledger_disclosures",
-    metadata,
-    Column("disclosure_id", Text, primary_key=True),
-    Column("sequence", BigInteger, nullable=False),
-    Column("tin", Text, nullable=False),
-    Column("agency", Text, nullable=False),
-    Column("agency_code", Text, nullable=False),
-    Column("recipients", Text, nullable=False),
-    Column("statute", Text, nullable=False),
-    Column("case_number", Text, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("disclosed_at", String(32), nullable=False),
-    Column("batch_id", Text, nullable=False),
-    Column("row_number", Integer, nullable=False),
-    Column("request_id", Text, nullable=False),
-    Column("disclosed_street", Text, nullable=False),
-    Column("disclosed_city", Text, nullable=False),
-    Column("disclosed_state", Text, nullable=False),
-    Column("disclosed_zip", Text, nullable=False),
-    Column("tax_year", Text, nullable=False),
-    Column("match_probability", Float, nullable=True),
-    Column("retracted_at", String(32), nullable=True),
-    Column("retraction_sequence", BigInteger, nullable=True),
-    Column("retraction_reason", Text, nullable=True),
-    Index("ix_ledger_disclosures_tin", "tin"),
-    Index("ix_ledger_disclosures_agency_time", "agency", "disclosed_at"),
-    Index("ix_ledger_disclosures_time", "disclosed_at"),
-)
-
-meta = Table(
-    "ledger_meta",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
+# Declared once, with every other table, in :mod:`matchgate.store.schema`.
+metadata = _store.metadata
+entries = _store.ledger_entries
+disclosures = _store.ledger_disclosures
+meta = _store.ledger_meta
 
 _SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update

@@ -105,7 +105,7 @@ def account_store(app: Any) -> AccountStore:
         store: AccountStore | None = getattr(app.state, "accounts", None)
         if store is None:
             settings: ServerSettings = app.state.settings
-            store = AccountStore.open(settings.workspace, url=settings.accounts_url)
+            store = AccountStore.open(settings.workspace, url=settings.store_url)
             app.state.accounts = store
         return store
 

@@ -1,8 +1,10 @@
 """Typed server settings, read from arguments or ``MATCHGATE_*`` environment variables.
 
 Who may do what is the account store's business (:mod:`matchgate.accounts`, ``matchgate
-user add``): there is no shared token. ``accounts_url`` puts the store in a database (a
-SQLAlchemy URL, PostgreSQL on a server); without it the store is ``WORKSPACE/accounts.sqlite``.
+user add``): there is no shared token. On a server one database URL, ``ledger_url``
+(``--database-url``, ``$MATCHGATE_LEDGER_URL``), holds the ledger and the users and sessions
+alike; ``accounts_url`` puts the accounts elsewhere. Without either, each is its SQLite file in
+the workspace (``ledger.sqlite``, ``accounts.sqlite``).
 """
 
 from __future__ import annotations
@@ -29,18 +31,19 @@ def is_loopback(host: str) -> bool:
 class ServerSettings(BaseSettings):
     """Where the server finds its data and its users.
 
-    ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
-    is ``WORKSPACE/ledger.sqlite``. ``ledger_key`` (``$MATCHGATE_LEDGER_KEY``) is the private
-    signing key; without it, the per-user key of the ledger. A key inside the workspace is
-    refused. ``accounts_url`` (``$MATCHGATE_ACCOUNTS_URL``) is the account store's database.
-    ``host`` is where the server listens; off loopback the session cookie is ``Secure``.
+        ``ledger_url`` is a SQLAlchemy URL (``postgresql+psycopg://...``); without it the ledger
+        is ``WORKSPACE/ledger.sqlite``. ``ledger_key`` (``$MATCHGATE_LEDGER_KEY``) is the private
+        signing key; without it, the per-user key of the ledger. A key inside the workspace is
+        refused. ``accounts_url`` (``$MATCHGATE_ACCOUNTS_URL``) is the account store's database;
+    without it, ``ledger_url``'s (see :attr:`store_url`).
+        ``host`` is where the server listens; off loopback the session cookie is ``Secure``.
 
-    Limits (each ``MATCHGATE_<NAME>``): ``max_upload_bytes`` for an upload (multipart) and
-    ``max_body_bytes`` for any other body, checked before the body is read;
-    ``rate_limit_requests`` per ``rate_limit_window_seconds`` per client address and per
-    token id (0: no rate limit); ``auth_max_failures`` refused credentials (API tokens,
-    sign-ins) from one address, or for one token id, within ``auth_failure_window_seconds``
-    lock it out for ``auth_lockout_seconds`` (0: never).
+        Limits (each ``MATCHGATE_<NAME>``): ``max_upload_bytes`` for an upload (multipart) and
+        ``max_body_bytes`` for any other body, checked before the body is read;
+        ``rate_limit_requests`` per ``rate_limit_window_seconds`` per client address and per
+        token id (0: no rate limit); ``auth_max_failures`` refused credentials (API tokens,
+        sign-ins) from one address, or for one token id, within ``auth_failure_window_seconds``
+        lock it out for ``auth_lockout_seconds`` (0: never).
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHGATE_", extra="ignore")
@@ -60,3 +63,9 @@ class ServerSettings(BaseSettings):
     auth_max_failures: int = Field(default=10, ge=0)
     auth_failure_window_seconds: float = Field(default=60.0, gt=0)
     auth_lockout_seconds: float = Field(default=900.0, gt=0)
+
+    @property
+    def store_url(self) -> str | None:
+        """The account store's database: ``accounts_url``, else the ledger's database, else
+        None (``WORKSPACE/accounts.sqlite``)."""
+        return self.accounts_url or self.ledger_url

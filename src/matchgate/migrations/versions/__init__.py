@@ -1,0 +1,1 @@
+"""The revisions, one branch per store."""

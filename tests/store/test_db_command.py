@@ -1,0 +1,123 @@
+"""``matchgate db upgrade|status``: a workspace made before migrations (by the matchgate of
+commit b6ee77f: ``pre_migration_workspace/``), a new one, and the server's database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from matchgate.accounts import AccountStore
+from matchgate.cli import app
+from matchgate.cli.exit_codes import exit_code_for
+from matchgate.errors import MatchgateError
+from matchgate.ledger import Ledger
+from matchgate.store import StoreVersionError
+
+from .conftest import Database
+
+HERE = Path(__file__).resolve().parent
+OLD_WORKSPACE = HERE / "pre_migration_workspace"
+OLD_TOKENS = json.loads((HERE / "pre_migration_workspace.tokens.json").read_text())
+
+
+def _matchgate(*args: object, env: dict[str, str] | None = None) -> Result:
+    runner = CliRunner(env={"COLUMNS": "240", "MATCHGATE_LEDGER_URL": None, **(env or {})})
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _old_workspace(tmp_path: Path) -> Path:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(OLD_WORKSPACE, workspace)
+    return workspace
+
+
+def _count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)
+
+
+def test_a_workspace_from_before_migrations_is_refused_until_upgraded(tmp_path: Path) -> None:
+    workspace = _old_workspace(tmp_path)
+    status = _matchgate("db", "status", "--workspace", workspace)
+    assert status.exit_code == 4, status.output
+    assert "ledger:" in status.output and "accounts:" in status.output
+    assert status.output.count("unversioned") == 2
+    with pytest.raises(StoreVersionError, match=f"matchgate db upgrade --workspace {workspace}"):
+        AccountStore.open(workspace)
+    with pytest.raises(StoreVersionError, match="ledger tables are from before migrations"):
+        Ledger.open(workspace, read_only=True)
+
+
+def test_a_workspace_from_before_migrations_upgrades_with_everything_in_it(
+    tmp_path: Path,
+) -> None:
+    workspace = _old_workspace(tmp_path)
+    entries = _count(workspace / "ledger.sqlite", "ledger_entries")
+    assert entries > 10
+    upgraded = _matchgate("db", "upgrade", "--workspace", workspace)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "ledger: " in upgraded.output and "before migrations -> ledger_0001" in upgraded.output
+    assert "before migrations -> accounts_0002" in upgraded.output
+    status = _matchgate("db", "status", "--workspace", workspace)
+    assert status.exit_code == 0 and status.output.count(": current") == 2, status.output
+
+    with Ledger.open(workspace, read_only=True) as ledger:
+        report = ledger.verify()
+    assert report.ok and report.entries_checked == entries
+    with AccountStore.open(workspace) as store:
+        found = store.authenticate(OLD_TOKENS["Rev Reviewer"], name="Rev Reviewer")
+        assert found is not None and found[0].role.value == "reviewer"
+        assert store.authenticate(OLD_TOKENS["Ada Admin"]) is not None
+        session = store.session_user(OLD_TOKENS["session_cookie"])
+        assert session is not None and session[0].name == "Rev Reviewer"
+        users = {u.name: u for u in store.users()}
+        assert set(users) == {"Ada Admin", "Rev Reviewer", "Gone User"}
+        assert not users["Gone User"].active
+        assert [e.action for e in store.events()].count("user_added") == 3
+
+    again = _matchgate("db", "upgrade", "--workspace", workspace)
+    assert again.exit_code == 0 and again.output.count("unchanged") == 2, again.output
+
+
+def test_a_new_workspace_has_nothing_to_upgrade(tmp_path: Path) -> None:
+    workspace = tmp_path / "new"
+    workspace.mkdir()
+    upgraded = _matchgate("db", "upgrade", "--workspace", workspace)
+    assert upgraded.exit_code == 0 and "made at its head on first use" in upgraded.output
+    assert list(workspace.iterdir()) == []
+    status = _matchgate("db", "status", "--workspace", workspace)
+    assert status.exit_code == 0 and status.output.count(": empty") == 2
+    assert list(workspace.iterdir()) == []  # reading the status made no file
+
+
+def test_db_needs_a_workspace_or_a_database(tmp_path: Path) -> None:
+    result = _matchgate("db", "upgrade", env={"MATCHGATE_WORKSPACE": ""})
+    assert isinstance(result.exception, MatchgateError)
+    assert exit_code_for(result.exception) == 2 and "--workspace" in str(result.exception)
+    missing = _matchgate("db", "status", "--workspace", tmp_path / "nowhere")
+    assert isinstance(missing.exception, MatchgateError)
+    assert exit_code_for(missing.exception) == 4
+    assert "no such workspace folder" in str(missing.exception)
+
+
+def test_db_upgrade_prepares_the_servers_database_for_users(database: Database) -> None:
+    upgraded = _matchgate("db", "upgrade", "--database-url", database.url)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "none -> ledger_0001" in upgraded.output
+    assert "none -> accounts_0002" in upgraded.output
+    # The users' command finds the same database through the server's setting.
+    added = _matchgate(
+        "user", "add", "Ada Admin", "--role", "admin", "--workspace", database.workspace,
+        env={"MATCHGATE_LEDGER_URL": database.url, "MATCHGATE_ACCOUNTS_URL": None},
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert not (database.workspace / "accounts.sqlite").exists()
+    status = _matchgate("db", "status", env={"MATCHGATE_LEDGER_URL": database.url})
+    assert status.exit_code == 0 and status.output.count(": current") == 2, status.output
+    assert database.scalar("SELECT name FROM account_users") == "Ada Admin"
