@@ -12,7 +12,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
-from matchgate.server import api_batches, api_ledger, api_lookups, pages, sessions
+from matchgate.server import (
+    access_views,
+    api_batches,
+    api_ledger,
+    api_lookups,
+    pages,
+    sessions,
+)
+from matchgate.server.access import install_access_log
 from matchgate.server.deps import ApiUserDep, PageUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.masking import mask_tin
@@ -47,11 +55,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.templates = templates
     install_error_handlers(app, templates)
     sessions.install_sign_in_redirect(app)
+    install_access_log(app)
     app.include_router(api_batches.router)
     app.include_router(api_ledger.router)
     app.include_router(api_lookups.router)
     app.include_router(pages.router)
     app.include_router(sessions.router)
+    app.include_router(access_views.router)
     _add_schema_routes(app)
     return app
 
@@ -73,6 +83,7 @@ def _add_schema_routes(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    store = getattr(app.state, "accounts", None)
-    if store is not None:
-        store.close()
+    for name in ("accounts", "access_log"):
+        store = getattr(app.state, name, None)
+        if store is not None:
+            store.close()
