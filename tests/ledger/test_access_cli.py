@@ -63,7 +63,9 @@ def test_verify_fails_on_a_tampered_access_log(
 
 
 def test_access_by_tin_and_by_user(app: typer.Typer, workspace: Path) -> None:
-    result = run(app, "ledger", "access", "--workspace", workspace, "--tin", "123-45-6789", "--json")
+    result = run(
+        app, "ledger", "access", "--workspace", workspace, "--tin", "123-45-6789", "--json"
+    )
     assert result.exit_code == 0, result.output
     found = json.loads(result.output)
     assert found["total"] == 2

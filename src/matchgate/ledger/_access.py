@@ -627,9 +627,8 @@ class AccessLog:
         if not extra and not missing:
             return None, ""
         sequence = min(extra | missing)[0]
-        what = "has an index row no record names" if sequence in {s for s, _ in extra} else (
-            "lacks a TIN the record names"
-        )
+        stray = sequence in {number for number, _ in extra}
+        what = "has an index row no record names" if stray else "lacks a TIN the record names"
         return sequence, f"the access log's TIN index {what} (record {sequence})"
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from matchgate.accounts import Role
 from matchgate.ledger import AccessQuery, AccessRecord
-from matchgate.server.access import access_log, recorded_read
+from matchgate.server.access import AccessSubject, access_log, recorded_read
 from matchgate.server.accounts import AccessDeniedError, Principal, require_roles
 from matchgate.server.deps import ApiUserDep, PageUserDep, TemplatesDep
 
@@ -80,9 +80,14 @@ def _search(
     page: int,
     page_size: int,
 ) -> tuple[list[AccessRecord], int]:
-    subject = {"user": who, "tin": tin, "batch_id": batch_id}
-    subject |= {"since": since.isoformat() if since else None}
-    subject |= {"until": until.isoformat() if until else None, "page": page}
+    subject: AccessSubject = {
+        "user": who,
+        "tin": tin,
+        "batch_id": batch_id,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "page": page,
+    }
     with recorded_read(user, what, subject):
         require_roles(user, ACCESS_LOG_READERS, "read the access log")
         if tin and user.role is not Role.AUDITOR:

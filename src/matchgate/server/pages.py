@@ -102,8 +102,7 @@ def row_page(
     recorded: Annotated[int | None, Query()] = None,
     action: Annotated[str | None, Query()] = None,
 ) -> Response:
-    subject = {"batch_id": batch_id, "row_number": row_number}
-    with recorded_read(user, "row_page", subject) as read:
+    with recorded_read(user, "row_page", {"batch_id": batch_id, "row_number": row_number}) as read:
         require_roles(user, TAXPAYER_READERS, "read a row's evidence")
         evidence = row_evidence(batches.decisions_path(batch_id), row_number)
         database = batches.database_path(batch_id)
