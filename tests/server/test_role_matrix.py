@@ -202,6 +202,16 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         lambda c: c.call("GET", "/api/accounting", params={"tin": c.tin}),
         (401, 403, 403, 200, 200, 200, 403),
     ),
+    # The access log: auditors and admins (an admin by user, batch or date, not by TIN:
+    # test_access_log.py); nobody who reads taxpayer data for the work reads who read it.
+    ("GET", "/api/access-log"): (
+        lambda c: c.call("GET", "/api/access-log", params={"user": "Rev Reviewer"}),
+        (401, 403, 403, 403, 403, 200, 200),
+    ),
+    ("GET", "/audit/access"): (
+        lambda c: c.call("GET", "/audit/access", params={"batch_id": c.batch_id}),
+        (303, 403, 403, 403, 403, 200, 200),
+    ),
     ("GET", "/"): (
         lambda c: c.call("GET", "/"),
         (303, 200, 200, 200, 200, 200, 200),
