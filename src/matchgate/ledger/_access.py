@@ -475,7 +475,9 @@ class AccessLog:
             if not isinstance(key, str) or not key:
                 raise LedgerError("an access record's subject keys are non-empty text")
             if is_tin_key(key):
-                stored[key] = self.tin_digest(str(value)) if value not in (None, "") else None
+                # Nothing that is not a TIN ("", "-") gets a hash (nor fails the read).
+                has_digits = value is not None and normalize_tin(str(value))
+                stored[key] = self.tin_digest(str(value)) if has_digits else None
             elif value is None or isinstance(value, int) and not isinstance(value, bool):
                 stored[key] = value
             elif isinstance(value, str):

@@ -20,6 +20,7 @@ from matchgate.ledger import AccessQuery, AccessRecord
 from matchgate.server.access import AccessSubject, access_log, recorded_read
 from matchgate.server.accounts import AccessDeniedError, Principal, require_roles
 from matchgate.server.deps import ApiUserDep, PageUserDep, TemplatesDep
+from matchgate.server.openapi import error_responses
 
 __all__ = ["AccessLogPage", "AccessRecordPublic", "router"]
 
@@ -56,8 +57,16 @@ class AccessLogPage(BaseModel):
     records: list[AccessRecordPublic]
 
 
-UserFilter = Annotated[str | None, Query(description="Reads by this user (name).")]
-TinFilter = Annotated[str | None, Query(description="Reads about this TIN (auditors only).")]
+UserName = Annotated[
+    str | None, Query(alias="user", max_length=200, description="Reads by this user (name).")
+]
+TinFilter = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]([0-9 -]{0,18}[0-9])?$",
+        description="Reads about this TIN (auditors only); digits, dashes and spaces.",
+    ),
+]
 BatchFilter = Annotated[
     str | None, Query(description="Reads of this batch.", pattern=r"^[A-Za-z0-9-]{1,64}$")
 ]
@@ -106,11 +115,15 @@ def _search(
         return access_log(request.app).search(query)
 
 
-@router.get("/api/access-log", response_model=AccessLogPage)
+@router.get(
+    "/api/access-log",
+    response_model=AccessLogPage,
+    responses=error_responses(401, 403, 409, 422),
+)
 def read_access_log(
     request: Request,
     user: ApiUserDep,
-    who: Annotated[str | None, Query(alias="user", description="Reads by this user.")] = None,
+    who: UserName = None,
     tin: TinFilter = None,
     batch_id: BatchFilter = None,
     since: SinceFilter = None,
@@ -144,7 +157,7 @@ def access_log_page(
     request: Request,
     user: PageUserDep,
     templates: TemplatesDep,
-    who: Annotated[str | None, Query(alias="user")] = None,
+    who: UserName = None,
     tin: TinFilter = None,
     batch_id: BatchFilter = None,
     since: SinceFilter = None,

@@ -123,7 +123,10 @@ def _add_schema_route(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    # Closed and forgotten: an app served again (a test client's second lifespan) opens
+    # them anew on first use instead of finding them closed.
     for name in ("accounts", "access_log"):
         store = getattr(app.state, name, None)
         if store is not None:
+            setattr(app.state, name, None)
             store.close()
