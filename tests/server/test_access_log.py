@@ -5,7 +5,6 @@ the reads of one taxpayer, and only those."""
 from __future__ import annotations
 
 import csv
-import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from matchgate.errors import LedgerError
 from matchgate.ledger import AccessLog, AccessRecord
 from matchgate.lookups.run import LOOKUP_REQUIRED_FIELDS
 from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import USERS, Served, bearer
 
@@ -68,7 +68,7 @@ class Reads:
 def reads(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reads]:
     """A copy of the served workspace, so the counts here are this module's own."""
     workspace = tmp_path_factory.mktemp("access") / "workspace"
-    shutil.copytree(served.workspace, workspace)
+    copy_workspace(served.workspace, workspace)
     app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))
     with served.decisions.open(encoding="utf-8", newline="") as stream:
         decisions = list(csv.DictReader(stream))

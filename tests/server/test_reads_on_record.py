@@ -7,7 +7,6 @@ taxpayer data), and so does an entry for a route that no longer exists."""
 from __future__ import annotations
 
 import csv
-import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from matchgate.errors import LedgerError
 from matchgate.ledger import AccessLog, AccessRecord
 from matchgate.lookups.run import LOOKUP_REQUIRED_FIELDS
 from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import USERS, Served, bearer
 
@@ -180,7 +180,7 @@ def office(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             return {name for name in names if name != served.batch_id}
         return set()
 
-    shutil.copytree(served.workspace, workspace, ignore=only_the_served_batch)
+    copy_workspace(served.workspace, workspace, ignore=only_the_served_batch)
     with served.decisions.open(encoding="utf-8", newline="") as stream:
         decisions = list(csv.DictReader(stream))
     flagged = next(r for r in decisions if r["outcome"] == "needs_review")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from matchgate.batch.ledger_entries import disclosure_id
 from matchgate.errors import LedgerError
 from matchgate.ledger import AccessLog, AccessRecord, Ledger
 from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import CHEAP_HASHER, Served, bearer
 
@@ -90,7 +90,7 @@ def desk(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
             return {name for name in names if name != served.batch_id}
         return set()
 
-    shutil.copytree(served.workspace, workspace, ignore=only_the_served_batch)
+    copy_workspace(served.workspace, workspace, ignore=only_the_served_batch)
     tokens = dict(served.tokens)
     with AccountStore.open(workspace, hasher=CHEAP_HASHER) as store:
         issued = store.add_user("Sam Second", role="supervisor", actor="test office")
@@ -454,7 +454,7 @@ def test_page_forms_release_and_confirm_with_the_sessions_csrf_token(
     served: Served, tmp_path: Path
 ) -> None:
     workspace = tmp_path / "workspace"
-    shutil.copytree(served.workspace, workspace)
+    copy_workspace(served.workspace, workspace)
     with AccountStore.open(workspace, hasher=CHEAP_HASHER) as store:
         token = store.add_user("Sam Second", role="supervisor", actor="test office").token
     app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))
