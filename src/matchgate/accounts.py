@@ -131,6 +131,7 @@ class UserInfo:
     created_by: str
     revoked_at: datetime | None = None
     token_expires_at: datetime | None = None
+    user_id: int | None = None  # the store's number for the user (the access log names it)
 
     @property
     def active(self) -> bool:
@@ -190,6 +191,7 @@ def _info(user: _User, token_expires_at: datetime | None = None) -> UserInfo:
         created_by=user.created_by,
         revoked_at=_utc(user.revoked_at),
         token_expires_at=token_expires_at,
+        user_id=user.user_id,
     )
 
 

@@ -13,6 +13,11 @@ from matchgate.ledger._entries import canonical_json, compute_entry_hash
 
 EXPECTED = [
     "ALLOWED_FIELDS",
+    "AccessLog",
+    "AccessQuery",
+    "AccessRecord",
+    "AccessUser",
+    "AccessVerifyReport",
     "AgencyOversight",
     "DEFAULT_CHECKPOINT_EVERY",
     "DisclosureRecord",

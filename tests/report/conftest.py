@@ -5,7 +5,6 @@ pipeline and its model take seconds. Tests copy the workspace before changing an
 from __future__ import annotations
 
 import csv
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from matchgate.batch.pipeline import run_batch
 from matchgate.ledger import EntryKind, Ledger, NewEntry
 from matchgate.synth import generate_world
 from matchgate_cli import register_world_agency
+from workspace_copy import copy_workspace
 
 REVIEWER = "Reviewer One"
 RETRACTION_CAUSE = "wrong person: the agency reported a different date of birth"
@@ -107,7 +107,7 @@ def _review_action(batch_id: str, row_number: int, row: dict[str, str]) -> NewEn
 @pytest.fixture
 def workspace_copy(office: Office, tmp_path: Path) -> Path:
     copy = tmp_path / "workspace"
-    shutil.copytree(office.workspace, copy)
+    copy_workspace(office.workspace, copy)
     return copy
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import Served
 
@@ -157,7 +158,7 @@ def test_health(served: Served) -> None:
 
 def test_a_tampered_ledger_is_409_and_names_the_entry(served: Served, tmp_path: Path) -> None:
     workspace = tmp_path / "copy"
-    shutil.copytree(served.workspace, workspace, ignore=shutil.ignore_patterns("batches"))
+    copy_workspace(served.workspace, workspace, ignore=shutil.ignore_patterns("batches"))
     with sqlite3.connect(workspace / "ledger.sqlite") as con:
         # Someone with the database file in hand drops the append-only triggers first.
         triggers = con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

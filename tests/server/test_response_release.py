@@ -9,7 +9,6 @@ disclosure. Each test works on its own copy of the shared served workspace.
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from matchgate.server import ServerSettings, create_app
 from matchgate.server.batch_folders import BatchFolders
 from matchgate.server.errors import NotFoundError
+from workspace_copy import copy_workspace
 
 from .conftest import Served, upload
 
@@ -29,7 +29,7 @@ with warnings.catch_warnings():
 
 def _copy(served: Served, tmp_path: Path) -> Path:
     copy = tmp_path / "workspace"
-    shutil.copytree(served.workspace, copy)
+    copy_workspace(served.workspace, copy)
     return copy
 
 

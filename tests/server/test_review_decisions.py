@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -21,8 +20,9 @@ from matchgate.accounts import AccountStore
 from matchgate.batch import review_decisions
 from matchgate.batch.ledger_entries import disclosure_id
 from matchgate.errors import LedgerError
-from matchgate.ledger import Ledger
-from matchgate.server import ServerSettings, access, create_app
+from matchgate.ledger import AccessLog, AccessRecord, Ledger
+from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import CHEAP_HASHER, Served, bearer
 
@@ -90,7 +90,7 @@ def desk(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
             return {name for name in names if name != served.batch_id}
         return set()
 
-    shutil.copytree(served.workspace, workspace, ignore=only_the_served_batch)
+    copy_workspace(served.workspace, workspace, ignore=only_the_served_batch)
     tokens = dict(served.tokens)
     with AccountStore.open(workspace, hasher=CHEAP_HASHER) as store:
         issued = store.add_user("Sam Second", role="supervisor", actor="test office")
@@ -197,18 +197,22 @@ def test_the_queue_is_for_reviewers_and_supervisors_only(desk: Desk) -> None:
 # -- one row's case -------------------------------------------------------------------------
 
 
-def test_the_case_shows_each_candidates_record_masked_and_is_recorded(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reads: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(
-        access,
-        "record_access",
-        lambda user, what, subject: reads.append((user.name, what, subject)),
-    )
+def _access_records(desk: Desk) -> list[AccessRecord]:
+    with AccessLog.open(desk.workspace, read_only=True) as log:
+        return list(log.records())
+
+
+def test_the_case_shows_each_candidates_record_masked_and_is_recorded(desk: Desk) -> None:
     row = _pending_rows(desk)[0]["row_number"]
+    before = len(_access_records(desk))
     case = desk.case(row)
-    assert reads == [(desk.names["reviewer"], "review_case", f"{desk.batch_id}/{row}")]
+    [read] = _access_records(desk)[before:]
+    assert (read.user_name, read.what, read.outcome) == (
+        desk.names["reviewer"],
+        "review_case",
+        "allowed",
+    )
+    assert (read.batch_id, read.row_number) == (desk.batch_id, row)
     assert case["request"]["last_name"]
     assert re.fullmatch(r"\*{5}\d{4}|", case["request"]["tin"])
     best = case["candidates"][0]
@@ -227,6 +231,11 @@ def test_the_case_shows_each_candidates_record_masked_and_is_recorded(
     with (desk.output / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
         tins = {r["tin"] for r in csv.DictReader(stream) if r["row_number"] == str(row)}
     assert tins and not any(tin in str(case) for tin in tins if tin)
+    # The access record names the best candidate by the keyed hash of its TIN, not in clear.
+    with AccessLog.open(desk.workspace, read_only=True) as log:
+        best_tin = next(iter(tins - {""}))
+        assert read.content_dict()["subject"]["tin"] == log.tin_digest(best_tin)
+    assert not any(tin in read.content for tin in tins if tin)
 
 
 def test_the_case_page_draws_the_waterfall_without_script(desk: Desk) -> None:
@@ -445,7 +454,7 @@ def test_page_forms_release_and_confirm_with_the_sessions_csrf_token(
     served: Served, tmp_path: Path
 ) -> None:
     workspace = tmp_path / "workspace"
-    shutil.copytree(served.workspace, workspace)
+    copy_workspace(served.workspace, workspace)
     with AccountStore.open(workspace, hasher=CHEAP_HASHER) as store:
         token = store.add_user("Sam Second", role="supervisor", actor="test office").token
     app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))

@@ -14,7 +14,6 @@ that does not exist), 409 allowed, but the batch's response is not final yet.
 from __future__ import annotations
 
 import csv
-import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from matchgate.server import ServerSettings, create_app
+from workspace_copy import copy_workspace
 
 from .conftest import Served, bearer
 
@@ -202,6 +202,16 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         lambda c: c.call("GET", "/api/accounting", params={"tin": c.tin}),
         (401, 403, 403, 200, 200, 200, 403),
     ),
+    # The access log: auditors and admins (an admin by user, batch or date, not by TIN:
+    # test_access_log.py); nobody who reads taxpayer data for the work reads who read it.
+    ("GET", "/api/access-log"): (
+        lambda c: c.call("GET", "/api/access-log", params={"user": "Rev Reviewer"}),
+        (401, 403, 403, 403, 403, 200, 200),
+    ),
+    ("GET", "/audit/access"): (
+        lambda c: c.call("GET", "/audit/access", params={"batch_id": c.batch_id}),
+        (303, 403, 403, 403, 403, 200, 200),
+    ),
     ("GET", "/"): (
         lambda c: c.call("GET", "/"),
         (303, 200, 200, 200, 200, 200, 200),
@@ -276,7 +286,7 @@ def _app_routes(app: object) -> set[tuple[str, str]]:
 def matrix_client(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     """A copy of the served workspace (its users included): the matrix's writes stay there."""
     workspace = tmp_path_factory.mktemp("matrix") / "workspace"
-    shutil.copytree(served.workspace, workspace)
+    copy_workspace(served.workspace, workspace)
     app = create_app(ServerSettings(workspace=workspace, master=served.world / "master.parquet"))
     with served.decisions.open(encoding="utf-8", newline="") as stream:
         decisions = list(csv.DictReader(stream))

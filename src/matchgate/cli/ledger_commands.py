@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from matchgate.cli.access_commands import access_command, print_access_report, verify_access_log
 from matchgate.errors import LedgerError, LedgerIntegrityError, WorkspaceError
 from matchgate.ledger import (
     DisclosureRecord,
@@ -118,7 +119,8 @@ def verify_command(
     database_url: DatabaseUrlOption = None,
     checkpoint: CheckpointOption = None,
 ) -> None:
-    """Check the hash chain, every checkpoint signature and the disclosure index.
+    """Check the hash chain, every checkpoint signature, the disclosure index and the access
+    log (its own chain, its TIN index and its head file; not for --file).
 
     Without --checkpoint, entries cut from the end together with ledger.head.json can't be
     seen: a shorter chain is valid in itself. Keep checkpoints outside the workspace.
@@ -128,16 +130,24 @@ def verify_command(
         if public_key is None:
             raise typer.BadParameter("--file needs --public-key ledger.pub", param_hint="--file")
         report = verify_export(file, public_key=public_key, checkpoint=held)
+        access = None
     else:
         with Ledger.open(_workspace(workspace), url=database_url, read_only=True) as ledger:
             report = ledger.verify(held)
+        access = verify_access_log(_workspace(workspace), database_url)
     console = _console()
     _print_report(report, console)
+    if access is not None:
+        print_access_report(access, console)
     if held is not None and report.ok:
         console.print(f"reaches and agrees with the checkpoint: {held.describe()}", highlight=False)
     if not report.ok:
         raise LedgerIntegrityError(report.summary(), path=report.source or None)
+    if access is not None:
+        access.raise_for_problem()
     console.print(report.summary())
+    if access is not None:
+        console.print(access.summary())
 
 
 def export_command(
@@ -467,6 +477,7 @@ def register(app: typer.Typer, *, report_app: typer.Typer | None = None) -> None
     ledger_app.command("verify")(verify_command)
     ledger_app.command("export")(export_command)
     ledger_app.command("checkpoint")(checkpoint_command)
+    ledger_app.command("access")(access_command)
     app.add_typer(ledger_app, name="ledger")
     app.command("accounting")(accounting_command)
     app.command("retract")(retract_command)

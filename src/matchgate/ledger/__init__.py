@@ -6,9 +6,17 @@ carries the SHA-256 hash of the one before it, and periodic checkpoints are sign
 Ed25519 key kept outside the database and, by default, outside the workspace
 (:func:`key_directory`). :func:`verify_export` lets an auditor check an export with nothing
 but the public key, and a :class:`SignedCheckpoint` the auditor keeps catches a ledger cut
-short or rolled back.
+short or rolled back. :class:`AccessLog` is the log of who read which taxpayer data, a hash
+chain of its own in the same database.
 """
 
+from matchgate.ledger._access import (
+    AccessLog,
+    AccessQuery,
+    AccessRecord,
+    AccessUser,
+    AccessVerifyReport,
+)
 from matchgate.ledger._checkpoint import SignedCheckpoint
 from matchgate.ledger._disclosures import DisclosureRecord
 from matchgate.ledger._entries import GENESIS_HASH, EntryKind, LedgerEntry, NewEntry
@@ -23,6 +31,11 @@ from matchgate.ledger._verify import VerifyReport
 
 __all__ = [
     "ALLOWED_FIELDS",
+    "AccessLog",
+    "AccessQuery",
+    "AccessRecord",
+    "AccessUser",
+    "AccessVerifyReport",
     "AgencyOversight",
     "DEFAULT_CHECKPOINT_EVERY",
     "DisclosureRecord",

@@ -3,7 +3,9 @@
 ``ledger_entries`` is the source of truth and only ever receives INSERTs; triggers make
 the database itself refuse UPDATE and DELETE. ``ledger_disclosures`` is a queryable index
 derived from the disclosure and retraction entries; ``verify`` rebuilds it from the
-entries and compares.
+entries and compares. ``ledger_access`` is the access log (who read which taxpayer data,
+:mod:`matchgate.ledger._access`), a hash chain of its own, append-only like the entries;
+``ledger_access_tins`` indexes its records by keyed TIN hash.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 from matchgate.store import schema as _store
 
 __all__ = [
+    "ACCESS_APPEND_ONLY_MESSAGE",
     "APPEND_ONLY_MESSAGE",
+    "access_records",
+    "access_tins",
     "FORMAT_VERSION",
     "append_only_triggers",
     "disclosures",
@@ -23,12 +28,42 @@ __all__ = [
 
 FORMAT_VERSION = "1"
 APPEND_ONLY_MESSAGE = "ledger entries are append-only"
+ACCESS_APPEND_ONLY_MESSAGE = "the access log is append-only"
 
 # Declared once, with every other table, in :mod:`matchgate.store.schema`.
 metadata = _store.metadata
 entries = _store.ledger_entries
 disclosures = _store.ledger_disclosures
 meta = _store.ledger_meta
+
+access_records = Table(
+    "ledger_access",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("what", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("batch_id", Text, nullable=True),
+    Column("row_number", BigInteger, nullable=True),
+    Column("content", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Index("ix_ledger_access_user_time", "user_name", "recorded_at"),
+    Index("ix_ledger_access_batch", "batch_id", "row_number"),
+    Index("ix_ledger_access_time", "recorded_at"),
+)
+
+access_tins = Table(
+    "ledger_access_tins",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("tin_hash", String(64), primary_key=True),
+    Index("ix_ledger_access_tins_hash", "tin_hash", "sequence"),
+)
+
+_ACCESS_TABLES = ("ledger_access", "ledger_access_tins")
 
 _SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update
@@ -37,6 +72,13 @@ _SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete
     BEFORE DELETE ON ledger_entries
     BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END""",
+    *(
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{action}
+    BEFORE {action.upper()} ON {table}
+    BEGIN SELECT RAISE(ABORT, '{ACCESS_APPEND_ONLY_MESSAGE}'); END"""
+        for table in _ACCESS_TABLES
+        for action in ("update", "delete")
+    ),
 ]
 
 _POSTGRES_TRIGGERS = [
@@ -49,6 +91,21 @@ _POSTGRES_TRIGGERS = [
     """CREATE OR REPLACE TRIGGER ledger_entries_no_truncate
     BEFORE TRUNCATE ON ledger_entries
     FOR EACH STATEMENT EXECUTE FUNCTION matchgate_ledger_append_only()""",
+    f"""CREATE OR REPLACE FUNCTION matchgate_access_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION '{ACCESS_APPEND_ONLY_MESSAGE}'; END $$""",
+    *(
+        statement
+        for table in _ACCESS_TABLES
+        for statement in (
+            f"""CREATE OR REPLACE TRIGGER {table}_no_update_delete
+    BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION matchgate_access_append_only()""",
+            f"""CREATE OR REPLACE TRIGGER {table}_no_truncate
+    BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION matchgate_access_append_only()""",
+        )
+    ),
 ]
 
 
@@ -67,8 +124,18 @@ def drop_append_only_triggers(dialect: str) -> list[str]:
         return [
             "DROP TRIGGER IF EXISTS ledger_entries_no_update",
             "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
+            *(
+                f"DROP TRIGGER IF EXISTS {table}_no_{action}"
+                for table in _ACCESS_TABLES
+                for action in ("update", "delete")
+            ),
         ]
     return [
         "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
         "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
+        *(
+            f"DROP TRIGGER IF EXISTS {table}_no_{kind} ON {table}"
+            for table in _ACCESS_TABLES
+            for kind in ("update_delete", "truncate")
+        ),
     ]

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 
 from matchgate.accounts import Role
 from matchgate.errors import InputError
+from matchgate.server.access import recorded_read
 from matchgate.server.accounts import (
     TAXPAYER_READERS,
     check_batch_visible,
@@ -113,15 +114,16 @@ def get_response(batch_id: BatchId, user: ApiUserDep, batches: BatchFoldersDep) 
     """The requester's file: the only file that leaves the disclosure office, and only once
     it is final (no row pending review). The requester of the batch's agency, reviewers,
     supervisors and auditors may fetch it."""
-    require_roles(user, TAXPAYER_READERS | {Role.REQUESTER}, "download responses")
-    check_batch_visible(user, batches, batch_id)
-    path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
-    summary = batches.summary(batch_id)
-    if not summary.response_final:
-        raise ResponseNotFinalError(
-            f"the response of batch {batch_id} is not final: "
-            f"{summary.outcomes.get('needs_review', 0)} row(s) wait for a person's review"
-        )
+    with recorded_read(user, "response_download", {"batch_id": batch_id}):
+        require_roles(user, TAXPAYER_READERS | {Role.REQUESTER}, "download responses")
+        check_batch_visible(user, batches, batch_id)
+        path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
+        summary = batches.summary(batch_id)
+        if not summary.response_final:
+            raise ResponseNotFinalError(
+                f"the response of batch {batch_id} is not final: "
+                f"{summary.outcomes.get('needs_review', 0)} row(s) wait for a person's review"
+            )
     return FileResponse(
         path,
         media_type="text/csv; charset=utf-8",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from matchgate.errors import InputError
+from matchgate.server.access import recorded_read
 from matchgate.server.accounts import STAFF, TAXPAYER_READERS, require_roles
 from matchgate.server.deps import ApiUserDep, LedgerReaderDep, SettingsDep
 from matchgate.server.openapi import error_responses
@@ -58,16 +59,17 @@ def accounting(
 ) -> list[DisclosurePublic]:
     """The accounting of disclosures (26 U.S.C. 6103(p)(3)(A)) for one TIN or one agency:
     reviewers, supervisors and auditors only."""
-    require_roles(user, TAXPAYER_READERS, "read the accounting of disclosures")
-    if (tin is None) == (agency is None):
-        raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
-    if tin is not None:
-        records = ledger.disclosures_for_tin(tin)
-    else:
-        if year is None:
-            raise InputError("agency needs year", field="year")
-        assert agency is not None
-        records = ledger.disclosures_for_agency(agency, year)
+    with recorded_read(user, "accounting", {"tin": tin, "agency": agency, "year": year}):
+        require_roles(user, TAXPAYER_READERS, "read the accounting of disclosures")
+        if (tin is None) == (agency is None):
+            raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
+        if tin is not None:
+            records = ledger.disclosures_for_tin(tin)
+        else:
+            if year is None:
+                raise InputError("agency needs year", field="year")
+            assert agency is not None
+            records = ledger.disclosures_for_agency(agency, year)
     return [DisclosurePublic.from_record(record) for record in records]
 
 

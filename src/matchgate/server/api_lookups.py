@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from matchgate.accounts import Role
 from matchgate.lookups import LetterNotOnFileError, run_lookup
 from matchgate.lookups.store import letter_folder
+from matchgate.server.access import recorded_read
 from matchgate.server.accounts import Principal, check_letter_is_own, require_roles
 from matchgate.server.deps import ApiWriterDep, BatchFoldersDep, SettingsDep
 from matchgate.server.errors import NotFoundError
@@ -59,24 +60,29 @@ def create_lookup(
     batches: BatchFoldersDep,
 ) -> LookupPublic:
     """A requester's look-up under its own agency's look-up letter, sent as TOML text (filed
-    on first use) or named by the id of one on file. The actor is the signed-in user."""
-    require_roles(user, frozenset({Role.REQUESTER}), "run look-ups")
-    with batches.staged_letter(body.letter) as letter:
-        _check_own_letter(user, batches.workspace, letter, body.letter_id)
-        try:
-            answer = run_lookup(
-                workspace=batches.workspace,
-                fields=body.request_fields(),
-                actor=user.name,
-                letter=letter,
-                letter_id=body.letter_id or None,
-                master=batches.master,
-                policy_path=batches.policy,
-                ledger_url=settings.ledger_url,
-                ledger_key=settings.ledger_key,
-            )
-        except LetterNotOnFileError as exc:
-            raise NotFoundError(str(exc)) from exc
+    on first use) or named by the id of one on file. The actor is the signed-in user. The
+    read is on record (``lookup``) before the answer exists; a refusal is a denied record."""
+    fields = body.request_fields()
+    subject = {"letter_id": body.letter_id or None, "tin": fields.get("tin") or None}
+    with recorded_read(user, "lookup", subject) as read:
+        require_roles(user, frozenset({Role.REQUESTER}), "run look-ups")
+        with batches.staged_letter(body.letter) as letter:
+            _check_own_letter(user, batches.workspace, letter, body.letter_id)
+            try:
+                answer = run_lookup(
+                    workspace=batches.workspace,
+                    fields=fields,
+                    actor=user.name,
+                    letter=letter,
+                    letter_id=body.letter_id or None,
+                    master=batches.master,
+                    policy_path=batches.policy,
+                    ledger_url=settings.ledger_url,
+                    ledger_key=settings.ledger_key,
+                )
+            except LetterNotOnFileError as exc:
+                raise NotFoundError(str(exc)) from exc
+        read.update(letter_id=answer.letter_id, batch_id=answer.batch_id, row_number=answer.number)
     return LookupPublic.from_response_row(
         answer.batch_id, answer.response, letter_id=answer.letter_id
     )

@@ -12,7 +12,16 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
-from matchgate.server import api_batches, api_ledger, api_lookups, pages, review_routes, sessions
+from matchgate.server import (
+    access_views,
+    api_batches,
+    api_ledger,
+    api_lookups,
+    pages,
+    review_routes,
+    sessions,
+)
+from matchgate.server.access import install_access_log
 from matchgate.server.deps import ApiUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
@@ -75,10 +84,13 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
         pages.router,
         review_routes.router,
         sessions.router,
+        access_views.router,
     )
     for router in routers:
         app.include_router(router)
     _add_schema_route(app)
+    # Innermost: every route knows its request when it records a read.
+    install_access_log(app)
     # The last added runs first: headers on every answer, then the guards, then the routes.
     app.add_middleware(
         RequestGuardMiddleware,
@@ -111,6 +123,10 @@ def _add_schema_route(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    store = getattr(app.state, "accounts", None)
-    if store is not None:
-        store.close()
+    # Closed and forgotten: an app served again (a test client's second lifespan) opens
+    # them anew on first use instead of finding them closed.
+    for name in ("accounts", "access_log"):
+        store = getattr(app.state, name, None)
+        if store is not None:
+            setattr(app.state, name, None)
+            store.close()

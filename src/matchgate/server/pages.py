@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from matchgate.decisions import Outcome
 from matchgate.ledger import EntryKind, Ledger
 from matchgate.ledger._files import LEDGER_FILE
+from matchgate.server.access import recorded_read, row_tins
 from matchgate.server.accounts import (
     REVIEWERS,
     TAXPAYER_READERS,
@@ -69,17 +70,18 @@ def batch_page(
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1, le=_MAX_PAGE)] = 1,
 ) -> Response:
-    check_batch_visible(user, batches, batch_id)
-    summary = batches.summary(batch_id)
-    # Flagged rows' explanations speak of the master's taxpayers: the office's staff only.
-    shows_rows = user.role in TAXPAYER_READERS
-    rows, total = (
-        flagged_rows(
-            batches.decisions_path(batch_id), limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE
+    with recorded_read(user, "batch_page", {"batch_id": batch_id, "page": page}):
+        check_batch_visible(user, batches, batch_id)
+        summary = batches.summary(batch_id)
+        # Flagged rows' explanations speak of the master's taxpayers: the office's staff only.
+        shows_rows = user.role in TAXPAYER_READERS
+        rows, total = (
+            flagged_rows(
+                batches.decisions_path(batch_id), limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE
+            )
+            if summary.complete and shows_rows
+            else ([], 0)
         )
-        if summary.complete and shows_rows
-        else ([], 0)
-    )
     return templates.TemplateResponse(
         request,
         "batch.html",
@@ -125,8 +127,12 @@ def row_page(
     settings: SettingsDep,
     recorded: Annotated[int | None, Query(ge=1, le=MAX_ROW_NUMBER)] = None,
 ) -> Response:
-    require_roles(user, TAXPAYER_READERS, "read a row's evidence")
-    evidence = row_evidence(batches.decisions_path(batch_id), row_number)
+    with recorded_read(user, "row_page", {"batch_id": batch_id, "row_number": row_number}) as read:
+        require_roles(user, TAXPAYER_READERS, "read a row's evidence")
+        evidence = row_evidence(batches.decisions_path(batch_id), row_number)
+        database = batches.database_path(batch_id)
+        fields = request_fields(database, batch_id, row_number)
+        read.update(row_tins(batches.decisions_path(batch_id), database, batch_id, row_number))
     confirmed = _recorded_action(settings, recorded, batch_id, row_number)
     return templates.TemplateResponse(
         request,
@@ -134,7 +140,7 @@ def row_page(
         {
             "batch_id": batch_id,
             "row": evidence,
-            "request_fields": request_fields(batches.database_path(batch_id), batch_id, row_number),
+            "request_fields": fields,
             "actions": [action.value for action in ReviewAction],
             "form_key": uuid.uuid4().hex,
             "may_review": user.role in REVIEWERS,

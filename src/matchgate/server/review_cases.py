@@ -7,12 +7,13 @@ database (name parts, date of birth, the filing-history addresses; TINs masked),
 per-field evidence as a waterfall, the reason codes and the row's review steps so far.
 
 This is master-file data: only reviewers and supervisors get it (the routes check), and
-every case shown is passed to :func:`matchgate.server.access.record_access`.
+every queue page and case shown is recorded in the access log first
+(:func:`matchgate.server.access.recorded_read`, with :func:`case_tins`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -44,6 +45,7 @@ __all__ = [
     "QueuePage",
     "ReviewCase",
     "WaterfallStep",
+    "case_tins",
     "queue_page",
     "review_case",
 ]
@@ -249,6 +251,9 @@ class CandidateRecord:
     match_weight: float | None
     addresses: tuple[FilingAddress, ...]
     waterfall: tuple[WaterfallStep, ...]
+    # In clear for the access log's record of who read this taxpayer (stored there as a
+    # keyed hash); never shown: the page and the API show tin_masked.
+    tin: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +362,7 @@ def _candidates(
             CandidateRecord(
                 role=role,
                 tin_masked=mask_tin(tin),
+                tin=tin,
                 first_name=first,
                 middle_name=middle,
                 surname=surname,
@@ -400,6 +406,22 @@ def _read_review(
         raise NotFoundError(exc.message, row=row_number) from exc
     finally:
         lock.release()
+
+
+def case_tins(case: ReviewCase) -> dict[str, str | int | None]:
+    """The TINs a case shows, for its access record: the request's (``request_tin``), the
+    best candidate's (``tin``), the runner-up's and every other candidate's
+    (``candidate_N_tin``, N from 1 in the order shown)."""
+    tins: dict[str, str | int | None] = {"request_tin": (case.request or {}).get("tin") or None}
+    for index, candidate in enumerate(case.candidates):
+        if candidate.role == "best candidate":
+            key = "tin"
+        elif candidate.role == "runner-up":
+            key = "runner_up_tin"
+        else:
+            key = f"candidate_{index + 1}_tin"
+        tins[key] = candidate.tin or None
+    return tins
 
 
 def review_case(batches: BatchFolders, batch_id: str, row_number: int) -> ReviewCase:

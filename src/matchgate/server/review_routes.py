@@ -9,8 +9,10 @@
     POST /review/batches/{id}/rows/{n}/steps|release/confirm|release/reject   page forms
 
 API writes take the bearer token; page forms the session cookie and its CSRF token. The
-ledger's actor is always the authenticated user. A case is master-file data: each view is
-passed to :func:`matchgate.server.access.record_access`.
+ledger's actor is always the authenticated user. A case and the queue's explanations are
+master-file data: each view is on record in the access log (``review_case`` with every TIN
+shown, ``review_queue`` with its filters) before its body exists; a refused one is a denied
+record.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ from matchgate.server.openapi import error_responses
 from matchgate.server.review_cases import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
+    QueuePage,
     ReviewCase,
+    case_tins,
     queue_page,
     review_case,
 )
@@ -106,10 +110,6 @@ def _reviewer(principal: Principal) -> Principal:
     return principal
 
 
-def api_reviewer(principal: ApiUserDep) -> Principal:
-    return _reviewer(principal)
-
-
 def api_review_writer(principal: ApiWriterDep) -> Principal:
     """A reviewer recording a step through the API: a bearer token only, as every API write
     (a browser sends the session cookie by itself; the pages' forms carry a CSRF token)."""
@@ -121,10 +121,6 @@ def api_supervisor(principal: ApiWriterDep) -> Principal:
     return principal
 
 
-def page_reviewer(principal: PageUserDep) -> Principal:
-    return _reviewer(principal)
-
-
 def page_form_reviewer(principal: PageFormUserDep) -> Principal:
     return _reviewer(principal)
 
@@ -134,10 +130,8 @@ def page_form_supervisor(principal: PageFormUserDep) -> Principal:
     return principal
 
 
-ApiReviewer = Annotated[Principal, Depends(api_reviewer)]
 ApiReviewWriter = Annotated[Principal, Depends(api_review_writer)]
 ApiSupervisor = Annotated[Principal, Depends(api_supervisor)]
-PageReviewer = Annotated[Principal, Depends(page_reviewer)]
 PageFormReviewer = Annotated[Principal, Depends(page_form_reviewer)]
 PageFormSupervisor = Annotated[Principal, Depends(page_form_supervisor)]
 
@@ -146,10 +140,28 @@ PageFormSupervisor = Annotated[Principal, Depends(page_form_supervisor)]
 
 
 def _case(user: Principal, batches: BatchFolders, batch_id: str, row_number: int) -> ReviewCase:
-    check_batch_visible(user, batches, batch_id)
-    case = review_case(batches, batch_id, row_number)
-    access.record_access(user.user, "review_case", f"{batch_id}/{row_number}")
+    subject: access.AccessSubject = {"batch_id": batch_id, "row_number": row_number}
+    with access.recorded_read(user, "review_case", subject) as read:
+        _reviewer(user)
+        check_batch_visible(user, batches, batch_id)
+        case = review_case(batches, batch_id, row_number)
+        read.update(case_tins(case))
     return case
+
+
+def _queue(user: Principal, batches: BatchFolders, filters: QueueFilters) -> QueuePage:
+    """One page of the queue; its explanations speak of the master's taxpayers."""
+    subject: access.AccessSubject = {
+        "batch_id": filters.batch_id or None,
+        "agency": filters.agency or None,
+        "reason_code": filters.reason_code or None,
+        "page": filters.page,
+    }
+    with access.recorded_read(user, "review_queue", subject) as read:
+        _reviewer(user)
+        page = queue_page(user, batches, filters)
+        read.update(rows_shown=len(page.items), rows_waiting=page.total)
+    return page
 
 
 def _step(
@@ -216,11 +228,9 @@ def _step(
     tags=["review"],
     responses=error_responses(401, 403, 409, 422),
 )
-def api_queue(
-    user: ApiReviewer, batches: BatchFoldersDep, filters: FiltersDep
-) -> ReviewQueuePublic:
+def api_queue(user: ApiUserDep, batches: BatchFoldersDep, filters: FiltersDep) -> ReviewQueuePublic:
     """Rows waiting for a person's decision, oldest batch first, one page at a time."""
-    return ReviewQueuePublic.of(queue_page(user, batches, filters))
+    return ReviewQueuePublic.of(_queue(user, batches, filters))
 
 
 @router.get(
@@ -230,7 +240,7 @@ def api_queue(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def api_case(
-    batch_id: BatchId, row_number: RowNumber, user: ApiReviewer, batches: BatchFoldersDep
+    batch_id: BatchId, row_number: RowNumber, user: ApiUserDep, batches: BatchFoldersDep
 ) -> ReviewCasePublic:
     """The request beside each candidate's identity record, the evidence, the reasons and
     the steps so far (TINs masked). Each read is recorded in the access log."""
@@ -325,13 +335,13 @@ def api_reject(
 @router.get("/review", response_class=HTMLResponse, include_in_schema=False)
 def queue_page_view(
     request: Request,
-    user: PageReviewer,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     filters: FiltersDep,
 ) -> Response:
     return templates.TemplateResponse(
-        request, "review_queue.html", {"queue": queue_page(user, batches, filters)}
+        request, "review_queue.html", {"queue": _queue(user, batches, filters)}
     )
 
 
@@ -349,7 +359,7 @@ def case_page(
     request: Request,
     batch_id: BatchId,
     row_number: RowNumber,
-    user: PageReviewer,
+    user: PageUserDep,
     batches: BatchFoldersDep,
     templates: TemplatesDep,
     recorded: Annotated[int | None, Query(ge=1, le=2**62)] = None,
