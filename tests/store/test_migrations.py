@@ -61,7 +61,7 @@ def test_upgrade_from_empty_makes_exactly_the_model(database: Database) -> None:
     finally:
         engine.dispose()
     assert differences == []
-    assert heads == {"ledger_0001", "accounts_0002"}
+    assert heads == {"ledger_0002", "accounts_0002"}
 
 
 def test_upgrade_again_changes_nothing(database: Database) -> None:
@@ -106,7 +106,7 @@ def test_tables_from_before_migrations_are_stamped_then_upgraded(database: Datab
         Ledger.open(database.workspace, url=database.url)
     done = upgrade_store(database.url)
     assert [(b.state, a.current) for b, a in done] == [
-        ("unversioned", "ledger_0001"),
+        ("unversioned", "ledger_0002"),
         ("unversioned", "accounts_0002"),
     ]
     indexes = {

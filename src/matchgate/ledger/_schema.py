@@ -36,32 +36,8 @@ entries = _store.ledger_entries
 disclosures = _store.ledger_disclosures
 meta = _store.ledger_meta
 
-access_records = Table(
-    "ledger_access",
-    metadata,
-    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
-    Column("recorded_at", String(32), nullable=False),
-    Column("user_name", Text, nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("what", String(64), nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("batch_id", Text, nullable=True),
-    Column("row_number", BigInteger, nullable=True),
-    Column("content", Text, nullable=False),
-    Column("previous_hash", String(64), nullable=False),
-    Column("record_hash", String(64), nullable=False),
-    Index("ix_ledger_access_user_time", "user_name", "recorded_at"),
-    Index("ix_ledger_access_batch", "batch_id", "row_number"),
-    Index("ix_ledger_access_time", "recorded_at"),
-)
-
-access_tins = Table(
-    "ledger_access_tins",
-    metadata,
-    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
-    Column("tin_hash", String(64), primary_key=True),
-    Index("ix_ledger_access_tins_hash", "tin_hash", "sequence"),
-)
+access_records = _store.ledger_access
+access_tins = _store.ledger_access_tins
 
 _ACCESS_TABLES = ("ledger_access", "ledger_access_tins")
 

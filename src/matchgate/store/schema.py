@@ -1,8 +1,10 @@
 """Every table matchgate keeps in a SQL database, declared once, in one SQLAlchemy model.
 
-Each table says which *store* it belongs to in ``info["store"]``:
+Each table says which *store* it belongs to in ``info["store"]`` (and a table a later
+migration added, the revision that did in ``info["since"]``):
 
-  ledger     ledger_entries, ledger_disclosures, ledger_meta (``WORKSPACE/ledger.sqlite``)
+  ledger     ledger_entries, ledger_disclosures, ledger_meta, ledger_access,
+             ledger_access_tins (``WORKSPACE/ledger.sqlite``)
   accounts   account_users, account_tokens, account_sessions, account_events
              (``WORKSPACE/accounts.sqlite``)
 
@@ -36,6 +38,8 @@ __all__ = [
     "account_sessions",
     "account_tokens",
     "account_users",
+    "ledger_access",
+    "ledger_access_tins",
     "ledger_disclosures",
     "ledger_entries",
     "ledger_meta",
@@ -104,6 +108,37 @@ ledger_meta = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
     info={"store": LEDGER},
+)
+
+# The access log: who read which taxpayer data (matchgate.ledger._access), a hash chain of
+# its own, append-only like the entries; ledger_access_tins indexes it by keyed TIN hash.
+ledger_access = Table(
+    "ledger_access",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("what", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("batch_id", Text, nullable=True),
+    Column("row_number", BigInteger, nullable=True),
+    Column("content", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Index("ix_ledger_access_user_time", "user_name", "recorded_at"),
+    Index("ix_ledger_access_batch", "batch_id", "row_number"),
+    Index("ix_ledger_access_time", "recorded_at"),
+    info={"store": LEDGER, "since": "ledger_0002"},
+)
+
+ledger_access_tins = Table(
+    "ledger_access_tins",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("tin_hash", String(64), primary_key=True),
+    Index("ix_ledger_access_tins_hash", "tin_hash", "sequence"),
+    info={"store": LEDGER, "since": "ledger_0002"},
 )
 
 # -- users, tokens, web sessions ----------------------------------------------------------
