@@ -62,7 +62,7 @@ def test_a_workspace_from_before_migrations_upgrades_with_everything_in_it(
     assert entries > 10
     upgraded = _matchgate("db", "upgrade", "--workspace", workspace)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "ledger: " in upgraded.output and "before migrations -> ledger_0001" in upgraded.output
+    assert "ledger: " in upgraded.output and "before migrations -> ledger_0002" in upgraded.output
     assert "before migrations -> accounts_0002" in upgraded.output
     status = _matchgate("db", "status", "--workspace", workspace)
     assert status.exit_code == 0 and status.output.count(": current") == 2, status.output
@@ -109,7 +109,7 @@ def test_db_needs_a_workspace_or_a_database(tmp_path: Path) -> None:
 def test_db_upgrade_prepares_the_servers_database_for_users(database: Database) -> None:
     upgraded = _matchgate("db", "upgrade", "--database-url", database.url)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "none -> ledger_0001" in upgraded.output
+    assert "none -> ledger_0002" in upgraded.output
     assert "none -> accounts_0002" in upgraded.output
     # The users' command finds the same database through the server's setting.
     added = _matchgate(
