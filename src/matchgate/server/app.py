@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from matchgate.ledger import check_key_location
 from matchgate.server import api_batches, api_ledger, api_lookups, pages, review_routes, sessions
+from matchgate.server.batch_folders import resume_interrupted_jobs
 from matchgate.server.deps import ApiUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
@@ -110,6 +111,7 @@ def _add_schema_route(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    resume_interrupted_jobs(app.state.settings)
     yield
     store = getattr(app.state, "accounts", None)
     if store is not None:
