@@ -124,7 +124,12 @@ class Workspace:
                 shutil.copyfile(letter, inputs / "letter.toml")
             record = folder / OUTPUT_RECORD
             temporary = record.with_suffix(".json.tmp")
-            text = json.dumps({"out_dir": str(out_dir.resolve())}, indent=2)
+            # Within the batch's folder (a server's upload) the record is relative, so a
+            # workspace moved or copied whole still finds its batches' files.
+            where = out_dir.resolve()
+            if where.is_relative_to(folder.resolve()):
+                where = where.relative_to(folder.resolve())
+            text = json.dumps({"out_dir": str(where)}, indent=2)
             temporary.write_text(text + "\n", encoding="utf-8")
             temporary.replace(record)
         except OSError as exc:
@@ -144,4 +149,6 @@ class Workspace:
                 f"the batch's output record cannot be read ({exc})", path=record
             ) from exc
         out_dir = data.get("out_dir") if isinstance(data, dict) else None
-        return Path(out_dir) if isinstance(out_dir, str) and out_dir else None
+        if not isinstance(out_dir, str) or not out_dir:
+            return None
+        return record.parent / out_dir  # an absolute path stays itself

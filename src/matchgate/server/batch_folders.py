@@ -349,10 +349,11 @@ class BatchFolders:
         """Run the staged batch in the background (False: this process runs it already)."""
         folder = self.folder(staged.batch_id)
 
-        def run(progress: JobProgress) -> None:
-            self.run_staged(
+        def run(progress: JobProgress) -> dict[str, int]:
+            result = self.run_staged(
                 staged, actor=actor, ledger_url=ledger_url, ledger_key=ledger_key, progress=progress
             )
+            return {"rows_read": result.rows_in, "rows_written": result.rows_out}
 
         uploads = {key: Path(name).name for key, name in staged.client_names.items()}
         uploads["requests_file"] = staged.requests.name

@@ -60,6 +60,9 @@ _COUNTS = {
 }
 
 
+_COUNT_FIELDS = (*_COUNTS.values(), "rows_to_match")
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -120,7 +123,9 @@ class JobProgress:
             if stage == "matching" and total is not None:
                 record["rows_to_match"] = total
         now = time.monotonic()
-        if changed or now - self._written >= _WRITE_EVERY:
+        # Written at every change of stage, at a stage's last count, else a few times a second.
+        last = total is not None and done >= total
+        if changed or last or now - self._written >= _WRITE_EVERY:
             self.save()
             self._written = now
 
@@ -145,13 +150,14 @@ def _error_body(error: BaseException) -> tuple[dict[str, str], int]:
 
 @dataclass(frozen=True)
 class JobRunner:
-    """Starts a batch's job in a thread: ``run(progress)`` is the pipeline run itself."""
+    """Starts a batch's job in a thread: ``run(progress)`` is the pipeline run itself; it
+    returns the finished batch's row counts (``rows_read``, ``rows_written``)."""
 
     folder: Path
 
     def start(
         self,
-        run: Callable[[JobProgress], object],
+        run: Callable[[JobProgress], dict[str, int]],
         *,
         submitted_by: str,
         uploads: dict[str, str],
@@ -163,7 +169,11 @@ class JobRunner:
             if batch_id in _RUNNING:
                 return False
             _RUNNING[batch_id] = done
+        # A job run again (cut off, failed, or the same files uploaded again) starts from
+        # the counts it had: the stages already done are skipped and report nothing anew.
+        before = read_job(self.folder) or {}
         record: dict[str, Any] = {
+            **{name: before[name] for name in _COUNT_FIELDS if isinstance(before.get(name), int)},
             "state": "queued",
             "stage": "",
             "submitted_by": submitted_by,
@@ -196,7 +206,7 @@ class JobRunner:
 
 def _run_job(
     batch_id: str,
-    run: Callable[[JobProgress], object],
+    run: Callable[[JobProgress], dict[str, int]],
     progress: JobProgress,
     done: threading.Event,
 ) -> None:
@@ -204,13 +214,13 @@ def _run_job(
         with _SLOTS:
             progress.update(state="running")
             try:
-                run(progress)
+                counts = run(progress)
             except Exception as exc:  # every failure becomes the job's recorded error
                 logger.warning("batch %s failed", batch_id, exc_info=True)
                 body, status = _error_body(exc)
                 progress.update(state="failed", error=body, status=status)
             else:
-                progress.update(state="finished", stage="done")
+                progress.update(state="finished", stage="done", **counts)
     except OSError:
         logger.exception("batch %s: the job record cannot be written", batch_id)
     finally:
