@@ -8,8 +8,8 @@ and at every change of stage. Nothing counts rows a second time.
 
 A job is ``queued`` (waiting for one of :data:`MAX_RUNNING` slots), ``running``,
 ``finished`` or ``failed`` (with ``{"error", "message"}`` as the API answers errors: no
-server path, no engine message). A job recorded as running that no thread of this process
-runs and whose batch lock nobody holds was cut off (the server stopped mid-job): it shows as
+server path, no engine message). A job recorded as running whose process is gone, or is this
+process without the job's thread, was cut off (the server stopped mid-job): it shows as
 ``interrupted`` and :func:`resume_interrupted` (run when the server starts) runs it again.
 The pipeline is resumable, so the run goes on after the last durable chunk and records
 nothing twice (the ledger's idempotency keys).
@@ -17,9 +17,9 @@ nothing twice (the ledger's idempotency keys).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -73,17 +73,21 @@ def _write(path: Path, record: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-def _lock_is_free(folder: Path) -> bool:
-    """Whether nobody (no thread, no process) holds the batch's pipeline lock."""
-    path = folder / "lock"
-    if not path.exists():
+def _alive(record: dict[str, Any], batch_id: str) -> bool:
+    """Whether the process that runs the job is still running it: this process when its
+    thread is registered; another one (a second server process) while it exists. A server
+    restarted under its old process id (pid 1 in a container) is this process, without the
+    thread: the job was cut off."""
+    pid = record.get("pid")
+    if pid == os.getpid() or not isinstance(pid, int) or pid <= 0:
+        with _RUNNING_GUARD:
+            return batch_id in _RUNNING
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
-    with path.open("a+", encoding="utf-8") as stream:
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
     return True
 
 
@@ -97,11 +101,8 @@ def read_job(folder: Path) -> dict[str, Any] | None:
         record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # half written by a process that died: the next write replaces it
-    if record.get("state") in {"queued", "running"}:
-        with _RUNNING_GUARD:
-            alive = folder.name in _RUNNING
-        if not alive and _lock_is_free(folder):
-            record["state"] = "interrupted"
+    if record.get("state") in {"queued", "running"} and not _alive(record, folder.name):
+        record["state"] = "interrupted"
     return record
 
 
@@ -177,6 +178,7 @@ class JobRunner:
             "state": "queued",
             "stage": "",
             "submitted_by": submitted_by,
+            "pid": os.getpid(),
             "uploads": uploads,
             "started_at": _now(),
             "error": None,
