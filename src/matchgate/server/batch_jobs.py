@@ -8,11 +8,15 @@ and at every change of stage. Nothing counts rows a second time.
 
 A job is ``queued`` (waiting for one of :data:`MAX_RUNNING` slots), ``running``,
 ``finished`` or ``failed`` (with ``{"error", "message"}`` as the API answers errors: no
-server path, no engine message). A job recorded as running whose process is gone, or is this
-process without the job's thread, was cut off (the server stopped mid-job): it shows as
-``interrupted`` and :func:`resume_interrupted` (run when the server starts) runs it again.
-The pipeline is resumable, so the run goes on after the last durable chunk and records
-nothing twice (the ledger's idempotency keys).
+server path, no engine message). A job recorded as running whose process is gone, or is
+this process without the job's thread, was cut off (the server stopped mid-job): it shows
+as ``interrupted`` and :func:`resume_interrupted` (run when the server starts) runs it
+again. The pipeline is resumable, so the run goes on after the last durable chunk and
+records nothing twice (the ledger's idempotency keys).
+
+One server process runs a batch's job; several server processes on one workspace would
+each resume a cut-off job at start (the batch lock lets one run it, the other's record
+says it failed) - run one.
 """
 
 from __future__ import annotations
