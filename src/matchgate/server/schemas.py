@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from matchgate.batch.pipeline import BatchResult
 from matchgate.disclose import RESPONSE_COLUMNS
 from matchgate.intake import REQUEST_FIELDS
 from matchgate.ledger import DisclosureRecord, VerifyReport
@@ -109,19 +108,6 @@ class BatchPublic(BaseModel):
             progress=(
                 BatchProgress.from_job(summary.job, summary.job_state) if summary.job else None
             ),
-        )
-
-    @classmethod
-    def from_result(cls, result: BatchResult, summary: BatchSummary) -> BatchPublic:
-        public = cls.from_summary(summary)
-        return public.model_copy(
-            update={
-                "rows_in": result.rows_in,
-                "rows_out": result.rows_out,
-                "outcomes": dict(result.summary()["outcomes"]),  # type: ignore[call-overload]
-                "letter_outcome": str(result.letter.get("outcome", "")),
-                "letter_reason_codes": str(result.letter.get("reason_codes", "")),
-            }
         )
 
 
