@@ -116,3 +116,38 @@ def test_file_sha256(tmp_path: Path) -> None:
     assert file_sha256(_file(tmp_path / "a", "abc")) == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def test_the_output_record_finds_a_batch_run_elsewhere_and_keeps_its_letter(
+    tmp_path: Path,
+) -> None:
+    space = Workspace.open(tmp_path / "ws")
+    letter = tmp_path / "letter.toml"
+    letter.write_text('agency = "X"\n', encoding="utf-8")
+    assert space.output_dir("b1") is None  # nothing recorded: the server finds nothing
+    space.record_output("b1", tmp_path / "office-out", letter)
+    assert space.output_dir("b1") == (tmp_path / "office-out").resolve()
+    kept = tmp_path / "ws" / "batches" / "b1" / "input" / "letter.toml"
+    assert kept.read_text(encoding="utf-8") == 'agency = "X"\n'
+    # A letter on file already (the server's upload) is not replaced.
+    letter.write_text('agency = "Y"\n', encoding="utf-8")
+    space.record_output("b1", tmp_path / "office-out", letter)
+    assert kept.read_text(encoding="utf-8") == 'agency = "X"\n'
+
+
+def test_an_output_folder_inside_the_batch_folder_is_recorded_relative(tmp_path: Path) -> None:
+    space = Workspace.open(tmp_path / "ws")
+    letter = tmp_path / "letter.toml"
+    letter.write_text("", encoding="utf-8")
+    space.record_output("b1", tmp_path / "ws" / "batches" / "b1" / "output", letter)
+    moved = tmp_path / "moved"
+    (tmp_path / "ws").rename(moved)
+    assert Workspace.open(moved).output_dir("b1") == moved / "batches" / "b1" / "output"
+
+
+def test_an_unreadable_output_record_is_a_workspace_error(tmp_path: Path) -> None:
+    space = Workspace.open(tmp_path / "ws")
+    space.batch_folder("b1")
+    (tmp_path / "ws" / "batches" / "b1" / "output.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="output record cannot be read"):
+        space.output_dir("b1")

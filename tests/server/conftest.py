@@ -92,7 +92,9 @@ def upload(
             files.pop(name, None)
         else:
             files[name] = value
-    return client.post("/api/batches", headers=auth, files=files)  # type: ignore[arg-type]
+    # Waits for the background job (RFC 7240 Prefer: wait), as a script would poll for it.
+    headers = {**auth, "Prefer": "wait=600"}
+    return client.post("/api/batches", headers=headers, files=files)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -116,8 +116,15 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(
     assert "Traceback" not in response.text
     assert str(served.workspace) not in body["message"]  # no server paths in messages
     assert _entries(served) == entries
-    assert _batch_folders(served) == folders
     assert not any((served.workspace / "uploads").iterdir())
+    # A file the job refuses leaves its failed job's record and the files as uploaded,
+    # nothing read from them; the batch says why, as the upload's answer did.
+    for batch_id in _batch_folders(served) - folders:
+        left = {path.name for path in (served.workspace / "batches" / batch_id).iterdir()}
+        assert left <= {"input", "job.json", "lock"}, left
+        progress = served.client.get(f"/api/batches/{batch_id}").json()["progress"]
+        assert progress["state"] == "failed"
+        assert progress["error"] == body
 
 
 @pytest.mark.parametrize(

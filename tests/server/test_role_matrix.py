@@ -78,7 +78,8 @@ def _upload(ctx: Context) -> httpx.Response:
         "requests": ("requests.csv", (ctx.world / "requests.csv").read_bytes(), "text/csv"),
         "letter": ("letter.toml", (ctx.world / "letter.toml").read_bytes(), "application/toml"),
     }
-    return ctx.call("POST", "/api/batches", files=files)
+    headers = {**ctx.headers, "Prefer": "wait=600"}  # waits for the background job
+    return ctx.client.post("/api/batches", files=files, headers=headers, follow_redirects=False)
 
 
 def _review_api(ctx: Context) -> httpx.Response:

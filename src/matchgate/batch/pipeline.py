@@ -163,6 +163,7 @@ def run_batch(
     finished_before = {"ledger", "outputs"} <= set(done.resumed)
     if not finished_before or not (out_dir / "summary.json").exists():
         _write_summary(out_dir, result)
+    space.record_output(batch_id, out_dir, letter)
     return result
 
 

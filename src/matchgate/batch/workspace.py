@@ -2,6 +2,9 @@
 
 WORKSPACE/
   batches/<batch_id>/batch.duckdb   staging tables of one batch
+  batches/<batch_id>/output.json    where ``run`` wrote the batch's output files (so the
+                                    server finds a batch run from the command line)
+  batches/<batch_id>/input/letter.toml  the batch's letter (its agency: the agency wall)
   ledger.sqlite                     the ledger (unless a database URL is configured)
   ledger.pub                        the ledger's Ed25519 public key
 The ledger's private key is NOT here: it is --key-file / MATCHGATE_LEDGER_KEY, else
@@ -14,6 +17,8 @@ The ledger's private key is NOT here: it is --key-file / MATCHGATE_LEDGER_KEY, e
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +27,9 @@ import duckdb
 from matchgate import sql
 from matchgate.errors import WorkspaceError
 
-__all__ = ["Workspace", "connect_duckdb", "file_sha256"]
+__all__ = ["OUTPUT_RECORD", "Workspace", "connect_duckdb", "file_sha256"]
+
+OUTPUT_RECORD = "output.json"
 
 
 def connect_duckdb(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
@@ -104,3 +111,44 @@ class Workspace:
                 f"{path.parent} to start this batch over",
                 path=path,
             ) from exc
+
+    def record_output(self, batch_id: str, out_dir: Path, letter: Path) -> None:
+        """Record where a finished batch's output files are, and keep its letter with it, so
+        the server lists a batch run from the command line (``run --workspace WS --out OUT``)
+        like an uploaded one, behind its letter's agency's wall."""
+        folder = self.batch_folder(batch_id)
+        inputs = folder / "input"
+        try:
+            inputs.mkdir(exist_ok=True)
+            if not (inputs / "letter.toml").exists():
+                shutil.copyfile(letter, inputs / "letter.toml")
+            record = folder / OUTPUT_RECORD
+            temporary = record.with_suffix(".json.tmp")
+            # Within the batch's folder (a server's upload) the record is relative, so a
+            # workspace moved or copied whole still finds its batches' files.
+            where = out_dir.resolve()
+            if where.is_relative_to(folder.resolve()):
+                where = where.relative_to(folder.resolve())
+            text = json.dumps({"out_dir": str(where)}, indent=2)
+            temporary.write_text(text + "\n", encoding="utf-8")
+            temporary.replace(record)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"cannot record the batch's output folder ({exc})", path=folder
+            ) from exc
+
+    def output_dir(self, batch_id: str) -> Path | None:
+        """The output folder recorded for a finished batch (None: none recorded)."""
+        record = self.root / "batches" / batch_id / OUTPUT_RECORD
+        if not record.is_file():
+            return None
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(
+                f"the batch's output record cannot be read ({exc})", path=record
+            ) from exc
+        out_dir = data.get("out_dir") if isinstance(data, dict) else None
+        if not isinstance(out_dir, str) or not out_dir:
+            return None
+        return record.parent / out_dir  # an absolute path stays itself

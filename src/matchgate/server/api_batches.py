@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Header, Path, Response, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
 
 from matchgate.accounts import Role
 from matchgate.errors import InputError
@@ -19,6 +20,7 @@ from matchgate.server.accounts import (
     visible_batches,
 )
 from matchgate.server.batch_folders import Upload
+from matchgate.server.batch_jobs import JobRunner
 from matchgate.server.deps import (
     ApiReviewerDep,
     ApiUserDep,
@@ -52,24 +54,52 @@ def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | 
     return Upload(filename=file.filename or field, stream=file.file)
 
 
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})(?:$|[,;\s])", re.IGNORECASE)
+MAX_WAIT_SECONDS = 600
+
+
+def _wait_seconds(prefer: str | None) -> int:
+    """RFC 7240's ``Prefer: wait=N``: how long the client will wait for the job (0: not)."""
+    match = _PREFER_WAIT.search(prefer or "")
+    return min(int(match.group(1)), MAX_WAIT_SECONDS) if match else 0
+
+
 @router.post(
-    "", response_model=BatchPublic, responses=error_responses(401, 403, 409, 413, 415, 422)
+    "",
+    response_model=BatchPublic,
+    status_code=202,
+    responses={
+        200: {
+            "model": BatchPublic,
+            "description": "The batch is finished (within the client's ``Prefer: wait``).",
+        },
+        **error_responses(401, 403, 409, 413, 415, 422),
+    },
 )
 def create_batch(
     user: ApiWriterDep,
     _no_actor: NoClientActorDep,
     settings: SettingsDep,
     batches: BatchFoldersDep,
+    answer: Response,
     requests: Annotated[UploadFile, File(description="The request file (CSV, XLSX, ...).")],
     letter: Annotated[UploadFile, File(description="The signed request letter (TOML).")],
     mapping: Annotated[UploadFile | None, File(description="Column-mapping TOML.")] = None,
-) -> BatchPublic:
-    """Run the batch through every stage now; answers when the response file is written.
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="``wait=N`` (RFC 7240): wait up to N seconds (at most 600) for the "
+            "job to end; then a finished batch answers 200 and a failed one its error."
+        ),
+    ] = None,
+) -> Any:
+    """Keep the upload and run it as a background job: 202 with the batch and its
+    ``progress``; ``GET /api/batches/{batch_id}`` follows the job.
 
     Only a requester submits, and only under its own agency's letter; the ledger's actor is
-    the requester (a ``submitted_by`` field is refused). Synchronous on purpose for now: the
-    pipeline is idempotent and resumable, so a client that times out can upload the same
-    files again and gets the recorded batch back.
+    the requester (a ``submitted_by`` field is refused). Uploading the same files again
+    returns the recorded batch (200 once finished) and records nothing twice; after a failed
+    job it runs the job again.
     """
     require_roles(user, frozenset({Role.REQUESTER}), "submit batches")
     requests_upload = _upload(requests, "requests", required=True)
@@ -77,15 +107,25 @@ def create_batch(
     assert requests_upload is not None and letter_upload is not None
     letter_bytes = letter_upload.stream.read()
     check_letter_is_own(user, letter_bytes, settings.workspace, filename=letter_upload.filename)
-    result = batches.run_upload(
+    staged = batches.stage_upload(
         requests=requests_upload,
         letter=Upload(filename=letter_upload.filename, stream=io.BytesIO(letter_bytes)),
         mapping=_upload(mapping, "mapping", required=False),
-        actor=user.name,
-        ledger_url=settings.ledger_url,
-        ledger_key=settings.ledger_key,
     )
-    return BatchPublic.from_result(result, batches.summary(result.batch_id))
+    wait = _wait_seconds(prefer)
+    # Run again even when finished: a finished batch's run changes nothing and is quick, and
+    # one whose ledger stage did not finish finishes it.
+    batches.start_job(
+        staged, actor=user.name, ledger_url=settings.ledger_url, ledger_key=settings.ledger_key
+    )
+    JobRunner.wait(staged.batch_id, wait)
+    summary = batches.summary(staged.batch_id)
+    job = summary.job or {}
+    if wait and summary.job_state == "failed" and job.get("error"):
+        error = dict(job["error"])
+        return JSONResponse(error, status_code=int(job.get("status") or 500))
+    answer.status_code = 200 if summary.complete else 202
+    return BatchPublic.from_summary(summary)
 
 
 @router.get("", response_model=list[BatchPublic], responses=error_responses(401, 409))
@@ -117,8 +157,13 @@ def get_response(batch_id: BatchId, user: ApiUserDep, batches: BatchFoldersDep) 
     with recorded_read(user, "response_download", {"batch_id": batch_id}):
         require_roles(user, TAXPAYER_READERS | {Role.REQUESTER}, "download responses")
         check_batch_visible(user, batches, batch_id)
-        path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
         summary = batches.summary(batch_id)
+        if not summary.complete:
+            raise ResponseNotFinalError(
+                f"the response of batch {batch_id} is not final: the batch is not finished"
+                f" (its job is {summary.job_state})"
+            )
+        path = batches.response_path(batch_id)  # 404 unless the ledger holds all of it
         if not summary.response_final:
             raise ResponseNotFinalError(
                 f"the response of batch {batch_id} is not final: "

@@ -22,6 +22,7 @@ from matchgate.server import (
     sessions,
 )
 from matchgate.server.access import install_access_log
+from matchgate.server.batch_folders import resume_interrupted_jobs
 from matchgate.server.deps import ApiUserDep
 from matchgate.server.error_handlers import install_error_handlers
 from matchgate.server.guards import BodyLimits, RequestGuardMiddleware, api_routes
@@ -122,6 +123,7 @@ def _add_schema_route(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    resume_interrupted_jobs(app.state.settings)
     yield
     # Closed and forgotten: an app served again (a test client's second lifespan) opens
     # them anew on first use instead of finding them closed.

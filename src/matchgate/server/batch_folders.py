@@ -1,14 +1,18 @@
-"""Batches the server ran, as folders of the workspace.
+"""Batches of the workspace, as folders: uploaded ones and ones run with ``matchgate run``.
 
     WORKSPACE/batches/<batch_id>/
       batch.duckdb, lock           the pipeline's own files
-      input/                       the uploaded request file, letter (and mapping)
-      output/response.csv          what goes back to the requester
-      output/internal/decisions.csv, output/summary.json
+      input/                       the uploaded request file, letter (and mapping); for a
+                                   batch run from the command line, its letter
+      job.json                     an upload's background job (:mod:`.batch_jobs`)
+      output.json                  where the batch's output folder is (``run`` records it)
+      output/response.csv          what goes back to the requester (an upload's output
+      output/internal/decisions.csv, output/summary.json      folder; a CLI run's is its --out)
 
-A batch runs synchronously inside the upload request (the client waits for the answer;
-a million-row batch wants a job queue in front of this). The pipeline is idempotent, so
-uploading the same files again returns the recorded batch without recording it twice.
+An upload runs as a background job (:mod:`matchgate.server.batch_jobs`); its files are kept
+in ``input/`` first, so a job cut off by a restart runs again from them. The pipeline is
+idempotent, so uploading the same files again returns the recorded batch without recording
+it twice.
 """
 
 from __future__ import annotations
@@ -24,19 +28,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import duckdb
 
 from matchgate import sql
 from matchgate.batch.pipeline import BatchResult, run_batch
+from matchgate.batch.stages import Progress
 from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome
 from matchgate.errors import InputError, LetterError, WorkspaceError
 from matchgate.review import load_letter
+from matchgate.server.batch_jobs import JobProgress, JobRunner, read_job, resume_interrupted
 from matchgate.server.errors import NotFoundError
+from matchgate.server.settings import ServerSettings
 
-__all__ = ["BatchFolders", "BatchSummary", "Upload"]
+__all__ = [
+    "BatchFolders",
+    "BatchSummary",
+    "StagedUpload",
+    "Upload",
+    "resume_interrupted_jobs",
+]
 
 _BATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -64,6 +77,17 @@ class Upload:
 
 
 @dataclass(frozen=True, slots=True)
+class StagedUpload:
+    """An upload kept in its batch's ``input/`` folder, ready for its job."""
+
+    batch_id: str
+    requests: Path
+    letter: Path
+    mapping: Path | None
+    client_names: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class BatchSummary:
     """A batch folder as the API and the pages list it."""
 
@@ -76,6 +100,15 @@ class BatchSummary:
     letter_outcome: str = ""
     letter_reason_codes: str = ""
     completed_at: str = ""
+    job: dict[str, Any] | None = None  # an upload's job record (batch_jobs.read_job)
+
+    @property
+    def job_state(self) -> str:
+        """``finished`` for any batch with output; else the upload job's state, or
+        ``unknown`` (a batch run from the command line that has not finished)."""
+        if self.complete:
+            return "finished"
+        return str(self.job.get("state", "unknown")) if self.job else "unknown"
 
     @property
     def response_final(self) -> bool:
@@ -108,11 +141,31 @@ def _named_as_uploaded(paths: dict[str, Path], client_names: dict[str, str]) -> 
         raise
 
 
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
 def _save(folder: Path, name: str, stream: BinaryIO) -> Path:
     path = folder / name
     with path.open("wb") as target:
         shutil.copyfileobj(stream, target, 1 << 20)
     return path
+
+
+def resume_interrupted_jobs(settings: ServerSettings) -> list[str]:
+    """Run again, in the background, every upload whose job the server was stopped in (when
+    the server starts). The pipeline resumes after its last durable chunk; the ledger's
+    idempotency keys keep what was recorded from being recorded twice."""
+    batches = BatchFolders(
+        workspace=settings.workspace, master=settings.master, policy=settings.policy
+    )
+
+    def start(batch_id: str, record: dict[str, Any]) -> None:
+        batches.resume_job(
+            batch_id, record, ledger_url=settings.ledger_url, ledger_key=settings.ledger_key
+        )
+
+    return resume_interrupted(settings.workspace / "batches", start)
 
 
 class BatchFolders:
@@ -133,12 +186,18 @@ class BatchFolders:
             raise NotFoundError(f"no batch {batch_id!r} in this workspace")
         return folder
 
+    def output_dir(self, batch_id: str) -> Path:
+        """The batch's output folder: the one its run recorded (``matchgate run --workspace
+        WS --out OUT`` records OUT), else the folder's own ``output/``."""
+        folder = self.folder(batch_id)
+        return Workspace(self.workspace).output_dir(batch_id) or folder / "output"
+
     def output_file(self, batch_id: str, relative: str) -> Path:
-        path = self.folder(batch_id) / "output" / relative
+        path = self.output_dir(batch_id) / relative
         if not path.is_file():
             raise NotFoundError(
-                f"batch {batch_id!r} has no {relative} here (unfinished, or run from the"
-                " command line with its own --out folder)"
+                f"batch {batch_id!r} has no {relative} here (not finished, or its output"
+                " folder was moved)"
             )
         return path
 
@@ -155,12 +214,17 @@ class BatchFolders:
     def _ledger_holds(self, batch_id: str) -> bool:
         """Whether the batch's ledger stage is done: every entry committed
         (26 U.S.C. 6103(p)(3)(A): the accounting comes before the release)."""
-        with batch_lock(batch_id):
-            try:
-                with duckdb.connect(str(self.database_path(batch_id)), read_only=True) as con:
-                    done = sql.fetch_int(con, _LEDGER_DONE, label="batch_folders.ledger_done")
-            except duckdb.Error:
-                return False
+        lock = batch_lock(batch_id)
+        # A job running the batch holds the lock for minutes: not finished, so no answer.
+        if not lock.acquire(timeout=2):
+            return False
+        try:
+            with duckdb.connect(str(self.database_path(batch_id)), read_only=True) as con:
+                done = sql.fetch_int(con, _LEDGER_DONE, label="batch_folders.ledger_done")
+        except duckdb.Error:
+            return False
+        finally:
+            lock.release()
         return bool(done)
 
     def decisions_path(self, batch_id: str) -> Path:
@@ -185,9 +249,15 @@ class BatchFolders:
         return sorted(summaries, key=lambda s: (s.complete, s.completed_at), reverse=True)
 
     def _read_summary(self, folder: Path) -> BatchSummary:
-        path = folder / "output" / "summary.json"
-        if not path.is_file():
-            return BatchSummary(batch_id=folder.name, complete=False)
+        out_dir = Workspace(self.workspace).output_dir(folder.name) or folder / "output"
+        path = out_dir / "summary.json"
+        job = read_job(folder)
+        # An upload is finished when its job is; a batch run from the command line when its
+        # summary is written (its last file).
+        if not path.is_file() or (job is not None and job.get("state") != "finished"):
+            return BatchSummary(
+                batch_id=folder.name, complete=False, agency=self._agency(folder), job=job
+            )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -204,6 +274,7 @@ class BatchFolders:
             letter_outcome=str(letter.get("outcome", "")),
             letter_reason_codes=str(letter.get("reason_codes", "")),
             completed_at=completed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            job=job,
         )
 
     @staticmethod
@@ -230,21 +301,13 @@ class BatchFolders:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def run_upload(
-        self,
-        *,
-        requests: Upload,
-        letter: Upload,
-        mapping: Upload | None = None,
-        actor: str = "matchgate-server",
-        ledger_url: str | None = None,
-        ledger_key: Path | None = None,
-    ) -> BatchResult:
-        """Save the upload, run it through every stage, keep the inputs with the batch.
+    def stage_upload(
+        self, *, requests: Upload, letter: Upload, mapping: Upload | None = None
+    ) -> StagedUpload:
+        """Keep the uploaded files in their batch's ``input/`` folder (unless a first upload
+        of the same files put them there already) and name the batch.
 
-        A file the pipeline refuses (:class:`InputError`) leaves nothing behind: no batch
-        folder, no ledger entry.
-        """
+        A file whose batch id cannot even be computed leaves nothing behind."""
         uploads = {
             "requests": (_safe_request_name(requests.filename), requests.stream),
             "letter": ("letter.toml", letter.stream),
@@ -262,32 +325,112 @@ class BatchFolders:
                 mapping=paths.get("mapping"),
                 master=self.master,
             )
-            folder = self.workspace / "batches" / batch_id
-            existed = folder.exists()
-            with batch_lock(batch_id):
-                try:
-                    result = run_batch(
-                        master=self.master,
-                        requests=paths["requests"],
-                        letter=paths["letter"],
-                        out_dir=folder / "output",
-                        workspace=self.workspace,
-                        policy_path=self.policy,
-                        mapping=paths.get("mapping"),
-                        actor=actor,
-                        ledger_url=ledger_url,
-                        ledger_key=ledger_key,
-                    )
-                except InputError:
-                    if not existed:
-                        shutil.rmtree(folder, ignore_errors=True)
-                    raise
-            inputs = folder / "input"
-            if not inputs.exists():
-                inputs.mkdir()
+            inputs = space.batch_folder(batch_id) / "input"
+            if not (inputs / paths["requests"].name).is_file():
+                inputs.mkdir(exist_ok=True)
                 for path in paths.values():
                     shutil.copy2(path, inputs / path.name)
-        return result
+        return StagedUpload(
+            batch_id=batch_id,
+            requests=inputs / paths["requests"].name,
+            letter=inputs / "letter.toml",
+            mapping=inputs / "mapping.toml" if mapping is not None else None,
+            client_names=client_names,
+        )
+
+    def start_job(
+        self,
+        staged: StagedUpload,
+        *,
+        actor: str,
+        ledger_url: str | None = None,
+        ledger_key: Path | None = None,
+    ) -> bool:
+        """Run the staged batch in the background (False: this process runs it already)."""
+        folder = self.folder(staged.batch_id)
+
+        def run(progress: JobProgress) -> dict[str, int]:
+            result = self.run_staged(
+                staged, actor=actor, ledger_url=ledger_url, ledger_key=ledger_key, progress=progress
+            )
+            return {"rows_read": result.rows_in, "rows_written": result.rows_out}
+
+        uploads = {key: Path(name).name for key, name in staged.client_names.items()}
+        uploads["requests_file"] = staged.requests.name
+        return JobRunner(folder).start(run, submitted_by=actor, uploads=uploads)
+
+    def resume_job(
+        self,
+        batch_id: str,
+        record: dict[str, Any],
+        *,
+        ledger_url: str | None = None,
+        ledger_key: Path | None = None,
+    ) -> bool:
+        """Start again a job the server was stopped in, from its kept inputs, as the user
+        who uploaded it."""
+        inputs = self.folder(batch_id) / "input"
+        uploads = dict(record.get("uploads") or {})
+        requests = inputs / str(uploads.pop("requests_file", ""))
+        if not requests.is_file() or not (inputs / "letter.toml").is_file():
+            return False
+        mapping = inputs / "mapping.toml"
+        staged = StagedUpload(
+            batch_id=batch_id,
+            requests=requests,
+            letter=inputs / "letter.toml",
+            mapping=mapping if mapping.is_file() else None,
+            client_names={str(k): str(v) for k, v in uploads.items()},
+        )
+        actor = str(record.get("submitted_by") or "matchgate-server")
+        return self.start_job(staged, actor=actor, ledger_url=ledger_url, ledger_key=ledger_key)
+
+    def run_staged(
+        self,
+        staged: StagedUpload,
+        *,
+        actor: str = "matchgate-server",
+        ledger_url: str | None = None,
+        ledger_key: Path | None = None,
+        progress: Progress | None = None,
+    ) -> BatchResult:
+        """Run a staged batch through every stage (resuming where a cut-off run stopped)."""
+        paths = {"requests": staged.requests, "letter": staged.letter}
+        if staged.mapping is not None:
+            paths["mapping"] = staged.mapping
+        folder = self.workspace / "batches" / staged.batch_id
+        with batch_lock(staged.batch_id), _named_as_uploaded(paths, staged.client_names):
+            try:
+                return self._run(staged, actor, ledger_url, ledger_key, progress or _quiet)
+            except InputError:
+                # A refused file keeps nothing of what was read from it: the failed job's
+                # record and the files as uploaded stay (the batch page says why).
+                for name in ("batch.duckdb", "batch.duckdb.wal"):
+                    (folder / name).unlink(missing_ok=True)
+                raise
+
+    def _run(
+        self,
+        staged: StagedUpload,
+        actor: str,
+        ledger_url: str | None,
+        ledger_key: Path | None,
+        progress: Progress,
+    ) -> BatchResult:
+        folder = self.workspace / "batches" / staged.batch_id
+        return run_batch(
+            master=self.master,
+            requests=staged.requests,
+            letter=staged.letter,
+            out_dir=folder / "output",
+            workspace=self.workspace,
+            policy_path=self.policy,
+            mapping=staged.mapping,
+            actor=actor,
+            ledger_url=ledger_url,
+            ledger_key=ledger_key,
+            progress=progress,
+        )
 
     @contextmanager
     def staged_letter(self, text: str) -> Iterator[Path | None]:

@@ -203,7 +203,7 @@ def _step(
                 ledger,
                 batch_id=batch_id,
                 letter=letter,
-                out_dir=folder / "output",
+                out_dir=batches.output_dir(batch_id),
                 row_number=row_number,
                 step=step,
                 reason=reason,

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from matchgate.batch.pipeline import BatchResult
 from matchgate.disclose import RESPONSE_COLUMNS
 from matchgate.intake import REQUEST_FIELDS
 from matchgate.ledger import DisclosureRecord, VerifyReport
@@ -15,6 +14,7 @@ from matchgate.server.batch_folders import BatchSummary
 from matchgate.server.review_actions import RecordedReviewAction
 
 __all__ = [
+    "BatchProgress",
     "BatchPublic",
     "DisclosurePublic",
     "ErrorPublic",
@@ -34,6 +34,48 @@ class ErrorPublic(BaseModel):
     message: str = Field(description="What is wrong, without server paths or internals.")
 
 
+class BatchProgress(BaseModel):
+    """An uploaded batch's background job, counted by the pipeline's own progress reports."""
+
+    state: str = Field(
+        description="queued, running, finished, failed, or interrupted (the server stopped"
+        " mid-job; it runs the job again when it starts, resuming after the last durable"
+        " chunk)."
+    )
+    stage: str = Field(default="", description="The pipeline's current stage, as it names it.")
+    rows_read: int = Field(default=0, description="Request rows read (intake).")
+    rows_reviewed: int = Field(default=0, description="Rows through the legal review.")
+    rows_to_match: int = Field(default=0, description="Rows the review sent to matching.")
+    rows_matched: int = Field(default=0, description="Rows matched so far.")
+    rows_written: int = Field(default=0, description="Rows written to the output files.")
+    started_at: str = ""
+    updated_at: str = ""
+    error: ErrorPublic | None = Field(
+        default=None, description="Why a failed job failed, as the API answers errors."
+    )
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any], state: str) -> BatchProgress:
+        error = job.get("error")
+        return cls(
+            state=state,
+            stage=str(job.get("stage") or ""),
+            **{
+                name: int(job.get(name) or 0)
+                for name in (
+                    "rows_read",
+                    "rows_reviewed",
+                    "rows_to_match",
+                    "rows_matched",
+                    "rows_written",
+                )
+            },
+            started_at=str(job.get("started_at") or ""),
+            updated_at=str(job.get("updated_at") or ""),
+            error=ErrorPublic(**error) if isinstance(error, dict) else None,
+        )
+
+
 class BatchPublic(BaseModel):
     batch_id: str
     complete: bool = True
@@ -45,6 +87,10 @@ class BatchPublic(BaseModel):
     letter_reason_codes: str = ""
     completed_at: str = ""
     response_url: str = ""
+    progress: BatchProgress | None = Field(
+        default=None,
+        description="The upload's background job; null for a batch run with `matchgate run`.",
+    )
 
     @classmethod
     def from_summary(cls, summary: BatchSummary) -> BatchPublic:
@@ -59,19 +105,9 @@ class BatchPublic(BaseModel):
             letter_reason_codes=summary.letter_reason_codes,
             completed_at=summary.completed_at,
             response_url=_response_url(summary.batch_id) if summary.complete else "",
-        )
-
-    @classmethod
-    def from_result(cls, result: BatchResult, summary: BatchSummary) -> BatchPublic:
-        public = cls.from_summary(summary)
-        return public.model_copy(
-            update={
-                "rows_in": result.rows_in,
-                "rows_out": result.rows_out,
-                "outcomes": dict(result.summary()["outcomes"]),  # type: ignore[call-overload]
-                "letter_outcome": str(result.letter.get("outcome", "")),
-                "letter_reason_codes": str(result.letter.get("reason_codes", "")),
-            }
+            progress=(
+                BatchProgress.from_job(summary.job, summary.job_state) if summary.job else None
+            ),
         )
 
 
