@@ -28,6 +28,13 @@ FILINGS = [
     ("323450002", 2023, "SAMUEL", "", "ADEYEMI", "", "1980-02-02", "77 MANOR HOUSE RD", "ATLANTA", "GA", "30307"),
     ("323450002", 2024, "SAMUEL", "", "ADEYEMI", "", "1980-02-02", "77 MANOR HOUSE RD", "ATLANTA", "GA", "30307"),
     ("323450003", 2024, "SAMUEL", "", "ADEYEMI", "", "1983-09-09", "77 MANOR HOUSE RD SUNSET MANOR", "ATLANTA", "GA", "30307"),
+    # issue 11, noisy mix (recall11): an OCR letter ending the house number, a short street
+    # name with two slips, a house number moved after a street whose type is left out
+    ("323450004", 2024, "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "1618 E 3RD BLVD", "CHICAGO", "IL", "60657"),
+    ("323450005", 2024, "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAYES ST", "PHILADELPHIA", "PA", "19144"),
+    # a father and son of one name at one house
+    ("323450006", 2024, "WALTER", "", "BRANNIGAN", "", "1950-01-01", "5664 POLK ST", "HOUSTON", "TX", "77036"),
+    ("323450007", 2024, "WALTER", "", "BRANNIGAN", "", "1978-06-06", "5664 POLK ST", "HOUSTON", "TX", "77036"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -42,6 +49,17 @@ REQUESTS = [
     ("namesake_at_the_house_written_differently", "SAMUEL", "", "ADEYEMI", "", "", "77 MANORHOUSE ROAD", "ATLANTA", "GA", "30307", "ambiguous", "", "household_namesake", "household_conflict"),
     ("namesakes_told_apart_by_dob", "SAMUEL", "", "ADEYEMI", "", "1983-09-09", "77 MANORHOUSE ROAD", "ATLANTA", "GA", "30307", "disclosed", "323450003", "disclose_above_threshold", ""),
     ("near_address_of_namesakes", "SAMUEL", "", "ADEYEMI", "", "", "79 MANOR HOUSE RD", "ATLANTA", "GA", "30307", "not_disclosed", "", "", ""),
+    ("ocr_letter_ending_the_number", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161B E 3RD BLVD", "CHICAGO", "IL", "60657", "disclosed", "323450004", "disclose_above_threshold", "address_written_differently"),
+    ("lettered_number_no_ocr_reading", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161C E 3RD BLVD", "CHICAGO", "IL", "60657", "no_match", "", "address_not_in_history", ""),
+    ("ocr_letter_another_digit", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161S E 3RD BLVD", "CHICAGO", "IL", "60657", "no_match", "", "address_not_in_history", ""),
+    ("ocr_letter_another_zip_and_city", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161B E 3RD BLVD", "EVANSTON", "IL", "60201", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAIEZ STREET", "PHILADELPHIA", "PA", "19144", "disclosed", "323450005", "disclose_above_threshold", "address_written_differently"),
+    ("street_two_slips_another_number", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4760 HAIEZ STREET", "PHILADELPHIA", "PA", "19144", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips_first_letter_wrong", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 MAYEZ STREET", "PHILADELPHIA", "PA", "19144", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips_another_zip_and_city", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAIEZ STREET", "CAMDEN", "NJ", "08102", "no_match", "", "address_not_in_history", ""),
+    ("number_moved_no_type_son_by_dob", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5664", "HOUSTON", "TX", "77036", "disclosed", "323450007", "disclose_above_threshold", ""),
+    ("number_moved_no_type_father_or_son", "WALTER", "", "BRANNIGAN", "", "", "POLK 5664", "HOUSTON", "TX", "77036", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("number_moved_another_number", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5646", "HOUSTON", "TX", "77036", "no_match", "", "address_not_in_history", ""),
 ]
 # fmt: on
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]

@@ -315,12 +315,17 @@ _STREET_NAME_TYPO = (
 
 
 def _names_close(a: str, b: str) -> str:
+    # Two edits also for names of 5-7 letters whose first letter agrees (NUORRH / NORTH,
+    # HAIEZ / HAYES, STPND / STONE: two slips in one word, issue 11's noisy mix); the house
+    # number and the ZIP or city agree too, and the digits of the names must be the same.
     return (
         f"({a} = {b} OR (regexp_replace({a}, '[^0-9]', '', 'g') = "
         f"regexp_replace({b}, '[^0-9]', '', 'g') "
         f"AND least(length({a}), length({b})) >= 4 "
         f"AND damerau_levenshtein({a}, {b}) <= "
-        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 ELSE 1 END))"
+        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 "
+        f"WHEN least(length({a}), length({b})) >= 5 AND left({a}, 1) = left({b}, 1) THEN 2 "
+        f"ELSE 1 END))"
     )
 
 

@@ -829,7 +829,30 @@ def request_feature_row(request: MatchInput) -> dict[str, object]:
     city_key = address["city_locator_key"] if not address["zip5"] else None
     row["city_locator_keys"] = [city_key] if city_key else None
     row["address_kind"] = address["address_kind"]
+    ocr_place = _ocr_number_reading(address["place"])
+    if ocr_place is not None:
+        row["places"] = [address["place"], ocr_place]
+        row["house_numbers"] = [address["house_number"], ocr_place["number"]]
     return row
+
+
+# A house number whose last character is a letter an OCR engine reads for a digit (161B for
+# 1618, 508S for 5085, 307L for 3071, 814O for 8140): issue 11, the noisy mix.
+_OCR_LAST_DIGIT = {"B": "8", "S": "5", "L": "1", "I": "1", "O": "0"}
+
+
+def _ocr_number_reading(place: object) -> dict[str, object] | None:
+    """The request's place read with the house number's last letter as the digit OCR
+    confuses it with, for the tolerant comparison only (``address:written_differently``:
+    the street, ZIP or city and unit must still agree). A lettered number (12B) stays the
+    request's first reading, so a filed 12B is found as it is; only a number of 2+ digits
+    before the letter is read again (1B is too short to tell a letter from a misreading)."""
+    if not isinstance(place, dict):
+        return None
+    number = str(place.get("number") or "")
+    if len(number) < 3 or not number[:-1].isdigit() or number[-1] not in _OCR_LAST_DIGIT:
+        return None
+    return {**place, "number": number[:-1] + _OCR_LAST_DIGIT[number[-1]]}
 
 
 def request_feature_rows(requests: Iterable[MatchInput]) -> pa.Table:
