@@ -35,6 +35,13 @@ FILINGS = [
     # a father and son of one name at one house
     ("323450006", 2024, "WALTER", "", "BRANNIGAN", "", "1950-01-01", "5664 POLK ST", "HOUSTON", "TX", "77036"),
     ("323450007", 2024, "WALTER", "", "BRANNIGAN", "", "1978-06-06", "5664 POLK ST", "HOUSTON", "TX", "77036"),
+    # names written the other way round with a typo; a name of 3 letters with a typo, and
+    # twins of one date of birth whose names are one letter apart
+    ("323450008", 2024, "BERNADETTE", "", "CHAUDHRY", "", "1985-08-01", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226"),
+    ("323450009", 2024, "JOSHUA", "", "LANGHAM", "", "2001-12-27", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217"),
+    ("323450010", 2024, "KIM", "", "LAMB", "", "2006-09-19", "88 CEDAR LN", "DENVER", "CO", "80203"),
+    ("323450011", 2024, "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
+    ("323450012", 2024, "RAY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -59,6 +66,14 @@ REQUESTS = [
     ("street_two_slips_another_zip_and_city", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAIEZ STREET", "CAMDEN", "NJ", "08102", "no_match", "", "address_not_in_history", ""),
     ("number_moved_no_type_son_by_dob", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5664", "HOUSTON", "TX", "77036", "disclosed", "323450007", "disclose_above_threshold", ""),
     ("number_moved_no_type_father_or_son", "WALTER", "", "BRANNIGAN", "", "", "POLK 5664", "HOUSTON", "TX", "77036", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("swapped_surname_two_typos", "CHAUDHRY", "", "BEMADETTE", "", "1985-08-01", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226", "disclosed", "323450008", "disclose_above_threshold", "names_swapped"),
+    ("swapped_first_two_typos", "LNGHQM", "", "JOSHUA", "", "2001-12-27", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217", "disclosed", "323450009", "disclose_above_threshold", "names_swapped"),
+    ("swapped_two_typos_no_dob", "CHAUDHRY", "", "BEMADETTE", "", "", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226", "no_match", "", "names_disagree", "name_disagrees"),
+    ("swapped_two_typos_dob_differs", "LNGHQM", "", "JOSHUA", "", "2001-12-28", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217", "not_disclosed", "", "", ""),
+    ("short_first_name_typo", "KMI", "", "LAMB", "", "2006-09-19", "88 CEDAR LN", "DENVER", "CO", "80203", "disclosed", "323450010", "disclose_above_threshold", "first_name_close"),
+    ("short_first_name_typo_no_dob", "KMI", "", "LAMB", "", "", "88 CEDAR LN", "DENVER", "CO", "80203", "no_match", "", "names_disagree", "name_disagrees"),
+    ("short_first_name_typo_between_twins", "RPY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("twin_by_exact_first_name", "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "disclosed", "323450011", "disclose_above_threshold", ""),
     ("number_moved_another_number", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5646", "HOUSTON", "TX", "77036", "no_match", "", "address_not_in_history", ""),
 ]
 # fmt: on
