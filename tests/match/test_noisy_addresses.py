@@ -42,6 +42,8 @@ FILINGS = [
     ("323450010", 2024, "KIM", "", "LAMB", "", "2006-09-19", "88 CEDAR LN", "DENVER", "CO", "80203"),
     ("323450011", 2024, "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
     ("323450012", 2024, "RAY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
+    # a street named by a direction (NORTH ST, standardized as N ST), in a flat
+    ("323450013", 2024, "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT 104", "CHARLOTTE", "NC", "28244"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -74,6 +76,11 @@ REQUESTS = [
     ("short_first_name_typo_no_dob", "KMI", "", "LAMB", "", "", "88 CEDAR LN", "DENVER", "CO", "80203", "no_match", "", "names_disagree", "name_disagrees"),
     ("short_first_name_typo_between_twins", "RPY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "ambiguous", "", "household_namesake", "household_conflict"),
     ("twin_by_exact_first_name", "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "disclosed", "323450011", "disclose_above_threshold", ""),
+    ("direction_named_street_typo", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORRH ST #104", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", "address_written_differently"),
+    ("direction_named_street_joined", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTHST APT 104", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", ""),
+    ("direction_named_another_street", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 SOUTH ST APT 104", "CHARLOTTE", "NC", "28244", "no_match", "", "address_not_in_history", ""),
+    ("unit_letters_for_digits", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO4", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", ""),
+    ("unit_letters_for_digits_another_unit", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO5", "CHARLOTTE", "NC", "28244", "no_match", "", "address_not_in_history", "address_unit_differs"),
     ("number_moved_another_number", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5646", "HOUSTON", "TX", "77036", "no_match", "", "address_not_in_history", ""),
 ]
 # fmt: on

@@ -306,6 +306,8 @@ def _street_forms(address: StandardAddress) -> list[str]:
     name = address.street_name.replace(" ", "")
     typed = name + address.street_suffix
     bases = [name, typed]
+    for word in _direction_named(address):  # N ST is NORTH ST, written out (NORTHST)
+        bases += [word, word + address.street_suffix]
     if not address.street_suffix:
         joined = _joined_type(address.street_name.split()[-1])
         if joined:
@@ -319,6 +321,27 @@ def _street_forms(address: StandardAddress) -> list[str]:
             if front + base not in forms:
                 forms.append(front + base)
     return forms
+
+
+def _direction_named(address: StandardAddress) -> tuple[str, ...]:
+    """The words of a street named by a direction alone (``NORTH ST``, which the standardizer
+    writes as ``N ST``): NORTH for N. Empty for any other street."""
+    return DIRECTION_WORDS.get(address.street_name, ()) if address.street_name else ()
+
+
+# Letters an OCR pass or a typist reads for digits in a unit identifier (APT IO3, UNIT I03,
+# APT 4O1): issue 11, the noisy mix. Not B or S, which are unit letters too (APT 3B).
+_UNIT_OCR = str.maketrans("OIL", "011")
+
+
+def _unit_identifier(ident: str | None) -> str | None:
+    """A dwelling identifier with its digits read back (``IO3`` -> ``103``): only one that
+    has a digit and no letters but O, I or L, so ``1D`` or ``3B`` stay as they are."""
+    if not ident or not any(c.isdigit() for c in ident):
+        return ident
+    if not set(ident) - set("0123456789OIL") and any(c in "OIL" for c in ident):
+        return ident.translate(_UNIT_OCR)
+    return ident
 
 
 def place_feature(address: StandardAddress) -> dict[str, object] | None:
@@ -345,7 +368,9 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "words": words,
         "forms": _street_forms(address),
         "typed": bool(address.street_suffix),
-        "lettered": any(len(word) == 1 for word in name_words),
+        # a one-letter word: AVENUE B is not AVENUE C (a street named N for NORTH is not
+        # lettered: its name is the word NORTH, compared as written out)
+        "lettered": any(len(word) == 1 for word in name_words) and not _direction_named(address),
         "head": "".join(name_words[:-1]) if untyped else None,
         "tail": name_words[-1] if untyped else None,
         "type_forms": list(_type_spellings().get(address.street_suffix, ()))
@@ -355,7 +380,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "postdir": address.postdirectional or None,
         "zip": address.zip5 or None,
         "city": city_state,
-        "unit": dwelling,
+        "unit": _unit_identifier(dwelling),
         "building": building,
         "position": position,
     }
