@@ -49,10 +49,8 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
         "nobody's name).",
     ),
     ("first_name", "swapped"): ("names_swapped", "First and last names are swapped."),
-    ("first_name", "swapped_close"): (
-        "names_swapped",
-        "First and last names are swapped, one of them two typos off.",
-    ),
+    # one code, one meaning: the evidence's level (swapped_close) says one name is two typos off
+    ("first_name", "swapped_close"): ("names_swapped", "First and last names are swapped."),
     ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
     ("first_name", "different"): ("first_names_differ", "First names differ."),
     ("first_name", "missing"): ("first_name_missing", "No first name to compare."),
