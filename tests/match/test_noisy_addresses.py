@@ -28,6 +28,22 @@ FILINGS = [
     ("323450002", 2023, "SAMUEL", "", "ADEYEMI", "", "1980-02-02", "77 MANOR HOUSE RD", "ATLANTA", "GA", "30307"),
     ("323450002", 2024, "SAMUEL", "", "ADEYEMI", "", "1980-02-02", "77 MANOR HOUSE RD", "ATLANTA", "GA", "30307"),
     ("323450003", 2024, "SAMUEL", "", "ADEYEMI", "", "1983-09-09", "77 MANOR HOUSE RD SUNSET MANOR", "ATLANTA", "GA", "30307"),
+    # issue 11, noisy mix (recall11): an OCR letter ending the house number, a short street
+    # name with two slips, a house number moved after a street whose type is left out
+    ("323450004", 2024, "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "1618 E 3RD BLVD", "CHICAGO", "IL", "60657"),
+    ("323450005", 2024, "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAYES ST", "PHILADELPHIA", "PA", "19144"),
+    # a father and son of one name at one house
+    ("323450006", 2024, "WALTER", "", "BRANNIGAN", "", "1950-01-01", "5664 POLK ST", "HOUSTON", "TX", "77036"),
+    ("323450007", 2024, "WALTER", "", "BRANNIGAN", "", "1978-06-06", "5664 POLK ST", "HOUSTON", "TX", "77036"),
+    # names written the other way round with a typo; a name of 3 letters with a typo, and
+    # twins of one date of birth whose names are one letter apart
+    ("323450008", 2024, "BERNADETTE", "", "CHAUDHRY", "", "1985-08-01", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226"),
+    ("323450009", 2024, "JOSHUA", "", "LANGHAM", "", "2001-12-27", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217"),
+    ("323450010", 2024, "KIM", "", "LAMB", "", "2006-09-19", "88 CEDAR LN", "DENVER", "CO", "80203"),
+    ("323450011", 2024, "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
+    ("323450012", 2024, "RAY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
+    # a street named by a direction (NORTH ST, standardized as N ST), in a flat
+    ("323450013", 2024, "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT 104", "CHARLOTTE", "NC", "28244"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -42,6 +58,30 @@ REQUESTS = [
     ("namesake_at_the_house_written_differently", "SAMUEL", "", "ADEYEMI", "", "", "77 MANORHOUSE ROAD", "ATLANTA", "GA", "30307", "ambiguous", "", "household_namesake", "household_conflict"),
     ("namesakes_told_apart_by_dob", "SAMUEL", "", "ADEYEMI", "", "1983-09-09", "77 MANORHOUSE ROAD", "ATLANTA", "GA", "30307", "disclosed", "323450003", "disclose_above_threshold", ""),
     ("near_address_of_namesakes", "SAMUEL", "", "ADEYEMI", "", "", "79 MANOR HOUSE RD", "ATLANTA", "GA", "30307", "not_disclosed", "", "", ""),
+    ("ocr_letter_ending_the_number", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161B E 3RD BLVD", "CHICAGO", "IL", "60657", "disclosed", "323450004", "disclose_above_threshold", "address_written_differently"),
+    ("lettered_number_no_ocr_reading", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161C E 3RD BLVD", "CHICAGO", "IL", "60657", "no_match", "", "address_not_in_history", ""),
+    ("ocr_letter_another_digit", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161S E 3RD BLVD", "CHICAGO", "IL", "60657", "no_match", "", "address_not_in_history", ""),
+    ("ocr_letter_another_zip_and_city", "DENISE", "", "FAIRWEATHER", "", "1972-03-03", "161B E 3RD BLVD", "EVANSTON", "IL", "60201", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAIEZ STREET", "PHILADELPHIA", "PA", "19144", "disclosed", "323450005", "disclose_above_threshold", "address_written_differently"),
+    ("street_two_slips_another_number", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4760 HAIEZ STREET", "PHILADELPHIA", "PA", "19144", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips_first_letter_wrong", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 MAYEZ STREET", "PHILADELPHIA", "PA", "19144", "no_match", "", "address_not_in_history", ""),
+    ("street_two_slips_another_zip_and_city", "HECTOR", "", "QUINTERO", "", "1969-11-11", "4670 HAIEZ STREET", "CAMDEN", "NJ", "08102", "no_match", "", "address_not_in_history", ""),
+    ("number_moved_no_type_son_by_dob", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5664", "HOUSTON", "TX", "77036", "disclosed", "323450007", "disclose_above_threshold", ""),
+    ("number_moved_no_type_father_or_son", "WALTER", "", "BRANNIGAN", "", "", "POLK 5664", "HOUSTON", "TX", "77036", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("swapped_surname_two_typos", "CHAUDHRY", "", "BEMADETTE", "", "1985-08-01", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226", "disclosed", "323450008", "disclose_above_threshold", "names_swapped"),
+    ("swapped_first_two_typos", "LNGHQM", "", "JOSHUA", "", "2001-12-27", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217", "disclosed", "323450009", "disclose_above_threshold", "names_swapped"),
+    ("swapped_two_typos_no_dob", "CHAUDHRY", "", "BEMADETTE", "", "", "5941 SUNRISE PL", "BROOKLYN", "NY", "11226", "no_match", "", "names_disagree", "name_disagrees"),
+    ("swapped_two_typos_dob_differs", "LNGHQM", "", "JOSHUA", "", "2001-12-28", "2610 E KENWOOD PL", "PITTSBURGH", "PA", "15217", "not_disclosed", "", "", ""),
+    ("short_first_name_typo", "KMI", "", "LAMB", "", "2006-09-19", "88 CEDAR LN", "DENVER", "CO", "80203", "disclosed", "323450010", "disclose_above_threshold", "first_name_close"),
+    ("short_first_name_typo_no_dob", "KMI", "", "LAMB", "", "", "88 CEDAR LN", "DENVER", "CO", "80203", "no_match", "", "names_disagree", "name_disagrees"),
+    ("short_first_name_typo_between_twins", "RPY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("twin_by_exact_first_name", "ROY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602", "disclosed", "323450011", "disclose_above_threshold", ""),
+    ("direction_named_street_typo", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORRH ST #104", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", "address_written_differently"),
+    ("direction_named_street_joined", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTHST APT 104", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", ""),
+    ("direction_named_another_street", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 SOUTH ST APT 104", "CHARLOTTE", "NC", "28244", "no_match", "", "address_not_in_history", ""),
+    ("unit_letters_for_digits", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO4", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", ""),
+    ("unit_letters_for_digits_another_unit", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO5", "CHARLOTTE", "NC", "28244", "no_match", "", "address_not_in_history", "address_unit_differs"),
+    ("number_moved_another_number", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5646", "HOUSTON", "TX", "77036", "no_match", "", "address_not_in_history", ""),
 ]
 # fmt: on
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]

@@ -602,3 +602,60 @@ def test_a_route_number_with_a_unit_is_not_moved_to_the_front(street: str) -> No
 @pytest.mark.parametrize("street", ["COUNTY RD 5", "ROUTE 66", "HIGHWAY 101"])
 def test_a_route_number_is_not_moved_to_the_front(street: str) -> None:
     assert standardize_address(street, "SPRINGFIELD", "IL", "62701").number == ""
+
+
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        # issue 11, noisy mix: the house number moved after a street whose type is left out
+        # or misspelt, or joined to the word before it
+        ("POLK 5664", "5664 POLK"),
+        ("N HAYES 15306 APT 3D", "15306 N HAYES APT 3D"),
+        ("DUKE RXD 7382", "7382 DUKE RXD"),
+        ("BIRCH LANE9233", "9233 BIRCH LN"),
+        ("E POPLAR BOULEVARD7336", "7336 E POPLAR BLVD"),
+        ("9TH ST5014", "5014 9TH ST"),
+        # a unit designator misspelt by one letter before the unit's identifier
+        ("14805 E POPLAR ROAD UNYT 4", "14805 E POPLAR RD UNIT 4"),
+        ("15331 ADAMS AVENUE UIT 3", "15331 ADAMS AVE UNIT 3"),
+        ("14497 E POLK AVE AT 203", "14497 E POLK AVE APT 203"),
+        ("6125 9TH AVENUE BLGD 2", "6125 9TH AVE BLDG 2"),
+    ],
+)
+def test_moved_numbers_and_misspelt_unit_designators(street: str, line: str) -> None:
+    address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
+    assert address.kind is AddressKind.STREET
+    assert address.street_line == line
+
+
+@pytest.mark.parametrize(
+    "street",
+    [
+        "SR 7",  # routes named by their number: no house number in them
+        "FM 1960",
+        "I 95",
+        "CR 12 APT 2",
+        "EAST SR 7225",
+        "HWY101",
+        "OAK ST UNIT12",  # a unit's number joined on is not a house number
+    ],
+)
+def test_a_route_or_unit_number_is_still_not_a_house_number(street: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").number == ""
+
+
+def test_a_number_inside_the_street_line_is_not_moved() -> None:
+    """Only a number ending the line (or before a unit) moves: words after it are no unit."""
+    address = standardize_address("POLK 5664 GARDEN", "SPRINGFIELD", "IL", "62701")
+    assert address.number != "5664"
+
+
+@pytest.mark.parametrize(
+    ("street", "unit"),
+    [
+        ("12 OAK ST LOT 4", "LOT 4"),  # real designators are kept as they are
+        ("12 OAK ST APT 4", "APT 4"),
+    ],
+)
+def test_real_designators_are_not_rewritten(street: str, unit: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").unit == unit

@@ -20,12 +20,12 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "3"
-STANDARDIZER_FINGERPRINT = "c95b83d7ec818337367c0463702416868536ecf098c29ba93cfd0bb2b34e0705"
+STANDARDIZER_VERSION = "4"
+STANDARDIZER_FINGERPRINT = "9109ebfaa4aa86751222dc0ae4be90a33b477cf3679eec39b5774b8472120d43"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 
 
 @cache

@@ -44,6 +44,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "swapped": (0.01, 0.0001),
         "spelling": (0.04, 0.01),
         "close": (0.01, 0.0005),
+        "swapped_close": (0.003, 0.00002),
         "initial": (0.02, 0.02),
         "different": (0.03, 0.9569),
     },
@@ -55,6 +56,7 @@ _PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "part_spelling": (0.02, 0.0005),
         "spelling": (0.04, 0.005),
         "close": (0.01, 0.0005),
+        "swapped_close": (0.003, 0.00002),
         "different": (0.03, 0.9888),
     },
     "middle_name": {
@@ -144,6 +146,25 @@ _SWAPPED = (
     f"OR ({_REQUEST_FIRST_IS_SURNAME_TYPO} AND {_REQUEST_SURNAME_IS_FIRST})"
 )
 
+# Written the other way round with one of the two names two typos off (``close``: 5+
+# letters, the first letter right, Levenshtein <= 2, the misspelt word nobody's name), the
+# other agreeing exactly: CHAUDHRY, BEMADETTE for BERNADETTE CHAUDHRY; LNGHQM, JOSHUA for
+# JOSHUA LANGHAM (issue 11, the noisy mix). Accepted by the rules only with the date of birth
+# agreeing exactly, like ``close``.
+_CLOSE_WORDS = (
+    "left({a}, 1) = left({b}, 1) AND least(length({a}), length({b})) >= 5 "
+    "AND levenshtein({a}, {b}) <= 2"
+)
+_SWAPPED_CLOSE = (
+    f"({_REQUEST_FIRST_IS_SURNAME} AND surname_unrecognised_r AND "
+    + _CLOSE_WORDS.format(a="first_name_l", b="surname_joined_r")
+    + ") OR ("
+    + _REQUEST_SURNAME_IS_FIRST
+    + " AND first_name_unrecognised_r AND len(list_filter(surname_parts_any_l, x -> "
+    + _CLOSE_WORDS.format(a="x", b="first_name_r")
+    + ")) > 0)"
+)
+
 FIRST_NAME = {
     "output_column_name": "first_name",
     "comparison_description": "First name: exact, nickname/hypocorism, spelling, initial",
@@ -178,11 +199,17 @@ FIRST_NAME = {
         # (BRENDAN is not BRANDON's misspelling). The
         # rules accept it only with the date of birth agreeing (``_names_agree``).
         _level(
+            # ... or one typo in a name of 3 letters (RPY for ROY, KMI for KIM, JQY for JAY),
+            # the first letter right: too short for ``spelling``, which a name of 3 letters
+            # one typo from another (ROY, RAY) would reach without a date of birth
             "first_name_unrecognised_r AND left(first_name_l, 1) = left(first_name_r, 1) "
-            "AND least(length(first_name_l), length(first_name_r)) >= 5 "
-            "AND levenshtein(first_name_l, first_name_r) <= 2",
+            "AND ((least(length(first_name_l), length(first_name_r)) >= 5 "
+            "AND levenshtein(first_name_l, first_name_r) <= 2) "
+            "OR (least(length(first_name_l), length(first_name_r)) >= 3 "
+            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1))",
             "close",
         ),
+        _level(_SWAPPED_CLOSE, "swapped_close"),
         _level(
             "(length(first_name_l) = 1 OR length(first_name_r) = 1) "
             "AND left(first_name_l, 1) = left(first_name_r, 1)",
@@ -237,6 +264,7 @@ SURNAME = {
             "AND levenshtein(surname_joined_l, surname_joined_r) <= 2",
             "close",
         ),
+        _level(_SWAPPED_CLOSE, "swapped_close"),
         _else(),
     ],
 }
@@ -315,12 +343,17 @@ _STREET_NAME_TYPO = (
 
 
 def _names_close(a: str, b: str) -> str:
+    # Two edits also for names of 5-7 letters whose first letter agrees (NUORRH / NORTH,
+    # HAIEZ / HAYES, STPND / STONE: two slips in one word, issue 11's noisy mix); the house
+    # number and the ZIP or city agree too, and the digits of the names must be the same.
     return (
         f"({a} = {b} OR (regexp_replace({a}, '[^0-9]', '', 'g') = "
         f"regexp_replace({b}, '[^0-9]', '', 'g') "
         f"AND least(length({a}), length({b})) >= 4 "
         f"AND damerau_levenshtein({a}, {b}) <= "
-        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 ELSE 1 END))"
+        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 "
+        f"WHEN least(length({a}), length({b})) >= 5 AND left({a}, 1) = left({b}, 1) THEN 2 "
+        f"ELSE 1 END))"
     )
 
 

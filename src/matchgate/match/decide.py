@@ -45,9 +45,12 @@ _FOOTNOTES: dict[tuple[str, str], tuple[str, str]] = {
     ("first_name", "spelling"): ("first_name_spelling", "First names differ in spelling."),
     ("first_name", "close"): (
         "first_name_close",
-        "First names are two typos apart (the request's is nobody's name).",
+        "First names are two typos apart, or one in a name of 3 letters (the request's is "
+        "nobody's name).",
     ),
     ("first_name", "swapped"): ("names_swapped", "First and last names are swapped."),
+    # one code, one meaning: the evidence's level (swapped_close) says one name is two typos off
+    ("first_name", "swapped_close"): ("names_swapped", "First and last names are swapped."),
     ("first_name", "initial"): ("first_name_initial_only", "Only the first initial agrees."),
     ("first_name", "different"): ("first_names_differ", "First names differ."),
     ("first_name", "missing"): ("first_name_missing", "No first name to compare."),

@@ -306,6 +306,8 @@ def _street_forms(address: StandardAddress) -> list[str]:
     name = address.street_name.replace(" ", "")
     typed = name + address.street_suffix
     bases = [name, typed]
+    for word in _direction_named(address):  # N ST is NORTH ST, written out (NORTHST)
+        bases += [word, word + address.street_suffix]
     if not address.street_suffix:
         joined = _joined_type(address.street_name.split()[-1])
         if joined:
@@ -319,6 +321,27 @@ def _street_forms(address: StandardAddress) -> list[str]:
             if front + base not in forms:
                 forms.append(front + base)
     return forms
+
+
+def _direction_named(address: StandardAddress) -> tuple[str, ...]:
+    """The words of a street named by a direction alone (``NORTH ST``, which the standardizer
+    writes as ``N ST``): NORTH for N. Empty for any other street."""
+    return DIRECTION_WORDS.get(address.street_name, ()) if address.street_name else ()
+
+
+# Letters an OCR pass or a typist reads for digits in a unit identifier (APT IO3, UNIT I03,
+# APT 4O1): issue 11, the noisy mix. Not B or S, which are unit letters too (APT 3B).
+_UNIT_OCR = str.maketrans("OIL", "011")
+
+
+def _unit_identifier(ident: str | None) -> str | None:
+    """A dwelling identifier with its digits read back (``IO3`` -> ``103``): only one that
+    has a digit and no letters but O, I or L, so ``1D`` or ``3B`` stay as they are."""
+    if not ident or not any(c.isdigit() for c in ident):
+        return ident
+    if not set(ident) - set("0123456789OIL") and any(c in "OIL" for c in ident):
+        return ident.translate(_UNIT_OCR)
+    return ident
 
 
 def place_feature(address: StandardAddress) -> dict[str, object] | None:
@@ -345,7 +368,9 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "words": words,
         "forms": _street_forms(address),
         "typed": bool(address.street_suffix),
-        "lettered": any(len(word) == 1 for word in name_words),
+        # a one-letter word: AVENUE B is not AVENUE C (a street named N for NORTH is not
+        # lettered: its name is the word NORTH, compared as written out)
+        "lettered": any(len(word) == 1 for word in name_words) and not _direction_named(address),
         "head": "".join(name_words[:-1]) if untyped else None,
         "tail": name_words[-1] if untyped else None,
         "type_forms": list(_type_spellings().get(address.street_suffix, ()))
@@ -355,7 +380,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "postdir": address.postdirectional or None,
         "zip": address.zip5 or None,
         "city": city_state,
-        "unit": dwelling,
+        "unit": _unit_identifier(dwelling),
         "building": building,
         "position": position,
     }
@@ -829,7 +854,30 @@ def request_feature_row(request: MatchInput) -> dict[str, object]:
     city_key = address["city_locator_key"] if not address["zip5"] else None
     row["city_locator_keys"] = [city_key] if city_key else None
     row["address_kind"] = address["address_kind"]
+    ocr_place = _ocr_number_reading(address["place"])
+    if ocr_place is not None:
+        row["places"] = [address["place"], ocr_place]
+        row["house_numbers"] = [address["house_number"], ocr_place["number"]]
     return row
+
+
+# A house number whose last character is a letter an OCR engine reads for a digit (161B for
+# 1618, 508S for 5085, 307L for 3071, 814O for 8140): issue 11, the noisy mix.
+_OCR_LAST_DIGIT = {"B": "8", "S": "5", "L": "1", "I": "1", "O": "0"}
+
+
+def _ocr_number_reading(place: object) -> dict[str, object] | None:
+    """The request's place read with the house number's last letter as the digit OCR
+    confuses it with, for the tolerant comparison only (``address:written_differently``:
+    the street, ZIP or city and unit must still agree). A lettered number (12B) stays the
+    request's first reading, so a filed 12B is found as it is; only a number of 2+ digits
+    before the letter is read again (1B is too short to tell a letter from a misreading)."""
+    if not isinstance(place, dict):
+        return None
+    number = str(place.get("number") or "")
+    if len(number) < 3 or not number[:-1].isdigit() or number[-1] not in _OCR_LAST_DIGIT:
+        return None
+    return {**place, "number": number[:-1] + _OCR_LAST_DIGIT[number[-1]]}
 
 
 def request_feature_rows(requests: Iterable[MatchInput]) -> pa.Table:

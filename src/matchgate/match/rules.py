@@ -356,6 +356,9 @@ def _names_agree(candidate: Candidate) -> bool:
         return True
     if levels.get("dob") != "exact":
         return False
+    if first == "swapped_close" or surname == "swapped_close":
+        # written the other way round, one name two typos off (both comparisons see it)
+        return {first, surname} <= {"swapped", "swapped_close"}
     return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
         surname == "close" and first in _FIRST_WITHOUT_TYPO
     )
@@ -398,8 +401,10 @@ def names_disagree(context: MatchContext) -> Verdict | None:
     match). Nothing outside the name makes up for it, with one exception that is no
     disagreement: one name two typos from the taxpayer's (``close``: 5+ letters, the first
     letter right, a first name that is nobody's name; the noisy mix of issue 11 writes
-    WARRNE, TRERNPER) while the other agrees without a typo and the date of birth agrees
-    exactly."""
+    WARRNE, TRERNPER; or one typo in a first name of 3 letters, RPY for ROY) while the other
+    agrees without a typo and the date of birth agrees exactly; likewise the two names
+    written the other way round with one of them ``close`` (``swapped_close``: CHAUDHRY,
+    BEMADETTE) and the date of birth agreeing exactly."""
     if _names_agree(context.best):
         return None
     return _decisive("name_disagrees", "The names do not agree well enough.")

@@ -406,28 +406,95 @@ def _repair_suffix_typo(words: list[str]) -> list[str]:
     return words
 
 
+# The designators a unit typo is read as (the full strong ones, and BLDG).
+_TYPO_DESIGNATORS = ("APT", "UNIT", "SUITE", "BLDG")
+_UNIT_IDENTIFIER = re.compile(r"^\d+[A-Z]?$|^[A-Z]\d+$")
+
+
+def _repair_unit_typo(words: list[str]) -> list[str]:
+    """A unit designator misspelt by one letter (``UNYT 4``, ``UIT 3``, ``AT 203``, ``ARPT
+    302``, ``BLGD 2``) written as the designator: only the word between a complete street
+    (a house number, a name, then a street type or direction) and a unit identifier that
+    ends the line, and only a word that is no designator, type or direction itself."""
+    if len(words) < 5 or not words[0][:1].isdigit():
+        return words
+    word, before, ident = words[-2], words[-3], words[-1]
+    if not (word.isalpha() and _UNIT_IDENTIFIER.match(ident)):
+        return words
+    if word in UNIT_DESIGNATORS or suffix_standard(word) or word in DIRECTIONALS:
+        return words
+    if not (suffix_standard(before) or before in DIRECTIONALS):
+        return words
+    for designator in _TYPO_DESIGNATORS:
+        if _damerau_one(word, designator):
+            return [*words[:-2], designator, ident]
+    return words
+
+
 # Words that begin a highway name in which the number is the route's, not a house number.
 _ROUTE_WORDS = frozenset(
     {"COUNTY", "STATE", "US", "FARM", "RANCH", "INTERSTATE", "ROUTE", "RTE", "HWY", "HIGHWAY"}
 )
+# Abbreviations that name a route by its number (``SR 7``, ``FM 1960``, ``I 95``, ``CR 12``).
+_ROUTE_LETTERS = frozenset(
+    {"SR", "CR", "FM", "RM", "I", "IH", "US", "RR", "HC", "HCR", "PR", "CTY"}
+)
+
+
+# A house number joined to the word before it (``LANE9233``, ``ST7323``): letters, then
+# digits of a house number; not a route or a unit with its number joined on (``HWY101``).
+_NUMBER_JOINED_ON = re.compile(r"^([A-Z]{2,})(\d{2,})$")
+
+
+def _split_joined_number(words: list[str]) -> list[str]:
+    """``BIRCH LANE9233`` -> ``BIRCH LANE 9233``: the last word before any unit designator,
+    on a line that does not begin with a number, split into its letters and a house number
+    (not ``HWY101`` or ``UNIT12``: a route's or a unit's number)."""
+    if not words or any(c.isdigit() for c in words[0]) and not _ORDINAL.match(words[0]):
+        return words
+    end = len(words)
+    for index in range(1, len(words)):
+        if words[index] in _STRONG_DESIGNATORS:
+            end = index
+            break
+    if end < 2:
+        return words
+    joined = _NUMBER_JOINED_ON.match(words[end - 1])
+    if joined is None:
+        return words
+    letters, digits = joined.groups()
+    if letters in _ROUTE_WORDS or letters in UNIT_DESIGNATORS or letters in _NUMBERED_WORDS:
+        return words
+    return [*words[: end - 1], letters, digits, *words[end:]]
 
 
 def _number_moved_to_end(text: str) -> str | None:
     """``OAK ST 12`` -> ``12 OAK ST``, ``OAK ST 12 APT 4`` -> ``12 OAK ST APT 4``,
     ``27TH PL 7114`` -> ``7114 27TH PL``: no house number at the start, and a house number
     right after a street-type word, with only a unit or extra words after it (not
-    ``COUNTY RD 5``: a route's number is not moved)."""
-    words = text.split()
-    if len(words) < 3 or words[0] in _ROUTE_WORDS:
+    ``COUNTY RD 5``: a route's number is not moved). A number after a word that is no
+    street type (the type left out or misspelt: ``POLK 5664``, ``DUKE RXD 7382``, ``N HAYES
+    15306 APT 3D``) is moved only when it ends the line or a unit follows it, and no word
+    of the line names a route (``SR 7``, ``FM 1960`` are routes, not houses). A number
+    joined to the word before it is split off first (``BIRCH LANE9233``)."""
+    words = _split_joined_number(text.split())
+    if len(words) < 2 or words[0] in _ROUTE_WORDS:
         return None
     if any(c.isdigit() for c in words[0]) and not _ORDINAL.match(words[0]):
         return None
-    for index in range(2, len(words)):
+    for index in range(1, len(words)):
         word = words[index]
         if not word.isdigit():
             continue
         before = words[index - 1]
-        if before in _ROUTE_WORDS or not suffix_standard(before):
+        if before in _ROUTE_WORDS or before in _ROUTE_LETTERS:
+            return None
+        if not suffix_standard(before):
+            at_end = index + 1 == len(words) or words[index + 1] in _STRONG_DESIGNATORS
+            routes = any(w in _ROUTE_WORDS or w in _ROUTE_LETTERS for w in words[:index])
+            if not at_end or routes or len(word) < 2:
+                return None
+        elif index < 2:
             return None
         if any(any(c.isdigit() for c in w) and not _ORDINAL.match(w) for w in words[1:index]):
             return None
@@ -539,7 +606,7 @@ def parse_street(text: str) -> ParsedStreet:
         return box
     words = _repair_ordinals(_repair_ocr_digits(text.split()))
     text = _strip_number_zeros(normalize_words(" ".join(words)))
-    text = " ".join(_repair_suffix_typo(text.split()))
+    text = " ".join(_repair_unit_typo(_repair_suffix_typo(text.split())))
     parsed = _parse(text)
     if (
         parsed is None
@@ -548,7 +615,7 @@ def parse_street(text: str) -> ParsedStreet:
         or (_ORDINAL.match(parsed.number))
     ):
         moved = _number_moved_to_end(text)
-        reparsed = _parse(moved) if moved else None
+        reparsed = _parse(" ".join(_repair_suffix_typo(moved.split()))) if moved else None
         if reparsed is not None and reparsed.number:
             parsed = reparsed
     return _mark_private_mailbox(parsed or UNPARSED)
