@@ -182,12 +182,23 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def file_letter(base: str, token: str, world: Path, row: dict[str, str]) -> tuple[str, dict]:
-    """The first look-up sends the letter's text, which files it; the rest name its id."""
-    letter = (world / "lookup_letter.toml").read_text(encoding="utf-8")
+def file_letter(
+    base: str, token: str, world: Path, workspace: Path, row: dict[str, str]
+) -> tuple[str, dict]:
+    """The first look-up sends the letter's text, which files it; the rest name its id.
+
+    A letter larger than the server's body limit (``MATCHGATE_MAX_BODY_BYTES``, 64 KiB: a
+    generated world's letter lists every case number) is filed by the office in the
+    workspace instead, as ``matchgate lookup --letter`` files it, and named by its id."""
+    from matchgate.lookups import file_letter as file_in_workspace
+
+    path = world / "lookup_letter.toml"
+    body: dict[str, str] = {**row, "letter": path.read_text(encoding="utf-8")}
+    if len(json.dumps(body).encode("utf-8")) > 60_000:
+        body = {**row, "letter_id": file_in_workspace(workspace, path)}
     answer = httpx.post(
         f"{base}/api/lookups",
-        json={**row, "letter": letter},
+        json=body,
         headers={"Authorization": f"Bearer {token}"},
         timeout=120,
     )
@@ -281,7 +292,7 @@ def load_test(
     tokens = prepare_workspace(world, workspace, clients, priors_model=priors_model)
     server, base = start_server(world, workspace)
     try:
-        letter_id, first = file_letter(base, tokens[0], world, rows[0])
+        letter_id, first = file_letter(base, tokens[0], world, workspace, rows[0])
         result = run_load(base, tokens, letter_id, rows[1:], seconds)
     finally:
         stop_server(server)
