@@ -20,6 +20,7 @@ from matchgate.server import (
     pages,
     review_routes,
     sessions,
+    upload_page,
 )
 from matchgate.server.access import install_access_log
 from matchgate.server.batch_folders import resume_interrupted_jobs
@@ -82,6 +83,7 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
         api_batches.router,
         api_ledger.router,
         api_lookups.router,
+        upload_page.router,  # before pages: /batches/new is no batch id
         pages.router,
         review_routes.router,
         sessions.router,
