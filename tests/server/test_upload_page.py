@@ -154,9 +154,7 @@ def test_only_a_requester_has_the_upload_page(served: Served, office: Path, key:
     assert _batches(office) == before
 
 
-def test_another_agencys_requester_cannot_upload_this_letter(
-    served: Served, office: Path
-) -> None:
+def test_another_agencys_requester_cannot_upload_this_letter(served: Served, office: Path) -> None:
     browser = _signed_in(_app(served, office), served, "other_requester")
     csrf = _hidden(browser.get("/batches/new").text, "csrf_token")
     refused = browser.post(
