@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -259,15 +258,21 @@ def test_the_whole_service_in_a_browser(office: Office, tmp_path: Path) -> None:
 
             # 5. The auditor: the disclosure in the accounting, the reviewer's read in the log.
             _sign_in(page, office, "auditor", shots)
+            page.click("#accounting-link")
+            page.wait_for_url(f"{base}/audit/accounting")
+            assert page.locator("#disclosures").count() == 0  # nothing before a search
+            page.fill("#agency", "DHS")
+            page.click("#accounting-filters button[type=submit]")
+            page.wait_for_selector("#disclosures")
+            accounted = page.locator("#disclosures tbody tr").filter(
+                has_text=f"{batch_id} / {row_number}"
+            )
+            assert accounted.count() == 1
+            disclosure = accounted.inner_text()
+            assert request_id in disclosure and "DHS" in disclosure
             tin = _tin_of(office, batch_id, row_number)
-            page.goto(f"{base}/api/accounting?tin={tin}")
-            accounting = json.loads(page.inner_text("body"))
+            assert tin not in page.inner_text("main") and f"*****{tin[-4:]}" in disclosure
             shots(page, "auditor-accounting")
-            [disclosure] = [
-                d for d in accounting if d["batch_id"] == batch_id and d["row_number"] == row_number
-            ]
-            assert disclosure["request_id"] == request_id
-            assert disclosure["agency_code"] == "DHS" and disclosure["retracted_at"] is None
             page.goto(f"{base}/")
             page.click("#access-log-link")
             page.wait_for_url(f"{base}/audit/access")
@@ -295,14 +300,13 @@ def test_the_whole_service_in_a_browser(office: Office, tmp_path: Path) -> None:
         assert [r["request_id"] for r in rows] == [r["request_id"] for r in csv.DictReader(stream)]
     released = rows[row_number - 1]
     assert released["request_id"] == request_id and released["outcome"] == "disclosed"
-    assert released["disclosed_street"] == disclosure["disclosed_street"]
-    assert released["disclosed_zip"] == disclosure["disclosed_zip"]
+    assert released["disclosed_street"] in disclosure and released["disclosed_zip"] in disclosure
     assert "needs_review" not in {r["outcome"] for r in rows}
     assert "tin" not in rows[0]  # nothing from the master file but the disclosed address
     for shot in shots.taken:
         data = shot.read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1_000
-    assert len(shots.taken) >= 18
+    assert len(shots.taken) >= 18, [shot.name for shot in shots.taken]
 
 
 def _tin_of(office: Office, batch_id: str, row_number: int) -> str:

@@ -96,6 +96,11 @@ TAXPAYER_READS: dict[tuple[str, str], tuple[str, str, Read]] = {
         "auditor",
         lambda o, w: o.call(w, "GET", "/api/access-log", params={"tin": o.tin}),
     ),
+    ("GET", "/audit/accounting"): (
+        "accounting_page",
+        "auditor",
+        lambda o, w: o.call(w, "GET", "/audit/accounting", params={"tin": o.tin}),
+    ),
     ("GET", "/audit/access"): (
         "access_log_page",
         "auditor",

@@ -221,6 +221,10 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         lambda c: c.call("GET", "/api/access-log", params={"user": "Rev Reviewer"}),
         (401, 403, 403, 403, 403, 200, 200),
     ),
+    ("GET", "/audit/accounting"): (
+        lambda c: c.call("GET", "/audit/accounting", params={"tin": c.tin}),
+        (303, 403, 403, 200, 200, 200, 403),
+    ),
     ("GET", "/audit/access"): (
         lambda c: c.call("GET", "/audit/access", params={"batch_id": c.batch_id}),
         (303, 403, 403, 403, 403, 200, 200),

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from matchgate.ledger import check_key_location
 from matchgate.server import (
     access_views,
+    accounting_page,
     api_batches,
     api_ledger,
     api_lookups,
@@ -88,6 +89,7 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
         review_routes.router,
         sessions.router,
         access_views.router,
+        accounting_page.router,
     )
     for router in routers:
         app.include_router(router)
