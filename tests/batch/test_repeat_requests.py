@@ -131,3 +131,30 @@ def test_the_policy_can_send_repeat_requests_to_review(world: Path, tmp_path: Pa
     assert 'repeat_requests = "flag"' in received[first.batch_id]["policy_in_force"]
     for text in (received[first.batch_id]["policy_in_force"],):
         assert "[review]" in text and "[match]" in text and "disclose_threshold" in text
+
+
+def test_a_first_batch_runs_where_only_the_access_log_made_the_ledger_database(
+    world: Path, tmp_path: Path
+) -> None:
+    # A server records page reads before any batch: the ledger's database is there, its
+    # signing key (and so ledger.pub) not yet; no disclosure can be a repeat of one.
+    from matchgate.ledger import AccessLog
+    from matchgate.ledger._files import LEDGER_FILE, PUBLIC_KEY_FILE
+
+    space = tmp_path / "ws"
+    register_world_agency(world, space)
+    with AccessLog.open(space):
+        pass
+    assert (space / LEDGER_FILE).exists() and not (space / PUBLIC_KEY_FILE).exists()
+    first = run_batch(
+        master=world / "master.parquet",
+        requests=world / "requests.csv",
+        letter=world / "letter.toml",
+        out_dir=tmp_path / "out",
+        workspace=space,
+    )
+    decisions = _decisions(first.out_dir)
+    assert any(d["outcome"] == "disclosed" for d in decisions.values())
+    assert not any("repeat_request" in d["reason_codes"] for d in decisions.values())
+    with Ledger.open(space, read_only=True) as ledger:
+        assert ledger.verify().ok

@@ -221,6 +221,20 @@ def test_the_access_log_page_lists_the_reads(reads: Reads) -> None:
     assert bad.status_code == 422
 
 
+def test_the_access_log_form_sent_with_empty_fields_searches_by_the_filled_ones(
+    reads: Reads,
+) -> None:
+    # A browser sends every field of the search form, the empty ones as "name=".
+    batch = reads.served.batch_id
+    fields = {"user": "Rev Reviewer", "tin": "", "batch_id": batch, "since": "", "until": ""}
+    page = reads.as_("auditor", "/audit/access", params=fields)
+    assert page.status_code == 200, page.text
+    assert "access-records" in page.text and "Rev Reviewer (reviewer)" in page.text
+    assert "Aud Auditor (auditor)" not in page.text.split('id="access-records"', 1)[1]
+    bad = reads.as_("auditor", "/audit/access", params={**fields, "since": "last week"})
+    assert bad.status_code == 422
+
+
 def test_a_read_that_cannot_be_recorded_shows_nothing(
     reads: Reads, monkeypatch: pytest.MonkeyPatch
 ) -> None:

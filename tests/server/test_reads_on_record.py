@@ -96,6 +96,11 @@ TAXPAYER_READS: dict[tuple[str, str], tuple[str, str, Read]] = {
         "auditor",
         lambda o, w: o.call(w, "GET", "/api/access-log", params={"tin": o.tin}),
     ),
+    ("GET", "/audit/accounting"): (
+        "accounting_page",
+        "auditor",
+        lambda o, w: o.call(w, "GET", "/audit/accounting", params={"tin": o.tin}),
+    ),
     ("GET", "/audit/access"): (
         "access_log_page",
         "auditor",
@@ -135,6 +140,8 @@ NO_TAXPAYER_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/batches"): "the requester's own upload; answers its batch's counts",
     ("GET", "/api/batches/{batch_id}"): "one batch's counts and progress",
     ("GET", "/api/ledger/verify"): "the chain's report: counts and hashes",
+    ("GET", "/batches/new"): "the upload form",
+    ("POST", "/batches/new"): "the requester's own upload; redirects to its batch's page",
     ("POST", "/api/batches/{batch_id}/rows/{row_number}/review-actions"): (
         "answers the ledger entry of the action (sequence, id, time, action, actor)"
     ),

@@ -25,6 +25,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from matchgate.server import ServerSettings, create_app
+from matchgate.server.batch_jobs import JobRunner
 from workspace_copy import copy_workspace
 
 from .conftest import Served, bearer
@@ -80,6 +81,17 @@ def _upload(ctx: Context) -> httpx.Response:
     }
     headers = {**ctx.headers, "Prefer": "wait=600"}  # waits for the background job
     return ctx.client.post("/api/batches", files=files, headers=headers, follow_redirects=False)
+
+
+def _upload_page(ctx: Context) -> httpx.Response:
+    """The upload page's form (a bearer token: no session, so no CSRF token to carry)."""
+    files = {
+        "requests": ("requests.csv", (ctx.world / "requests.csv").read_bytes(), "text/csv"),
+        "letter": ("letter.toml", (ctx.world / "letter.toml").read_bytes(), "application/toml"),
+    }
+    response = ctx.call("POST", "/batches/new", files=files)
+    JobRunner.wait(ctx.batch_id, 600)  # the job it started ends before the next cell
+    return response
 
 
 def _review_api(ctx: Context) -> httpx.Response:
@@ -209,6 +221,10 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
         lambda c: c.call("GET", "/api/access-log", params={"user": "Rev Reviewer"}),
         (401, 403, 403, 403, 403, 200, 200),
     ),
+    ("GET", "/audit/accounting"): (
+        lambda c: c.call("GET", "/audit/accounting", params={"tin": c.tin}),
+        (303, 403, 403, 200, 200, 200, 403),
+    ),
     ("GET", "/audit/access"): (
         lambda c: c.call("GET", "/audit/access", params={"batch_id": c.batch_id}),
         (303, 403, 403, 403, 403, 200, 200),
@@ -216,6 +232,15 @@ MATRIX: dict[tuple[str, str], tuple[Call, tuple[int, ...]]] = {
     ("GET", "/"): (
         lambda c: c.call("GET", "/"),
         (303, 200, 200, 200, 200, 200, 200),
+    ),
+    # The upload page: requesters only; another agency's requester may not send DHS's letter.
+    ("GET", "/batches/new"): (
+        lambda c: c.call("GET", "/batches/new"),
+        (303, 200, 200, 403, 403, 403, 403),
+    ),
+    ("POST", "/batches/new"): (
+        _upload_page,
+        (303, 303, 403, 403, 403, 403, 403),
     ),
     ("GET", "/batches/{batch_id}"): (
         lambda c: c.call("GET", f"/batches/{c.batch_id}"),

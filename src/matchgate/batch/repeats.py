@@ -26,7 +26,7 @@ from matchgate.batch.workspace import Workspace
 from matchgate.decisions import Outcome, Reason
 from matchgate.ledger import Ledger
 from matchgate.ledger._entries import format_timestamp
-from matchgate.ledger._files import LEDGER_FILE
+from matchgate.ledger._files import LEDGER_FILE, PUBLIC_KEY_FILE
 from matchgate.review import Policy
 
 __all__ = ["REPEAT_REQUEST", "flag_repeat_requests"]
@@ -71,7 +71,11 @@ def _earlier(
     since: datetime,
     batch_id: str,
 ) -> set[str]:
-    if not tins or (ledger_url is None and not (space.root / LEDGER_FILE).exists()):
+    # A local ledger that was never signed (no public key yet: the access log made its
+    # database before any batch was recorded) holds no disclosure. One whose key went
+    # missing is refused by the ledger stage, before anything is released.
+    local_ledger = (space.root / LEDGER_FILE).exists() and (space.root / PUBLIC_KEY_FILE).exists()
+    if not tins or (ledger_url is None and not local_ledger):
         return set()
     # A server's ledger (a database URL) is opened as the batch's ledger stage will open it.
     read_only = ledger_url is None

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 from matchgate.accounts import Role
 from matchgate.ledger import AccessQuery, AccessRecord
@@ -57,21 +57,31 @@ class AccessLogPage(BaseModel):
     records: list[AccessRecordPublic]
 
 
+def _blank_is_absent(value: object) -> object:
+    """A search form sends its empty fields as ``name=``: an empty filter is no filter."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Blank = BeforeValidator(_blank_is_absent)
+
+# The constraints are on the text itself, so an empty field (None by then) passes them.
 UserName = Annotated[
-    str | None, Query(alias="user", max_length=200, description="Reads by this user (name).")
+    Annotated[str, StringConstraints(max_length=200)] | None,
+    Blank,
+    Query(alias="user", description="Reads by this user (name)."),
 ]
 TinFilter = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[0-9]([0-9 -]{0,18}[0-9])?$",
-        description="Reads about this TIN (auditors only); digits, dashes and spaces.",
-    ),
+    Annotated[str, StringConstraints(pattern=r"^[0-9]([0-9 -]{0,18}[0-9])?$")] | None,
+    Blank,
+    Query(description="Reads about this TIN (auditors only); digits, dashes and spaces."),
 ]
 BatchFilter = Annotated[
-    str | None, Query(description="Reads of this batch.", pattern=r"^[A-Za-z0-9-]{1,64}$")
+    Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None,
+    Blank,
+    Query(description="Reads of this batch."),
 ]
-SinceFilter = Annotated[datetime | None, Query(description="From this UTC date or time.")]
-UntilFilter = Annotated[datetime | None, Query(description="Before this UTC date or time.")]
+SinceFilter = Annotated[datetime | None, Blank, Query(description="From this UTC date or time.")]
+UntilFilter = Annotated[datetime | None, Blank, Query(description="Before this UTC date or time.")]
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=1_000)]
 

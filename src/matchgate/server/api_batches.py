@@ -14,12 +14,13 @@ from matchgate.errors import InputError
 from matchgate.server.access import recorded_read
 from matchgate.server.accounts import (
     TAXPAYER_READERS,
+    Principal,
     check_batch_visible,
     check_letter_is_own,
     require_roles,
     visible_batches,
 )
-from matchgate.server.batch_folders import Upload
+from matchgate.server.batch_folders import BatchFolders, Upload
 from matchgate.server.batch_jobs import JobRunner
 from matchgate.server.deps import (
     ApiReviewerDep,
@@ -35,8 +36,9 @@ from matchgate.server.openapi import error_responses
 from matchgate.server.review_actions import record_review_action
 from matchgate.server.review_queue import row_evidence
 from matchgate.server.schemas import BatchPublic, ReviewActionCreate, ReviewActionPublic
+from matchgate.server.settings import ServerSettings
 
-__all__ = ["router"]
+__all__ = ["router", "submit_upload"]
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -52,6 +54,40 @@ def _upload(file: UploadFile | None, field: str, *, required: bool) -> Upload | 
             raise InputError("the upload has no file in this field", field=field)
         return None
     return Upload(filename=file.filename or field, stream=file.file)
+
+
+def submit_upload(
+    user: Principal,
+    settings: ServerSettings,
+    batches: BatchFolders,
+    *,
+    requests: UploadFile | None,
+    letter: UploadFile | None,
+    mapping: UploadFile | None,
+) -> str:
+    """Keep a requester's upload and start its background job; the batch's id.
+
+    The one way a batch is submitted, for ``POST /api/batches`` and the upload page alike:
+    only a requester, only under its own agency's letter, the ledger's actor the requester.
+    A missing file is an :class:`InputError` naming its field (422).
+    """
+    require_roles(user, frozenset({Role.REQUESTER}), "submit batches")
+    requests_upload = _upload(requests, "requests", required=True)
+    letter_upload = _upload(letter, "letter", required=True)
+    assert requests_upload is not None and letter_upload is not None
+    letter_bytes = letter_upload.stream.read()
+    check_letter_is_own(user, letter_bytes, settings.workspace, filename=letter_upload.filename)
+    staged = batches.stage_upload(
+        requests=requests_upload,
+        letter=Upload(filename=letter_upload.filename, stream=io.BytesIO(letter_bytes)),
+        mapping=_upload(mapping, "mapping", required=False),
+    )
+    # Run again even when finished: a finished batch's run changes nothing and is quick, and
+    # one whose ledger stage did not finish finishes it.
+    batches.start_job(
+        staged, actor=user.name, ledger_url=settings.ledger_url, ledger_key=settings.ledger_key
+    )
+    return staged.batch_id
 
 
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,6})(?:$|[,;\s])", re.IGNORECASE)
@@ -101,25 +137,12 @@ def create_batch(
     returns the recorded batch (200 once finished) and records nothing twice; after a failed
     job it runs the job again.
     """
-    require_roles(user, frozenset({Role.REQUESTER}), "submit batches")
-    requests_upload = _upload(requests, "requests", required=True)
-    letter_upload = _upload(letter, "letter", required=True)
-    assert requests_upload is not None and letter_upload is not None
-    letter_bytes = letter_upload.stream.read()
-    check_letter_is_own(user, letter_bytes, settings.workspace, filename=letter_upload.filename)
-    staged = batches.stage_upload(
-        requests=requests_upload,
-        letter=Upload(filename=letter_upload.filename, stream=io.BytesIO(letter_bytes)),
-        mapping=_upload(mapping, "mapping", required=False),
+    batch_id = submit_upload(
+        user, settings, batches, requests=requests, letter=letter, mapping=mapping
     )
     wait = _wait_seconds(prefer)
-    # Run again even when finished: a finished batch's run changes nothing and is quick, and
-    # one whose ledger stage did not finish finishes it.
-    batches.start_job(
-        staged, actor=user.name, ledger_url=settings.ledger_url, ledger_key=settings.ledger_key
-    )
-    JobRunner.wait(staged.batch_id, wait)
-    summary = batches.summary(staged.batch_id)
+    JobRunner.wait(batch_id, wait)
+    summary = batches.summary(batch_id)
     job = summary.job or {}
     if wait and summary.job_state == "failed" and job.get("error"):
         error = dict(job["error"])

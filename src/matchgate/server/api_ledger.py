@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from matchgate.errors import InputError
+from matchgate.ledger import DisclosureRecord, Ledger
 from matchgate.server.access import recorded_read
 from matchgate.server.accounts import STAFF, TAXPAYER_READERS, require_roles
 from matchgate.server.deps import ApiUserDep, LedgerReaderDep, SettingsDep
 from matchgate.server.openapi import error_responses
 from matchgate.server.schemas import DisclosurePublic, ErrorPublic, HealthPublic, VerifyReportPublic
 
-__all__ = ["router"]
+__all__ = ["accounting_records", "router"]
 
 router = APIRouter(tags=["ledger"])
 
@@ -61,16 +62,23 @@ def accounting(
     reviewers, supervisors and auditors only."""
     with recorded_read(user, "accounting", {"tin": tin, "agency": agency, "year": year}):
         require_roles(user, TAXPAYER_READERS, "read the accounting of disclosures")
-        if (tin is None) == (agency is None):
-            raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
-        if tin is not None:
-            records = ledger.disclosures_for_tin(tin)
-        else:
-            if year is None:
-                raise InputError("agency needs year", field="year")
-            assert agency is not None
-            records = ledger.disclosures_for_agency(agency, year)
+        records = accounting_records(ledger, tin=tin, agency=agency, year=year)
     return [DisclosurePublic.from_record(record) for record in records]
+
+
+def accounting_records(
+    ledger: Ledger, *, tin: str | None, agency: str | None, year: int | None
+) -> list[DisclosureRecord]:
+    """The disclosures about one TIN, or to one agency in one calendar year (the API's and
+    the accounting page's one search)."""
+    if (tin is None) == (agency is None):
+        raise InputError("give either tin=TIN or agency=NAME&year=YEAR", field="tin")
+    if tin is not None:
+        return list(ledger.disclosures_for_tin(tin))
+    if year is None:
+        raise InputError("agency needs year", field="year")
+    assert agency is not None
+    return list(ledger.disclosures_for_agency(agency, year))
 
 
 @router.get("/healthz", response_model=HealthPublic, responses=error_responses())

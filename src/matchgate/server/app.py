@@ -14,12 +14,14 @@ from fastapi.templating import Jinja2Templates
 from matchgate.ledger import check_key_location
 from matchgate.server import (
     access_views,
+    accounting_page,
     api_batches,
     api_ledger,
     api_lookups,
     pages,
     review_routes,
     sessions,
+    upload_page,
 )
 from matchgate.server.access import install_access_log
 from matchgate.server.batch_folders import resume_interrupted_jobs
@@ -82,10 +84,12 @@ def create_app(settings: ServerSettings, *, limiter: Limiter | None = None) -> F
         api_batches.router,
         api_ledger.router,
         api_lookups.router,
+        upload_page.router,  # before pages: /batches/new is no batch id
         pages.router,
         review_routes.router,
         sessions.router,
         access_views.router,
+        accounting_page.router,
     )
     for router in routers:
         app.include_router(router)
