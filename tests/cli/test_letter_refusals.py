@@ -18,6 +18,9 @@ import pytest
 
 from matchgate_cli import run_args, run_matchgate
 
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
+
 
 def matchgate(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = run_matchgate(*args)

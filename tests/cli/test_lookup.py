@@ -25,6 +25,9 @@ from matchgate.lookups import forget_masters, lookup_fields_from_json, run_looku
 from matchgate.synth import generate_world
 from matchgate_cli import register_world_agency, run_matchgate
 
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:

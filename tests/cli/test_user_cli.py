@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from matchgate.accounts import AccountStore
 from matchgate_cli import run_matchgate
+
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
 
 
 def test_user_add_prints_the_token_alone_on_its_last_line(tmp_path: Path) -> None:

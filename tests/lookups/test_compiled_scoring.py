@@ -29,6 +29,9 @@ from matchgate.match.model import train_model
 from matchgate.match.values import Candidate
 from matchgate.synth import generate_world
 
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
+
 SEEDS = (12, 31, 77)
 
 

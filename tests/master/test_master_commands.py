@@ -7,8 +7,12 @@ import subprocess
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from matchgate_cli import run_matchgate
+
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
 
 
 def matchgate(*args: object, code: int = 0) -> subprocess.CompletedProcess[str]:

@@ -21,6 +21,9 @@ from matchgate_cli import run_matchgate
 
 from .conftest import RETRACTION_CAUSE, REVIEWER, Office
 
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
+
 
 def cli(*args: object) -> tuple[int, str]:
     """``matchgate ARGS`` in-process; a matchgate error becomes its exit code, as in main()."""

@@ -22,6 +22,9 @@ from workspace_copy import copy_workspace
 
 from .conftest import Served, upload
 
+# Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
+pytestmark = pytest.mark.slow
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
