@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -55,16 +56,18 @@ def _serve_command() -> list[str]:
     return [sys.executable, "-m", "matchgate.cli.serve_commands", "serve"]
 
 
-@pytest.fixture
-def server(served: Served, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serving(world: Path, workspace: Path, log_path: Path) -> Iterator[str]:
+    """A real ``matchgate serve`` on a free loopback port over ``workspace`` (its output in
+    ``log_path``); yields its base URL once ``/healthz`` answers, stops it afterwards."""
     port = _free_port()
-    log = (tmp_path / "server.log").open("w+", encoding="utf-8")
+    log = log_path.open("w+", encoding="utf-8")
     command = [
         *_serve_command(),
         "--master",
-        str(served.world / "master.parquet"),
+        str(world / "master.parquet"),
         "--workspace",
-        str(served.workspace),
+        str(workspace),
         "--host",
         "127.0.0.1",
         "--port",
@@ -95,6 +98,12 @@ def server(served: Served, tmp_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def server(served: Served, tmp_path: Path) -> Iterator[str]:
+    with serving(served.world, served.workspace, tmp_path / "server.log") as base:
+        yield base
 
 
 def test_reviewer_records_an_action_in_a_real_browser(

@@ -19,21 +19,18 @@ import csv
 import io
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from matchgate.synth import generate_world
 from matchgate_cli import register_world_agency
 
 from .conftest import USERS, add_users
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL_CHROMIUM, _free_port, _serve_command
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL_CHROMIUM, serving
 
 pytestmark = pytest.mark.slow  # a real server, a batch through it, and headless Chromium
 
@@ -55,44 +52,8 @@ def office(tmp_path: Path) -> Iterator[Office]:
     generate_world(world, people=500, requests=30, seed=SEED)
     register_world_agency(world, workspace)
     tokens = add_users(workspace)
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w+", encoding="utf-8")
-    command = [
-        *_serve_command(),
-        "--master",
-        str(world / "master.parquet"),
-        "--workspace",
-        str(workspace),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    env = dict(os.environ)
-    env.pop("MATCHGATE_LEDGER_URL", None)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"matchgate serve did not start:\n{log.read()}")
-            time.sleep(0.2)
+    with serving(world, workspace, tmp_path / "server.log") as base:
         yield Office(base=base, world=world, workspace=workspace, tokens=tokens)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 class Shots:
