@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,17 @@ def session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         # Many tests run fresh workspaces on the same generated world: each would train the
         # same model again (tests/match/test_model_cache.py shows it is the same model).
-        patch.setenv("MATCHGATE_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
+        patch.setenv("MATCHGATE_MODEL_CACHE", str(_model_cache(tmp_path_factory)))
         patch.delenv("MATCHGATE_LEDGER_KEY", raising=False)
         yield
+
+
+def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache for the whole run: with pytest-xdist each worker has its own
+    temporary folder under the run's, and the workers share the cache beside them (a model
+    is saved by an atomic rename, so two workers training the same one both write it whole)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return tmp_path_factory.mktemp("models")
+    shared = tmp_path_factory.getbasetemp().parent / "models"
+    shared.mkdir(exist_ok=True)
+    return shared

@@ -17,6 +17,8 @@ import hashlib
 import json
 import logging
 import math
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,9 +185,14 @@ class MatchModel:
             "trained": self.trained,
             "splink_settings": self.settings,
         }
-        temporary = path.with_suffix(path.suffix + ".tmp")
-        temporary.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
-        temporary.replace(path)
+        # A name of its own per writer: two processes saving the same model (a shared model
+        # cache) must never write into one temporary file.
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            temporary.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     @classmethod
     def from_priors(cls) -> MatchModel:
