@@ -35,14 +35,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select, text
 
 from matchgate.errors import LedgerError, LedgerIntegrityError, WorkspaceError
 from matchgate.ledger import _schema as schema
-from matchgate.ledger._database import LedgerDatabase
+from matchgate.ledger._database import DatabaseHandle, LedgerDatabase
 from matchgate.ledger._disclosures import normalize_tin
 from matchgate.ledger._entries import (
     GENESIS_HASH,
@@ -297,7 +296,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class AccessLog:
+class AccessLog(DatabaseHandle):
     """The access log of one workspace's ledger database.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close`. One instance
@@ -355,26 +354,6 @@ class AccessLog:
             read_only=read_only,
             clock=clock or _utc_now,
         )
-
-    def close(self) -> None:
-        if not self._closed:
-            self._db.dispose()
-            self._closed = True
-
-    def __enter__(self) -> AccessLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def location(self) -> str:
-        return self._db.location
 
     # -- the TIN key ---------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -14,7 +13,12 @@ from sqlalchemy import Connection, func, select
 from matchgate.errors import LedgerError, LedgerIntegrityError
 from matchgate.ledger import _schema as schema
 from matchgate.ledger._checkpoint import SignedCheckpoint, compare_checkpoint
-from matchgate.ledger._database import LedgerDatabase, entries_in_order, entry_from_row
+from matchgate.ledger._database import (
+    DatabaseHandle,
+    LedgerDatabase,
+    entries_in_order,
+    entry_from_row,
+)
 from matchgate.ledger._disclosures import DisclosureRecord, normalize_tin, record_from_row
 from matchgate.ledger._entries import EntryKind, LedgerEntry, NewEntry, format_timestamp
 from matchgate.ledger._export import write_export
@@ -43,7 +47,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger:
+class Ledger(DatabaseHandle):
     """Append-only, hash-chained record of every request and disclosure.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
@@ -126,27 +130,6 @@ class Ledger:
             checkpoint_every=checkpoint_every,
             clock=clock or _utc_now,
         )
-
-    def close(self) -> None:
-        if not self._closed:
-            self._db.dispose()
-            self._closed = True
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def location(self) -> str:
-        """The database file, or the server URL without its password."""
-        return self._db.location
 
     @property
     def public_key_path(self) -> Path:

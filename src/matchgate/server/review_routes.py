@@ -274,61 +274,6 @@ def api_step(
     )
 
 
-@router.post(
-    "/api/review/batches/{batch_id}/rows/{row_number}/release/confirm",
-    response_model=ReviewStepPublic,
-    tags=["review"],
-    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
-)
-def api_confirm(
-    batch_id: BatchId,
-    row_number: RowNumber,
-    body: SupervisorStepCreate,
-    user: ApiSupervisor,
-    batches: BatchFoldersDep,
-    ledger: LedgerWriterDep,
-) -> ReviewStepPublic:
-    """A second person confirms a release: the disclosure is recorded in the ledger, then
-    the row is disclosed in the response."""
-    return _step(
-        user,
-        batches,
-        ledger,
-        batch_id=batch_id,
-        row_number=row_number,
-        step=ReviewStep.CONFIRM_RELEASE,
-        reason=body.reason,
-        key=body.idempotency_key,
-    )
-
-
-@router.post(
-    "/api/review/batches/{batch_id}/rows/{row_number}/release/reject",
-    response_model=ReviewStepPublic,
-    tags=["review"],
-    responses=error_responses(401, 403, 404, 409, 413, 415, 422),
-)
-def api_reject(
-    batch_id: BatchId,
-    row_number: RowNumber,
-    body: SupervisorStepCreate,
-    user: ApiSupervisor,
-    batches: BatchFoldersDep,
-    ledger: LedgerWriterDep,
-) -> ReviewStepPublic:
-    """A supervisor sends a release back: the row returns to the queue, the reason kept."""
-    return _step(
-        user,
-        batches,
-        ledger,
-        batch_id=batch_id,
-        row_number=row_number,
-        step=ReviewStep.REJECT_RELEASE,
-        reason=body.reason,
-        key=body.idempotency_key,
-    )
-
-
 # -- pages ----------------------------------------------------------------------------------
 
 
@@ -414,51 +359,74 @@ def step_form(
     return _back(batch_id, row_number, result)
 
 
-@router.post(
-    "/review/batches/{batch_id}/rows/{row_number}/release/confirm", include_in_schema=False
+# -- a supervisor's two steps, on the API and from the page -----------------------------------
+
+
+def _supervisor_step_routes(verb: str, step: ReviewStep, description: str) -> None:
+    """``POST /api/review/.../release/{verb}`` (JSON) and its page form's twin: the same
+    step, the same checks; only how the request arrives and what is answered differ."""
+    path = f"/review/batches/{{batch_id}}/rows/{{row_number}}/release/{verb}"
+
+    def api_route(
+        batch_id: BatchId,
+        row_number: RowNumber,
+        body: SupervisorStepCreate,
+        user: ApiSupervisor,
+        batches: BatchFoldersDep,
+        ledger: LedgerWriterDep,
+    ) -> ReviewStepPublic:
+        return _step(
+            user,
+            batches,
+            ledger,
+            batch_id=batch_id,
+            row_number=row_number,
+            step=step,
+            reason=body.reason,
+            key=body.idempotency_key,
+        )
+
+    def form_route(
+        batch_id: BatchId,
+        row_number: RowNumber,
+        user: PageFormSupervisor,
+        _no_actor: NoClientActorDep,
+        batches: BatchFoldersDep,
+        ledger: LedgerWriterDep,
+        reason: Annotated[str, Form(max_length=4_000)] = "",
+        form_key: Annotated[str, Form(max_length=200)] = "",
+    ) -> Response:
+        result = _step(
+            user,
+            batches,
+            ledger,
+            batch_id=batch_id,
+            row_number=row_number,
+            step=step,
+            reason=reason,
+            key=form_key,
+        )
+        return _back(batch_id, row_number, result)
+
+    router.post(
+        f"/api{path}",
+        response_model=ReviewStepPublic,
+        tags=["review"],
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422),
+        name=f"api_{verb}",
+        description=description,
+    )(api_route)
+    router.post(path, include_in_schema=False, name=f"{verb}_form")(form_route)
+
+
+_supervisor_step_routes(
+    "confirm",
+    ReviewStep.CONFIRM_RELEASE,
+    "A second person confirms a release: the disclosure is recorded in the ledger, then"
+    " the row is disclosed in the response.",
 )
-def confirm_form(
-    batch_id: BatchId,
-    row_number: RowNumber,
-    user: PageFormSupervisor,
-    _no_actor: NoClientActorDep,
-    batches: BatchFoldersDep,
-    ledger: LedgerWriterDep,
-    reason: Annotated[str, Form(max_length=4_000)] = "",
-    form_key: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    result = _step(
-        user,
-        batches,
-        ledger,
-        batch_id=batch_id,
-        row_number=row_number,
-        step=ReviewStep.CONFIRM_RELEASE,
-        reason=reason,
-        key=form_key,
-    )
-    return _back(batch_id, row_number, result)
-
-
-@router.post("/review/batches/{batch_id}/rows/{row_number}/release/reject", include_in_schema=False)
-def reject_form(
-    batch_id: BatchId,
-    row_number: RowNumber,
-    user: PageFormSupervisor,
-    _no_actor: NoClientActorDep,
-    batches: BatchFoldersDep,
-    ledger: LedgerWriterDep,
-    reason: Annotated[str, Form(max_length=4_000)] = "",
-    form_key: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    result = _step(
-        user,
-        batches,
-        ledger,
-        batch_id=batch_id,
-        row_number=row_number,
-        step=ReviewStep.REJECT_RELEASE,
-        reason=reason,
-        key=form_key,
-    )
-    return _back(batch_id, row_number, result)
+_supervisor_step_routes(
+    "reject",
+    ReviewStep.REJECT_RELEASE,
+    "A supervisor sends a release back: the row returns to the queue, the reason kept.",
+)
