@@ -92,7 +92,8 @@ def test_a_new_workspace_has_nothing_to_upgrade(tmp_path: Path) -> None:
     assert upgraded.exit_code == 0 and "made at its head on first use" in upgraded.output
     assert list(workspace.iterdir()) == []
     status = _matchgate("db", "status", "--workspace", workspace)
-    assert status.exit_code == 0 and status.output.count(": empty") == 2
+    assert status.exit_code == 0 and status.output.count(": empty") == 4
+    assert "registry:" in status.output and "lookups:" in status.output
     assert list(workspace.iterdir()) == []  # reading the status made no file
 
 
@@ -111,6 +112,8 @@ def test_db_upgrade_prepares_the_servers_database_for_users(database: Database) 
     assert upgraded.exit_code == 0, upgraded.output
     assert "none -> ledger_0002" in upgraded.output
     assert "none -> accounts_0002" in upgraded.output
+    assert "none -> registry_0001" in upgraded.output
+    assert "none -> lookups_0001" in upgraded.output
     # The users' command finds the same database through the server's setting.
     added = _matchgate(
         "user", "add", "Ada Admin", "--role", "admin", "--workspace", database.workspace,
@@ -119,5 +122,7 @@ def test_db_upgrade_prepares_the_servers_database_for_users(database: Database) 
     assert added.exit_code == 0, added.output
     assert not (database.workspace / "accounts.sqlite").exists()
     status = _matchgate("db", "status", env={"MATCHGATE_LEDGER_URL": database.url})
-    assert status.exit_code == 0 and status.output.count(": current") == 2, status.output
+    assert status.exit_code == 0 and status.output.count(": current") == 4, status.output
     assert database.scalar("SELECT name FROM account_users") == "Ada Admin"
+    # ``user add`` checked the agency codes in the server's registry, not the workspace's.
+    assert not (database.workspace / "agencies.sqlite").exists()

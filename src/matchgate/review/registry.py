@@ -250,8 +250,10 @@ def _insert_if_absent(conn: Connection, table: Table, **values: Any) -> bool:
     """Insert a row unless one with its primary key is there (``ON CONFLICT DO NOTHING``,
     on SQLite and PostgreSQL alike); whether it was inserted."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount == 1)
+    key = list(table.primary_key.columns)
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(*key)
+    # RETURNING gives the row only when it was inserted (rowcount is not reliable here).
+    return conn.execute(statement).first() is not None
 
 
 class AgencyRegistryStore:
