@@ -24,12 +24,13 @@ def run_matchgate(
     )
 
 
-def register_world_agency(world: Path, workspace: Path) -> None:
+def register_world_agency(world: Path, workspace: Path, url: str | None = None) -> None:
     """The office's act before a batch: register the world's agency (and its public key) in
-    the workspace, as ``matchgate agency add --workspace WS WORLD/agency.toml`` does."""
+    the workspace, as ``matchgate agency add --workspace WS WORLD/agency.toml`` does (or in
+    the server's database ``url``: ``matchgate agency add --database-url URL ...``)."""
     from matchgate.review.registry import AgencyRegistryStore
 
-    with AgencyRegistryStore.open(workspace) as registry:
+    with AgencyRegistryStore.open(workspace, url=url) as registry:
         registry.add_file(world / "agency.toml", actor="test office")
 
 

@@ -339,3 +339,109 @@ def test_lookup_folder_holds_no_copy_of_the_master(world: Path, workspace: Path)
     assert sizes < (world / "master.parquet").stat().st_size
     assert not list((workspace / "batches").iterdir())  # no batch folder per look-up
     shutil.rmtree(workspace / "lookups")
+
+
+# -- on a server's PostgreSQL database ------------------------------------------------------
+
+
+@pytest.fixture
+def server_database(postgres_url: str) -> str:
+    """The module's PostgreSQL database, a schema of its own per test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return (
+        make_url(postgres_url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture
+def server_workspace(world: Path, model: Path, tmp_path: Path, server_database: str) -> Path:
+    """A workspace whose agency is registered in the server's database, not in its files."""
+    space = tmp_path / "server-workspace"
+    space.mkdir()
+    register_world_agency(world, space, server_database)
+    shutil.copy2(model, space / "model.json")
+    return space
+
+
+def _records(url: str) -> list[tuple[object, ...]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            sql = "SELECT number, recorded FROM lookup_records ORDER BY number"
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_lookups_on_postgres_are_recorded_there_once_and_in_turn(
+    world: Path, server_workspace: Path, server_database: str
+) -> None:
+    rows = _complete(world)[:5]
+    first = _look_up(world, server_workspace, rows[0], ledger_url=server_database)
+    assert first.recorded_now and "letter_signature_invalid" not in first.response["reason_codes"]
+    again = _look_up(world, server_workspace, rows[0], ledger_url=server_database)
+    assert (again.batch_id, again.response, again.recorded_now) == (
+        first.batch_id,
+        first.response,
+        False,
+    )
+    answers: list[object] = []
+    errors: list[BaseException] = []
+
+    def look(row: dict[str, str]) -> None:
+        try:
+            answers.append(_look_up(world, server_workspace, row, ledger_url=server_database))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=look, args=(row,)) for row in rows[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert _records(server_database) == [(n, 1) for n in range(1, len(rows) + 1)]
+    for name in ("lookups.sqlite", "agencies.sqlite", "ledger.sqlite"):
+        assert not (server_workspace / name).exists(), name
+    with Ledger.open(server_workspace, url=server_database, read_only=True) as ledger:
+        received = [e for e in ledger.entries() if e.kind == "batch_received"]
+        assert len(received) == len(rows) and ledger.verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("point", LOOKUP_KILL_POINTS)
+def test_a_lookup_killed_midway_on_postgres_is_recorded_once(
+    world: Path, server_workspace: Path, server_database: str, point: str
+) -> None:
+    request = dict(_complete(world)[0])
+    args = [*_cli_args(world, server_workspace), "--json", "-"]
+    env = {"MATCHGATE_LEDGER_URL": server_database}
+    killed = run_matchgate(
+        *args, env={**env, "MATCHGATE_KILL_AT": point}, input_text=json.dumps(request)
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert _records(server_database) == [(1, 0)]  # stored, not yet marked recorded
+    done = run_matchgate(*args, env=env, input_text=json.dumps(request))
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert _records(server_database) == [(1, 1)]
+    with Ledger.open(server_workspace, url=server_database, read_only=True) as ledger:
+        mine = [
+            e for e in ledger.entries() if e.payload_dict().get("batch_id") == answer["batch_id"]
+        ]
+    assert [e.kind for e in mine][:2] == ["batch_received", "row_decision"]
+    assert len([e for e in mine if e.kind == "row_decision"]) == 1

@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
     served: Served, postgres_url: str, tmp_path: Path
 ) -> None:
-    register_world_agency(served.world, tmp_path / "workspace")
+    # The server's agency registry is in its database too.
+    register_world_agency(served.world, tmp_path / "workspace", postgres_url)
     settings = ServerSettings(
         workspace=tmp_path / "workspace",
         master=served.world / "master.parquet",
@@ -39,6 +40,11 @@ def test_an_uploaded_batch_is_recorded_in_the_postgres_ledger(
     rows_in = response.json()["rows_in"]
     assert not (tmp_path / "workspace" / "ledger.sqlite").exists()
     assert not (tmp_path / "workspace" / "accounts.sqlite").exists()
+    assert not (tmp_path / "workspace" / "agencies.sqlite").exists()
+    # The letter passed review against the registry in PostgreSQL (its key is there).
+    internal = tmp_path / "workspace" / "batches" / response.json()["batch_id"] / "output"
+    decisions = (internal / "internal" / "decisions.csv").read_text(encoding="utf-8")
+    assert "letter_signature_invalid" not in decisions and ",disclosed," in decisions
     with Ledger.open(tmp_path / "workspace", url=postgres_url, read_only=True) as ledger:
         report = ledger.verify()
     assert report.ok

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from matchgate.accounts import AccountStore
 from matchgate.errors import LedgerError
 from matchgate.ledger import EntryKind, Ledger
+from matchgate.review.registry import AgencyRegistryStore
 from matchgate.store import StoreVersionError, migrate, schema, store_status, upgrade_store
 
 from .conftest import Database
@@ -43,11 +44,13 @@ def _tables(url: str) -> set[str]:
 
 
 def test_upgrade_from_empty_makes_exactly_the_model(database: Database) -> None:
-    assert [s.state for s in store_status(database.url)] == ["empty", "empty"]
+    assert [s.state for s in store_status(database.url)] == ["empty"] * 4
     done = upgrade_store(database.url)
-    assert [(before.state, after.state) for before, after in done] == [
-        ("empty", "current"),
-        ("empty", "current"),
+    assert [(before.store, before.state, after.state) for before, after in done] == [
+        ("ledger", "empty", "current"),
+        ("accounts", "empty", "current"),
+        ("registry", "empty", "current"),
+        ("lookups", "empty", "current"),
     ]
     assert _tables(database.url) == {t.name for t in schema.metadata.sorted_tables} | {
         "alembic_version"
@@ -61,7 +64,7 @@ def test_upgrade_from_empty_makes_exactly_the_model(database: Database) -> None:
     finally:
         engine.dispose()
     assert differences == []
-    assert heads == {"ledger_0002", "accounts_0002"}
+    assert heads == {"ledger_0002", "accounts_0002", "registry_0001", "lookups_0001"}
 
 
 def test_upgrade_again_changes_nothing(database: Database) -> None:
@@ -70,7 +73,7 @@ def test_upgrade_again_changes_nothing(database: Database) -> None:
         store.add_user("Ada Admin", role="admin", actor="office")
     again = upgrade_store(database.url)
     assert all(before == after and after.is_current for before, after in again)
-    assert database.scalar("SELECT count(*) FROM alembic_version") == 2
+    assert database.scalar("SELECT count(*) FROM alembic_version") == 4
     with AccountStore.open(database.workspace, url=database.url, hasher=CHEAP) as store:
         assert [u.name for u in store.users()] == ["Ada Admin"]
 
@@ -94,12 +97,16 @@ def test_tables_from_before_migrations_are_stamped_then_upgraded(database: Datab
     # Made as matchgate made them before migrations: the first revisions' tables, with rows.
     _to(database.url, "accounts_0001")
     _to(database.url, "ledger_0001")
+    _to(database.url, "registry_0001")
     _forget_versions(database)
     database.execute(
         "INSERT INTO account_users (user_id, name, role, created_at, created_by)"
         " VALUES (1, 'Old User', 'auditor', '2026-01-02 03:04:05+00:00', 'office')",
         "INSERT INTO ledger_meta (name, value) VALUES ('format_version', '1')",
+        "INSERT INTO registry_meta (name, value) VALUES ('seeded', '2026-01-02')",
     )
+    with pytest.raises(StoreVersionError, match="registry tables are from before migrations"):
+        AgencyRegistryStore.open(database.workspace, url=database.url)
     with pytest.raises(StoreVersionError, match="from before migrations.*matchgate db upgrade"):
         AccountStore.open(database.workspace, url=database.url, hasher=CHEAP)
     with pytest.raises(StoreVersionError, match="ledger tables are from before migrations"):
@@ -108,7 +115,12 @@ def test_tables_from_before_migrations_are_stamped_then_upgraded(database: Datab
     assert [(b.state, a.current) for b, a in done] == [
         ("unversioned", "ledger_0002"),
         ("unversioned", "accounts_0002"),
+        ("unversioned", "registry_0001"),
+        ("empty", "lookups_0001"),
     ]
+    with AgencyRegistryStore.open(database.workspace, url=database.url) as registry:
+        # Seeded before: the packaged agencies are not copied in again.
+        assert list(registry.registry()) == []
     indexes = {
         ix["name"] for ix in inspect(create_engine(database.url)).get_indexes("account_sessions")
     }
@@ -197,7 +209,8 @@ def test_stores_opened_at_once_on_a_new_database_make_the_tables_once(
         thread.join(timeout=60)
     assert problems == []
     states = [s.state for s in store_status(database.url)]
-    assert states == (["empty", "current"] if database.kind == "sqlite" else ["current"] * 2)
+    expected = ["empty", "current"] if database.kind == "sqlite" else ["current"] * 2
+    assert states == [*expected, "empty", "empty"]
     if database.kind == "postgres":
         assert database.scalar("SELECT count(*) FROM ledger_meta") == 1
     else:

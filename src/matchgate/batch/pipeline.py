@@ -105,13 +105,16 @@ def run_batch(
     ledger_key: Path | None = None,
     transfer_date: date | None = None,
     engine: str = "duckdb",
+    registry_url: str | None = None,
 ) -> BatchResult:
     """Run one request batch through every stage and write the response files.
 
     The ledger is ``WORKSPACE/ledger.sqlite`` unless ``ledger_url`` names another database
     (PostgreSQL for a server). The letter is judged against the workspace's agency registry
-    on ``transfer_date`` (default: today, UTC). ``engine`` scores the candidate pairs with
-    Splink on DuckDB or on Spark (``matchgate.match.spark``); the decisions are the same."""
+    on ``transfer_date`` (default: today, UTC), or against the one in the database
+    ``registry_url`` names (a server's uploads: the server's database). ``engine`` scores the
+    candidate pairs with Splink on DuckDB or on Spark (``matchgate.match.spark``); the
+    decisions are the same."""
     from matchgate.review.transfer import Transfer
 
     check_engine(engine)
@@ -129,7 +132,9 @@ def run_batch(
         progress=progress,
     )
     space = Workspace.open(workspace or out_dir / "workspace")
-    transfer = Transfer.for_workspace(space.root, requests=requests, transfer_date=transfer_date)
+    transfer = Transfer.for_workspace(
+        space.root, requests=requests, transfer_date=transfer_date, registry_url=registry_url
+    )
     batch_id = space.batch_id(requests, letter, policy_path, mapping=mapping, master=master)
     with BatchLock(space.batch_folder(batch_id)):
         con = space.batch_database(batch_id)

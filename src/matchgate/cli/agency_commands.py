@@ -7,7 +7,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,13 +17,17 @@ from rich.table import Table
 from matchgate.errors import InputError
 from matchgate.review.agencies import Agency
 
+if TYPE_CHECKING:
+    from matchgate.review.registry import AgencyRegistryStore
+
 __all__ = ["register"]
 
 console = Console()
 
 agency_app = typer.Typer(
-    help="The office's agency registry in the workspace: who may ask, who may sign, the "
-    "safeguards report on file and the keys letters must be signed with.",
+    help="The office's agency registry (the workspace's, or the server's database): who may"
+    " ask, who may sign, the safeguards report on file and the keys letters must be signed"
+    " with.",
     no_args_is_help=True,
 )
 letter_app = typer.Typer(
@@ -33,6 +37,16 @@ letter_app = typer.Typer(
 WorkspaceOption = Annotated[
     Path | None,
     typer.Option("--workspace", help="Workspace folder (default: $MATCHGATE_WORKSPACE)."),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="MATCHGATE_LEDGER_URL",
+        show_envvar=True,
+        help="SQLAlchemy URL of the server's database, as matchgate serve --database-url names"
+        " it (default: WORKSPACE/agencies.sqlite).",
+    ),
 ]
 ActorOption = Annotated[
     str | None,
@@ -47,6 +61,16 @@ def _workspace(workspace: Path | None) -> Path:
     if not configured:
         raise InputError("give --workspace (or set MATCHGATE_WORKSPACE)", field="workspace")
     return Path(configured)
+
+
+def _open_registry(workspace: Path | None, database_url: str | None) -> AgencyRegistryStore:
+    """The registry in the server's database when a URL is given (the workspace is then
+    not needed), else the workspace's file."""
+    from matchgate.review.registry import AgencyRegistryStore
+
+    if database_url is not None:
+        return AgencyRegistryStore.open(workspace or Path("."), url=database_url)
+    return AgencyRegistryStore.open(_workspace(workspace))
 
 
 def _actor(actor: str | None) -> str:
@@ -71,12 +95,11 @@ def add(
         Path, typer.Argument(help="Agency TOML: [agency] (or [[agency]]) with public_key.")
     ],
     workspace: WorkspaceOption = None,
+    database_url: DatabaseOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Register or update agencies (and their public keys) from an agency file."""
-    from matchgate.review.registry import AgencyRegistryStore
-
-    with AgencyRegistryStore.open(_workspace(workspace)) as store:
+    with _open_registry(workspace, database_url) as store:
         agencies = store.add_file(agency_file, actor=_actor(actor))
     for agency in agencies:
         console.print(
@@ -86,11 +109,9 @@ def add(
 
 
 @agency_app.command("list")
-def list_agencies(workspace: WorkspaceOption = None) -> None:
+def list_agencies(workspace: WorkspaceOption = None, database_url: DatabaseOption = None) -> None:
     """Every agency in the registry with its safeguards report and keys."""
-    from matchgate.review.registry import AgencyRegistryStore
-
-    with AgencyRegistryStore.open(_workspace(workspace)) as store:
+    with _open_registry(workspace, database_url) as store:
         registry = store.registry()
     table = Table()
     for column in ("code", "name", "safeguards report", "caseload", "active keys"):
@@ -111,11 +132,10 @@ def list_agencies(workspace: WorkspaceOption = None) -> None:
 def show(
     code: Annotated[str, typer.Argument(help="Agency code, e.g. DHS.")],
     workspace: WorkspaceOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """One agency: who may sign, its safeguards report, its keys and its history."""
-    from matchgate.review.registry import AgencyRegistryStore
-
-    with AgencyRegistryStore.open(_workspace(workspace)) as store:
+    with _open_registry(workspace, database_url) as store:
         agency = store.registry().by_code(code)
         if agency is None:
             raise InputError(f"no agency {code!r} in the registry", field="code")
@@ -155,6 +175,7 @@ def revoke(
     code: Annotated[str, typer.Argument(help="Agency code, e.g. DHS.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the key is revoked.")],
     workspace: WorkspaceOption = None,
+    database_url: DatabaseOption = None,
     key: Annotated[
         str | None,
         typer.Option("--key", help="Revoke only the key with this SHA-256 fingerprint."),
@@ -162,9 +183,7 @@ def revoke(
     actor: ActorOption = None,
 ) -> None:
     """Revoke an agency's keys: letters signed with them no longer pass review."""
-    from matchgate.review.registry import AgencyRegistryStore
-
-    with AgencyRegistryStore.open(_workspace(workspace)) as store:
+    with _open_registry(workspace, database_url) as store:
         revoked = store.revoke(code, actor=_actor(actor), reason=reason, public_key_sha256=key)
     for fingerprint in revoked:
         console.print(f"revoked {code.upper()} key {fingerprint}")

@@ -66,7 +66,8 @@ def lookup(
         typer.Option(
             "--database-url",
             envvar="MATCHGATE_LEDGER_URL",
-            help="Ledger database URL (PostgreSQL); default WORKSPACE/ledger.sqlite.",
+            help="The server's database URL (PostgreSQL): its ledger, agency registry and"
+            " look-up records; default the workspace's SQLite files.",
         ),
     ] = None,
     key_file: Annotated[

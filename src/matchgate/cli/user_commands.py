@@ -66,7 +66,7 @@ def add(
     from matchgate.review.registry import AgencyRegistryStore
 
     space = _workspace(workspace)
-    with AgencyRegistryStore.open(space) as registry:
+    with AgencyRegistryStore.open(space, url=database_url) as registry:
         codes = {agency_entry.code.upper() for agency_entry in registry.registry()}
     with AccountStore.open(space, url=database_url) as store:
         issued = store.add_user(

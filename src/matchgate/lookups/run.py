@@ -167,7 +167,7 @@ def run_lookup(
     day = (transfer_date or today_utc()).isoformat()
     request_json = _canonical(request)
     request_sha256 = hashlib.sha256(request_json.encode("utf-8")).hexdigest()
-    with letter_lock(folder), LetterStore(folder) as store:
+    with letter_lock(folder, url=ledger_url), LetterStore(folder, url=ledger_url) as store:
         for pending in store.unrecorded():  # a look-up cut off before its ledger commit
             _record(pending, store, workspace, ledger_url, ledger_key)
         known = store.find(day=day, request_sha256=request_sha256)
@@ -184,6 +184,7 @@ def run_lookup(
             master=master,
             policy_path=policy_path,
             transfer_date=transfer_date,
+            database_url=ledger_url,
         )
         store.add(
             number=lookup.number,
@@ -261,6 +262,7 @@ def _decide(
     master: Path | None,
     policy_path: Path | None,
     transfer_date: date | None,
+    database_url: str | None = None,
 ) -> _Decided:
     review_policy = Policy.load(policy_path)
     match_policy = load_match_policy(policy_path)
@@ -269,7 +271,10 @@ def _decide(
     facts = BatchFacts()
     facts.observe(record)
     transfer = Transfer.for_lookup(
-        workspace, lookups_before=store.counted(), transfer_date=transfer_date
+        workspace,
+        lookups_before=store.counted(),
+        transfer_date=transfer_date,
+        registry_url=database_url,
     )
     letter_decision = review_letter(letter, facts=facts, policy=review_policy, transfer=transfer)
     review_outcome: str | None = None

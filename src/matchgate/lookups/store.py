@@ -1,20 +1,32 @@
-"""The look-ups of one letter: its "look-up batch", kept in the workspace.
+"""The look-ups of one letter: its "look-up batch".
 
     WORKSPACE/lookups/<letter_id>/
       letter.toml        the signed look-up letter, as filed
-      lookups.sqlite     one row per look-up: the request, its answer, its ledger entries
       lock               held while a look-up of this letter is decided and recorded
+                         (the embedded default; on a server a PostgreSQL advisory lock)
+
+    lookup_records       one row per look-up, keyed by (letter_id, number): the request,
+                         its answer, its ledger entries. The ``lookups`` store of
+                         :mod:`matchgate.store.schema`: ``WORKSPACE/lookups.sqlite``, or the
+                         server's database (``ledger_url``) when one is set.
 
 Rows accumulate (numbered 1, 2, ... per letter, each with its day); nothing here grows with
 the master file. A look-up is written here with its ledger entries *before* they are appended
 to the ledger and marked recorded after, so a process killed in between finishes the entries
 (same idempotency keys, nothing recorded twice) the next time the letter is used, and only a
 recorded look-up is ever answered.
+
+A letter folder from before the model keeps its look-ups in ``lookups.sqlite`` in the folder:
+the first time the letter is used its rows are copied into ``lookup_records`` (in one
+transaction, under the letter's lock) and the file is renamed ``lookups.sqlite.imported``. A
+copy cut off before the rename is finished the next time (rows already there are checked to be
+the same, not copied again).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -25,12 +37,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from matchgate.errors import MatchgateError, WorkspaceError
+from matchgate.store import ensure_current
+from matchgate.store import schema as store_schema
+from matchgate.store.migrate import describe
 
-__all__ = ["LetterNotOnFileError", "LetterStore", "StoredLookup", "letter_folder", "letter_lock"]
+__all__ = [
+    "LOOKUPS_FILE",
+    "LetterNotOnFileError",
+    "LetterStore",
+    "StoredLookup",
+    "letter_folder",
+    "letter_lock",
+    "lookups_url",
+]
+
+LOOKUPS_FILE = "lookups.sqlite"
+# What a letter folder held before the look-ups were in the model, and its name once copied.
+LEGACY_FILE = "lookups.sqlite"
+IMPORTED_SUFFIX = ".imported"
 
 
 class LetterNotOnFileError(MatchgateError):
@@ -38,21 +77,18 @@ class LetterNotOnFileError(MatchgateError):
 
 
 _LETTER_ID = re.compile(r"^[0-9a-f]{16}$")
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS lookups (
-    number INTEGER PRIMARY KEY,
-    day TEXT NOT NULL,
-    request_sha256 TEXT NOT NULL,
-    request_json TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    counted INTEGER NOT NULL,
-    response_json TEXT NOT NULL,
-    entries_json TEXT NOT NULL,
-    recorded INTEGER NOT NULL DEFAULT 0
-)""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS lookups_request ON lookups (day, request_sha256)",
+_records = store_schema.lookup_records
+_COLUMNS = (
+    "number",
+    "day",
+    "request_sha256",
+    "request_json",
+    "actor",
+    "outcome",
+    "counted",
+    "response_json",
+    "entries_json",
+    "recorded",
 )
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
@@ -65,13 +101,41 @@ def letter_folder(workspace: Path, letter_id: str) -> Path:
     return workspace / "lookups" / letter_id
 
 
+def lookups_url(workspace: Path, url: str | None) -> str:
+    """The look-up store's database: ``url`` (the server's), else the workspace's file."""
+    return url if url is not None else f"sqlite:///{Path(workspace) / LOOKUPS_FILE}"
+
+
+def _is_postgres(url: str | None) -> bool:
+    if url is None:
+        return False
+    try:
+        return make_url(url).get_backend_name() == "postgresql"
+    except ArgumentError as exc:
+        raise WorkspaceError("not a database URL", path=describe(url)) from exc
+
+
+def advisory_key(letter_id: str) -> int:
+    """The PostgreSQL advisory lock key of a letter: a signed 64-bit hash of its id."""
+    digest = hashlib.sha256(f"matchgate-lookup-letter:{letter_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 @contextmanager
-def letter_lock(folder: Path) -> Iterator[None]:
+def letter_lock(folder: Path, *, url: str | None = None) -> Iterator[None]:
     """One look-up of a letter at a time: a lock per letter among this process's threads
-    and, through the lock file, among processes (the OS releases it if a process dies)."""
+    and, among processes, the letter's lock file (the embedded default) or, when the
+    look-ups live in PostgreSQL (``url``), an advisory lock on a hash of the letter's id held
+    by a transaction of its own. Either is released by the OS or the server if a process
+    dies."""
     with _THREAD_LOCKS_GUARD:
         lock = _THREAD_LOCKS.setdefault(str(folder), threading.Lock())
     with lock:
+        if _is_postgres(url):
+            assert url is not None
+            with _advisory_lock(url, folder.name):
+                yield
+            return
         try:
             folder.mkdir(parents=True, exist_ok=True)
             stream = (folder / "lock").open("a+", encoding="utf-8")
@@ -89,6 +153,33 @@ def letter_lock(folder: Path) -> Iterator[None]:
             stream.close()
 
 
+@contextmanager
+def _advisory_lock(url: str, letter_id: str) -> Iterator[None]:
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        try:
+            conn = engine.connect()
+            transaction = conn.begin()
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(letter_id)}
+            )
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(
+                f"cannot lock the look-up letter: {detail}", path=describe(url)
+            ) from exc
+        try:
+            yield
+        finally:
+            # The lock's transaction wrote nothing: ending it releases the lock.
+            try:
+                transaction.rollback()
+            finally:
+                conn.close()
+    finally:
+        engine.dispose()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredLookup:
     number: int
@@ -101,32 +192,54 @@ class StoredLookup:
     actor: str
 
 
-class LetterStore:
-    """The look-ups of one letter (use inside :func:`letter_lock`)."""
+def _sqlite_engine_setup(engine: Engine) -> None:
+    """Letters share one SQLite file: wait for another writer, and take the write lock when a
+    transaction starts (a read-then-write transaction never meets a writer half way)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._engine = create_engine(f"sqlite:///{folder / 'lookups.sqlite'}")
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
         try:
-            with self._engine.begin() as conn:
-                for statement in _SCHEMA:
-                    conn.execute(text(statement))
+            cursor.execute("PRAGMA busy_timeout = 30000")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class LetterStore:
+    """The look-ups of one letter (use inside :func:`letter_lock`), in the workspace's
+    ``lookups.sqlite`` or, with ``url``, the server's database."""
+
+    def __init__(self, folder: Path, *, url: str | None = None) -> None:
+        self.folder = folder
+        self.letter_id = folder.name
+        self.url = lookups_url(folder.parent.parent, url)
+        self.location = describe(self.url)
+        try:
+            self._engine = create_engine(self.url)
+        except (ArgumentError, ImportError) as exc:
+            raise WorkspaceError(f"the look-up store cannot be opened ({exc})") from exc
+        if self._engine.dialect.name == "sqlite":
+            _sqlite_engine_setup(self._engine)
+        try:
+            ensure_current(self.url, store_schema.LOOKUPS, create=True, engine=self._engine)
+            self._import_legacy_file()
         except SQLAlchemyError as exc:
             self._engine.dispose()
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise WorkspaceError(
-                f"the look-up store cannot be opened ({exc})", path=folder
+                f"the look-up store cannot be opened: {detail}", path=self.location
             ) from exc
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     def close(self) -> None:
         self._engine.dispose()
-
-    def _rows(self, statement: str, **params: Any) -> list[tuple[Any, ...]]:
-        with self._engine.begin() as conn:
-            return [tuple(row) for row in conn.execute(text(statement), params)]
-
-    def _write(self, statement: str, **params: Any) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(text(statement), params)
 
     def __enter__(self) -> LetterStore:
         return self
@@ -134,46 +247,124 @@ class LetterStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(f"the look-up store failed: {detail}", path=self.location) from exc
+
+    # -- a letter folder from before the model --------------------------------------------
+
+    def _import_legacy_file(self) -> None:
+        legacy = self.folder / LEGACY_FILE
+        if not legacy.is_file():
+            return
+        reader = create_engine(f"sqlite:///{legacy}")
+        try:
+            with reader.connect() as conn:
+                rows = [
+                    dict(row._mapping)
+                    for row in conn.execute(
+                        text(f"SELECT {', '.join(_COLUMNS)} FROM lookups ORDER BY number")
+                    )
+                ]
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(
+                f"cannot read the letter's look-ups from before the look-up store: {detail}",
+                path=legacy,
+            ) from exc
+        finally:
+            reader.dispose()
+        with self._transaction() as conn:
+            have = {
+                row.number: row
+                for row in conn.execute(
+                    select(_records).where(_records.c.letter_id == self.letter_id)
+                )
+            }
+            for row in rows:
+                values = {**row, "counted": int(row["counted"]), "recorded": int(row["recorded"])}
+                there = have.get(int(row["number"]))
+                if there is None:
+                    conn.execute(insert(_records).values(letter_id=self.letter_id, **values))
+                elif any(getattr(there, name) != values[name] for name in _COLUMNS):
+                    raise WorkspaceError(
+                        f"look-up {row['number']} of this letter is already in the look-up"
+                        f" store ({self.location}) with other contents: not copied",
+                        path=legacy,
+                    )
+        try:
+            legacy.rename(legacy.with_name(legacy.name + IMPORTED_SUFFIX))
+        except OSError as exc:
+            raise WorkspaceError(f"cannot rename the copied file ({exc})", path=legacy) from exc
+
+    # -- reading ----------------------------------------------------------------------------
+
     @staticmethod
-    def _row(row: tuple[Any, ...]) -> StoredLookup:
-        number, day, digest, outcome, response, entries, recorded, actor = row
+    def _row(row: Any) -> StoredLookup:
         return StoredLookup(
-            number=int(number),
-            day=day,
-            request_sha256=digest,
-            outcome=outcome,
-            response=json.loads(response),
-            entries=json.loads(entries),
-            recorded=bool(recorded),
-            actor=actor,
+            number=int(row.number),
+            day=row.day,
+            request_sha256=row.request_sha256,
+            outcome=row.outcome,
+            response=json.loads(row.response_json),
+            entries=json.loads(row.entries_json),
+            recorded=bool(row.recorded),
+            actor=row.actor,
         )
 
-    _COLUMNS = "number, day, request_sha256, outcome, response_json, entries_json, recorded, actor"
+    def _select(self, *conditions: Any) -> list[StoredLookup]:
+        statement = (
+            select(_records)
+            .where(_records.c.letter_id == self.letter_id, *conditions)
+            .order_by(_records.c.number)
+        )
+        with self._transaction() as conn:
+            return [self._row(row) for row in conn.execute(statement)]
 
     def find(self, *, day: str, request_sha256: str) -> StoredLookup | None:
-        rows = self._rows(
-            f"SELECT {self._COLUMNS} FROM lookups WHERE day = :day AND request_sha256 = :digest",
-            day=day,
-            digest=request_sha256,
-        )
-        return self._row(rows[0]) if rows else None
+        found = self._select(_records.c.day == day, _records.c.request_sha256 == request_sha256)
+        return found[0] if found else None
 
     def unrecorded(self) -> list[StoredLookup]:
-        rows = self._rows(f"SELECT {self._COLUMNS} FROM lookups WHERE recorded = 0 ORDER BY number")
-        return [self._row(row) for row in rows]
+        return self._select(_records.c.recorded == 0)
+
+    def all(self) -> list[StoredLookup]:
+        return self._select()
+
+    def _scalar(self, statement: Any) -> int:
+        with self._transaction() as conn:
+            return int(conn.execute(statement).scalar_one())
 
     def next_number(self) -> int:
-        [(last,)] = self._rows("SELECT coalesce(max(number), 0) FROM lookups")
-        return int(last) + 1
+        last = self._scalar(
+            select(func.coalesce(func.max(_records.c.number), 0)).where(
+                _records.c.letter_id == self.letter_id
+            )
+        )
+        return last + 1
 
     def counted(self) -> int:
         """Look-ups that count against the letter's maximum: those it let through to the
         master file (a look-up refused by review searched nobody)."""
-        [(count,)] = self._rows("SELECT count(*) FROM lookups WHERE counted = 1")
-        return int(count)
+        return self._scalar(
+            select(func.count()).where(
+                _records.c.letter_id == self.letter_id, _records.c.counted == 1
+            )
+        )
 
     def first_of_day(self, day: str) -> bool:
-        return not self._rows("SELECT 1 FROM lookups WHERE day = :day LIMIT 1", day=day)
+        return not self._scalar(
+            select(func.count()).where(
+                _records.c.letter_id == self.letter_id, _records.c.day == day
+            )
+        )
+
+    # -- writing ----------------------------------------------------------------------------
 
     def add(
         self,
@@ -188,24 +379,27 @@ class LetterStore:
         response: dict[str, str],
         entries: list[dict[str, Any]],
     ) -> None:
-        self._write(
-            "INSERT INTO lookups (number, day, request_sha256, request_json, actor, outcome,"
-            " counted, response_json, entries_json, recorded) VALUES (:number, :day, :digest,"
-            " :request_json, :actor, :outcome, :counted, :response, :entries, 0)",
-            number=number,
-            day=day,
-            digest=request_sha256,
-            request_json=request_json,
-            actor=actor,
-            outcome=outcome,
-            counted=int(counted),
-            response=json.dumps(response),
-            entries=json.dumps(entries, sort_keys=True),
-        )
+        with self._transaction() as conn:
+            conn.execute(
+                insert(_records).values(
+                    letter_id=self.letter_id,
+                    number=number,
+                    day=day,
+                    request_sha256=request_sha256,
+                    request_json=request_json,
+                    actor=actor,
+                    outcome=outcome,
+                    counted=int(counted),
+                    response_json=json.dumps(response),
+                    entries_json=json.dumps(entries, sort_keys=True),
+                    recorded=0,
+                )
+            )
 
     def mark_recorded(self, number: int) -> None:
-        self._write("UPDATE lookups SET recorded = 1 WHERE number = :number", number=number)
-
-    def all(self) -> list[StoredLookup]:
-        rows = self._rows(f"SELECT {self._COLUMNS} FROM lookups ORDER BY number")
-        return [self._row(row) for row in rows]
+        with self._transaction() as conn:
+            conn.execute(
+                update(_records)
+                .where(_records.c.letter_id == self.letter_id, _records.c.number == number)
+                .values(recorded=1)
+            )

@@ -1,4 +1,4 @@
-"""The office's agency registry, kept in the workspace (``WORKSPACE/agencies.sqlite``).
+"""The office's agency registry: ``WORKSPACE/agencies.sqlite``, or the server's database.
 
 Which agencies may ask, who may sign for them, their safeguards report, their plausible
 caseload and the public keys their letters must be signed with. A new workspace is seeded
@@ -6,6 +6,10 @@ once from the packaged ``data/agencies.toml`` (entries without keys: no letter p
 the office registers the agency's key); from then on only ``matchgate agency add`` and
 ``matchgate agency revoke`` change it. Every change is an entry in ``registry_events`` (who,
 when, what), a table the database itself keeps append-only.
+
+The tables are the ``registry`` store of :mod:`matchgate.store.schema`, made and changed by
+its migrations (``matchgate db upgrade``); on a server (``--database-url``,
+``$MATCHGATE_LEDGER_URL``) they live in the server's PostgreSQL database with the ledger.
 
 Tables:
   agencies          code -> the agency's entry (JSON, as the ``[[agency]]`` table reads)
@@ -25,20 +29,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from matchgate.errors import InputError, WorkspaceError
@@ -50,6 +42,9 @@ from matchgate.review.agencies import (
     agency_registry,
 )
 from matchgate.review.signing import load_public_key_pem, public_key_sha256
+from matchgate.store import ensure_current
+from matchgate.store import schema as store_schema
+from matchgate.store.migrate import describe
 
 __all__ = [
     "REGISTRY_FILE",
@@ -62,49 +57,12 @@ __all__ = [
 
 REGISTRY_FILE = "agencies.sqlite"
 
-_metadata = MetaData()
-_agencies = Table(
-    "agencies",
-    _metadata,
-    Column("code", String(32), primary_key=True),
-    Column("entry", Text, nullable=False),
-    Column("updated_at", String(32), nullable=False),
-    Column("updated_by", Text, nullable=False),
-)
-_keys = Table(
-    "agency_keys",
-    _metadata,
-    Column("public_key_sha256", String(64), primary_key=True),
-    Column("agency_code", String(32), nullable=False),
-    Column("public_key_pem", Text, nullable=False),
-    Column("registered_at", String(32), nullable=False),
-    Column("registered_by", Text, nullable=False),
-    Column("revoked_at", String(32), nullable=True),
-    Column("revoked_by", Text, nullable=True),
-    Column("revoked_reason", Text, nullable=True),
-)
-_events = Table(
-    "registry_events",
-    _metadata,
-    Column("event_id", Integer, primary_key=True, autoincrement=True),
-    Column("at", String(32), nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("agency_code", String(32), nullable=False),
-    Column("detail", Text, nullable=False),
-)
-_meta = Table(
-    "registry_meta",
-    _metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-_APPEND_ONLY = [
-    """CREATE TRIGGER IF NOT EXISTS registry_events_no_update BEFORE UPDATE ON registry_events
-    BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS registry_events_no_delete BEFORE DELETE ON registry_events
-    BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END""",
-]
+# The tables are the model's (matchgate.store.schema, branch ``registry``); the migrations
+# make them, with registry_events append-only by triggers on SQLite and PostgreSQL alike.
+_agencies = store_schema.agencies
+_keys = store_schema.agency_keys
+_events = store_schema.registry_events
+_meta = store_schema.registry_meta
 
 # The keys an agency file may hold; the registry stores the entry as given, so a field a
 # newer reader of ``agency_from_table`` knows travels with it.
@@ -288,25 +246,46 @@ def _packaged_entries() -> Iterator[dict[str, Any]]:
         yield entry
 
 
-class AgencyRegistryStore:
-    """The registry of one workspace. Open with :meth:`open`; use as a context manager."""
+def _insert_if_absent(conn: Connection, table: Table, **values: Any) -> bool:
+    """Insert a row unless one with its primary key is there (``ON CONFLICT DO NOTHING``,
+    on SQLite and PostgreSQL alike); whether it was inserted."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    key = list(table.primary_key.columns)
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(*key)
+    # RETURNING gives the row only when it was inserted (rowcount is not reliable here).
+    return conn.execute(statement).first() is not None
 
-    def __init__(self, path: Path, *, clock: Callable[[], str] = _now) -> None:
-        self.path = path
+
+class AgencyRegistryStore:
+    """The registry of one workspace, or of the database ``url`` names. Open with
+    :meth:`open`; use as a context manager."""
+
+    def __init__(self, url: str, *, clock: Callable[[], str] = _now) -> None:
+        self.url = url
+        self.path = describe(url)
         self._clock = clock
-        self._engine = create_engine(f"sqlite:///{path}")
-        event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._engine: Engine = create_engine(url)
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine, "connect", _sqlite_pragmas)
 
     @classmethod
-    def open(cls, workspace: Path) -> AgencyRegistryStore:
-        """The registry of ``workspace``, created and seeded from the packaged data on first
-        use (the seed is copied once: a revoked or changed entry never comes back)."""
-        workspace = Path(workspace)
-        try:
-            workspace.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create the workspace ({exc})", path=workspace) from exc
-        store = cls(workspace / REGISTRY_FILE)
+    def open(
+        cls, workspace: Path, *, url: str | None = None, clock: Callable[[], str] = _now
+    ) -> AgencyRegistryStore:
+        """The registry at ``url`` (the server's database), else ``WORKSPACE/agencies.sqlite``;
+        its tables made at the migrations' head on first use and seeded from the packaged
+        data (the seed is copied once: a revoked or changed entry never comes back). Tables
+        behind head are refused (:class:`~matchgate.store.StoreVersionError`)."""
+        if url is None:
+            workspace = Path(workspace)
+            try:
+                workspace.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WorkspaceError(
+                    f"cannot create the workspace ({exc})", path=workspace
+                ) from exc
+            url = f"sqlite:///{workspace / REGISTRY_FILE}"
+        store = cls(url, clock=clock)
         try:
             store._create()
         except BaseException:
@@ -329,29 +308,29 @@ class AgencyRegistryStore:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise WorkspaceError(f"the agency registry failed: {exc}", path=self.path) from exc
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(f"the agency registry failed: {detail}", path=self.path) from exc
 
     def _create(self) -> None:
+        try:
+            ensure_current(self.url, store_schema.REGISTRY, create=True, engine=self._engine)
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(
+                f"cannot open the agency registry: {detail}", path=self.path
+            ) from exc
         with self._transaction() as conn:
-            _metadata.create_all(conn)
-            for statement in _APPEND_ONLY:
-                conn.exec_driver_sql(statement)
-            seeded = conn.execute(
-                insert(_meta).prefix_with("OR IGNORE").values(name="seeded", value=self._clock())
-            )
-            if seeded.rowcount != 1:
+            if not _insert_if_absent(conn, _meta, name="seeded", value=self._clock()):
                 return
             codes = []
             for entry in _packaged_entries():
-                conn.execute(
-                    insert(_agencies)
-                    .prefix_with("OR IGNORE")
-                    .values(
-                        code=entry["code"],
-                        entry=_json_entry(entry),
-                        updated_at=self._clock(),
-                        updated_by="matchgate (packaged data)",
-                    )
+                _insert_if_absent(
+                    conn,
+                    _agencies,
+                    code=entry["code"],
+                    entry=_json_entry(entry),
+                    updated_at=self._clock(),
+                    updated_by="matchgate (packaged data)",
                 )
                 codes.append(entry["code"])
             self._event(conn, "matchgate", "seeded", "*", {"agencies": codes})

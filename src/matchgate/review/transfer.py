@@ -39,14 +39,19 @@ class Transfer:
 
     @classmethod
     def for_workspace(
-        cls, workspace: Path, *, requests: Path, transfer_date: date | None = None
+        cls,
+        workspace: Path,
+        *,
+        requests: Path,
+        transfer_date: date | None = None,
+        registry_url: str | None = None,
     ) -> Transfer:
-        """The workspace's registry, the request file's digest, and today (UTC) unless a
-        ``transfer_date`` is given (tests)."""
+        """The workspace's registry (or the one in the server's database ``registry_url``),
+        the request file's digest, and today (UTC) unless a ``transfer_date`` is given."""
         from matchgate.review.registry import AgencyRegistryStore
         from matchgate.review.signing import file_sha256
 
-        with AgencyRegistryStore.open(workspace) as store:
+        with AgencyRegistryStore.open(workspace, url=registry_url) as store:
             registry = store.registry()
         return cls(
             registry=registry,
@@ -56,12 +61,17 @@ class Transfer:
 
     @classmethod
     def for_lookup(
-        cls, workspace: Path, *, lookups_before: int, transfer_date: date | None = None
+        cls,
+        workspace: Path,
+        *,
+        lookups_before: int,
+        transfer_date: date | None = None,
+        registry_url: str | None = None,
     ) -> Transfer:
         """One look-up under a look-up letter that has answered ``lookups_before`` already."""
         from matchgate.review.registry import AgencyRegistryStore
 
-        with AgencyRegistryStore.open(workspace) as store:
+        with AgencyRegistryStore.open(workspace, url=registry_url) as store:
             registry = store.registry()
         return cls(
             registry=registry,

@@ -174,14 +174,15 @@ def check_csrf(principal: Principal, presented: str) -> None:
 # -- agency walls -------------------------------------------------------------------------
 
 
-def agency_of_letter(letter: RequestLetter, workspace: Path) -> str:
+def agency_of_letter(letter: RequestLetter, workspace: Path, url: str | None = None) -> str:
     """The agency code a letter asks for: its ``agency_code``, else its agency's name as the
-    workspace's registry knows it; "" when neither resolves."""
+    registry knows it (the server's database ``url``, else the workspace's); "" when neither
+    resolves."""
     if letter.agency_code.strip():
         return letter.agency_code.strip().upper()
     if not letter.agency.strip():
         return ""
-    with AgencyRegistryStore.open(workspace) as store:
+    with AgencyRegistryStore.open(workspace, url=url) as store:
         agency = store.registry().by_name(letter.agency)
     return agency.code.upper() if agency is not None else ""
 
@@ -193,7 +194,7 @@ def batch_agency_code(batches: BatchFolders, batch_id: str) -> str:
     if not path.is_file():
         return ""
     try:
-        return agency_of_letter(load_letter(path), batches.workspace)
+        return agency_of_letter(load_letter(path), batches.workspace, batches.database_url)
     except LetterError:
         return ""
 
@@ -218,7 +219,12 @@ def visible_batches(principal: Principal, batches: BatchFolders) -> list[BatchSu
 
 
 def check_letter_is_own(
-    principal: Principal, letter_bytes: bytes, workspace: Path, *, filename: str = "letter.toml"
+    principal: Principal,
+    letter_bytes: bytes,
+    workspace: Path,
+    *,
+    filename: str = "letter.toml",
+    url: str | None = None,
 ) -> None:
     """A requester submits only under its own agency's letters (403 otherwise: the letter is
     the caller's own upload, so saying why confirms nothing)."""
@@ -228,7 +234,7 @@ def check_letter_is_own(
         path = Path(folder) / "letter.toml"
         path.write_bytes(letter_bytes)
         try:
-            code = agency_of_letter(load_letter(path), workspace)
+            code = agency_of_letter(load_letter(path), workspace, url)
         except LetterError as exc:
             shown = f"upload 'letter' ({Path(filename).name or 'letter'})"
             raise type(exc)(exc.message, path=shown, row=exc.row, field=exc.field) from exc

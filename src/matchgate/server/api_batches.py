@@ -76,7 +76,13 @@ def submit_upload(
     letter_upload = _upload(letter, "letter", required=True)
     assert requests_upload is not None and letter_upload is not None
     letter_bytes = letter_upload.stream.read()
-    check_letter_is_own(user, letter_bytes, settings.workspace, filename=letter_upload.filename)
+    check_letter_is_own(
+        user,
+        letter_bytes,
+        settings.workspace,
+        filename=letter_upload.filename,
+        url=settings.ledger_url,
+    )
     staged = batches.stage_upload(
         requests=requests_upload,
         letter=Upload(filename=letter_upload.filename, stream=io.BytesIO(letter_bytes)),

@@ -28,13 +28,13 @@ router = APIRouter(prefix="/api/lookups", tags=["lookups"])
 
 
 def _check_own_letter(
-    user: Principal, workspace: Path, letter: Path | None, letter_id: str
+    user: Principal, workspace: Path, letter: Path | None, letter_id: str, url: str | None
 ) -> None:
     """A requester looks up only under its own agency's letter: a letter sent with the body
     (403 otherwise) or one on file by its id (another agency's id answers 404, as one that is
     not on file)."""
     if letter is not None:
-        check_letter_is_own(user, letter.read_bytes(), workspace)
+        check_letter_is_own(user, letter.read_bytes(), workspace, url=url)
         return
     try:
         path = letter_folder(workspace, letter_id) / "letter.toml"
@@ -43,7 +43,7 @@ def _check_own_letter(
     if not path.is_file():
         raise NotFoundError(f"no look-up letter {letter_id!r} on file in this workspace")
     try:
-        check_letter_is_own(user, path.read_bytes(), workspace)
+        check_letter_is_own(user, path.read_bytes(), workspace, url=url)
     except Exception as exc:  # noqa: BLE001 - any refusal of a filed letter reads as not found
         raise NotFoundError(f"no look-up letter {letter_id!r} on file in this workspace") from exc
 
@@ -67,7 +67,7 @@ def create_lookup(
     with recorded_read(user, "lookup", subject) as read:
         require_roles(user, frozenset({Role.REQUESTER}), "run look-ups")
         with batches.staged_letter(body.letter) as letter:
-            _check_own_letter(user, batches.workspace, letter, body.letter_id)
+            _check_own_letter(user, batches.workspace, letter, body.letter_id, batches.database_url)
             try:
                 answer = run_lookup(
                     workspace=batches.workspace,

@@ -157,7 +157,10 @@ def resume_interrupted_jobs(settings: ServerSettings) -> list[str]:
     the server starts). The pipeline resumes after its last durable chunk; the ledger's
     idempotency keys keep what was recorded from being recorded twice."""
     batches = BatchFolders(
-        workspace=settings.workspace, master=settings.master, policy=settings.policy
+        workspace=settings.workspace,
+        master=settings.master,
+        policy=settings.policy,
+        database_url=settings.ledger_url,
     )
 
     def start(batch_id: str, record: dict[str, Any]) -> None:
@@ -171,10 +174,19 @@ def resume_interrupted_jobs(settings: ServerSettings) -> list[str]:
 class BatchFolders:
     """The batches of one workspace: run an upload, list them, find their files."""
 
-    def __init__(self, *, workspace: Path, master: Path, policy: Path | None) -> None:
+    def __init__(
+        self,
+        *,
+        workspace: Path,
+        master: Path,
+        policy: Path | None,
+        database_url: str | None = None,
+    ) -> None:
         self.workspace = workspace
         self.master = master
         self.policy = policy
+        # The server's database (its agency registry); None: the workspace's files.
+        self.database_url = database_url
 
     # -- finding ---------------------------------------------------------------------
 
@@ -430,6 +442,7 @@ class BatchFolders:
             ledger_url=ledger_url,
             ledger_key=ledger_key,
             progress=progress,
+            registry_url=ledger_url,  # the server's database holds its agency registry too
         )
 
     @contextmanager

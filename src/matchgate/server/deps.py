@@ -63,7 +63,10 @@ TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 
 def get_batch_folders(settings: SettingsDep) -> BatchFolders:
     return BatchFolders(
-        workspace=settings.workspace, master=settings.master, policy=settings.policy
+        workspace=settings.workspace,
+        master=settings.master,
+        policy=settings.policy,
+        database_url=settings.ledger_url,
     )
 
 

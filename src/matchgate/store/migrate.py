@@ -60,9 +60,19 @@ _MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant works; it only has to be the same for every matchgate that migrates.
 _POSTGRES_MIGRATION_LOCK = 0x6D67_6D69_6772_6174
 # The revision whose tables a matchgate from before migrations made, per store.
-_FIRST_REVISION = {schema.LEDGER: "ledger_0001", schema.ACCOUNTS: "accounts_0001"}
+_FIRST_REVISION = {
+    schema.LEDGER: "ledger_0001",
+    schema.ACCOUNTS: "accounts_0001",
+    schema.REGISTRY: "registry_0001",
+    schema.LOOKUPS: "lookups_0001",
+}
 # The file of each store in a workspace (the embedded default).
-_WORKSPACE_FILES = {schema.LEDGER: "ledger.sqlite", schema.ACCOUNTS: "accounts.sqlite"}
+_WORKSPACE_FILES = {
+    schema.LEDGER: "ledger.sqlite",
+    schema.ACCOUNTS: "accounts.sqlite",
+    schema.REGISTRY: "agencies.sqlite",
+    schema.LOOKUPS: "lookups.sqlite",
+}
 
 
 class StoreVersionError(WorkspaceError):

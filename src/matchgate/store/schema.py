@@ -7,6 +7,9 @@ migration added, the revision that did in ``info["since"]``):
              ledger_access_tins (``WORKSPACE/ledger.sqlite``)
   accounts   account_users, account_tokens, account_sessions, account_events
              (``WORKSPACE/accounts.sqlite``)
+  registry   agencies, agency_keys, registry_events, registry_meta
+             (``WORKSPACE/agencies.sqlite``; :mod:`matchgate.review.registry`)
+  lookups    lookup_records (``WORKSPACE/lookups.sqlite``; :mod:`matchgate.lookups.store`)
 
 In the embedded default each store is its own SQLite file in the workspace; on a server every
 store lives in one PostgreSQL database. The Alembic migrations (``matchgate/migrations``)
@@ -33,23 +36,32 @@ from sqlalchemy import (
 __all__ = [
     "ACCOUNTS",
     "LEDGER",
+    "LOOKUPS",
+    "REGISTRY",
     "STORES",
     "account_events",
     "account_sessions",
     "account_tokens",
     "account_users",
+    "agencies",
+    "agency_keys",
     "ledger_access",
     "ledger_access_tins",
     "ledger_disclosures",
     "ledger_entries",
     "ledger_meta",
+    "lookup_records",
     "metadata",
+    "registry_events",
+    "registry_meta",
     "tables_of",
 ]
 
 LEDGER = "ledger"
 ACCOUNTS = "accounts"
-STORES = (LEDGER, ACCOUNTS)
+REGISTRY = "registry"
+LOOKUPS = "lookups"
+STORES = (LEDGER, ACCOUNTS, REGISTRY, LOOKUPS)
 
 metadata = MetaData()
 
@@ -194,6 +206,77 @@ account_events = Table(
     Column("user_name", String(64), nullable=False),
     Column("detail", Text, nullable=False),
     info={"store": ACCOUNTS},
+)
+
+# -- the agency registry (matchgate.review.registry) ------------------------------------
+# Who may ask, who signs for them and with which keys; registry_events (append-only, by
+# triggers) says who changed what, and registry_meta notes that the packaged seed was copied.
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("entry", Text, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("updated_by", Text, nullable=False),
+    info={"store": REGISTRY},
+)
+
+agency_keys = Table(
+    "agency_keys",
+    metadata,
+    Column("public_key_sha256", String(64), primary_key=True),
+    Column("agency_code", String(32), nullable=False),
+    Column("public_key_pem", Text, nullable=False),
+    Column("registered_at", String(32), nullable=False),
+    Column("registered_by", Text, nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+    Column("revoked_by", Text, nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+    info={"store": REGISTRY},
+)
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("agency_code", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    info={"store": REGISTRY},
+)
+
+registry_meta = Table(
+    "registry_meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    info={"store": REGISTRY},
+)
+
+# -- look-ups (matchgate.lookups.store) -------------------------------------------------
+# One row per look-up of a letter, numbered 1, 2, ... per letter: the request, its answer and
+# its ledger entries, written before the ledger has them and marked recorded after.
+
+lookup_records = Table(
+    "lookup_records",
+    metadata,
+    Column("letter_id", String(16), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("day", String(10), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("request_json", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("counted", Integer, nullable=False),
+    Column("response_json", Text, nullable=False),
+    Column("entries_json", Text, nullable=False),
+    Column("recorded", Integer, nullable=False),
+    Index("ix_lookup_records_request", "letter_id", "day", "request_sha256", unique=True),
+    Index("ix_lookup_records_unrecorded", "letter_id", "recorded"),
+    info={"store": LOOKUPS},
 )
 
 
