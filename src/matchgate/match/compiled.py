@@ -32,7 +32,12 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.errors import MatchgateError
-from matchgate.match.blocking import build_candidate_pairs
+from matchgate.match.blocking import (
+    BLOCKING_RULES,
+    _request_phonetics,
+    candidate_pairs_sql,
+    capped_blocks_sql,
+)
 from matchgate.match.decide import MatchDecision, MatchPolicy, RequestFacts, decide
 from matchgate.match.engine import (
     _candidates_by_request,
@@ -56,6 +61,53 @@ _FIRST_NAMES_SEEN = "lookup_first_names_seen"
 _MASTER_FIRST_NAMES = "lookup_master_first_names"
 _LEGAL_GIVEN_NAMES = "lookup_legal_given_names"
 _PREDICTIONS = "__splink__df_predict"
+# Splink's master input for look-ups: the rows of ``taxpayer_features`` of the look-up's
+# candidates, filled in place per look-up (read through the prepared master's index on
+# ``unique_id``), so Splink's pruned input selects from a handful of rows, not the master.
+_CANDIDATE_FEATURES = "lookup_candidate_features"
+# The term-frequency tables Splink joins with every candidate and request (matchgate.match.
+# model), indexed in this connection so the join reads their values only.
+_TERM_FREQUENCY_KEYS = {
+    "tf_master_first_name": "first_name",
+    "tf_master_surname_joined": "surname_joined",
+}
+# DuckDB turns the small side of a join into an IN filter pushed into the other side's scan
+# (and so into an ART index look-up) up to this many distinct values; 50 by default, which a
+# request's one-edit name keys or a capped block's candidates can pass. And it reads through
+# an index up to this many matching rows (2,048 by default: a common surname's block).
+# The request columns each blocking rule's keys come from: a rule all of whose loaded
+# requests lack one of them finds no pair (every rule is an inner join on them), so a
+# look-up skips it. Skipping matters: DuckDB plans a join whose request side it knows to be
+# empty as a full scan of the key table. A rule not listed here always runs.
+_RULE_INPUTS: dict[str, tuple[str, ...]] = {
+    "tin": ("tin",),
+    "address": ("address_keys",),
+    "name": ("surname_parts", "first_forms"),
+    "dob_surname": ("dob",),
+    "dob_first": ("dob", "first_forms"),
+    "swapped": ("first_name", "surname_parts"),
+    "zip_surname": ("zips", "surname_parts"),
+    "street": ("street_keys",),
+    "locator": ("locator_keys",),
+    "number_zip": ("locators",),
+    "dob_zip": ("dob", "zips"),
+    "number_city": ("city_locator_keys",),
+    "dob_initial": ("dob",),
+    "name_phonetic": ("first_forms", "surname_parts"),
+    "name_one_edit": ("surname_parts",),
+    "city_locator": ("city_locator_keys",),
+}
+_LIST_INPUTS = {
+    "address_keys",
+    "surname_parts",
+    "first_forms",
+    "zips",
+    "street_keys",
+    "locator_keys",
+    "locators",
+    "city_locator_keys",
+}
+_POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 50_000}
 
 
 class CompiledPredictError(MatchgateError):
@@ -149,18 +201,34 @@ class CompiledScorer:
     ) -> None:
         self.con = con
         self.policy = policy
+        for name, value in _POINT_READ_SETTINGS.items():
+            sql.run(con, f"SET {name} = {value}", label="compiled.settings")
         self._master_facts()
         # The linker reads the columns of both input tables when built: an empty request
         # table of the look-ups' own shape will do.
         self.load([])
-        build_candidate_pairs(con, block_cap=policy.block_cap)
+        self._candidate_pairs()
         sql.run(
             con,
             blocked_pairs_sql("(SELECT NULL::VARCHAR AS rid WHERE false)"),
             label="compiled.blocked_pairs",
         )
-        self.splink = make_linker(con, model.with_prior(taxpayers=taxpayers))
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {_CANDIDATE_FEATURES} AS"
+            " SELECT * FROM taxpayer_features LIMIT 0",
+            label="compiled.candidate_features",
+        )
+        self.splink = make_linker(
+            con, model.with_prior(taxpayers=taxpayers), master_table=_CANDIDATE_FEATURES
+        )
         register_term_frequencies(self.splink, con)
+        for table, column in _TERM_FREQUENCY_KEYS.items():
+            sql.run(
+                con,
+                f"CREATE INDEX IF NOT EXISTS {table}__{column} ON {table} ({column})",
+                label="compiled.term_frequencies",
+            )
         self.predict = compile_predict(con, self.splink)
 
     def _master_facts(self) -> None:
@@ -198,7 +266,16 @@ class CompiledScorer:
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
         """Decisions for the requests now in ``request_features`` (every one gets one)."""
         con = self.con
-        build_candidate_pairs(con, block_cap=self.policy.block_cap)
+        self._candidate_pairs()
+        sql.run_all(
+            con,
+            [
+                f"DELETE FROM {_CANDIDATE_FEATURES}",
+                f"INSERT INTO {_CANDIDATE_FEATURES} SELECT * FROM taxpayer_features"
+                " WHERE unique_id IN (SELECT tin FROM candidate_pairs)",
+            ],
+            label="compiled.candidate_features",
+        )
         facts = self._facts()
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
         with sql.registered(con, "_chunk_ids", ids):
@@ -216,6 +293,47 @@ class CompiledScorer:
             if rid not in decisions:
                 decisions[rid] = decide([], facts(rid), self.policy)
         return decisions
+
+    def _candidate_pairs(self) -> None:
+        """``candidate_pairs`` and ``capped_blocks`` as :func:`build_candidate_pairs` makes
+        them, with the rules that cannot find a pair for the loaded requests left out."""
+        con = self.con
+        columns = sorted({c for inputs in _RULE_INPUTS.values() for c in inputs})
+        present = sql.fetch_one(
+            con,
+            "SELECT "
+            + ", ".join(
+                f"coalesce(bool_or({c} IS NOT NULL"
+                + (f" AND len({c}) > 0" if c in _LIST_INPUTS else "")
+                + "), false)"
+                for c in columns
+            )
+            + " FROM request_features",
+            label="compiled.rule_inputs",
+        )
+        held = {c for c, flag in zip(columns, present or (), strict=True) if flag}
+        rules = [
+            (name, rule)
+            for name, rule in BLOCKING_RULES.items()
+            if all(c in held for c in _RULE_INPUTS.get(name, ()))
+        ]
+        if "name_phonetic" in dict(rules):
+            _request_phonetics(con)
+        union = " UNION ALL ".join(
+            f"SELECT rid, tin, '{name}' AS rule FROM ({rule})" for name, rule in rules
+        )
+        if not union:
+            union = (
+                "SELECT unique_id AS rid, NULL::VARCHAR AS tin, NULL::VARCHAR AS rule"
+                " FROM request_features WHERE false"
+            )
+        sql.run(
+            con, f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}", label="compiled.raw_pairs"
+        )
+        block_cap = self.policy.block_cap
+        sql.run(con, capped_blocks_sql(), [block_cap], label="compiled.capped_blocks")
+        sql.run(con, candidate_pairs_sql(), [block_cap], label="compiled.candidate_pairs")
+        sql.run(con, "DROP TABLE raw_pairs", label="compiled.raw_pairs")
 
     def _facts(self) -> Callable[[int], RequestFacts]:
         """The request facts :class:`BatchScorer` reads, for the requests now loaded."""
