@@ -35,6 +35,8 @@ from matchgate.master.store import (
     DATABASE_NAME,
     MANIFEST_FORMAT,
     MANIFEST_NAME,
+    POINT_READ_INDEXES,
+    STORAGE_VERSION,
     PreparedMaster,
     PreparedMasterError,
     cached_file_sha256,
@@ -160,6 +162,37 @@ def _derived_tables(con: duckdb.DuckDBPyConnection, progress: Progress, *, names
     for column in _TERM_FREQUENCY_COLUMNS:
         sql.run(con, term_frequency_sql(column), label="master.term_frequencies")
     progress("master: namesakes and blocking keys", 3, 3)
+    _lay_out_for_point_reads(con, progress)
+
+
+def _lay_out_for_point_reads(con: duckdb.DuckDBPyConnection, progress: Progress) -> None:
+    """Store every table a look-up reads by key (:data:`POINT_READ_INDEXES`) ordered by that
+    key, with an ART index on each key column: a look-up's joins then read the rows of its
+    own keys only (DuckDB turns a small join side into an index look-up), whatever the size
+    of the master. ``master_rows`` is ordered by TIN too (``add_year`` reads it so)."""
+    home = _home(con)
+    tables = {"master_rows": ("tin",), **POINT_READ_INDEXES}
+    for done, (table, columns) in enumerate(tables.items()):
+        progress("master: ordering and indexing", done, len(tables))
+        ordered = f"{home}.{table}__ordered"
+        sql.run_all(
+            con,
+            [
+                f"CREATE OR REPLACE TABLE {ordered} AS"
+                f" SELECT * FROM {home}.{table} ORDER BY {columns[0]}",
+                f"DROP TABLE {home}.{table}",
+                f"ALTER TABLE {ordered} RENAME TO {table}",
+            ],
+            label="master.order",
+        )
+        if table in POINT_READ_INDEXES:
+            for column in columns:
+                sql.run(
+                    con,
+                    f"CREATE INDEX {table}__{column} ON {home}.{table} ({column})",
+                    label="master.index",
+                )
+    progress("master: ordering and indexing", len(tables), len(tables))
 
 
 def _manifest(
@@ -184,6 +217,7 @@ def _manifest(
         "parent": parent,
         "standardizer_version": STANDARDIZER_VERSION,
         "features_version": FEATURES_VERSION,
+        "storage_version": STORAGE_VERSION,
         "standardizer_fingerprint": standardizer_fingerprint(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "rows": raw_rows,

@@ -40,6 +40,8 @@ from matchgate.master.version import (
 
 __all__ = [
     "MANIFEST_FORMAT",
+    "POINT_READ_INDEXES",
+    "STORAGE_VERSION",
     "PreparedMaster",
     "PreparedMasterError",
     "attach_prepared",
@@ -52,6 +54,40 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 1
+# How the prepared tables are laid out on disk (part of the key, checked on opening):
+# 1 unordered and unindexed; 2 every table a look-up reads by key stored in key order with
+# an ART index on that key (:data:`POINT_READ_INDEXES`), so a look-up reads its own rows
+# only. A master of an older layout is prepared again (its key differs).
+STORAGE_VERSION = 2
+# table -> the columns a look-up reads it by: one ART index each, the table stored ordered
+# by the first. The blocking rules (matchgate.match.blocking) join the request's keys with
+# these columns, Splink's pruned inputs select the candidates' rows by ``unique_id``, the
+# candidates' namesakes and addresses are read by ``tin``.
+POINT_READ_INDEXES: dict[str, tuple[str, ...]] = {
+    "taxpayer_features": ("unique_id",),
+    "taxpayer_addresses": ("tin",),
+    "taxpayer_namesakes": ("tin",),
+    "mk_person": ("tin", "tin_value", "dob"),
+    **{
+        table: ("key",)
+        for table in (
+            "mk_address",
+            "mk_street",
+            "mk_zip",
+            "mk_surname_part",
+            "mk_locator",
+            "mk_city_locator",
+            "mk_first_form",
+            "mk_number_zip",
+            "mk_dob_zip",
+            "mk_number_city",
+            "mk_name_edit",
+            "mk_name_phonetic",
+        )
+    },
+    "tf_master_first_name": ("first_name",),
+    "tf_master_surname_joined": ("surname_joined",),
+}
 DATABASE_NAME = "master.duckdb"
 MANIFEST_NAME = "manifest.json"
 MODEL_NAME = "model.json"
@@ -70,7 +106,10 @@ def master_root(workspace: Path) -> Path:
 
 def version_suffix() -> str:
     """The part of a key that names the standardizer and feature versions."""
-    return f"s{STANDARDIZER_VERSION}.{FEATURES_VERSION}-{standardizer_fingerprint()[:8]}"
+    return (
+        f"s{STANDARDIZER_VERSION}.{FEATURES_VERSION}.{STORAGE_VERSION}"
+        f"-{standardizer_fingerprint()[:8]}"
+    )
 
 
 def master_key(content_sha256: str) -> str:
@@ -190,6 +229,13 @@ def _checked(folder: Path) -> PreparedMaster:
         "features_version": FEATURES_VERSION,
         "standardizer_fingerprint": standardizer_fingerprint(),
     }
+    if manifest.get("storage_version", 1) != STORAGE_VERSION:
+        raise PreparedMasterError(
+            f"prepared in another storage layout (storage_version"
+            f" {manifest.get('storage_version', 1)!r}, this matchgate reads"
+            f" {STORAGE_VERSION!r}); prepare the master again",
+            path=folder,
+        )
     for name, value in expected.items():
         if manifest.get(name) != value:
             raise PreparedMasterError(

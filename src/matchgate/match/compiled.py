@@ -32,7 +32,12 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.errors import MatchgateError
-from matchgate.match.blocking import build_candidate_pairs
+from matchgate.match.blocking import (
+    BLOCKING_RULES,
+    _request_phonetics,
+    candidate_pairs_sql,
+    capped_blocks_sql,
+)
 from matchgate.match.decide import MatchDecision, MatchPolicy, RequestFacts, decide
 from matchgate.match.engine import (
     _candidates_by_request,
@@ -45,7 +50,12 @@ from matchgate.match.engine import (
     scored_pairs_sql,
 )
 from matchgate.match.features import MatchInput, request_feature_rows
-from matchgate.match.model import MatchLinker, MatchModel, make_linker, register_term_frequencies
+from matchgate.match.model import (
+    MatchLinker,
+    MatchModel,
+    build_term_frequency_tables,
+    make_linker,
+)
 from matchgate.standardize.nicknames import first_name_forms, known_given_names, legal_given_names
 
 __all__ = ["CompiledPredict", "CompiledPredictError", "CompiledScorer", "compile_predict"]
@@ -56,6 +66,84 @@ _FIRST_NAMES_SEEN = "lookup_first_names_seen"
 _MASTER_FIRST_NAMES = "lookup_master_first_names"
 _LEGAL_GIVEN_NAMES = "lookup_legal_given_names"
 _PREDICTIONS = "__splink__df_predict"
+# The name lists as the look-up's checks read them: only the names its request holds,
+# through each list's index (``x NOT IN (list)`` is ``x NOT IN (list ∩ request's names)``
+# for a name the request holds; the lists hold no NULL). Read whole, the lists of every
+# first name in the master were scanned twice per look-up.
+_SEEN_BY_REQUEST = (
+    f"(SELECT name FROM {_FIRST_NAMES_SEEN} WHERE name IN (SELECT first_name FROM request_features"
+    " UNION SELECT surname_joined FROM request_features))"
+)
+_LEGAL_BY_REQUEST = (
+    f"(SELECT name FROM {_LEGAL_GIVEN_NAMES}"
+    " WHERE name IN (SELECT first_name FROM request_features))"
+)
+# Splink's master input for look-ups: the rows of ``taxpayer_features`` of the look-up's
+# candidates, filled in place per look-up (read through the prepared master's index on
+# ``unique_id``), so Splink's pruned input selects from a handful of rows, not the master.
+_CANDIDATE_FEATURES = "lookup_candidate_features"
+# Splink's term-frequency tables for look-ups, one per column: the master's term
+# frequencies (``tf_master_<column>``, of the whole master, as a batch registers them) of
+# the values the look-up's candidates and request hold, filled in place per look-up from
+# an indexed copy. Splink left-joins its inputs with these and DuckDB read the whole table
+# for each join (one row per distinct surname of the master).
+_LOOKUP_TERM_FREQUENCIES = "lookup_tf_{column}"
+_ALL_TERM_FREQUENCIES = "lookup_tf_all_{column}"
+# The request columns each blocking rule's keys come from: a rule all of whose loaded
+# requests lack one of them finds no pair (every rule is an inner join on them), so a
+# look-up skips it. Skipping matters: DuckDB plans a join whose request side it knows to be
+# empty as a full scan of the key table. A rule not listed here always runs.
+_RULE_INPUTS: dict[str, tuple[str, ...]] = {
+    "tin": ("tin",),
+    "address": ("address_keys",),
+    "name": ("surname_parts", "first_forms"),
+    "dob_surname": ("dob",),
+    "dob_first": ("dob", "first_forms"),
+    "swapped": ("first_name", "surname_parts"),
+    "zip_surname": ("zips", "surname_parts"),
+    "street": ("street_keys",),
+    "locator": ("locator_keys",),
+    "number_zip": ("locators",),
+    "dob_zip": ("dob", "zips"),
+    "number_city": ("city_locator_keys",),
+    "dob_initial": ("dob",),
+    "name_phonetic": ("first_forms", "surname_parts"),
+    "name_one_edit": ("surname_parts",),
+    "city_locator": ("city_locator_keys",),
+}
+
+
+def _lookup_rules() -> dict[str, str]:
+    """The blocking rules as a look-up runs them: the batch's text, except that the second
+    condition of ``dob_surname``'s join is written so that DuckDB keeps ``dob`` as the
+    join's only key: a join on two keys gets no IN filter pushed into its scan, so it read
+    all of ``mk_person``; on one key it reads the request's date of birth through the
+    index. In an inner join ``(a = b) IS TRUE`` keeps exactly the pairs ``a = b`` keeps."""
+    rules = dict(BLOCKING_RULES)
+    condition = "AND p.surname_initial = left(r.surname_joined, 1)"
+    if condition not in rules["dob_surname"]:
+        raise CompiledPredictError(f"the dob_surname rule no longer reads {condition!r}")
+    rules["dob_surname"] = rules["dob_surname"].replace(
+        condition, "AND (p.surname_initial = left(r.surname_joined, 1)) IS TRUE"
+    )
+    return rules
+
+
+_LIST_INPUTS = {
+    "address_keys",
+    "surname_parts",
+    "first_forms",
+    "zips",
+    "street_keys",
+    "locator_keys",
+    "locators",
+    "city_locator_keys",
+}
+# DuckDB turns the small side of a join into an IN filter pushed into the other side's scan
+# (and so into an ART index look-up) up to this many distinct values; 50 by default, which a
+# request's one-edit name keys or a capped block's candidates can pass. And it reads through
+# an index up to this many matching rows (2,048 by default: a common surname's block).
+_POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 50_000}
 
 
 class CompiledPredictError(MatchgateError):
@@ -149,19 +237,68 @@ class CompiledScorer:
     ) -> None:
         self.con = con
         self.policy = policy
+        self._rules = _lookup_rules()
+        for name, value in _POINT_READ_SETTINGS.items():
+            sql.run(con, f"SET {name} = {value}", label="compiled.settings")
         self._master_facts()
         # The linker reads the columns of both input tables when built: an empty request
         # table of the look-ups' own shape will do.
         self.load([])
-        build_candidate_pairs(con, block_cap=policy.block_cap)
+        self._candidate_pairs()
         sql.run(
             con,
             blocked_pairs_sql("(SELECT NULL::VARCHAR AS rid WHERE false)"),
             label="compiled.blocked_pairs",
         )
-        self.splink = make_linker(con, model.with_prior(taxpayers=taxpayers))
-        register_term_frequencies(self.splink, con)
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {_CANDIDATE_FEATURES} AS"
+            " SELECT * FROM taxpayer_features LIMIT 0",
+            label="compiled.candidate_features",
+        )
+        self.splink = make_linker(
+            con, model.with_prior(taxpayers=taxpayers), master_table=_CANDIDATE_FEATURES
+        )
+        self._term_frequencies = self._register_term_frequencies()
         self.predict = compile_predict(con, self.splink)
+
+    def _register_term_frequencies(self) -> list[str]:
+        """Register one small table per term-frequency column with Splink (see
+        :data:`_LOOKUP_TERM_FREQUENCIES`); returns the columns."""
+        con = self.con
+        columns = []
+        for column, table in build_term_frequency_tables(con).items():
+            every = _ALL_TERM_FREQUENCIES.format(column=column)
+            lookup = _LOOKUP_TERM_FREQUENCIES.format(column=column)
+            sql.run_all(
+                con,
+                [
+                    f"CREATE OR REPLACE TEMP TABLE {every} AS SELECT * FROM {table}",
+                    f"CREATE INDEX {every}__{column} ON {every} ({column})",
+                    f"CREATE OR REPLACE TEMP TABLE {lookup} AS SELECT * FROM {table} LIMIT 0",
+                ],
+                label="compiled.term_frequencies",
+            )
+            frame = self.splink.db_api.register(lookup, table_name=f"{lookup}_registered")
+            self.splink.linker.table_management.register_term_frequency_lookup(frame, column)
+            columns.append(column)
+        return columns
+
+    def _fill_term_frequencies(self) -> None:
+        """The term frequencies of the values the loaded request and its candidates hold."""
+        for column in self._term_frequencies:
+            every = _ALL_TERM_FREQUENCIES.format(column=column)
+            lookup = _LOOKUP_TERM_FREQUENCIES.format(column=column)
+            sql.run_all(
+                self.con,
+                [
+                    f"DELETE FROM {lookup}",
+                    f"""INSERT INTO {lookup} SELECT * FROM {every} WHERE {column} IN (
+                            SELECT {column} FROM {_CANDIDATE_FEATURES}
+                            UNION SELECT {column} FROM request_features)""",
+                ],
+                label="compiled.term_frequencies",
+            )
 
     def _master_facts(self) -> None:
         known = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
@@ -181,6 +318,16 @@ class CompiledScorer:
             " FROM taxpayer_features WHERE first_name IS NOT NULL",
             label="compiled.names",
         )
+        for table, column in (
+            (_FIRST_NAMES_SEEN, "name"),
+            (_LEGAL_GIVEN_NAMES, "name"),
+            (_MASTER_FIRST_NAMES, "first_name"),
+        ):
+            sql.run(
+                self.con,
+                f"CREATE INDEX {table}__{column} ON {table} ({column})",
+                label="compiled.names",
+            )
 
     def load(self, requests: list[MatchInput]) -> None:
         """``request_features`` and ``request_address_kinds`` for these requests, with the
@@ -188,7 +335,7 @@ class CompiledScorer:
         with sql.registered(self.con, "_request_features_arrow", request_feature_rows(requests)):
             sql.run(self.con, request_features_sql(), label="compiled.request_features")
             sql.run(self.con, request_address_kinds_sql(), label="compiled.request_features")
-        sql.run(self.con, mark_unrecognised_sql(_FIRST_NAMES_SEEN), label="compiled.names")
+        sql.run(self.con, mark_unrecognised_sql(_SEEN_BY_REQUEST), label="compiled.names")
 
     def decide(self, request: MatchInput) -> MatchDecision:
         """The decision on one request (loaded, blocked and scored here)."""
@@ -198,7 +345,16 @@ class CompiledScorer:
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
         """Decisions for the requests now in ``request_features`` (every one gets one)."""
         con = self.con
-        build_candidate_pairs(con, block_cap=self.policy.block_cap)
+        found = self._candidate_pairs()
+        sql.run(con, f"DELETE FROM {_CANDIDATE_FEATURES}", label="compiled.candidate_features")
+        if found:  # (an empty IN list would scan taxpayer_features whole)
+            sql.run(
+                con,
+                f"INSERT INTO {_CANDIDATE_FEATURES} SELECT * FROM taxpayer_features"
+                " WHERE unique_id IN (SELECT tin FROM candidate_pairs)",
+                label="compiled.candidate_features",
+            )
+        self._fill_term_frequencies()
         facts = self._facts()
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
         with sql.registered(con, "_chunk_ids", ids):
@@ -216,6 +372,60 @@ class CompiledScorer:
             if rid not in decisions:
                 decisions[rid] = decide([], facts(rid), self.policy)
         return decisions
+
+    def _candidate_pairs(self) -> int:
+        """``candidate_pairs`` and ``capped_blocks`` as :func:`build_candidate_pairs` makes
+        them, with the rules that cannot find a pair for the loaded requests left out;
+        returns how many pairs the rules found before the cap."""
+        con = self.con
+        columns = sorted({c for inputs in _RULE_INPUTS.values() for c in inputs})
+        present = sql.fetch_one(
+            con,
+            "SELECT "
+            + ", ".join(
+                f"coalesce(bool_or({c} IS NOT NULL"
+                + (f" AND len({c}) > 0" if c in _LIST_INPUTS else "")
+                + "), false)"
+                for c in columns
+            )
+            + " FROM request_features",
+            label="compiled.rule_inputs",
+        )
+        held = {c for c, flag in zip(columns, present or (), strict=True) if flag}
+        rules = [
+            (name, rule)
+            for name, rule in self._rules.items()
+            if all(c in held for c in _RULE_INPUTS.get(name, ()))
+        ]
+        if "name_phonetic" in dict(rules):
+            _request_phonetics(con)
+        union = " UNION ALL ".join(
+            f"SELECT rid, tin, '{name}' AS rule FROM ({rule})" for name, rule in rules
+        )
+        if not union:
+            union = (
+                "SELECT unique_id AS rid, NULL::VARCHAR AS tin, NULL::VARCHAR AS rule"
+                " FROM request_features WHERE false"
+            )
+        sql.run(
+            con, f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}", label="compiled.raw_pairs"
+        )
+        block_cap = self.policy.block_cap
+        sql.run(con, capped_blocks_sql(), [block_cap], label="compiled.capped_blocks")
+        found = sql.fetch_int(con, "SELECT count(*) FROM raw_pairs", label="compiled.raw_pairs")
+        if found:
+            sql.run(con, candidate_pairs_sql(), [block_cap], label="compiled.candidate_pairs")
+        else:
+            # No pair: the same (empty) table without the join, which DuckDB would run as
+            # a full scan of mk_person when one side of it is empty.
+            sql.run(
+                con,
+                "CREATE OR REPLACE TABLE candidate_pairs AS"
+                " SELECT rid, tin, [rule] AS rules FROM raw_pairs WHERE false",
+                label="compiled.candidate_pairs",
+            )
+        sql.run(con, "DROP TABLE raw_pairs", label="compiled.raw_pairs")
+        return found
 
     def _facts(self) -> Callable[[int], RequestFacts]:
         """The request facts :class:`BatchScorer` reads, for the requests now loaded."""
@@ -241,8 +451,9 @@ class CompiledScorer:
         nobody = sql.fetch_all(
             self.con,
             first_names_nobody_holds_sql(
-                _LEGAL_GIVEN_NAMES,
-                master_first_names=f"SELECT first_name FROM {_MASTER_FIRST_NAMES}",
+                _LEGAL_BY_REQUEST,
+                master_first_names=f"SELECT first_name FROM {_MASTER_FIRST_NAMES}"
+                " WHERE first_name IN (SELECT first_name FROM request_features)",
             ),
             label="compiled.facts",
         )
