@@ -349,7 +349,7 @@ _FIRST_WITHOUT_TYPO = {"exact", "nickname", "swapped"}
 _SURNAME_WITHOUT_TYPO = {"exact", "same_parts", "swapped", "part"}
 
 
-def _names_agree(candidate: Candidate) -> bool:
+def _names_agree(candidate: Candidate, facts: RequestFacts) -> bool:
     levels = candidate.levels
     first, surname = levels.get("first_name"), levels.get("surname")
     if first in _GOOD_FIRST and surname in _GOOD_SURNAME:
@@ -359,6 +359,10 @@ def _names_agree(candidate: Candidate) -> bool:
     if first == "swapped_close" or surname == "swapped_close":
         # written the other way round, one name two typos off (both comparisons see it)
         return {first, surname} <= {"swapped", "swapped_close"}
+    if surname == "close" and first == "spelling":
+        # a typo in each name (WONDA SRNITH for WANDA SMITH): only when the request's first
+        # name is nobody's, so a misspelling of the taxpayer's and not another person's name
+        return facts.first_name_unrecognised
     return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
         surname == "close" and first in _FIRST_WITHOUT_TYPO
     )
@@ -401,11 +405,14 @@ def names_disagree(context: MatchContext) -> Verdict | None:
     match). Nothing outside the name makes up for it, with one exception that is no
     disagreement: one name two typos from the taxpayer's (``close``: 5+ letters, the first
     letter right, a first name that is nobody's name; the noisy mix of issue 11 writes
-    WARRNE, TRERNPER; or one typo in a first name of 3 letters, RPY for ROY) while the other
-    agrees without a typo and the date of birth agrees exactly; likewise the two names
-    written the other way round with one of them ``close`` (``swapped_close``: CHAUDHRY,
-    BEMADETTE) and the date of birth agreeing exactly."""
-    if _names_agree(context.best):
+    WARRNE, TRERNPER; a first name of 4 letters two typos off, LAYR for LARRY; one typo in a
+    first name of 3 letters, RPY for ROY, or in a surname of 2-3 letters, LIJ for LIU) while
+    the other agrees without a typo and the date of birth agrees exactly (or, with the date
+    of birth exact, a surname ``close`` and a first name one typo off that is nobody's name:
+    WONDA SRNITH for WANDA SMITH); likewise the two names written the other way round with
+    one of them ``close`` (``swapped_close``: CHAUDHRY, BEMADETTE) and the date of birth
+    agreeing exactly."""
+    if _names_agree(context.best, context.facts):
         return None
     return _decisive("name_disagrees", "The names do not agree well enough.")
 
