@@ -329,6 +329,48 @@ def linked_namesake(context: MatchContext) -> Verdict | None:
     )
 
 
+_FULL_SURNAME = {"exact", "same_parts"}
+
+
+@match_rule(
+    "surname_family_unconfirmed",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="MARIA HERNANDEZ MARTINEZ (not in the file) asked about without a date of birth at "
+    "the flat where MARIA GLORIA HERNANDEZ and MARIBEL HERNANDEZ MARTINEZ file: the surname "
+    "part and the address disclosed MARIA GLORIA (stress mix, seed 923).",
+)
+def surname_family_unconfirmed(context: MatchContext) -> Verdict | None:
+    """The best candidate files under only part of the requested surname (``part``: the
+    request's compound surname has a part they never filed under), someone else at the
+    requested address files under the whole of it, and no date of birth, full middle name
+    or TIN confirms the best: ``surname_family_unconfirmed`` (ambiguous). The household is
+    a family of the requested surname; a member of it who files nothing (a daughter, a
+    sister) could be the person, and the household rule does not see her, and it rules the
+    rival out by first name."""
+    best = context.best
+    if best.levels.get("surname") not in {"part", "part_spelling"} or _confirms_identity(best):
+        return None
+    family = [
+        c
+        for c in context.ranked[1:]
+        if _at_requested_address(c) and c.levels.get("surname") in _FULL_SURNAME
+    ]
+    if not family or not _at_requested_address(best):
+        return None
+    return Verdict(
+        (
+            Reason(
+                "surname_family_unconfirmed",
+                "The candidate files under only part of the requested surname, another "
+                "taxpayer at the requested address files under all of it, and no date of "
+                "birth, full middle name or TIN confirms the candidate.",
+                field="surname",
+            ),
+        ),
+        competitors=tuple(c.tin for c in family),
+    )
+
+
 @match_rule(
     "runner_up_close",
     outcome=Outcome.AMBIGUOUS,
@@ -636,6 +678,7 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     tin_name_conflict,
     household_namesake,
     linked_namesake,
+    surname_family_unconfirmed,
     runner_up_close,
     surname_differs_review,
     names_disagree,
