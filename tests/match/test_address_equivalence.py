@@ -186,16 +186,18 @@ def test_a_unit_filed_in_some_year_is_enough() -> None:
 @pytest.mark.parametrize(
     ("unit", "parts"),
     [
-        ("APT 4", ("4", None, None)),
-        ("UNIT 4", ("4", None, None)),
-        ("# 4B LOT 22", ("4B", None, None)),
-        ("BLDG 2 APT 4", ("4", "2", None)),
-        ("BLDG B", (None, "B", None)),
-        ("REAR", (None, None, "REAR")),
-        ("", (None, None, None)),
+        ("APT 4", ("4", None, None, None)),
+        ("UNIT 4", ("4", None, None, None)),
+        ("# 4B LOT 22", ("4B", None, None, "22")),
+        ("BLDG 2 APT 4", ("4", "2", None, None)),
+        ("BLDG B", (None, "B", None, None)),
+        ("REAR", (None, None, "REAR", None)),
+        ("LOT 22", (None, None, None, "22")),
+        ("TRLR 14", (None, None, None, "14")),
+        ("", (None, None, None, None)),
     ],
 )
-def test_unit_parts(unit: str, parts: tuple[str | None, str | None, str | None]) -> None:
+def test_unit_parts(unit: str, parts: tuple[str | None, ...]) -> None:
     assert unit_parts(unit) == parts
 
 
@@ -229,3 +231,41 @@ def test_a_namesake_at_the_address_written_differently_is_a_household_namesake(
     )
     assert decision.outcome is Outcome.AMBIGUOUS
     assert decision.decided_by == "household_namesake"
+
+
+@pytest.mark.parametrize(
+    ("filed", "requested"),
+    [
+        # recall3: the street type misspelt twice (a type word of 5+ letters, its first
+        # letter right), cut short, or joined on misspelt
+        ("13616 N SUNRISE ST APT 104", "13616 N SUNRISE SOTRETE APT 104"),
+        ("4083 9TH BLVD", "4083 9TH BOOULEAVRD"),
+        ("7011 2ND RD", "7011 2ND R"),
+        ("13356 HAYES CT APT 203", "13356 HAYES C APT 203"),
+        ("19551 7TH LN APT 3A", "19551 7TH L, APT 3A"),
+        ("6300 N VISTA CIR", "6300 N VISTAXircle"),
+        ("12266 S ELM CT APT 1C", "12266 S ELMCOOURT APT 1C"),
+        # a mobile home's lot or trailer against a filed flat: no contradiction
+        ("1672 HIGHLAND RD APT 303", "1672 HIGHLAND ROAD LOT 22"),
+        ("15695 4TH ST UNIT 2", "15695 4TH ST TRLR 14"),
+    ],
+)
+def test_type_misspelt_cut_short_or_lot(filed: str, requested: str) -> None:
+    assert address_level([at(filed)], at(requested)) in _ADDRESS_IN_HISTORY
+
+
+@pytest.mark.parametrize(
+    ("filed", "requested"),
+    [
+        ("13616 N SUNRISE ST APT 104", "13661 N SUNRISE SOTRETE APT 104"),  # another number
+        ("12 OAK CRK", "12 OAK CREST SUNSET MANOR"),  # CREST is a type, not CREEK misspelt
+        ("7011 2ND RD", "7011 3RD R"),  # another street cut short
+        ("7011 2ND RD", "7012 2ND R"),
+        ("6300 N VISTA CIR", "6300 N VISTOXIRCLE"),  # the name itself misspelt too
+        ("900 PALM DR LOT 23", "900 PALM DRIVE LOT 22"),  # another lot
+        ("900 PALM DR LOT 23", "900 PALM DR TRLR 22"),
+        ("1672 HIGHLAND RD APT 303", "1672 HIGHLAND ROAD APT 304 LOT 22"),  # another flat
+    ],
+)
+def test_type_misspelt_cut_short_or_lot_not_the_address(filed: str, requested: str) -> None:
+    assert address_level([at(filed)], at(requested)) not in _ADDRESS_IN_HISTORY

@@ -58,6 +58,10 @@ PEOPLE = [
     ("123450048", "MARY", "ANN", "TAYLOR", "", "1949-11-03", "2714 LINDEN AVE", "DAYTON", "OH", "45410"),
     ("123450049", "FRANCISCO", "", "SALAZAR", "", "1961-04-17", "915 MESA DR", "LAS CRUCES", "NM", "88001"),
     ("123450050", "ROBERTO", "", "AGUILAR", "", "1966-08-30", "402 CANAL ST", "LAREDO", "TX", "78040"),
+    # One flat: MARIA GLORIA files under the first surname only, MARIBEL under both (stress
+    # mix, seed 923: a MARIA HERNANDEZ MARTINEZ not in the file was disclosed as MARIA GLORIA).
+    ("123450051", "MARIA GLORIA", "", "HERNANDEZ", "", "1994-08-22", "14314 N ASH PKWY UNIT 2", "BROOKLYN", "NY", "11256"),
+    ("123450052", "MARIBEL", "", "HERNANDEZ MARTINEZ", "", "1995-10-02", "14314 N ASH PKWY UNIT 2", "BROOKLYN", "NY", "11256"),
 ]
 # Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
 # street, city, state, zip. Household members file in different years.
@@ -171,6 +175,8 @@ REQUESTS = [
     # from the requested address, his father did, and they shared an earlier address.
     ("namesake_father_filed_son_lived", "DAVID", "", "ARCHULETA", "", "", "908 CANYON RD", "SANTA FE", "NM", "87505", "", "ambiguous", "", "linked_namesake"),
     ("namesake_told_apart_by_dob", "DAVID", "", "ARCHULETA", "", "1955-03-01", "908 CANYON RD", "SANTA FE", "NM", "87505", "", "disclosed", "123450040", "disclose_above_threshold"),
+    ("surname_family_no_dob", "María", "", "Hernández Martínez", "", "", "14314 N ASH PKWY APT 2", "Brooklyn", "NY", "11256", "", "ambiguous", "", "surname_family_unconfirmed"),
+    ("surname_family_told_by_dob", "MARIA", "", "HERNANDEZ MARTINEZ", "", "1994-08-22", "14314 N ASH PKWY APT 2", "BROOKLYN", "NY", "11256", "", "disclosed", "123450051", "disclose_above_threshold"),
     ("namesake_father_compound_surname", "MANUEL", "", "RODRIGUEZ LOVATO", "", "", "1215 DESERT SKY LANE", "LAS CRUCES", "NM", "88011", "", "ambiguous", "", "linked_namesake"),
     ("namesake_generational_one_zip", "JOSEPH", "", "KOWALSKI", "", "", "12 BIRCH ST", "TOLEDO", "OH", "43604", "", "ambiguous", "", "linked_namesake"),
     ("namesake_told_apart_by_suffix", "JOSEPH", "", "KOWALSKI", "JR", "", "300 ELM ST APT 2", "TOLEDO", "OH", "43604", "", "disclosed", "123450045", "disclose_above_threshold"),

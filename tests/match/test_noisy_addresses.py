@@ -44,6 +44,22 @@ FILINGS = [
     ("323450012", 2024, "RAY", "", "BELLAMY", "", "1998-10-16", "14 BIRCH CT", "TAMPA", "FL", "33602"),
     # a street named by a direction (NORTH ST, standardized as N ST), in a flat
     ("323450013", 2024, "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT 104", "CHARLOTTE", "NC", "28244"),
+    # recall3: street types misspelt twice, cut short or joined on misspelt; a mobile home's
+    # lot against a filed flat, and a neighbour's lot
+    ("323450014", 2024, "OLIVE", "", "ACHTERBERG", "", "1966-02-12", "13616 N SUNRISE ST APT 104", "TAMPA", "FL", "33637"),
+    ("323450015", 2024, "NESTOR", "", "ABERNATHY", "", "1959-07-30", "7011 2ND RD", "FRESNO", "CA", "93702"),
+    ("323450016", 2024, "PILAR", "", "ZAMBRANO", "", "1988-12-01", "1672 HIGHLAND RD APT 303", "MESA", "AZ", "85201"),
+    ("323450017", 2024, "ELIAS", "", "VANTERPOOL", "", "1971-06-15", "900 PALM DR LOT 23", "MESA", "AZ", "85203"),
+    ("323450018", 2024, "HORACE", "", "QUIGLEY", "", "1947-09-09", "6300 N VISTA CIR", "TUCSON", "AZ", "85704"),
+    # names: a first name of 4 letters two typos off; twins LARRY and LACY one date of birth;
+    # a surname of 3 letters one typo off, father and son of one name; a typo in each name
+    ("323450019", 2024, "LARRY", "", "WEATHERSPOON", "", "1983-03-17", "55 ELM ST", "DAYTON", "OH", "45402"),
+    ("323450020", 2024, "LARRY", "", "KOWALCZYK", "", "1990-05-05", "61 ELM ST", "DAYTON", "OH", "45402"),
+    ("323450021", 2024, "LACY", "", "KOWALCZYK", "", "1990-05-05", "61 ELM ST", "DAYTON", "OH", "45402"),
+    ("323450022", 2024, "DALLAS", "", "HUR", "", "1955-01-20", "8617 RAILROAD WAY", "LAREDO", "TX", "78041"),
+    ("323450023", 2024, "DALLAS", "", "HUR", "", "1984-08-08", "8617 RAILROAD WAY", "LAREDO", "TX", "78041"),
+    ("323450024", 2024, "WANDA", "", "SMITH", "", "1962-10-10", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748"),
+    ("323450025", 2024, "LINDO", "", "SMITH", "", "1962-10-10", "8420 E VALLEY AVE", "TUCSON", "AZ", "85748"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -82,6 +98,25 @@ REQUESTS = [
     ("unit_letters_for_digits", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO4", "CHARLOTTE", "NC", "28244", "disclosed", "323450013", "disclose_above_threshold", ""),
     ("unit_letters_for_digits_another_unit", "GRETA", "", "LINDQVIST", "", "1977-04-04", "3837 NORTH ST APT IO5", "CHARLOTTE", "NC", "28244", "no_match", "", "address_not_in_history", "address_unit_differs"),
     ("number_moved_another_number", "WALTER", "", "BRANNIGAN", "", "1978-06-06", "POLK 5646", "HOUSTON", "TX", "77036", "no_match", "", "address_not_in_history", ""),
+    ("type_misspelt_twice", "OLIVE", "", "ACHTERBERG", "", "1966-02-12", "13616 N SUNRISE SOTRETE APT 104", "TAMPA", "FL", "33637", "disclosed", "323450014", "disclose_above_threshold", "address_written_differently"),
+    ("type_misspelt_twice_another_number", "OLIVE", "", "ACHTERBERG", "", "1966-02-12", "13661 N SUNRISE SOTRETE APT 104", "TAMPA", "FL", "33637", "no_match", "", "address_not_in_history", ""),
+    ("type_misspelt_twice_another_unit", "OLIVE", "", "ACHTERBERG", "", "1966-02-12", "13616 N SUNRISE SOTRETE APT 105", "TAMPA", "FL", "33637", "no_match", "", "address_not_in_history", "address_unit_differs"),
+    ("type_cut_short", "NESTOR", "", "ABERNATHY", "", "1959-07-30", "7011 2ND R", "FRESNO", "CA", "93702", "disclosed", "323450015", "disclose_above_threshold", "address_written_differently"),
+    ("type_cut_short_another_street", "NESTOR", "", "ABERNATHY", "", "1959-07-30", "7011 3RD R", "FRESNO", "CA", "93702", "no_match", "", "address_not_in_history", ""),
+    ("lot_against_a_filed_flat", "PILAR", "", "ZAMBRANO", "", "1988-12-01", "1672 HIGHLAND ROAD LOT 22", "MESA", "AZ", "85201", "disclosed", "323450016", "disclose_above_threshold", ""),
+    ("another_lot", "ELIAS", "", "VANTERPOOL", "", "1971-06-15", "900 PALM DRIVE LOT 22", "MESA", "AZ", "85203", "no_match", "", "address_not_in_history", "address_unit_differs"),
+    ("trailer_against_another_lot", "ELIAS", "", "VANTERPOOL", "", "1971-06-15", "900 PALM DR TRLR 22", "MESA", "AZ", "85203", "no_match", "", "address_not_in_history", "address_unit_differs"),
+    ("type_joined_misspelt", "HORACE", "", "QUIGLEY", "", "1947-09-09", "6300 N VISTAXIRCLE", "TUCSON", "AZ", "85704", "disclosed", "323450018", "disclose_above_threshold", "address_written_differently"),
+    ("type_joined_misspelt_another_zip_and_city", "HORACE", "", "QUIGLEY", "", "1947-09-09", "6300 N VISTAXIRCLE", "PHOENIX", "AZ", "85004", "no_match", "", "address_not_in_history", ""),
+    ("four_letter_first_name_two_typos", "LAYR", "", "WEATHERSPOON", "", "1983-03-17", "55 ELM ST", "DAYTON", "OH", "45402", "disclosed", "323450019", "disclose_above_threshold", "first_name_close"),
+    ("four_letter_first_name_two_typos_no_dob", "LAYR", "", "WEATHERSPOON", "", "", "55 ELM ST", "DAYTON", "OH", "45402", "no_match", "", "names_disagree", "name_disagrees"),
+    ("four_letter_first_name_two_typos_between_twins", "LAYR", "", "KOWALCZYK", "", "1990-05-05", "61 ELM ST", "DAYTON", "OH", "45402", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("short_surname_typo", "DALLAS", "", "HR", "", "1984-08-08", "8617 RAILROAD WAY", "LAREDO", "TX", "78041", "disclosed", "323450023", "disclose_above_threshold", "surname_close"),
+    ("short_surname_typo_father_or_son", "DALLAS", "", "HR", "", "", "8617 RAILROAD WAY", "LAREDO", "TX", "78041", "not_disclosed", "", "", ""),
+    ("short_surname_typo_dob_differs", "DALLAS", "", "HR", "", "1984-08-09", "8617 RAILROAD WAY", "LAREDO", "TX", "78041", "not_disclosed", "", "", ""),
+    ("typo_in_each_name", "WQNDA", "", "SRNITH", "", "1962-10-10", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748", "disclosed", "323450024", "disclose_above_threshold", "surname_close"),
+    ("typo_in_each_name_no_dob", "WQNDA", "", "SRNITH", "", "", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748", "no_match", "", "names_disagree", "name_disagrees"),
+    ("surname_two_typos_first_name_another_real_name", "LINDA", "", "SRNITH", "", "1962-10-10", "8420 E VALLEY AVE", "TUCSON", "AZ", "85748", "no_match", "", "names_disagree", "name_disagrees"),
 ]
 # fmt: on
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]

@@ -25,7 +25,7 @@ STANDARDIZER_FINGERPRINT = "9109ebfaa4aa86751222dc0ae4be90a33b477cf3679eec39b577
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 
 
 @cache

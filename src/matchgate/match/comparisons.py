@@ -194,16 +194,18 @@ FIRST_NAME = {
             "spelling",
         ),
         # Two typos (two slips, an OCR RN for M, PH for F: issue 11, the noisy mix; plain
-        # Levenshtein, which the Spark engine translates too) in a name of 5+ letters with
+        # Levenshtein, which the Spark engine translates too) in a name of 4+ letters with
         # the first letter right, only when the request's first name is nobody's name
         # (BRENDAN is not BRANDON's misspelling). The
         # rules accept it only with the date of birth agreeing (``_names_agree``).
         _level(
+            # (4+ letters since the noisy mix's LAYR, CZOD, RWAU for LARRY, CODY, RYAN: with the
+            # date of birth, the surname and the address agreeing, and a name nobody holds)
             # ... or one typo in a name of 3 letters (RPY for ROY, KMI for KIM, JQY for JAY),
             # the first letter right: too short for ``spelling``, which a name of 3 letters
             # one typo from another (ROY, RAY) would reach without a date of birth
             "first_name_unrecognised_r AND left(first_name_l, 1) = left(first_name_r, 1) "
-            "AND ((least(length(first_name_l), length(first_name_r)) >= 5 "
+            "AND ((least(length(first_name_l), length(first_name_r)) >= 4 "
             "AND levenshtein(first_name_l, first_name_r) <= 2) "
             "OR (least(length(first_name_l), length(first_name_r)) >= 3 "
             "AND damerau_levenshtein(first_name_l, first_name_r) <= 1))",
@@ -258,10 +260,15 @@ SURNAME = {
         # Two typos in a surname of 5+ letters, the first letter right (WZREN is not 5, but
         # WARRAN / WARREN, TRERNPER / TREMPER are): accepted by the rules only with the date
         # of birth agreeing (``_names_agree``), never alone.
+        # ... or one typo in a surname of 2-3 letters, the first letter right (LIJ, HR, COR
+        # for LIU, HUR, CHO: issue 11, the noisy mix), too short for ``spelling``, which LI /
+        # LIU would reach without a date of birth.
         _level(
             "left(surname_joined_l, 1) = left(surname_joined_r, 1) "
-            "AND least(length(surname_joined_l), length(surname_joined_r)) >= 5 "
-            "AND levenshtein(surname_joined_l, surname_joined_r) <= 2",
+            "AND ((least(length(surname_joined_l), length(surname_joined_r)) >= 5 "
+            "AND levenshtein(surname_joined_l, surname_joined_r) <= 2) "
+            "OR (least(length(surname_joined_l), length(surname_joined_r)) >= 2 "
+            "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1))",
             "close",
         ),
         _level(_SWAPPED_CLOSE, "swapped_close"),
@@ -366,16 +373,33 @@ def _forms_agree(a: str, b: str) -> str:
     )
 
 
+def _type_misspelt(word: str, spelling: str, words: str) -> str:
+    """SQL: ``word`` (not itself a street type: ``words`` are a place's type words) is a
+    misspelling of the street type ``spelling``: one edit in a word of 3+ letters (LAHE,
+    DRR), or two in a type word of 5+ letters written with its first letter right (SOTRETE,
+    BOOULEAVRD for STREET, BOULEVARD: issue 11, the noisy mix's street type misspelt and then
+    mistyped). Only for the last word of a street without a type (``_misspelt_type``): the
+    house number, the ZIP or city and the name before it agree too, and no type of its own
+    follows (OAK STREAM CT is not OAK ST)."""
+    return (
+        f"(NOT list_contains(coalesce({words}, []), {word}) AND length({word}) >= 3 "
+        f"AND (damerau_levenshtein({spelling}, {word}) <= 1 OR (length({spelling}) >= 5 "
+        f"AND length({word}) >= 5 AND left({spelling}, 1) = left({word}, 1) "
+        f"AND damerau_levenshtein({spelling}, {word}) <= 2)))"
+    )
+
+
 def _extra_words(short: str, long: str) -> str:
     """``long``'s words are ``short``'s name (one typo allowed), a word that is ``short``'s
-    street type (as spelt in Pub. 28, or one typo from a type word of 5+ letters: XRESCENT),
-    then more words (OAK ST SUNSET MANOR, HAWTHORNE XRESCENT SUNSET MANOR)."""
+    street type (as spelt in Pub. 28, or one typo from a type word of 5+ letters, itself no
+    type: XRESCENT), then more words (OAK ST SUNSET MANOR, HAWTHORNE XRESCENT SUNSET MANOR)."""
     head = f"array_to_string({long}.words[1:k - 1], '')"
     name = f"replace({short}.name, ' ', '')"
+    word = f"{long}.words[k]"
     is_type = (
-        f"(list_contains({short}.type_forms, {long}.words[k]) OR len(list_filter("
-        f"{short}.type_forms, t -> length(t) >= 5 "
-        f"AND damerau_levenshtein(t, {long}.words[k]) <= 1)) > 0)"
+        f"(list_contains({short}.type_forms, {word}) OR len(list_filter("
+        f"{short}.type_forms, t -> length(t) >= 5 AND damerau_levenshtein(t, {word}) <= 1 "
+        f"AND NOT list_contains(coalesce({long}.type_words, []), {word}))) > 0)"
     )
     return (
         f"({short}.type_forms IS NOT NULL AND len(list_filter(range(2, len({long}.words)), "
@@ -384,15 +408,39 @@ def _extra_words(short: str, long: str) -> str:
 
 
 def _misspelt_type(untyped: str, typed: str) -> str:
-    """``untyped`` ends in a word one typo from ``typed``'s street type; the rest agrees."""
+    """``untyped`` ends in a word that is ``typed``'s street type misspelt
+    (``_type_misspelt``: 27TH LAHE, SUNRISE SOTRETE) or cut short (2ND R, HAYES C, 18TH WA
+    for 2ND RD, HAYES CT, 18TH WAY: the type's first letters, itself no type); the rest
+    agrees."""
     name = f"replace({typed}.name, ' ', '')"
+    tail = f"{untyped}.tail"
+    cut_short = (
+        f"(NOT list_contains(coalesce({untyped}.type_words, []), {tail}) "
+        f"AND length(t) > length({tail}) AND starts_with(t, {tail}))"
+    )
     return (
-        f"({untyped}.tail IS NOT NULL AND {typed}.type_forms IS NOT NULL "
-        f"AND length({untyped}.tail) >= 3 "
+        f"({tail} IS NOT NULL AND {typed}.type_forms IS NOT NULL "
         f"AND len(list_filter({typed}.type_forms, t -> "
-        f"damerau_levenshtein(t, {untyped}.tail) <= 1)) > 0 "
+        + _type_misspelt(tail, "t", f"{untyped}.type_words")
+        + f" OR {cut_short})) > 0 "
         f"AND NOT coalesce({typed}.lettered, FALSE) "
         f"AND {_names_close(f'{untyped}.head', name)})"
+    )
+
+
+def _joined_misspelt_type(untyped: str, typed: str) -> str:
+    """``untyped`` is one word: ``typed``'s name exactly, then its street type misspelt
+    (``_type_misspelt``) and joined on (VISTAXIRCLE, ELMCOOURT, RIVERCUOURT for VISTA CIR,
+    ELM CT, RIVER CT; joined and spelt right, the standardizer reads the type itself)."""
+    name = f"replace({typed}.name, ' ', '')"
+    rest = f"substr({untyped}.name, length({name}) + 1)"
+    return (
+        f"(NOT {untyped}.typed AND len({untyped}.words) = 1 AND {typed}.type_forms IS NOT NULL "
+        f"AND NOT coalesce({typed}.lettered, FALSE) AND length({name}) >= 3 "
+        f"AND starts_with({untyped}.name, {name}) "
+        f"AND len(list_filter({typed}.type_forms, t -> "
+        + _type_misspelt(rest, "t", f"{untyped}.type_words")
+        + ")) > 0)"
     )
 
 
@@ -400,7 +448,8 @@ def street_names_agree(a: str = "a", b: str = "b") -> str:
     """SQL: the street names of places ``a`` and ``b`` are one name written differently."""
     return (
         f"({_forms_agree(a, b)} OR {_extra_words(a, b)} OR {_extra_words(b, a)} "
-        f"OR {_misspelt_type(a, b)} OR {_misspelt_type(b, a)})"
+        f"OR {_misspelt_type(a, b)} OR {_misspelt_type(b, a)} "
+        f"OR {_joined_misspelt_type(a, b)} OR {_joined_misspelt_type(b, a)})"
     )
 
 
@@ -423,11 +472,15 @@ def _agree_if_both(a: str, b: str, part: str) -> str:
     return f"({a}.{part} IS NULL OR {b}.{part} IS NULL OR {a}.{part} = {b}.{part})"
 
 
+_UNIT_PARTS = ("unit", "building", "position", "space")
+
+
 def units_agree(a: str = "a", b: str = "b") -> str:
     """SQL: no unit identifier given on both sides differs (APT 4 / APT 5, BLDG 2 / BLDG 3,
-    REAR / FRNT). A unit on one side only is no contradiction: a filing or a request often
-    leaves the apartment out."""
-    return " AND ".join(_agree_if_both(a, b, part) for part in ("unit", "building", "position"))
+    REAR / FRNT, LOT 22 / LOT 23). A unit on one side only is no contradiction: a filing or
+    a request often leaves the apartment out; nor is an identifier of another kind (LOT 22
+    against a filed APT 2C: a mobile home's space is not a flat's number)."""
+    return " AND ".join(_agree_if_both(a, b, part) for part in _UNIT_PARTS)
 
 
 def directions_agree(a: str = "a", b: str = "b") -> str:
@@ -462,7 +515,7 @@ def _guarded(condition: str) -> str:
 # that building names another unit (APT 5 asked, APT 4 filed): another address.
 _UNIT_DIFFERS = _guarded(
     "len(list_filter(places_r, b -> (b.unit IS NOT NULL OR b.building IS NOT NULL "
-    "OR b.position IS NOT NULL) AND "
+    "OR b.position IS NOT NULL OR b.space IS NOT NULL) AND "
     + _some_filed("b", same_building("a", "{b}"))
     + " AND NOT "
     + _some_filed("b", same_building("a", "{b}") + " AND " + units_agree("a", "{b}"))

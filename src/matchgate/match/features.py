@@ -245,16 +245,25 @@ DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
 _BUILDING_DESIGNATORS = frozenset({"BLDG"})
 # Designators that stand alone and name a dwelling by its position (the REAR house).
 _POSITION_DESIGNATORS = frozenset({"REAR", "FRNT", "UPPR", "LOWR", "BSMT", "PH", "LBBY"})
+# Designators of a space for a mobile home or a trailer (LOT 22, TRLR 14, SPC 3): another kind
+# of identifier than an apartment's, compared only with another space (issue 11, the noisy
+# mix: ``LOT 22`` appended to a street line whose filing says ``APT 2C``). LOT 22 is not LOT
+# 23, but neither tells whether APT 2C is the taxpayer's flat.
+_SPACE_DESIGNATORS = frozenset({"LOT", "TRLR", "SPC"})
+
+UnitParts = tuple[str | None, str | None, str | None, str | None]
 
 
-def unit_parts(unit: str) -> tuple[str | None, str | None, str | None]:
-    """(dwelling, building, position) identifiers of a standardized unit line: ``APT 4`` ->
-    ("4", None, None), ``BLDG 2 # 4B`` -> ("4B", "2", None), ``REAR`` -> (None, None, "REAR").
+def unit_parts(unit: str) -> UnitParts:
+    """(dwelling, building, position, space) identifiers of a standardized unit line:
+    ``APT 4`` -> ("4", None, None, None), ``BLDG 2 # 4B`` -> ("4B", "2", None, None),
+    ``REAR`` -> (None, None, "REAR", None), ``LOT 22`` -> (None, None, None, "22").
 
     The designator of a dwelling is not kept: ``APT 4``, ``UNIT 4`` and ``# 4`` are one unit.
-    The first dwelling given counts (``# 4B LOT 22``: an appended line comes after the unit).
+    The first dwelling given counts, and the first space (``# 4B LOT 22``: an appended line
+    comes after the unit).
     """
-    dwelling = building = position = None
+    dwelling = building = position = space = None
     words = unit.split()
     index = 0
     while index < len(words):
@@ -268,10 +277,12 @@ def unit_parts(unit: str) -> tuple[str | None, str | None, str | None]:
             break
         if word in _BUILDING_DESIGNATORS:
             building = building or ident
+        elif word in _SPACE_DESIGNATORS:
+            space = space or ident
         else:
             dwelling = dwelling or ident
         index += 2
-    return dwelling, building, position
+    return dwelling, building, position, space
 
 
 @cache
@@ -359,7 +370,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         return None
     name_words = address.street_name.split()
     words = [*name_words, address.street_suffix] if address.street_suffix else name_words
-    dwelling, building, position = unit_parts(address.unit)
+    dwelling, building, position, space = unit_parts(address.unit)
     city_state = f"{address.city}|{address.state}" if address.city and address.state else None
     untyped = not address.street_suffix and len(name_words) >= 2
     return {
@@ -376,6 +387,9 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "type_forms": list(_type_spellings().get(address.street_suffix, ()))
         if address.street_suffix
         else None,
+        # the words Pub. 28 reads as a street type (CREST, PARK): a word that is a type of
+        # its own is never read as a misspelling of another type
+        "type_words": [word for word in words if word in street_suffixes()] or None,
         "predir": address.predirectional or None,
         "postdir": address.postdirectional or None,
         "zip": address.zip5 or None,
@@ -383,6 +397,7 @@ def place_feature(address: StandardAddress) -> dict[str, object] | None:
         "unit": _unit_identifier(dwelling),
         "building": building,
         "position": position,
+        "space": _unit_identifier(space),
     }
 
 
@@ -443,8 +458,9 @@ _PLACE = pa.struct(
         *_typed(_TEXT_LIST, "words", "forms"),
         *_typed(pa.bool_(), "typed", "lettered"),
         *_typed(_TEXT, "head", "tail"),
-        ("type_forms", _TEXT_LIST),
+        *_typed(_TEXT_LIST, "type_forms", "type_words"),
         *_typed(_TEXT, "predir", "postdir", "zip", "city", "unit", "building", "position"),
+        ("space", _TEXT),
     ]
 )
 _ADDRESS_SCHEMA = pa.schema(

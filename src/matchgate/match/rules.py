@@ -329,6 +329,48 @@ def linked_namesake(context: MatchContext) -> Verdict | None:
     )
 
 
+_FULL_SURNAME = {"exact", "same_parts"}
+
+
+@match_rule(
+    "surname_family_unconfirmed",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="MARIA HERNANDEZ MARTINEZ (not in the file) asked about without a date of birth at "
+    "the flat where MARIA GLORIA HERNANDEZ and MARIBEL HERNANDEZ MARTINEZ file: the surname "
+    "part and the address disclosed MARIA GLORIA (stress mix, seed 923).",
+)
+def surname_family_unconfirmed(context: MatchContext) -> Verdict | None:
+    """The best candidate files under only part of the requested surname (``part``: the
+    request's compound surname has a part they never filed under), someone else at the
+    requested address files under the whole of it, and no date of birth, full middle name
+    or TIN confirms the best: ``surname_family_unconfirmed`` (ambiguous). The household is
+    a family of the requested surname; a member of it who files nothing (a daughter, a
+    sister) could be the person, and the household rule does not see her, and it rules the
+    rival out by first name."""
+    best = context.best
+    if best.levels.get("surname") not in {"part", "part_spelling"} or _confirms_identity(best):
+        return None
+    family = [
+        c
+        for c in context.ranked[1:]
+        if _at_requested_address(c) and c.levels.get("surname") in _FULL_SURNAME
+    ]
+    if not family or not _at_requested_address(best):
+        return None
+    return Verdict(
+        (
+            Reason(
+                "surname_family_unconfirmed",
+                "The candidate files under only part of the requested surname, another "
+                "taxpayer at the requested address files under all of it, and no date of "
+                "birth, full middle name or TIN confirms the candidate.",
+                field="surname",
+            ),
+        ),
+        competitors=tuple(c.tin for c in family),
+    )
+
+
 @match_rule(
     "runner_up_close",
     outcome=Outcome.AMBIGUOUS,
@@ -349,7 +391,7 @@ _FIRST_WITHOUT_TYPO = {"exact", "nickname", "swapped"}
 _SURNAME_WITHOUT_TYPO = {"exact", "same_parts", "swapped", "part"}
 
 
-def _names_agree(candidate: Candidate) -> bool:
+def _names_agree(candidate: Candidate, facts: RequestFacts) -> bool:
     levels = candidate.levels
     first, surname = levels.get("first_name"), levels.get("surname")
     if first in _GOOD_FIRST and surname in _GOOD_SURNAME:
@@ -359,6 +401,10 @@ def _names_agree(candidate: Candidate) -> bool:
     if first == "swapped_close" or surname == "swapped_close":
         # written the other way round, one name two typos off (both comparisons see it)
         return {first, surname} <= {"swapped", "swapped_close"}
+    if surname == "close" and first == "spelling":
+        # a typo in each name (WONDA SRNITH for WANDA SMITH): only when the request's first
+        # name is nobody's, so a misspelling of the taxpayer's and not another person's name
+        return facts.first_name_unrecognised
     return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
         surname == "close" and first in _FIRST_WITHOUT_TYPO
     )
@@ -401,11 +447,14 @@ def names_disagree(context: MatchContext) -> Verdict | None:
     match). Nothing outside the name makes up for it, with one exception that is no
     disagreement: one name two typos from the taxpayer's (``close``: 5+ letters, the first
     letter right, a first name that is nobody's name; the noisy mix of issue 11 writes
-    WARRNE, TRERNPER; or one typo in a first name of 3 letters, RPY for ROY) while the other
-    agrees without a typo and the date of birth agrees exactly; likewise the two names
-    written the other way round with one of them ``close`` (``swapped_close``: CHAUDHRY,
-    BEMADETTE) and the date of birth agreeing exactly."""
-    if _names_agree(context.best):
+    WARRNE, TRERNPER; a first name of 4 letters two typos off, LAYR for LARRY; one typo in a
+    first name of 3 letters, RPY for ROY, or in a surname of 2-3 letters, LIJ for LIU) while
+    the other agrees without a typo and the date of birth agrees exactly (or, with the date
+    of birth exact, a surname ``close`` and a first name one typo off that is nobody's name:
+    WONDA SRNITH for WANDA SMITH); likewise the two names written the other way round with
+    one of them ``close`` (``swapped_close``: CHAUDHRY, BEMADETTE) and the date of birth
+    agreeing exactly."""
+    if _names_agree(context.best, context.facts):
         return None
     return _decisive("name_disagrees", "The names do not agree well enough.")
 
@@ -629,6 +678,7 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     tin_name_conflict,
     household_namesake,
     linked_namesake,
+    surname_family_unconfirmed,
     runner_up_close,
     surname_differs_review,
     names_disagree,
