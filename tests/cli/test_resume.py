@@ -226,19 +226,33 @@ def test_corrupted_ledger_gives_a_clear_error(reference: dict, tmp_path: Path) -
     assert "Traceback" not in verify.stderr
 
 
+# URL -> what the error must name of it.
 UNREACHABLE_LEDGERS = {
-    "postgres-nobody-listening": "postgresql+psycopg://matchgate@127.0.0.1:1/ledger",
-    "sqlite-in-a-missing-folder": "sqlite:////nonexistent-matchgate-folder/ledger.sqlite",
+    "postgres-nobody-listening": (
+        "postgresql+psycopg://matchgate@127.0.0.1:1/ledger",
+        "127.0.0.1:1",
+    ),
+    "sqlite-in-a-missing-folder": (
+        "sqlite:////nonexistent-matchgate-folder/ledger.sqlite",
+        "nonexistent-matchgate-folder",
+    ),
 }
 
 
-@pytest.mark.parametrize("url", UNREACHABLE_LEDGERS.values(), ids=UNREACHABLE_LEDGERS.keys())
-def test_unreachable_ledger_lets_no_address_out(reference: dict, tmp_path: Path, url: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "named"), UNREACHABLE_LEDGERS.values(), ids=UNREACHABLE_LEDGERS.keys()
+)
+def test_unreachable_ledger_lets_no_address_out(
+    reference: dict, tmp_path: Path, url: str, named: str
+) -> None:
+    """The database also holds the agency registry ``run`` judges the letter against: the
+    ledger is opened first, so the error is the ledger's (exit 6), naming the database."""
     out = tmp_path / "out"
     args = run_with_model(reference["world"], out, reference["model"])
     refused = matchgate(*args, "--database-url", url)
     assert refused.returncode == 6, refused.stderr[-800:]
     assert "ledger" in refused.stderr and "Traceback" not in refused.stderr
+    assert named in refused.stderr and "agency registry" not in refused.stderr
     assert not (out / "response.csv").exists()
     assert not (out / "internal" / "decisions.csv").exists()
     assert addresses_on_disk(out, set(reference["disclosed"].values())) == set()

@@ -114,7 +114,9 @@ def run_batch(
     on ``transfer_date`` (default: today, UTC), or against the one in the database
     ``registry_url`` names (a server's uploads: the server's database). ``engine`` scores the
     candidate pairs with Splink on DuckDB or on Spark (``matchgate.match.spark``); the
-    decisions are the same."""
+    decisions are the same. When the registry is read from a database, the ledger is opened
+    first: a server database that cannot be reached (or a ledger that cannot be signed)
+    stops the batch with the ledger's own error before any work is done."""
     from matchgate.review.transfer import Transfer
 
     check_engine(engine)
@@ -132,6 +134,8 @@ def run_batch(
         progress=progress,
     )
     space = Workspace.open(workspace or out_dir / "workspace")
+    if registry_url is not None and ledger_url is not None:
+        _check_ledger_opens(space, ledger_url=ledger_url, ledger_key=ledger_key)
     transfer = Transfer.for_workspace(
         space.root, requests=requests, transfer_date=transfer_date, registry_url=registry_url
     )
@@ -170,6 +174,16 @@ def run_batch(
         _write_summary(out_dir, result)
     space.record_output(batch_id, out_dir, letter)
     return result
+
+
+def _check_ledger_opens(space: Workspace, *, ledger_url: str, ledger_key: Path | None) -> None:
+    """Open the ledger as the ledger stage will, and close it: a :class:`LedgerError`
+    (exit 6, naming the database) rather than the registry's error when the server's
+    database is unreachable."""
+    from matchgate.ledger import Ledger
+
+    with Ledger.open(space.root, url=ledger_url, key_path=ledger_key):
+        pass
 
 
 @dataclass(frozen=True)

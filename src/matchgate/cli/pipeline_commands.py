@@ -157,7 +157,9 @@ def run(
         typer.Option(
             "--database-url",
             envvar="MATCHGATE_LEDGER_URL",
-            help="Ledger database URL (PostgreSQL); default WORKSPACE/ledger.sqlite.",
+            help="The server's database URL (PostgreSQL): the ledger, and the agency "
+            "registry the letter is judged against; default WORKSPACE/ledger.sqlite and "
+            "WORKSPACE/agencies.sqlite.",
         ),
     ] = None,
     key_file: Annotated[
@@ -187,6 +189,7 @@ def run(
             actor=actor,
             ledger_url=database_url,
             ledger_key=key_file,
+            registry_url=database_url,  # the agency registry lives in the same database
             progress=report,  # type: ignore[arg-type]
             engine=engine,
         )
