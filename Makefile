@@ -34,7 +34,8 @@ lint: $(STAMP)
 # The fast lane: what is slow is chosen by the `slow` marker (and `postgres`, which always
 # needs a server), so a new test is in this lane unless it is marked.
 check: lint
-	PYTHONPATH=src $(BIN)/python -m pytest -q -m "not slow and not postgres"
+	PYTHONPATH=src $(BIN)/python -m pytest -q -m "not slow and not postgres" \
+	  -n "$${MATCHGATE_TEST_WORKERS:-auto}" --dist loadfile
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_matching.py

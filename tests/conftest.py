@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +38,14 @@ def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared = tmp_path_factory.getbasetemp().parent / "models"
     shared.mkdir(exist_ok=True)
     return shared
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two tests with one node id would be one test to pytest-xdist, which then runs only
+    one of them and says nothing: refuse to run such a collection."""
+    counts = Counter(item.nodeid for item in items)
+    repeated = sorted(nodeid for nodeid, count in counts.items() if count > 1)
+    if repeated:
+        raise pytest.UsageError(
+            "tests share a node id (give each parametrized case an id): " + ", ".join(repeated[:5])
+        )

@@ -9,7 +9,9 @@ supervisor, so the routes answer past authentication (200, 403, 404, 422, ...) r
 and no batch (so look-ups and uploads are refused for their inputs, not for a missing
 ledger); the rate limit and the lock-out are off, or the client's one address would be
 limited after a few hundred requests (both have their own tests). Examples are bounded so
-the whole run stays well under a minute.
+the whole run stays well under a minute. Each operation gets valid and invalid requests
+(schemathesis' positive and negative modes); unexpected methods and media types (405, 415)
+are tested in test_hardening.py.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis import checks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode, checks
 
 from matchgate.ledger import Ledger
 from matchgate.server import ServerSettings, create_app
@@ -33,7 +37,7 @@ from .conftest import add_users, bearer
 
 pytestmark = pytest.mark.slow  # tens of seconds: hundreds of generated requests
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 40
 ROLES = ("requester", "supervisor")
 
 warnings.filterwarnings("ignore", module="schemathesis")
@@ -82,20 +86,37 @@ CHECKS = [
 ]
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-def test_the_api_answers_only_what_its_schema_documents(case: schemathesis.Case) -> None:
-    generated = dict(case.headers or {})
-    for role in ROLES:
-        # On the case itself: schemathesis drops a call's extra headers for multipart bodies.
-        case.headers = {**generated, **bearer(_TOKENS[role])}
-        response = case.call_and_validate(checks=CHECKS)
-        _SEEN[role][response.status_code] += 1
+# One test per operation, each with its own id. (``schema.parametrize()`` gives every
+# operation's item the same node id, and pytest-xdist then runs only one of them.)
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_the_api_answers_only_what_its_schema_documents(operation: Any) -> None:
+    @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def answers(case: schemathesis.Case) -> None:
+        generated = dict(case.headers or {})
+        for role in ROLES:
+            # On the case itself: schemathesis drops a call's extra headers for multipart
+            # bodies.
+            case.headers = {**generated, **bearer(_TOKENS[role])}
+            response = case.call_and_validate(checks=CHECKS)
+            _SEEN[role][response.status_code] += 1
+
+    answers()
+
+
+def test_every_operation_of_the_schema_is_tested() -> None:
+    labels = [op.label for op in OPERATIONS]
+    assert len(labels) == len(set(labels)) >= 15, labels
+    assert "POST /api/batches" in labels and "GET /api/access-log" in labels
 
 
 def test_the_generated_requests_got_past_authentication() -> None:
