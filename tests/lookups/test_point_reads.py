@@ -148,16 +148,13 @@ def test_a_look_ups_reads_do_not_grow_with_the_master(
     for name, master in (("half", masters["half"]), ("whole", masters["world"] / "master.parquet")):
         total = 0
         for scanned, sizes in _look_ups(master, tmp_path / name, requests, monkeypatch):
-            # Still read whole, and left to do (docs/LOOKUPS.md): the candidates' namesakes,
-            # a LEFT JOIN in the batch's candidates query (matchgate.match.engine).
-            scanned.pop("taxpayer_namesakes", None)
             for table, rows in scanned.items():
                 # No look-up reads a whole table of the master (a dozen rows of a key
                 # table can be its whole block on a small master: counted from 64 rows).
                 if sizes.get(table, 0) >= 64:
                     assert rows < sizes[table] / 2, (name, table, rows, sizes[table])
             total += sum(scanned.values())
-        totals[name] = (total, sum(v for t, v in sizes.items() if t != "taxpayer_namesakes"))
+        totals[name] = (total, sum(sizes.values()))
     (half, half_size), (whole, whole_size) = totals["half"], totals["whole"]
     assert whole_size > 1.8 * half_size  # the master did double
     assert half > 0

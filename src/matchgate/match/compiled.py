@@ -82,6 +82,9 @@ _LEGAL_BY_REQUEST = (
 # candidates, filled in place per look-up (read through the prepared master's index on
 # ``unique_id``), so Splink's pruned input selects from a handful of rows, not the master.
 _CANDIDATE_FEATURES = "lookup_candidate_features"
+# The candidates' rows of ``taxpayer_namesakes``, filled the same way: the candidates query
+# left-joins it, and DuckDB read the whole table for that join.
+_CANDIDATE_NAMESAKES = "lookup_candidate_namesakes"
 # Splink's term-frequency tables for look-ups, one per column: the master's term
 # frequencies (``tf_master_<column>``, of the whole master, as a batch registers them) of
 # the values the look-up's candidates and request hold, filled in place per look-up from
@@ -256,6 +259,12 @@ class CompiledScorer:
             " SELECT * FROM taxpayer_features LIMIT 0",
             label="compiled.candidate_features",
         )
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {_CANDIDATE_NAMESAKES} AS"
+            " SELECT * FROM taxpayer_namesakes LIMIT 0",
+            label="compiled.candidate_namesakes",
+        )
         self.splink = make_linker(
             con, model.with_prior(taxpayers=taxpayers), master_table=_CANDIDATE_FEATURES
         )
@@ -347,12 +356,19 @@ class CompiledScorer:
         con = self.con
         found = self._candidate_pairs()
         sql.run(con, f"DELETE FROM {_CANDIDATE_FEATURES}", label="compiled.candidate_features")
+        sql.run(con, f"DELETE FROM {_CANDIDATE_NAMESAKES}", label="compiled.candidate_namesakes")
         if found:  # (an empty IN list would scan taxpayer_features whole)
             sql.run(
                 con,
                 f"INSERT INTO {_CANDIDATE_FEATURES} SELECT * FROM taxpayer_features"
                 " WHERE unique_id IN (SELECT tin FROM candidate_pairs)",
                 label="compiled.candidate_features",
+            )
+            sql.run(
+                con,
+                f"INSERT INTO {_CANDIDATE_NAMESAKES} SELECT * FROM taxpayer_namesakes"
+                " WHERE tin IN (SELECT tin FROM candidate_pairs)",
+                label="compiled.candidate_namesakes",
             )
         self._fill_term_frequencies()
         facts = self._facts()
@@ -366,7 +382,7 @@ class CompiledScorer:
             self.predict.drop(con)
         decisions = {
             rid: decide(candidates, facts(rid), self.policy)
-            for rid, candidates in _candidates_by_request(con)
+            for rid, candidates in _candidates_by_request(con, namesakes=_CANDIDATE_NAMESAKES)
         }
         for rid in row_numbers:
             if rid not in decisions:

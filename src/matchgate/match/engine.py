@@ -145,9 +145,10 @@ def _household_gamma() -> int:
     return min(g for g, label in labels.items() if label in AT_REQUESTED_ADDRESS)
 
 
-def candidates_sql() -> str:
+def candidates_sql(namesakes: str = "taxpayer_namesakes") -> str:
     """The scored pairs worth deciding on, best first within each request, with the gamma
-    level and the match weight of every comparison."""
+    level and the match weight of every comparison. ``namesakes``: the table of
+    ``taxpayer_namesakes``' rows to join (a look-up passes its candidates' rows only)."""
     gamma_columns = ", ".join(f"gamma_{name}" for name in _COMPARISON_NAMES)
     # A field's weight includes its term-frequency adjustment where it has one.
     weight_columns = ", ".join(
@@ -162,7 +163,7 @@ def candidates_sql() -> str:
                s.surname_parts_any_l, {gamma_columns}, {weight_columns},
                n.namesakes, n.namesakes_sharing_middle
         FROM scored_pairs s JOIN best b ON b.rid = s.rid
-        LEFT JOIN taxpayer_namesakes n ON n.tin = s.tin
+        LEFT JOIN {namesakes} n ON n.tin = s.tin
         WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
            OR s.gamma_address >= {_household_gamma()}
         ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
@@ -194,10 +195,10 @@ def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candi
 
 
 def _candidates_by_request(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, *, namesakes: str = "taxpayer_namesakes"
 ) -> Iterator[tuple[int, list[Candidate]]]:
     labels = comparison_labels()
-    cursor = sql.run(con, candidates_sql(), label="engine.candidates")
+    cursor = sql.run(con, candidates_sql(namesakes), label="engine.candidates")
     current: int | None = None
     bucket: list[Candidate] = []
     while rows := cursor.fetchmany(20_000):
