@@ -114,7 +114,13 @@ def make_linker(
     db_api = DuckDBAPI(connection=con)
     master = db_api.register(master_table, dataset_display_name=SOURCE_MASTER)
     requests = db_api.register(requests_table, dataset_display_name=SOURCE_REQUESTS)
-    return MatchLinker(Linker([master, requests], settings, log_level=logging.ERROR), db_api)
+    # validate_settings=False: Splink's settings validation only logs warnings about columns
+    # the settings name and the inputs lack (here below ERROR, so never shown), and parsing
+    # every comparison's SQL for it was about half of the linker's construction in a batch.
+    # The settings are matchgate's own, and a model that does not fit the features fails
+    # loudly when its SQL runs.
+    linker = Linker([master, requests], settings, log_level=logging.ERROR, validate_settings=False)
+    return MatchLinker(linker, db_api)
 
 
 _TERM_FREQUENCY_COLUMNS = ("first_name", "surname_joined")
@@ -244,9 +250,21 @@ def training_fingerprint(
     versions of matchgate's model and of Splink. Equal digests, equal trained models."""
     tables = {}
     for table in ("taxpayer_features", "request_features"):
+        # Lists built by aggregation (a taxpayer's addresses, places, ZIPs) come in no fixed
+        # order from one run to the next: each is hashed sorted, as the comparisons read
+        # them (membership, any/all), so the same features give the same digest.
+        columns = [
+            f'list_sort("{name}")' if kind.endswith("[]") else f'"{name}"'
+            for name, kind in sql.fetch_all(
+                con,
+                f"SELECT column_name, column_type FROM (DESCRIBE {table})",
+                label="model.fingerprint",
+            )
+        ]
         row = sql.fetch_one(
             con,
-            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t",
+            f"SELECT count(*), coalesce(sum(hash({', '.join(columns)})::HUGEINT), 0)::VARCHAR"
+            f" FROM {table}",
             label="model.fingerprint",
         )
         tables[table] = [int(row[0]), str(row[1])] if row else [0, "0"]
