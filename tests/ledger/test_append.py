@@ -78,6 +78,18 @@ def test_a_key_reused_for_another_kind_is_refused(backend: Backend) -> None:
         ledger.append(EntryKind.REVIEW_ACTION, {"action": "x"}, actor="p", idempotency_key="k")
 
 
+def test_a_key_reused_with_other_contents_is_refused(backend: Backend) -> None:
+    """A key recorded again names the same event: a disclosure of another address under a
+    key already used (a look-up numbered anew from another store) must not pass as
+    accounted by the entry already there."""
+    ledger = backend.open()
+    ledger.append(EntryKind.DISCLOSURE, disclosure_payload("B1", 1), actor="p", idempotency_key="k")
+    other = disclosure_payload("B1", 1, disclosed_street="9 Other St")
+    with pytest.raises(LedgerError, match="already used by entry 1 with other contents"):
+        ledger.append(EntryKind.DISCLOSURE, other, actor="p", idempotency_key="k")
+    assert count(backend) == 1 and count(backend, "ledger_disclosures") == 1
+
+
 def test_the_same_disclosure_under_two_keys_is_refused(backend: Backend) -> None:
     ledger = backend.open()
     ledger.append(EntryKind.DISCLOSURE, disclosure_payload("B1", 1), actor="p", idempotency_key="a")

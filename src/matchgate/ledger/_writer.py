@@ -107,6 +107,14 @@ class ChainWriter:
                         f"idempotency key {key!r} is already used by a {existing.kind}"
                         f" entry (sequence {existing.sequence}), not a {kind.value}"
                     )
+                if kind is EntryKind.DISCLOSURE and existing.payload != canonical_json(payload):
+                    # The same key is the same disclosure recorded again (a resumed run).
+                    # Another address under it would go out as accounted while the ledger
+                    # holds a different one (a look-up numbered again from another store).
+                    raise LedgerError(
+                        f"idempotency key {key!r} is already used by entry"
+                        f" {existing.sequence} with other contents; nothing was recorded"
+                    )
                 results.append(existing)
                 continue
             entry = self._next_entry(tail, kind, canonical_json(payload), actor, key, now)

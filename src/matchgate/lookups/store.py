@@ -32,7 +32,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,7 @@ def letter_lock(folder: Path, *, url: str | None = None) -> Iterator[None]:
 @contextmanager
 def _advisory_lock(url: str, letter_id: str) -> Iterator[None]:
     engine = create_engine(url, pool_size=1, max_overflow=0)
+    conn = None
     try:
         try:
             conn = engine.connect()
@@ -171,12 +172,15 @@ def _advisory_lock(url: str, letter_id: str) -> Iterator[None]:
         try:
             yield
         finally:
-            # The lock's transaction wrote nothing: ending it releases the lock.
-            try:
+            # The lock's transaction wrote nothing: ending it releases the lock. A session
+            # that died meanwhile has released it already; its error must not hide the
+            # look-up's own outcome.
+            with suppress(SQLAlchemyError):
                 transaction.rollback()
-            finally:
-                conn.close()
     finally:
+        if conn is not None:  # also when taking the lock failed: no connection left open
+            with suppress(SQLAlchemyError):
+                conn.close()
         engine.dispose()
 
 
