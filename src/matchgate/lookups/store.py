@@ -39,9 +39,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
     create_engine,
-    event,
     func,
     insert,
     select,
@@ -54,7 +52,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from matchgate.errors import MatchgateError, WorkspaceError
 from matchgate.store import ensure_current
 from matchgate.store import schema as store_schema
-from matchgate.store.migrate import describe
+from matchgate.store.migrate import describe, sqlite_immediate_transactions
 
 __all__ = [
     "LOOKUPS_FILE",
@@ -196,24 +194,6 @@ class StoredLookup:
     actor: str
 
 
-def _sqlite_engine_setup(engine: Engine) -> None:
-    """Letters share one SQLite file: wait for another writer, and take the write lock when a
-    transaction starts (a read-then-write transaction never meets a writer half way)."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA busy_timeout = 30000")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class LetterStore:
     """The look-ups of one letter (use inside :func:`letter_lock`), in the workspace's
     ``lookups.sqlite`` or, with ``url``, the server's database."""
@@ -228,7 +208,8 @@ class LetterStore:
         except (ArgumentError, ImportError) as exc:
             raise WorkspaceError(f"the look-up store cannot be opened ({exc})") from exc
         if self._engine.dialect.name == "sqlite":
-            _sqlite_engine_setup(self._engine)
+            # Letters share one SQLite file.
+            sqlite_immediate_transactions(self._engine)
         try:
             ensure_current(self.url, store_schema.LOOKUPS, create=True, engine=self._engine)
             self._import_legacy_file()
