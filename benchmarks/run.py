@@ -261,6 +261,7 @@ def _time_lookups(
     """``count`` look-ups of request rows of the world (a seeded sample), one at a time,
     through ``run_lookup`` (what ``matchgate lookup`` and ``POST /api/lookups`` call) under
     the world's look-up letter, against the workspace's prepared master and model."""
+    from matchgate.errors import InputError
     from matchgate.lookups import run_lookup
 
     if count == 0:
@@ -274,24 +275,33 @@ def _time_lookups(
     seconds: list[float] = []
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    refused_at_door: Counter[str] = Counter()
     deadline = time.perf_counter() + budget
     for row in sample:
         fields = {k: v for k, v in row.items() if k != "request_id"}
         fields["request_id"] = f"LOOKUP-{len(seconds) + 1:05d}"
         started = time.perf_counter()
-        answer = run_lookup(
-            workspace=workspace,
-            fields=fields,
-            actor="benchmark",
-            letter=letter,
-            master=world / "master.parquet",
-        ).response
+        try:
+            answer = run_lookup(
+                workspace=workspace,
+                fields=fields,
+                actor="benchmark",
+                letter=letter,
+                master=world / "master.parquet",
+            ).response
+        except InputError as error:
+            # A row a look-up refuses at the door (no ZIP, say): nothing is recorded or
+            # matched, so it is counted apart and not timed as a look-up.
+            refused_at_door[error.field or "?"] += 1
+            continue
         seconds.append(time.perf_counter() - started)
         outcomes[answer.get("outcome", "?")] += 1
         reasons[answer.get("reason_codes", "") or "(none)"] += 1
         if time.perf_counter() > deadline:
             break
     ordered = sorted(seconds)
+    if not ordered:
+        return {"asked": count, "measured": 0, "refused_at_the_door": dict(refused_at_door)}
     return {
         "asked": count,
         "measured": len(seconds),
@@ -299,6 +309,7 @@ def _time_lookups(
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1),
         "outcomes": dict(outcomes),
         "reasons": dict(reasons.most_common(5)),
+        "refused_at_the_door": dict(refused_at_door),
     }
 
 
@@ -505,14 +516,25 @@ def _world_line(report: dict[str, Any]) -> str:
 
 
 def _lookup_lines(lookups: dict[str, Any]) -> list[str]:
+    door = lookups.get("refused_at_the_door") or {}
+    door_line = (
+        f"  refused at the door (not timed: the row lacks what a look-up needs): {door}"
+        if door
+        else None
+    )
     if not lookups.get("measured"):
-        return ["look-ups: none timed (--lookups 0)"]
+        return ["look-ups: none timed" + ("" if door else " (--lookups 0)")] + (
+            [door_line] if door_line else []
+        )
+    stopped = lookups["measured"] + sum(door.values()) < lookups["asked"]
     lines = [
         f"look-ups: {lookups['measured']} of {lookups['asked']} timed"
-        + (" (stopped at the time budget)" if lookups["measured"] < lookups["asked"] else "")
+        + (" (stopped at the time budget)" if stopped else "")
         + f", p50 {lookups['p50_ms']} ms, p99 {lookups['p99_ms']} ms",
         f"  outcomes {lookups['outcomes']}; reasons {lookups['reasons']}",
     ]
+    if door_line:
+        lines.append(door_line)
     if lookups["outcomes"].get("disclosed", 0) == 0:
         lines.append(
             "  NOTE: no look-up disclosed anything: these are latencies of refusals (see the "

@@ -123,3 +123,25 @@ def test_tiny_world_end_to_end(tmp_path: Path) -> None:
     assert figures["matchgate"]["rows_in"] == 150
     assert figures["matchgate"]["accuracy"]["wrong_person"] == 0
     assert figures["peer"]["accuracy"]["assigned"] > 0
+
+
+def test_rows_a_look_up_refuses_at_the_door_are_counted_not_timed_nor_fatal(
+    tmp_path: Path,
+) -> None:
+    """A world's request row without a ZIP is refused by ``run_lookup`` before anything is
+    recorded; the benchmark counts it apart instead of stopping (it once lost a whole
+    200,000-person batch's figures to such a row)."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "lookup_letter.toml").write_text("# never read: every row is refused first\n")
+    (world / "requests.csv").write_text(
+        "request_id,first_name,last_name,street,zip\n"
+        "R1,ANA,DIAZ,1 MAIN ST,\n"
+        "R2,LUIS,ORTIZ,2 OAK AVE,\n",
+        encoding="utf-8",
+    )
+    figures = bench._time_lookups(tmp_path / "ws", world, count=5, budget=60, seed=1)
+    assert figures == {"asked": 5, "measured": 0, "refused_at_the_door": {"zip": 5}}
+    lines = bench._lookup_lines(figures)
+    assert lines[0] == "look-ups: none timed"
+    assert "{'zip': 5}" in lines[1]
