@@ -39,7 +39,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session
 
 from matchgate.errors import InputError, WorkspaceError
 from matchgate.store import schema as store_schema
-from matchgate.store.migrate import describe, ensure_current
+from matchgate.store.migrate import (
+    as_workspace_error,
+    describe,
+    ensure_current,
+    workspace_sqlite_url,
+)
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -235,14 +240,7 @@ class AccountStore:
     ) -> AccountStore:
         """The store at ``url``, or ``WORKSPACE/accounts.sqlite``; tables made on first use."""
         if url is None:
-            workspace = Path(workspace)
-            try:
-                workspace.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise WorkspaceError(
-                    f"cannot create the workspace ({exc})", path=workspace
-                ) from exc
-            url = f"sqlite:///{workspace / ACCOUNTS_FILE}"
+            url = workspace_sqlite_url(workspace, ACCOUNTS_FILE)
         store = cls(url, clock=clock, hasher=hasher)
         try:
             store._check_schema()
@@ -255,15 +253,10 @@ class AccountStore:
         """Tables made at the migrations' head on first use; a database whose tables are
         behind it is refused (:class:`~matchgate.store.StoreVersionError`: run ``matchgate
         db upgrade``)."""
-        try:
+        with as_workspace_error("cannot open the account store", path=describe(self.url)):
             ensure_current(
                 self._engine.url, store_schema.ACCOUNTS, create=True, engine=self._engine
             )
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise WorkspaceError(
-                f"cannot open the account store: {detail}", path=describe(self.url)
-            ) from exc
 
     def close(self) -> None:
         self._engine.dispose()

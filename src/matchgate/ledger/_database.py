@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 from matchgate.errors import LedgerError
 from matchgate.ledger import _schema as schema
 from matchgate.ledger._entries import EntryKind, LedgerEntry
-from matchgate.store.migrate import ensure_current
+from matchgate.store.migrate import driver_detail, ensure_current
 from matchgate.store.schema import LEDGER
 
 __all__ = ["LedgerDatabase", "entries_in_order", "tail_statement"]
@@ -127,7 +127,7 @@ class LedgerDatabase:
         except LedgerError:
             raise
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            detail = driver_detail(exc)
             hint = ""
             if self.dialect == "sqlite" and (
                 "not a database" in detail or "malformed" in detail or "corrupt" in detail

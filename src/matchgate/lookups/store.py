@@ -52,7 +52,12 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from matchgate.errors import MatchgateError, WorkspaceError
 from matchgate.store import ensure_current
 from matchgate.store import schema as store_schema
-from matchgate.store.migrate import describe, sqlite_immediate_transactions
+from matchgate.store.migrate import (
+    as_workspace_error,
+    describe,
+    driver_detail,
+    sqlite_immediate_transactions,
+)
 
 __all__ = [
     "LOOKUPS_FILE",
@@ -163,9 +168,8 @@ def _advisory_lock(url: str, letter_id: str) -> Iterator[None]:
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(letter_id)}
             )
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise WorkspaceError(
-                f"cannot lock the look-up letter: {detail}", path=describe(url)
+                f"cannot lock the look-up letter: {driver_detail(exc)}", path=describe(url)
             ) from exc
         try:
             yield
@@ -215,9 +219,8 @@ class LetterStore:
             self._import_legacy_file()
         except SQLAlchemyError as exc:
             self._engine.dispose()
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise WorkspaceError(
-                f"the look-up store cannot be opened: {detail}", path=self.location
+                f"the look-up store cannot be opened: {driver_detail(exc)}", path=self.location
             ) from exc
         except BaseException:
             self._engine.dispose()
@@ -234,12 +237,11 @@ class LetterStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        try:
-            with self._engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise WorkspaceError(f"the look-up store failed: {detail}", path=self.location) from exc
+        with (
+            as_workspace_error("the look-up store failed", path=self.location),
+            self._engine.begin() as conn,
+        ):
+            yield conn
 
     # -- a letter folder from before the model --------------------------------------------
 
@@ -257,9 +259,9 @@ class LetterStore:
                     )
                 ]
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise WorkspaceError(
-                f"cannot read the letter's look-ups from before the look-up store: {detail}",
+                "cannot read the letter's look-ups from before the look-up store: "
+                + driver_detail(exc),
                 path=legacy,
             ) from exc
         finally:

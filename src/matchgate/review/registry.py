@@ -31,9 +31,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
-from matchgate.errors import InputError, WorkspaceError
+from matchgate.errors import InputError
 from matchgate.review.agencies import (
     Agency,
     AgencyKey,
@@ -44,7 +43,7 @@ from matchgate.review.agencies import (
 from matchgate.review.signing import load_public_key_pem, public_key_sha256
 from matchgate.store import ensure_current
 from matchgate.store import schema as store_schema
-from matchgate.store.migrate import describe
+from matchgate.store.migrate import as_workspace_error, describe, workspace_sqlite_url
 
 __all__ = [
     "REGISTRY_FILE",
@@ -277,14 +276,7 @@ class AgencyRegistryStore:
         data (the seed is copied once: a revoked or changed entry never comes back). Tables
         behind head are refused (:class:`~matchgate.store.StoreVersionError`)."""
         if url is None:
-            workspace = Path(workspace)
-            try:
-                workspace.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise WorkspaceError(
-                    f"cannot create the workspace ({exc})", path=workspace
-                ) from exc
-            url = f"sqlite:///{workspace / REGISTRY_FILE}"
+            url = workspace_sqlite_url(workspace, REGISTRY_FILE)
         store = cls(url, clock=clock)
         try:
             store._create()
@@ -304,21 +296,15 @@ class AgencyRegistryStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        try:
-            with self._engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise WorkspaceError(f"the agency registry failed: {detail}", path=self.path) from exc
+        with (
+            as_workspace_error("the agency registry failed", path=self.path),
+            self._engine.begin() as conn,
+        ):
+            yield conn
 
     def _create(self) -> None:
-        try:
+        with as_workspace_error("cannot open the agency registry", path=self.path):
             ensure_current(self.url, store_schema.REGISTRY, create=True, engine=self._engine)
-        except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise WorkspaceError(
-                f"cannot open the agency registry: {detail}", path=self.path
-            ) from exc
         with self._transaction() as conn:
             if not _insert_if_absent(conn, _meta, name="seeded", value=self._clock()):
                 return

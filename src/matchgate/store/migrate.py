@@ -230,18 +230,45 @@ def _locked(url: str | URL) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _errors(location: str, action: str) -> Any:
-    @contextmanager
-    def translating() -> Iterator[None]:
-        try:
-            yield
-        except WorkspaceError:
-            raise
-        except (SQLAlchemyError, ArgumentError, ImportError) as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise WorkspaceError(f"cannot {action}: {detail}", path=location) from exc
+def driver_detail(exc: BaseException) -> str:
+    """The first line of a database error's driver message (SQLAlchemy's own text repeats
+    the statement and its parameters after it, which a user's error must not carry)."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return (text_.splitlines() or [type(exc).__name__])[0]
 
-    return translating()
+
+@contextmanager
+def as_workspace_error(
+    message: str,
+    *,
+    path: str | Path | None = None,
+    errors: tuple[type[BaseException], ...] = (SQLAlchemyError,),
+) -> Iterator[None]:
+    """Raise a database error of ``errors`` inside the block as a
+    :class:`~matchgate.errors.WorkspaceError` ``"<message>: <driver_detail>"`` naming
+    ``path`` (a file, or a URL through :func:`describe`); a ``WorkspaceError`` passes."""
+    try:
+        yield
+    except WorkspaceError:
+        raise
+    except errors as exc:
+        raise WorkspaceError(f"{message}: {driver_detail(exc)}", path=path) from exc
+
+
+def workspace_sqlite_url(workspace: Path, filename: str) -> str:
+    """The URL of the SQLite file ``filename`` in ``workspace`` (made if missing)."""
+    workspace = Path(workspace)
+    try:
+        workspace.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create the workspace ({exc})", path=workspace) from exc
+    return f"sqlite:///{workspace / filename}"
+
+
+def _errors(location: str, action: str) -> Any:
+    return as_workspace_error(
+        f"cannot {action}", path=location, errors=(SQLAlchemyError, ArgumentError, ImportError)
+    )
 
 
 def store_status(url: str | URL, stores: Sequence[str] = schema.STORES) -> list[StoreStatus]:
