@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate import sql
+from matchgate.batch.workspace import Workspace, connect_duckdb
 from matchgate.disclose import DisclosedAddress
 from matchgate.errors import MasterFileError, ModelError
 from matchgate.master import attach_prepared, ensure_prepared, open_prepared

@@ -59,7 +59,14 @@ from matchgate.match.model import (
 )
 from matchgate.standardize.nicknames import first_name_forms, known_given_names, legal_given_names
 
-__all__ = ["CompiledPredict", "CompiledPredictError", "CompiledScorer", "compile_predict"]
+__all__ = [
+    "STATISTICS_OPTIMIZERS",
+    "CompiledPredict",
+    "CompiledPredictError",
+    "CompiledScorer",
+    "compile_predict",
+    "configure_lookup_connection",
+]
 
 # Splink's inputs for look-ups are fixed TEMP tables, created once per scorer and refilled
 # per look-up (DELETE, INSERT): the prediction statement is PREPAREd once over them and
@@ -175,6 +182,18 @@ def _blocked_pairs_into(head: str, chunk_ids: str) -> str:
     return text.replace(batch_head, head)
 
 
+def configure_lookup_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """The look-up connection's settings: the point-read limits, and no optimizer that
+    folds a plan on the statistics of the moment (:data:`STATISTICS_OPTIMIZERS`)."""
+    for name, value in _POINT_READ_SETTINGS.items():
+        sql.run(con, f"SET {name} = {value}", label="compiled.settings")
+    sql.run(
+        con,
+        f"SET disabled_optimizers = '{','.join(STATISTICS_OPTIMIZERS)}'",
+        label="compiled.settings",
+    )
+
+
 class CompiledPredictError(MatchgateError):
     """Splink's ``predict`` did not run the statements this module expects (another Splink
     version): nothing is scored rather than scored differently."""
@@ -286,13 +305,7 @@ class CompiledScorer:
         self.con = con
         self.policy = policy
         self._rules = _lookup_rules()
-        for name, value in _POINT_READ_SETTINGS.items():
-            sql.run(con, f"SET {name} = {value}", label="compiled.settings")
-        sql.run(
-            con,
-            f"SET disabled_optimizers = '{','.join(STATISTICS_OPTIMIZERS)}'",
-            label="compiled.settings",
-        )
+        configure_lookup_connection(con)
         self._master_facts()
         # The linker reads the columns of both input tables when built: empty tables of
         # the look-ups' own shape will do.
@@ -506,9 +519,7 @@ class CompiledScorer:
                 "SELECT unique_id AS rid, NULL::VARCHAR AS tin, NULL::VARCHAR AS rule"
                 " FROM request_features WHERE false"
             )
-        sql.run(
-            con, f"CREATE OR REPLACE TABLE raw_pairs AS {union}", label="compiled.raw_pairs"
-        )
+        sql.run(con, f"CREATE OR REPLACE TABLE raw_pairs AS {union}", label="compiled.raw_pairs")
         block_cap = self.policy.block_cap
         sql.run(con, capped_blocks_sql(), [block_cap], label="compiled.capped_blocks")
         found = sql.fetch_int(con, "SELECT count(*) FROM raw_pairs", label="compiled.raw_pairs")
