@@ -170,6 +170,7 @@ _POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_co
 # (``x IS NOT NULL`` on a column then all NULL becomes false) and a prepared statement
 # executed after the table was refilled returned nothing. Off on the look-up connection;
 # the test of this fails with them on.
+LOOKUP_THREADS = 1
 STATISTICS_OPTIMIZERS = ("statistics_propagation", "compressed_materialization", "row_group_pruner")
 
 
@@ -348,6 +349,10 @@ class CompiledScorer:
         CompiledScorer._prepared += 1
         self._predict_statement = f"lookup_predict_{CompiledScorer._prepared}"
         self.predict.prepare(con, into=_LOOKUP_PREDICTIONS, name=self._predict_statement)
+        # A look-up's statements touch a few rows each: scheduling them over several threads
+        # cost more than it gained (20,000 people, load 8 on 2 cores: p50 584-762 ms with
+        # 2 threads, 370-398 ms with 1). Set after the master-wide tables above are built.
+        sql.run(con, f"SET threads = {LOOKUP_THREADS}", label="compiled.settings")
 
     def _register_term_frequencies(self) -> list[str]:
         """Register one small table per term-frequency column with Splink (see
