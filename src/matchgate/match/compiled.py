@@ -170,8 +170,9 @@ _POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_co
 # (``x IS NOT NULL`` on a column then all NULL becomes false) and a prepared statement
 # executed after the table was refilled returned nothing. Off on the look-up connection;
 # the test of this fails with them on.
-LOOKUP_THREADS = 1
 STATISTICS_OPTIMIZERS = ("statistics_propagation", "compressed_materialization", "row_group_pruner")
+# DuckDB's threads on the look-up connection once its scorer is built (see CompiledScorer).
+LOOKUP_THREADS = 1
 
 
 def _blocked_pairs_into(head: str, chunk_ids: str) -> str:
