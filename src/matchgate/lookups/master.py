@@ -22,8 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from matchgate import sql
 from matchgate.batch.workspace import Workspace, connect_duckdb
-from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
+from matchgate.disclose import DisclosedAddress
 from matchgate.errors import MasterFileError, ModelError
 from matchgate.master import attach_prepared, ensure_prepared, open_prepared
 from matchgate.master.store import current_key, folder_for
@@ -64,9 +65,32 @@ class OpenMaster:
             decision = scorer.decide(request)
             address = None
             if decision.best is not None:
-                wanted = [(request.row_number, decision.best.tin, list(years))]
-                address = latest_addresses_in_periods(self.con, wanted).get(request.row_number)
+                address = latest_address_in_periods(self.con, decision.best.tin, years)
         return decision, address
+
+
+# ``latest_addresses_in_periods`` for one taxpayer, by parameters: that function registers
+# its rows as an Arrow view and creates a TEMP table, catalog changes after which DuckDB
+# plans the look-ups' prepared statements again (matchgate.match.compiled).
+_LATEST_ADDRESS = """
+    SELECT street, city, state, zip, tax_year FROM taxpayer_addresses
+    WHERE tin = ? AND list_contains(?::INTEGER[], tax_year)
+    ORDER BY tax_year DESC LIMIT 1
+"""
+
+
+def latest_address_in_periods(
+    con: duckdb.DuckDBPyConnection, tin: str, years: Sequence[int]
+) -> DisclosedAddress | None:
+    """The address of the latest tax year in ``years`` that taxpayer ``tin`` filed (None
+    when nothing was filed in them), as :func:`latest_addresses_in_periods` gives it."""
+    row = sql.fetch_one(con, _LATEST_ADDRESS, [tin, list(years)], label="lookups.latest_address")
+    if row is None:
+        return None
+    street, city, state, zip_code, tax_year = row
+    return DisclosedAddress(
+        street=street, city=city, state=state, zip=zip_code, tax_year=int(tax_year)
+    )
 
 
 def _trained_model(path: Path) -> MatchModel:

@@ -139,12 +139,10 @@ def _phonetic_table(con: duckdb.DuckDBPyConnection, table: str, parts_sql: str) 
         {"part": [p for p, _ in pairs], "key": [k for _, k in pairs]},
         schema=pa.schema([("part", pa.string()), ("key", pa.string())]),
     )
-    with sql.registered(con, "_phonetic_arrow", arrow):
-        sql.run(
-            con,
-            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _phonetic_arrow",
-            label=f"blocking.{table}",
-        )
+    # A relation on the Arrow table, not a registered view: registering is a catalog
+    # change (a TEMP view), which makes DuckDB plan a look-up's prepared statements again.
+    sql.run(con, f"DROP TABLE IF EXISTS {table}", label=f"blocking.{table}")
+    con.from_arrow(arrow).create(table)
 
 
 def build_key_tables(con: duckdb.DuckDBPyConnection) -> None:

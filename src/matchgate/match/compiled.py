@@ -11,8 +11,9 @@ same input tables, the same settings (the model with the master's prior) and the
 registered term-frequency tables as :class:`BatchScorer`, and runs ``predict`` **once** on
 an empty table of blocked pairs, recording the statements Splink executes (the pruned
 inputs of both sides and the prediction pipeline, each ``CREATE TABLE name AS sql``). Every
-later look-up fills ``blocked_pairs_for_splink`` (the table :func:`blocked_pairs_sql` makes)
-with its own pairs and runs the recorded statements, verbatim, in order. Splink's SQL does
+later look-up fills ``lookup_blocked_pairs`` (the pairs :func:`blocked_pairs_sql` selects)
+with its own pairs and runs the recorded statements, verbatim, in order, chained as the CTEs
+of one statement PREPAREd once (:meth:`CompiledPredict.prepare`). Splink's SQL does
 not depend on the data (only on the settings and the tables' columns, which every look-up
 keeps), so the scores are the ones ``predict`` would give; ``tests/lookups`` checks that,
 decision by decision, against :class:`BatchScorer` on generated worlds.
@@ -58,9 +59,26 @@ from matchgate.match.model import (
 )
 from matchgate.standardize.nicknames import first_name_forms, known_given_names, legal_given_names
 
-__all__ = ["CompiledPredict", "CompiledPredictError", "CompiledScorer", "compile_predict"]
+__all__ = [
+    "STATISTICS_OPTIMIZERS",
+    "CompiledPredict",
+    "CompiledPredictError",
+    "CompiledScorer",
+    "compile_predict",
+    "configure_lookup_connection",
+]
 
-_BLOCKED_PAIRS = "blocked_pairs_for_splink"
+# Splink's inputs for look-ups are fixed TEMP tables, created once per scorer and refilled
+# per look-up (DELETE, INSERT): the prediction statement is PREPAREd once over them and
+# keeps its plan. DuckDB 1.5 plans a prepared statement again when the catalog of a table
+# it reads changes; every table a look-up still creates or replaces (its blocking stages)
+# is in the connection's main catalog, and nothing per look-up registers an Arrow view
+# (a TEMP view), so the temp catalog, the only one the prepared statement reads, does not
+# change between look-ups (tests/lookups/test_prepared_lookups.py).
+_BLOCKED_PAIRS = "lookup_blocked_pairs"
+_LOOKUP_REQUESTS = "lookup_request_features"
+_LOOKUP_PREDICTIONS = "lookup_predictions"
+_REQUEST_ROWS = "lookup_request_rows"
 # Master-wide tables built once per connection (TEMP: they go with the connection).
 _FIRST_NAMES_SEEN = "lookup_first_names_seen"
 _MASTER_FIRST_NAMES = "lookup_master_first_names"
@@ -147,6 +165,35 @@ _LIST_INPUTS = {
 # request's one-edit name keys or a capped block's candidates can pass. And it reads through
 # an index up to this many matching rows (2,048 by default: a common surname's block).
 _POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 50_000}
+# A plan kept over tables refilled per look-up must not depend on what they held when it
+# was made: with these on, DuckDB folds filters on the column statistics of the moment
+# (``x IS NOT NULL`` on a column then all NULL becomes false) and a prepared statement
+# executed after the table was refilled returned nothing. Off on the look-up connection;
+# the test of this fails with them on.
+STATISTICS_OPTIMIZERS = ("statistics_propagation", "compressed_materialization", "row_group_pruner")
+# DuckDB's threads on the look-up connection once its scorer is built (see CompiledScorer).
+LOOKUP_THREADS = 1
+
+
+def _blocked_pairs_into(head: str, chunk_ids: str) -> str:
+    """The batch's :func:`blocked_pairs_sql`, its ``CREATE`` head replaced by ``head``."""
+    batch_head = "CREATE OR REPLACE TABLE blocked_pairs_for_splink AS"
+    text = blocked_pairs_sql(chunk_ids)
+    if batch_head not in text:
+        raise CompiledPredictError(f"blocked_pairs_sql no longer starts {batch_head!r}")
+    return text.replace(batch_head, head)
+
+
+def configure_lookup_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """The look-up connection's settings: the point-read limits, and no optimizer that
+    folds a plan on the statistics of the moment (:data:`STATISTICS_OPTIMIZERS`)."""
+    for name, value in _POINT_READ_SETTINGS.items():
+        sql.run(con, f"SET {name} = {value}", label="compiled.settings")
+    sql.run(
+        con,
+        f"SET disabled_optimizers = '{','.join(STATISTICS_OPTIMIZERS)}'",
+        label="compiled.settings",
+    )
 
 
 class CompiledPredictError(MatchgateError):
@@ -179,6 +226,23 @@ class CompiledPredict:
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         for table, _ in self.statements:
             sql.run(con, f"DROP TABLE IF EXISTS {table}", label="compiled.predict")
+
+    def chained(self) -> str:
+        """Every statement as one query: each recorded table a CTE of the next ones (the
+        text of each unchanged), the predictions selected from the last."""
+        ctes = ",\n".join(f"{table} AS (\n{select}\n)" for table, select in self.statements)
+        return f"WITH {ctes}\nSELECT * FROM {self.predictions}"
+
+    def prepare(self, con: duckdb.DuckDBPyConnection, *, into: str, name: str) -> None:
+        """Create the TEMP table ``into`` of the predictions' columns and PREPARE ``name``,
+        which fills it from the inputs as they are when it is executed."""
+        chained = self.chained()
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT * FROM ({chained}) LIMIT 0",
+            label="compiled.predict",
+        )
+        sql.run(con, f"PREPARE {name} AS INSERT INTO {into}\n{chained}", label="compiled.predict")
 
 
 def compile_predict(
@@ -227,8 +291,10 @@ class CompiledScorer:
 
     ``con`` holds the master (``taxpayer_features``, the key tables, ``taxpayer_namesakes``)
     and stays with this scorer: it replaces ``request_features``, ``candidate_pairs``,
-    ``capped_blocks``, ``blocked_pairs_for_splink`` and ``scored_pairs`` on every call.
+    ``capped_blocks`` and ``scored_pairs`` on every call and refills its fixed TEMP tables.
     Not safe for two threads at once (the caller holds a lock per connection)."""
+
+    _prepared = 0  # names the prepared statements of the scorers of this process
 
     def __init__(
         self,
@@ -241,16 +307,24 @@ class CompiledScorer:
         self.con = con
         self.policy = policy
         self._rules = _lookup_rules()
-        for name, value in _POINT_READ_SETTINGS.items():
-            sql.run(con, f"SET {name} = {value}", label="compiled.settings")
+        configure_lookup_connection(con)
         self._master_facts()
-        # The linker reads the columns of both input tables when built: an empty request
-        # table of the look-ups' own shape will do.
-        self.load([])
+        # The linker reads the columns of both input tables when built: empty tables of
+        # the look-ups' own shape will do.
+        self._stage_requests([])
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {_LOOKUP_REQUESTS} AS"
+            " SELECT * FROM request_features LIMIT 0",
+            label="compiled.request_features",
+        )
         self._candidate_pairs()
         sql.run(
             con,
-            blocked_pairs_sql("(SELECT NULL::VARCHAR AS rid WHERE false)"),
+            _blocked_pairs_into(
+                f"CREATE OR REPLACE TEMP TABLE {_BLOCKED_PAIRS} AS",
+                "(SELECT NULL::VARCHAR AS rid WHERE false)",
+            ),
             label="compiled.blocked_pairs",
         )
         sql.run(
@@ -266,10 +340,20 @@ class CompiledScorer:
             label="compiled.candidate_namesakes",
         )
         self.splink = make_linker(
-            con, model.with_prior(taxpayers=taxpayers), master_table=_CANDIDATE_FEATURES
+            con,
+            model.with_prior(taxpayers=taxpayers),
+            master_table=_CANDIDATE_FEATURES,
+            requests_table=_LOOKUP_REQUESTS,
         )
         self._term_frequencies = self._register_term_frequencies()
-        self.predict = compile_predict(con, self.splink)
+        self.predict = compile_predict(con, self.splink, blocked_pairs=_BLOCKED_PAIRS)
+        CompiledScorer._prepared += 1
+        self._predict_statement = f"lookup_predict_{CompiledScorer._prepared}"
+        self.predict.prepare(con, into=_LOOKUP_PREDICTIONS, name=self._predict_statement)
+        # A look-up's statements touch a few rows each: scheduling them over several threads
+        # cost more than it gained (20,000 people, load 8 on 2 cores: p50 584-762 ms with
+        # 2 threads, 370-398 ms with 1). Set after the master-wide tables above are built.
+        sql.run(con, f"SET threads = {LOOKUP_THREADS}", label="compiled.settings")
 
     def _register_term_frequencies(self) -> list[str]:
         """Register one small table per term-frequency column with Splink (see
@@ -338,13 +422,31 @@ class CompiledScorer:
                 label="compiled.names",
             )
 
-    def load(self, requests: list[MatchInput]) -> None:
+    def _stage_requests(self, requests: list[MatchInput]) -> None:
         """``request_features`` and ``request_address_kinds`` for these requests, with the
-        unrecognised-name marks, as :func:`load_requests_for_matching` makes them."""
-        with sql.registered(self.con, "_request_features_arrow", request_feature_rows(requests)):
-            sql.run(self.con, request_features_sql(), label="compiled.request_features")
-            sql.run(self.con, request_address_kinds_sql(), label="compiled.request_features")
-        sql.run(self.con, mark_unrecognised_sql(_SEEN_BY_REQUEST), label="compiled.names")
+        unrecognised-name marks, as :func:`load_requests_for_matching` makes them; all in
+        the main catalog. The rows go in through a relation on the Arrow table, not a
+        registered view (``con.register`` makes a TEMP view: a catalog change that makes
+        DuckDB plan the prepared prediction again)."""
+        con = self.con
+        sql.run(con, f"DROP TABLE IF EXISTS {_REQUEST_ROWS}", label="compiled.request_features")
+        con.from_arrow(request_feature_rows(requests)).create(_REQUEST_ROWS)
+        sql.run(con, request_features_sql(_REQUEST_ROWS), label="compiled.request_features")
+        sql.run(con, request_address_kinds_sql(_REQUEST_ROWS), label="compiled.request_features")
+        sql.run(con, mark_unrecognised_sql(_SEEN_BY_REQUEST), label="compiled.names")
+
+    def load(self, requests: list[MatchInput]) -> None:
+        """Load these requests (:meth:`_stage_requests`) and copy them into Splink's fixed
+        request input."""
+        self._stage_requests(requests)
+        sql.run_all(
+            self.con,
+            [
+                f"DELETE FROM {_LOOKUP_REQUESTS}",
+                f"INSERT INTO {_LOOKUP_REQUESTS} SELECT * FROM request_features",
+            ],
+            label="compiled.request_features",
+        )
 
     def decide(self, request: MatchInput) -> MatchDecision:
         """The decision on one request (loaded, blocked and scored here)."""
@@ -372,14 +474,14 @@ class CompiledScorer:
             )
         self._fill_term_frequencies()
         facts = self._facts()
-        ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
-        with sql.registered(con, "_chunk_ids", ids):
-            sql.run(con, blocked_pairs_sql(), label="compiled.blocked_pairs")
-        predictions = self.predict.run(con)
-        try:
-            sql.run(con, scored_pairs_sql(predictions), label="compiled.scored_pairs")
-        finally:
-            self.predict.drop(con)
+        blocked = _blocked_pairs_into(
+            f"INSERT INTO {_BLOCKED_PAIRS}", "(SELECT unnest(?::VARCHAR[]) AS rid)"
+        )
+        sql.run(con, f"DELETE FROM {_BLOCKED_PAIRS}", label="compiled.blocked_pairs")
+        sql.run(con, blocked, [[str(r) for r in row_numbers]], label="compiled.blocked_pairs")
+        sql.run(con, f"DELETE FROM {_LOOKUP_PREDICTIONS}", label="compiled.predict")
+        sql.run(con, f"EXECUTE {self._predict_statement}", label="compiled.predict")
+        sql.run(con, scored_pairs_sql(_LOOKUP_PREDICTIONS), label="compiled.scored_pairs")
         decisions = {
             rid: decide(candidates, facts(rid), self.policy)
             for rid, candidates in _candidates_by_request(con, namesakes=_CANDIDATE_NAMESAKES)
@@ -423,9 +525,7 @@ class CompiledScorer:
                 "SELECT unique_id AS rid, NULL::VARCHAR AS tin, NULL::VARCHAR AS rule"
                 " FROM request_features WHERE false"
             )
-        sql.run(
-            con, f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}", label="compiled.raw_pairs"
-        )
+        sql.run(con, f"CREATE OR REPLACE TABLE raw_pairs AS {union}", label="compiled.raw_pairs")
         block_cap = self.policy.block_cap
         sql.run(con, capped_blocks_sql(), [block_cap], label="compiled.capped_blocks")
         found = sql.fetch_int(con, "SELECT count(*) FROM raw_pairs", label="compiled.raw_pairs")
