@@ -19,23 +19,28 @@ def session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     workspaces the tests make never write keys into the home folder of whoever runs them.
     Session-wide (and inherited by ``matchgate`` subprocesses) so that workspaces made by
     session fixtures and copied by tests still find their key. Trained models are kept in
-    the run's model cache (``$MATCHGATE_MODEL_CACHE``)."""
+    the run's model cache (``$MATCHGATE_MODEL_CACHE``), prepared masters in its master cache
+    (``$MATCHGATE_MASTER_CACHE``)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         # Many tests run fresh workspaces on the same generated world: each would train the
         # same model again (tests/match/test_model_cache.py shows it is the same model).
-        patch.setenv("MATCHGATE_MODEL_CACHE", str(_model_cache(tmp_path_factory)))
+        patch.setenv("MATCHGATE_MODEL_CACHE", str(_shared_cache(tmp_path_factory, "models")))
+        # And prepare the same master file again (tests/master/test_master_cache.py shows a
+        # cached master is used only under its own key; tests/master prepares uncached).
+        patch.setenv("MATCHGATE_MASTER_CACHE", str(_shared_cache(tmp_path_factory, "masters")))
         patch.delenv("MATCHGATE_LEDGER_KEY", raising=False)
         yield
 
 
-def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One model cache for the whole run: with pytest-xdist each worker has its own
-    temporary folder under the run's, and the workers share the cache beside them (a model
-    is saved by an atomic rename, so two workers training the same one both write it whole)."""
+def _shared_cache(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """One cache folder for the whole run: with pytest-xdist each worker has its own
+    temporary folder under the run's, and the workers share the cache beside them (models
+    and prepared masters are filed by an atomic rename, so two workers making the same one
+    both write it whole)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return tmp_path_factory.mktemp("models")
-    shared = tmp_path_factory.getbasetemp().parent / "models"
+        return tmp_path_factory.mktemp(name)
+    shared = tmp_path_factory.getbasetemp().parent / name
     shared.mkdir(exist_ok=True)
     return shared
 
