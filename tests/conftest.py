@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from suite_order import heavy_rank
+
 pytest_plugins = ["conftest_postgres"]
 
 
@@ -47,10 +49,12 @@ def _shared_cache(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Two tests with one node id would be one test to pytest-xdist, which then runs only
-    one of them and says nothing: refuse to run such a collection."""
+    one of them and says nothing: refuse to run such a collection. The heaviest files
+    (``suite_order.HEAVY_FIRST``) run first, so that the workers finish together."""
     counts = Counter(item.nodeid for item in items)
     repeated = sorted(nodeid for nodeid, count in counts.items() if count > 1)
     if repeated:
         raise pytest.UsageError(
             "tests share a node id (give each parametrized case an id): " + ", ".join(repeated[:5])
         )
+    items.sort(key=lambda item: heavy_rank(item.nodeid))  # stable: a file's order stays
