@@ -1,7 +1,9 @@
 """A folder of prepared masters shared by workspaces (``$MATCHGATE_MASTER_CACHE``).
 
 For development and the test suite, where many fresh workspaces prepare the same small
-generated master file; unset (the default) nothing is kept outside the workspace.
+generated master file; unset (the default) nothing is kept outside the workspace. The
+cache holds what a prepared master holds (the master file's identity columns): keep it
+where the workspaces are kept, never anywhere more open.
 
 ``$MATCHGATE_MASTER_CACHE/<key>/`` holds a prepared master's ``master.duckdb`` and
 ``manifest.json`` under exactly the key a workspace files it by (the master file's content
@@ -88,7 +90,7 @@ def take_from_cache(
             shutil.copyfile(cached / name, build / name)
         path = build / MANIFEST_NAME
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        pass  # _check_cached_manifest(manifest, key=key, sha=sha, path=cached / MANIFEST_NAME)
+        _check_cached_manifest(manifest, key=key, sha=sha, path=cached / MANIFEST_NAME)
         # The same content under this workspace's own path for it.
         manifest["sources"][0]["path"] = str(master_file)
         path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
