@@ -1,13 +1,25 @@
-"""A small world whose master file the prepared-master tests prepare and split."""
+"""A small world whose master file the prepared-master tests prepare and split, uncached."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from matchgate.master.cache import MASTER_CACHE_ENV
 from matchgate.synth import generate_world
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prepare_uncached() -> Iterator[None]:
+    """These tests are of preparation itself: they prepare, they do not copy a master the
+    run's master cache holds (``tests/master/test_master_cache.py`` sets its own cache).
+    Module-wide, so that the modules' own prepared-master fixtures prepare uncached too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(MASTER_CACHE_ENV, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")

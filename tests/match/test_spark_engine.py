@@ -329,7 +329,8 @@ def _split_numbers(decision: dict[str, Any]) -> tuple[dict[str, Any], list[float
 @needs_java
 def test_both_engines_decide_a_world_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = tmp_path / "world"
-    generate_world(world, people=3_000, requests=300, seed=21)
+    # 1,500 taxpayers (3,000 before: the same outcome kinds, half the pairs to train on)
+    generate_world(world, people=1_500, requests=300, seed=21)
     model = tmp_path / "model.json"  # trained by the first run, loaded by the second
     monkeypatch.setenv("MATCHGATE_CHUNK_ROWS", "100")  # Spark scores three chunks
     chunks: list[str] = []
@@ -352,7 +353,8 @@ def test_both_engines_decide_a_world_alike(tmp_path: Path, monkeypatch: pytest.M
     assert len(chunks) == 3
     assert results["spark"].outcomes == results["duckdb"].outcomes
     assert results["duckdb"].outcomes.get("disclosed", 0) > 100
-    assert len(results["duckdb"].outcomes) >= 3  # refusals of more than one kind too
+    # refusals of every kind the matcher gives on this world too, not only disclosures
+    assert set(results["duckdb"].outcomes) >= {"ambiguous", "needs_review", "no_match"}
     on_duckdb, on_spark = _decisions(tmp_path / "duckdb"), _decisions(tmp_path / "spark")
     assert on_spark.keys() == on_duckdb.keys() and len(on_duckdb) == 300
     for row, decision in on_duckdb.items():

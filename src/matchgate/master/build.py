@@ -31,6 +31,7 @@ import duckdb
 from matchgate import sql
 from matchgate.batch.workspace import connect_duckdb
 from matchgate.errors import MasterFileError
+from matchgate.master.cache import store_in_cache, take_from_cache
 from matchgate.master.store import (
     DATABASE_NAME,
     MANIFEST_FORMAT,
@@ -270,7 +271,10 @@ def prepare(
     force: bool = False,
 ) -> PreparedMaster:
     """Prepare ``master_file`` in ``workspace`` (or return the master prepared from the
-    same content by this standardizer already, unless ``force``)."""
+    same content by this standardizer already, unless ``force``). With
+    ``$MATCHGATE_MASTER_CACHE`` set, a master prepared before from the same content under
+    the same key is copied from that folder (:mod:`matchgate.master.cache`), unless
+    ``force``, and a master prepared here is kept there."""
     if not master_file.is_file():
         raise MasterFileError("file not found", path=master_file)
     progress("master: hashing the file", 0, None)
@@ -288,14 +292,20 @@ def prepare(
                 return open_prepared(folder)
             except PreparedMasterError as exc:
                 logger.warning("preparing the master again: %s", exc)
+        if not force:
+            cached = take_from_cache(workspace, master_file, sha=sha, key=key)
+            if cached is not None:
+                return cached
         build = new_build_folder(workspace, key)
         try:
-            return _prepare_into(
+            prepared = _prepare_into(
                 build, workspace, master_file, sha=sha, key=key, progress=progress, workers=workers
             )
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
+        store_in_cache(prepared)
+        return prepared
 
 
 def _prepare_into(
