@@ -113,3 +113,12 @@ def test_look_ups_execute_the_prepared_prediction_without_planning_it(
     assert max(planned[1:]) < 0.002, planned
     # And the kept plan scored pairs: the look-ups found candidates and scored them.
     assert sum(scored) > 0 and any(d.best is not None for d in decisions), scored
+
+    # A batch's TEMP raw_pairs left behind on the connection (a batch failing between
+    # its blocking statements) must not reach a look-up's blocking: same decisions again.
+    con.execute(
+        "CREATE TEMP TABLE raw_pairs AS"
+        " SELECT unique_id AS rid, 'JUNK' AS tin, 'dob_zip' AS rule FROM request_features"
+    )
+    again = [scorer.decide(request) for request in requests[:12]]
+    assert [d.to_json() for d in again] == [d.to_json() for d in decisions]

@@ -301,18 +301,19 @@ def raw_pairs_sql() -> str:
     return f"CREATE OR REPLACE TEMP TABLE raw_pairs AS {union}"
 
 
-def capped_blocks_sql() -> str:
-    """``capped_blocks(rid, rule, size)``: the blocks larger than the cap (bound as ``?``)."""
-    return """
+def capped_blocks_sql(raw_pairs: str = "raw_pairs") -> str:
+    """``capped_blocks(rid, rule, size)``: the blocks larger than the cap (bound as ``?``)
+    among the pairs of ``raw_pairs``."""
+    return f"""
         CREATE OR REPLACE TABLE capped_blocks AS
-        SELECT rid, rule, count(*) AS size FROM raw_pairs
+        SELECT rid, rule, count(*) AS size FROM {raw_pairs}
         GROUP BY rid, rule HAVING count(*) > ?
         """
 
 
-def candidate_pairs_sql() -> str:
-    """``candidate_pairs(rid, tin, rules)``: in each block the cap (bound as ``?``) most
-    similar taxpayers by the pre-score, with every rule that found the pair."""
+def candidate_pairs_sql(raw_pairs: str = "raw_pairs") -> str:
+    """``candidate_pairs(rid, tin, rules)``: in each block of ``raw_pairs`` the cap (bound
+    as ``?``) most similar taxpayers by the pre-score, with every rule that found the pair."""
     return f"""
         CREATE OR REPLACE TABLE candidate_pairs AS
         WITH scored AS (
@@ -321,7 +322,7 @@ def candidate_pairs_sql() -> str:
                        PARTITION BY rp.rid, rp.rule
                        ORDER BY {_PRESCORE_SQL} DESC, rp.tin
                    ) AS rank_in_block
-            FROM raw_pairs rp
+            FROM {raw_pairs} rp
             JOIN request_features r ON r.unique_id = rp.rid
             JOIN mk_person p ON p.tin = rp.tin
         )
