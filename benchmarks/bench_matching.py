@@ -267,6 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="keep the run's output (workspace, decisions) in this new folder for analysis",
     )
+    parser.add_argument(
+        "--prepared",
+        type=Path,
+        default=None,
+        help=(
+            "a workspace whose prepared masters (WS/master, with any model trained on them) "
+            "this run reuses, linked into its own fresh workspace: the batch itself is new"
+        ),
+    )
     args = parser.parse_args(argv)
 
     name = f"world-{args.mix}-{args.people}-{args.requests}-{args.seed}-{generator_fingerprint()}"
@@ -285,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = Path(tempfile.mkdtemp(prefix="matchgate-bench-"))
     try:
+        if args.prepared is not None:
+            # The prepared master (and the model trained once on it, if any) as a second
+            # batch in the same workspace finds them; the batch folder is new.
+            (out / "workspace").mkdir(parents=True)
+            (out / "workspace" / "master").symlink_to((args.prepared / "master").resolve())
         # The office's act before any batch: register the world's agency and its key.
         with AgencyRegistryStore.open(out / "workspace") as registry:
             registry.add_file(world / "agency.toml", actor="bench")

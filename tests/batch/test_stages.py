@@ -168,6 +168,52 @@ def test_match_done_returns_what_it_recorded(staged: StagedBatch, tmp_path: Path
     assert not missing_model.exists()  # nothing trained, nothing scored
 
 
+def test_stopwatch_adds_up_a_stage_that_laps_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([0.0, 1.0, 3.0, 3.5, 7.5])
+    monkeypatch.setattr(stages.time, "perf_counter", lambda: next(clock))
+    watch = stages.Stopwatch()
+    for name in ("master", "match", "train", "match"):
+        watch.lap(name)
+    assert watch.timings == {"master": 1.0, "match": 6.0, "train": 0.5}
+
+
+def test_match_laps_training_apart_and_says_whether_it_trained(
+    staged: StagedBatch, tmp_path: Path
+) -> None:
+    con = staged.open("review", tmp_path)
+    watch = stages.Stopwatch()
+    _, matching = stages.match(
+        con,
+        BatchStages(con),
+        master=staged.world / "master.parquet",
+        to_match=stages.rows_to_match(con, reviewed=True),
+        model_path=staged.model,  # saved before: read, not trained
+        policy=MatchPolicy(),
+        progress=_no_progress,
+        watch=watch,
+    )
+    assert list(watch.timings) == ["master", "match", "train"]
+    assert matching["model_trained_in_this_batch"] is False
+    assert matching == staged.results["match"][1] | {"model_trained_in_this_batch": False}
+
+
+def test_match_says_when_this_batch_trained_the_model(
+    staged: StagedBatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchgate.match.model import MatchModel
+
+    def train_instead(con, *, taxpayers: int, model_path: Path) -> MatchModel:  # type: ignore[no-untyped-def]
+        model = MatchModel.from_priors()  # as training would, saved where asked
+        model.save(model_path)
+        return model
+
+    monkeypatch.setattr(stages, "ensure_model", train_instead)
+    con = staged.open("review", tmp_path)
+    new_model = tmp_path / "new-model.json"
+    _, matching = _match(con, staged, stages.rows_to_match(con, reviewed=True), new_model)
+    assert new_model.exists() and matching["model_trained_in_this_batch"] is True
+
+
 def test_match_with_nothing_to_match(staged: StagedBatch, tmp_path: Path) -> None:
     con = staged.open("review", tmp_path)
     assert _match(con, staged, set(), tmp_path / "no-model.json") == ({}, {})

@@ -145,3 +145,30 @@ def test_rows_a_look_up_refuses_at_the_door_are_counted_not_timed_nor_fatal(
     lines = bench._lookup_lines(figures)
     assert lines[0] == "look-ups: none timed"
     assert "{'zip': 5}" in lines[1]
+
+
+def _batch(*, train: float, trained_here: bool) -> dict[str, object]:
+    stages = [{"stage": "master", "wall_s": 1.0}, {"stage": "match", "wall_s": 9.0}]
+    if trained_here or train:
+        stages.insert(1, {"stage": "train", "wall_s": train})
+    return {
+        "batch_wall_s": 10.0 + train,
+        "stages": stages,
+        "matching": {"model_trained_in_this_batch": trained_here},
+    }
+
+
+def test_ratio_printed_with_and_without_the_training_of_this_batch() -> None:
+    peer = {"stages": [{"stage": "load", "wall_s": 5.0}, {"stage": "train", "wall_s": 15.0}]}
+    with_train, without = bench.ratio_lines(_batch(train=30.0, trained_here=True), peer)
+    assert with_train.startswith("matchgate time / peer time: 2.00 (matchgate slower by 2.00x)")
+    assert "WITH training" in with_train and "train 30.00 s" in with_train
+    assert without.startswith("matchgate time / peer time: 0.50 (matchgate faster by 2.00x)")
+    assert "WITHOUT training" in without
+
+
+def test_ratio_with_a_reused_model_has_no_training_to_take_out() -> None:
+    peer = {"stages": [{"stage": "predict", "wall_s": 20.0}]}
+    (line,) = bench.ratio_lines(_batch(train=0.02, trained_here=False), peer)
+    assert line.startswith("matchgate time / peer time: 0.50 (matchgate faster by 2.00x)")
+    assert "WITHOUT training" in line and "reused" in line

@@ -103,8 +103,10 @@ class Stopwatch:
         self._start = time.perf_counter()
 
     def lap(self, name: str) -> None:
+        """Seconds since the last lap go to ``name`` (added, when a stage laps twice: the
+        match stage laps before and after training, which is its own lap ``train``)."""
         now = time.perf_counter()
-        self.timings[name] = round(now - self._start, 3)
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self._start, 3)
         self._start = now
 
 
@@ -283,8 +285,14 @@ def match(
     watch.lap("master")
     taxpayers = int(master_info["taxpayers"])
     load_requests_for_matching(con, _match_inputs(con, to_match))
-    model = ensure_model(con, taxpayers=taxpayers, model_path=model_path or prepared.model_path)
+    saved_model = model_path or prepared.model_path
+    # Whether this batch trains the model (the first batch on a prepared master) or reads
+    # the one trained before: the one-time cost is reported apart (lap "train").
+    model_was_saved = saved_model.exists()
+    watch.lap("match")
+    model = ensure_model(con, taxpayers=taxpayers, model_path=saved_model)
     kill_point("after_model")
+    watch.lap("train")
     scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy, engine=engine)
     try:
         decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
@@ -309,6 +317,7 @@ def match(
         scorer.close()
     matching = dict(scorer.stats)
     matching["model_trained"] = model.trained.get("at", "")
+    matching["model_trained_in_this_batch"] = not model_was_saved
     stages.mark("match", {"master": master_info["report"], "matching": matching})
     kill_point("after_match")
     watch.lap("match")
