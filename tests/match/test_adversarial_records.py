@@ -88,11 +88,6 @@ HISTORIES = [
     ("123450044", 2024, "JOSEPH", "", "KOWALSKI", "", "1950-02-02", "12 BIRCH ST", "TOLEDO", "OH", "43604"),
     ("123450045", 2023, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
     ("123450045", 2024, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
-    # Father and son DAVID KESSLER: never an address nor a ZIP in common, so not linked;
-    # the son is still a candidate for a DAVE KESSLER request through the name block.
-    ("123450060", 2023, "DAVID", "", "KESSLER", "", "1950-10-10", "41 QUARRY RD", "READING", "PA", "19601"),
-    ("123450060", 2024, "DAVID", "", "KESSLER", "", "1950-10-10", "41 QUARRY RD", "READING", "PA", "19601"),
-    ("123450061", 2024, "DAVID", "", "KESSLER", "", "1978-05-05", "900 LAKESHORE DR", "CHICAGO", "IL", "60611"),
     # One name, one age, never an address in common: not linked (two strangers).
     ("123450046", 2024, "OSCAR", "", "LINDQVIST", "", "1970-01-01", "5 FJORD AVE", "DULUTH", "MN", "55802"),
     ("123450047", 2024, "OSCAR", "", "LINDQVIST", "", "1972-04-04", "88 SUMMIT AVE", "SAINT PAUL", "MN", "55105"),
@@ -169,17 +164,7 @@ REQUESTS = [
     # also ALBERTO's and HUMBERTO's.
     ("hypocorism_nobodys_name_no_dob", "PACO", "", "SALAZAR", "", "", "915 MESA DR", "LAS CRUCES", "NM", "88001", "", "disclosed", "123450049", "disclose_above_threshold"),
     ("hypocorism_of_several_names_no_dob", "BETO", "", "AGUILAR", "", "", "402 CANAL ST", "LAREDO", "TX", "78040", "", "needs_review", "", "first_name_unconfirmed"),
-    # ... or unless it stands for one formal name only (BILL: WILLIAM) and the file shows
-    # nobody else who could bear it: nobody of the name at the address, in his history,
-    # among generational pairs or anywhere among the candidates (issue 11, census mix: 73
-    # of 73 such requests were the right person). A son of the name who filed anywhere,
-    # even far away and never from a shared address or ZIP, keeps it for a person; so do
-    # a suffix asked and a nickname of several formal names (MAE above, ROB).
-    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "disclosed", "123450011", "disclose_above_threshold"),
-    ("nickname_with_suffix_asked_no_dob", "BILL", "", "TURNER", "JR", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "needs_review", "", "first_name_unconfirmed"),
-    ("nickname_son_files_far_away_no_dob", "DAVE", "", "KESSLER", "", "", "41 QUARRY RD", "READING", "PA", "19601", "", "needs_review", "", "first_name_unconfirmed"),
-    ("nickname_son_files_far_away_with_dob", "DAVE", "", "KESSLER", "", "1950-10-10", "41 QUARRY RD", "READING", "PA", "19601", "", "disclosed", "123450060", "disclose_above_threshold"),
-    ("nickname_son_asked_at_fathers_home", "DAVE", "", "KESSLER", "", "1978-05-05", "41 QUARRY RD", "READING", "PA", "19601", "", "no_match", "", "address_not_in_history"),
+    ("nickname_of_own_name_no_dob", "BILL", "", "TURNER", "", "", "600 WALNUT ST", "BOISE", "ID", "83701", "", "needs_review", "", "first_name_unconfirmed"),
     # Issue 11: CHRIS ROCHE (not in the file) asked about with a TIN and no DOB at the flat
     # where CHRISTIAN ROCHE files; the TIN is not his, so nothing outweighs it. One digit
     # or one transposition off his TIN is for a person to look at; his own TIN discloses.

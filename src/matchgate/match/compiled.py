@@ -48,7 +48,6 @@ from matchgate.match.engine import (
     mark_unrecognised_sql,
     request_address_kinds_sql,
     request_features_sql,
-    requests_naming_one_formal_name,
     scored_pairs_sql,
 )
 from matchgate.match.features import MatchInput, request_feature_rows
@@ -572,19 +571,16 @@ class CompiledScorer:
             capped.setdefault(int(rid), []).append(rule)
         has_tin: set[int] = set()
         unrecognised: set[int] = set()
-        suffix_given: set[int] = set()
-        for rid, tin, flag, suffix in sql.fetch_all(
+        for rid, tin, flag in sql.fetch_all(
             self.con,
-            "SELECT unique_id, tin IS NOT NULL, first_name_unrecognised IS TRUE,"
-            " suffix IS NOT NULL FROM request_features",
+            "SELECT unique_id, tin IS NOT NULL, first_name_unrecognised IS TRUE"
+            " FROM request_features",
             label="compiled.facts",
         ):
             if tin:
                 has_tin.add(int(rid))
             if flag:
                 unrecognised.add(int(rid))
-            if suffix:
-                suffix_given.add(int(rid))
         nobody = sql.fetch_all(
             self.con,
             first_names_nobody_holds_sql(
@@ -597,7 +593,6 @@ class CompiledScorer:
         no_legal = {
             int(rid) for rid, name in nobody if len(set(first_name_forms(name)) - {name}) == 1
         }
-        one_formal = requests_naming_one_formal_name(self.con)
 
         def facts(rid: int) -> RequestFacts:
             return RequestFacts(
@@ -605,8 +600,6 @@ class CompiledScorer:
                 capped_rules=tuple(capped.get(rid, ())),
                 first_name_unrecognised=rid in unrecognised,
                 first_name_no_legal_name=rid in no_legal,
-                suffix_given=rid in suffix_given,
-                first_name_one_formal=rid in one_formal,
             )
 
         return facts

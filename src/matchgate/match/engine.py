@@ -47,7 +47,6 @@ from matchgate.match.model import (
 from matchgate.match.spark import ENGINES, SparkScorer
 from matchgate.standardize.nicknames import (
     first_name_forms,
-    formal_given_names,
     known_given_names,
     legal_given_names,
 )
@@ -304,23 +303,6 @@ def _first_names_nobody_holds(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {int(rid) for rid, name in rows if len(set(first_name_forms(name)) - {name}) == 1}
 
 
-def requests_naming_one_formal_name(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Ids of requests whose first name stands for one formal given name only (DAVE for
-    DAVID, BILL or BILLY for WILLIAM, JACK for JOHN; not MAE, which is MARY's, MARIE's and
-    MAY's, nor ROB, which is ROBERT's and ROBERTO's), for ``first_name_unconfirmed``: a
-    nickname that could be a person of another formal name is never read as the
-    taxpayer's without other evidence. Needs ``request_features``."""
-    formal = formal_given_names()
-    rows = sql.fetch_all(
-        con,
-        "SELECT unique_id, first_name FROM request_features WHERE first_name IS NOT NULL",
-        label="engine.facts",
-    )
-    return {
-        int(rid) for rid, name in rows if len((set(first_name_forms(name)) - {name}) & formal) == 1
-    }
-
-
 def _request_ids_where(condition: str) -> str:
     return f"SELECT unique_id FROM request_features WHERE {condition}"
 
@@ -366,8 +348,6 @@ class BatchScorer:
         self._has_tin = self._request_ids("tin IS NOT NULL")
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
         self._no_legal_first = _first_names_nobody_holds(con)
-        self._suffix_given = self._request_ids("suffix IS NOT NULL")
-        self._one_formal_first = requests_naming_one_formal_name(con)
         self._chunk = 0
 
     def _request_ids(self, condition: str) -> set[int]:
@@ -380,8 +360,6 @@ class BatchScorer:
             capped_rules=tuple(self._capped.get(rid, ())),
             first_name_unrecognised=rid in self._unrecognised_first,
             first_name_no_legal_name=rid in self._no_legal_first,
-            suffix_given=rid in self._suffix_given,
-            first_name_one_formal=rid in self._one_formal_first,
         )
 
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:

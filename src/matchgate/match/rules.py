@@ -213,39 +213,6 @@ def _read_as_misspelling(context: MatchContext) -> bool:
     )
 
 
-def _could_bear_the_name(candidate: Candidate) -> bool:
-    """Neither name of the candidate disagrees with the request's (a typo, a part, a form,
-    an initial or a missing name all leave them a possible bearer of it)."""
-    levels = candidate.levels
-    return levels.get("first_name") != "different" and levels.get("surname") != "different"
-
-
-def _nickname_without_namesake(context: MatchContext) -> bool:
-    """The request's first name is a nickname of the best candidate's own (DAVE for DAVID:
-    ``nickname``, not a shared form nor a spelling) that stands for one formal name only
-    (not MAE: MARY, MARIE or MAY; not ROB: ROBERT or ROBERTO), asked at an address in the
-    best's own filing history, and the file shows nobody else who could bear the requested
-    name: the best has no linked namesake (``taxpayer_namesakes``: a shared filed address
-    or a generational pair), no other candidate anywhere (the name block pairs every
-    taxpayer with a first-name form and a surname part in common; no block was capped) has
-    a first name and a surname that agree at all, no suffix is given and no middle name
-    given differs. The remaining hazard, someone whose legal name is the nickname and who
-    files nothing anywhere, is of the kind an exact first name carries too (a son of the
-    same name who never filed); it is the policy owner's to accept (issue 11; census mix
-    seed 931: 73 of 73 nickname requests at the taxpayer's filed address the right one)."""
-    best, facts = context.best, context.facts
-    levels = best.levels
-    if levels.get("first_name") != "nickname" or facts.capped_rules or best.namesakes:
-        return False
-    if facts.suffix_given or not facts.first_name_one_formal:
-        return False
-    if levels.get("address") not in _ADDRESS_IN_HISTORY:
-        return False
-    if levels.get("suffix", "missing") != "missing" or levels.get("middle_name") == "different":
-        return False
-    return not any(_could_bear_the_name(c) for c in context.ranked[1:])
-
-
 def _decisive(code: str, message: str, field: str = "") -> Verdict:
     return Verdict((Reason(code, message, field=field),))
 
@@ -533,19 +500,13 @@ def first_name_unconfirmed(context: MatchContext) -> Verdict | None:
     as one for FRANCISCO himself, and a namesake is still for the household and namesake
     rules above. MAE, BILL or MATT are on the census table, so they stay here: no frequency
     tells MAE from BILL (25,000 and 78,000 holders), and either may be a daughter's or a
-    son's legal name. Nor when the nickname stands for the taxpayer's formal name only and
-    the file shows no namesake who could bear it (``_nickname_without_namesake``: none at
-    the address, in the taxpayer's history, among the generational pairs or among the
-    candidates anywhere, no suffix asked). A date of birth, suffix or TIN given that
-    contradicts the
+    son's legal name. A date of birth, suffix or TIN given that contradicts the
     taxpayer's (or a TIN one digit off) is left to its own rule below, which never
     discloses either and says why."""
     best = context.best
     if best.levels.get("first_name") in _KNOWN_FIRST or _confirms_identity(best):
         return None
     if best.levels.get("first_name") == "nickname" and context.facts.first_name_no_legal_name:
-        return None
-    if _nickname_without_namesake(context):
         return None
     if _contradicted(best) or best.levels.get("tin") == "one_digit_off":
         return None

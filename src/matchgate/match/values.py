@@ -59,13 +59,6 @@ class RequestFacts:
     # formal names) and no taxpayer holds it: a hypocorism only (PACO, CHUY), nobody's
     # legal name, so ``first_name_unconfirmed`` lets a nickname of it through.
     first_name_no_legal_name: bool = False
-    # The request gives a generational suffix (JR, SR, II, ...): a nickname is then never
-    # read as the taxpayer's own name without other evidence (``first_name_unconfirmed``).
-    suffix_given: bool = False
-    # The request's first name stands for one formal given name only (DAVE, BILL, JACK;
-    # not MAE, ROB): ``first_name_unconfirmed`` may read it as the taxpayer's own name
-    # where the file shows no namesake.
-    first_name_one_formal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
