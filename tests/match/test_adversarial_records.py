@@ -88,6 +88,13 @@ HISTORIES = [
     ("123450044", 2024, "JOSEPH", "", "KOWALSKI", "", "1950-02-02", "12 BIRCH ST", "TOLEDO", "OH", "43604"),
     ("123450045", 2023, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
     ("123450045", 2024, "JOSEPH", "", "KOWALSKI", "JR", "1979-09-09", "300 ELM ST APT 2", "TOLEDO", "OH", "43604"),
+    # Father and son of one name, neither filing a suffix, at one home; the son filed alone
+    # from a flat before (stress mix, 60,000 x 12,000, seed 4242).
+    ("123450060", 2023, "GUILLERMO", "", "ABREU ELIZONDO", "", "1972-12-23", "6060 W TRADE AVE", "LAREDO", "TX", "78067"),
+    ("123450060", 2024, "GUILLERMO", "", "ABREU ELIZONDO", "", "1972-12-23", "6060 W TRADE AVE", "LAREDO", "TX", "78067"),
+    ("123450061", 2022, "GUILLERMO", "", "ABREU ELIZONDO", "", "1997-07-25", "1911 W 2ND AVE", "MIAMI", "FL", "33111"),
+    ("123450061", 2023, "GUILLERMO", "", "ABREU ELIZONDO", "", "1997-07-25", "6060 W TRADE AVE", "LAREDO", "TX", "78067"),
+    ("123450061", 2024, "GUILLERMO", "", "ABREU ELIZONDO", "", "1997-07-25", "6060 W TRADE AVE", "LAREDO", "TX", "78067"),
     # One name, one age, never an address in common: not linked (two strangers).
     ("123450046", 2024, "OSCAR", "", "LINDQVIST", "", "1970-01-01", "5 FJORD AVE", "DULUTH", "MN", "55802"),
     ("123450047", 2024, "OSCAR", "", "LINDQVIST", "", "1972-04-04", "88 SUMMIT AVE", "SAINT PAUL", "MN", "55105"),
@@ -180,6 +187,12 @@ REQUESTS = [
     ("namesake_father_compound_surname", "MANUEL", "", "RODRIGUEZ LOVATO", "", "", "1215 DESERT SKY LANE", "LAS CRUCES", "NM", "88011", "", "ambiguous", "", "linked_namesake"),
     ("namesake_generational_one_zip", "JOSEPH", "", "KOWALSKI", "", "", "12 BIRCH ST", "TOLEDO", "OH", "43604", "", "ambiguous", "", "linked_namesake"),
     ("namesake_told_apart_by_suffix", "JOSEPH", "", "KOWALSKI", "JR", "", "300 ELM ST APT 2", "TOLEDO", "OH", "43604", "", "disclosed", "123450045", "disclose_above_threshold"),
+    # The father asked about as SR with his son's TIN and no DOB, at the son's old flat: the
+    # TIN agrees with the son, the suffix may be the father's. The son's TIN alone, or a
+    # DOB, still tells them apart.
+    ("namesake_suffix_asked_tin_of_other", "GILLERMO", "", "ABREU ELIZONDO", "SR.", "", "1911 W 2ND AVE", "MIAMI", "FL", "33111", "123450061", "ambiguous", "", "linked_namesake"),
+    ("namesake_tin_no_suffix", "GUILLERMO", "", "ABREU ELIZONDO", "", "", "1911 W 2ND AVE", "MIAMI", "FL", "33111", "123450061", "disclosed", "123450061", "disclose_above_threshold"),
+    ("namesake_suffix_asked_with_dob", "GUILLERMO", "", "ABREU ELIZONDO", "JR", "1997-07-25", "1911 W 2ND AVE", "MIAMI", "FL", "33111", "123450061", "disclosed", "123450061", "disclose_above_threshold"),
     ("namesake_stranger_not_linked", "OSCAR", "", "LINDQVIST", "", "", "5 FJORD AVE", "DULUTH", "MN", "55802", "", "disclosed", "123450046", "disclose_above_threshold"),
     # Issue 11, the noisy mix: a name two typos off (TURNER as TURMEE) is the taxpayer's only
     # with the exact date of birth; without one it is no match.

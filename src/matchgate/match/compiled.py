@@ -571,16 +571,19 @@ class CompiledScorer:
             capped.setdefault(int(rid), []).append(rule)
         has_tin: set[int] = set()
         unrecognised: set[int] = set()
-        for rid, tin, flag in sql.fetch_all(
+        suffix_given: set[int] = set()
+        for rid, tin, flag, suffix in sql.fetch_all(
             self.con,
-            "SELECT unique_id, tin IS NOT NULL, first_name_unrecognised IS TRUE"
-            " FROM request_features",
+            "SELECT unique_id, tin IS NOT NULL, first_name_unrecognised IS TRUE,"
+            " suffix IS NOT NULL FROM request_features",
             label="compiled.facts",
         ):
             if tin:
                 has_tin.add(int(rid))
             if flag:
                 unrecognised.add(int(rid))
+            if suffix:
+                suffix_given.add(int(rid))
         nobody = sql.fetch_all(
             self.con,
             first_names_nobody_holds_sql(
@@ -600,6 +603,7 @@ class CompiledScorer:
                 capped_rules=tuple(capped.get(rid, ())),
                 first_name_unrecognised=rid in unrecognised,
                 first_name_no_legal_name=rid in no_legal,
+                suffix_given=rid in suffix_given,
             )
 
         return facts

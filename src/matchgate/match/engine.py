@@ -348,6 +348,7 @@ class BatchScorer:
         self._has_tin = self._request_ids("tin IS NOT NULL")
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
         self._no_legal_first = _first_names_nobody_holds(con)
+        self._suffix_given = self._request_ids("suffix IS NOT NULL")
         self._chunk = 0
 
     def _request_ids(self, condition: str) -> set[int]:
@@ -360,6 +361,7 @@ class BatchScorer:
             capped_rules=tuple(self._capped.get(rid, ())),
             first_name_unrecognised=rid in self._unrecognised_first,
             first_name_no_legal_name=rid in self._no_legal_first,
+            suffix_given=rid in self._suffix_given,
         )
 
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:

@@ -59,6 +59,9 @@ class RequestFacts:
     # formal names) and no taxpayer holds it: a hypocorism only (PACO, CHUY), nobody's
     # legal name, so ``first_name_unconfirmed`` lets a nickname of it through.
     first_name_no_legal_name: bool = False
+    # The request gives a generational suffix (JR, SR, II, ...): where the best candidate
+    # files none and has namesakes linked, it may name one of them (``namesake_linked``).
+    suffix_given: bool = False
 
 
 @dataclass(frozen=True, slots=True)
