@@ -1,0 +1,253 @@
+"""The guarded ``address:street_spelling`` level against the unguarded one: identical gammas,
+and what the guard saves.
+
+    python benchmarks/bench_comparison_guard.py --mix census --people 20000 --requests 2000
+    python benchmarks/bench_comparison_guard.py --world DIR --levels   # + cost of every level
+
+On one generated world (or ``--world DIR``) it builds the master and request features and
+the candidate pairs as a batch does, and a table of ``--random`` random (taxpayer, request)
+pairs. Then, with the unguarded level (the SQL before the guard) and with the guarded one:
+
+* every comparison's gamma on the random pairs (the levels as a CASE chain, Splink's
+  numbering) and, through Splink's own ``predict``, every ``gamma_`` column on all the
+  candidate pairs; differences are counted column by column (the run fails on any);
+* seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` and of its
+  ``predict`` on the candidate pairs.
+
+``--levels`` also times ``SELECT count(*) FROM random_pairs WHERE <condition>`` for every
+level of every comparison. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from matchgate.batch.workspace import connect_duckdb
+from matchgate.intake import read_requests
+from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
+from matchgate.match.blocking import build_candidate_pairs
+from matchgate.match.comparisons import COMPARISONS, STREET_SPELLING_UNGUARDED
+from matchgate.match.engine import blocked_pairs_sql
+from matchgate.match.model import (
+    TRAINING_SEED,
+    default_settings,
+    make_linker,
+    register_term_frequencies,
+)
+from matchgate.synth import generate_world
+
+
+def unguarded(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparisons with ``address:street_spelling`` as it was before the guard."""
+    result = copy.deepcopy(comparisons)
+    for comparison in result:
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "street_spelling":
+                level["sql_condition"] = STREET_SPELLING_UNGUARDED
+    return result
+
+
+def gamma_sql(comparison: dict[str, Any]) -> str:
+    """The comparison's gamma as Splink numbers it (null level -1, ELSE 0)."""
+    levels = comparison["comparison_levels"]
+    non_null = [level for level in levels if not level.get("is_null_level")]
+    whens = []
+    for level in levels:
+        condition = level["sql_condition"]
+        if condition.strip().upper() == "ELSE":
+            continue
+        value = -1 if level.get("is_null_level") else len(non_null) - 1 - non_null.index(level)
+        whens.append(f"WHEN {condition} THEN {value}")
+    return f"CASE {' '.join(whens)} ELSE 0 END"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [str(row[0]) for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def pairs_table(con: duckdb.DuckDBPyConnection, name: str, pairs: str) -> None:
+    """``name``: the features of taxpayer (``_l``) and request (``_r``) of each pair of
+    ``pairs(tin, rid)``."""
+    left = ", ".join(f'm."{c}" AS "{c}_l"' for c in _columns(con, "taxpayer_features"))
+    right = ", ".join(f'r."{c}" AS "{c}_r"' for c in _columns(con, "request_features"))
+    con.execute(
+        f"CREATE OR REPLACE TABLE {name} AS SELECT {left}, {right} FROM {pairs} p "
+        "JOIN taxpayer_features m ON m.unique_id = p.tin "
+        "JOIN request_features r ON r.unique_id = p.rid"
+    )
+
+
+def random_pairs(con: duckdb.DuckDBPyConnection, count: int) -> None:
+    con.execute("SELECT setseed(0.25)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _m AS "
+        "SELECT row_number() OVER (ORDER BY unique_id) - 1 AS ix, unique_id FROM taxpayer_features"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _r AS "
+        "SELECT row_number() OVER (ORDER BY unique_id) - 1 AS ix, unique_id FROM request_features"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _random_ids AS "
+        "SELECT m.unique_id AS tin, r.unique_id AS rid FROM ("
+        f"  SELECT floor(random() * (SELECT count(*) FROM _m))::BIGINT AS mi, "
+        f"         floor(random() * (SELECT count(*) FROM _r))::BIGINT AS ri FROM range({count})"
+        ") p JOIN _m m ON m.ix = p.mi JOIN _r r ON r.ix = p.ri"
+    )
+    pairs_table(con, "random_pairs", "_random_ids")
+
+
+def gamma_differences(
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Per comparison: pairs whose gamma differs old vs new, and each version's seconds."""
+    result: dict[str, Any] = {}
+    for before, after in zip(old, COMPARISONS, strict=True):
+        name = after["output_column_name"]
+        seconds = {}
+        for label, comparison in (("old", before), ("new", after)):
+            start = time.perf_counter()
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _g_{label} AS "
+                f"SELECT row_number() OVER () AS n, {gamma_sql(comparison)} AS g FROM {table}"
+            )
+            seconds[label] = round(time.perf_counter() - start, 2)
+        row = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE o.g IS DISTINCT FROM n.g) "
+            "FROM _g_old o JOIN _g_new n ON n.n = o.n"
+        ).fetchone()
+        histogram = dict(con.execute("SELECT g, count(*) FROM _g_new GROUP BY g").fetchall())
+        result[name] = {
+            "pairs": row[0] if row else 0,
+            "differences": row[1] if row else -1,
+            "seconds": seconds,
+            "gammas": {str(k): v for k, v in histogram.items()},
+        }
+    return result
+
+
+def level_costs(con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]]) -> dict[str, float]:
+    costs: dict[str, float] = {}
+    for version, comparisons in (("new", COMPARISONS), ("old", old)):
+        for comparison in comparisons:
+            for level in comparison["comparison_levels"]:
+                condition = level["sql_condition"]
+                if condition.strip().upper() == "ELSE":
+                    continue
+                key = f"{comparison['output_column_name']}:{level['label_for_charts']}"
+                if version == "old" and condition in {
+                    lv["sql_condition"] for c in COMPARISONS for lv in c["comparison_levels"]
+                }:
+                    continue
+                start = time.perf_counter()
+                con.execute(f"SELECT count(*) FROM random_pairs WHERE {condition}").fetchone()
+                costs[f"{key} ({version})"] = round(time.perf_counter() - start, 3)
+    return dict(sorted(costs.items(), key=lambda item: -item[1]))
+
+
+def splink_runs(
+    con: duckdb.DuckDBPyConnection, taxpayers: int, comparisons: list[dict[str, Any]], tag: str
+) -> dict[str, float]:
+    settings = default_settings(taxpayers=taxpayers)
+    settings["comparisons"] = json.loads(json.dumps(settings["comparisons"]))
+    for target, source in zip(settings["comparisons"], comparisons, strict=True):
+        for level, wanted in zip(
+            target["comparison_levels"], source["comparison_levels"], strict=True
+        ):
+            level["sql_condition"] = wanted["sql_condition"]
+    linker = make_linker(con, settings)
+    register_term_frequencies(linker, con)
+    start = time.perf_counter()
+    linker.linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=TRAINING_SEED)
+    u_seconds = time.perf_counter() - start
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _chunk_ids AS SELECT DISTINCT rid FROM candidate_pairs"
+    )
+    con.execute(blocked_pairs_sql())
+    pairs = linker.db_api.register("blocked_pairs_for_splink", table_name=f"bp_{tag}")
+    linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
+    start = time.perf_counter()
+    predictions = linker.linker.inference.predict()
+    predict_seconds = time.perf_counter() - start
+    gammas = ", ".join(f"gamma_{c['output_column_name']}" for c in COMPARISONS)
+    con.execute(
+        f"CREATE OR REPLACE TABLE predicted_{tag} AS SELECT unique_id_l, unique_id_r, {gammas} "
+        f"FROM {predictions.physical_name}"
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return {"estimate_u_seconds": round(u_seconds, 2), "predict_seconds": round(predict_seconds, 2)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--world", type=Path)
+    parser.add_argument("--mix", default="census")
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--random", type=int, default=200_000)
+    parser.add_argument("--levels", action="store_true")
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--db", type=Path, help="keep the DuckDB database here")
+    args = parser.parse_args()
+    report: dict[str, Any] = {"mix": args.mix, "load": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as scratch:
+        world = args.world
+        if world is None:
+            world = Path(scratch) / "world"
+            generate_world(
+                world,
+                people=args.people,
+                requests=args.requests,
+                seed=args.seed,
+                request_mix=args.mix,
+            )
+        con = connect_duckdb(args.db or Path(scratch) / "bench.duckdb")
+        _, taxpayers = prepare_master(con, world / "master.parquet")
+        rows = read_requests(world / "requests.csv").records
+        load_requests_for_matching(con, (MatchInput.from_record(r) for r in rows if not r.problems))
+        report["candidate_pairs"] = build_candidate_pairs(con, block_cap=200)
+        old = unguarded(COMPARISONS)
+        random_pairs(con, args.random)
+        report["random_pairs"] = gamma_differences(con, "random_pairs", old)
+        pairs_table(con, "candidate_features", "candidate_pairs")
+        report["candidate_pairs_gammas"] = gamma_differences(con, "candidate_features", old)
+        if args.levels:
+            report["level_seconds_on_random_pairs"] = level_costs(con, old)
+        if not args.no_splink:
+            report["splink_old"] = splink_runs(con, taxpayers, old, "old")
+            report["splink_new"] = splink_runs(con, taxpayers, COMPARISONS, "new")
+            report["splink_predict_gamma_differences"] = {
+                c["output_column_name"]: con.execute(
+                    f"SELECT count(*) FROM predicted_old o FULL JOIN predicted_new n "
+                    f"USING (unique_id_l, unique_id_r) WHERE o.gamma_{c['output_column_name']} "
+                    f"IS DISTINCT FROM n.gamma_{c['output_column_name']}"
+                ).fetchone()[0]  # type: ignore[index]
+                for c in COMPARISONS
+            }
+            report["splink_predicted_pairs"] = con.execute(
+                "SELECT count(*) FROM predicted_new"
+            ).fetchone()[0]  # type: ignore[index]
+        con.close()
+    report["load_after"] = os.getloadavg()
+    print(json.dumps(report, indent=1))
+    differences = [
+        v["differences"]
+        for key in ("random_pairs", "candidate_pairs_gammas")
+        for v in report[key].values()
+    ] + list(report.get("splink_predict_gamma_differences", {}).values())
+    return 0 if all(d == 0 for d in differences) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""``address:street_spelling`` asks for a house number in common before its edit distances
+(a speed-up only): on every pair it holds exactly where the unguarded level holds, at each
+edge of the guard. The request side is built as the matcher builds it
+(``request_feature_row``: no city locator when the ZIP is given, the OCR reading of a lettered
+number in ``places``/``house_numbers`` only); the filed side as ``taxpayer_features`` holds a
+filing history (one list entry per distinct value)."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from matchgate.fields import MATCH_FIELDS
+from matchgate.match import MatchInput
+from matchgate.match.comparisons import (
+    _NUMBER_IN_COMMON,
+    _STREET_SPELLING,
+    ADDRESS,
+    STREET_SPELLING_UNGUARDED,
+)
+from matchgate.match.features import (
+    _ADDRESS_HISTORY_LISTS,
+    _ADDRESS_SCHEMA,
+    address_feature_row,
+    request_feature_row,
+)
+
+Address = tuple[str, str, str, str]  # street, city, state, zip
+
+
+def _filed_lists(addresses: list[Address]) -> dict[str, list[object] | None]:
+    rows = [address_feature_row(*address) for address in addresses]
+    lists: dict[str, list[object] | None] = {}
+    for name, feature in _ADDRESS_HISTORY_LISTS.items():
+        values: list[object] = []
+        for row in rows:
+            if row[feature] is not None and row[feature] not in values:
+                values.append(row[feature])
+        lists[name] = values or None
+    return lists
+
+
+def _requested_lists(address: Address) -> dict[str, object]:
+    values = dict.fromkeys(MATCH_FIELDS, "")
+    values.update(zip(("street", "city", "state", "zip"), address, strict=True))
+    values.update(first_name="ANA", last_name="LOPEZ")
+    row = request_feature_row(MatchInput(1, tuple(values[name] for name in MATCH_FIELDS)))
+    return {name: row[name] for name in _ADDRESS_HISTORY_LISTS}
+
+
+def holds(condition: str, filed: list[Address], requested: Address) -> bool:
+    """Whether ``condition`` holds for the pair (NULL, as in a level's CASE, does not)."""
+    left, right = _filed_lists(filed), _requested_lists(requested)
+    columns: dict[str, list[object]] = {}
+    fields = []
+    for name, feature in _ADDRESS_HISTORY_LISTS.items():
+        kind = pa.list_(_ADDRESS_SCHEMA.field(feature).type)
+        columns[f"{name}_l"], columns[f"{name}_r"] = [left[name]], [right[name]]
+        fields += [(f"{name}_l", kind), (f"{name}_r", kind)]
+    con = duckdb.connect()
+    con.register("pairs", pa.table(columns, schema=pa.schema(fields)))
+    row = con.execute(
+        f"SELECT CASE WHEN {condition} THEN TRUE ELSE FALSE END FROM pairs"
+    ).fetchone()
+    con.close()
+    assert row is not None
+    return bool(row[0])
+
+
+def at(street: str, zip_code: str = "30307", city: str = "ATLANTA", state: str = "GA") -> Address:
+    return (street, city, state, zip_code)
+
+
+# (filed history, request, whether the level holds)
+CASES: list[tuple[list[Address], Address, bool]] = [
+    # a number in common, same ZIP, a typo in the street name
+    ([at("123 HARRISON ST")], at("123 HARISON ST"), True),
+    ([at("9 OAK ST"), at("123 HARRISON ST")], at("123 HARISON ST"), True),
+    # no number in common
+    ([at("125 HARRISON ST")], at("123 HARISON ST"), False),
+    # the number in common, another ZIP (the request gives one: no city match)
+    ([at("123 HARRISON ST")], at("123 HARISON ST", "30308"), False),
+    # the number in common in another address of the history only
+    ([at("123 OAK ST"), at("9 HARRISON ST")], at("123 HARISON ST"), False),
+    # a request without a ZIP: number, city and state, by the city locator only
+    ([at("123 HARRISON ST")], at("123 HARISON ST", ""), True),
+    ([at("123 HARRISON ST")], at("123 HARISON ST", "", "DECATUR"), False),
+    ([at("125 HARRISON ST")], at("123 HARISON ST", ""), False),
+    # the OCR reading (161B read as 1618) adds a house number, not a locator
+    ([at("1618 HARRISON ST")], at("161B HARISON ST"), False),
+    ([at("161B HARRISON ST")], at("161B HARISON ST"), True),
+    ([at("1618 HARRISON ST")], at("161B HARISON ST", ""), False),
+    # a box has a locator but no place, so no house number: RR 2 / RR 3 read as a typo
+    ([at("RR 2 BOX 15")], at("RR 3 BOX 15"), True),
+    ([at("RR 2 BOX 15")], at("RR 3 BOX 15", ""), True),
+    ([at("RR 2 BOX 15")], at("RR 3 BOX 16"), False),
+    # nothing to compare on one side
+    ([at("123 HARRISON ST")], ("", "", "", ""), False),
+    ([("", "", "", "")], at("123 HARISON ST"), False),
+]
+
+
+@pytest.mark.parametrize(("filed", "requested", "expected"), CASES)
+def test_the_guarded_level_holds_where_the_unguarded_one_does(
+    filed: list[Address], requested: Address, expected: bool
+) -> None:
+    assert holds(STREET_SPELLING_UNGUARDED, filed, requested) is expected
+    assert holds(_STREET_SPELLING, filed, requested) is expected
+
+
+def test_the_model_reads_the_guarded_level() -> None:
+    levels = {level["label_for_charts"]: level for level in ADDRESS["comparison_levels"]}
+    assert levels["street_spelling"]["sql_condition"] == _STREET_SPELLING
+
+
+@pytest.mark.parametrize(
+    "wrong_guard",
+    [
+        "list_has_any(zips_l, zips_r)",  # the city-only request has no ZIP
+        _NUMBER_IN_COMMON,  # a box has no house number
+    ],
+)
+def test_the_cases_tell_a_wrong_guard(wrong_guard: str) -> None:
+    guarded = f"(CASE WHEN {wrong_guard} THEN ({STREET_SPELLING_UNGUARDED}) ELSE FALSE END)"
+    assert any(
+        holds(guarded, filed, requested) is not expected for filed, requested, expected in CASES
+    )
