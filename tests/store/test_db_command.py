@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,10 @@ def test_a_workspace_from_before_migrations_upgrades_with_everything_in_it(
     with Ledger.open(workspace, read_only=True) as ledger:
         report = ledger.verify()
     assert report.ok and report.entries_checked == entries
-    with AccountStore.open(workspace) as store:
+    # The old workspace's web session was made at 13:38 on 2026-12-01 for 8 hours: read it
+    # at a moment inside that window (on the wall clock the test failed once it had passed).
+    inside_the_session = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    with AccountStore.open(workspace, clock=lambda: inside_the_session) as store:
         found = store.authenticate(OLD_TOKENS["Rev Reviewer"], name="Rev Reviewer")
         assert found is not None and found[0].role.value == "reviewer"
         assert store.authenticate(OLD_TOKENS["Ada Admin"]) is not None
