@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql import Select
@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 from matchgate.errors import LedgerError
 from matchgate.ledger import _schema as schema
 from matchgate.ledger._entries import EntryKind, LedgerEntry
-from matchgate.store.migrate import driver_detail, ensure_current
+from matchgate.store.migrate import driver_detail, ensure_current, sqlite_immediate_transactions
 from matchgate.store.schema import LEDGER
 
 __all__ = ["LedgerDatabase", "entries_in_order", "tail_statement"]
@@ -116,7 +116,13 @@ class LedgerDatabase:
         except (ArgumentError, SQLAlchemyError, ImportError) as exc:
             raise LedgerError(f"cannot use the ledger database URL: {exc}", path=location) from exc
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
+            # WAL and full sync; BEGIN IMMEDIATE for writers only, so two writers queue,
+            # not clash, and readers never wait.
+            sqlite_immediate_transactions(
+                engine,
+                pragmas=("journal_mode = WAL", "synchronous = FULL"),
+                only_marked_writes=True,
+            )
         return cls(engine, location=location)
 
     @contextlib.contextmanager
@@ -229,29 +235,6 @@ def insert_rows(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) ->
     batch = list(rows)
     if batch:
         conn.execute(table.insert(), batch)
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, full sync, and BEGIN IMMEDIATE for writers so two writers queue, not clash."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event below decide how transactions start.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA busy_timeout = 30000")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("matchgate_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
 
 
 class DatabaseHandle:

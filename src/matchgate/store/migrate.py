@@ -147,22 +147,35 @@ def _known_revisions() -> frozenset[str]:
     return frozenset(r.revision for r in _script().walk_revisions())
 
 
-def sqlite_immediate_transactions(engine: Engine) -> None:
+def sqlite_immediate_transactions(
+    engine: Engine, *, pragmas: Sequence[str] = (), only_marked_writes: bool = False
+) -> None:
     """On a SQLite engine: wait for another writer, and take the write lock when a
-    transaction starts (a read-then-write transaction never meets a writer half way)."""
+    transaction starts (a read-then-write transaction never meets a writer half way).
+
+    ``pragmas`` are run on each new connection after the busy timeout. With
+    ``only_marked_writes`` only a connection whose execution options carry
+    ``matchgate_write`` begins ``IMMEDIATE``; the others begin a plain (deferred)
+    transaction, so readers never queue behind a writer."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let the begin event below decide how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA busy_timeout = 30000")
+            for pragma in pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if only_marked_writes and not conn.get_execution_options().get("matchgate_write"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _migration_engine(url: str | URL) -> Engine:
