@@ -91,10 +91,16 @@ CASES: list[tuple[list[Address], Address, bool]] = [
     ([at("1618 HARRISON ST")], at("161B HARISON ST"), False),
     ([at("161B HARRISON ST")], at("161B HARISON ST"), True),
     ([at("1618 HARRISON ST")], at("161B HARISON ST", ""), False),
-    # a box has a locator but no place, so no house number: RR 2 / RR 3 read as a typo
-    ([at("RR 2 BOX 15")], at("RR 3 BOX 15"), True),
-    ([at("RR 2 BOX 15")], at("RR 3 BOX 15", ""), True),
+    # an institution's address (kind institution) has a locator but no place, so no house
+    # number: its street name's typo is read by the locators alone
+    ([at("500 HARRISON ST COUNTY JAIL")], at("500 HARISON ST COUNTY JAIL"), True),
+    ([at("500 HARRISON ST COUNTY JAIL")], at("500 HARISON ST COUNTY JAIL", ""), True),
+    # a box has a locator but no place either; another route is another box, never a typo
+    # (issue 11), nor is another numbered road
+    ([at("RR 2 BOX 15")], at("RR 3 BOX 15"), False),
+    ([at("RR 2 BOX 15")], at("RR 3 BOX 15", ""), False),
     ([at("RR 2 BOX 15")], at("RR 3 BOX 16"), False),
+    ([at("15 COUNTY RD 12")], at("15 COUNTY RD 13"), False),
     # nothing to compare on one side
     ([at("123 HARRISON ST")], ("", "", "", ""), False),
     ([("", "", "", "")], at("123 HARISON ST"), False),
@@ -118,7 +124,7 @@ def test_the_model_reads_the_guarded_level() -> None:
     "wrong_guard",
     [
         "list_has_any(zips_l, zips_r)",  # the city-only request has no ZIP
-        _NUMBER_IN_COMMON,  # a box has no house number
+        _NUMBER_IN_COMMON,  # an institution's address has no house number
     ],
 )
 def test_the_cases_tell_a_wrong_guard(wrong_guard: str) -> None:

@@ -326,9 +326,15 @@ DOB = {
 
 # Two street names one typo apart; one letter off only for names of letters (12TH and
 # 13TH are different streets), and never in a name with a one-letter word (AVENUE B and
-# AVENUE C are different streets).
+# AVENUE C are different streets). The digits must be the same (COUNTY RD 12 is not COUNTY
+# RD 13), and a box's name is never a typo: the standardizer writes it one way (``PO BOX``,
+# ``PMB``, ``RR 2 BOX``, ``HC 1 BOX``), so RR 2 BOX / RR 3 BOX, RR 2A BOX / RR 2B BOX are
+# other routes (issue 11).
+_BOX_NAME_RE = "'^(PO BOX|PMB|(RR|HC|PSC|CMR|UNIT) [0-9]+[A-Z]? BOX)$'"
 _STREET_NAME_TYPO = (
     "(NOT regexp_matches({a} || ' ' || {b}, '(^| )[A-Z]( |$)') "
+    "AND regexp_replace({a}, '[^0-9]', '', 'g') = regexp_replace({b}, '[^0-9]', '', 'g') "
+    f"AND NOT regexp_matches({{a}}, {_BOX_NAME_RE}) AND NOT regexp_matches({{b}}, {_BOX_NAME_RE}) "
     "AND (jaro_winkler_similarity({a}, {b}) >= 0.9 "
     "OR (least(length({a}), length({b})) >= 4 "
     "AND NOT regexp_matches({a} || {b}, '[0-9]') "

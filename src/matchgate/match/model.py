@@ -43,13 +43,15 @@ __all__ = [
     "training_fingerprint",
 ]
 
+# 7: address:street_spelling never reads another box or route (RR 2 BOX / RR 3 BOX) or another
+#    numbered road (COUNTY RD 12 / 13) as a typo: a saved version-6 model holds the old SQL
 # 6: street types misspelt twice, cut short or joined on misspelt; LOT/TRLR/SPC spaces apart
 #    from flats (places[].space, type_words); first-name "close" from 4 letters, surname
 #    "close" one typo in 2-3 letters
 # 5: street names two edits apart from 5 letters (address:written_differently); name level
 #    "swapped_close"; first-name "close" also one typo in 3 letters
 # 4: first-name and surname level "close"
-MODEL_VERSION = 6  # 3: address levels "unit_differs", "written_differently"; places[]
+MODEL_VERSION = 7  # 3: address levels "unit_differs", "written_differently"; places[]
 # 2: first-name "nickname_shared" level, new comparison columns
 SOURCE_MASTER = "master"
 SOURCE_REQUESTS = "requests"
