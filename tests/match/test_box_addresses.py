@@ -34,6 +34,7 @@ PEOPLE = [
     ("500000005", "HOMER", "", "TATUM", "", "1955-07-07", "RR 2 BOX 15", "MERIDIAN", "TX", "76665"),
     ("500000006", "IRMA", "", "FOWLKES", "", "1970-02-02", "PO BOX 15", "MARFA", "TX", "79843"),
     ("500000007", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTY RD 12", "HAMILTON", "TX", "76531"),
+    ("500000009", "BUFORD", "", "LANGSTON", "", "1949-06-30", "BOX 22 RR 3", "GOLDTHWAITE", "TX", "76844"),
     ("500000008", "OPAL", "", "STROUD", "", "1958-12-12", "880 STATE HIGHWAY 6", "HAMILTON", "TX", "76531"),
 ]
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -65,6 +66,12 @@ REQUESTS = [
     ("route_abbreviated", "EARL", "", "HOLLIS", "", "1948-05-02", "RT 3 BOX 15", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
     ("route_spaced", "EARL", "", "HOLLIS", "", "1948-05-02", "R R 3 BOX 15", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
     ("star_route", "VERNA", "", "PRUITT", "", "1952-09-14", "STAR ROUTE 1 BOX 2", "ALPINE", "TX", "", "", "disclosed", "500000002", ""),
+    ("route_box_bx", "EARL", "", "HOLLIS", "", "1948-05-02", "RR3 BX 15", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
+    ("route_after_box", "EARL", "", "HOLLIS", "", "1948-05-02", "BOX 15, RURAL ROUTE 3", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
+    # ... but the box before another route is another box (it was read as PO BOX 15, route lost)
+    ("route_after_box_off", "EARL", "", "HOLLIS", "", "1948-05-02", "BOX 15 RR 2", "LAMPASAS", "TX", "", "", "no_match", "", "address_not_in_history"),
+    ("box_before_route_off", "BUFORD", "", "LANGSTON", "", "1949-06-30", "BOX 22 RR 2", "GOLDTHWAITE", "TX", "", "", "no_match", "", "address_not_in_history"),
+    ("box_before_route_same", "BUFORD", "", "LANGSTON", "", "1949-06-30", "RR 3 BOX 22", "GOLDTHWAITE", "TX", "", "", "disclosed", "500000009", ""),
     ("po_box_dotted", "IRMA", "", "FOWLKES", "", "1970-02-02", "P.O. BOX 15", "MARFA", "TX", "", "", "disclosed", "500000006", ""),
     ("county_road_written_out", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTY ROAD 12", "HAMILTON", "TX", "76531", "", "disclosed", "500000007", ""),
     ("county_road_typo", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTRY RD 12", "HAMILTON", "TX", "76531", "", "disclosed", "500000007", "address_street_spelling"),

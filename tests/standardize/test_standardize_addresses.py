@@ -247,6 +247,15 @@ def test_address_key_without_zip_uses_city_and_state() -> None:
         ("Rural Route 2 Box 40", "RR 2 BOX 40"),
         ("HC 1 Box 5", "HC 1 BOX 5"),
         ("PSC 1234 Box 5678", "PSC 1234 BOX 5678"),
+        # BX for BOX, and the box before its route: the route is kept (BOX 40 on route 2 is
+        # not BOX 40 on route 3)
+        ("PO BX 12", "PO BOX 12"),
+        ("RR2 BX 40", "RR 2 BOX 40"),
+        ("Rural Route 2 Bx 40", "RR 2 BOX 40"),
+        ("HCR 1 BX 5", "HC 1 BOX 5"),
+        ("Box 40 RR 2", "RR 2 BOX 40"),
+        ("PO Box 40, Rural Route 2", "RR 2 BOX 40"),
+        ("BOX 5 HCR 1", "HC 1 BOX 5"),
     ],
 )
 def test_po_boxes(street: str, key: str) -> None:

@@ -20,8 +20,8 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "4"
-STANDARDIZER_FINGERPRINT = "9109ebfaa4aa86751222dc0ae4be90a33b477cf3679eec39b5774b8472120d43"
+STANDARDIZER_VERSION = "5"
+STANDARDIZER_FINGERPRINT = "82d4512e40482e2e35b6cfcc145cc685953e49242e3112e30b4687ff6a2923fb"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.

@@ -51,15 +51,20 @@ _FRACTION_WORD = re.compile(r"^[1-9]/[1-9]\d?$")
 _ORDINAL = re.compile(r"^\d+(?:ST|ND|RD|TH)$")
 
 _BOX = re.compile(
-    r"^(?:P ?O ?BOX|P ?O ?B|POST OFFICE BOX|POST BOX|PO|BOX|P ?O ?DRAWER|DRAWER|CALLER|"
+    r"^(?:P ?O ?BOX|P ?O ?BX|P ?O ?B|POST OFFICE BOX|POST BOX|PO|BOX|P ?O ?DRAWER|DRAWER|CALLER|"
     r"LOCK ?BOX|FIRM CALLER|BIN)\s*(?:NO |NUM |NUMBER )?#?\s*([A-Z0-9-]+)\b"
 )
 _PMB_ONLY = re.compile(r"^PMB\s*#?\s*([A-Z0-9-]+)$")
 _BARE_BOX = re.compile(r"^(?:P ?O ?BOX|P ?O ?B|POST OFFICE BOX)$")
-_ROUTE_BOX = re.compile(
-    r"^(RR|R ?R|RURAL ROUTE|RURAL RTE|RTE|RT|ROUTE|HCR|HC|H ?C|HIGHWAY CONTRACT|STAR ROUTE|PSC|"
-    r"CMR|UNIT)\s*#?\s*(\d+[A-Z]?)\s+BOX\s*#?\s*([A-Z0-9-]+)\b"
+_ROUTE = (
+    r"(RR|R ?R|RURAL ROUTE|RURAL RTE|RTE|RT|ROUTE|HCR|HC|H ?C|HIGHWAY CONTRACT|STAR ROUTE|PSC|"
+    r"CMR|UNIT)\s*#?\s*(\d+[A-Z]?)"
 )
+# BX for BOX too (RR2 BX 15): read as a street, RR2 would be a house number and BX 15 a name.
+_ROUTE_BOX = re.compile(rf"^{_ROUTE}\s+BO?X\s*#?\s*([A-Z0-9-]+)\b")
+# The box before its route (BOX 15 RR 2): read as PO BOX 15, the route was lost and BOX 15 on
+# route 2 was the same address as BOX 15 on route 3.
+_BOX_ROUTE = re.compile(rf"^(?:P ?O ?)?BO?X\s*#?\s*([A-Z0-9-]*\d[A-Z0-9-]*)\s+{_ROUTE}$")
 # A route with no box number: a box address that lacks its number.
 _ROUTE_ONLY = re.compile(r"^(RR|R R|RURAL ROUTE|HCR|HC|HIGHWAY CONTRACT|STAR ROUTE)\s*(\d+[A-Z]?)$")
 _ROUTE_NAMES = {
@@ -120,6 +125,12 @@ def _box(text: str) -> ParsedStreet | None:
         route = _ROUTE_NAMES.get(match.group(1), match.group(1))
         return ParsedStreet(
             street_name=f"{route} {match.group(2)} BOX", number=match.group(3), box=True
+        )
+    match = _BOX_ROUTE.match(text)
+    if match:
+        route = _ROUTE_NAMES.get(match.group(2), match.group(2))
+        return ParsedStreet(
+            street_name=f"{route} {match.group(3)} BOX", number=match.group(1), box=True
         )
     match = _BOX.match(text)
     if match and any(char.isdigit() for char in match.group(1)):
