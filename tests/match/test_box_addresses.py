@@ -35,6 +35,9 @@ PEOPLE = [
     ("500000006", "IRMA", "", "FOWLKES", "", "1970-02-02", "PO BOX 15", "MARFA", "TX", "79843"),
     ("500000007", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTY RD 12", "HAMILTON", "TX", "76531"),
     ("500000009", "BUFORD", "", "LANGSTON", "", "1949-06-30", "BOX 22 RR 3", "GOLDTHWAITE", "TX", "76844"),
+    # Namesakes on two routes of one town: the one on the other route still counts.
+    ("500000010", "JESSE", "", "COATS", "", "1950-01-01", "RR 2 BOX 15", "EVANT", "TX", "76525"),
+    ("500000011", "JESSE", "", "COATS", "", "1978-03-03", "RR 3 BOX 15", "EVANT", "TX", "76525"),
     ("500000008", "OPAL", "", "STROUD", "", "1958-12-12", "880 STATE HIGHWAY 6", "HAMILTON", "TX", "76531"),
 ]
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]
@@ -61,6 +64,10 @@ REQUESTS = [
     ("county_road_off", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTY RD 13", "HAMILTON", "TX", "76531", "", "no_match", "", "address_not_in_history"),
     ("county_road_off_no_zip", "CLETUS", "", "MABRY", "", "1966-04-04", "15 COUNTY ROAD 13", "HAMILTON", "TX", "", "", "no_match", "", "address_not_in_history"),
     ("state_highway_off", "OPAL", "", "STROUD", "", "1958-12-12", "880 STATE HIGHWAY 9", "HAMILTON", "TX", "76531", "", "no_match", "", "address_not_in_history"),
+    # Another route is not the taxpayer's own address, but a namesake filing from it is still a
+    # namesake who could be the person asked about (without a DOB): no disclosure.
+    ("namesake_on_the_next_route", "JESSE", "", "COATS", "", "", "RR 2 BOX 15", "EVANT", "TX", "", "", "ambiguous", "", "namesake_linked"),
+    ("namesake_on_the_next_route_dob", "JESSE", "", "COATS", "", "1950-01-01", "RR 2 BOX 15", "EVANT", "TX", "", "", "disclosed", "500000010", ""),
     # The same box or road written differently is still the taxpayer's own.
     ("route_written_out", "EARL", "", "HOLLIS", "", "1948-05-02", "RURAL ROUTE 3 BOX 15", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
     ("route_abbreviated", "EARL", "", "HOLLIS", "", "1948-05-02", "RT 3 BOX 15", "LAMPASAS", "TX", "", "", "disclosed", "500000001", ""),
