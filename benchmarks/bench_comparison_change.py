@@ -12,8 +12,9 @@ features and the candidate pairs are built as a batch builds them, with ``--rand
 counts the pairs whose gamma differs old vs new, on the random pairs, on the candidate pairs
 and (unless ``--no-splink``) in Splink's own ``predict`` on the candidate pairs, and prints up
 to ``--examples`` differing candidate pairs with their old and new level and both sides'
-street keys. Prints one JSON object; unlike ``bench_comparison_guard`` a difference is the
-finding, not a failure.
+street keys; ``--time-level comparison:label`` times that level old and new in turn
+(``--repeats``) on the random pairs. Prints one JSON object; unlike ``bench_comparison_guard``
+a difference is the finding, not a failure.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,25 @@ def examples(con: Any, old: list[dict[str, Any]], count: int) -> list[dict[str, 
     return found
 
 
+def level_seconds(
+    con: Any, old: list[dict[str, Any]], label: str, repeats: int
+) -> dict[str, list[float]]:
+    """Seconds of ``SELECT count(*) FROM random_pairs WHERE <level>``, old and new in turn."""
+    conditions = {}
+    for version, comparisons in (("old", old), ("new", COMPARISONS)):
+        for comparison in comparisons:
+            for level in comparison["comparison_levels"]:
+                if f"{comparison['output_column_name']}:{level['label_for_charts']}" == label:
+                    conditions[version] = level["sql_condition"]
+    seconds: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(repeats):
+        for version, condition in conditions.items():
+            start = time.perf_counter()
+            con.execute(f"SELECT count(*) FROM random_pairs WHERE {condition}").fetchone()
+            seconds[version].append(round(time.perf_counter() - start, 3))
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, help="another comparisons.py")
@@ -93,6 +114,8 @@ def main() -> int:
     parser.add_argument("--random", type=int, default=200_000)
     parser.add_argument("--examples", type=int, default=10)
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--time-level", help="e.g. address:street_spelling: old/new seconds")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     old = load_old(args.old)
     report: dict[str, Any] = {"mix": args.mix, "seed": args.seed, "load": os.getloadavg()}
@@ -117,6 +140,8 @@ def main() -> int:
         pairs_table(con, "candidate_features", "candidate_pairs")
         report["candidate_pairs_gammas"] = gamma_differences(con, "candidate_features", old)
         report["examples"] = examples(con, old, args.examples)
+        if args.time_level:
+            report["level_seconds"] = level_seconds(con, old, args.time_level, args.repeats)
         if not args.no_splink:
             report["splink_old"] = splink_runs(con, taxpayers, old, "old")
             report["splink_new"] = splink_runs(con, taxpayers, COMPARISONS, "new")
