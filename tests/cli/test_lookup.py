@@ -184,6 +184,26 @@ def test_the_letter_stops_at_its_maximum(world: Path, workspace: Path, tmp_path:
     assert "lookup_limit_reached" in third.response["reason_codes"]
 
 
+def test_a_letter_file_rewritten_in_place_is_read_again(
+    world: Path, workspace: Path, tmp_path: Path
+) -> None:
+    # Letters are parsed once per file as it is: the same path with other content is
+    # another letter (another id, its own maximum), never the one parsed before.
+    from matchgate.review.signing import load_private_key, sign_letter_file
+
+    key = load_private_key(world / "agency.key")
+    text = (world / "lookup_letter.toml").read_text(encoding="utf-8").split("\n[signature]")[0]
+    letter = tmp_path / "lookup_letter.toml"
+    ids = []
+    for maximum in ("max_lookups = 2", "max_lookups = 30"):
+        letter.write_text(text.replace("max_lookups = 10000", maximum))
+        sign_letter_file(key=key, letter=letter, requests=None)
+        ids.append(_look_up(world, workspace, _complete(world)[0], letter=letter).letter_id)
+    assert ids[0] != ids[1]
+    on_file = (workspace / "lookups" / ids[1] / "letter.toml").read_text(encoding="utf-8")
+    assert "max_lookups = 30" in on_file
+
+
 def test_an_expired_letter_is_refused(world: Path, workspace: Path) -> None:
     answer = _look_up(world, workspace, _complete(world)[0], transfer_date=date(2028, 1, 1))
     assert "lookup_letter_expired" in answer.response["reason_codes"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, create_engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql import Select
@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 from matchgate.errors import LedgerError
 from matchgate.ledger import _schema as schema
 from matchgate.ledger._entries import EntryKind, LedgerEntry
+from matchgate.store.engines import SharedEngine, shared_engine
 from matchgate.store.migrate import driver_detail, ensure_current, sqlite_immediate_transactions
 from matchgate.store.schema import LEDGER
 
@@ -94,10 +95,13 @@ def _describe(url: str) -> str:
 class LedgerDatabase:
     """An engine plus the ledger's transaction discipline (one writer at a time)."""
 
-    def __init__(self, engine: Engine, *, location: str) -> None:
+    def __init__(
+        self, engine: Engine, *, location: str, shared: SharedEngine | None = None
+    ) -> None:
         self.engine = engine
         self.location = location
         self.dialect = engine.dialect.name
+        self._shared = shared
 
     @classmethod
     def connect(cls, *, url: str | None, sqlite_path: Path) -> LedgerDatabase:
@@ -112,18 +116,11 @@ class LedgerDatabase:
                 raise LedgerError(
                     f"the ledger supports SQLite and PostgreSQL, not {backend}", path=location
                 )
-            engine = create_engine(url)
+            # One engine per database for the process (matchgate.store.engines).
+            shared = shared_engine(url, kind="ledger", configure=_configure_ledger_engine)
         except (ArgumentError, SQLAlchemyError, ImportError) as exc:
             raise LedgerError(f"cannot use the ledger database URL: {exc}", path=location) from exc
-        if engine.dialect.name == "sqlite":
-            # WAL and full sync; BEGIN IMMEDIATE for writers only, so two writers queue,
-            # not clash, and readers never wait.
-            sqlite_immediate_transactions(
-                engine,
-                pragmas=("journal_mode = WAL", "synchronous = FULL"),
-                only_marked_writes=True,
-            )
-        return cls(engine, location=location)
+        return cls(shared.engine, location=location, shared=shared)
 
     @contextlib.contextmanager
     def errors(self, action: str) -> Iterator[None]:
@@ -211,7 +208,12 @@ class LedgerDatabase:
         return "; ".join(str(row[0]) for row in rows[:5])
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        """Done with the database: an engine of its own is disposed of, a shared one keeps
+        its pool for the next open."""
+        if self._shared is not None:
+            self._shared.release()
+        else:
+            self.engine.dispose()
 
 
 def existing_entries(conn: Connection, keys: Sequence[str]) -> dict[str, LedgerEntry]:
@@ -235,6 +237,17 @@ def insert_rows(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) ->
     batch = list(rows)
     if batch:
         conn.execute(table.insert(), batch)
+
+
+def _configure_ledger_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        # WAL and full sync; BEGIN IMMEDIATE for writers only, so two writers queue,
+        # not clash, and readers never wait.
+        sqlite_immediate_transactions(
+            engine,
+            pragmas=("journal_mode = WAL", "synchronous = FULL"),
+            only_marked_writes=True,
+        )
 
 
 class DatabaseHandle:

@@ -77,13 +77,35 @@ class LookupAnswer:
     recorded_now: bool  # False: the same request was answered earlier today, as recorded
 
 
+# Letters parsed before, by the file's identity and state: a letter on file is written once
+# under its content's id and never changed, so a look-up does not parse its TOML again.
+_LETTERS: dict[tuple[str, int, int, int, int], RequestLetter] = {}
+_MAX_LETTERS = 64
+
+
+def _load_letter(path: Path) -> RequestLetter:
+    """:func:`load_letter`, parsed once per file as it is (same inode, size and mtime)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return load_letter(path)  # its own error, naming the file
+    key = (str(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    letter = _LETTERS.get(key)
+    if letter is None:
+        letter = load_letter(path)
+        if len(_LETTERS) >= _MAX_LETTERS:
+            _LETTERS.clear()
+        _LETTERS[key] = letter
+    return letter
+
+
 def _letter_id(letter: RequestLetter) -> str:
     return hashlib.sha256(letter_signing_material(letter, "")).hexdigest()
 
 
 def file_letter(workspace: Path, letter: Path) -> str:
     """File a signed letter in the workspace for look-ups; returns its id (idempotent)."""
-    content = load_letter(letter)
+    content = _load_letter(Path(letter))
     letter_id = _letter_id(content)[:16]
     folder = letter_folder(workspace, letter_id)
     target = folder / "letter.toml"
@@ -163,7 +185,7 @@ def run_lookup(
     letter_path = folder / "letter.toml"
     if not letter_path.is_file():
         raise LetterNotOnFileError(f"no look-up letter {letter_id!r} on file in this workspace")
-    content = load_letter(letter_path)
+    content = _load_letter(letter_path)
     day = (transfer_date or today_utc()).isoformat()
     request_json = _canonical(request)
     request_sha256 = hashlib.sha256(request_json.encode("utf-8")).hexdigest()

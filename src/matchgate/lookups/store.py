@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Engine,
     create_engine,
     func,
     insert,
@@ -52,6 +53,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from matchgate.errors import MatchgateError, WorkspaceError
 from matchgate.store import ensure_current
 from matchgate.store import schema as store_schema
+from matchgate.store.engines import shared_engine
 from matchgate.store.migrate import (
     as_workspace_error,
     describe,
@@ -186,6 +188,11 @@ def _advisory_lock(url: str, letter_id: str) -> Iterator[None]:
         engine.dispose()
 
 
+def _configure_lookups_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        sqlite_immediate_transactions(engine)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredLookup:
     number: int
@@ -208,26 +215,28 @@ class LetterStore:
         self.url = lookups_url(folder.parent.parent, url)
         self.location = describe(self.url)
         try:
-            self._engine = create_engine(self.url)
+            # One engine per database for the process (matchgate.store.engines); letters
+            # share one SQLite file.
+            self._shared = shared_engine(
+                self.url, kind="lookups", configure=_configure_lookups_engine
+            )
         except (ArgumentError, ImportError) as exc:
             raise WorkspaceError(f"the look-up store cannot be opened ({exc})") from exc
-        if self._engine.dialect.name == "sqlite":
-            # Letters share one SQLite file.
-            sqlite_immediate_transactions(self._engine)
+        self._engine = self._shared.engine
         try:
             ensure_current(self.url, store_schema.LOOKUPS, create=True, engine=self._engine)
             self._import_legacy_file()
         except SQLAlchemyError as exc:
-            self._engine.dispose()
+            self._shared.release()
             raise WorkspaceError(
                 f"the look-up store cannot be opened: {driver_detail(exc)}", path=self.location
             ) from exc
         except BaseException:
-            self._engine.dispose()
+            self._shared.release()
             raise
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._shared.release()
 
     def __enter__(self) -> LetterStore:
         return self

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, Table, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matchgate.errors import InputError
@@ -43,6 +43,7 @@ from matchgate.review.agencies import (
 from matchgate.review.signing import load_public_key_pem, public_key_sha256
 from matchgate.store import ensure_current
 from matchgate.store import schema as store_schema
+from matchgate.store.engines import shared_engine
 from matchgate.store.migrate import as_workspace_error, describe, workspace_sqlite_url
 
 __all__ = [
@@ -263,9 +264,9 @@ class AgencyRegistryStore:
         self.url = url
         self.path = describe(url)
         self._clock = clock
-        self._engine: Engine = create_engine(url)
-        if self._engine.dialect.name == "sqlite":
-            event.listen(self._engine, "connect", _sqlite_pragmas)
+        # One engine per database for the process (matchgate.store.engines).
+        self._shared = shared_engine(url, kind="registry", configure=_configure_registry_engine)
+        self._engine: Engine = self._shared.engine
 
     @classmethod
     def open(
@@ -286,7 +287,7 @@ class AgencyRegistryStore:
         return store
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._shared.release()
 
     def __enter__(self) -> AgencyRegistryStore:
         return self
@@ -499,6 +500,11 @@ class AgencyRegistryStore:
 def _require_actor(actor: str) -> None:
     if not actor.strip():
         raise InputError("every change to the registry names who made it (--actor)", field="actor")
+
+
+def _configure_registry_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
