@@ -1,12 +1,14 @@
-"""The guarded ``address:street_spelling`` level against the unguarded one: identical gammas,
-and what the guard saves.
+"""Levels rewritten to cost less against the SQL they replace: identical gammas, and what the
+rewrite saves. ``--old`` names the levels put back as they were (default: the tolerant address
+levels before issue 12's rewrite, ``unit_differs,written_differently``; ``street_spelling`` is
+the level before its guard).
 
     python benchmarks/bench_comparison_guard.py --mix census --people 20000 --requests 2000
     python benchmarks/bench_comparison_guard.py --world DIR --levels   # + cost of every level
 
 On one generated world (or ``--world DIR``) it builds the master and request features and
 the candidate pairs as a batch does, and a table of ``--random`` random (taxpayer, request)
-pairs. Then, with the unguarded level (the SQL before the guard) and with the guarded one:
+pairs. Then, with the old levels and with the current ones:
 
 * every comparison's gamma on the random pairs (the levels as a CASE chain, Splink's
   numbering) and, through Splink's own ``predict``, every ``gamma_`` column on all the
@@ -14,8 +16,10 @@ pairs. Then, with the unguarded level (the SQL before the guard) and with the gu
 * seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` and of its
   ``predict`` on the candidate pairs.
 
-``--levels`` also times ``SELECT count(*) FROM random_pairs WHERE <condition>`` for every
-level of every comparison. Prints one JSON object.
+Every time is given as wall-clock seconds and as CPU seconds of the process (all of DuckDB's
+threads: on a shared machine the CPU figure is the steadier one). ``--levels`` also times
+``SELECT count(*) FROM <pairs> WHERE <condition>`` for every level of every comparison, on the
+random pairs and on the candidate pairs. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from matchgate.intake import read_requests
 from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
 from matchgate.match.blocking import build_candidate_pairs
 from matchgate.match.comparisons import COMPARISONS, STREET_SPELLING_UNGUARDED
+from matchgate.match.comparisons_before import UNIT_DIFFERS_BEFORE, WRITTEN_DIFFERENTLY_BEFORE
 from matchgate.match.engine import blocked_pairs_sql
 from matchgate.match.model import (
     TRAINING_SEED,
@@ -46,15 +51,40 @@ from matchgate.match.model import (
 )
 from matchgate.synth import generate_world
 
+# The address levels as they were before each rewrite, by label.
+OLD_LEVELS = {
+    "street_spelling": STREET_SPELLING_UNGUARDED,
+    "unit_differs": UNIT_DIFFERS_BEFORE,
+    "written_differently": WRITTEN_DIFFERENTLY_BEFORE,
+}
 
-def unguarded(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The comparisons with ``address:street_spelling`` as it was before the guard."""
+
+def with_old_levels(comparisons: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
+    """The comparisons with the address levels ``labels`` as they were before their rewrite."""
     result = copy.deepcopy(comparisons)
     for comparison in result:
+        if comparison["output_column_name"] != "address":
+            continue
         for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") == "street_spelling":
-                level["sql_condition"] = STREET_SPELLING_UNGUARDED
+            if level.get("label_for_charts") in labels:
+                level["sql_condition"] = OLD_LEVELS[level["label_for_charts"]]
     return result
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a block (``with Timer() as t: ...; t.seconds``)."""
+
+    def __enter__(self) -> Timer:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = round(time.perf_counter() - self._wall, 3)
+        self.cpu = round(time.process_time() - self._cpu, 3)
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        return {"wall": self.wall, "cpu": self.cpu}
 
 
 def gamma_sql(comparison: dict[str, Any]) -> str:
@@ -116,12 +146,12 @@ def gamma_differences(
         name = after["output_column_name"]
         seconds = {}
         for label, comparison in (("old", before), ("new", after)):
-            start = time.perf_counter()
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _g_{label} AS "
-                f"SELECT row_number() OVER () AS n, {gamma_sql(comparison)} AS g FROM {table}"
-            )
-            seconds[label] = round(time.perf_counter() - start, 2)
+            with Timer() as timer:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _g_{label} AS "
+                    f"SELECT row_number() OVER () AS n, {gamma_sql(comparison)} AS g FROM {table}"
+                )
+            seconds[label] = timer.seconds
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE o.g IS DISTINCT FROM n.g) "
             "FROM _g_old o JOIN _g_new n ON n.n = o.n"
@@ -136,8 +166,10 @@ def gamma_differences(
     return result
 
 
-def level_costs(con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]]) -> dict[str, float]:
-    costs: dict[str, float] = {}
+def level_costs(
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]]
+) -> dict[str, dict[str, float]]:
+    costs: dict[str, dict[str, float]] = {}
     for version, comparisons in (("new", COMPARISONS), ("old", old)):
         for comparison in comparisons:
             for level in comparison["comparison_levels"]:
@@ -149,15 +181,15 @@ def level_costs(con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]]) -> di
                     lv["sql_condition"] for c in COMPARISONS for lv in c["comparison_levels"]
                 }:
                     continue
-                start = time.perf_counter()
-                con.execute(f"SELECT count(*) FROM random_pairs WHERE {condition}").fetchone()
-                costs[f"{key} ({version})"] = round(time.perf_counter() - start, 3)
-    return dict(sorted(costs.items(), key=lambda item: -item[1]))
+                with Timer() as timer:
+                    con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+                costs[f"{key} ({version})"] = timer.seconds
+    return dict(sorted(costs.items(), key=lambda item: -item[1]["cpu"]))
 
 
 def splink_runs(
     con: duckdb.DuckDBPyConnection, taxpayers: int, comparisons: list[dict[str, Any]], tag: str
-) -> dict[str, float]:
+) -> dict[str, dict[str, float]]:
     settings = default_settings(taxpayers=taxpayers)
     settings["comparisons"] = json.loads(json.dumps(settings["comparisons"]))
     for target, source in zip(settings["comparisons"], comparisons, strict=True):
@@ -167,25 +199,25 @@ def splink_runs(
             level["sql_condition"] = wanted["sql_condition"]
     linker = make_linker(con, settings)
     register_term_frequencies(linker, con)
-    start = time.perf_counter()
-    linker.linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=TRAINING_SEED)
-    u_seconds = time.perf_counter() - start
+    with Timer() as u_timer:
+        linker.linker.training.estimate_u_using_random_sampling(
+            max_pairs=2_000_000, seed=TRAINING_SEED
+        )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _chunk_ids AS SELECT DISTINCT rid FROM candidate_pairs"
     )
     con.execute(blocked_pairs_sql())
     pairs = linker.db_api.register("blocked_pairs_for_splink", table_name=f"bp_{tag}")
     linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
-    start = time.perf_counter()
-    predictions = linker.linker.inference.predict()
-    predict_seconds = time.perf_counter() - start
+    with Timer() as predict_timer:
+        predictions = linker.linker.inference.predict()
     gammas = ", ".join(f"gamma_{c['output_column_name']}" for c in COMPARISONS)
     con.execute(
         f"CREATE OR REPLACE TABLE predicted_{tag} AS SELECT unique_id_l, unique_id_r, {gammas} "
         f"FROM {predictions.physical_name}"
     )
     predictions.drop_table_from_database_and_remove_from_cache()
-    return {"estimate_u_seconds": round(u_seconds, 2), "predict_seconds": round(predict_seconds, 2)}
+    return {"estimate_u_seconds": u_timer.seconds, "predict_seconds": predict_timer.seconds}
 
 
 def main() -> int:
@@ -197,10 +229,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--random", type=int, default=200_000)
     parser.add_argument("--levels", action="store_true")
+    parser.add_argument(
+        "--old",
+        default="unit_differs,written_differently",
+        help=f"address levels compared as they were, of {', '.join(OLD_LEVELS)}",
+    )
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--db", type=Path, help="keep the DuckDB database here")
     args = parser.parse_args()
-    report: dict[str, Any] = {"mix": args.mix, "load": os.getloadavg()}
+    old_labels = [label for label in args.old.split(",") if label]
+    unknown = set(old_labels) - set(OLD_LEVELS)
+    if unknown:
+        parser.error(f"no old version of {', '.join(sorted(unknown))}")
+    report: dict[str, Any] = {"mix": args.mix, "old": old_labels, "load": os.getloadavg()}
     with tempfile.TemporaryDirectory() as scratch:
         world = args.world
         if world is None:
@@ -217,13 +258,14 @@ def main() -> int:
         rows = read_requests(world / "requests.csv").records
         load_requests_for_matching(con, (MatchInput.from_record(r) for r in rows if not r.problems))
         report["candidate_pairs"] = build_candidate_pairs(con, block_cap=200)
-        old = unguarded(COMPARISONS)
+        old = with_old_levels(COMPARISONS, old_labels)
         random_pairs(con, args.random)
         report["random_pairs"] = gamma_differences(con, "random_pairs", old)
         pairs_table(con, "candidate_features", "candidate_pairs")
         report["candidate_pairs_gammas"] = gamma_differences(con, "candidate_features", old)
         if args.levels:
-            report["level_seconds_on_random_pairs"] = level_costs(con, old)
+            report["level_seconds_on_random_pairs"] = level_costs(con, "random_pairs", old)
+            report["level_seconds_on_candidate_pairs"] = level_costs(con, "candidate_features", old)
         if not args.no_splink:
             report["splink_old"] = splink_runs(con, taxpayers, old, "old")
             report["splink_new"] = splink_runs(con, taxpayers, COMPARISONS, "new")
