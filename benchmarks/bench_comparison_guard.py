@@ -1,7 +1,7 @@
 """Levels rewritten to cost less against the SQL they replace: identical gammas, and what the
-rewrite saves. ``--old`` names the levels put back as they were (default: the tolerant address
-levels before issue 12's rewrite, ``unit_differs,written_differently``; ``street_spelling`` is
-the level before its guard).
+rewrite saves. ``--old`` names the levels put back as they were (default: every level of issue
+12's rewrite, the tolerant address levels and the name levels with an edit distance;
+``address:street_spelling`` is the level before its guard).
 
     python benchmarks/bench_comparison_guard.py --mix census --people 20000 --requests 2000
     python benchmarks/bench_comparison_guard.py --world DIR --levels   # + cost of every level
@@ -41,7 +41,11 @@ from matchgate.intake import read_requests
 from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
 from matchgate.match.blocking import build_candidate_pairs
 from matchgate.match.comparisons import COMPARISONS, STREET_SPELLING_UNGUARDED
-from matchgate.match.comparisons_before import UNIT_DIFFERS_BEFORE, WRITTEN_DIFFERENTLY_BEFORE
+from matchgate.match.comparisons_before import (
+    NAME_LEVELS_BEFORE,
+    UNIT_DIFFERS_BEFORE,
+    WRITTEN_DIFFERENTLY_BEFORE,
+)
 from matchgate.match.engine import blocked_pairs_sql
 from matchgate.match.model import (
     TRAINING_SEED,
@@ -51,23 +55,25 @@ from matchgate.match.model import (
 )
 from matchgate.synth import generate_world
 
-# The address levels as they were before each rewrite, by label.
+# The levels as they were before their rewrite, by comparison:label.
 OLD_LEVELS = {
-    "street_spelling": STREET_SPELLING_UNGUARDED,
-    "unit_differs": UNIT_DIFFERS_BEFORE,
-    "written_differently": WRITTEN_DIFFERENTLY_BEFORE,
+    "address:street_spelling": STREET_SPELLING_UNGUARDED,
+    "address:unit_differs": UNIT_DIFFERS_BEFORE,
+    "address:written_differently": WRITTEN_DIFFERENTLY_BEFORE,
+    **NAME_LEVELS_BEFORE,
 }
+# The levels of issue 12's rewrite (the default of ``--old``).
+ISSUE_12_LEVELS = ["address:unit_differs", "address:written_differently", *NAME_LEVELS_BEFORE]
 
 
-def with_old_levels(comparisons: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
-    """The comparisons with the address levels ``labels`` as they were before their rewrite."""
+def with_old_levels(comparisons: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """The comparisons with the levels ``keys`` (comparison:label) as they were before."""
     result = copy.deepcopy(comparisons)
     for comparison in result:
-        if comparison["output_column_name"] != "address":
-            continue
         for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") in labels:
-                level["sql_condition"] = OLD_LEVELS[level["label_for_charts"]]
+            key = f"{comparison['output_column_name']}:{level.get('label_for_charts')}"
+            if key in keys:
+                level["sql_condition"] = OLD_LEVELS[key]
     return result
 
 
@@ -231,8 +237,8 @@ def main() -> int:
     parser.add_argument("--levels", action="store_true")
     parser.add_argument(
         "--old",
-        default="unit_differs,written_differently",
-        help=f"address levels compared as they were, of {', '.join(OLD_LEVELS)}",
+        default=",".join(ISSUE_12_LEVELS),
+        help=f"levels compared as they were (comparison:label), of {', '.join(OLD_LEVELS)}",
     )
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--db", type=Path, help="keep the DuckDB database here")

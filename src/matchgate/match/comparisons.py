@@ -101,6 +101,50 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
+# -- what a level costs (issue 12) ---------------------------------------------------------
+#
+# Inside a lambda DuckDB computes both sides of every AND and OR for every list element; only
+# a CASE computes its THEN just for the elements (or rows) whose WHEN holds, and tests each
+# WHEN only where the ones before it failed. (A level's own condition is a CASE's WHEN, where
+# AND and OR do skip what is decided.) So conditions inside lambdas, and the costly ones
+# anywhere, are written with ``_all`` / ``_any``: the cheap necessary conditions first (a
+# form in common, lengths, a letter, the preconditions of a rarer reading), edit distances,
+# regular expressions and inner lambdas last. Every such condition is read only as TRUE or
+# not (a level's or a list_filter's condition, where NULL counts as FALSE), and there
+# ``_all`` holds exactly where AND does and ``_any`` exactly where OR does
+# (``matchgate.match.comparisons_before`` keeps the plain AND/OR text the rewritten levels had;
+# tests/match/test_address_level_rewrite.py and test_name_level_rewrite.py show that both give
+# the same levels).
+
+
+def _all(*conditions: str) -> str:
+    """SQL: ``c1 AND c2 AND ...``, each tested only where those before it hold. Only for a
+    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
+    result = conditions[-1]
+    for condition in reversed(conditions[:-1]):
+        result = f"(CASE WHEN {condition} THEN {result} ELSE FALSE END)"
+    return result
+
+
+def _any(*conditions: str) -> str:
+    """SQL: ``c1 OR c2 OR ...``, each tested only where those before it fail. Only for a
+    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
+    whens = " ".join(f"WHEN {condition} THEN TRUE" for condition in conditions[:-1])
+    return f"(CASE {whens} ELSE {conditions[-1]} END)"
+
+
+def _one_edit(a: str, b: str) -> str:
+    """SQL: ``damerau_levenshtein(a, b) <= 1`` for words of 3+ letters each (the caller asks
+    for the lengths first), the distance computed only where its necessary conditions hold:
+    lengths at most one apart, and the first or the last letter the same (one substitution,
+    insertion, deletion or transposition in a word of 3+ letters keeps one of them)."""
+    return _all(
+        f"abs(length({a}) - length({b})) <= 1 "
+        f"AND (left({a}, 1) = left({b}, 1) OR right({a}, 1) = right({b}, 1))",
+        f"damerau_levenshtein({a}, {b}) <= 1",
+    )
+
+
 # A compound surname written as one word that starts or ends with a whole surname part
 # (SMITHPACHECO / SMITH, MEDINAANTONIO / MEDINA). The standardizer splits joined surnames
 # it knows; this catches the ones it cannot (a part that is not in its table). At least 4
@@ -131,14 +175,15 @@ _REQUEST_FIRST_IS_SURNAME = (
     + ")) > 0)"
 )
 _REQUEST_FIRST_IS_SURNAME_TYPO = (
-    "len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 "
-    "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0"
+    "len(list_filter(surname_parts_any_l, x -> "
+    + _all("least(length(x), length(first_name_r)) >= 4", _one_edit("x", "first_name_r"))
+    + ")) > 0"
 )
 _REQUEST_SURNAME_IS_FIRST = "list_contains(surname_parts_any_r, first_name_l)"
 _REQUEST_SURNAME_IS_NICKNAME = "list_has_any(first_forms_l, surname_first_forms_r)"
 _REQUEST_SURNAME_IS_FIRST_TYPO = (
     "surname_unrecognised_r AND least(length(first_name_l), length(surname_joined_r)) >= 4 "
-    "AND damerau_levenshtein(first_name_l, surname_joined_r) <= 1"
+    "AND " + _one_edit("first_name_l", "surname_joined_r")
 )
 _SWAPPED = (
     f"({_REQUEST_FIRST_IS_SURNAME} AND ({_REQUEST_SURNAME_IS_FIRST} "
@@ -184,13 +229,14 @@ FIRST_NAME = {
         _level(_SWAPPED, "swapped"),
         _level(
             "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
-            "least(length(first_name_l), length(first_name_r)) >= 4 "
-            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1) OR ("
+            "least(length(first_name_l), length(first_name_r)) >= 4 AND "
+            + _one_edit("first_name_l", "first_name_r")
+            + ") OR ("
             # a misspelt nickname (MACT for MATT, GRREG for GREG): only when the request's
             # first name is nobody's name, so TIM never reaches THOMAS through TOM
             "first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> "
-            "least(length(x), length(first_name_r)) >= 3 "
-            "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
+            + _all("least(length(x), length(first_name_r)) >= 3", _one_edit("x", "first_name_r"))
+            + ")) > 0)",
             "spelling",
         ),
         # Two typos (two slips, an OCR RN for M, PH for F: issue 11, the noisy mix; plain
@@ -246,15 +292,19 @@ SURNAME = {
         ),
         # One part of a compound surname agrees but for a typo (RAYMIREZ / RAMIREZ MAGANA).
         _level(
-            "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, "
-            "b -> least(length(a), length(b)) >= 5 AND (jaro_winkler_similarity(a, b) >= 0.92 "
-            "OR damerau_levenshtein(a, b) <= 1))) > 0)) > 0",
+            "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, b -> "
+            + _all(
+                "least(length(a), length(b)) >= 5",
+                _any("jaro_winkler_similarity(a, b) >= 0.92", _one_edit("a", "b")),
+            )
+            + ")) > 0)) > 0",
             "part_spelling",
         ),
         _level(
             "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92 OR ("
-            "least(length(surname_joined_l), length(surname_joined_r)) >= 4 "
-            "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1)",
+            "least(length(surname_joined_l), length(surname_joined_r)) >= 4 AND "
+            + _one_edit("surname_joined_l", "surname_joined_r")
+            + ")",
             "spelling",
         ),
         # Two typos in a surname of 5+ letters, the first letter right (WZREN is not 5, but
@@ -348,32 +398,8 @@ _STREET_NAME_TYPO = (
 # extra building or locality words (OAK ST SUNSET MANOR); or one has an unreadable last word
 # one typo from the other's street type (27TH LAHE / 27TH LN).
 #
-# What it costs (issue 12): these tests run inside lambdas over the places, where DuckDB
-# computes both sides of every AND and OR for every element; only a CASE computes its THEN
-# just for the elements whose WHEN holds (and tests each WHEN only where the ones before it
-# failed). So each test is written with ``_all`` / ``_any`` below, the cheap necessary
-# conditions first (a form in common, lengths, the preconditions of a rarer reading) and the
-# edit distances, regular expressions and inner lambdas last. Every condition here is read
-# only as a list_filter's or a level's condition, where NULL counts as FALSE, and there
-# ``_all`` holds exactly where AND does and ``_any`` exactly where OR does
-# (``matchgate.match.comparisons_before`` keeps the plain AND/OR text, and
-# tests/match/test_address_level_rewrite.py shows that both give the same levels).
-
-
-def _all(*conditions: str) -> str:
-    """SQL: ``c1 AND c2 AND ...``, each tested only where those before it hold. Only for a
-    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
-    result = conditions[-1]
-    for condition in reversed(conditions[:-1]):
-        result = f"(CASE WHEN {condition} THEN {result} ELSE FALSE END)"
-    return result
-
-
-def _any(*conditions: str) -> str:
-    """SQL: ``c1 OR c2 OR ...``, each tested only where those before it fail. Only for a
-    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
-    whens = " ".join(f"WHEN {condition} THEN TRUE" for condition in conditions[:-1])
-    return f"(CASE {whens} ELSE {conditions[-1]} END)"
+# These tests run inside lambdas over the places: written with ``_all`` / ``_any`` (see "what
+# a level costs" above).
 
 
 def _names_close(a: str, b: str) -> str:

@@ -1,7 +1,8 @@
-"""The tolerant address levels as they were before they were rewritten to cost less
-(``address:unit_differs`` and ``address:written_differently``, issue 12), word for word.
+"""The levels as they were before they were rewritten to cost less (issue 12), word for word:
+``address:unit_differs`` and ``address:written_differently`` (built by the functions below, as
+they were), and the name levels with an edit distance (``NAME_LEVELS_BEFORE``).
 
-Kept only so that tests/match/test_address_level_rewrite.py and
+Kept only so that tests/match/test_address_level_rewrite.py, test_name_level_rewrite.py and
 benchmarks/bench_comparison_guard.py can show that the rewritten levels in
 ``matchgate.match.comparisons`` give the same gamma on every pair; the model never reads them.
 """
@@ -10,7 +11,7 @@ benchmarks/bench_comparison_guard.py can show that the rewritten levels in
 
 from __future__ import annotations
 
-__all__ = ["UNIT_DIFFERS_BEFORE", "WRITTEN_DIFFERENTLY_BEFORE"]
+__all__ = ["NAME_LEVELS_BEFORE", "UNIT_DIFFERS_BEFORE", "WRITTEN_DIFFERENTLY_BEFORE"]
 
 
 def _names_close(a: str, b: str) -> str:
@@ -203,3 +204,13 @@ _WRITTEN_DIFFERENTLY = _guarded(
 
 UNIT_DIFFERS_BEFORE = _UNIT_DIFFERS
 WRITTEN_DIFFERENTLY_BEFORE = _WRITTEN_DIFFERENTLY
+
+
+# The name levels before the rewrite (first_name, surname), comparison:label -> condition.
+NAME_LEVELS_BEFORE: dict[str, str] = {
+    "first_name:swapped": "((list_contains(surname_parts_any_l, first_name_r) OR len(list_filter(surname_parts_any_l, x -> length(x) >= 4 AND length(first_name_r) >= length(x) + 3 AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0) AND (list_contains(surname_parts_any_r, first_name_l) OR list_has_any(first_forms_l, surname_first_forms_r) OR (surname_unrecognised_r AND least(length(first_name_l), length(surname_joined_r)) >= 4 AND damerau_levenshtein(first_name_l, surname_joined_r) <= 1))) OR (len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 AND damerau_levenshtein(x, first_name_r) <= 1)) > 0 AND list_contains(surname_parts_any_r, first_name_l))",
+    "first_name:spelling": "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR (least(length(first_name_l), length(first_name_r)) >= 4 AND damerau_levenshtein(first_name_l, first_name_r) <= 1) OR (first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> least(length(x), length(first_name_r)) >= 3 AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
+    "surname:swapped": "((list_contains(surname_parts_any_l, first_name_r) OR len(list_filter(surname_parts_any_l, x -> length(x) >= 4 AND length(first_name_r) >= length(x) + 3 AND (starts_with(first_name_r, x) OR ends_with(first_name_r, x)))) > 0) AND (list_contains(surname_parts_any_r, first_name_l) OR list_has_any(first_forms_l, surname_first_forms_r) OR (surname_unrecognised_r AND least(length(first_name_l), length(surname_joined_r)) >= 4 AND damerau_levenshtein(first_name_l, surname_joined_r) <= 1))) OR (len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 AND damerau_levenshtein(x, first_name_r) <= 1)) > 0 AND list_contains(surname_parts_any_r, first_name_l))",
+    "surname:part_spelling": "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, b -> least(length(a), length(b)) >= 5 AND (jaro_winkler_similarity(a, b) >= 0.92 OR damerau_levenshtein(a, b) <= 1))) > 0)) > 0",
+    "surname:spelling": "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92 OR (least(length(surname_joined_l), length(surname_joined_r)) >= 4 AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1)",
+}
