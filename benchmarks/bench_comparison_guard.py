@@ -13,8 +13,10 @@ pairs. Then, with the old levels and with the current ones:
 * every comparison's gamma on the random pairs (the levels as a CASE chain, Splink's
   numbering) and, through Splink's own ``predict``, every ``gamma_`` column on all the
   candidate pairs; differences are counted column by column (the run fails on any);
-* seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` and of its
-  ``predict`` on the candidate pairs.
+* seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` (once each;
+  ``--no-estimate-u`` leaves it out) and of its ``predict`` on the candidate pairs.
+
+Each timing but ``estimate_u`` is the fastest of ``--repeat`` runs, old and new in turn.
 
 Every time is given as wall-clock seconds and as CPU seconds of the process (all of DuckDB's
 threads: on a shared machine the CPU figure is the steadier one). ``--levels`` also times
@@ -143,21 +145,29 @@ def random_pairs(con: duckdb.DuckDBPyConnection, count: int) -> None:
     pairs_table(con, "random_pairs", "_random_ids")
 
 
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The least wall-clock and the least CPU seconds of several runs."""
+    return {kind: min(run[kind] for run in runs) for kind in ("wall", "cpu")}
+
+
 def gamma_differences(
-    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]], repeat: int
 ) -> dict[str, Any]:
-    """Per comparison: pairs whose gamma differs old vs new, and each version's seconds."""
+    """Per comparison: pairs whose gamma differs old vs new, and each version's seconds (the
+    fastest of ``repeat`` runs, old and new in turn)."""
     result: dict[str, Any] = {}
     for before, after in zip(old, COMPARISONS, strict=True):
         name = after["output_column_name"]
-        seconds = {}
-        for label, comparison in (("old", before), ("new", after)):
-            with Timer() as timer:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _g_{label} AS "
-                    f"SELECT row_number() OVER () AS n, {gamma_sql(comparison)} AS g FROM {table}"
-                )
-            seconds[label] = timer.seconds
+        runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+        for _ in range(repeat):
+            for label, comparison in (("old", before), ("new", after)):
+                with Timer() as timer:
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE _g_{label} AS SELECT row_number() OVER () "
+                        f"AS n, {gamma_sql(comparison)} AS g FROM {table}"
+                    )
+                runs[label].append(timer.seconds)
+        seconds = {label: fastest(times) for label, times in runs.items()}
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE o.g IS DISTINCT FROM n.g) "
             "FROM _g_old o JOIN _g_new n ON n.n = o.n"
@@ -173,7 +183,7 @@ def gamma_differences(
 
 
 def level_costs(
-    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]], repeat: int
 ) -> dict[str, dict[str, float]]:
     costs: dict[str, dict[str, float]] = {}
     for version, comparisons in (("new", COMPARISONS), ("old", old)):
@@ -187,15 +197,24 @@ def level_costs(
                     lv["sql_condition"] for c in COMPARISONS for lv in c["comparison_levels"]
                 }:
                     continue
-                with Timer() as timer:
-                    con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
-                costs[f"{key} ({version})"] = timer.seconds
+                runs = []
+                for _ in range(repeat):
+                    with Timer() as timer:
+                        con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+                    runs.append(timer.seconds)
+                costs[f"{key} ({version})"] = fastest(runs)
     return dict(sorted(costs.items(), key=lambda item: -item[1]["cpu"]))
 
 
-def splink_runs(
-    con: duckdb.DuckDBPyConnection, taxpayers: int, comparisons: list[dict[str, Any]], tag: str
-) -> dict[str, dict[str, float]]:
+def splink_linker(
+    con: duckdb.DuckDBPyConnection,
+    taxpayers: int,
+    comparisons: list[dict[str, Any]],
+    tag: str,
+    estimate_u: bool,
+) -> tuple[Any, dict[str, float] | None]:
+    """A linker with ``comparisons``, the candidate pairs registered for ``predict``, and the
+    seconds of its ``estimate_u_using_random_sampling`` (None when ``estimate_u`` is off)."""
     settings = default_settings(taxpayers=taxpayers)
     settings["comparisons"] = json.loads(json.dumps(settings["comparisons"]))
     for target, source in zip(settings["comparisons"], comparisons, strict=True):
@@ -205,16 +224,24 @@ def splink_runs(
             level["sql_condition"] = wanted["sql_condition"]
     linker = make_linker(con, settings)
     register_term_frequencies(linker, con)
-    with Timer() as u_timer:
-        linker.linker.training.estimate_u_using_random_sampling(
-            max_pairs=2_000_000, seed=TRAINING_SEED
-        )
+    u_seconds = None
+    if estimate_u:
+        with Timer() as u_timer:
+            linker.linker.training.estimate_u_using_random_sampling(
+                max_pairs=2_000_000, seed=TRAINING_SEED
+            )
+        u_seconds = u_timer.seconds
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _chunk_ids AS SELECT DISTINCT rid FROM candidate_pairs"
     )
     con.execute(blocked_pairs_sql())
     pairs = linker.db_api.register("blocked_pairs_for_splink", table_name=f"bp_{tag}")
     linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
+    return linker, u_seconds
+
+
+def splink_predict(con: duckdb.DuckDBPyConnection, linker: Any, tag: str) -> dict[str, float]:
+    """Seconds of the linker's ``predict``; its gammas kept as ``predicted_<tag>``."""
     with Timer() as predict_timer:
         predictions = linker.linker.inference.predict()
     gammas = ", ".join(f"gamma_{c['output_column_name']}" for c in COMPARISONS)
@@ -223,7 +250,31 @@ def splink_runs(
         f"FROM {predictions.physical_name}"
     )
     predictions.drop_table_from_database_and_remove_from_cache()
-    return {"estimate_u_seconds": u_timer.seconds, "predict_seconds": predict_timer.seconds}
+    return predict_timer.seconds
+
+
+def splink_runs(
+    con: duckdb.DuckDBPyConnection,
+    taxpayers: int,
+    old: list[dict[str, Any]],
+    *,
+    estimate_u: bool,
+    repeat: int,
+) -> dict[str, Any]:
+    """Splink with the old and the new levels: ``estimate_u`` once each (if asked), then
+    ``predict`` ``repeat`` times each, old and new in turn (the fastest run counts)."""
+    linkers = {}
+    report: dict[str, Any] = {}
+    for tag, comparisons in (("old", old), ("new", COMPARISONS)):
+        linkers[tag], u_seconds = splink_linker(con, taxpayers, comparisons, tag, estimate_u)
+        report[f"estimate_u_seconds_{tag}"] = u_seconds
+    runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for _ in range(repeat):
+        for tag in ("old", "new"):
+            runs[tag].append(splink_predict(con, linkers[tag], tag))
+    for tag, times in runs.items():
+        report[f"predict_seconds_{tag}"] = fastest(times)
+    return report
 
 
 def main() -> int:
@@ -241,6 +292,8 @@ def main() -> int:
         help=f"levels compared as they were (comparison:label), of {', '.join(OLD_LEVELS)}",
     )
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--no-estimate-u", action="store_true", help="time Splink's predict only")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing (fastest)")
     parser.add_argument("--db", type=Path, help="keep the DuckDB database here")
     args = parser.parse_args()
     old_labels = [label for label in args.old.split(",") if label]
@@ -266,15 +319,22 @@ def main() -> int:
         report["candidate_pairs"] = build_candidate_pairs(con, block_cap=200)
         old = with_old_levels(COMPARISONS, old_labels)
         random_pairs(con, args.random)
-        report["random_pairs"] = gamma_differences(con, "random_pairs", old)
+        report["random_pairs"] = gamma_differences(con, "random_pairs", old, args.repeat)
         pairs_table(con, "candidate_features", "candidate_pairs")
-        report["candidate_pairs_gammas"] = gamma_differences(con, "candidate_features", old)
+        report["candidate_pairs_gammas"] = gamma_differences(
+            con, "candidate_features", old, args.repeat
+        )
         if args.levels:
-            report["level_seconds_on_random_pairs"] = level_costs(con, "random_pairs", old)
-            report["level_seconds_on_candidate_pairs"] = level_costs(con, "candidate_features", old)
+            report["level_seconds_on_random_pairs"] = level_costs(
+                con, "random_pairs", old, args.repeat
+            )
+            report["level_seconds_on_candidate_pairs"] = level_costs(
+                con, "candidate_features", old, args.repeat
+            )
         if not args.no_splink:
-            report["splink_old"] = splink_runs(con, taxpayers, old, "old")
-            report["splink_new"] = splink_runs(con, taxpayers, COMPARISONS, "new")
+            report["splink"] = splink_runs(
+                con, taxpayers, old, estimate_u=not args.no_estimate_u, repeat=args.repeat
+            )
             report["splink_predict_gamma_differences"] = {
                 c["output_column_name"]: con.execute(
                     f"SELECT count(*) FROM predicted_old o FULL JOIN predicted_new n "
