@@ -17,6 +17,8 @@ pairs. Then, with the old levels and with the current ones:
   ``--no-estimate-u`` leaves it out) and of its ``predict`` on the candidate pairs.
 
 Each timing but ``estimate_u`` is the fastest of ``--repeat`` runs, old and new in turn.
+``--per-request N`` also times the gammas of single requests of N candidate pairs the way a
+look-up runs its prediction (PREPAREd once, one thread, CPU milliseconds).
 
 Every time is given as wall-clock seconds and as CPU seconds of the process (all of DuckDB's
 threads: on a shared machine the CPU figure is the steadier one). ``--levels`` also times
@@ -206,6 +208,54 @@ def level_costs(
     return dict(sorted(costs.items(), key=lambda item: -item[1]["cpu"]))
 
 
+def per_request_costs(
+    con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]], pairs: int, repeat: int
+) -> dict[str, Any]:
+    """Milliseconds of CPU of the gamma projection (all comparisons, and each) for one request
+    with ``pairs`` candidate pairs, as a look-up runs it: one thread, the statement PREPAREd
+    once over a table refilled for each request, only the EXECUTE timed; the mean over up to
+    60 such requests, the fastest of ``repeat`` rounds, old and new in turn."""
+    con.execute("SET threads = 1")
+    requests = [
+        str(row[0])
+        for row in con.execute(
+            "SELECT unique_id_r FROM candidate_features GROUP BY unique_id_r "
+            "HAVING count(*) = ? ORDER BY unique_id_r LIMIT 60",
+            [pairs],
+        ).fetchall()
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM candidate_features LIMIT 0")
+    selections = {
+        version: {
+            "all": ", ".join(f"{gamma_sql(c)} AS g_{c['output_column_name']}" for c in comparisons),
+            **{c["output_column_name"]: gamma_sql(c) for c in comparisons},
+        }
+        for version, comparisons in (("old", old), ("new", COMPARISONS))
+    }
+    result: dict[str, Any] = {"requests": len(requests), "pairs_each": pairs}
+    for part in selections["new"]:
+        best: dict[str, float] = {}
+        for _ in range(repeat):
+            for version in ("old", "new"):
+                con.execute(f"PREPARE _gammas AS SELECT {selections[version][part]} FROM _one")
+                total = 0.0
+                for request in requests:
+                    con.execute("DELETE FROM _one")
+                    con.execute(
+                        "INSERT INTO _one SELECT * FROM candidate_features WHERE unique_id_r = ?",
+                        [request],
+                    )
+                    start = time.process_time()
+                    con.execute("EXECUTE _gammas").fetchall()
+                    total += time.process_time() - start
+                con.execute("DEALLOCATE _gammas")
+                mean = round(total / max(len(requests), 1) * 1000, 3)
+                best[version] = min(best.get(version, mean), mean)
+        result[part] = best
+    con.execute("RESET threads")
+    return result
+
+
 def splink_linker(
     con: duckdb.DuckDBPyConnection,
     taxpayers: int,
@@ -294,6 +344,13 @@ def main() -> int:
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--no-estimate-u", action="store_true", help="time Splink's predict only")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing (fastest)")
+    parser.add_argument(
+        "--per-request",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the gammas of one request of N candidate pairs as a look-up does",
+    )
     parser.add_argument("--db", type=Path, help="keep the DuckDB database here")
     args = parser.parse_args()
     old_labels = [label for label in args.old.split(",") if label]
@@ -330,6 +387,10 @@ def main() -> int:
             )
             report["level_seconds_on_candidate_pairs"] = level_costs(
                 con, "candidate_features", old, args.repeat
+            )
+        if args.per_request:
+            report["per_request_cpu_ms"] = per_request_costs(
+                con, old, args.per_request, args.repeat
             )
         if not args.no_splink:
             report["splink"] = splink_runs(
