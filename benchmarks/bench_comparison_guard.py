@@ -1,21 +1,29 @@
-"""The guarded ``address:street_spelling`` level against the unguarded one: identical gammas,
-and what the guard saves.
+"""Levels rewritten to cost less against the SQL they replace: identical gammas, and what the
+rewrite saves. ``--old`` names the levels put back as they were (default: every level of issue
+12's rewrite, the tolerant address levels and the name levels with an edit distance;
+``address:street_spelling`` is the level before its guard).
 
     python benchmarks/bench_comparison_guard.py --mix census --people 20000 --requests 2000
     python benchmarks/bench_comparison_guard.py --world DIR --levels   # + cost of every level
 
 On one generated world (or ``--world DIR``) it builds the master and request features and
 the candidate pairs as a batch does, and a table of ``--random`` random (taxpayer, request)
-pairs. Then, with the unguarded level (the SQL before the guard) and with the guarded one:
+pairs. Then, with the old levels and with the current ones:
 
 * every comparison's gamma on the random pairs (the levels as a CASE chain, Splink's
   numbering) and, through Splink's own ``predict``, every ``gamma_`` column on all the
   candidate pairs; differences are counted column by column (the run fails on any);
-* seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` and of its
-  ``predict`` on the candidate pairs.
+* seconds of Splink's ``estimate_u_using_random_sampling(max_pairs=2_000_000)`` (once each;
+  ``--no-estimate-u`` leaves it out) and of its ``predict`` on the candidate pairs.
 
-``--levels`` also times ``SELECT count(*) FROM random_pairs WHERE <condition>`` for every
-level of every comparison. Prints one JSON object.
+Each timing but ``estimate_u`` is the fastest of ``--repeat`` runs, old and new in turn.
+``--per-request N`` also times the gammas of single requests of N candidate pairs the way a
+look-up runs its prediction (PREPAREd once, one thread, CPU milliseconds).
+
+Every time is given as wall-clock seconds and as CPU seconds of the process (all of DuckDB's
+threads: on a shared machine the CPU figure is the steadier one). ``--levels`` also times
+``SELECT count(*) FROM <pairs> WHERE <condition>`` for every level of every comparison, on the
+random pairs and on the candidate pairs. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -37,6 +45,11 @@ from matchgate.intake import read_requests
 from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
 from matchgate.match.blocking import build_candidate_pairs
 from matchgate.match.comparisons import COMPARISONS, STREET_SPELLING_UNGUARDED
+from matchgate.match.comparisons_before import (
+    NAME_LEVELS_BEFORE,
+    UNIT_DIFFERS_BEFORE,
+    WRITTEN_DIFFERENTLY_BEFORE,
+)
 from matchgate.match.engine import blocked_pairs_sql
 from matchgate.match.model import (
     TRAINING_SEED,
@@ -46,15 +59,42 @@ from matchgate.match.model import (
 )
 from matchgate.synth import generate_world
 
+# The levels as they were before their rewrite, by comparison:label.
+OLD_LEVELS = {
+    "address:street_spelling": STREET_SPELLING_UNGUARDED,
+    "address:unit_differs": UNIT_DIFFERS_BEFORE,
+    "address:written_differently": WRITTEN_DIFFERENTLY_BEFORE,
+    **NAME_LEVELS_BEFORE,
+}
+# The levels of issue 12's rewrite (the default of ``--old``).
+ISSUE_12_LEVELS = ["address:unit_differs", "address:written_differently", *NAME_LEVELS_BEFORE]
 
-def unguarded(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The comparisons with ``address:street_spelling`` as it was before the guard."""
+
+def with_old_levels(comparisons: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """The comparisons with the levels ``keys`` (comparison:label) as they were before."""
     result = copy.deepcopy(comparisons)
     for comparison in result:
         for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") == "street_spelling":
-                level["sql_condition"] = STREET_SPELLING_UNGUARDED
+            key = f"{comparison['output_column_name']}:{level.get('label_for_charts')}"
+            if key in keys:
+                level["sql_condition"] = OLD_LEVELS[key]
     return result
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a block (``with Timer() as t: ...; t.seconds``)."""
+
+    def __enter__(self) -> Timer:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = round(time.perf_counter() - self._wall, 3)
+        self.cpu = round(time.process_time() - self._cpu, 3)
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        return {"wall": self.wall, "cpu": self.cpu}
 
 
 def gamma_sql(comparison: dict[str, Any]) -> str:
@@ -107,21 +147,29 @@ def random_pairs(con: duckdb.DuckDBPyConnection, count: int) -> None:
     pairs_table(con, "random_pairs", "_random_ids")
 
 
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The least wall-clock and the least CPU seconds of several runs."""
+    return {kind: min(run[kind] for run in runs) for kind in ("wall", "cpu")}
+
+
 def gamma_differences(
-    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]], repeat: int
 ) -> dict[str, Any]:
-    """Per comparison: pairs whose gamma differs old vs new, and each version's seconds."""
+    """Per comparison: pairs whose gamma differs old vs new, and each version's seconds (the
+    fastest of ``repeat`` runs, old and new in turn)."""
     result: dict[str, Any] = {}
     for before, after in zip(old, COMPARISONS, strict=True):
         name = after["output_column_name"]
-        seconds = {}
-        for label, comparison in (("old", before), ("new", after)):
-            start = time.perf_counter()
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _g_{label} AS "
-                f"SELECT row_number() OVER () AS n, {gamma_sql(comparison)} AS g FROM {table}"
-            )
-            seconds[label] = round(time.perf_counter() - start, 2)
+        runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+        for _ in range(repeat):
+            for label, comparison in (("old", before), ("new", after)):
+                with Timer() as timer:
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE _g_{label} AS SELECT row_number() OVER () "
+                        f"AS n, {gamma_sql(comparison)} AS g FROM {table}"
+                    )
+                runs[label].append(timer.seconds)
+        seconds = {label: fastest(times) for label, times in runs.items()}
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE o.g IS DISTINCT FROM n.g) "
             "FROM _g_old o JOIN _g_new n ON n.n = o.n"
@@ -136,8 +184,10 @@ def gamma_differences(
     return result
 
 
-def level_costs(con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]]) -> dict[str, float]:
-    costs: dict[str, float] = {}
+def level_costs(
+    con: duckdb.DuckDBPyConnection, table: str, old: list[dict[str, Any]], repeat: int
+) -> dict[str, dict[str, float]]:
+    costs: dict[str, dict[str, float]] = {}
     for version, comparisons in (("new", COMPARISONS), ("old", old)):
         for comparison in comparisons:
             for level in comparison["comparison_levels"]:
@@ -149,15 +199,72 @@ def level_costs(con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]]) -> di
                     lv["sql_condition"] for c in COMPARISONS for lv in c["comparison_levels"]
                 }:
                     continue
-                start = time.perf_counter()
-                con.execute(f"SELECT count(*) FROM random_pairs WHERE {condition}").fetchone()
-                costs[f"{key} ({version})"] = round(time.perf_counter() - start, 3)
-    return dict(sorted(costs.items(), key=lambda item: -item[1]))
+                runs = []
+                for _ in range(repeat):
+                    with Timer() as timer:
+                        con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+                    runs.append(timer.seconds)
+                costs[f"{key} ({version})"] = fastest(runs)
+    return dict(sorted(costs.items(), key=lambda item: -item[1]["cpu"]))
 
 
-def splink_runs(
-    con: duckdb.DuckDBPyConnection, taxpayers: int, comparisons: list[dict[str, Any]], tag: str
-) -> dict[str, float]:
+def per_request_costs(
+    con: duckdb.DuckDBPyConnection, old: list[dict[str, Any]], pairs: int, repeat: int
+) -> dict[str, Any]:
+    """Milliseconds of CPU of the gamma projection (all comparisons, and each) for one request
+    with ``pairs`` candidate pairs, as a look-up runs it: one thread, the statement PREPAREd
+    once over a table refilled for each request, only the EXECUTE timed; the mean over up to
+    60 such requests, the fastest of ``repeat`` rounds, old and new in turn."""
+    con.execute("SET threads = 1")
+    requests = [
+        str(row[0])
+        for row in con.execute(
+            "SELECT unique_id_r FROM candidate_features GROUP BY unique_id_r "
+            "HAVING count(*) = ? ORDER BY unique_id_r LIMIT 60",
+            [pairs],
+        ).fetchall()
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE _one AS SELECT * FROM candidate_features LIMIT 0")
+    selections = {
+        version: {
+            "all": ", ".join(f"{gamma_sql(c)} AS g_{c['output_column_name']}" for c in comparisons),
+            **{c["output_column_name"]: gamma_sql(c) for c in comparisons},
+        }
+        for version, comparisons in (("old", old), ("new", COMPARISONS))
+    }
+    result: dict[str, Any] = {"requests": len(requests), "pairs_each": pairs}
+    for part in selections["new"]:
+        best: dict[str, float] = {}
+        for _ in range(repeat):
+            for version in ("old", "new"):
+                con.execute(f"PREPARE _gammas AS SELECT {selections[version][part]} FROM _one")
+                total = 0.0
+                for request in requests:
+                    con.execute("DELETE FROM _one")
+                    con.execute(
+                        "INSERT INTO _one SELECT * FROM candidate_features WHERE unique_id_r = ?",
+                        [request],
+                    )
+                    start = time.process_time()
+                    con.execute("EXECUTE _gammas").fetchall()
+                    total += time.process_time() - start
+                con.execute("DEALLOCATE _gammas")
+                mean = round(total / max(len(requests), 1) * 1000, 3)
+                best[version] = min(best.get(version, mean), mean)
+        result[part] = best
+    con.execute("RESET threads")
+    return result
+
+
+def splink_linker(
+    con: duckdb.DuckDBPyConnection,
+    taxpayers: int,
+    comparisons: list[dict[str, Any]],
+    tag: str,
+    estimate_u: bool,
+) -> tuple[Any, dict[str, float] | None]:
+    """A linker with ``comparisons``, the candidate pairs registered for ``predict``, and the
+    seconds of its ``estimate_u_using_random_sampling`` (None when ``estimate_u`` is off)."""
     settings = default_settings(taxpayers=taxpayers)
     settings["comparisons"] = json.loads(json.dumps(settings["comparisons"]))
     for target, source in zip(settings["comparisons"], comparisons, strict=True):
@@ -167,25 +274,57 @@ def splink_runs(
             level["sql_condition"] = wanted["sql_condition"]
     linker = make_linker(con, settings)
     register_term_frequencies(linker, con)
-    start = time.perf_counter()
-    linker.linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=TRAINING_SEED)
-    u_seconds = time.perf_counter() - start
+    u_seconds = None
+    if estimate_u:
+        with Timer() as u_timer:
+            linker.linker.training.estimate_u_using_random_sampling(
+                max_pairs=2_000_000, seed=TRAINING_SEED
+            )
+        u_seconds = u_timer.seconds
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _chunk_ids AS SELECT DISTINCT rid FROM candidate_pairs"
     )
     con.execute(blocked_pairs_sql())
     pairs = linker.db_api.register("blocked_pairs_for_splink", table_name=f"bp_{tag}")
     linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
-    start = time.perf_counter()
-    predictions = linker.linker.inference.predict()
-    predict_seconds = time.perf_counter() - start
+    return linker, u_seconds
+
+
+def splink_predict(con: duckdb.DuckDBPyConnection, linker: Any, tag: str) -> dict[str, float]:
+    """Seconds of the linker's ``predict``; its gammas kept as ``predicted_<tag>``."""
+    with Timer() as predict_timer:
+        predictions = linker.linker.inference.predict()
     gammas = ", ".join(f"gamma_{c['output_column_name']}" for c in COMPARISONS)
     con.execute(
         f"CREATE OR REPLACE TABLE predicted_{tag} AS SELECT unique_id_l, unique_id_r, {gammas} "
         f"FROM {predictions.physical_name}"
     )
     predictions.drop_table_from_database_and_remove_from_cache()
-    return {"estimate_u_seconds": round(u_seconds, 2), "predict_seconds": round(predict_seconds, 2)}
+    return predict_timer.seconds
+
+
+def splink_runs(
+    con: duckdb.DuckDBPyConnection,
+    taxpayers: int,
+    old: list[dict[str, Any]],
+    *,
+    estimate_u: bool,
+    repeat: int,
+) -> dict[str, Any]:
+    """Splink with the old and the new levels: ``estimate_u`` once each (if asked), then
+    ``predict`` ``repeat`` times each, old and new in turn (the fastest run counts)."""
+    linkers = {}
+    report: dict[str, Any] = {}
+    for tag, comparisons in (("old", old), ("new", COMPARISONS)):
+        linkers[tag], u_seconds = splink_linker(con, taxpayers, comparisons, tag, estimate_u)
+        report[f"estimate_u_seconds_{tag}"] = u_seconds
+    runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for _ in range(repeat):
+        for tag in ("old", "new"):
+            runs[tag].append(splink_predict(con, linkers[tag], tag))
+    for tag, times in runs.items():
+        report[f"predict_seconds_{tag}"] = fastest(times)
+    return report
 
 
 def main() -> int:
@@ -197,10 +336,28 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--random", type=int, default=200_000)
     parser.add_argument("--levels", action="store_true")
+    parser.add_argument(
+        "--old",
+        default=",".join(ISSUE_12_LEVELS),
+        help=f"levels compared as they were (comparison:label), of {', '.join(OLD_LEVELS)}",
+    )
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--no-estimate-u", action="store_true", help="time Splink's predict only")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing (fastest)")
+    parser.add_argument(
+        "--per-request",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the gammas of one request of N candidate pairs as a look-up does",
+    )
     parser.add_argument("--db", type=Path, help="keep the DuckDB database here")
     args = parser.parse_args()
-    report: dict[str, Any] = {"mix": args.mix, "load": os.getloadavg()}
+    old_labels = [label for label in args.old.split(",") if label]
+    unknown = set(old_labels) - set(OLD_LEVELS)
+    if unknown:
+        parser.error(f"no old version of {', '.join(sorted(unknown))}")
+    report: dict[str, Any] = {"mix": args.mix, "old": old_labels, "load": os.getloadavg()}
     with tempfile.TemporaryDirectory() as scratch:
         world = args.world
         if world is None:
@@ -217,16 +374,28 @@ def main() -> int:
         rows = read_requests(world / "requests.csv").records
         load_requests_for_matching(con, (MatchInput.from_record(r) for r in rows if not r.problems))
         report["candidate_pairs"] = build_candidate_pairs(con, block_cap=200)
-        old = unguarded(COMPARISONS)
+        old = with_old_levels(COMPARISONS, old_labels)
         random_pairs(con, args.random)
-        report["random_pairs"] = gamma_differences(con, "random_pairs", old)
+        report["random_pairs"] = gamma_differences(con, "random_pairs", old, args.repeat)
         pairs_table(con, "candidate_features", "candidate_pairs")
-        report["candidate_pairs_gammas"] = gamma_differences(con, "candidate_features", old)
+        report["candidate_pairs_gammas"] = gamma_differences(
+            con, "candidate_features", old, args.repeat
+        )
         if args.levels:
-            report["level_seconds_on_random_pairs"] = level_costs(con, old)
+            report["level_seconds_on_random_pairs"] = level_costs(
+                con, "random_pairs", old, args.repeat
+            )
+            report["level_seconds_on_candidate_pairs"] = level_costs(
+                con, "candidate_features", old, args.repeat
+            )
+        if args.per_request:
+            report["per_request_cpu_ms"] = per_request_costs(
+                con, old, args.per_request, args.repeat
+            )
         if not args.no_splink:
-            report["splink_old"] = splink_runs(con, taxpayers, old, "old")
-            report["splink_new"] = splink_runs(con, taxpayers, COMPARISONS, "new")
+            report["splink"] = splink_runs(
+                con, taxpayers, old, estimate_u=not args.no_estimate_u, repeat=args.repeat
+            )
             report["splink_predict_gamma_differences"] = {
                 c["output_column_name"]: con.execute(
                     f"SELECT count(*) FROM predicted_old o FULL JOIN predicted_new n "

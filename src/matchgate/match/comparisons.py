@@ -101,6 +101,50 @@ def _with_priors(comparison: dict[str, Any]) -> dict[str, Any]:
     return comparison
 
 
+# -- what a level costs (issue 12) ---------------------------------------------------------
+#
+# Inside a lambda DuckDB computes both sides of every AND and OR for every list element; only
+# a CASE computes its THEN just for the elements (or rows) whose WHEN holds, and tests each
+# WHEN only where the ones before it failed. (A level's own condition is a CASE's WHEN, where
+# AND and OR do skip what is decided.) So conditions inside lambdas, and the costly ones
+# anywhere, are written with ``_all`` / ``_any``: the cheap necessary conditions first (a
+# form in common, lengths, a letter, the preconditions of a rarer reading), edit distances,
+# regular expressions and inner lambdas last. Every such condition is read only as TRUE or
+# not (a level's or a list_filter's condition, where NULL counts as FALSE), and there
+# ``_all`` holds exactly where AND does and ``_any`` exactly where OR does
+# (``matchgate.match.comparisons_before`` keeps the plain AND/OR text the rewritten levels had;
+# tests/match/test_address_level_rewrite.py and test_name_level_rewrite.py show that both give
+# the same levels).
+
+
+def _all(*conditions: str) -> str:
+    """SQL: ``c1 AND c2 AND ...``, each tested only where those before it hold. Only for a
+    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
+    result = conditions[-1]
+    for condition in reversed(conditions[:-1]):
+        result = f"(CASE WHEN {condition} THEN {result} ELSE FALSE END)"
+    return result
+
+
+def _any(*conditions: str) -> str:
+    """SQL: ``c1 OR c2 OR ...``, each tested only where those before it fail. Only for a
+    condition read as TRUE or not (NULL then counts as FALSE), never under NOT."""
+    whens = " ".join(f"WHEN {condition} THEN TRUE" for condition in conditions[:-1])
+    return f"(CASE {whens} ELSE {conditions[-1]} END)"
+
+
+def _one_edit(a: str, b: str) -> str:
+    """SQL: ``damerau_levenshtein(a, b) <= 1`` for words of 3+ letters each (the caller asks
+    for the lengths first), the distance computed only where its necessary conditions hold:
+    lengths at most one apart, and the first or the last letter the same (one substitution,
+    insertion, deletion or transposition in a word of 3+ letters keeps one of them)."""
+    return _all(
+        f"abs(length({a}) - length({b})) <= 1 "
+        f"AND (left({a}, 1) = left({b}, 1) OR right({a}, 1) = right({b}, 1))",
+        f"damerau_levenshtein({a}, {b}) <= 1",
+    )
+
+
 # A compound surname written as one word that starts or ends with a whole surname part
 # (SMITHPACHECO / SMITH, MEDINAANTONIO / MEDINA). The standardizer splits joined surnames
 # it knows; this catches the ones it cannot (a part that is not in its table). At least 4
@@ -131,14 +175,15 @@ _REQUEST_FIRST_IS_SURNAME = (
     + ")) > 0)"
 )
 _REQUEST_FIRST_IS_SURNAME_TYPO = (
-    "len(list_filter(surname_parts_any_l, x -> least(length(x), length(first_name_r)) >= 4 "
-    "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0"
+    "len(list_filter(surname_parts_any_l, x -> "
+    + _all("least(length(x), length(first_name_r)) >= 4", _one_edit("x", "first_name_r"))
+    + ")) > 0"
 )
 _REQUEST_SURNAME_IS_FIRST = "list_contains(surname_parts_any_r, first_name_l)"
 _REQUEST_SURNAME_IS_NICKNAME = "list_has_any(first_forms_l, surname_first_forms_r)"
 _REQUEST_SURNAME_IS_FIRST_TYPO = (
     "surname_unrecognised_r AND least(length(first_name_l), length(surname_joined_r)) >= 4 "
-    "AND damerau_levenshtein(first_name_l, surname_joined_r) <= 1"
+    "AND " + _one_edit("first_name_l", "surname_joined_r")
 )
 _SWAPPED = (
     f"({_REQUEST_FIRST_IS_SURNAME} AND ({_REQUEST_SURNAME_IS_FIRST} "
@@ -184,13 +229,14 @@ FIRST_NAME = {
         _level(_SWAPPED, "swapped"),
         _level(
             "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
-            "least(length(first_name_l), length(first_name_r)) >= 4 "
-            "AND damerau_levenshtein(first_name_l, first_name_r) <= 1) OR ("
+            "least(length(first_name_l), length(first_name_r)) >= 4 AND "
+            + _one_edit("first_name_l", "first_name_r")
+            + ") OR ("
             # a misspelt nickname (MACT for MATT, GRREG for GREG): only when the request's
             # first name is nobody's name, so TIM never reaches THOMAS through TOM
             "first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> "
-            "least(length(x), length(first_name_r)) >= 3 "
-            "AND damerau_levenshtein(x, first_name_r) <= 1)) > 0)",
+            + _all("least(length(x), length(first_name_r)) >= 3", _one_edit("x", "first_name_r"))
+            + ")) > 0)",
             "spelling",
         ),
         # Two typos (two slips, an OCR RN for M, PH for F: issue 11, the noisy mix; plain
@@ -246,15 +292,19 @@ SURNAME = {
         ),
         # One part of a compound surname agrees but for a typo (RAYMIREZ / RAMIREZ MAGANA).
         _level(
-            "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, "
-            "b -> least(length(a), length(b)) >= 5 AND (jaro_winkler_similarity(a, b) >= 0.92 "
-            "OR damerau_levenshtein(a, b) <= 1))) > 0)) > 0",
+            "len(list_filter(surname_parts_any_l, a -> len(list_filter(surname_parts_any_r, b -> "
+            + _all(
+                "least(length(a), length(b)) >= 5",
+                _any("jaro_winkler_similarity(a, b) >= 0.92", _one_edit("a", "b")),
+            )
+            + ")) > 0)) > 0",
             "part_spelling",
         ),
         _level(
             "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.92 OR ("
-            "least(length(surname_joined_l), length(surname_joined_r)) >= 4 "
-            "AND damerau_levenshtein(surname_joined_l, surname_joined_r) <= 1)",
+            "least(length(surname_joined_l), length(surname_joined_r)) >= 4 AND "
+            + _one_edit("surname_joined_l", "surname_joined_r")
+            + ")",
             "spelling",
         ),
         # Two typos in a surname of 5+ letters, the first letter right (WZREN is not 5, but
@@ -353,29 +403,39 @@ _STREET_NAME_TYPO = (
 # of one are the other's name and street type, one typo allowed in the name, followed by
 # extra building or locality words (OAK ST SUNSET MANOR); or one has an unreadable last word
 # one typo from the other's street type (27TH LAHE / 27TH LN).
+#
+# These tests run inside lambdas over the places: written with ``_all`` / ``_any`` (see "what
+# a level costs" above).
 
 
 def _names_close(a: str, b: str) -> str:
     # Two edits also for names of 5-7 letters whose first letter agrees (NUORRH / NORTH,
     # HAIEZ / HAYES, STPND / STONE: two slips in one word, issue 11's noisy mix); the house
     # number and the ZIP or city agree too, and the digits of the names must be the same.
-    return (
-        f"({a} = {b} OR (regexp_replace({a}, '[^0-9]', '', 'g') = "
-        f"regexp_replace({b}, '[^0-9]', '', 'g') "
-        f"AND least(length({a}), length({b})) >= 4 "
-        f"AND damerau_levenshtein({a}, {b}) <= "
-        f"CASE WHEN least(length({a}), length({b})) >= 8 THEN 2 "
-        f"WHEN least(length({a}), length({b})) >= 5 AND left({a}, 1) = left({b}, 1) THEN 2 "
-        f"ELSE 1 END))"
+    # (At most 2 edits: never for lengths more than 2 apart.)
+    shortest = f"least(length({a}), length({b}))"
+    return _any(
+        f"{a} = {b}",
+        _all(
+            f"{shortest} >= 4 AND abs(length({a}) - length({b})) <= 2",
+            f"damerau_levenshtein({a}, {b}) <= "
+            f"CASE WHEN {shortest} >= 8 THEN 2 "
+            f"WHEN {shortest} >= 5 AND left({a}, 1) = left({b}, 1) THEN 2 "
+            "ELSE 1 END",
+            f"regexp_replace({a}, '[^0-9]', '', 'g') = regexp_replace({b}, '[^0-9]', '', 'g')",
+        ),
     )
 
 
 def _forms_agree(a: str, b: str) -> str:
-    close = _names_close("x", "y")
-    return (
-        f"len(list_filter({a}.forms, x -> len(list_filter({b}.forms, y -> x = y OR "
-        f"(NOT coalesce({a}.lettered, FALSE) AND NOT coalesce({b}.lettered, FALSE) "
-        f"AND {close}))) > 0)) > 0"
+    # a form in common first: a plain list test, no lambda
+    return _any(
+        f"list_has_any({a}.forms, {b}.forms)",
+        _all(
+            f"NOT coalesce({a}.lettered, FALSE) AND NOT coalesce({b}.lettered, FALSE)",
+            f"len(list_filter({a}.forms, x -> len(list_filter({b}.forms, y -> "
+            f"{_names_close('x', 'y')})) > 0)) > 0",
+        ),
     )
 
 
@@ -387,11 +447,11 @@ def _type_misspelt(word: str, spelling: str, words: str) -> str:
     mistyped). Only for the last word of a street without a type (``_misspelt_type``): the
     house number, the ZIP or city and the name before it agree too, and no type of its own
     follows (OAK STREAM CT is not OAK ST)."""
-    return (
-        f"(NOT list_contains(coalesce({words}, []), {word}) AND length({word}) >= 3 "
-        f"AND (damerau_levenshtein({spelling}, {word}) <= 1 OR (length({spelling}) >= 5 "
-        f"AND length({word}) >= 5 AND left({spelling}, 1) = left({word}, 1) "
-        f"AND damerau_levenshtein({spelling}, {word}) <= 2)))"
+    return _all(
+        f"length({word}) >= 3 AND abs(length({spelling}) - length({word})) <= 2 "
+        f"AND NOT list_contains(coalesce({words}, []), {word})",
+        f"damerau_levenshtein({spelling}, {word}) <= CASE WHEN length({spelling}) >= 5 "
+        f"AND length({word}) >= 5 AND left({spelling}, 1) = left({word}, 1) THEN 2 ELSE 1 END",
     )
 
 
@@ -402,14 +462,21 @@ def _extra_words(short: str, long: str) -> str:
     head = f"array_to_string({long}.words[1:k - 1], '')"
     name = f"replace({short}.name, ' ', '')"
     word = f"{long}.words[k]"
-    is_type = (
-        f"(list_contains({short}.type_forms, {word}) OR len(list_filter("
-        f"{short}.type_forms, t -> length(t) >= 5 AND damerau_levenshtein(t, {word}) <= 1 "
-        f"AND NOT list_contains(coalesce({long}.type_words, []), {word}))) > 0)"
+    is_type = _any(
+        f"list_contains({short}.type_forms, {word})",
+        f"len(list_filter({short}.type_forms, t -> "
+        + _all(
+            f"length(t) >= 5 AND abs(length(t) - length({word})) <= 1 "
+            f"AND NOT list_contains(coalesce({long}.type_words, []), {word})",
+            f"damerau_levenshtein(t, {word}) <= 1",
+        )
+        + ")) > 0",
     )
-    return (
-        f"({short}.type_forms IS NOT NULL AND len(list_filter(range(2, len({long}.words)), "
-        f"k -> {is_type} AND {_names_close(head, name)})) > 0)"
+    return _all(
+        f"{short}.type_forms IS NOT NULL AND len({long}.words) >= 3",
+        f"len(list_filter(range(2, len({long}.words)), k -> "
+        + _all(is_type, _names_close(head, name))
+        + ")) > 0",
     )
 
 
@@ -420,17 +487,17 @@ def _misspelt_type(untyped: str, typed: str) -> str:
     agrees."""
     name = f"replace({typed}.name, ' ', '')"
     tail = f"{untyped}.tail"
-    cut_short = (
-        f"(NOT list_contains(coalesce({untyped}.type_words, []), {tail}) "
-        f"AND length(t) > length({tail}) AND starts_with(t, {tail}))"
+    cut_short = _all(
+        f"length(t) > length({tail}) AND starts_with(t, {tail})",
+        f"NOT list_contains(coalesce({untyped}.type_words, []), {tail})",
     )
-    return (
-        f"({tail} IS NOT NULL AND {typed}.type_forms IS NOT NULL "
-        f"AND len(list_filter({typed}.type_forms, t -> "
-        + _type_misspelt(tail, "t", f"{untyped}.type_words")
-        + f" OR {cut_short})) > 0 "
-        f"AND NOT coalesce({typed}.lettered, FALSE) "
-        f"AND {_names_close(f'{untyped}.head', name)})"
+    return _all(
+        f"{tail} IS NOT NULL AND {typed}.type_forms IS NOT NULL "
+        f"AND NOT coalesce({typed}.lettered, FALSE)",
+        _names_close(f"{untyped}.head", name),
+        f"len(list_filter({typed}.type_forms, t -> "
+        + _any(_type_misspelt(tail, "t", f"{untyped}.type_words"), cut_short)
+        + ")) > 0",
     )
 
 
@@ -440,22 +507,26 @@ def _joined_misspelt_type(untyped: str, typed: str) -> str:
     ELM CT, RIVER CT; joined and spelt right, the standardizer reads the type itself)."""
     name = f"replace({typed}.name, ' ', '')"
     rest = f"substr({untyped}.name, length({name}) + 1)"
-    return (
-        f"(NOT {untyped}.typed AND len({untyped}.words) = 1 AND {typed}.type_forms IS NOT NULL "
+    return _all(
+        f"NOT {untyped}.typed AND len({untyped}.words) = 1 AND {typed}.type_forms IS NOT NULL "
         f"AND NOT coalesce({typed}.lettered, FALSE) AND length({name}) >= 3 "
-        f"AND starts_with({untyped}.name, {name}) "
-        f"AND len(list_filter({typed}.type_forms, t -> "
+        f"AND starts_with({untyped}.name, {name})",
+        f"len(list_filter({typed}.type_forms, t -> "
         + _type_misspelt(rest, "t", f"{untyped}.type_words")
-        + ")) > 0)"
+        + ")) > 0",
     )
 
 
 def street_names_agree(a: str = "a", b: str = "b") -> str:
     """SQL: the street names of places ``a`` and ``b`` are one name written differently."""
-    return (
-        f"({_forms_agree(a, b)} OR {_extra_words(a, b)} OR {_extra_words(b, a)} "
-        f"OR {_misspelt_type(a, b)} OR {_misspelt_type(b, a)} "
-        f"OR {_joined_misspelt_type(a, b)} OR {_joined_misspelt_type(b, a)})"
+    return _any(
+        _forms_agree(a, b),
+        _extra_words(a, b),
+        _extra_words(b, a),
+        _misspelt_type(a, b),
+        _misspelt_type(b, a),
+        _joined_misspelt_type(a, b),
+        _joined_misspelt_type(b, a),
     )
 
 
@@ -470,8 +541,10 @@ def _same_locality(a: str, b: str) -> str:
 
 
 def same_building(a: str = "a", b: str = "b") -> str:
-    """SQL: places ``a`` and ``b`` are one building (number, ZIP or city, street name)."""
-    return f"({a}.number = {b}.number AND {_same_locality(a, b)} AND {street_names_agree(a, b)})"
+    """SQL: places ``a`` and ``b`` are one building (number, ZIP or city, street name).
+    (The number and locality as a CASE's WHEN, where DuckDB does skip what an AND or an OR
+    has decided.)"""
+    return _all(f"{a}.number = {b}.number AND {_same_locality(a, b)}", street_names_agree(a, b))
 
 
 def _agree_if_both(a: str, b: str, part: str) -> str:
@@ -485,7 +558,7 @@ def units_agree(a: str = "a", b: str = "b") -> str:
     """SQL: no unit identifier given on both sides differs (APT 4 / APT 5, BLDG 2 / BLDG 3,
     REAR / FRNT, LOT 22 / LOT 23). A unit on one side only is no contradiction: a filing or
     a request often leaves the apartment out; nor is an identifier of another kind (LOT 22
-    against a filed APT 2C: a mobile home's space is not a flat's number)."""
+    against a filed APT 2C: a mobile home's space is not a flat's number). Never NULL."""
     return " AND ".join(_agree_if_both(a, b, part) for part in _UNIT_PARTS)
 
 
@@ -494,14 +567,15 @@ def directions_agree(a: str = "a", b: str = "b") -> str:
     return " AND ".join(_agree_if_both(a, b, part) for part in ("predir", "postdir"))
 
 
+def _filed_with_number(request: str) -> str:
+    """The places filed from with the request's house number (a plain comparison: the
+    tolerant tests, which ask for the same number again, run only over those)."""
+    return f"list_filter(places_l, a -> a.number = {request}.number)"
+
+
 def _some_filed(request: str, condition: str) -> str:
-    # The places filed from with the request's house number first (a plain comparison), and
-    # the condition (which asks for the same number again) only over those: DuckDB computes
-    # both sides of an AND inside a lambda for every element, so without the inner filter
-    # every filed place of every pair ran the whole street-name test.
     return (
-        f"len(list_filter(list_filter(places_l, a -> a.number = {request}.number), "
-        f"a -> {condition.format(b=request)})) > 0"
+        f"len(list_filter({_filed_with_number(request)}, a -> {condition.format(b=request)})) > 0"
     )
 
 
@@ -518,30 +592,38 @@ def _guarded(condition: str) -> str:
 
 
 # The request gives a unit, its building is in the filing history, and every filing from
-# that building names another unit (APT 5 asked, APT 4 filed): another address.
+# that building names another unit (APT 5 asked, APT 4 filed): another address. The filings
+# from the building are found once (the street-name test is the costly part) and their units
+# read from that list: none agrees where the largest of ``units_agree`` as 0 or 1 is 0 (an
+# empty list's largest is NULL: not the building).
 _UNIT_DIFFERS = _guarded(
-    "len(list_filter(places_r, b -> (b.unit IS NOT NULL OR b.building IS NOT NULL "
-    "OR b.position IS NOT NULL OR b.space IS NOT NULL) AND "
-    + _some_filed("b", same_building("a", "{b}"))
-    + " AND NOT "
-    + _some_filed("b", same_building("a", "{b}") + " AND " + units_agree("a", "{b}"))
+    "len(list_filter(places_r, b -> "
+    + _all(
+        "b.unit IS NOT NULL OR b.building IS NOT NULL "
+        "OR b.position IS NOT NULL OR b.space IS NOT NULL",
+        f"list_max(list_transform(list_filter({_filed_with_number('b')}, a -> "
+        + same_building("a", "b")
+        + "), a -> CASE WHEN "
+        + units_agree("a", "b")
+        + " THEN 1 ELSE 0 END)) = 0",
+    )
     + ")) > 0"
 )
 # The same building and unit written differently: a typo, joined or split words, the type
 # misspelt or joined on, an extra building or locality name, the ZIP left out or mistyped
-# (with the city right).
+# (with the city right). Directions and units first: plain comparisons, never NULL.
 _WRITTEN_DIFFERENTLY = _guarded(
     "len(list_filter(places_r, b -> "
     + _some_filed(
         "b",
-        same_building("a", "{b}")
-        + " AND "
-        + directions_agree("a", "{b}")
-        + " AND "
-        + units_agree("a", "{b}"),
+        _all(
+            directions_agree("a", "{b}") + " AND " + units_agree("a", "{b}"),
+            same_building("a", "{b}"),
+        ),
     )
     + ")) > 0"
 )
+
 
 # Same number and ZIP, street name one typo away; or same number, city and state. Each half is
 # the plain test as written below it, asked only of the pairs whose locators (or city
