@@ -162,9 +162,13 @@ _LIST_INPUTS = {
 }
 # DuckDB turns the small side of a join into an IN filter pushed into the other side's scan
 # (and so into an ART index look-up) up to this many distinct values; 50 by default, which a
-# request's one-edit name keys or a capped block's candidates can pass. And it reads through
-# an index up to this many matching rows (2,048 by default: a common surname's block).
-_POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 50_000}
+# request's one-edit name keys or a capped block's candidates can pass. It reads through an
+# index up to ``index_scan_max_count`` matching rows, DuckDB's default of 2,048 here: past
+# that a scan of the key-ordered table, skipping every row group the IN filter rules out, is
+# cheaper than fetching row by row (~10 us a row). At 1,000,000 people the name rule's first
+# name block (JOSE: 11,117 holders) took 114 ms through the index and a look-up's p95 was
+# 864-903 ms at 50,000 against 390-409 ms at 2,048 (benchmarks/RESULTS.md).
+_POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 2_048}
 # A plan kept over tables refilled per look-up must not depend on what they held when it
 # was made: with these on, DuckDB folds filters on the column statistics of the moment
 # (``x IS NOT NULL`` on a column then all NULL becomes false) and a prepared statement
