@@ -11,6 +11,14 @@ import pytest
 
 from suite_order import heavy_rank
 
+# The checkout's own code, for this process (pyproject's pythonpath) and for every process a
+# test starts (`python -m matchgate`, a server): an installed matchgate elsewhere (another
+# checkout's editable install) is never the one tested.
+_SRC = str(Path(__file__).resolve().parent.parent / "src")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_SRC, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _SRC]]
+)
+
 pytest_plugins = ["conftest_postgres"]
 
 

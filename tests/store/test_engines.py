@@ -1,5 +1,6 @@
-"""Engines shared within a process (matchgate.store.engines): reused while the database is
-the same one, never for an in-memory database or a file that was replaced, and bounded."""
+"""Engines shared within a process (matchgate.store.engines): one per kind and database,
+never for an in-memory database, bounded, and with no SQLite connection kept between opens
+(a file replaced, removed or restored in place is read as it is now)."""
 
 from __future__ import annotations
 
@@ -29,16 +30,6 @@ def _url(path: Path) -> str:
 def _made(path: Path) -> Path:
     sqlite3.connect(path).close()
     return path
-
-
-def test_a_file_not_there_yet_gets_an_engine_of_its_own(tmp_path: Path) -> None:
-    first = shared_engine(_url(tmp_path / "a.sqlite"), kind="test")
-    assert not first.shared
-    with first.engine.begin() as conn:  # makes the file
-        conn.execute(text("CREATE TABLE t (a INTEGER)"))
-    first.release()
-    second = shared_engine(_url(tmp_path / "a.sqlite"), kind="test")
-    assert second.shared and second.engine is not first.engine
 
 
 def test_the_same_file_gets_the_same_engine(tmp_path: Path) -> None:
@@ -82,41 +73,34 @@ def test_an_in_memory_database_is_never_shared(url: str) -> None:
     first.release()  # disposed: its database is gone
 
 
-def test_a_replaced_file_gets_a_new_engine(tmp_path: Path) -> None:
+def test_a_replaced_file_is_read_as_it_is_now(tmp_path: Path) -> None:
     path = _made(tmp_path / "a.sqlite")
     first = shared_engine(_url(path), kind="test")
-    assert first.shared
     with first.engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (a INTEGER)"))
         conn.execute(text("INSERT INTO t VALUES (1)"))
-    # another file put in its place (a restore, a test's fresh workspace at the same path)
     other = tmp_path / "other.sqlite"
     with sqlite3.connect(other) as raw:
         raw.execute("CREATE TABLE t (a INTEGER)")
         raw.execute("INSERT INTO t VALUES (2)")
     raw.close()
-    other.replace(path)
-    second = shared_engine(_url(path), kind="test")
-    assert second.engine is not first.engine
-    with second.engine.connect() as conn:
+    other.replace(path)  # another file put in its place
+    with shared_engine(_url(path), kind="test").engine.connect() as conn:
         assert conn.execute(text("SELECT a FROM t")).scalar_one() == 2
 
 
-def test_a_removed_file_gets_a_new_engine(tmp_path: Path) -> None:
+def test_a_removed_file_is_made_again_not_written_removed(tmp_path: Path) -> None:
     path = _made(tmp_path / "a.sqlite")
     first = shared_engine(_url(path), kind="test")
-    assert first.shared
     with first.engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (a INTEGER)"))
     path.unlink()
-    second = shared_engine(_url(path), kind="test")
-    assert second.engine is not first.engine
-    with second.engine.begin() as conn:
+    with shared_engine(_url(path), kind="test").engine.begin() as conn:
         conn.execute(text("CREATE TABLE u (a INTEGER)"))
-    assert path.is_file()  # written to the new file, not to the removed one
-    # and the file made again is shared from its next open on, with a new engine
-    third = shared_engine(_url(path), kind="test")
-    assert third.shared and third.engine is not first.engine
+    assert path.is_file()
+    with sqlite3.connect(path) as raw:
+        assert [r[0] for r in raw.execute("SELECT name FROM sqlite_master")] == ["u"]
+    raw.close()
 
 
 def test_at_most_max_engines_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,10 +125,9 @@ def test_a_failing_configure_leaves_nothing_cached(tmp_path: Path) -> None:
 
 def test_look_up_stores_opened_again_share_one_engine(tmp_path: Path) -> None:
     folder = letter_folder(tmp_path, "0123456789abcdef")
-    with LetterStore(folder) as store:  # makes the file
-        assert store.next_number() == 1
     with LetterStore(folder) as store:
         first = store._engine
+        assert store.next_number() == 1
     with LetterStore(folder) as store:
         assert store._engine is first
         assert store.next_number() == 1
@@ -152,7 +135,6 @@ def test_look_up_stores_opened_again_share_one_engine(tmp_path: Path) -> None:
 
 def test_a_look_up_store_whose_file_was_removed_starts_a_new_file(tmp_path: Path) -> None:
     folder = letter_folder(tmp_path, "0123456789abcdef")
-    LetterStore(folder).close()  # makes the file: the next open shares an engine
     with LetterStore(folder) as store:
         store.add(
             number=1,
@@ -169,3 +151,39 @@ def test_a_look_up_store_whose_file_was_removed_starts_a_new_file(tmp_path: Path
     with LetterStore(folder) as store:
         assert store.next_number() == 1  # the new file's tables, made on open, are empty
     assert (tmp_path / "lookups.sqlite").is_file()
+
+
+def test_a_sqlite_engine_holds_no_connection_between_opens(tmp_path: Path) -> None:
+    # A ledger restored by copying over its file (same inode) must be read as restored: no
+    # connection of this process keeps the old WAL alive between opens.
+    path = _made(tmp_path / "ledger.sqlite")
+    first = shared_engine(_url(path), kind="test")
+    with first.engine.begin() as conn:
+        conn.execute(text("PRAGMA journal_mode = WAL"))
+        conn.execute(text("CREATE TABLE t (a TEXT)"))
+        conn.execute(text("INSERT INTO t VALUES ('live')"))
+    first.release()
+    assert not (tmp_path / "ledger.sqlite-wal").exists()  # checkpointed and removed on close
+    backup = tmp_path / "backup.sqlite"
+    with sqlite3.connect(backup) as raw:
+        raw.execute("CREATE TABLE t (a TEXT)")
+        raw.execute("INSERT INTO t VALUES ('restored')")
+    raw.close()
+    path.write_bytes(backup.read_bytes())  # in place: the inode stays
+    again = shared_engine(_url(path), kind="test")
+    assert again.engine is first.engine
+    with again.engine.connect() as conn:
+        assert conn.execute(text("SELECT a FROM t")).scalar_one() == "restored"
+
+
+def test_many_open_stores_at_once_do_not_wait_for_each_other(tmp_path: Path) -> None:
+    # More stores open at once than a default pool holds (5 + 10): none waits for a slot.
+    path = _made(tmp_path / "a.sqlite")
+    held = []
+    for _ in range(20):
+        engine = shared_engine(_url(path), kind="test").engine
+        conn = engine.connect()
+        conn.execute(text("SELECT 1"))
+        held.append(conn)
+    for conn in held:
+        conn.close()

@@ -77,25 +77,30 @@ class LookupAnswer:
     recorded_now: bool  # False: the same request was answered earlier today, as recorded
 
 
-# Letters parsed before, by the file's identity and state: a letter on file is written once
-# under its content's id and never changed, so a look-up does not parse its TOML again.
-_LETTERS: dict[tuple[str, int, int, int, int], RequestLetter] = {}
+# Letters parsed before, by the SHA-256 of the file's bytes: a letter rewritten in place is
+# parsed again whatever its size and times, and a look-up does not parse the same letter's
+# TOML on every call (a letter on file is written once under its content's id).
+_LETTERS: dict[str, RequestLetter] = {}
 _MAX_LETTERS = 64
 
 
 def _load_letter(path: Path) -> RequestLetter:
-    """:func:`load_letter`, parsed once per file as it is (same inode, size and mtime)."""
+    """:func:`load_letter`, parsed once per content of the file."""
     try:
-        status = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return load_letter(path)  # its own error, naming the file
-    key = (str(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-    letter = _LETTERS.get(key)
+    letter = _LETTERS.get(digest)
     if letter is None:
         letter = load_letter(path)
-        if len(_LETTERS) >= _MAX_LETTERS:
-            _LETTERS.clear()
-        _LETTERS[key] = letter
+        try:
+            unchanged = hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        except OSError:
+            unchanged = False
+        if unchanged:  # not rewritten while it was parsed: the parse is of these bytes
+            if len(_LETTERS) >= _MAX_LETTERS:
+                _LETTERS.clear()
+            _LETTERS[digest] = letter
     return letter
 
 

@@ -7,43 +7,40 @@ of its statements again (the compiled-statement cache lives in the engine): abou
 of a look-up's time outside DuckDB on a 20,000-person master (benchmarks/RESULTS.md).
 
 :func:`shared_engine` keeps one engine per ``(kind, URL)`` for the life of the process, so
-its connection pool and its compiled statements are reused; a store then closes by
-returning its connections to the pool (:meth:`SharedEngine.release`). What each open still
-does is unchanged: a store checks its tables are current every time it is opened.
+its compiled statements (and, on PostgreSQL, its pool of connections, with no cap) are
+reused; a store then closes without disposing of it (:meth:`SharedEngine.release`). A SQLite
+engine has no pool: its connections close when a transaction is done, as before, so nothing
+holds the file open between opens and its WAL is checkpointed and removed. What each open
+still does is unchanged: a store checks its tables are current every time it is opened.
 
-Not shared, made and disposed per open as before:
-
-- an in-memory SQLite database (each engine is its own database);
-- a SQLite file that is not there yet (the open that makes it has an engine of its own);
-- a SQLite file that was replaced, or removed and made again, since its engine was made: a
-  new engine is made for it (the old one's connections would read and write the removed
-  file), and the old one disposed.
+Not shared: an in-memory SQLite database (each engine is its own database), made and
+disposed per open as before. A SQLite file replaced, removed or restored while the process
+runs needs nothing special: with no pooled connection, the next connection opens whatever
+file is there.
 
 At most :data:`MAX_SHARED_ENGINES` are kept; the least recently used is disposed, so a
-process that opens many workspaces one after another (a test run) does not keep a file
-open for each. Disposing of an engine another thread still uses is safe: SQLAlchemy gives
-it a new pool, and the connections checked out of the old one are closed when returned.
+process that opens many workspaces one after another (a test run) does not keep an engine
+for each. Disposing of an engine another thread still uses is safe: SQLAlchemy gives it a
+new pool, and the connections checked out of the old one are closed when returned.
 PostgreSQL engines check a pooled connection before use (``pool_pre_ping``), so a server
 restart, or a connection the server ended, costs a reconnect rather than an error.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, NullPool, create_engine
 from sqlalchemy.engine import make_url
 
 __all__ = ["MAX_SHARED_ENGINES", "SharedEngine", "forget_shared_engines", "shared_engine"]
 
 MAX_SHARED_ENGINES = 24
 
-# (kind, url) -> (engine, (st_dev, st_ino) of its SQLite file; None: not a file)
-_ENGINES: OrderedDict[tuple[str, str], tuple[Engine, tuple[int, int] | None]] = OrderedDict()
+_ENGINES: OrderedDict[tuple[str, str], Engine] = OrderedDict()
 _GUARD = threading.Lock()
 
 
@@ -73,19 +70,18 @@ def _sqlite_file(url: str) -> str | None:
     return database
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_dev, status.st_ino)
-
-
 def _create(url: str, configure: Callable[[Engine], None] | None) -> Engine:
     if make_url(url).get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True)
+        # No cap for the process (each open had an engine of its own before): a writer
+        # waiting for the ledger's lock must not make readers wait for a pooled connection.
+        engine = create_engine(url, pool_pre_ping=True, max_overflow=-1)
     else:
-        engine = create_engine(url)
+        # SQLite: no pool. A connection closes when its transaction's store is done with it,
+        # as before, so the last one out checkpoints and removes the WAL file (a ledger
+        # restored by copying over the file is never overlaid with a live process's WAL) and
+        # the process holds no lock on the file between opens. What is shared is the
+        # engine's compiled statements; a SQLite connection costs little.
+        engine = create_engine(url, poolclass=NullPool)
     if configure is not None:
         try:
             configure(engine)
@@ -103,31 +99,19 @@ def shared_engine(
 
     ``kind`` keeps apart engines configured differently for the same database (the ledger's
     and a store's on one PostgreSQL server)."""
-    path = _sqlite_file(url)
-    if path is None and make_url(url).get_backend_name() == "sqlite":
-        return SharedEngine(_create(url, configure), shared=False)
-    seen = _identity(path) if path is not None else None
-    if path is not None and seen is None:
-        # Not there yet: this open makes it. Shared from the next open on, once the file
-        # it is can be told from one put in its place later.
+    if _sqlite_file(url) is None and make_url(url).get_backend_name() == "sqlite":
         return SharedEngine(_create(url, configure), shared=False)
     key = (kind, url)
-    stale: Engine | None = None
     with _GUARD:
-        entry = _ENGINES.get(key)
-        if entry is not None:
-            engine, identity = entry
-            if identity == seen:
-                _ENGINES.move_to_end(key)
-                return SharedEngine(engine, shared=True)
-            stale = engine  # the file was replaced, or removed and made again
-            del _ENGINES[key]
+        engine = _ENGINES.get(key)
+        if engine is not None:
+            _ENGINES.move_to_end(key)
+            return SharedEngine(engine, shared=True)
         engine = _create(url, configure)
-        _ENGINES[key] = (engine, seen)
-        evicted = [] if stale is None else [stale]
+        _ENGINES[key] = engine
+        evicted = []
         while len(_ENGINES) > MAX_SHARED_ENGINES:
-            _, (oldest, _) = _ENGINES.popitem(last=False)
-            evicted.append(oldest)
+            evicted.append(_ENGINES.popitem(last=False)[1])
     for old in evicted:
         old.dispose()
     return SharedEngine(engine, shared=True)
@@ -137,7 +121,7 @@ def forget_shared_engines() -> None:
     """Dispose of every shared engine (a test that must start from none; a process about
     to fork)."""
     with _GUARD:
-        engines = [engine for engine, _ in _ENGINES.values()]
+        engines = list(_ENGINES.values())
         _ENGINES.clear()
     for engine in engines:
         engine.dispose()
