@@ -10,11 +10,10 @@ is still the taxpayer's own."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from matchgate.batch.pipeline import match_batch
@@ -22,6 +21,15 @@ from matchgate.intake import REQUEST_FIELDS
 from matchgate.match import MatchModel
 from matchgate.match.comparisons import _BOX_NAME_RE
 from matchgate.standardize.addresses import _BOX_NAME, AddressKind, standardize_address
+
+# tests/match is not a package: the adversarial table's master writer, loaded by path
+_SPEC = importlib.util.spec_from_file_location(
+    "_records", Path(__file__).with_name("test_adversarial_records.py")
+)
+assert _SPEC is not None and _SPEC.loader is not None
+_RECORDS = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_RECORDS)
+write_master = _RECORDS.write_master
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip: each filed 2023 and 2024
 # fmt: off
@@ -103,29 +111,7 @@ def _write_master(path: Path) -> None:
                 f"62{i % 1000:03d}",
             )
         )
-    rows = []
-    for tin, first, middle, last, suffix, dob, street, city, state, zip_code in people:
-        for year in (2023, 2024):
-            rows.append(
-                {
-                    "tin": tin,
-                    "tin_type": "SSN",
-                    "tax_year": year,
-                    "first_name": first,
-                    "middle_name": middle,
-                    "last_name": last,
-                    "suffix": suffix,
-                    "dob": dob,
-                    "street": street,
-                    "city": city,
-                    "state": state,
-                    "zip": zip_code,
-                    "employer_name": "ACME WIDGETS",
-                    "income": "50000",
-                    "dependents": "0",
-                }
-            )
-    pq.write_table(pa.Table.from_pylist(rows), path)
+    write_master(path, people)  # each person filing in 2023 and 2024
 
 
 @pytest.fixture(scope="module")
