@@ -11,15 +11,14 @@ matcher builds (``address_feature_row``), in DuckDB, as Splink computes them.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 import pytest
 
+from address_pairs import pairs_table
 from matchgate.decisions import Outcome
 from matchgate.match import Candidate, MatchPolicy, RequestFacts, decide
 from matchgate.match.comparisons import ADDRESS
 from matchgate.match.features import (
     _ADDRESS_HISTORY_LISTS,
-    _ADDRESS_SCHEMA,
     address_feature_row,
     unit_parts,
 )
@@ -48,13 +47,7 @@ def address_level(filed: list[Address], requested: Address) -> str:
     """The ADDRESS level of a taxpayer who filed from ``filed`` for a request at
     ``requested``: the first level whose SQL holds, as Splink picks it."""
     left, right = _lists(filed, request=False), _lists([requested], request=True)
-    columns: dict[str, list[object]] = {}
-    fields = []
-    for name, feature in _ADDRESS_HISTORY_LISTS.items():
-        kind = pa.list_(_ADDRESS_SCHEMA.field(feature).type)
-        columns[f"{name}_l"], columns[f"{name}_r"] = [left[name]], [right[name]]
-        fields += [(f"{name}_l", kind), (f"{name}_r", kind)]
-    table = pa.table(columns, schema=pa.schema(fields))
+    table = pairs_table([(left, right)])
     cases = " ".join(
         f"WHEN {level['sql_condition']} THEN '{level['label_for_charts']}'"
         for level in ADDRESS["comparison_levels"]

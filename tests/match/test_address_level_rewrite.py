@@ -18,19 +18,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from matchgate.fields import MATCH_FIELDS
-from matchgate.match import MatchInput
+from address_pairs import Address, filed_lists, pairs_table, requested_lists
 from matchgate.match import comparisons as new
 from matchgate.match import comparisons_before as old
 from matchgate.match.features import (
-    _ADDRESS_HISTORY_LISTS,
-    _ADDRESS_SCHEMA,
     _PLACE,
-    address_feature_row,
-    request_feature_row,
 )
-
-Address = tuple[str, str, str, str]  # street, city, state, zip
 
 
 def at(street: str, city: str = "ATLANTA", state: str = "GA", zip_code: str = "30307") -> Address:
@@ -166,38 +159,11 @@ def _pairs() -> list[tuple[list[Address], Address]]:
 PAIRS = _pairs()
 
 
-def _filed_lists(addresses: list[Address]) -> dict[str, list[object] | None]:
-    rows = [address_feature_row(*address) for address in addresses]
-    lists: dict[str, list[object] | None] = {}
-    for name, feature in _ADDRESS_HISTORY_LISTS.items():
-        values: list[object] = []
-        for row in rows:
-            if row[feature] is not None and row[feature] not in values:
-                values.append(row[feature])
-        lists[name] = values or None
-    return lists
-
-
-def _requested_lists(address: Address) -> dict[str, object]:
-    values = dict.fromkeys(MATCH_FIELDS, "")
-    values.update(zip(("street", "city", "state", "zip"), address, strict=True))
-    values.update(first_name="ANA", last_name="LOPEZ")
-    row = request_feature_row(MatchInput(1, tuple(values[name] for name in MATCH_FIELDS)))
-    return {name: row[name] for name in _ADDRESS_HISTORY_LISTS}
-
-
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     """``pairs``: the address lists of every pair as the comparison reads them; ``places``:
     every (filed place, requested place) of every pair."""
-    columns: dict[str, list[object]] = {"n": list(range(len(PAIRS)))}
-    fields: list[tuple[str, pa.DataType]] = [("n", pa.int64())]
-    sides = [(_filed_lists(filed), _requested_lists(asked)) for filed, asked in PAIRS]
-    for name, feature in _ADDRESS_HISTORY_LISTS.items():
-        kind = pa.list_(_ADDRESS_SCHEMA.field(feature).type)
-        columns[f"{name}_l"] = [left[name] for left, _ in sides]
-        columns[f"{name}_r"] = [right[name] for _, right in sides]
-        fields += [(f"{name}_l", kind), (f"{name}_r", kind)]
+    sides = [(filed_lists(filed), requested_lists(asked)) for filed, asked in PAIRS]
     places = [
         (a, b)
         for left, right in sides
@@ -205,7 +171,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
         for b in right["places"] or []  # type: ignore[union-attr]
     ]
     connection = duckdb.connect()
-    connection.register("pairs", pa.table(columns, schema=pa.schema(fields)))
+    connection.register("pairs", pairs_table(sides))
     connection.register(
         "places",
         pa.table(

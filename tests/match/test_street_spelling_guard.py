@@ -8,58 +8,22 @@ filing history (one list entry per distinct value)."""
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 import pytest
 
-from matchgate.fields import MATCH_FIELDS
-from matchgate.match import MatchInput
+from address_pairs import Address, filed_lists, pairs_table, requested_lists
 from matchgate.match.comparisons import (
     _NUMBER_IN_COMMON,
     _STREET_SPELLING,
     ADDRESS,
     STREET_SPELLING_UNGUARDED,
 )
-from matchgate.match.features import (
-    _ADDRESS_HISTORY_LISTS,
-    _ADDRESS_SCHEMA,
-    address_feature_row,
-    request_feature_row,
-)
-
-Address = tuple[str, str, str, str]  # street, city, state, zip
-
-
-def _filed_lists(addresses: list[Address]) -> dict[str, list[object] | None]:
-    rows = [address_feature_row(*address) for address in addresses]
-    lists: dict[str, list[object] | None] = {}
-    for name, feature in _ADDRESS_HISTORY_LISTS.items():
-        values: list[object] = []
-        for row in rows:
-            if row[feature] is not None and row[feature] not in values:
-                values.append(row[feature])
-        lists[name] = values or None
-    return lists
-
-
-def _requested_lists(address: Address) -> dict[str, object]:
-    values = dict.fromkeys(MATCH_FIELDS, "")
-    values.update(zip(("street", "city", "state", "zip"), address, strict=True))
-    values.update(first_name="ANA", last_name="LOPEZ")
-    row = request_feature_row(MatchInput(1, tuple(values[name] for name in MATCH_FIELDS)))
-    return {name: row[name] for name in _ADDRESS_HISTORY_LISTS}
 
 
 def holds(condition: str, filed: list[Address], requested: Address) -> bool:
     """Whether ``condition`` holds for the pair (NULL, as in a level's CASE, does not)."""
-    left, right = _filed_lists(filed), _requested_lists(requested)
-    columns: dict[str, list[object]] = {}
-    fields = []
-    for name, feature in _ADDRESS_HISTORY_LISTS.items():
-        kind = pa.list_(_ADDRESS_SCHEMA.field(feature).type)
-        columns[f"{name}_l"], columns[f"{name}_r"] = [left[name]], [right[name]]
-        fields += [(f"{name}_l", kind), (f"{name}_r", kind)]
+    table = pairs_table([(filed_lists(filed), requested_lists(requested))])
     con = duckdb.connect()
-    con.register("pairs", pa.table(columns, schema=pa.schema(fields)))
+    con.register("pairs", table)
     row = con.execute(
         f"SELECT CASE WHEN {condition} THEN TRUE ELSE FALSE END FROM pairs"
     ).fetchone()
