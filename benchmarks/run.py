@@ -28,8 +28,10 @@ import csv
 import importlib.util
 import inspect
 import json
+import math
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-peer", action="store_true", help="do not run plain Splink")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--admit-batch",
+        action="store_true",
+        help=(
+            "benchmark a batch larger than review admits (the default policy holds a batch "
+            "over 100,000 rows for a person and refuses one over a quarter of the agency's "
+            "plausible caseload): run it under a benchmark policy (max_batch_rows raised to "
+            "the batch, max_caseload_share 0.5) with the agency's registered caseload raised "
+            "to admit it. Printed and recorded; never do this for a real batch"
+        ),
+    )
     parser.add_argument(
         "--prepared",
         type=Path,
@@ -201,16 +215,97 @@ def work_world(folder: str, people: int, requests: int, seed: int, mix: str) -> 
     _emit({"people": summary.people, "master_rows": summary.master_rows})
 
 
+# -- a batch larger than review admits (--admit-batch) ----------------------------------
+
+# The default policy's bounds as review reads them (matchgate.review.policy): a batch over
+# DEFAULT_MAX_BATCH_ROWS goes to a person; one about more people than max_caseload_share of
+# the agency's plausible caseload is deficient. The benchmark policy keeps every other
+# setting at its default and these two at what the batch needs, within their bounds.
+ADMIT_CASELOAD_SHARE = 0.5
+ADMIT_MAX_BATCH_ROWS = 10_000_000
+_CASELOAD_LINE = re.compile(r"^plausible_caseload = (\d+)$", re.MULTILINE)
+
+
+def request_rows(requests_csv: Path) -> int:
+    """Data rows of a request file (its header and blank lines not counted)."""
+    with requests_csv.open(newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        next(reader, None)
+        return sum(1 for row in reader if row)
+
+
+def admission_files(world: Path, workspace: Path, *, rows: int) -> dict[str, Any]:
+    """A benchmark policy and agency file under which review admits a batch of ``rows``.
+
+    Writes ``WORKSPACE/benchmark-policy.toml`` (``max_batch_rows`` raised to the batch,
+    ``max_caseload_share`` at its bound 0.5) and ``WORKSPACE/benchmark-agency.toml`` (the
+    world's agency file with ``plausible_caseload`` raised to twice the batch when it is
+    smaller; nothing else changed, checked by reading both files back). Review still runs
+    every rule: the letter's signature, signer, safeguards, officers and cases are judged as
+    for any batch. Returns what was changed, for the report.
+    """
+    if rows > ADMIT_MAX_BATCH_ROWS:
+        raise BenchError(
+            f"--admit-batch: {rows:,} rows is over the policy bound of "
+            f"{ADMIT_MAX_BATCH_ROWS:,} (such a batch always goes to a person)"
+        )
+    source = world / "agency.toml"
+    text = source.read_text(encoding="utf-8")
+    entry = tomllib.loads(text)["agency"]
+    caseload = int(entry["plausible_caseload"])
+    needed = math.ceil(rows / ADMIT_CASELOAD_SHARE)
+    raised = max(caseload, needed)
+    if len(_CASELOAD_LINE.findall(text)) != 1:
+        raise BenchError(f"{source}: expected one 'plausible_caseload = N' line to raise")
+    agency_text = _CASELOAD_LINE.sub(f"plausible_caseload = {raised}", text)
+    changed = tomllib.loads(agency_text)["agency"]
+    if changed.pop("plausible_caseload") != raised or changed != {
+        k: v for k, v in entry.items() if k != "plausible_caseload"
+    }:
+        raise BenchError(f"{source}: raising plausible_caseload changed something else")
+    agency = workspace / "benchmark-agency.toml"
+    agency.write_text(agency_text, encoding="utf-8")
+    max_rows = max(100_000, rows)
+    policy = workspace / "benchmark-policy.toml"
+    policy.write_text(
+        "# Written by benchmarks/run.py --admit-batch: a benchmark, never a real batch.\n"
+        "[review]\n"
+        f"max_batch_rows = {max_rows}\n"
+        f"max_caseload_share = {ADMIT_CASELOAD_SHARE}\n",
+        encoding="utf-8",
+    )
+    return {
+        "rows": rows,
+        "policy": str(policy),
+        "agency": str(agency),
+        "max_batch_rows": max_rows,
+        "max_caseload_share": ADMIT_CASELOAD_SHARE,
+        "plausible_caseload": {"world": caseload, "benchmark": raised},
+    }
+
+
 def work_batch(
-    world: str, workspace: str, engine: str, lookups: int, lookup_seconds: float, seed: int
+    world: str,
+    workspace: str,
+    engine: str,
+    lookups: int,
+    lookup_seconds: float,
+    seed: int,
+    admit: bool = False,
 ) -> None:
     from matchgate.review.registry import AgencyRegistryStore
     from matchgate.server.batch_folders import BatchFolders, Upload
 
     world_dir, space = Path(world), Path(workspace)
+    space.mkdir(parents=True, exist_ok=True)
+    admitted: dict[str, Any] | None = None
+    agency_file, policy_file = world_dir / "agency.toml", None
+    if admit:
+        admitted = admission_files(world_dir, space, rows=request_rows(world_dir / "requests.csv"))
+        agency_file, policy_file = Path(admitted["agency"]), Path(admitted["policy"])
     with AgencyRegistryStore.open(space) as registry:
-        registry.add_file(world_dir / "agency.toml", actor="benchmark office")
-    batches = BatchFolders(workspace=space, master=world_dir / "master.parquet", policy=None)
+        registry.add_file(agency_file, actor="benchmark office")
+    batches = BatchFolders(workspace=space, master=world_dir / "master.parquet", policy=policy_file)
     if engine != "duckdb":  # check_engine made sure run_batch takes it
         import functools
 
@@ -260,6 +355,8 @@ def work_batch(
         "decisions": str(decisions),
         "batch_peak_rss_mb": round(max((rss for _, rss in sampler.samples), default=0.0), 1),
     }
+    if admitted is not None:
+        figures["admitted"] = admitted
     figures["lookups"] = _time_lookups(
         space, world_dir, count=lookups, budget=lookup_seconds, seed=seed
     )
@@ -514,6 +611,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 lookups=args.lookups,
                 lookup_seconds=args.lookup_seconds,
                 seed=args.seed,
+                admit=args.admit_batch,
             )
         )
         batch["accuracy"] = accuracy(matchgate_assignments(Path(batch.pop("decisions"))), truth)
@@ -583,6 +681,14 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  {'stage':<10} {'wall s':>8} {'peak RSS MB':>12}")
     for stage in batch["stages"]:
         print(f"  {stage['stage']:<10} {stage['wall_s']:>8.2f} {stage['peak_rss_mb']:>12.1f}")
+    if admitted := batch.get("admitted"):
+        print(
+            f"  ADMITTED FOR THE BENCHMARK (--admit-batch): policy max_batch_rows "
+            f"{admitted['max_batch_rows']:,}, max_caseload_share {admitted['max_caseload_share']}, "
+            f"agency plausible_caseload {admitted['plausible_caseload']['world']:,} -> "
+            f"{admitted['plausible_caseload']['benchmark']:,}; review would refuse or hold "
+            "this batch otherwise"
+        )
     rows = f"rows in {batch['rows_in']:,}, rows out {batch['rows_out']:,}"
     print(f"  {rows}; outcomes {batch['outcomes']}")
     if batch["rows_in"] and batch["outcomes"].get("legally_deficient", 0) == batch["rows_in"]:

@@ -6,8 +6,10 @@ reports what it says it reports."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,82 @@ def test_ratio_with_a_reused_model_has_no_training_to_take_out() -> None:
     (line,) = bench.ratio_lines(_batch(train=0.02, trained_here=False), peer)
     assert line.startswith("matchgate time / peer time: 0.50 (matchgate faster by 2.00x)")
     assert "WITHOUT training" in line and "reused" in line
+
+
+def _letter_codes(world: Path, workspace: Path, policy: Path | None) -> set[str]:
+    """The letter's reason codes as ``run`` reviews it: against the workspace's registry,
+    the request file's digest and the day of transfer."""
+    from matchgate.intake import read_requests
+    from matchgate.review import review_letter
+    from matchgate.review.facts import BatchFacts
+    from matchgate.review.letter import load_letter
+    from matchgate.review.policy import Policy
+    from matchgate.review.transfer import Transfer
+
+    requests = world / "requests.csv"
+    facts = BatchFacts()
+    for record in read_requests(requests, fields=BatchFacts.FIELDS).records:
+        facts.observe(record)
+    decision = review_letter(
+        load_letter(world / "letter.toml"),
+        facts=facts,
+        policy=Policy.load(policy),
+        transfer=Transfer.for_workspace(workspace, requests=requests),
+    )
+    return {reason.code for reason in decision.reasons}
+
+
+def test_admit_batch_lets_review_admit_a_batch_over_the_agencys_caseload(tmp_path: Path) -> None:
+    """``--admit-batch`` (a 1,280,000-row batch against the generated DHS letter is over a
+    quarter of its caseload): a benchmark policy and agency file under which review admits
+    the batch, every other letter rule still applied, and nothing else in the agency changed."""
+    from matchgate.review.registry import AgencyRegistryStore
+    from matchgate.synth import generate_world
+
+    world = tmp_path / "world"
+    generate_world(world, people=300, requests=120, seed=5, request_mix="census")
+    agency = world / "agency.toml"
+    text = agency.read_text(encoding="utf-8")
+    small = re.sub(r"(?m)^plausible_caseload = \d+$", "plausible_caseload = 200", text)
+    assert small != text
+    agency.write_text(small, encoding="utf-8")
+    refused, admitted_ws = tmp_path / "refused", tmp_path / "admitted"
+    refused.mkdir()
+    with AgencyRegistryStore.open(refused) as store:
+        store.add_file(agency, actor="test office")
+    assert "batch_exceeds_caseload" in _letter_codes(world, refused, None)
+
+    rows = bench.request_rows(world / "requests.csv")
+    assert rows == 120
+    admitted_ws.mkdir()
+    admitted = bench.admission_files(world, admitted_ws, rows=rows)
+    assert admitted["plausible_caseload"] == {"world": 200, "benchmark": 240}
+    with AgencyRegistryStore.open(admitted_ws) as store:
+        store.add_file(Path(admitted["agency"]), actor="test office")
+    assert _letter_codes(world, admitted_ws, Path(admitted["policy"])) == set()
+    before = tomllib.loads(small)["agency"]
+    after = tomllib.loads(Path(admitted["agency"]).read_text("utf-8"))["agency"]
+    assert after.pop("plausible_caseload") == 240
+    assert after == {k: v for k, v in before.items() if k != "plausible_caseload"}
+    # Review still judges the letter: a signer the statute does not authorize is refused
+    # under the same files.
+    letter = world / "letter.toml"
+    signed = letter.read_text("utf-8")
+    unsigned = re.sub(r'(?m)^signer_title = ".*"$', 'signer_title = "Special Agent"', signed)
+    assert unsigned != signed
+    letter.write_text(unsigned, "utf-8")
+    assert _letter_codes(world, admitted_ws, Path(admitted["policy"])) != set()
+
+
+def test_admit_batch_refuses_what_it_cannot_do_plainly(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "agency.toml").write_text(
+        '[agency]\ncode = "X"\nplausible_caseload = 10\n# plausible_caseload = 10\n'
+        "[other]\nplausible_caseload = 10\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(bench.BenchError, match="one 'plausible_caseload = N' line"):
+        bench.admission_files(world, tmp_path, rows=50)
+    with pytest.raises(bench.BenchError, match="over the policy bound of 10,000,000"):
+        bench.admission_files(world, tmp_path, rows=10_000_001)
