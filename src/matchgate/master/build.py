@@ -63,10 +63,10 @@ from matchgate.match.features import (
     STANDARDIZED_STEPS,
     _master_relation_sql,
     build_taxpayer_features,
+    insert_taxpayer_features_by_range,
     load_master,
     standardize_distinct,
     taxpayer_addresses_select,
-    taxpayer_features_select,
     taxpayer_namesakes_sql,
 )
 from matchgate.match.model import term_frequency_sql
@@ -645,9 +645,6 @@ def _extend(
         )
     progress("master: rebuilding the touched taxpayers", 0, None)
     touched_rows = f"(SELECT * FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched))"
-    touched_addresses = (
-        f"(SELECT * FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched))"
-    )
     sql.run_all(
         con,
         [
@@ -655,10 +652,17 @@ def _extend(
             f"INSERT INTO {home}.taxpayer_addresses "
             + taxpayer_addresses_select(touched_rows, f"{home}.std_master_addresses"),
             f"DELETE FROM {home}.taxpayer_features WHERE unique_id IN (SELECT tin FROM touched)",
-            f"INSERT INTO {home}.taxpayer_features "
-            + taxpayer_features_select(touched_rows, touched_addresses, f"{home}.std_master_names"),
         ],
         label="master.add_year_features",
+    )
+    # By ranges of TINs, as a preparation builds them: in bounded memory.
+    insert_taxpayer_features_by_range(
+        con,
+        f"{home}.taxpayer_features",
+        touched_rows,
+        f"{home}.std_master_names",
+        f"{home}.taxpayer_addresses",
+        features_taxpayers_per_range(con),
     )
     for name in ("master_rows", "touched", "touched_rows", "new_std_names", "new_std_addresses"):
         sql.run(con, f"DROP TABLE IF EXISTS temp.main.{name}", label="master.add_year_cleanup")

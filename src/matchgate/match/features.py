@@ -704,17 +704,20 @@ def named_rows_sql(rows: str = "master_rows", names: str = "std_master_names") -
 
 
 def taxpayer_features_range_select(
-    low: str, high: str | None, addresses: str = "taxpayer_addresses"
+    low: str, high: str | None, addresses: str = "taxpayer_addresses", *, some: bool = False
 ) -> str:
     """The rows of ``taxpayer_features`` for the TINs from ``low`` up to (not including)
     ``high`` (None: to the last), in TIN order, from ``named_rows`` and ``addresses``: the
     same rows :func:`taxpayer_features_select` gives for those taxpayers. Both sources are
     stored in TIN order, so a range reads its own row groups only. ``low`` and ``high`` are
-    TINs of ``master_rows`` (nine digits, checked by ``load_master``)."""
+    TINs of ``master_rows`` (nine digits, checked by ``load_master``). ``some``: ``named_rows``
+    holds some taxpayers only (those a new tax year touched), so only their addresses are
+    read."""
     for tin in (low, high):
         if tin is not None and not (len(tin) == 9 and tin.isdigit()):
             raise ValueError(f"a TIN range bound must be nine digits, not {tin!r}")
     within = f"tin >= '{low}'" + (f" AND tin < '{high}'" if high is not None else "")
+    address_rows = within + (" AND tin IN (SELECT tin FROM rows_in_range)" if some else "")
     return f"""
         WITH rows_in_range AS (SELECT * FROM named_rows WHERE {within}),
         latest AS (
@@ -723,9 +726,7 @@ def taxpayer_features_range_select(
                 FROM rows_in_range
             ) WHERE rn = 1
         ),
-        history AS (
-            {_address_history_cte(f"(SELECT * FROM {addresses} WHERE {within})")}
-        ),
+        history AS ({_address_history_cte(f"(SELECT * FROM {addresses} WHERE {address_rows})")}),
         all_names AS (
             SELECT n.tin, {_ALL_NAMES_LISTS}
             FROM rows_in_range n
@@ -887,6 +888,26 @@ def tin_range_starts(con: duckdb.DuckDBPyConnection, rows: str, per_range: int) 
         label="features.tin_ranges",
     )
     return [str(tin) for (tin,) in found]
+
+
+def insert_taxpayer_features_by_range(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    rows: str,
+    names: str,
+    addresses: str,
+    per_range: int,
+) -> None:
+    """Insert into ``target`` the features of the taxpayers of the raw rows ``rows`` (a
+    parenthesized query: those a new tax year touched), ``per_range`` taxpayers at a time,
+    from ``names`` and ``addresses``."""
+    sql.run(con, named_rows_sql(rows, names), label="features.named_rows")
+    starts = tin_range_starts(con, "named_rows", per_range)
+    for index, low in enumerate(starts):
+        high = starts[index + 1] if index + 1 < len(starts) else None
+        select = taxpayer_features_range_select(low, high, addresses, some=True)
+        sql.run(con, f"INSERT INTO {target} {select}", label="features.taxpayer_features")
+    sql.run(con, "DROP TABLE temp.main.named_rows", label="features.named_rows")
 
 
 def _taxpayer_features_by_range(con: duckdb.DuckDBPyConnection, per_range: int) -> None:
