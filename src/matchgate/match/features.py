@@ -493,38 +493,60 @@ def standardize_distinct(
     pays); the table is the same either way, chunk for chunk in order.
     """
     keys = ", ".join(key_columns)
-    cursor = sql.run(
-        con, f"SELECT DISTINCT {keys} FROM ({source_sql})", label=f"features.{target}.keys"
+    # The distinct keys in a numbered table, read a chunk at a time by number: each chunk's
+    # features go into ``target`` as they come, instead of every chunk held in Python until
+    # the last (at 10,000,000 people several GB of Arrow outside DuckDB's memory limit).
+    numbered = f"{target}__keys"
+    sql.run(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {numbered} AS SELECT row_number() OVER () AS position, "
+        f"{keys} FROM (SELECT DISTINCT {keys} FROM ({source_sql}))",
+        label=f"features.{target}.keys",
     )
+    distinct = sql.fetch_int(con, f"SELECT count(*) FROM {numbered}", label=f"features.{target}")
     key_fields = [pa.field(f"key_{name}", pa.string()) for name in key_columns]
     table_schema = pa.schema(key_fields + list(schema))
-    batches: list[pa.RecordBatch] = []
+    chunks = _key_chunks(con, numbered, keys, distinct)
     total = 0
-    for batch in _standardized_batches(cursor, key_columns, function, table_schema, workers):
-        batches.append(batch)
-        total += batch.num_rows
-        if progress is not None:
-            progress(total)
-    table = pa.Table.from_batches(batches, schema=table_schema)
-    with sql.registered(con, "_standardized_arrow", table):
+    with sql.registered(con, "_standardized_arrow", table_schema.empty_table()):
         sql.run(
             con,
             f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _standardized_arrow",
             label=f"features.{target}",
         )
+    for batch in _standardized_batches(chunks, key_columns, function, table_schema, workers):
+        arrow = pa.Table.from_batches([batch], schema=table_schema)
+        with sql.registered(con, "_standardized_arrow", arrow):
+            sql.run(
+                con,
+                f"INSERT INTO {target} SELECT * FROM _standardized_arrow",
+                label=f"features.{target}",
+            )
+        total += batch.num_rows
+        if progress is not None:
+            progress(total)
+    sql.run(con, f"DROP TABLE temp.main.{numbered}", label=f"features.{target}")
     return total
 
 
 _STANDARDIZE_CHUNK = 50_000
 
 
-def _key_chunks(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
-    while chunk := cursor.fetchmany(_STANDARDIZE_CHUNK):
-        yield chunk
+def _key_chunks(
+    con: duckdb.DuckDBPyConnection, numbered: str, keys: str, distinct: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The keys of the numbered table ``numbered``, ``_STANDARDIZE_CHUNK`` at a time."""
+    for start in range(0, distinct, _STANDARDIZE_CHUNK):
+        yield sql.fetch_all(
+            con,
+            f"SELECT {keys} FROM {numbered} WHERE position > ? AND position <= ? ORDER BY position",
+            [start, start + _STANDARDIZE_CHUNK],
+            label="features.standardize_chunk",
+        )
 
 
 def _standardized_batches(
-    cursor: duckdb.DuckDBPyConnection,
+    chunks: Iterator[list[tuple[Any, ...]]],
     key_columns: tuple[str, ...],
     function: Callable[..., dict[str, object]],
     table_schema: pa.Schema,
@@ -535,12 +557,12 @@ def _standardized_batches(
         _standardized_batch, key_columns=key_columns, function=function, table_schema=table_schema
     )
     if workers <= 1:
-        yield from map(make, _key_chunks(cursor))
+        yield from map(make, chunks)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # At most two chunks per worker in flight: memory stays bounded on a large master.
         pending: deque[Future[pa.RecordBatch]] = deque()
-        for chunk in _key_chunks(cursor):
+        for chunk in chunks:
             pending.append(pool.submit(make, chunk))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
