@@ -4,7 +4,10 @@
 before: :func:`matchgate.match.features.load_master`), standardizes each *distinct* name
 and address once (in several processes when the master is large enough for that to pay),
 builds the taxpayer features, namesakes, blocking-key tables and term frequencies, and
-stores them in ``WORKSPACE/master/<key>/master.duckdb``. The database is built in a
+stores them in ``WORKSPACE/master/<key>/master.duckdb``. Preparing stays within a memory
+limit (:func:`preparation_memory_limit`): DuckDB spills what it can, the features, which
+it cannot, are built a range of TINs at a time, and each table a look-up reads by key is
+written in key order as it is made (issue 12). The database is built in a
 scratch folder and renamed into place only when complete, so a killed preparation leaves
 nothing a batch could mistake for a prepared master.
 
