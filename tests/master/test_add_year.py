@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from matchgate.errors import MasterFileError
-from matchgate.master import PreparedMasterError, add_year, master_status, prepare
+from matchgate.master import PreparedMasterError, add_year, build, master_status, prepare
 from matchgate.master.store import current_key
 
 Rows = Callable[[duckdb.DuckDBPyConnection, str], list[tuple[object, ...]]]
@@ -44,9 +44,16 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("per_range", [None, 7], ids=["one-range", "43-ranges"])
 def test_adding_a_year_equals_preparing_both_files(
-    small_world: Path, tmp_path: Path, rows_of: Rows
+    small_world: Path,
+    tmp_path: Path,
+    rows_of: Rows,
+    per_range: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With 7 taxpayers a range the features are built, and rebuilt, 7 at a time (issue 12).
+    monkeypatch.setattr(build, "FEATURES_TAXPAYERS_PER_RANGE", per_range)
     base, year, union, latest = _split(small_world, tmp_path)
     workspace = tmp_path / "ws"
     first = prepare(base, workspace)

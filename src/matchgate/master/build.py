@@ -4,7 +4,10 @@
 before: :func:`matchgate.match.features.load_master`), standardizes each *distinct* name
 and address once (in several processes when the master is large enough for that to pay),
 builds the taxpayer features, namesakes, blocking-key tables and term frequencies, and
-stores them in ``WORKSPACE/master/<key>/master.duckdb``. The database is built in a
+stores them in ``WORKSPACE/master/<key>/master.duckdb``. Preparing stays within a memory
+limit (:func:`preparation_memory_limit`): DuckDB spills what it can, the features, which
+it cannot, are built a range of TINs at a time, and each table a look-up reads by key is
+written in key order as it is made (issue 12). The database is built in a
 scratch folder and renamed into place only when complete, so a killed preparation leaves
 nothing a batch could mistake for a prepared master.
 
@@ -63,10 +66,10 @@ from matchgate.match.features import (
     STANDARDIZED_STEPS,
     _master_relation_sql,
     build_taxpayer_features,
+    insert_taxpayer_features_by_range,
     load_master,
     standardize_distinct,
     taxpayer_addresses_select,
-    taxpayer_features_select,
     taxpayer_namesakes_sql,
 )
 from matchgate.match.model import term_frequency_sql
@@ -79,9 +82,23 @@ Progress = Callable[[str, int, int | None], None]
 
 # Term-frequency columns of the match model (matchgate.match.model).
 _TERM_FREQUENCY_COLUMNS = ("first_name", "surname_joined")
+# Taxpayers whose features are built at a time (by ranges of TINs): None, as many as
+# DuckDB's memory limit holds at _BYTES_PER_TAXPAYER each, within _TAXPAYERS_PER_RANGE.
+# A GROUP BY that collects lists cannot spill: over a whole 200,000-person master it held
+# 2.8 GB; 50,000 taxpayers at a time ran under a 1 GB limit, 100,000 did not (issue 12).
+FEATURES_TAXPAYERS_PER_RANGE: int | None = None
+_BYTES_PER_TAXPAYER = 80_000  # four times the ~20 KB measured
+_TAXPAYERS_PER_RANGE = (5_000, 200_000)
 # Below this many distinct values the processes cost more to start than they save.
 PARALLEL_FROM_VALUES = 100_000
 _WORKERS_VARIABLE = "MATCHGATE_PREPARE_WORKERS"
+# DuckDB's memory during preparation: its joins, sorts and aggregates spill to a temporary
+# folder beside the database instead of growing past it (DuckDB's own default is 80% of
+# the machine's memory, which a 1,000,000-person master filled: issue 12).
+_MEMORY_VARIABLE = "MATCHGATE_PREPARE_MEMORY"
+# The default share of the machine's memory for DuckDB: the standardizing processes and
+# Python's own objects come on top of it.
+_MEMORY_SHARE = 1 / 3
 
 
 def _no_progress(stage: str, done: int, total: int | None) -> None:
@@ -102,6 +119,59 @@ def standardizing_workers(distinct_values: int) -> int:
     if distinct_values < PARALLEL_FROM_VALUES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+def preparation_memory_limit() -> str:
+    """DuckDB's ``memory_limit`` for preparing: ``$MATCHGATE_PREPARE_MEMORY`` if set (a
+    DuckDB size such as ``6GB``), else a third of the machine's memory."""
+    configured = os.environ.get(_MEMORY_VARIABLE, "").strip()
+    if configured:
+        return configured
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "4GB"
+    return f"{max(1, int(total * _MEMORY_SHARE) >> 20)}MB"
+
+
+def _connect_for_preparing(database: Path) -> duckdb.DuckDBPyConnection:
+    """The prepared database, opened with DuckDB's memory bounded for preparing
+    (:func:`preparation_memory_limit`); what spills goes to DuckDB's temporary folder
+    beside the database (``<database>.tmp``, in the build folder)."""
+    con = connect_duckdb(database)
+    limit = preparation_memory_limit()
+    try:
+        sql.run(con, "SET memory_limit = ?", [limit], label="master.memory")
+    except duckdb.Error as exc:
+        con.close()
+        raise MasterFileError(
+            f"${_MEMORY_VARIABLE} must be a DuckDB memory size such as 6GB, not {limit!r} ({exc})"
+        ) from None
+    return con
+
+
+_SIZE_UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def _memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int | None:
+    """DuckDB's memory limit in bytes (it shows it as ``953.6 MiB``), None if unreadable."""
+    row = sql.fetch_one(con, "SELECT current_setting('memory_limit')", label="master.memory")
+    number, _, unit = str(row[0] if row else "").partition(" ")
+    try:
+        return int(float(number) * _SIZE_UNITS[unit])
+    except (ValueError, KeyError):
+        return None
+
+
+def features_taxpayers_per_range(con: duckdb.DuckDBPyConnection) -> int:
+    """How many taxpayers' features to build at a time under ``con``'s memory limit."""
+    if FEATURES_TAXPAYERS_PER_RANGE is not None:
+        return FEATURES_TAXPAYERS_PER_RANGE
+    low, high = _TAXPAYERS_PER_RANGE
+    limit = _memory_limit_bytes(con)
+    if limit is None:
+        return low
+    return max(low, min(high, limit // _BYTES_PER_TAXPAYER))
 
 
 def _step_progress(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
@@ -151,41 +221,65 @@ def _persist_temp_tables(con: duckdb.DuckDBPyConnection, names: tuple[str, ...])
         sql.run(con, f"DROP TABLE temp.main.{name}", label="master.persist")
 
 
-def _derived_tables(con: duckdb.DuckDBPyConnection, progress: Progress, *, namesakes: bool) -> None:
+# The key table -> the column it is stored in order of (:data:`POINT_READ_INDEXES`).
+_ORDER_BY = {table: columns[0] for table, columns in POINT_READ_INDEXES.items()}
+
+
+def _persist_ordered_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the ``master_rows`` ``load_master`` leaves in a temporary table into the
+    prepared database, in TIN order: once, instead of copied and then copied in order."""
+    home = _home(con)
+    sql.run_all(
+        con,
+        [
+            f"CREATE OR REPLACE TABLE {home}.master_rows AS"
+            " SELECT * FROM temp.main.master_rows ORDER BY tin",
+            "DROP TABLE temp.main.master_rows",
+        ],
+        label="master.persist",
+    )
+
+
+def _derived_tables(
+    con: duckdb.DuckDBPyConnection,
+    progress: Progress,
+    *,
+    namesakes: bool,
+    ordered: tuple[str, ...],
+) -> None:
     """Namesakes (unless built already), blocking keys and term frequencies: set-based SQL
-    over the features."""
+    over the features. ``ordered``: the tables written in key order already."""
     progress("master: namesakes and blocking keys", 0, 3)
     if namesakes:
-        sql.run(con, taxpayer_namesakes_sql(), label="master.namesakes")
+        sql.run(con, taxpayer_namesakes_sql(ordered=True), label="master.namesakes")
     progress("master: namesakes and blocking keys", 1, 3)
-    build_key_tables(con)
+    build_key_tables(con, _ORDER_BY)
     progress("master: namesakes and blocking keys", 2, 3)
     for column in _TERM_FREQUENCY_COLUMNS:
         sql.run(con, term_frequency_sql(column), label="master.term_frequencies")
     progress("master: namesakes and blocking keys", 3, 3)
-    _lay_out_for_point_reads(con, progress)
+    written_in_order = {"taxpayer_namesakes", *_KEY_TABLES, *ordered}
+    _lay_out_for_point_reads(con, progress, written_in_order)
 
 
-def _lay_out_for_point_reads(con: duckdb.DuckDBPyConnection, progress: Progress) -> None:
+# The blocking-key tables ``build_key_tables`` writes in key order (given ``_ORDER_BY``).
+_KEY_TABLES = tuple(table for table in POINT_READ_INDEXES if table.startswith("mk_"))
+
+
+def _lay_out_for_point_reads(
+    con: duckdb.DuckDBPyConnection, progress: Progress, written_in_order: set[str]
+) -> None:
     """Store every table a look-up reads by key (:data:`POINT_READ_INDEXES`) ordered by that
     key, with an ART index on each key column: a look-up's joins then read the rows of its
     own keys only (DuckDB turns a small join side into an index look-up), whatever the size
-    of the master. ``master_rows`` is ordered by TIN too (``add_year`` reads it so)."""
+    of the master. ``master_rows`` is ordered by TIN too (``add_year`` reads it so). A table
+    in ``written_in_order`` was written in that order and is only indexed."""
     home = _home(con)
     tables = {"master_rows": ("tin",), **POINT_READ_INDEXES}
     for done, (table, columns) in enumerate(tables.items()):
         progress("master: ordering and indexing", done, len(tables))
-        ordered = f"{home}.{table}__ordered"
-        sql.run_all(
-            con,
-            [
-                f"CREATE OR REPLACE TABLE {ordered} AS"
-                f" SELECT * FROM {home}.{table} ORDER BY {columns[0]}",
-                f"DROP TABLE {home}.{table}",
-                f"ALTER TABLE {ordered} RENAME TO {table}",
-            ],
-            label="master.order",
-        )
+        if table not in written_in_order:
+            _rewrite_in_order(con, f"{home}.{table}", table, columns[0])
         if table in POINT_READ_INDEXES:
             for column in columns:
                 sql.run(
@@ -194,6 +288,23 @@ def _lay_out_for_point_reads(con: duckdb.DuckDBPyConnection, progress: Progress)
                     label="master.index",
                 )
     progress("master: ordering and indexing", len(tables), len(tables))
+
+
+def _rewrite_in_order(
+    con: duckdb.DuckDBPyConnection, qualified: str, table: str, column: str
+) -> None:
+    """Copy ``qualified`` (the table ``table`` of the prepared database) in ``column`` order
+    and put the copy in its place."""
+    ordered = f"{qualified}__ordered"
+    sql.run_all(
+        con,
+        [
+            f"CREATE OR REPLACE TABLE {ordered} AS SELECT * FROM {qualified} ORDER BY {column}",
+            f"DROP TABLE {qualified}",
+            f"ALTER TABLE {ordered} RENAME TO {table}",
+        ],
+        label="master.order",
+    )
 
 
 def _manifest(
@@ -318,11 +429,12 @@ def _prepare_into(
     progress: Progress,
     workers: int | None,
 ) -> PreparedMaster:
-    con = connect_duckdb(build / DATABASE_NAME)
+    con = _connect_for_preparing(build / DATABASE_NAME)
     try:
         progress("master: reading the file", 0, None)
         report = load_master(con, master_file)
         _check_usable(report.taxpayers, master_file)
+        _persist_ordered_rows(con)
         totals = {
             step: _distinct_count(con, "master_rows", columns)
             for step, (columns, _, _) in STANDARDIZED_STEPS.items()
@@ -332,9 +444,15 @@ def _prepare_into(
             con,
             progress=lambda step, n: progress(f"master: standardizing {step}", n, totals[step]),
             workers=used,
+            taxpayers_per_range=features_taxpayers_per_range(con),
         )
-        _persist_temp_tables(con, ("master_rows", "std_master_names", "std_master_addresses"))
-        _derived_tables(con, progress, namesakes=False)  # built with the features
+        _persist_temp_tables(con, ("std_master_names", "std_master_addresses"))
+        _derived_tables(  # the namesakes are built with the features
+            con,
+            progress,
+            namesakes=False,
+            ordered=("master_rows", "taxpayer_features", "taxpayer_addresses"),
+        )
         manifest = _manifest(
             con,
             key=key,
@@ -447,7 +565,7 @@ def add_year(
         try:
             progress("master: copying the prepared master", 0, None)
             shutil.copyfile(parent.database, build / DATABASE_NAME)
-            con = connect_duckdb(build / DATABASE_NAME)
+            con = _connect_for_preparing(build / DATABASE_NAME)
             try:
                 manifest = _extend(
                     con, year_file, parent, sources=sources, key=key, progress=progress
@@ -530,9 +648,6 @@ def _extend(
         )
     progress("master: rebuilding the touched taxpayers", 0, None)
     touched_rows = f"(SELECT * FROM {home}.master_rows WHERE tin IN (SELECT tin FROM touched))"
-    touched_addresses = (
-        f"(SELECT * FROM {home}.taxpayer_addresses WHERE tin IN (SELECT tin FROM touched))"
-    )
     sql.run_all(
         con,
         [
@@ -540,14 +655,22 @@ def _extend(
             f"INSERT INTO {home}.taxpayer_addresses "
             + taxpayer_addresses_select(touched_rows, f"{home}.std_master_addresses"),
             f"DELETE FROM {home}.taxpayer_features WHERE unique_id IN (SELECT tin FROM touched)",
-            f"INSERT INTO {home}.taxpayer_features "
-            + taxpayer_features_select(touched_rows, touched_addresses, f"{home}.std_master_names"),
         ],
         label="master.add_year_features",
     )
+    # By ranges of TINs, as a preparation builds them: in bounded memory.
+    insert_taxpayer_features_by_range(
+        con,
+        f"{home}.taxpayer_features",
+        touched_rows,
+        f"{home}.std_master_names",
+        f"{home}.taxpayer_addresses",
+        features_taxpayers_per_range(con),
+    )
     for name in ("master_rows", "touched", "touched_rows", "new_std_names", "new_std_addresses"):
         sql.run(con, f"DROP TABLE IF EXISTS temp.main.{name}", label="master.add_year_cleanup")
-    _derived_tables(con, progress, namesakes=True)
+    # master_rows, taxpayer_features and taxpayer_addresses had rows deleted and added.
+    _derived_tables(con, progress, namesakes=True, ordered=())
     problems = dict(parent.manifest["problems"])
     for code, count in report.problems.items():
         problems[code] = problems.get(code, 0) + count

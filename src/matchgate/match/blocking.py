@@ -37,6 +37,8 @@ street is mangled, a name typo together with a ZIP typo, swapped names with a ty
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pyarrow as pa
 
@@ -65,8 +67,19 @@ def _deletions_sql(word: str) -> str:
     )
 
 
-def build_key_tables_sql() -> list[str]:
-    """Exploded (key, tin) tables over ``taxpayer_features``; built once per master."""
+def ordered_select(select: str, order_by: Mapping[str, str] | None, table: str) -> str:
+    """``select`` with its rows in ``order_by[table]`` order, if ``table`` is there: a
+    prepared master stores the tables a look-up reads by key in key order
+    (``matchgate.master.store.POINT_READ_INDEXES``), written so once instead of written and
+    then copied in order."""
+    if not order_by or table not in order_by:
+        return select
+    return f"SELECT * FROM ({select}) ORDER BY {order_by[table]}"
+
+
+def build_key_tables_sql(order_by: Mapping[str, str] | None = None) -> list[str]:
+    """Exploded (key, tin) tables over ``taxpayer_features``; built once per master. A
+    table named in ``order_by`` is written in the order of that column."""
     explode = {
         "mk_address": "address_keys",
         "mk_street": "street_keys",
@@ -76,40 +89,32 @@ def build_key_tables_sql() -> list[str]:
         "mk_city_locator": "city_locator_keys",
         "mk_first_form": "first_forms",
     }
-    statements = [
-        f"""CREATE OR REPLACE TABLE {table} AS
-            SELECT DISTINCT unnest({column}) AS key, unique_id AS tin
+    selects = {
+        table: f"""SELECT DISTINCT unnest({column}) AS key, unique_id AS tin
             FROM taxpayer_features WHERE {column} IS NOT NULL"""
         for table, column in explode.items()
-    ]
+    }
     # House number and ZIP, whatever the street name (a request's street mangled by typos).
-    statements.append(
-        """CREATE OR REPLACE TABLE mk_number_zip AS
-           SELECT DISTINCT u.l.number || '|' || u.l.zip AS key, u.tin
+    selects["mk_number_zip"] = """SELECT DISTINCT u.l.number || '|' || u.l.zip AS key, u.tin
            FROM (SELECT unique_id AS tin, unnest(locators) AS l FROM taxpayer_features
                  WHERE locators IS NOT NULL) u"""
-    )
     # Date of birth and a ZIP of the filing history (both names mangled).
-    statements.append(
-        """CREATE OR REPLACE TABLE mk_dob_zip AS
-           SELECT DISTINCT f.dob || '|' || z.zip AS key, f.unique_id AS tin
+    selects["mk_dob_zip"] = """SELECT DISTINCT f.dob || '|' || z.zip AS key, f.unique_id AS tin
            FROM (SELECT unique_id, dob, unnest(zips) AS zip FROM taxpayer_features
                  WHERE dob IS NOT NULL AND zips IS NOT NULL) z
            JOIN taxpayer_features f ON f.unique_id = z.unique_id"""
-    )
     # House number, city and state, whatever the street name (requests without a ZIP).
-    statements.append(
-        """CREATE OR REPLACE TABLE mk_number_city AS
-           SELECT DISTINCT split_part(k, '|', 1) || '|' || split_part(k, '|', 3) || '|'
+    selects[
+        "mk_number_city"
+    ] = """SELECT DISTINCT split_part(k, '|', 1) || '|' || split_part(k, '|', 3) || '|'
                   || split_part(k, '|', 4) AS key, tin
            FROM (SELECT unique_id AS tin, unnest(city_locator_keys) AS k FROM taxpayer_features
                  WHERE city_locator_keys IS NOT NULL)"""
-    )
     # One name exact and the other within one edit: first name's deletion neighbourhood
     # with a surname part, and a first-name form with a surname part's neighbourhood.
-    statements.append(
-        f"""CREATE OR REPLACE TABLE mk_name_edit AS
-           SELECT DISTINCT 'F' || unnest({_deletions_sql("first_name")}) || '|' || part AS key,
+    selects[
+        "mk_name_edit"
+    ] = f"""SELECT DISTINCT 'F' || unnest({_deletions_sql("first_name")}) || '|' || part AS key,
                   tin
            FROM (SELECT unique_id AS tin, first_name, unnest(surname_parts_any) AS part
                  FROM taxpayer_features
@@ -120,14 +125,15 @@ def build_key_tables_sql() -> list[str]:
                  FROM (SELECT unique_id, first_forms, unnest(surname_parts_any) AS part
                        FROM taxpayer_features
                        WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL))"""
-    )
-    statements.append(
-        """CREATE OR REPLACE TABLE mk_person AS
-           SELECT unique_id AS tin, tin AS tin_value, dob, first_name, surname_joined,
+    selects[
+        "mk_person"
+    ] = """SELECT unique_id AS tin, tin AS tin_value, dob, first_name, surname_joined,
                   left(surname_joined, 1) AS surname_initial, first_forms, surname_parts
            FROM taxpayer_features"""
-    )
-    return statements
+    return [
+        f"CREATE OR REPLACE TABLE {table} AS {ordered_select(select, order_by, table)}"
+        for table, select in selects.items()
+    ]
 
 
 def _phonetic_table(con: duckdb.DuckDBPyConnection, table: str, parts_sql: str) -> None:
@@ -145,25 +151,29 @@ def _phonetic_table(con: duckdb.DuckDBPyConnection, table: str, parts_sql: str) 
     con.from_arrow(arrow).create(table)
 
 
-def build_key_tables(con: duckdb.DuckDBPyConnection) -> None:
+def build_key_tables(
+    con: duckdb.DuckDBPyConnection, order_by: Mapping[str, str] | None = None
+) -> None:
     """Build every master key table: :func:`build_key_tables_sql` and the phonetic ones
-    (``mk_name_phonetic``: first-name form and a surname part's phonetic code)."""
-    sql.run_all(con, build_key_tables_sql(), label="blocking.key_tables")
+    (``mk_name_phonetic``: first-name form and a surname part's phonetic code). A table
+    named in ``order_by`` is written in the order of that column."""
+    sql.run_all(con, build_key_tables_sql(order_by), label="blocking.key_tables")
     _phonetic_table(
         con,
         "master_surname_phonetics",
         """SELECT DISTINCT unnest(surname_parts_any) FROM taxpayer_features
            WHERE surname_parts_any IS NOT NULL""",
     )
-    sql.run(
-        con,
-        """CREATE OR REPLACE TABLE mk_name_phonetic AS
-           SELECT DISTINCT t.form || '|' || ph.key AS key, t.tin
+    phonetic = """SELECT DISTINCT t.form || '|' || ph.key AS key, t.tin
            FROM (SELECT tin, unnest(first_forms) AS form, part FROM (
                    SELECT unique_id AS tin, first_forms, unnest(surname_parts_any) AS part
                    FROM taxpayer_features
                    WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL)) t
-           JOIN master_surname_phonetics ph ON ph.part = t.part""",
+           JOIN master_surname_phonetics ph ON ph.part = t.part"""
+    sql.run(
+        con,
+        "CREATE OR REPLACE TABLE mk_name_phonetic AS "
+        + ordered_select(phonetic, order_by, "mk_name_phonetic"),
         label="blocking.mk_name_phonetic",
     )
 

@@ -493,38 +493,60 @@ def standardize_distinct(
     pays); the table is the same either way, chunk for chunk in order.
     """
     keys = ", ".join(key_columns)
-    cursor = sql.run(
-        con, f"SELECT DISTINCT {keys} FROM ({source_sql})", label=f"features.{target}.keys"
+    # The distinct keys in a numbered table, read a chunk at a time by number: each chunk's
+    # features go into ``target`` as they come, instead of every chunk held in Python until
+    # the last (at 10,000,000 people several GB of Arrow outside DuckDB's memory limit).
+    numbered = f"{target}__keys"
+    sql.run(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {numbered} AS SELECT row_number() OVER () AS position, "
+        f"{keys} FROM (SELECT DISTINCT {keys} FROM ({source_sql}))",
+        label=f"features.{target}.keys",
     )
+    distinct = sql.fetch_int(con, f"SELECT count(*) FROM {numbered}", label=f"features.{target}")
     key_fields = [pa.field(f"key_{name}", pa.string()) for name in key_columns]
     table_schema = pa.schema(key_fields + list(schema))
-    batches: list[pa.RecordBatch] = []
+    chunks = _key_chunks(con, numbered, keys, distinct)
     total = 0
-    for batch in _standardized_batches(cursor, key_columns, function, table_schema, workers):
-        batches.append(batch)
-        total += batch.num_rows
-        if progress is not None:
-            progress(total)
-    table = pa.Table.from_batches(batches, schema=table_schema)
-    with sql.registered(con, "_standardized_arrow", table):
+    with sql.registered(con, "_standardized_arrow", table_schema.empty_table()):
         sql.run(
             con,
             f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _standardized_arrow",
             label=f"features.{target}",
         )
+    for batch in _standardized_batches(chunks, key_columns, function, table_schema, workers):
+        arrow = pa.Table.from_batches([batch], schema=table_schema)
+        with sql.registered(con, "_standardized_arrow", arrow):
+            sql.run(
+                con,
+                f"INSERT INTO {target} SELECT * FROM _standardized_arrow",
+                label=f"features.{target}",
+            )
+        total += batch.num_rows
+        if progress is not None:
+            progress(total)
+    sql.run(con, f"DROP TABLE temp.main.{numbered}", label=f"features.{target}")
     return total
 
 
 _STANDARDIZE_CHUNK = 50_000
 
 
-def _key_chunks(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
-    while chunk := cursor.fetchmany(_STANDARDIZE_CHUNK):
-        yield chunk
+def _key_chunks(
+    con: duckdb.DuckDBPyConnection, numbered: str, keys: str, distinct: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The keys of the numbered table ``numbered``, ``_STANDARDIZE_CHUNK`` at a time."""
+    for start in range(0, distinct, _STANDARDIZE_CHUNK):
+        yield sql.fetch_all(
+            con,
+            f"SELECT {keys} FROM {numbered} WHERE position > ? AND position <= ? ORDER BY position",
+            [start, start + _STANDARDIZE_CHUNK],
+            label="features.standardize_chunk",
+        )
 
 
 def _standardized_batches(
-    cursor: duckdb.DuckDBPyConnection,
+    chunks: Iterator[list[tuple[Any, ...]]],
     key_columns: tuple[str, ...],
     function: Callable[..., dict[str, object]],
     table_schema: pa.Schema,
@@ -535,12 +557,12 @@ def _standardized_batches(
         _standardized_batch, key_columns=key_columns, function=function, table_schema=table_schema
     )
     if workers <= 1:
-        yield from map(make, _key_chunks(cursor))
+        yield from map(make, chunks)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # At most two chunks per worker in flight: memory stays bounded on a large master.
         pending: deque[Future[pa.RecordBatch]] = deque()
-        for chunk in _key_chunks(cursor):
+        for chunk in chunks:
             pending.append(pool.submit(make, chunk))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
@@ -575,10 +597,14 @@ def _joined_on_keys(table: str, rows: str, columns: tuple[str, ...]) -> str:
     return " AND ".join(f"{table}.key_{name} = {rows}.{name}" for name in columns)
 
 
-def taxpayer_addresses_sql() -> str:
+def taxpayer_addresses_sql(*, ordered: bool = False) -> str:
     """Every (taxpayer, year) address, standardized: the filing history the request's
-    address is checked against, and the source of the disclosed address."""
-    return f"CREATE OR REPLACE TABLE taxpayer_addresses AS {taxpayer_addresses_select()}"
+    address is checked against, and the source of the disclosed address. ``ordered``:
+    written in TIN order (as a prepared master stores it)."""
+    select = taxpayer_addresses_select()
+    if ordered:
+        select = f"SELECT * FROM ({select}) ORDER BY tin"
+    return f"CREATE OR REPLACE TABLE taxpayer_addresses AS {select}"
 
 
 def taxpayer_addresses_select(
@@ -624,6 +650,33 @@ def taxpayer_features_sql() -> str:
     return f"CREATE OR REPLACE TABLE taxpayer_features AS {taxpayer_features_select()}"
 
 
+def _feature_columns(names: str, latest: str) -> str:
+    """The columns of ``taxpayer_features`` from the latest year's standardized name
+    (alias ``names``), the latest row (``latest``), every year's names (``an``) and the
+    address history (``h``)."""
+    history = ", ".join(f"h.{name}" for name in _ADDRESS_HISTORY_LISTS)
+    n, row = names, latest
+    return f"""{row}.tin AS unique_id, {n}.first_name,
+               coalesce(nullif(an.first_forms_any, []), {n}.first_forms) AS first_forms,
+               {n}.first_nicknames, FALSE AS first_name_unrecognised,
+               FALSE AS surname_unrecognised,
+               {n}.middle_name, {n}.middle_initial, {n}.surname, {n}.surname_joined,
+               {n}.surname_parts,
+               coalesce(nullif(an.surname_parts_any, []), {n}.surname_parts) AS surname_parts_any,
+               CAST(NULL AS VARCHAR[]) AS surname_first_forms,
+               {n}.suffix, {row}.dob, {row}.tin, CAST(NULL AS VARCHAR) AS address_key,
+               {history}"""
+
+
+# Names filed under in any year: a surname used only in earlier years, or a first name
+# standardized differently, still identifies the person.
+_ALL_NAMES_LISTS = """
+                   list_distinct(flatten(list(n.surname_parts)
+                       FILTER (WHERE n.surname_parts IS NOT NULL))) AS surname_parts_any,
+                   list_distinct(flatten(list(n.first_forms)
+                       FILTER (WHERE n.first_forms IS NOT NULL))) AS first_forms_any"""
+
+
 def taxpayer_features_select(
     rows: str = "master_rows",
     addresses: str = "taxpayer_addresses",
@@ -631,7 +684,6 @@ def taxpayer_features_select(
 ) -> str:
     """The rows of ``taxpayer_features`` for the taxpayers of the raw rows ``rows`` (a
     table or a parenthesized query) and their standardized ``addresses``."""
-    history = ", ".join(f"h.{name}" for name in _ADDRESS_HISTORY_LISTS)
     return f"""
         WITH latest AS (
             SELECT * FROM (
@@ -640,31 +692,73 @@ def taxpayer_features_select(
             ) WHERE rn = 1
         ),
         history AS ({_address_history_cte(addresses)}),
-        -- Names filed under in any year: a surname used only in earlier years, or a
-        -- first name standardized differently, still identifies the person.
         all_names AS (
-            SELECT m.tin,
-                   list_distinct(flatten(list(n.surname_parts)
-                       FILTER (WHERE n.surname_parts IS NOT NULL))) AS surname_parts_any,
-                   list_distinct(flatten(list(n.first_forms)
-                       FILTER (WHERE n.first_forms IS NOT NULL))) AS first_forms_any
+            SELECT m.tin, {_ALL_NAMES_LISTS}
             FROM {rows} m
             JOIN {names} n ON {_joined_on_keys("n", "m", NAME_FIELDS)}
             GROUP BY m.tin
         )
-        SELECT l.tin AS unique_id, n.first_name,
-               coalesce(nullif(an.first_forms_any, []), n.first_forms) AS first_forms,
-               n.first_nicknames, FALSE AS first_name_unrecognised,
-               FALSE AS surname_unrecognised,
-               n.middle_name, n.middle_initial, n.surname, n.surname_joined, n.surname_parts,
-               coalesce(nullif(an.surname_parts_any, []), n.surname_parts) AS surname_parts_any,
-               CAST(NULL AS VARCHAR[]) AS surname_first_forms,
-               n.suffix, l.dob, l.tin, CAST(NULL AS VARCHAR) AS address_key,
-               {history}
+        SELECT {_feature_columns("n", "l")}
         FROM latest l
         LEFT JOIN all_names an ON an.tin = l.tin
         JOIN {names} n ON {_joined_on_keys("n", "l", NAME_FIELDS)}
         LEFT JOIN history h ON h.tin = l.tin
+        """
+
+
+# The standardized name columns ``named_rows`` carries for each raw row.
+_NAME_FEATURE_COLUMNS = tuple(_NAME_SCHEMA.names)
+
+
+def named_rows_sql(rows: str = "master_rows", names: str = "std_master_names") -> str:
+    """``named_rows``: each raw row's TIN, tax year and date of birth with its standardized
+    name, in TIN order, so that :func:`taxpayer_features_range_select` reads the rows of a
+    range of TINs without a join with every standardized name. Every raw row has its name
+    in ``names`` (they are its distinct names), so no row is lost by the join."""
+    carried = ", ".join(f"n.{name}" for name in _NAME_FEATURE_COLUMNS)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE named_rows AS
+        SELECT m.tin, m.tax_year, m.dob, {carried}
+        FROM {rows} m
+        JOIN {names} n ON {_joined_on_keys("n", "m", NAME_FIELDS)}
+        ORDER BY m.tin
+        """
+
+
+def taxpayer_features_range_select(
+    low: str, high: str | None, addresses: str = "taxpayer_addresses", *, some: bool = False
+) -> str:
+    """The rows of ``taxpayer_features`` for the TINs from ``low`` up to (not including)
+    ``high`` (None: to the last), in TIN order, from ``named_rows`` and ``addresses``: the
+    same rows :func:`taxpayer_features_select` gives for those taxpayers. Both sources are
+    stored in TIN order, so a range reads its own row groups only. ``low`` and ``high`` are
+    TINs of ``master_rows`` (nine digits, checked by ``load_master``). ``some``: ``named_rows``
+    holds some taxpayers only (those a new tax year touched), so only their addresses are
+    read."""
+    for tin in (low, high):
+        if tin is not None and not (len(tin) == 9 and tin.isdigit()):
+            raise ValueError(f"a TIN range bound must be nine digits, not {tin!r}")
+    within = f"tin >= '{low}'" + (f" AND tin < '{high}'" if high is not None else "")
+    address_rows = within + (" AND tin IN (SELECT tin FROM rows_in_range)" if some else "")
+    return f"""
+        WITH rows_in_range AS (SELECT * FROM named_rows WHERE {within}),
+        latest AS (
+            SELECT * FROM (
+                SELECT *, row_number() OVER (PARTITION BY tin ORDER BY tax_year DESC) AS rn
+                FROM rows_in_range
+            ) WHERE rn = 1
+        ),
+        history AS ({_address_history_cte(f"(SELECT * FROM {addresses} WHERE {address_rows})")}),
+        all_names AS (
+            SELECT n.tin, {_ALL_NAMES_LISTS}
+            FROM rows_in_range n
+            GROUP BY n.tin
+        )
+        SELECT {_feature_columns("l", "l")}
+        FROM latest l
+        LEFT JOIN all_names an ON an.tin = l.tin
+        LEFT JOIN history h ON h.tin = l.tin
+        ORDER BY unique_id
         """
 
 
@@ -674,7 +768,7 @@ _GENERATIONAL = "('JR', 'SR', 'II', 'III', 'IV', 'V')"
 GENERATION_YEARS = (15, 45)
 
 
-def taxpayer_namesakes_sql() -> str:
+def taxpayer_namesakes_sql(*, ordered: bool = False) -> str:
     """``taxpayer_namesakes(tin, namesakes[], namesakes_sharing_middle[])``: for each
     taxpayer the other taxpayers of the same name linked to them in the file, wherever the
     request's address is.
@@ -688,6 +782,7 @@ def taxpayer_namesakes_sql() -> str:
 
     Built once at master preparation from two self-joins (on filed address, and on ZIP and
     first name), so the household rule reads a list per candidate instead of searching.
+    ``ordered``: written in TIN order (as a prepared master stores it).
     """
     low, high = GENERATION_YEARS
     return f"""
@@ -743,7 +838,7 @@ def taxpayer_namesakes_sql() -> str:
         JOIN people b ON b.tin = l.other
         WHERE list_has_any(a.forms, b.forms) AND list_has_any(a.parts, b.parts)
         GROUP BY l.tin
-        """
+        """ + ("ORDER BY l.tin" if ordered else "")
 
 
 def _reporting(
@@ -769,9 +864,16 @@ def build_taxpayer_features(
     *,
     progress: Callable[[str, int], None] | None = None,
     workers: int = 1,
+    taxpayers_per_range: int | None = None,
 ) -> int:
     """Create ``taxpayer_features`` (one row per TIN), ``taxpayer_addresses`` and
-    ``taxpayer_namesakes`` from ``master_rows``. Returns the number of taxpayers."""
+    ``taxpayer_namesakes`` from ``master_rows``. Returns the number of taxpayers.
+
+    With ``taxpayers_per_range`` (a prepared master: :mod:`matchgate.master.build`) the
+    tables are written in TIN order and the features are built that many taxpayers at a
+    time, by ranges of TINs, so DuckDB's memory for their lists stays bounded whatever the
+    size of the master: a ``GROUP BY`` that collects lists does not spill to disk, and over
+    a whole 200,000-person master it held 2.8 GB (issue 12). The rows are the same."""
     for step, (columns, function, schema) in STANDARDIZED_STEPS.items():
         standardize_distinct(
             con,
@@ -783,12 +885,74 @@ def build_taxpayer_features(
             progress=_reporting(progress, step),
             workers=workers,
         )
-    sql.run(con, taxpayer_addresses_sql(), label="features.taxpayer_addresses")
-    sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")
-    sql.run(con, taxpayer_namesakes_sql(), label="features.taxpayer_namesakes")
+    ordered = taxpayers_per_range is not None
+    sql.run(con, taxpayer_addresses_sql(ordered=ordered), label="features.taxpayer_addresses")
+    if taxpayers_per_range is None:
+        sql.run(con, taxpayer_features_sql(), label="features.taxpayer_features")
+    else:
+        _taxpayer_features_by_range(con, taxpayers_per_range)
+    sql.run(con, taxpayer_namesakes_sql(ordered=ordered), label="features.taxpayer_namesakes")
     return sql.fetch_int(
         con, "SELECT count(*) FROM taxpayer_features", label="features.taxpayer_features"
     )
+
+
+def tin_range_starts(con: duckdb.DuckDBPyConnection, rows: str, per_range: int) -> list[str]:
+    """The first TIN of each range of ``per_range`` taxpayers of ``rows``, in order."""
+    if per_range < 1:
+        raise ValueError(f"taxpayers per range must be at least 1, not {per_range}")
+    found = sql.fetch_all(
+        con,
+        f"""SELECT tin FROM (
+                SELECT tin, row_number() OVER (ORDER BY tin) AS position
+                FROM (SELECT DISTINCT tin FROM {rows}))
+            WHERE (position - 1) % {int(per_range)} = 0 ORDER BY tin""",
+        label="features.tin_ranges",
+    )
+    return [str(tin) for (tin,) in found]
+
+
+def insert_taxpayer_features_by_range(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    rows: str,
+    names: str,
+    addresses: str,
+    per_range: int,
+) -> None:
+    """Insert into ``target`` the features of the taxpayers of the raw rows ``rows`` (a
+    parenthesized query: those a new tax year touched), ``per_range`` taxpayers at a time,
+    from ``names`` and ``addresses``."""
+    sql.run(con, named_rows_sql(rows, names), label="features.named_rows")
+    starts = tin_range_starts(con, "named_rows", per_range)
+    for index, low in enumerate(starts):
+        high = starts[index + 1] if index + 1 < len(starts) else None
+        select = taxpayer_features_range_select(low, high, addresses, some=True)
+        sql.run(con, f"INSERT INTO {target} {select}", label="features.taxpayer_features")
+    sql.run(con, "DROP TABLE temp.main.named_rows", label="features.named_rows")
+
+
+def _taxpayer_features_by_range(con: duckdb.DuckDBPyConnection, per_range: int) -> None:
+    """``taxpayer_features`` built ``per_range`` taxpayers at a time, in TIN order."""
+    sql.run(con, named_rows_sql(), label="features.named_rows")
+    starts = tin_range_starts(con, "named_rows", per_range)
+    if not starts:  # no taxpayer: the table, empty, with its columns
+        sql.run(
+            con,
+            "CREATE OR REPLACE TABLE taxpayer_features AS "
+            f"{taxpayer_features_range_select('000000000', None)} LIMIT 0",
+            label="features.taxpayer_features",
+        )
+    for index, low in enumerate(starts):
+        high = starts[index + 1] if index + 1 < len(starts) else None
+        select = taxpayer_features_range_select(low, high)
+        statement = (
+            f"CREATE OR REPLACE TABLE taxpayer_features AS {select}"
+            if index == 0
+            else f"INSERT INTO taxpayer_features {select}"
+        )
+        sql.run(con, statement, label="features.taxpayer_features")
+    sql.run(con, "DROP TABLE temp.main.named_rows", label="features.named_rows")
 
 
 def _surname_as_first_name_forms(name: dict[str, object]) -> list[str] | None:
