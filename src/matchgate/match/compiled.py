@@ -43,6 +43,8 @@ from matchgate.match.decide import MatchDecision, MatchPolicy, RequestFacts, dec
 from matchgate.match.engine import (
     _candidates_by_request,
     blocked_pairs_sql,
+    first_name_neighbours_sql,
+    first_name_variants_sql,
     first_names_nobody_holds_sql,
     first_names_seen_sql,
     mark_unrecognised_sql,
@@ -81,6 +83,7 @@ _LOOKUP_PREDICTIONS = "lookup_predictions"
 _REQUEST_ROWS = "lookup_request_rows"
 # Master-wide tables built once per connection (TEMP: they go with the connection).
 _FIRST_NAMES_SEEN = "lookup_first_names_seen"
+_FIRST_NAME_VARIANTS = "lookup_first_name_variants"
 _MASTER_FIRST_NAMES = "lookup_master_first_names"
 _LEGAL_GIVEN_NAMES = "lookup_legal_given_names"
 _PREDICTIONS = "__splink__df_predict"
@@ -418,10 +421,16 @@ class CompiledScorer:
             " FROM taxpayer_features WHERE first_name IS NOT NULL",
             label="compiled.names",
         )
+        sql.run(
+            self.con,
+            first_name_variants_sql(_FIRST_NAMES_SEEN, into=_FIRST_NAME_VARIANTS),
+            label="compiled.names",
+        )
         for table, column in (
             (_FIRST_NAMES_SEEN, "name"),
             (_LEGAL_GIVEN_NAMES, "name"),
             (_MASTER_FIRST_NAMES, "first_name"),
+            (_FIRST_NAME_VARIANTS, "variant"),
         ):
             sql.run(
                 self.con,
@@ -441,6 +450,7 @@ class CompiledScorer:
         sql.run(con, request_features_sql(_REQUEST_ROWS), label="compiled.request_features")
         sql.run(con, request_address_kinds_sql(_REQUEST_ROWS), label="compiled.request_features")
         sql.run(con, mark_unrecognised_sql(_SEEN_BY_REQUEST), label="compiled.names")
+        sql.run(con, first_name_neighbours_sql(_FIRST_NAME_VARIANTS), label="compiled.names")
 
     def load(self, requests: list[MatchInput]) -> None:
         """Load these requests (:meth:`_stage_requests`) and copy them into Splink's fixed

@@ -127,15 +127,63 @@ def mark_unrecognised_sql(seen: str = "_first_names_seen") -> str:
         """
 
 
+def _deletions(column: str) -> str:
+    """A name and each string one letter shorter (SymSpell's deletion neighbourhood): two
+    names within one insertion, deletion, substitution or adjacent transposition of each
+    other share one of these."""
+    return (
+        f"unnest(list_value({column}) || list_transform(range(1, length({column}) + 1),"
+        f" i -> substr({column}, 1, i - 1) || substr({column}, i + 1)))"
+    )
+
+
+def first_name_variants_sql(seen: str = "_first_names_seen", *, into: str) -> str:
+    """Every first name known (``seen``) by each of its deletions, to find the names one
+    edit from a request's first name without comparing it with every name."""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE {into} AS
+        SELECT DISTINCT name, {_deletions("name")} AS variant FROM {seen}
+        """
+
+
+FIRST_NAME_NEIGHBOURS = "request_first_name_neighbours"
+
+
+def first_name_neighbours_sql(variants: str, *, into: str = FIRST_NAME_NEIGHBOURS) -> str:
+    """For each request whose first name is nobody's (``first_name_unrecognised``), the
+    known first names one edit from it (Damerau-Levenshtein 1): the names it may be a
+    misspelling of. MARIAUNA is one edit from MARIANA and from MARIANNA."""
+    return f"""
+        CREATE OR REPLACE TABLE {into} AS
+        WITH asked AS (
+            SELECT unique_id, first_name, {_deletions("first_name")} AS variant
+            FROM request_features WHERE first_name_unrecognised
+        )
+        SELECT a.unique_id, list_sort(list_distinct(list(v.name))) AS neighbours
+        FROM asked a JOIN {variants} v ON v.variant = a.variant
+        WHERE damerau_levenshtein(v.name, a.first_name) <= 1
+        GROUP BY a.unique_id
+        """
+
+
 def _mark_unrecognised_first_names(con: duckdb.DuckDBPyConnection) -> None:
     """Flag request first names (3+ letters), and one-word surnames read as first names
     (4+ letters, for swapped names), that are on no given-name list and held by no
-    taxpayer in the master file as a first name: likely misspellings. Needs
-    ``taxpayer_features``."""
+    taxpayer in the master file as a first name: likely misspellings; and list the known
+    first names one edit from each flagged first name (:func:`first_name_neighbours_sql`).
+    Needs ``taxpayer_features``."""
     names = pa.table({"name": pa.array(sorted(known_given_names()), pa.string())})
     with sql.registered(con, "_known_given_names", names):
         sql.run(con, first_names_seen_sql(), label="engine.unrecognised_names")
         sql.run(con, mark_unrecognised_sql(), label="engine.unrecognised_names")
+        sql.run(
+            con,
+            first_name_variants_sql(into="_first_name_variants"),
+            label="engine.unrecognised_names",
+        )
+        neighbours = first_name_neighbours_sql("_first_name_variants")
+        sql.run(con, neighbours, label="engine.unrecognised_names")
+        sql.run(con, "DROP TABLE _first_name_variants", label="engine.unrecognised_names")
         sql.run(con, "DROP TABLE _first_names_seen", label="engine.unrecognised_names")
 
 
@@ -161,9 +209,13 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes") -> str:
         )
         SELECT s.rid, s.tin, s.match_probability, s.match_weight, s.rules,
                s.surname_parts_any_l, {gamma_columns}, {weight_columns},
-               n.namesakes, n.namesakes_sharing_middle
+               n.namesakes, n.namesakes_sharing_middle,
+               list_filter(f.neighbours, x -> NOT (x = s.first_name_l
+                   OR list_contains(coalesce(s.first_forms_l, []), x)
+                   OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals
         FROM scored_pairs s JOIN best b ON b.rid = s.rid
         LEFT JOIN {namesakes} n ON n.tin = s.tin
+        LEFT JOIN {FIRST_NAME_NEIGHBOURS} f ON f.unique_id = s.rid
         WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
            OR s.gamma_address >= {_household_gamma()}
         ORDER BY CAST(s.rid AS BIGINT), s.match_weight DESC
@@ -191,6 +243,7 @@ def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candi
         surname_parts=tuple(row[5] or ()),
         namesakes=tuple(row[6 + 2 * width] or ()),
         namesakes_sharing_middle=tuple(row[7 + 2 * width] or ()),
+        first_name_rivals=tuple(row[8 + 2 * width] or ()),
     )
 
 

@@ -203,12 +203,16 @@ def _contradicted(candidate: Candidate) -> bool:
 
 
 def _read_as_misspelling(context: MatchContext) -> bool:
-    """The best first name agrees only in spelling, the request's is nobody's name, and
-    nothing else confirms the candidate: a misspelling of the taxpayer's name."""
+    """The best first name agrees only in spelling, the request's is nobody's name, no
+    other known first name is one edit from it, and nothing else confirms the candidate:
+    a misspelling of the taxpayer's name. MARIAUNA at MARIANA HARGROVE's flat is one edit
+    from MARIANNA too, a sister who files nothing (census world, 100,000 x 100,000): it is
+    no misspelling of MARIANA's alone."""
     best = context.best
     return (
         best.levels.get("first_name") == "spelling"
         and context.facts.first_name_unrecognised
+        and not best.first_name_rivals
         and not _confirms_identity(best)
     )
 
@@ -481,12 +485,16 @@ def names_disagree(context: MatchContext) -> Verdict | None:
 @match_rule(
     "first_name_misspelt",
     outcome=None,
-    hazard="CHRISNOPHER (nobody's name) refused though it can only mean CHRISTOPHER.",
+    hazard="CHRISNOPHER (nobody's name) refused though it can only mean CHRISTOPHER; "
+    "MARIAUNA read as MARIANA's misspelling when it is one edit from MARIANNA too.",
 )
 def first_name_misspelt(context: MatchContext) -> Verdict | None:
     """A note, not a decision: the request's first name agrees only in spelling, is on no
-    given-name list and held by no taxpayer, and nothing else confirms it; it is read as a
-    misspelling (``first_name_misspelt``) and ``first_name_unconfirmed`` does not apply."""
+    given-name list and held by no taxpayer, no other known first name (the lists, the
+    master's first names; the taxpayer's own name and its forms aside) is one edit from
+    it, and nothing else confirms it; it is read as a misspelling (``first_name_misspelt``)
+    and ``first_name_unconfirmed`` does not apply. With a rival one edit away (MARIAUNA:
+    MARIANA's flat, and MARIANNA is a name) the request goes to ``first_name_unconfirmed``."""
     if not _read_as_misspelling(context):
         return None
     return _decisive(

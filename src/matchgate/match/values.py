@@ -46,6 +46,10 @@ class Candidate:
     # the decision's JSON (the rules that read them run before a decision is stored).
     namesakes: tuple[str, ...] = ()
     namesakes_sharing_middle: tuple[str, ...] = ()
+    # Known first names (given-name lists, the master's first names) one edit from the
+    # request's first name when that is nobody's name, other than this taxpayer's first
+    # name and its forms: whom else the misspelling may mean. Not stored either.
+    first_name_rivals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
