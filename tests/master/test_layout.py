@@ -1,6 +1,6 @@
-"""The prepared master's storage layout (``STORAGE_VERSION`` 2): every table a look-up reads
-by key stored in key order with an ART index per key column, after ``prepare`` and after
-``add_year``; a master prepared in the older layout is refused and prepared again."""
+"""The prepared master's storage layout (``STORAGE_VERSION`` 2 on): every table a look-up
+reads by key stored in key order with an ART index per key column, after ``prepare`` and
+after ``add_year``; a master prepared in the older layout is refused and prepared again."""
 
 from __future__ import annotations
 

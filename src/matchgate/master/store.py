@@ -57,8 +57,11 @@ MANIFEST_FORMAT = 1
 # How the prepared tables are laid out on disk (part of the key, checked on opening):
 # 1 unordered and unindexed; 2 every table a look-up reads by key stored in key order with
 # an ART index on that key (:data:`POINT_READ_INDEXES`), so a look-up reads its own rows
-# only. A master of an older layout is prepared again (its key differs).
-STORAGE_VERSION = 2
+# only; 3 the key tables of the rules that intersect two keys hold the two together
+# (``mk_name``: first-name form and surname part; ``mk_zip_surname``: ZIP and surname part;
+# instead of ``mk_first_form``, ``mk_zip`` and ``mk_surname_part``), so a look-up reads the
+# intersection only. A master of an older layout is prepared again (its key differs).
+STORAGE_VERSION = 3
 # table -> the columns a look-up reads it by: one ART index each, the table stored ordered
 # by the first. The blocking rules (matchgate.match.blocking) join the request's keys with
 # these columns, Splink's pruned inputs select the candidates' rows by ``unique_id``, the
@@ -73,11 +76,10 @@ POINT_READ_INDEXES: dict[str, tuple[str, ...]] = {
         for table in (
             "mk_address",
             "mk_street",
-            "mk_zip",
-            "mk_surname_part",
+            "mk_zip_surname",
             "mk_locator",
             "mk_city_locator",
-            "mk_first_form",
+            "mk_name",
             "mk_number_zip",
             "mk_dob_zip",
             "mk_number_city",
