@@ -41,7 +41,9 @@ from matchgate.master.version import (
 __all__ = [
     "MANIFEST_FORMAT",
     "POINT_READ_INDEXES",
+    "ROW_FETCHED_TABLES",
     "STORAGE_VERSION",
+    "UNCOMPRESSED_STRING_METHODS",
     "PreparedMaster",
     "PreparedMasterError",
     "attach_prepared",
@@ -60,7 +62,8 @@ MANIFEST_FORMAT = 1
 # only; 3 the key tables of the rules that intersect two keys hold the two together
 # (``mk_name``: first-name form and surname part; ``mk_zip_surname``: ZIP and surname part;
 # instead of ``mk_first_form``, ``mk_zip`` and ``mk_surname_part``), so a look-up reads the
-# intersection only. A master of an older layout is prepared again (its key differs).
+# intersection only, and the tables of :data:`ROW_FETCHED_TABLES` store their strings
+# uncompressed. A master of an older layout is prepared again (its key differs).
 STORAGE_VERSION = 3
 # table -> the columns a look-up reads it by: one ART index each, the table stored ordered
 # by the first. The blocking rules (matchgate.match.blocking) join the request's keys with
@@ -90,6 +93,11 @@ POINT_READ_INDEXES: dict[str, tuple[str, ...]] = {
     "tf_master_first_name": ("first_name",),
     "tf_master_surname_joined": ("surname_joined",),
 }
+# The tables a look-up reads its candidates' rows from, row by row through the index (a
+# few rows, each in another vector): stored with these compression methods off, strings
+# uncompressed, since fetching one row of a compressed string column decodes its vector.
+ROW_FETCHED_TABLES = ("taxpayer_features", "taxpayer_namesakes", "mk_person")
+UNCOMPRESSED_STRING_METHODS = "fsst,dict_fsst,zstd,dictionary"
 DATABASE_NAME = "master.duckdb"
 MANIFEST_NAME = "manifest.json"
 MODEL_NAME = "model.json"
