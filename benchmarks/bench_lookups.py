@@ -8,6 +8,10 @@
 
 The model is trained on the world's request file first (as a batch run leaves one in the
 workspace); the first look-up opens (standardizes) the master and is reported apart.
+``--transfer-day N`` answers the look-ups N days after today (the same rows on another day
+are new look-ups, not answers from the letter's store: two versions of the code can then
+run on the same rows in turn); ``--statements`` also prints the CPU time of the process per
+look-up and the time of the DuckDB statements per look-up by label (``matchgate.sql``).
 ``--batch-of-one`` times the earlier path for comparison: every look-up a batch of one row
 (``run_batch``) under a bulk letter signed for that one-row file, which standardizes the
 master into its own batch database each time.
@@ -22,7 +26,9 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -41,20 +47,55 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def _lookups(world: Path, workspace: Path, rows: list[dict[str, str]]) -> list[float]:
+class _Statements:
+    """Seconds of the statements run through ``matchgate.sql.run`` per label, while on."""
+
+    def __init__(self) -> None:
+        from matchgate import sql
+
+        self.seconds: dict[str, float] = {}
+        self.on = False
+        run = sql.run
+
+        def timed(con: Any, text: str, params: Any = None, *, label: str) -> Any:
+            started = time.perf_counter()
+            try:
+                return run(con, text, params, label=label)
+            finally:
+                if self.on:
+                    elapsed = time.perf_counter() - started
+                    self.seconds[label] = self.seconds.get(label, 0.0) + elapsed
+
+        sql.run = timed  # type: ignore[assignment]
+
+
+def _lookups(
+    world: Path,
+    workspace: Path,
+    rows: list[dict[str, str]],
+    *,
+    day: date | None = None,
+    statements: _Statements | None = None,
+    cpu: list[float] | None = None,
+) -> list[float]:
     from matchgate.lookups import run_lookup
 
     times = []
-    for row in rows:
-        started = time.perf_counter()
+    for number, row in enumerate(rows):
+        if statements is not None:
+            statements.on = number > 0  # the first look-up opens the master: apart
+        started, started_cpu = time.perf_counter(), time.process_time()
         run_lookup(
             workspace=workspace,
             fields=row,
             actor="benchmark",
             letter=world / "lookup_letter.toml",
             master=world / "master.parquet",
+            transfer_date=day,
         )
         times.append(time.perf_counter() - started)
+        if cpu is not None:
+            cpu.append(time.process_time() - started_cpu)
     return times
 
 
@@ -101,6 +142,12 @@ def main() -> None:
     )
     parser.add_argument("--offset", type=int, default=0, help="skip this many requests")
     parser.add_argument("--batch-of-one", action="store_true", help="time the earlier path")
+    parser.add_argument(
+        "--transfer-day", type=int, default=0, help="answer the look-ups this many days on"
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="CPU and DuckDB statements per look-up"
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-lookups-"))
     try:
@@ -128,8 +175,13 @@ def main() -> None:
             )
             print(f"model trained on the world's requests: {time.perf_counter() - started:.1f} s")
 
-        run = _batches_of_one if args.batch_of_one else _lookups
-        times = run(world, workspace, rows)
+        statements = _Statements() if args.statements else None
+        cpu: list[float] = []
+        if args.batch_of_one:
+            times = _batches_of_one(world, workspace, rows)
+        else:
+            day = date.today() + timedelta(days=args.transfer_day) if args.transfer_day else None
+            times = _lookups(world, workspace, rows, day=day, statements=statements, cpu=cpu)
         first, rest = times[0], times[1:]
         size = sum(p.stat().st_size for p in workspace.rglob("*") if p.is_file())
         path = "batch of one (run_batch)" if args.batch_of_one else "run_lookup"
@@ -144,6 +196,12 @@ def main() -> None:
         print(
             f"  workspace after: {size / 1e6:.1f} MB ({size / len(times) / 1e3:.0f} kB a look-up)"
         )
+        if statements is not None:
+            print(f"  CPU of the process: mean {statistics.fmean(cpu[1:]) * 1000:.0f} ms a look-up")
+            ordered = sorted(statements.seconds.items(), key=lambda item: -item[1])
+            print("  DuckDB statements, ms a look-up by label:")
+            for label, seconds in ordered:
+                print(f"    {label:<40} {seconds / len(rest) * 1000:7.1f}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -1,6 +1,7 @@
-"""The prepared master's storage layout (``STORAGE_VERSION`` 2): every table a look-up reads
-by key stored in key order with an ART index per key column, after ``prepare`` and after
-``add_year``; a master prepared in the older layout is refused and prepared again."""
+"""The prepared master's storage layout (``STORAGE_VERSION`` 2 on): every table a look-up
+reads by key stored in key order with an ART index per key column, the tables it fetches
+its candidates' rows from with their strings uncompressed (3 on), after ``prepare`` and
+after ``add_year``; a master prepared in the older layout is refused and prepared again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,20 @@ import duckdb
 import pytest
 
 from matchgate.master import PreparedMasterError, add_year, ensure_prepared, open_prepared, prepare
-from matchgate.master.store import POINT_READ_INDEXES, STORAGE_VERSION, PreparedMaster
+from matchgate.master.store import (
+    POINT_READ_INDEXES,
+    ROW_FETCHED_TABLES,
+    STORAGE_VERSION,
+    PreparedMaster,
+)
+
+# DuckDB's names (pragma_storage_info) of the string compressions a row fetch decodes whole.
+_VECTOR_DECODED = ("Dictionary", "FSST", "DICT_FSST", "ZSTD")
+
+
+def _compressions(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(f"SELECT DISTINCT compression FROM pragma_storage_info('{table}')")
+    return {str(name) for (name,) in rows.fetchall()}
 
 
 def _assert_laid_out(prepared: PreparedMaster) -> None:
@@ -39,8 +53,13 @@ def _assert_laid_out(prepared: PreparedMaster) -> None:
                         FROM "{table}") WHERE p > k"""
             ).fetchone()
             assert unordered == (0,), table
+        for table in ROW_FETCHED_TABLES:
+            assert not _compressions(con, table) & set(_VECTOR_DECODED), table
+        # (DuckDB does compress other tables so: the check above would see it.)
+        assert _compressions(con, "master_rows") & set(_VECTOR_DECODED)
         leftovers = con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE ends_with(table_name, '__ordered')"
+            "SELECT table_name FROM duckdb_tables()"
+            " WHERE ends_with(table_name, '__ordered') OR ends_with(table_name, '__uncompressed')"
         ).fetchall()
         assert leftovers == []
     finally:

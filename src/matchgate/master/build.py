@@ -40,7 +40,9 @@ from matchgate.master.store import (
     MANIFEST_FORMAT,
     MANIFEST_NAME,
     POINT_READ_INDEXES,
+    ROW_FETCHED_TABLES,
     STORAGE_VERSION,
+    UNCOMPRESSED_STRING_METHODS,
     PreparedMaster,
     PreparedMasterError,
     cached_file_sha256,
@@ -260,6 +262,7 @@ def _derived_tables(
     progress("master: namesakes and blocking keys", 3, 3)
     written_in_order = {"taxpayer_namesakes", *_KEY_TABLES, *ordered}
     _lay_out_for_point_reads(con, progress, written_in_order)
+    _store_for_row_fetches(con)
 
 
 # The blocking-key tables ``build_key_tables`` writes in key order (given ``_ORDER_BY``).
@@ -305,6 +308,43 @@ def _rewrite_in_order(
         ],
         label="master.order",
     )
+
+
+def _store_for_row_fetches(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the tables a look-up reads its candidates' rows from
+    (:data:`ROW_FETCHED_TABLES`) again with their strings uncompressed, in the same order,
+    with the same indexes. A row fetched through the index from a dictionary- or
+    FSST-compressed string column costs the decoding of its whole vector: at 200,000 people
+    the candidates' 15 rows of ``taxpayer_features`` took 30-50 ms, uncompressed 7-9 ms
+    (benchmarks/RESULTS.md). The setting counts when rows are written to disk: every other
+    table is checkpointed before it is set, and these after."""
+    home = _home(con)
+    sql.run_all(
+        con,
+        ["CHECKPOINT", f"SET disabled_compression_methods = '{UNCOMPRESSED_STRING_METHODS}'"],
+        label="master.row_fetches",
+    )
+    try:
+        for table in ROW_FETCHED_TABLES:
+            columns = POINT_READ_INDEXES[table]
+            copy = f"{home}.{table}__uncompressed"
+            sql.run_all(
+                con,
+                [
+                    f"CREATE OR REPLACE TABLE {copy} AS"
+                    f" SELECT * FROM {home}.{table} ORDER BY {columns[0]}",
+                    f"DROP TABLE {home}.{table}",
+                    f"ALTER TABLE {copy} RENAME TO {table}",
+                    *(
+                        f"CREATE INDEX {table}__{column} ON {home}.{table} ({column})"
+                        for column in columns
+                    ),
+                ],
+                label="master.row_fetches",
+            )
+        sql.run(con, "CHECKPOINT", label="master.row_fetches")
+    finally:
+        sql.run(con, "RESET disabled_compression_methods", label="master.row_fetches")
 
 
 def _manifest(

@@ -41,7 +41,9 @@ from matchgate.master.version import (
 __all__ = [
     "MANIFEST_FORMAT",
     "POINT_READ_INDEXES",
+    "ROW_FETCHED_TABLES",
     "STORAGE_VERSION",
+    "UNCOMPRESSED_STRING_METHODS",
     "PreparedMaster",
     "PreparedMasterError",
     "attach_prepared",
@@ -57,8 +59,12 @@ MANIFEST_FORMAT = 1
 # How the prepared tables are laid out on disk (part of the key, checked on opening):
 # 1 unordered and unindexed; 2 every table a look-up reads by key stored in key order with
 # an ART index on that key (:data:`POINT_READ_INDEXES`), so a look-up reads its own rows
-# only. A master of an older layout is prepared again (its key differs).
-STORAGE_VERSION = 2
+# only; 3 the key tables of the rules that intersect two keys hold the two together
+# (``mk_name``: first-name form and surname part; ``mk_zip_surname``: ZIP and surname part;
+# instead of ``mk_first_form``, ``mk_zip`` and ``mk_surname_part``), so a look-up reads the
+# intersection only, and the tables of :data:`ROW_FETCHED_TABLES` store their strings
+# uncompressed. A master of an older layout is prepared again (its key differs).
+STORAGE_VERSION = 3
 # table -> the columns a look-up reads it by: one ART index each, the table stored ordered
 # by the first. The blocking rules (matchgate.match.blocking) join the request's keys with
 # these columns, Splink's pruned inputs select the candidates' rows by ``unique_id``, the
@@ -73,11 +79,10 @@ POINT_READ_INDEXES: dict[str, tuple[str, ...]] = {
         for table in (
             "mk_address",
             "mk_street",
-            "mk_zip",
-            "mk_surname_part",
+            "mk_zip_surname",
             "mk_locator",
             "mk_city_locator",
-            "mk_first_form",
+            "mk_name",
             "mk_number_zip",
             "mk_dob_zip",
             "mk_number_city",
@@ -88,6 +93,11 @@ POINT_READ_INDEXES: dict[str, tuple[str, ...]] = {
     "tf_master_first_name": ("first_name",),
     "tf_master_surname_joined": ("surname_joined",),
 }
+# The tables a look-up reads its candidates' rows from, row by row through the index (a
+# few rows, each in another vector): stored with these compression methods off, strings
+# uncompressed, since fetching one row of a compressed string column decodes its vector.
+ROW_FETCHED_TABLES = ("taxpayer_features", "taxpayer_namesakes", "mk_person")
+UNCOMPRESSED_STRING_METHODS = "fsst,dict_fsst,zstd,dictionary"
 DATABASE_NAME = "master.duckdb"
 MANIFEST_NAME = "manifest.json"
 MODEL_NAME = "model.json"

@@ -31,6 +31,13 @@ master key tables built by :func:`build_key_tables_sql`:
     name_one_edit  one name the same and the other within one edit (a deletion-neighbourhood
                    key: NAZTHAN / NATHAN MAIER, VIEYS / VIENS)
 
+A rule that needs two keys in common reads one key table of the two together (``mk_name``:
+first-name form and surname part, for name and swapped; ``mk_zip_surname``: ZIP and surname
+part), so it reads only the pairs it finds: intersecting the holders of each key read every
+holder of JOSE, or of a ZIP, to keep the few who were also GARCIA (a look-up at 1,000,000
+people spent 114 ms of its ~244 ms there; benchmarks/RESULTS.md). The same pairs as the
+intersection: ``tests/match/test_name_keys.py``.
+
 The noisy mix (issue 11) showed what the older rules miss: requests without a ZIP whose
 street is mangled, a name typo together with a ZIP typo, swapped names with a typo.
 """
@@ -83,11 +90,8 @@ def build_key_tables_sql(order_by: Mapping[str, str] | None = None) -> list[str]
     explode = {
         "mk_address": "address_keys",
         "mk_street": "street_keys",
-        "mk_zip": "zips",
-        "mk_surname_part": "surname_parts_any",
         "mk_locator": "locator_keys",
         "mk_city_locator": "city_locator_keys",
-        "mk_first_form": "first_forms",
     }
     selects = {
         table: f"""SELECT DISTINCT unnest({column}) AS key, unique_id AS tin
@@ -110,6 +114,20 @@ def build_key_tables_sql(order_by: Mapping[str, str] | None = None) -> list[str]
                   || split_part(k, '|', 4) AS key, tin
            FROM (SELECT unique_id AS tin, unnest(city_locator_keys) AS k FROM taxpayer_features
                  WHERE city_locator_keys IS NOT NULL)"""
+    # A first-name form and a surname part together (the name and swapped rules), and a ZIP
+    # of the history and a surname part together (zip_surname): a rule then reads the
+    # holders of both at once, not every holder of a common first name, surname or ZIP to
+    # intersect them. Names hold no '|' (A-Z, 0-9, '-' and spaces), ZIPs are five digits.
+    selects["mk_name"] = """SELECT DISTINCT form || '|' || part AS key, tin
+           FROM (SELECT tin, unnest(first_forms) AS form, part
+                 FROM (SELECT unique_id AS tin, first_forms, unnest(surname_parts_any) AS part
+                       FROM taxpayer_features
+                       WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL))"""
+    selects["mk_zip_surname"] = """SELECT DISTINCT zip || '|' || part AS key, tin
+           FROM (SELECT tin, unnest(zips) AS zip, part
+                 FROM (SELECT unique_id AS tin, zips, unnest(surname_parts_any) AS part
+                       FROM taxpayer_features
+                       WHERE zips IS NOT NULL AND surname_parts_any IS NOT NULL))"""
     # One name exact and the other within one edit: first name's deletion neighbourhood
     # with a surname part, and a first-name form with a surname part's neighbourhood.
     selects[
@@ -210,13 +228,13 @@ BLOCKING_RULES: dict[str, str] = {
     "address": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("address_keys")}) q
         JOIN mk_address m ON m.key = q.key""",
-    "name": f"""
-        SELECT DISTINCT s.rid, s.tin FROM (
-            SELECT q.rid, m.tin FROM ({_request_keys("surname_parts")}) q
-            JOIN mk_surname_part m ON m.key = q.key) s
-        JOIN (SELECT q.rid, m.tin FROM ({_request_keys("first_forms")}) q
-              JOIN mk_first_form m ON m.key = q.key) f
-          ON f.rid = s.rid AND f.tin = s.tin""",
+    "name": """
+        SELECT DISTINCT q.rid, m.tin FROM (
+            SELECT rid, unnest(first_forms) || '|' || part AS key
+            FROM (SELECT unique_id AS rid, first_forms, unnest(surname_parts) AS part
+                  FROM request_features
+                  WHERE first_forms IS NOT NULL AND surname_parts IS NOT NULL)) q
+        JOIN mk_name m ON m.key = q.key""",
     "dob_surname": """
         SELECT r.unique_id AS rid, p.tin FROM request_features r
         JOIN mk_person p ON p.dob = r.dob
@@ -227,20 +245,18 @@ BLOCKING_RULES: dict[str, str] = {
         JOIN mk_person p ON p.dob = r.dob
         WHERE r.dob IS NOT NULL AND list_has_any(p.first_forms, r.first_forms)""",
     "swapped": """
-        SELECT DISTINCT s.rid, s.tin FROM (
-            SELECT r.unique_id AS rid, m.tin FROM request_features r
-            JOIN mk_surname_part m ON m.key = r.first_name) s
-        JOIN (SELECT q.rid, m.tin FROM (
-                SELECT unique_id AS rid, unnest(surname_parts) AS key FROM request_features) q
-              JOIN mk_first_form m ON m.key = q.key) f
-          ON f.rid = s.rid AND f.tin = s.tin""",
-    "zip_surname": f"""
-        SELECT DISTINCT z.rid, z.tin FROM (
-            SELECT q.rid, m.tin FROM ({_request_keys("zips")}) q
-            JOIN mk_zip m ON m.key = q.key) z
-        JOIN (SELECT q.rid, m.tin FROM ({_request_keys("surname_parts")}) q
-              JOIN mk_surname_part m ON m.key = q.key) s
-          ON s.rid = z.rid AND s.tin = z.tin""",
+        SELECT DISTINCT q.rid, m.tin FROM (
+            SELECT unique_id AS rid, unnest(surname_parts) || '|' || first_name AS key
+            FROM request_features
+            WHERE first_name IS NOT NULL AND surname_parts IS NOT NULL) q
+        JOIN mk_name m ON m.key = q.key""",
+    "zip_surname": """
+        SELECT DISTINCT q.rid, m.tin FROM (
+            SELECT rid, unnest(zips) || '|' || part AS key
+            FROM (SELECT unique_id AS rid, zips, unnest(surname_parts) AS part
+                  FROM request_features
+                  WHERE zips IS NOT NULL AND surname_parts IS NOT NULL)) q
+        JOIN mk_zip_surname m ON m.key = q.key""",
     "street": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("street_keys")}) q
         JOIN mk_street m ON m.key = q.key""",

@@ -170,7 +170,8 @@ _LIST_INPUTS = {
 # that a scan of the key-ordered table, skipping every row group the IN filter rules out, is
 # cheaper than fetching row by row (~10 us a row). At 1,000,000 people the name rule's first
 # name block (JOSE: 11,117 holders) took 114 ms through the index and a look-up's p95 was
-# 864-903 ms at 50,000 against 390-409 ms at 2,048 (benchmarks/RESULTS.md).
+# 864-903 ms at 50,000 against 390-409 ms at 2,048 (benchmarks/RESULTS.md); the name rule has
+# read the first name and surname together since (``mk_name``, matchgate.match.blocking).
 _POINT_READ_SETTINGS = {"dynamic_or_filter_threshold": 5_000, "index_scan_max_count": 2_048}
 # A plan kept over tables refilled per look-up must not depend on what they held when it
 # was made: with these on, DuckDB folds filters on the column statistics of the moment
