@@ -20,8 +20,8 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "5"
-STANDARDIZER_FINGERPRINT = "82d4512e40482e2e35b6cfcc145cc685953e49242e3112e30b4687ff6a2923fb"
+STANDARDIZER_VERSION = "6"
+STANDARDIZER_FINGERPRINT = "078229da24a8343f5c788b781cfb47caf7bf1dc54ccac3a428db2349184965b0"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.
