@@ -61,12 +61,11 @@ FILINGS = [
     ("323450024", 2024, "WANDA", "", "SMITH", "", "1962-10-10", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748"),
     ("323450025", 2024, "LINDO", "", "SMITH", "", "1962-10-10", "8420 E VALLEY AVE", "TUCSON", "AZ", "85748"),
     # noisy1: numbered streets whose ordinal is mistyped or read by OCR, a father and son of
-    # one name at one of them; a flat written with a second line after its unit; a typo in
-    # each name, the first two off, and twins of one date of birth whose names both are
+    # one name at one of them; a typo in each name, the first two off, and twins of one date
+    # of birth whose names both are
     ("323450026", 2024, "MIRIAM", "", "OYELARAN", "", "1975-04-26", "3857 45TH DR", "MIAMI", "FL", "33143"),
     ("323450027", 2024, "AUGUSTIN", "", "PELLETIER", "", "1949-02-02", "4086 10TH DR", "MIAMI", "FL", "33173"),
     ("323450028", 2024, "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 10TH DR", "MIAMI", "FL", "33173"),
-    ("323450029", 2024, "ROSALIND", "", "ASHWORTH", "", "1981-11-30", "2750 PINE AVE UNIT 3", "WASHINGTON", "DC", "20079"),
     ("323450030", 2024, "SCOTT", "", "ANDERSON", "", "1950-01-26", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182"),
     ("323450031", 2024, "CARLA", "", "BRANDT", "", "1993-06-14", "918 ORCHARD LN", "OMAHA", "NE", "68102"),
     ("323450032", 2024, "CARLY", "", "BRANDT", "", "1993-06-14", "918 ORCHARD LN", "OMAHA", "NE", "68102"),
@@ -139,9 +138,6 @@ REQUESTS = [
     ("ordinal_ocr_letter_son_by_dob", "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 I0TH DR", "MIAMI", "FL", "33173", "disclosed", "323450028", "disclose_above_threshold", ""),
     ("ordinal_ocr_letter_father_or_son", "AUGUSTIN", "", "PELLETIER", "", "", "4086 I0TH DR", "MIAMI", "FL", "33173", "ambiguous", "", "household_namesake", "household_conflict"),
     ("ordinal_ocr_letter_another_street", "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 I1TH DR", "MIAMI", "FL", "33173", "no_match", "", "address_not_in_history", ""),
-    # ... a second line written on after the unit without a comma; another unit is refused
-    ("second_line_after_unit", "ROSALIND", "", "ASHWORTH", "", "1981-11-30", "2750 PINE AVENUE UNIT 3 EAST SIDE", "WASHINGTON", "DC", "20079", "disclosed", "323450029", "disclose_above_threshold", ""),
-    ("second_line_after_another_unit", "ROSALIND", "", "ASHWORTH", "", "1981-11-30", "2750 PINE AVENUE UNIT 4 EAST SIDE", "WASHINGTON", "DC", "20079", "no_match", "", "address_not_in_history", "address_unit_differs"),
     # ... a first name two typos off (nobody's name) and a surname one typo off: only with
     # the exact date of birth, and not between twins whose names both are two typos off
     ("first_two_typos_surname_one_typo", "SCDUTT", "", "ANDERAON", "", "1950-01-26", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182", "disclosed", "323450030", "disclose_above_threshold", "first_name_close"),

@@ -47,6 +47,8 @@ PEOPLE = [
     ("412300008", "ROSALIND", "", "ASHCROFT", "", "1981-11-30", "2750 PINE AVE UNIT 3 WEST SIDE", "DAYTON", "OH", "45402"),
     # a master line with a care-of name before its flat
     ("412300009", "BARNABY", "", "OYELOWO", "", "1972-04-04", "1500 CANAL ST C/O JOHN SMITH APT 9", "DAYTON", "OH", "45402"),
+    # (noisyfix) a taxpayer on 510TH ST: SI0TH is S 10TH or 510TH, a joined S is no digit
+    ("412300010", "OSWALD", "", "KIRKPATRICK", "", "1966-06-16", "88 510TH ST", "DAYTON", "OH", "45402"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, the tin it must not
 # be disclosed to
@@ -65,6 +67,7 @@ REQUESTS = [
     ("unit_in_another_tower", "ANSELM", "", "FAIRCLOUGH", "", "", "900 RIVER RD APT 12 TOWER A", "DAYTON", "OH", "45402", "412300006"),
     ("unit_on_another_side", "ROSALIND", "", "ASHCROFT", "", "", "2750 PINE AVE UNIT 3 EAST SIDE", "DAYTON", "OH", "45402", "412300008"),
     ("filed_care_of_before_unit_another_unit", "BARNABY", "", "OYELOWO", "", "", "1500 CANAL ST APT 4", "DAYTON", "OH", "45402", "412300009"),
+    ("ordinal_si0th_joined_direction", "OSWALD", "", "KIRKPATRICK", "", "1966-06-16", "88 SI0TH ST", "DAYTON", "OH", "45402", "412300010"),
     ("unit_in_another_wing", "LUCINDA", "", "ABERCROMBIE", "", "", "55 LAKE DR APT 4 EAST WING", "DAYTON", "OH", "45402", "412300007"),
 ]
 # fmt: on

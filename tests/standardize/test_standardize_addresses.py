@@ -686,7 +686,13 @@ def test_real_designators_are_not_rewritten(street: str, unit: str) -> None:
         # an ordinal's digits read by OCR as letters, the suffix right for the number read back
         ("4086 I0TH DR", "4086 10TH DR"),
         ("5119 I2TH LN", "5119 12TH LN"),
-        ("5683 W 4STH AVENUE", "5683 W 45TH AVE"),
+        # ... but not when a letter left out gives an ordinal too (4STH: 45TH or 4TH with an
+        # S typed in; the typo reading stands, as before), nor a joined S as a 5 (SI0TH)
+        ("5683 W 4STH AVENUE", "5683 W 4TH AVE"),
+        ("330 1STH AVE", "330 1ST AVE"),
+        ("77 4OTH ST", "77 4TH ST"),
+        ("4STH ST 210", "210 4TH ST"),
+        ("4086 SI0TH DR", "4086 SIOTH DR"),
         ("1601 W L1THCT", "1601 W 11TH CT"),
         # left alone: a direction joined to an ordinal is not an OCR digit (S4TH is S 4TH)
         ("9457 S4TH TRL", "9457 S 4TH TRL"),
@@ -716,29 +722,32 @@ def test_letters_in_an_ordinal_are_read_back_only_when_its_suffix_fits(street: s
 @pytest.mark.parametrize(
     ("street", "line"),
     [
-        # issue 11, noisy mix (noisy1): a second line written on after the unit, no comma
-        ("2750 PINE AVENUE UNIT 3 EAST SIDE", "2750 PINE AVE UNIT 3"),
-        ("14859 ELM CT, #201 PARK VIEW APTS", "14859 ELM CT # 201"),
+        # issue 11, noisy mix (noisy1): a care-of name after the street, with or without a
+        # unit before it
         ("9480 W KING Ave. UNIT 2 C/O MARIA LOPEZ", "9480 W KING AVE UNIT 2"),
-        ("296 MILLWAY #101 GARDEN VILLAS", "296 MILLWAY # 101"),
-        # a care-of name after the street, with or without a unit
         ("8783 21ST BOULEVARD C/O MARIA LOPEZ", "8783 21ST BLVD"),
         ("14672 21ST DR APHT 2 C/O MARIA LOPEZ", "14672 21ST DR APT 2"),
-        # kept: more units after the unit
+        # ... and before the unit: only the name is left out, the flat stays (review of noisy1)
+        ("1400 CANAL ST C/O JOHN SMITH APT 4", "1400 CANAL ST APT 4"),
+        ("1400 CANAL ST C/O JOHN SMITH, APT. 4", "1400 CANAL ST APT 4"),
+        ("1400 CANAL ST C/O JOHN SMITH #4", "1400 CANAL ST # 4"),
+        # words after a unit are kept (a building or wing names another flat: TOWER A/B)
+        ("900 RIVER RD APT 12 TOWER A", "900 RIVER RD TOWER A APT 12"),
         ("12 MAIN ST APT 4 REAR", "12 MAIN ST APT 4 REAR"),
         ("12 MAIN ST APT 2C BLDG B", "12 MAIN ST APT 2C BLDG B"),
     ],
 )
-def test_words_after_a_unit_are_a_second_line(street: str, line: str) -> None:
+def test_care_of_names_are_left_out(street: str, line: str) -> None:
     address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
     assert address.kind is AddressKind.STREET
     assert address.street_line == line
 
 
-def test_words_after_a_unit_are_kept_without_a_city_or_zip() -> None:
-    """Without a city or ZIP the words after the unit may be the only place named."""
-    address = standardize_address("12 MAIN ST APT 4 SPRINGFIELD IL")
-    assert address.unit != "APT 4" or address.city == "SPRINGFIELD"
+def test_a_care_of_name_before_a_word_with_a_digit_is_kept() -> None:
+    """``C/O JOHN SMITH 4B``: a flat or another address follows, so nothing is left out and
+    the street line does not become the bare ``1400 CANAL ST``."""
+    address = standardize_address("1400 CANAL ST C/O JOHN SMITH 4B", "SPRINGFIELD", "IL", "62701")
+    assert address.street_line != "1400 CANAL ST"
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "6"
-STANDARDIZER_FINGERPRINT = "078229da24a8343f5c788b781cfb47caf7bf1dc54ccac3a428db2349184965b0"
+STANDARDIZER_VERSION = "7"
+STANDARDIZER_FINGERPRINT = "eb38903604ac7503f368d2ebb3154c28400d87c83c0256e766eea0b964c2d6c3"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.

@@ -536,21 +536,45 @@ _OCR_ORDINAL = re.compile(r"^([0-9OILSB]*[0-9][0-9OILSB]*)(ST|ND|RD|TH)([A-Z]{2,
 
 def _ocr_ordinal(word: str) -> list[str] | None:
     """``I0TH`` -> ``["10TH"]``, ``L1THCT`` -> ``["11TH", "CT"]``: the letters among an
-    ordinal's digits read as the digits OCR confuses them with (not a direction joined on:
-    ``S4TH``), only where the ordinal's own
+    ordinal's digits read as the digits OCR confuses them with, only where the ordinal's own
     suffix is then the right one for the number (``I2TH`` is 12TH; ``I2ND`` is left alone: 12
     is 12TH, so the reading does not hold) and a joined-on rest is a street type. A number
-    has one ordinal, so no other street can be meant by it."""
+    has one ordinal, so no other street can be meant by it. Not read so when the word with
+    one letter left out is itself an ordinal (``4STH`` is 45TH or 4TH with an S typed in,
+    ``1STH`` 15TH or 1ST, ``4OTH`` 40TH or 4TH: another street either way, so the typo
+    reading of ``_repair_ordinals`` stands, as before). An S first may be a direction joined
+    on, so it is never read as a 5 (``SI0TH`` is S 10TH or 510TH: not read; ``S4TH`` is S
+    4TH, ``_repair_ordinals``)."""
+    if word[:1] == "S" and _OCR_ORDINAL.match(word[1:]):
+        return None  # S 10TH or 510TH: left as it was read before
     match = _OCR_ORDINAL.match(word)
     if match is None or _ORDINAL.match(word) or _DIRECTION_AND_ORDINAL.match(word):
         return None  # S4TH is S 4TH, a direction joined on (``_repair_ordinals``), not 54TH
     digits_read, suffix, rest = match.groups()
     if digits_read.isdigit():
         return None
+    if _one_letter_from_an_ordinal(digits_read + suffix):
+        return None
     digits = "".join(_OCR_LETTERS.get(c, c) for c in digits_read)
     if _ordinal_suffix(digits) != suffix or (rest and not suffix_standard(rest)):
         return None
     return [digits + suffix, rest] if rest else [digits + suffix]
+
+
+_RIGHT_ORDINAL = re.compile(r"^([1-9]\d*)(ST|ND|RD|TH)$")
+
+
+def _one_letter_from_an_ordinal(word: str) -> bool:
+    """``4STH`` (4TH), ``1STH`` (1ST): one letter left out, or every letter among the digits
+    left out, the word is an ordinal whose suffix is the right one for its number."""
+    digits_part = word[:-2]
+    candidates = {word[:k] + word[k + 1 :] for k in range(len(word)) if word[k].isalpha()}
+    candidates.add("".join(c for c in digits_part if c.isdigit()) + word[-2:])
+    for candidate in candidates:
+        match = _RIGHT_ORDINAL.match(candidate)
+        if match and _ordinal_suffix(match.group(1)) == match.group(2):
+            return True
+    return False
 
 
 def _repair_ocr_digits(words: list[str]) -> list[str]:

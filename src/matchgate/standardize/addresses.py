@@ -267,39 +267,23 @@ _CARE_OF = re.compile(r"\s+C\s?/\s?O\s+")
 def _without_care_of(text: str) -> str:
     """``8783 21ST BOULEVARD C/O MARIA LOPEZ`` -> ``8783 21ST BOULEVARD``: a care-of name
     written on the street line after the street is an addressee, never part of the address
-    (issue 11's noisy mix). Only when the street before it has a digit (a house number)."""
-    head = _CARE_OF.split(text, maxsplit=1)[0]
-    return head if head != text and any(char.isdigit() for char in head) else text
-
-
-# Designators of a dwelling that a second address line may follow on the street line.
-_DWELLING_DESIGNATORS = frozenset({"APT", "UNIT", "STE", "#"})
-
-
-def _without_words_after_unit(street_text: str) -> str:
-    """``2750 PINE AVE UNIT 3 EAST SIDE`` -> ``2750 PINE AVE UNIT 3``, ``14859 ELM CT # 201
-    PARK VIEW APTS`` -> ``14859 ELM CT # 201``: words after a flat's designator and its
-    identifier (with a digit) that are no unit themselves are a second address line written
-    on without a comma (a building, a locality, a care-of name; issue 11's noisy mix), and
-    are left out, as ``_without_extra_lines`` leaves out such a line after a comma. The
-    street before the unit and the unit stay as they are. Nothing is left out when the rest
-    has a digit, is a unit (``APT 4 REAR``, ``APT 2C BLDG B``) or names a state or a country,
-    or the line does not begin with a house number."""
-    words = street_text.split()
-    if len(words) < 5 or not any(char.isdigit() for char in words[0]):
-        return street_text
-    for index in range(2, len(words) - 2):
-        if UNIT_DESIGNATORS.get(words[index]) not in _DWELLING_DESIGNATORS:
-            continue
-        identifier, rest = words[index + 1], words[index + 2 :]
-        if not any(char.isdigit() for char in identifier):
-            return street_text
-        if any(char.isdigit() for word in rest for char in word):
-            return street_text
-        if unit_words(rest) is not None or _names_place(" ".join(rest)):
-            return street_text
-        return " ".join(words[: index + 2])
-    return street_text
+    (issue 11's noisy mix). Only when the street before it has a digit (a house number).
+    Only the name is left out: a unit after it stays (``1400 CANAL ST C/O JOHN SMITH APT 4``
+    -> ``1400 CANAL ST APT 4``; the flat is the address's), and nothing is left out when a
+    word with a digit comes before any unit designator (``C/O JOHN SMITH 4B``, ``C/O ACME 12
+    ELM ST``: a flat or another address, not only a name)."""
+    parts = _CARE_OF.split(text, maxsplit=1)
+    if len(parts) == 1 or not any(char.isdigit() for char in parts[0]):
+        return text
+    head, tail = parts
+    words = tail.split()
+    for index, word in enumerate(words):
+        bare = word.strip(".,;:")
+        if bare in UNIT_DESIGNATORS or bare.startswith("#"):
+            return " ".join([head, *words[index:]])
+        if any(char.isdigit() for char in word):
+            return text
+    return head
 
 
 def _names_place(segment: str) -> bool:
@@ -380,8 +364,6 @@ def standardize_address(
             street_upper = _without_extra_lines(street_upper)
     street_upper = _without_care_of(street_upper)
     street_text = clean_address_text(street_upper)
-    if city.strip() or zip_code.strip():
-        street_text = _without_words_after_unit(street_text)
     zip5, zip_status = _zip(zip_code)
     state_code, state_status = _state(state)
     city_text = _city(city)
