@@ -274,6 +274,7 @@ DISCLOSE, DISAGREE, NOT_IN_HISTORY = (
         ({"first_name": "close", "surname": "close"}, Outcome.NO_MATCH, "names_disagree"),
         ({"first_name": "close", "surname": "spelling"}, Outcome.NO_MATCH, "names_disagree"),
         ({"first_name": "spelling", "surname": "close"}, Outcome.NO_MATCH, "names_disagree"),
+        ({"first_name": "close", "surname": "part_spelling"}, Outcome.NO_MATCH, DISAGREE),
         ({"surname": "close", "suffix": "different"}, Outcome.NO_MATCH, "suffix_conflict"),
         ({"surname": "close", "tin": "different"}, Outcome.NO_MATCH, "tin_conflict"),
         ({"first_name": "close", "address": "zip_in_history"}, Outcome.NO_MATCH, NOT_IN_HISTORY),
@@ -281,6 +282,29 @@ DISCLOSE, DISAGREE, NOT_IN_HISTORY = (
 )
 def test_a_name_two_typos_off_needs_the_exact_dob(levels, outcome, rule) -> None:
     decision = decide([cand("A", 0.99999, 30.0, **levels)], RequestFacts(), POLICY)
+    assert (decision.outcome, decision.decided_by) == (outcome, rule)
+
+
+NO_MATCH = Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("levels", "outcome", "rule"),
+    [
+        # a typo in each name, one of them two typos off, when the request's first name is
+        # nobody's name (issue 11, noisy1: PHOLLYP WRIGWT; WONDA SRNITH before it)
+        ({"first_name": "close", "surname": "spelling"}, Outcome.DISCLOSED, DISCLOSE),
+        ({"first_name": "close", "surname": "part_spelling"}, Outcome.DISCLOSED, DISCLOSE),
+        ({"first_name": "spelling", "surname": "close"}, Outcome.DISCLOSED, DISCLOSE),
+        # never without the exact date of birth, nor with both names two typos off
+        ({"first_name": "close", "surname": "spelling", "dob": "missing"}, NO_MATCH, DISAGREE),
+        ({"first_name": "close", "surname": "spelling", "dob": "one_part_off"}, NO_MATCH, DISAGREE),
+        ({"first_name": "close", "surname": "close"}, Outcome.NO_MATCH, DISAGREE),
+    ],
+)
+def test_a_typo_in_each_name_needs_a_first_name_nobody_holds(levels, outcome, rule) -> None:
+    facts = RequestFacts(first_name_unrecognised=True)
+    decision = decide([cand("A", 0.99999, 30.0, **levels)], facts, POLICY)
     assert (decision.outcome, decision.decided_by) == (outcome, rule)
 
 

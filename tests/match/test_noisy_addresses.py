@@ -60,6 +60,18 @@ FILINGS = [
     ("323450023", 2024, "DALLAS", "", "HUR", "", "1984-08-08", "8617 RAILROAD WAY", "LAREDO", "TX", "78041"),
     ("323450024", 2024, "WANDA", "", "SMITH", "", "1962-10-10", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748"),
     ("323450025", 2024, "LINDO", "", "SMITH", "", "1962-10-10", "8420 E VALLEY AVE", "TUCSON", "AZ", "85748"),
+    # noisy1: numbered streets whose ordinal is mistyped or read by OCR, a father and son of
+    # one name at one of them; a typo in each name, the first two off, and twins of one date
+    # of birth whose names both are
+    ("323450026", 2024, "MIRIAM", "", "OYELARAN", "", "1975-04-26", "3857 45TH DR", "MIAMI", "FL", "33143"),
+    ("323450027", 2024, "AUGUSTIN", "", "PELLETIER", "", "1949-02-02", "4086 10TH DR", "MIAMI", "FL", "33173"),
+    ("323450028", 2024, "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 10TH DR", "MIAMI", "FL", "33173"),
+    ("323450030", 2024, "SCOTT", "", "ANDERSON", "", "1950-01-26", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182"),
+    ("323450031", 2024, "CARLA", "", "BRANDT", "", "1993-06-14", "918 ORCHARD LN", "OMAHA", "NE", "68102"),
+    ("323450032", 2024, "CARLY", "", "BRANDT", "", "1993-06-14", "918 ORCHARD LN", "OMAHA", "NE", "68102"),
+    ("323450033", 2024, "CINDY", "", "CURRAN", "", "1983-12-18", "8783 21ST BLVD", "MILWAUKEE", "WI", "53205"),
+    ("323450034", 2024, "BRODIE", "", "JOE", "", "1991-09-23", "946 N 45TH RD", "DALLAS", "TX", "75249"),
+    ("323450035", 2024, "IMOGEN", "", "TREADWELL", "", "1958-03-03", "1169 E UNION BLVD", "NEWARK", "NJ", "07134"),
 ]
 # request_id, first, middle, last, suffix, dob, street, city, state, zip, expected, true tin,
 # deciding rule, a reason code the decision must carry ("" for none)
@@ -117,6 +129,30 @@ REQUESTS = [
     ("typo_in_each_name", "WQNDA", "", "SRNITH", "", "1962-10-10", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748", "disclosed", "323450024", "disclose_above_threshold", "surname_close"),
     ("typo_in_each_name_no_dob", "WQNDA", "", "SRNITH", "", "", "8416 E VALLEY AVE", "TUCSON", "AZ", "85748", "no_match", "", "names_disagree", "name_disagrees"),
     ("surname_two_typos_first_name_another_real_name", "LINDA", "", "SRNITH", "", "1962-10-10", "8420 E VALLEY AVE", "TUCSON", "AZ", "85748", "no_match", "", "names_disagree", "name_disagrees"),
+    # noisy1: an ordinal mistyped on a line whose number was moved to the end is read as the
+    # filed street; another ordinal is another street
+    ("ordinal_mistyped_number_moved", "MIRIAM", "", "OYELARAN", "", "1975-04-26", "45T DR 3857", "MIAMI", "FL", "33143", "disclosed", "323450026", "disclose_above_threshold", ""),
+    ("ordinal_mistyped_another_street", "MIRIAM", "", "OYELARAN", "", "1975-04-26", "46T DR 3857", "MIAMI", "FL", "33143", "no_match", "", "address_not_in_history", ""),
+    # ... an ordinal's digit read by OCR as a letter (I0TH for 10TH), with the date of birth;
+    # without it the father and son of one name stay ambiguous; I1TH is 11TH, another street
+    ("ordinal_ocr_letter_son_by_dob", "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 I0TH DR", "MIAMI", "FL", "33173", "disclosed", "323450028", "disclose_above_threshold", ""),
+    ("ordinal_ocr_letter_father_or_son", "AUGUSTIN", "", "PELLETIER", "", "", "4086 I0TH DR", "MIAMI", "FL", "33173", "ambiguous", "", "household_namesake", "household_conflict"),
+    ("ordinal_ocr_letter_another_street", "AUGUSTIN", "", "PELLETIER", "", "1977-07-07", "4086 I1TH DR", "MIAMI", "FL", "33173", "no_match", "", "address_not_in_history", ""),
+    # ... a first name two typos off (nobody's name) and a surname one typo off: only with
+    # the exact date of birth, and not between twins whose names both are two typos off
+    ("first_two_typos_surname_one_typo", "SCDUTT", "", "ANDERAON", "", "1950-01-26", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182", "disclosed", "323450030", "disclose_above_threshold", "first_name_close"),
+    ("first_two_typos_surname_one_typo_no_dob", "SCDUTT", "", "ANDERAON", "", "", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182", "no_match", "", "names_disagree", "name_disagrees"),
+    ("first_two_typos_surname_one_typo_dob_off", "SCDUTT", "", "ANDERAON", "", "1950-01-27", "3305 JEFFERSON AVE", "BOSTON", "MA", "02182", "not_disclosed", "", "", ""),
+    # ... a care-of name on the street line; a direction joined to a mistyped ordinal
+    ("care_of_after_the_street", "CINDY", "", "CURRAN", "", "1983-12-18", "8783 21ST BOULEVARD C/O MARIA LOPEZ", "MILWAUKEE", "WI", "53205", "disclosed", "323450033", "disclose_above_threshold", ""),
+    ("care_of_another_house_number", "CINDY", "", "CURRAN", "", "1983-12-18", "8738 21ST BOULEVARD C/O MARIA LOPEZ", "MILWAUKEE", "WI", "53205", "no_match", "", "address_not_in_history", ""),
+    ("direction_joined_to_mistyped_ordinal", "BRODIE", "", "JOE", "", "1991-09-23", "946 N45T RD", "DALLAS", "TX", "75249", "disclosed", "323450034", "disclose_above_threshold", ""),
+    ("direction_joined_to_another_ordinal", "BRODIE", "", "JOE", "", "1991-09-23", "946 N46T RD", "DALLAS", "TX", "75249", "no_match", "", "address_not_in_history", ""),
+    # ... a street type misspelt after a name word that is a street type itself (UNION,
+    # BEACH): the parsers wrote the name abbreviated (UN BLBD), so it never named the street
+    ("type_misspelt_after_a_type_word", "IMOGEN", "", "TREADWELL", "", "1958-03-03", "1169 E UNION BLBD", "NEWARK", "NJ", "07134", "disclosed", "323450035", "disclose_above_threshold", "address_street_spelling"),
+    ("type_misspelt_after_a_type_word_another_number", "IMOGEN", "", "TREADWELL", "", "1958-03-03", "1196 E UNION BLBD", "NEWARK", "NJ", "07134", "no_match", "", "address_not_in_history", ""),
+    ("first_two_typos_surname_one_typo_between_twins", "CQRLU", "", "BRNADT", "", "1993-06-14", "918 ORCHARD LN", "OMAHA", "NE", "68102", "ambiguous", "", "household_namesake", "household_conflict"),
 ]
 # fmt: on
 FILLER_FIRST = ["LINDA", "PAUL", "SARAH", "MARK", "EMMA", "CARLOS", "ROSA", "DAVID"]

@@ -668,3 +668,101 @@ def test_a_number_inside_the_street_line_is_not_moved() -> None:
 )
 def test_real_designators_are_not_rewritten(street: str, unit: str) -> None:
     assert standardize_address(street, "SPRINGFIELD", "IL", "62701").unit == unit
+
+
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        # issue 11, noisy mix (noisy1): an ordinal mistyped before a street type that is itself
+        # misspelt (repaired once the type is read)
+        ("1468 NORTH 5TJ AIVENUE", "1468 N 5TH AVE"),
+        ("5460 S 6T DTREET", "5460 S 6TH ST"),
+        ("9341 21ZT STRET", "9341 21ST ST"),
+        # ... or first on a line whose house number was moved to the end
+        ("45T DR 3857", "3857 45TH DR"),
+        ("14TRH CIRCLE 7787", "7787 14TH CIR"),
+        ("E 1ZT RD 2456", "2456 E 1ST RD"),
+        ("8T AVENUE 4893 APT 2", "4893 8TH AVE APT 2"),
+        # an ordinal's digits read by OCR as letters, the suffix right for the number read back
+        ("4086 I0TH DR", "4086 10TH DR"),
+        ("5119 I2TH LN", "5119 12TH LN"),
+        # ... but not when a letter left out gives an ordinal too (4STH: 45TH or 4TH with an
+        # S typed in; the typo reading stands, as before), nor a joined S as a 5 (SI0TH)
+        ("5683 W 4STH AVENUE", "5683 W 4TH AVE"),
+        ("330 1STH AVE", "330 1ST AVE"),
+        ("77 4OTH ST", "77 4TH ST"),
+        ("4STH ST 210", "210 4TH ST"),
+        ("4086 SI0TH DR", "4086 SIOTH DR"),
+        ("1601 W L1THCT", "1601 W 11TH CT"),
+        # left alone: a direction joined to an ordinal is not an OCR digit (S4TH is S 4TH)
+        ("9457 S4TH TRL", "9457 S 4TH TRL"),
+        # a direction joined to a mistyped ordinal
+        ("946 N45T RD", "946 N 45TH RD"),
+        ("2170 E4TN ST", "2170 E 4TH ST"),
+    ],
+)
+def test_mistyped_and_ocr_ordinals(street: str, line: str) -> None:
+    address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
+    assert address.kind is AddressKind.STREET
+    assert address.street_line == line
+
+
+@pytest.mark.parametrize(
+    "street",
+    [
+        "12 I2ND ST",  # 12 is 12TH: I2ND read back is no ordinal of its number
+        "6667 W BTH ST",  # no real digit: a word, not an ordinal read by OCR
+    ],
+)
+def test_letters_in_an_ordinal_are_read_back_only_when_its_suffix_fits(street: str) -> None:
+    address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
+    assert address.street_name not in {"12TH", "12ND", "8TH"}
+
+
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        # issue 11, noisy mix (noisy1): a care-of name after the street, with or without a
+        # unit before it
+        ("9480 W KING Ave. UNIT 2 C/O MARIA LOPEZ", "9480 W KING AVE UNIT 2"),
+        ("8783 21ST BOULEVARD C/O MARIA LOPEZ", "8783 21ST BLVD"),
+        ("14672 21ST DR APHT 2 C/O MARIA LOPEZ", "14672 21ST DR APT 2"),
+        # ... and before the unit: only the name is left out, the flat stays (review of noisy1)
+        ("1400 CANAL ST C/O JOHN SMITH APT 4", "1400 CANAL ST APT 4"),
+        ("1400 CANAL ST C/O JOHN SMITH, APT. 4", "1400 CANAL ST APT 4"),
+        ("1400 CANAL ST C/O JOHN SMITH #4", "1400 CANAL ST # 4"),
+        # words after a unit are kept (a building or wing names another flat: TOWER A/B)
+        ("900 RIVER RD APT 12 TOWER A", "900 RIVER RD TOWER A APT 12"),
+        ("12 MAIN ST APT 4 REAR", "12 MAIN ST APT 4 REAR"),
+        ("12 MAIN ST APT 2C BLDG B", "12 MAIN ST APT 2C BLDG B"),
+    ],
+)
+def test_care_of_names_are_left_out(street: str, line: str) -> None:
+    address = standardize_address(street, "SPRINGFIELD", "IL", "62701")
+    assert address.kind is AddressKind.STREET
+    assert address.street_line == line
+
+
+def test_a_care_of_name_before_a_word_with_a_digit_is_kept() -> None:
+    """``C/O JOHN SMITH 4B``: a flat or another address follows, so nothing is left out and
+    the street line does not become the bare ``1400 CANAL ST``."""
+    address = standardize_address("1400 CANAL ST C/O JOHN SMITH 4B", "SPRINGFIELD", "IL", "62701")
+    assert address.street_line != "1400 CANAL ST"
+
+
+@pytest.mark.parametrize(
+    ("street", "name"),
+    [
+        # issue 11, noisy1: the parsers abbreviated a name word that is also a street type
+        # when the street's own type was misspelt; the name is written as the fast path
+        # writes it
+        ("1169 E UNION BLBD", "UNION BLBD"),
+        ("6579 BEACH CAT", "BEACH CAT"),
+        ("68 LA PAZ", "LA PAZ"),
+        # a type word before a number or a letter is still abbreviated
+        ("12 HIGHWAY 12", "HWY 12"),
+        ("12 AVENUE B", "AVE B"),
+    ],
+)
+def test_name_words_are_not_abbreviated_as_street_types(street: str, name: str) -> None:
+    assert standardize_address(street, "SPRINGFIELD", "IL", "62701").street_name == name

@@ -20,8 +20,8 @@ from importlib import resources
 __all__ = ["STANDARDIZER_FINGERPRINT", "STANDARDIZER_VERSION", "standardizer_fingerprint"]
 
 # Change this whenever standardization changes (and update the fingerprint below).
-STANDARDIZER_VERSION = "5"
-STANDARDIZER_FINGERPRINT = "82d4512e40482e2e35b6cfcc145cc685953e49242e3112e30b4687ff6a2923fb"
+STANDARDIZER_VERSION = "7"
+STANDARDIZER_FINGERPRINT = "eb38903604ac7503f368d2ebb3154c28400d87c83c0256e766eea0b964c2d6c3"
 
 # Features built from the standardized values (matchgate.match.features) are part of what
 # is prepared too; bump this when their SQL or their columns change.

@@ -412,6 +412,7 @@ def runner_up_close(context: MatchContext) -> Verdict | None:
 # another name, and a date of birth is what a namesake does not share.
 _FIRST_WITHOUT_TYPO = {"exact", "nickname", "swapped"}
 _SURNAME_WITHOUT_TYPO = {"exact", "same_parts", "swapped", "part"}
+_SURNAME_ONE_TYPO = {"spelling", "part_spelling"}
 
 
 def _names_agree(candidate: Candidate, facts: RequestFacts) -> bool:
@@ -427,6 +428,11 @@ def _names_agree(candidate: Candidate, facts: RequestFacts) -> bool:
     if surname == "close" and first == "spelling":
         # a typo in each name (WONDA SRNITH for WANDA SMITH): only when the request's first
         # name is nobody's, so a misspelling of the taxpayer's and not another person's name
+        return facts.first_name_unrecognised
+    if first == "close" and surname in _SURNAME_ONE_TYPO:
+        # the same the other way round (PHOLLYP WRIGWT for PHILLIP WRIGHT, SCDUTT ANDERAON),
+        # the first name two typos off and nobody's name (as the ``close`` level asks); a
+        # twin shares the surname, so its typo adds nothing a twin could hide behind
         return facts.first_name_unrecognised
     return (first == "close" and surname in _SURNAME_WITHOUT_TYPO) or (
         surname == "close" and first in _FIRST_WITHOUT_TYPO
@@ -474,7 +480,8 @@ def names_disagree(context: MatchContext) -> Verdict | None:
     first name of 3 letters, RPY for ROY, or in a surname of 2-3 letters, LIJ for LIU) while
     the other agrees without a typo and the date of birth agrees exactly (or, with the date
     of birth exact, a surname ``close`` and a first name one typo off that is nobody's name:
-    WONDA SRNITH for WANDA SMITH); likewise the two names written the other way round with
+    WONDA SRNITH for WANDA SMITH, or a first name ``close`` and a surname one typo off:
+    PHOLLYP WRIGWT for PHILLIP WRIGHT); likewise the two names written the other way round with
     one of them ``close`` (``swapped_close``: CHAUDHRY, BEMADETTE) and the date of birth
     agreeing exactly."""
     if _names_agree(context.best, context.facts):

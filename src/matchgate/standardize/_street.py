@@ -529,6 +529,52 @@ _NUMBERED_WORDS = (
 )  # fmt: skip
 # An ordinal with the street type joined on (10THCIRCLE, 21STAVE, 7THST).
 _ORDINAL_AND_TYPE = re.compile(r"^(\d+(?:ST|ND|RD|TH))([A-Z]{2,})$")
+# An ordinal whose digits an OCR pass read partly as letters (I0TH, I2TH, 4STH, L1THCT for
+# 10TH, 12TH, 45TH, 11TH CT): at least one real digit, and the street type may be joined on.
+_OCR_ORDINAL = re.compile(r"^([0-9OILSB]*[0-9][0-9OILSB]*)(ST|ND|RD|TH)([A-Z]{2,})?$")
+
+
+def _ocr_ordinal(word: str) -> list[str] | None:
+    """``I0TH`` -> ``["10TH"]``, ``L1THCT`` -> ``["11TH", "CT"]``: the letters among an
+    ordinal's digits read as the digits OCR confuses them with, only where the ordinal's own
+    suffix is then the right one for the number (``I2TH`` is 12TH; ``I2ND`` is left alone: 12
+    is 12TH, so the reading does not hold) and a joined-on rest is a street type. A number
+    has one ordinal, so no other street can be meant by it. Not read so when the word with
+    one letter left out is itself an ordinal (``4STH`` is 45TH or 4TH with an S typed in,
+    ``1STH`` 15TH or 1ST, ``4OTH`` 40TH or 4TH: another street either way, so the typo
+    reading of ``_repair_ordinals`` stands, as before). An S first may be a direction joined
+    on, so it is never read as a 5 (``SI0TH`` is S 10TH or 510TH: not read; ``S4TH`` is S
+    4TH, ``_repair_ordinals``)."""
+    if word[:1] == "S" and _OCR_ORDINAL.match(word[1:]):
+        return None  # S 10TH or 510TH: left as it was read before
+    match = _OCR_ORDINAL.match(word)
+    if match is None or _ORDINAL.match(word) or _DIRECTION_AND_ORDINAL.match(word):
+        return None  # S4TH is S 4TH, a direction joined on (``_repair_ordinals``), not 54TH
+    digits_read, suffix, rest = match.groups()
+    if digits_read.isdigit():
+        return None
+    if _one_letter_from_an_ordinal(digits_read + suffix):
+        return None
+    digits = "".join(_OCR_LETTERS.get(c, c) for c in digits_read)
+    if _ordinal_suffix(digits) != suffix or (rest and not suffix_standard(rest)):
+        return None
+    return [digits + suffix, rest] if rest else [digits + suffix]
+
+
+_RIGHT_ORDINAL = re.compile(r"^([1-9]\d*)(ST|ND|RD|TH)$")
+
+
+def _one_letter_from_an_ordinal(word: str) -> bool:
+    """``4STH`` (4TH), ``1STH`` (1ST): one letter left out, or every letter among the digits
+    left out, the word is an ordinal whose suffix is the right one for its number."""
+    digits_part = word[:-2]
+    candidates = {word[:k] + word[k + 1 :] for k in range(len(word)) if word[k].isalpha()}
+    candidates.add("".join(c for c in digits_part if c.isdigit()) + word[-2:])
+    for candidate in candidates:
+        match = _RIGHT_ORDINAL.match(candidate)
+        if match and _ordinal_suffix(match.group(1)) == match.group(2):
+            return True
+    return False
 
 
 def _repair_ocr_digits(words: list[str]) -> list[str]:
@@ -539,9 +585,14 @@ def _repair_ocr_digits(words: list[str]) -> list[str]:
     -> ``CACTUS``, not ``UNIT1``). Only one
     character with the other kind on both sides: ordinals (``21ST``), units (``4B``) and house
     numbers with a letter at the end (``12B``) are left alone. An ordinal with the street
-    type joined on is split (``10THCIRCLE`` -> ``10TH CIRCLE``)."""
+    type joined on is split (``10THCIRCLE`` -> ``10TH CIRCLE``), and an ordinal's digits read
+    as letters are read back (``I0TH`` -> ``10TH``: ``_ocr_ordinal``)."""
     out: list[str] = []
     for index, word in enumerate(words):
+        ordinal = _ocr_ordinal(word) if index >= 1 else None
+        if ordinal is not None:
+            out.extend(ordinal)
+            continue
         if _DIGIT_IN_WORD.match(word) and sum(c.isdigit() for c in word) == 1:
             word = "".join(_OCR_DIGITS.get(c, c) for c in word)
         elif (
@@ -567,6 +618,10 @@ _MISTYPED_ORDINAL = re.compile(r"^(\d+)([A-Z]{1,3})$")
 _DIRECTION_AND_ORDINAL = re.compile(
     r"^(" + "|".join(sorted(DIRECTIONALS, key=len, reverse=True)) + r")(\d+(?:ST|ND|RD|TH))$"
 )
+# ... both at once (N45T, E4TN): a direction joined to a mistyped ordinal
+_DIRECTION_AND_MISTYPED = re.compile(
+    r"^(" + "|".join(sorted(DIRECTIONALS, key=len, reverse=True)) + r")(\d+[A-Z]{1,3})$"
+)
 
 
 def _ordinal_suffix(digits: str) -> str:
@@ -575,28 +630,50 @@ def _ordinal_suffix(digits: str) -> str:
     return {"1": "ST", "2": "ND", "3": "RD"}.get(digits[-1], "TH")
 
 
+def _number_moved_shape(words: list[str]) -> bool:
+    """The line does not begin with a plain house number and one follows the street: a word
+    of digits after two or more words, ending the line or before a unit designator."""
+    if len(words) < 3 or words[0].isdigit():
+        return False
+    return any(
+        words[k].isdigit() and (k + 1 == len(words) or words[k + 1] in _STRONG_DESIGNATORS)
+        for k in range(2, len(words))
+    )
+
+
 def _repair_ordinals(words: list[str]) -> list[str]:
     """After a house number, a direction joined to an ordinal is split (``S32ND`` -> ``S
-    32ND``), and a number whose letters are one typo from its own ordinal suffix and that
+    32ND``; mistyped too: ``N45T`` -> ``N 45TH``), and a number whose letters are one typo
+    from its own ordinal suffix and that
     a street-type word follows is written as the ordinal (``12T ST`` -> ``12TH ST``, ``32NX
     RD`` -> ``32ND RD``). A number has one ordinal (12 is 12TH), so no other street can be
     meant; a unit (``APT 4B``), a lettered house number (``12B``) or a word no type follows
-    is left alone."""
-    if not words or not words[0][:1].isdigit():
+    is left alone. On a line whose house number was moved to the end (``45T DR 3857``, ``E
+    1ZT RD 2456``) the ordinal may come first."""
+    moved = _number_moved_shape(words)
+    if not words or not (words[0][:1].isdigit() or moved):
         return words
-    out = words[:1]
-    for index in range(1, len(words)):
+    start = 0 if moved else 1
+    out = words[:start]
+    for index in range(start, len(words)):
         word = words[index]
         joined = _DIRECTION_AND_ORDINAL.match(word)
         if joined:
             out.extend(joined.groups())
             continue
-        typed = _MISTYPED_ORDINAL.match(word)
         following = words[index + 1] if index + 1 < len(words) else ""
+        joined = _DIRECTION_AND_MISTYPED.match(word)
+        if joined and index >= 1 and following and suffix_standard(following):
+            direction, number = joined.groups()
+            repaired = _repair_ordinals(["1", number, following])[1]
+            if _ORDINAL.match(repaired):
+                out.extend([direction, repaired])
+                continue
+        typed = _MISTYPED_ORDINAL.match(word)
         if (
             typed
             and not _ORDINAL.match(word)
-            and words[index - 1] not in _STRONG_DESIGNATORS
+            and (index == 0 or words[index - 1] not in _STRONG_DESIGNATORS)
             and following
             and suffix_standard(following)
         ):
@@ -617,7 +694,9 @@ def parse_street(text: str) -> ParsedStreet:
         return box
     words = _repair_ordinals(_repair_ocr_digits(text.split()))
     text = _strip_number_zeros(normalize_words(" ".join(words)))
-    text = " ".join(_repair_unit_typo(_repair_suffix_typo(text.split())))
+    # again once a misspelt street type is read (``5TJ AIVENUE``: the ordinal is repaired
+    # only before a street type)
+    text = " ".join(_repair_ordinals(_repair_unit_typo(_repair_suffix_typo(text.split()))))
     parsed = _parse(text)
     if (
         parsed is None
@@ -638,7 +717,30 @@ def _parse(text: str) -> ParsedStreet | None:
         parsed = _slow(text)
         if parsed is not None and not _is_fixed_point(parsed):
             parsed = None
+        if parsed is not None:
+            parsed = _name_words_as_written(parsed, text)
     return parsed
+
+
+def _name_words_as_written(parsed: ParsedStreet, text: str) -> ParsedStreet:
+    """A street-name word the parsers abbreviated as a street type written back as it was
+    (``1169 E UNION BLBD``: scourgify reads the name ``UN BLBD``; ``6579 BEACH CAT``: ``BCH
+    CAT``), as the fast path keeps it (``1169 E UNION BLVD`` is named ``UNION``). Otherwise
+    a request whose street type is misspelt would never name the filed street. Only on a
+    street read without a type, for the word before the name's last (where the type was
+    misspelt: ``AVE OF THE AMERICAS`` stays as scourgify writes it), not before a number or
+    a letter (``HWY 12``, ``AVE B``: ``normalize_name_words``), and only when the line holds
+    exactly one word that abbreviates so."""
+    words = parsed.street_name.split()
+    if parsed.street_suffix or len(words) < 2:
+        return parsed
+    word, last = words[-2], words[-1]
+    if word in text.split() or last.isdigit() or (len(last) == 1 and last.isalpha()):
+        return parsed
+    full = {w for w in text.split() if w != word and suffix_standard(w) == word}
+    if len(full) != 1:
+        return parsed
+    return replace(parsed, street_name=" ".join([*words[:-2], full.pop(), last]))
 
 
 def _slow(text: str) -> ParsedStreet | None:

@@ -261,6 +261,31 @@ def _without_extra_lines(text: str) -> str:
     return ", ".join(kept)
 
 
+_CARE_OF = re.compile(r"\s+C\s?/\s?O\s+")
+
+
+def _without_care_of(text: str) -> str:
+    """``8783 21ST BOULEVARD C/O MARIA LOPEZ`` -> ``8783 21ST BOULEVARD``: a care-of name
+    written on the street line after the street is an addressee, never part of the address
+    (issue 11's noisy mix). Only when the street before it has a digit (a house number).
+    Only the name is left out: a unit after it stays (``1400 CANAL ST C/O JOHN SMITH APT 4``
+    -> ``1400 CANAL ST APT 4``; the flat is the address's), and nothing is left out when a
+    word with a digit comes before any unit designator (``C/O JOHN SMITH 4B``, ``C/O ACME 12
+    ELM ST``: a flat or another address, not only a name)."""
+    parts = _CARE_OF.split(text, maxsplit=1)
+    if len(parts) == 1 or not any(char.isdigit() for char in parts[0]):
+        return text
+    head, tail = parts
+    words = tail.split()
+    for index, word in enumerate(words):
+        bare = word.strip(".,;:")
+        if bare in UNIT_DESIGNATORS or bare.startswith("#"):
+            return " ".join([head, *words[index:]])
+        if any(char.isdigit() for char in word):
+            return text
+    return head
+
+
 def _names_place(segment: str) -> bool:
     words = " ".join(segment.split())
     return _state(words)[1] in {"ok", "foreign"} or _names_foreign_country(words)
@@ -337,6 +362,7 @@ def standardize_address(
             )
         if city.strip() or zip_code.strip():
             street_upper = _without_extra_lines(street_upper)
+    street_upper = _without_care_of(street_upper)
     street_text = clean_address_text(street_upper)
     zip5, zip_status = _zip(zip_code)
     state_code, state_status = _state(state)
