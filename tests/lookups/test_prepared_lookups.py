@@ -109,8 +109,13 @@ def test_look_ups_execute_the_prepared_prediction_without_planning_it(
     monkeypatch.setattr(compiled_module.sql, "run", profiled)
     decisions = [scorer.decide(request) for request in requests[:12]]
     assert len(planned) == 12
-    # The first look-up may plan it (made over empty tables); none after it does.
-    assert max(planned[1:]) < 0.002, planned
+    # The first look-up may plan it (made over empty tables); none after it does. Planning
+    # again costs every later look-up 15-45 ms (a TEMP view registered between look-ups:
+    # 30-44 ms at load 4); kept, it is under 0.1 ms. A process descheduled on a loaded
+    # machine shows one look-up at 4-8 ms now and then (two CI runs failed so), so two
+    # such look-ups of eleven are tolerated, not a plan made again for all of them.
+    replanned = [seconds for seconds in planned[1:] if seconds >= 0.002]
+    assert len(replanned) <= 2, planned
     # And the kept plan scored pairs: the look-ups found candidates and scored them.
     assert sum(scored) > 0 and any(d.best is not None for d in decisions), scored
 
