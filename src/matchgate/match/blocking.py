@@ -63,12 +63,13 @@ __all__ = [
 _EDIT_MIN_LENGTH = 4
 
 
-def _deletions_sql(word: str) -> str:
+def _deletions_sql(word: str, *, min_length: int = _EDIT_MIN_LENGTH) -> str:
     """SQL list of ``word`` and every string one character shorter (its deletion
     neighbourhood): two words within one edit (insertion, deletion, substitution or
-    adjacent transposition) always share one of these."""
+    adjacent transposition) always share one of these. A word shorter than ``min_length``
+    gets no deletions (itself only)."""
     return (
-        f"CASE WHEN length({word}) >= {_EDIT_MIN_LENGTH} THEN list_prepend({word}, "
+        f"CASE WHEN length({word}) >= {min_length} THEN list_prepend({word}, "
         f"list_transform(range(1, length({word}) + 1), "
         f"i -> left({word}, i - 1) || substr({word}, i + 1))) ELSE [{word}] END"
     )

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from matchgate import sql
-from matchgate.match.blocking import build_candidate_pairs, build_key_tables
+from matchgate.match.blocking import _deletions_sql, build_candidate_pairs, build_key_tables
 from matchgate.match.comparisons import comparison_labels
 from matchgate.match.decide import (
     AT_REQUESTED_ADDRESS,
@@ -128,13 +128,9 @@ def mark_unrecognised_sql(seen: str = "_first_names_seen") -> str:
 
 
 def _deletions(column: str) -> str:
-    """A name and each string one letter shorter (SymSpell's deletion neighbourhood): two
-    names within one insertion, deletion, substitution or adjacent transposition of each
-    other share one of these."""
-    return (
-        f"unnest(list_value({column}) || list_transform(range(1, length({column}) + 1),"
-        f" i -> substr({column}, 1, i - 1) || substr({column}, i + 1)))"
-    )
+    """A name and each string one letter shorter, one per row: two names within one
+    insertion, deletion, substitution or adjacent transposition of each other share one."""
+    return f"unnest({_deletions_sql(column, min_length=1)})"
 
 
 def first_name_variants_sql(seen: str = "_first_names_seen", *, into: str) -> str:
