@@ -276,9 +276,16 @@ def _lay_out_for_point_reads(
     key, with an ART index on each key column: a look-up's joins then read the rows of its
     own keys only (DuckDB turns a small join side into an index look-up), whatever the size
     of the master. ``master_rows`` is ordered by TIN too (``add_year`` reads it so). A table
-    in ``written_in_order`` was written in that order and is only indexed."""
+    in ``written_in_order`` was written in that order and is only indexed. The tables of
+    :data:`ROW_FETCHED_TABLES` are left to :func:`_store_for_row_fetches`, which writes them
+    again in order, uncompressed, and indexes them: ordered or indexed here too, each would
+    be copied or indexed twice."""
     home = _home(con)
-    tables = {"master_rows": ("tin",), **POINT_READ_INDEXES}
+    tables = {
+        table: columns
+        for table, columns in {"master_rows": ("tin",), **POINT_READ_INDEXES}.items()
+        if table not in ROW_FETCHED_TABLES
+    }
     for done, (table, columns) in enumerate(tables.items()):
         progress("master: ordering and indexing", done, len(tables))
         if table not in written_in_order:
@@ -312,8 +319,9 @@ def _rewrite_in_order(
 
 def _store_for_row_fetches(con: duckdb.DuckDBPyConnection) -> None:
     """Store the tables a look-up reads its candidates' rows from
-    (:data:`ROW_FETCHED_TABLES`) again with their strings uncompressed, in the same order,
-    with the same indexes. A row fetched through the index from a dictionary- or
+    (:data:`ROW_FETCHED_TABLES`) again with their strings uncompressed, ordered by their
+    first key and with an index on each key (:data:`POINT_READ_INDEXES`; the layout step
+    leaves these three to this one). A row fetched through the index from a dictionary- or
     FSST-compressed string column costs the decoding of its whole vector: at 200,000 people
     the candidates' 15 rows of ``taxpayer_features`` took 30-50 ms, uncompressed 7-9 ms
     (benchmarks/RESULTS.md). The setting counts when rows are written to disk: every other
