@@ -75,6 +75,17 @@ def _deletions_sql(word: str, *, min_length: int = _EDIT_MIN_LENGTH) -> str:
     )
 
 
+def _joined_keys_sql(table: str, id_column: str, lists: str, parts: str = "surname_parts") -> str:
+    """``(id, key)`` rows of ``table``: each element of the list column ``lists`` joined with
+    ``|`` to each element of ``parts``, the key of the combined key tables (``mk_name``:
+    first-name form and surname part; ``mk_zip_surname``: ZIP and surname part). The master's
+    tables and the requests' keys are both made here, so they always agree. Names hold no
+    ``|`` (A-Z, 0-9, ``-`` and spaces), ZIPs are five digits."""
+    return f"""SELECT id, unnest({lists}) || '|' || part AS key
+           FROM (SELECT {id_column} AS id, {lists}, unnest({parts}) AS part FROM {table}
+                 WHERE {lists} IS NOT NULL AND {parts} IS NOT NULL)"""
+
+
 def ordered_select(select: str, order_by: Mapping[str, str] | None, table: str) -> str:
     """``select`` with its rows in ``order_by[table]`` order, if ``table`` is there: a
     prepared master stores the tables a look-up reads by key in key order
@@ -119,16 +130,9 @@ def build_key_tables_sql(order_by: Mapping[str, str] | None = None) -> list[str]
     # of the history and a surname part together (zip_surname): a rule then reads the
     # holders of both at once, not every holder of a common first name, surname or ZIP to
     # intersect them. Names hold no '|' (A-Z, 0-9, '-' and spaces), ZIPs are five digits.
-    selects["mk_name"] = """SELECT DISTINCT form || '|' || part AS key, tin
-           FROM (SELECT tin, unnest(first_forms) AS form, part
-                 FROM (SELECT unique_id AS tin, first_forms, unnest(surname_parts_any) AS part
-                       FROM taxpayer_features
-                       WHERE first_forms IS NOT NULL AND surname_parts_any IS NOT NULL))"""
-    selects["mk_zip_surname"] = """SELECT DISTINCT zip || '|' || part AS key, tin
-           FROM (SELECT tin, unnest(zips) AS zip, part
-                 FROM (SELECT unique_id AS tin, zips, unnest(surname_parts_any) AS part
-                       FROM taxpayer_features
-                       WHERE zips IS NOT NULL AND surname_parts_any IS NOT NULL))"""
+    for table, lists in (("mk_name", "first_forms"), ("mk_zip_surname", "zips")):
+        keys = _joined_keys_sql("taxpayer_features", "unique_id", lists, "surname_parts_any")
+        selects[table] = f"SELECT DISTINCT key, id AS tin FROM ({keys})"
     # One name exact and the other within one edit: first name's deletion neighbourhood
     # with a surname part, and a first-name form with a surname part's neighbourhood.
     selects[
@@ -229,12 +233,9 @@ BLOCKING_RULES: dict[str, str] = {
     "address": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("address_keys")}) q
         JOIN mk_address m ON m.key = q.key""",
-    "name": """
-        SELECT DISTINCT q.rid, m.tin FROM (
-            SELECT rid, unnest(first_forms) || '|' || part AS key
-            FROM (SELECT unique_id AS rid, first_forms, unnest(surname_parts) AS part
-                  FROM request_features
-                  WHERE first_forms IS NOT NULL AND surname_parts IS NOT NULL)) q
+    "name": f"""
+        SELECT DISTINCT q.id AS rid, m.tin
+        FROM ({_joined_keys_sql("request_features", "unique_id", "first_forms")}) q
         JOIN mk_name m ON m.key = q.key""",
     "dob_surname": """
         SELECT r.unique_id AS rid, p.tin FROM request_features r
@@ -251,12 +252,9 @@ BLOCKING_RULES: dict[str, str] = {
             FROM request_features
             WHERE first_name IS NOT NULL AND surname_parts IS NOT NULL) q
         JOIN mk_name m ON m.key = q.key""",
-    "zip_surname": """
-        SELECT DISTINCT q.rid, m.tin FROM (
-            SELECT rid, unnest(zips) || '|' || part AS key
-            FROM (SELECT unique_id AS rid, zips, unnest(surname_parts) AS part
-                  FROM request_features
-                  WHERE zips IS NOT NULL AND surname_parts IS NOT NULL)) q
+    "zip_surname": f"""
+        SELECT DISTINCT q.id AS rid, m.tin
+        FROM ({_joined_keys_sql("request_features", "unique_id", "zips")}) q
         JOIN mk_zip_surname m ON m.key = q.key""",
     "street": f"""
         SELECT q.rid, m.tin FROM ({_request_keys("street_keys")}) q
