@@ -8,13 +8,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
+from matcher_runs import decide_requests, write_master
 from matchgate.batch.pipeline import match_batch
 from matchgate.intake import REQUEST_FIELDS
-from matchgate.match import BatchScorer, MatchDecision, MatchModel
+from matchgate.match import MatchModel
 from matchgate.match.rules import rule_named
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip
@@ -223,35 +222,6 @@ def assert_rule_exercised(name: str, fired: list[str]) -> None:
         assert fired[-1:] == [name], fired
 
 
-def write_master(
-    path: Path, people: list[tuple[str, ...]], years=(2023, 2024), histories=()
-) -> None:
-    rows = []
-    filings = [(person[0], year, *person[1:]) for person in people for year in years]
-    for filing in [*filings, *histories]:
-        tin, year, first, middle, last, suffix, dob, street, city, state, zip_code = filing
-        rows.append(
-            {
-                "tin": tin,
-                "tin_type": "SSN",
-                "tax_year": year,
-                "first_name": first,
-                "middle_name": middle,
-                "last_name": last,
-                "suffix": suffix,
-                "dob": dob,
-                "street": street,
-                "city": city,
-                "state": state,
-                "zip": zip_code,
-                "employer_name": "ACME WIDGETS",
-                "income": "50000",
-                "dependents": "0",
-            }
-        )
-    pq.write_table(pa.Table.from_pylist(rows), path)
-
-
 def filler() -> list[tuple[str, ...]]:
     people = []
     for i in range(400):
@@ -276,36 +246,8 @@ def filler() -> list[tuple[str, ...]]:
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     folder = tmp_path_factory.mktemp("adversarial")
     write_master(folder / "master.parquet", PEOPLE + filler(), histories=HISTORIES)
-    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(HEADER)
-        for request in REQUESTS:
-            writer.writerow([*request[:11], "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
-    model = folder / "model.json"
-    MatchModel.from_priors().save(model)
-    # The rules that fired are not stored (stored decisions stay what they were): record
-    # them as the scorer hands its decisions to the batch.
-    fired: dict[int, tuple[str, ...]] = {}
-    score = BatchScorer.score
-
-    def recording_score(self: BatchScorer, row_numbers: list[int]) -> dict[int, MatchDecision]:
-        decided = score(self, row_numbers)
-        fired.update({row: decision.fired_rules for row, decision in decided.items()})
-        return decided
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BatchScorer, "score", recording_score)
-        match_batch(
-            master=folder / "master.parquet",
-            requests=folder / "requests.csv",
-            out_dir=folder / "out",
-            model_path=model,
-        )
-    with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
-        rows = {row["request_id"]: row for row in csv.DictReader(stream)}
-    for row in rows.values():
-        row["fired_rules"] = ";".join(fired[int(row["row_number"])])
-    return rows
+    tail = ("2024", "18 U.S.C. 1343", "C-1", "specific reason")
+    return decide_requests(folder, [(*request[:11], *tail) for request in REQUESTS])
 
 
 @pytest.mark.parametrize("request_row", REQUESTS, ids=[r[0] for r in REQUESTS])

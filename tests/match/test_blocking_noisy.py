@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from matcher_runs import write_master
 from matchgate.match import MatchInput, load_requests_for_matching, prepare_master
 from matchgate.match.blocking import build_candidate_pairs
 
@@ -19,7 +20,7 @@ _SPEC = importlib.util.spec_from_file_location(
 assert _SPEC is not None and _SPEC.loader is not None
 _RECORDS = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(_RECORDS)
-PEOPLE, filler, write_master = _RECORDS.PEOPLE, _RECORDS.filler, _RECORDS.write_master
+PEOPLE, filler = _RECORDS.PEOPLE, _RECORDS.filler
 
 
 def _rules_finding(tmp_path: Path, values: tuple[str, ...], tin: str) -> list[str]:

@@ -9,27 +9,14 @@ is still the taxpayer's own."""
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from matchgate.batch.pipeline import match_batch
-from matchgate.intake import REQUEST_FIELDS
-from matchgate.match import MatchModel
+from matcher_runs import decide_requests, write_master
 from matchgate.match.comparisons import _BOX_NAME_RE
 from matchgate.standardize.addresses import _BOX_NAME, AddressKind, standardize_address
-
-# tests/match is not a package: the adversarial table's master writer, loaded by path
-_SPEC = importlib.util.spec_from_file_location(
-    "_records", Path(__file__).with_name("test_adversarial_records.py")
-)
-assert _SPEC is not None and _SPEC.loader is not None
-_RECORDS = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(_RECORDS)
-write_master = _RECORDS.write_master
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip: each filed 2023 and 2024
 # fmt: off
@@ -118,21 +105,8 @@ def _write_master(path: Path) -> None:
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     folder = tmp_path_factory.mktemp("boxes")
     _write_master(folder / "master.parquet")
-    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(list(REQUEST_FIELDS))
-        for request in REQUESTS:
-            writer.writerow([*request[:11], "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
-    model = folder / "model.json"
-    MatchModel.from_priors().save(model)
-    match_batch(
-        master=folder / "master.parquet",
-        requests=folder / "requests.csv",
-        out_dir=folder / "out",
-        model_path=model,
-    )
-    with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
-        return {row["request_id"]: row for row in csv.DictReader(stream)}
+    tail = ("2024", "18 U.S.C. 1343", "C-1", "specific reason")
+    return decide_requests(folder, [(*request[:11], *tail) for request in REQUESTS])
 
 
 @pytest.mark.parametrize("request_row", REQUESTS, ids=[r[0] for r in REQUESTS])

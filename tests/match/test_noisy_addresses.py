@@ -7,16 +7,9 @@ documented priors, so tiny data does not depend on EM."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from matchgate.batch.pipeline import match_batch
-from matchgate.intake import REQUEST_FIELDS
-from matchgate.match import BatchScorer, MatchDecision, MatchModel
+from matcher_runs import decide_requests, write_master
 
 # tin, year, first, middle, last, suffix, dob, street, city, state, zip
 # fmt: off
@@ -178,46 +171,14 @@ def _filler() -> list[tuple[object, ...]]:
     return rows
 
 
-def _write_master(path: Path) -> None:
-    names = ("tin", "tax_year", "first_name", "middle_name", "last_name", "suffix", "dob")
-    rows = []
-    for filing in [*FILINGS, *_filler()]:
-        row = dict(zip((*names, "street", "city", "state", "zip"), filing, strict=True))
-        rows.append({**row, "tin_type": "SSN", "employer_name": "ACME", "income": "50000"})
-    pq.write_table(pa.Table.from_pylist(rows), path)
-
-
 @pytest.fixture(scope="module")
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     folder = tmp_path_factory.mktemp("noisy_addresses")
-    _write_master(folder / "master.parquet")
-    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(list(REQUEST_FIELDS))
-        for request in REQUESTS:
-            writer.writerow([*request[:10], "", "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
-    model = folder / "model.json"
-    MatchModel.from_priors().save(model)
-    fired: dict[int, tuple[str, ...]] = {}
-    score = BatchScorer.score
-
-    def recording_score(self: BatchScorer, row_numbers: list[int]) -> dict[int, MatchDecision]:
-        decided = score(self, row_numbers)
-        fired.update({row: decision.fired_rules for row, decision in decided.items()})
-        return decided
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BatchScorer, "score", recording_score)
-        match_batch(
-            master=folder / "master.parquet",
-            requests=folder / "requests.csv",
-            out_dir=folder / "out",
-            model_path=model,
-        )
-    with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
-        rows = {row["request_id"]: row for row in csv.DictReader(stream)}
+    write_master(folder / "master.parquet", [], histories=[*FILINGS, *_filler()])
+    tail = ("", "2024", "18 U.S.C. 1343", "C-1", "specific reason")
+    rows = decide_requests(folder, [(*request[:10], *tail) for request in REQUESTS])
     for row in rows.values():
-        row["decided_by"] = (fired[int(row["row_number"])] or ("",))[-1]
+        row["decided_by"] = row["fired_rules"].split(";")[-1]
     return rows
 
 

@@ -22,16 +22,9 @@ decides every one of them without disclosing to that taxpayer."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from matchgate.batch.pipeline import match_batch
-from matchgate.intake import REQUEST_FIELDS
-from matchgate.match import MatchModel
+from matcher_runs import decide_requests, write_master
 
 # tin, first, middle, last, suffix, dob, street, city, state, zip
 # fmt: off
@@ -94,52 +87,12 @@ def _people() -> list[tuple[str, ...]]:
     return [*PEOPLE, *filler]
 
 
-def _write_master(path: Path) -> None:
-    names = (
-        "tin",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "suffix",
-        "dob",
-        "street",
-        "city",
-        "state",
-        "zip",
-    )
-    rows = [
-        {
-            **dict(zip(names, person, strict=True)),
-            "tax_year": year,
-            "tin_type": "SSN",
-            "employer_name": "ACME",
-            "income": "50000",
-        }
-        for person in _people()
-        for year in (2023, 2024)
-    ]
-    pq.write_table(pa.Table.from_pylist(rows), path)
-
-
 @pytest.fixture(scope="module")
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     folder = tmp_path_factory.mktemp("noisy_review")
-    _write_master(folder / "master.parquet")
-    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(list(REQUEST_FIELDS))
-        for request in REQUESTS:
-            writer.writerow([*request[:10], "", "2024", "18 U.S.C. 1343", "C-1", "specific reason"])
-    model = folder / "model.json"
-    MatchModel.from_priors().save(model)
-    match_batch(
-        master=folder / "master.parquet",
-        requests=folder / "requests.csv",
-        out_dir=folder / "out",
-        model_path=model,
-    )
-    with (folder / "out" / "internal" / "decisions.csv").open(encoding="utf-8") as stream:
-        return {row["request_id"]: row for row in csv.DictReader(stream)}
+    write_master(folder / "master.parquet", _people())
+    tail = ("", "2024", "18 U.S.C. 1343", "C-1", "specific reason")
+    return decide_requests(folder, [(*request[:10], *tail) for request in REQUESTS])
 
 
 @pytest.mark.parametrize("request_row", REQUESTS, ids=[r[0] for r in REQUESTS])
