@@ -1,6 +1,9 @@
 """Differential test: a look-up scored with Splink's predict compiled once
-(``matchgate.match.compiled.CompiledScorer``) against the batch path (``BatchScorer``, which
-asks Splink to ``predict`` anew) on generated worlds of the stress mix.
+(``matchgate.match.compiled.CompiledScorer``) against the batch path (``BatchScorer``) on
+generated worlds of the stress mix. Both replay the statements Splink's ``predict`` ran once
+(the batch per chunk, as TEMP tables over the whole master; the look-up chained into one
+PREPAREd query over its candidates' rows); ``tests/match/test_compiled_predict.py`` checks
+the replay against Splink's own ``predict``.
 
 The batch path scores every request of the world in one batch, and a few of them again each
 as a batch of one; the compiled path scores them one at a time, as look-ups do, on the same

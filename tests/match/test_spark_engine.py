@@ -28,6 +28,7 @@ from matchgate.errors import MatchgateError
 from matchgate.match import BatchScorer, MatchDecision
 from matchgate.match import spark as spark_engine
 from matchgate.match.comparisons import COMPARISONS, comparison_labels
+from matchgate.match.engine import _CHUNK_SCORED
 from matchgate.match.model import MatchModel
 from matchgate.match.spark import (
     SparkScorer,
@@ -218,7 +219,7 @@ def test_duckdbs_precomputed_address_levels_are_splinks(
                         assert (row[0], tin) not in precomputed  # one level per pair
                         precomputed[(row[0], tin)] = index
         decided = score(self, row_numbers)
-        pairs = self.con.execute("SELECT rid, tin, gamma_address FROM scored_pairs").fetchall()
+        pairs = self.con.execute(f"SELECT rid, tin, gamma_address FROM {_CHUNK_SCORED}").fetchall()
         gammas.update({(rid, tin): int(gamma) for rid, tin, gamma in pairs})
         return decided
 

@@ -26,13 +26,11 @@ held in the master file) are computed once per connection.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from matchgate import sql
-from matchgate.errors import MatchgateError
 from matchgate.match.blocking import (
     BLOCKING_RULES,
     _request_phonetics,
@@ -54,11 +52,11 @@ from matchgate.match.engine import (
 )
 from matchgate.match.features import MatchInput, request_feature_rows
 from matchgate.match.model import (
-    MatchLinker,
     MatchModel,
     build_term_frequency_tables,
     make_linker,
 )
+from matchgate.match.predict_sql import CompiledPredict, CompiledPredictError, compile_predict
 from matchgate.standardize.nicknames import first_name_forms, known_given_names, legal_given_names
 
 __all__ = [
@@ -86,7 +84,6 @@ _FIRST_NAMES_SEEN = "lookup_first_names_seen"
 _FIRST_NAME_VARIANTS = "lookup_first_name_variants"
 _MASTER_FIRST_NAMES = "lookup_master_first_names"
 _LEGAL_GIVEN_NAMES = "lookup_legal_given_names"
-_PREDICTIONS = "__splink__df_predict"
 # The name lists as the look-up's checks read them: only the names its request holds,
 # through each list's index (``x NOT IN (list)`` is ``x NOT IN (list ∩ request's names)``
 # for a name the request holds; the lists hold no NULL). Read whole, the lists of every
@@ -205,95 +202,6 @@ def configure_lookup_connection(con: duckdb.DuckDBPyConnection) -> None:
         f"SET disabled_optimizers = '{','.join(STATISTICS_OPTIMIZERS)}'",
         label="compiled.settings",
     )
-
-
-class CompiledPredictError(MatchgateError):
-    """Splink's ``predict`` did not run the statements this module expects (another Splink
-    version): nothing is scored rather than scored differently."""
-
-
-class CompiledPredict:
-    """The statements Splink's ``predict`` runs for the registered blocked pairs, in order,
-    each as ``(table, select)``; the last one makes the predictions."""
-
-    def __init__(self, statements: list[tuple[str, str]]) -> None:
-        if not statements or not statements[-1][0].startswith(_PREDICTIONS):
-            raise CompiledPredictError(
-                "Splink's predict ran no prediction statement this version of matchgate knows"
-                f" (ran: {', '.join(name for name, _ in statements) or 'nothing'})"
-            )
-        self.statements = statements
-
-    @property
-    def predictions(self) -> str:
-        return self.statements[-1][0]
-
-    def run(self, con: duckdb.DuckDBPyConnection) -> str:
-        """Run every statement (each table replaced); returns the predictions table."""
-        for table, select in self.statements:
-            sql.run(con, f"CREATE OR REPLACE TABLE {table} AS\n{select}", label="compiled.predict")
-        return self.predictions
-
-    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
-        for table, _ in self.statements:
-            sql.run(con, f"DROP TABLE IF EXISTS {table}", label="compiled.predict")
-
-    def chained(self) -> str:
-        """Every statement as one query: each recorded table a CTE of the next ones (the
-        text of each unchanged), the predictions selected from the last."""
-        ctes = ",\n".join(f"{table} AS (\n{select}\n)" for table, select in self.statements)
-        return f"WITH {ctes}\nSELECT * FROM {self.predictions}"
-
-    def prepare(self, con: duckdb.DuckDBPyConnection, *, into: str, name: str) -> None:
-        """Create the TEMP table ``into`` of the predictions' columns and PREPARE ``name``,
-        which fills it from the inputs as they are when it is executed."""
-        chained = self.chained()
-        sql.run(
-            con,
-            f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT * FROM ({chained}) LIMIT 0",
-            label="compiled.predict",
-        )
-        sql.run(con, f"PREPARE {name} AS INSERT INTO {into}\n{chained}", label="compiled.predict")
-
-
-def compile_predict(
-    con: duckdb.DuckDBPyConnection,
-    match_linker: MatchLinker,
-    *,
-    blocked_pairs: str = _BLOCKED_PAIRS,
-) -> CompiledPredict:
-    """Register ``blocked_pairs`` (it must exist, with Splink's three columns) for predict,
-    run ``predict`` once and return what it ran as a :class:`CompiledPredict`.
-
-    The statements are recorded where Splink's DuckDB API executes them
-    (``DatabaseAPI._execute_sql``, which turns a pipeline's SQL into ``CREATE TABLE``), so
-    the text kept is exactly the text Splink generated."""
-    db_api = match_linker.db_api
-    recorded: list[tuple[str, str]] = []
-    execute: Callable[[str, str], Any] = db_api._execute_sql
-
-    def recording(sql_text: str, templated_name: str) -> Any:
-        frame = execute(sql_text, templated_name)
-        recorded.append((str(frame.physical_name), sql_text))
-        return frame
-
-    pairs = db_api.register(blocked_pairs, table_name="matchgate_lookup_blocked_pairs")
-    match_linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
-    # An instance attribute shadows the (final) method for this one call only.
-    setattr(db_api, "_execute_sql", recording)  # noqa: B010
-    try:
-        predictions = match_linker.linker.inference.predict(warning_mode="never")
-    finally:
-        delattr(db_api, "_execute_sql")  # noqa: B043
-    compiled = CompiledPredict(recorded)
-    if predictions.physical_name != compiled.predictions:
-        raise CompiledPredictError(
-            f"Splink's predictions came from {predictions.physical_name}, not the last"
-            f" statement it ran ({compiled.predictions})"
-        )
-    predictions.drop_table_from_database_and_remove_from_cache()
-    compiled.drop(con)
-    return compiled
 
 
 class CompiledScorer:

@@ -44,6 +44,7 @@ from matchgate.match.model import (
     train_model,
     training_fingerprint,
 )
+from matchgate.match.predict_sql import compile_predict
 from matchgate.match.spark import ENGINES, SparkScorer
 from matchgate.standardize.nicknames import (
     first_name_forms,
@@ -66,6 +67,12 @@ _TF_COMPARISONS = {"first_name", "surname"}
 # Candidates far below the best cannot change a decision; dropping them early keeps the
 # Python side small on large blocks. Household members are kept whatever their weight.
 _KEEP_WEIGHT_BELOW_BEST = 40.0
+# A chunk's pairs for Splink: a TEMP table, like every table of a chunk's scoring, so
+# nothing a chunk scores is written to (and checkpointed in) the batch's database file.
+# Named apart from the main catalog's ``scored_pairs`` and ``blocked_pairs_for_splink``
+# (which the Spark engine and look-ups write), which a TEMP table of one name would hide.
+_CHUNK_PAIRS: dict[str, Any] = {"into": "chunk_blocked_pairs", "temp": True}
+_CHUNK_SCORED = "chunk_scored_pairs"
 
 
 def prepare_master(
@@ -189,10 +196,10 @@ def _household_gamma() -> int:
     return min(g for g, label in labels.items() if label in AT_REQUESTED_ADDRESS)
 
 
-def candidates_sql(namesakes: str = "taxpayer_namesakes") -> str:
-    """The scored pairs worth deciding on, best first within each request, with the gamma
-    level and the match weight of every comparison. ``namesakes``: the table of
-    ``taxpayer_namesakes``' rows to join (a look-up passes its candidates' rows only)."""
+def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scored_pairs") -> str:
+    """The scored pairs (of ``scored``) worth deciding on, best first within each request,
+    with the gamma level and the match weight of every comparison. ``namesakes``: the table
+    of ``taxpayer_namesakes``' rows to join (a look-up passes its candidates' rows only)."""
     gamma_columns = ", ".join(f"gamma_{name}" for name in _COMPARISON_NAMES)
     # A field's weight includes its term-frequency adjustment where it has one.
     weight_columns = ", ".join(
@@ -201,7 +208,7 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes") -> str:
     )
     return f"""
         WITH best AS (
-            SELECT rid, max(match_weight) AS best_weight FROM scored_pairs GROUP BY rid
+            SELECT rid, max(match_weight) AS best_weight FROM {scored} GROUP BY rid
         )
         SELECT s.rid, s.tin, s.match_probability, s.match_weight, s.rules,
                s.surname_parts_any_l, {gamma_columns}, {weight_columns},
@@ -209,7 +216,7 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes") -> str:
                list_filter(f.neighbours, x -> NOT (x = s.first_name_l
                    OR list_contains(coalesce(s.first_forms_l, []), x)
                    OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals
-        FROM scored_pairs s JOIN best b ON b.rid = s.rid
+        FROM {scored} s JOIN best b ON b.rid = s.rid
         LEFT JOIN {namesakes} n ON n.tin = s.tin
         LEFT JOIN {FIRST_NAME_NEIGHBOURS} f ON f.unique_id = s.rid
         WHERE s.match_weight >= b.best_weight - {_KEEP_WEIGHT_BELOW_BEST}
@@ -244,10 +251,13 @@ def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candi
 
 
 def _candidates_by_request(
-    con: duckdb.DuckDBPyConnection, *, namesakes: str = "taxpayer_namesakes"
+    con: duckdb.DuckDBPyConnection,
+    *,
+    namesakes: str = "taxpayer_namesakes",
+    scored: str = "scored_pairs",
 ) -> Iterator[tuple[int, list[Candidate]]]:
     labels = comparison_labels()
-    cursor = sql.run(con, candidates_sql(namesakes), label="engine.candidates")
+    cursor = sql.run(con, candidates_sql(namesakes, scored=scored), label="engine.candidates")
     current: int | None = None
     bucket: list[Candidate] = []
     while rows := cursor.fetchmany(20_000):
@@ -300,11 +310,14 @@ def _cached_model_path(con: duckdb.DuckDBPyConnection, *, taxpayers: int) -> Pat
     return Path(folder) / f"model-{training_fingerprint(con, taxpayers=taxpayers)}.json"
 
 
-def blocked_pairs_sql(chunk_ids: str = "_chunk_ids") -> str:
+def blocked_pairs_sql(
+    chunk_ids: str = "_chunk_ids", *, into: str = "blocked_pairs_for_splink", temp: bool = False
+) -> str:
     """The candidate pairs of one chunk of requests, keyed as Splink's blocked pairs."""
     separator = "-__-"
+    kind = "TEMP TABLE" if temp else "TABLE"
     return f"""
-        CREATE OR REPLACE TABLE blocked_pairs_for_splink AS
+        CREATE OR REPLACE {kind} {into} AS
         SELECT 'matchgate' AS match_key,
                '{SOURCE_MASTER}{separator}' || c.tin AS join_key_l,
                '{SOURCE_REQUESTS}{separator}' || c.rid AS join_key_r
@@ -312,10 +325,12 @@ def blocked_pairs_sql(chunk_ids: str = "_chunk_ids") -> str:
         """
 
 
-def scored_pairs_sql(predictions: str) -> str:
-    """``scored_pairs``: Splink's predictions with the blocking rules that found each pair."""
+def scored_pairs_sql(predictions: str, *, into: str = "scored_pairs", temp: bool = False) -> str:
+    """``scored_pairs`` (or ``into``): Splink's predictions with the blocking rules that found
+    each pair (``temp``: a TEMP table, kept out of the database file)."""
+    kind = "TEMP TABLE" if temp else "TABLE"
     return f"""
-        CREATE OR REPLACE TABLE scored_pairs AS
+        CREATE OR REPLACE {kind} {into} AS
         SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
                p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
                match_probability, match_weight)
@@ -389,6 +404,14 @@ class BatchScorer:
         else:
             self.splink = make_linker(con, settings)
             register_term_frequencies(self.splink, con)
+            # Splink's predict SQL, generated once (not per chunk) over an empty table of
+            # pairs of the chunks' shape, and run per chunk as TEMP tables.
+            sql.run(
+                con,
+                blocked_pairs_sql("(SELECT NULL::VARCHAR AS rid WHERE false)", **_CHUNK_PAIRS),
+                label="engine.blocked_pairs",
+            )
+            self._predict = compile_predict(con, self.splink, blocked_pairs=_CHUNK_PAIRS["into"])
         self._capped: dict[int, list[str]] = {}
         for rid, rule in sql.fetch_all(
             con, "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule", label="engine.facts"
@@ -417,25 +440,26 @@ class BatchScorer:
         """Decisions for the given request row numbers (every one gets a decision)."""
         self._chunk += 1
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
-        with sql.registered(self.con, "_chunk_ids", ids):
-            sql.run(self.con, blocked_pairs_sql(), label="engine.blocked_pairs")
         if self._spark is not None:
+            with sql.registered(self.con, "_chunk_ids", ids):
+                sql.run(self.con, blocked_pairs_sql(), label="engine.blocked_pairs")
             self._spark.predict("blocked_pairs_for_splink", into="spark_predictions")
             sql.run(self.con, scored_pairs_sql("spark_predictions"), label="engine.scored_pairs")
             sql.run(self.con, "DROP TABLE spark_predictions", label="engine.scored_pairs")
         else:
-            pairs = self.splink.db_api.register(
-                "blocked_pairs_for_splink", table_name=f"matchgate_blocked_pairs_{self._chunk}"
-            )
-            self.splink.linker.table_management.register_blocked_pairs_for_predict(pairs)
-            predictions = self.splink.linker.inference.predict()
+            with sql.registered(self.con, "_chunk_ids", ids):
+                sql.run(self.con, blocked_pairs_sql(**_CHUNK_PAIRS), label="engine.blocked_pairs")
+            predictions = self._predict.run(self.con, temp=True)
             sql.run(
-                self.con, scored_pairs_sql(predictions.physical_name), label="engine.scored_pairs"
+                self.con,
+                scored_pairs_sql(predictions, into=_CHUNK_SCORED, temp=True),
+                label="engine.scored_pairs",
             )
-            predictions.drop_table_from_database_and_remove_from_cache()
+            self._predict.drop(self.con)
+        scored = "scored_pairs" if self._spark is not None else _CHUNK_SCORED
         decisions = {
             rid: decide(candidates, self._facts(rid), self.policy)
-            for rid, candidates in _candidates_by_request(self.con)
+            for rid, candidates in _candidates_by_request(self.con, scored=scored)
         }
         for rid in row_numbers:
             if rid not in decisions:

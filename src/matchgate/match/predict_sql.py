@@ -1,0 +1,125 @@
+"""Splink's ``predict``, recorded once as the SQL it runs and replayed for every set of pairs.
+
+Splink's ``predict`` regenerates its whole pipeline (settings, comparison SQL, sqlglot
+parsing and rewriting) on every call, and writes its tables wherever the connection's
+default catalog is. :func:`compile_predict` runs it once over an empty table of blocked
+pairs and keeps the statements it executed; :class:`CompiledPredict` runs them again,
+verbatim and in order, for the pairs the table holds then. Splink's SQL depends on the
+settings and the tables' columns, not on the data, so the scores are the ones ``predict``
+would give (``tests/match/test_compiled_predict.py`` checks that against ``predict``
+itself). Look-ups (:mod:`matchgate.match.compiled`) chain the statements into one PREPAREd
+query; a batch (:class:`matchgate.match.engine.BatchScorer`) runs them per chunk as TEMP
+tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from matchgate import sql
+from matchgate.errors import MatchgateError
+from matchgate.match.model import MatchLinker
+
+__all__ = ["PREDICTIONS", "CompiledPredict", "CompiledPredictError", "compile_predict"]
+
+# The table Splink's predict pipeline ends in (its name carries a hash suffix).
+PREDICTIONS = "__splink__df_predict"
+
+
+class CompiledPredictError(MatchgateError):
+    """Splink's ``predict`` did not run the statements this module expects (another Splink
+    version): nothing is scored rather than scored differently."""
+
+
+class CompiledPredict:
+    """The statements Splink's ``predict`` runs for the registered blocked pairs, in order,
+    each as ``(table, select)``; the last one makes the predictions."""
+
+    def __init__(self, statements: list[tuple[str, str]]) -> None:
+        if not statements or not statements[-1][0].startswith(PREDICTIONS):
+            raise CompiledPredictError(
+                "Splink's predict ran no prediction statement this version of matchgate knows"
+                f" (ran: {', '.join(name for name, _ in statements) or 'nothing'})"
+            )
+        self.statements = statements
+
+    @property
+    def predictions(self) -> str:
+        return self.statements[-1][0]
+
+    def run(self, con: duckdb.DuckDBPyConnection, *, temp: bool = False) -> str:
+        """Run every statement (each table replaced); returns the predictions table.
+
+        ``temp=True`` makes every table TEMP: in memory (spilled to DuckDB's temporary
+        directory under pressure), never in the database file. A batch scores into its
+        batch file's connection, and Splink's wide intermediate tables of every chunk,
+        written there, cost more in checkpoints than the scoring itself
+        (``benchmarks/RESULTS.md``, "Splink's scoring in memory")."""
+        kind = "TEMP TABLE" if temp else "TABLE"
+        for table, select in self.statements:
+            sql.run(con, f"CREATE OR REPLACE {kind} {table} AS\n{select}", label="compiled.predict")
+        return self.predictions
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        for table, _ in self.statements:
+            sql.run(con, f"DROP TABLE IF EXISTS {table}", label="compiled.predict")
+
+    def chained(self) -> str:
+        """Every statement as one query: each recorded table a CTE of the next ones (the
+        text of each unchanged), the predictions selected from the last."""
+        ctes = ",\n".join(f"{table} AS (\n{select}\n)" for table, select in self.statements)
+        return f"WITH {ctes}\nSELECT * FROM {self.predictions}"
+
+    def prepare(self, con: duckdb.DuckDBPyConnection, *, into: str, name: str) -> None:
+        """Create the TEMP table ``into`` of the predictions' columns and PREPARE ``name``,
+        which fills it from the inputs as they are when it is executed."""
+        chained = self.chained()
+        sql.run(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT * FROM ({chained}) LIMIT 0",
+            label="compiled.predict",
+        )
+        sql.run(con, f"PREPARE {name} AS INSERT INTO {into}\n{chained}", label="compiled.predict")
+
+
+def compile_predict(
+    con: duckdb.DuckDBPyConnection,
+    match_linker: MatchLinker,
+    *,
+    blocked_pairs: str,
+) -> CompiledPredict:
+    """Register ``blocked_pairs`` (it must exist, with Splink's three columns) for predict,
+    run ``predict`` once and return what it ran as a :class:`CompiledPredict`.
+
+    The statements are recorded where Splink's DuckDB API executes them
+    (``DatabaseAPI._execute_sql``, which turns a pipeline's SQL into ``CREATE TABLE``), so
+    the text kept is exactly the text Splink generated."""
+    db_api = match_linker.db_api
+    recorded: list[tuple[str, str]] = []
+    execute: Callable[[str, str], Any] = db_api._execute_sql
+
+    def recording(sql_text: str, templated_name: str) -> Any:
+        frame = execute(sql_text, templated_name)
+        recorded.append((str(frame.physical_name), sql_text))
+        return frame
+
+    pairs = db_api.register(blocked_pairs, table_name=f"matchgate_{blocked_pairs}")
+    match_linker.linker.table_management.register_blocked_pairs_for_predict(pairs)
+    # An instance attribute shadows the (final) method for this one call only.
+    setattr(db_api, "_execute_sql", recording)  # noqa: B010
+    try:
+        predictions = match_linker.linker.inference.predict(warning_mode="never")
+    finally:
+        delattr(db_api, "_execute_sql")  # noqa: B043
+    compiled = CompiledPredict(recorded)
+    if predictions.physical_name != compiled.predictions:
+        raise CompiledPredictError(
+            f"Splink's predictions came from {predictions.physical_name}, not the last"
+            f" statement it ran ({compiled.predictions})"
+        )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    compiled.drop(con)
+    return compiled
