@@ -25,7 +25,7 @@ from matchgate.intake.read import record_from_fields
 from matchgate.master import attach_prepared, ensure_prepared
 from matchgate.match import BatchScorer, MatchInput, MatchModel, MatchPolicy
 from matchgate.match.engine import (
-    _CHUNK_PAIRS,
+    _CHUNK_BLOCKED_PAIRS,
     _CHUNK_SCORED,
     blocked_pairs_sql,
     load_requests_for_matching,
@@ -83,8 +83,8 @@ def test_replayed_predict_scores_as_splink_predict(scorer: BatchScorer) -> None:
     assert len(ids) >= 60
     chunk = pa.table({"rid": pa.array([str(r) for r in ids], pa.string())})
     with sql.registered(con, "_chunk_ids", chunk):
-        sql.run(con, blocked_pairs_sql(**_CHUNK_PAIRS), label="t")
-    pairs = sql.fetch_int(con, f"SELECT count(*) FROM {_CHUNK_PAIRS['into']}", label="t")
+        sql.run(con, blocked_pairs_sql(into=_CHUNK_BLOCKED_PAIRS, temp=True), label="t")
+    pairs = sql.fetch_int(con, f"SELECT count(*) FROM {_CHUNK_BLOCKED_PAIRS}", label="t")
     assert pairs > len(ids)  # most requests have rivals: a real comparison
 
     replayed = scorer._predict.run(con, temp=True)
@@ -93,7 +93,7 @@ def test_replayed_predict_scores_as_splink_predict(scorer: BatchScorer) -> None:
 
     # Splink's own predict, on the same linker, for the same pairs.
     registered = scorer.splink.db_api.register(
-        _CHUNK_PAIRS["into"], table_name="test_splink_own_pairs"
+        _CHUNK_BLOCKED_PAIRS, table_name="test_splink_own_pairs"
     )
     scorer.splink.linker.table_management.register_blocked_pairs_for_predict(registered)
     own = scorer.splink.linker.inference.predict(warning_mode="never")
@@ -140,7 +140,7 @@ def test_scoring_writes_nothing_into_the_batch_file(scorer: BatchScorer) -> None
     assert _CHUNK_SCORED in temporary
     assert not any(t.startswith("__splink__") for t in temporary)  # dropped after each chunk
     # The chunk's TEMP tables are named apart from every main-catalog table.
-    assert not {t for _, t in before} & {_CHUNK_SCORED, _CHUNK_PAIRS["into"]}
+    assert not {t for _, t in before} & {_CHUNK_SCORED, _CHUNK_BLOCKED_PAIRS}
 
 
 def test_a_main_catalog_scored_pairs_is_not_hidden(scorer: BatchScorer) -> None:

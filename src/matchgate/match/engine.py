@@ -71,7 +71,7 @@ _KEEP_WEIGHT_BELOW_BEST = 40.0
 # nothing a chunk scores is written to (and checkpointed in) the batch's database file.
 # Named apart from the main catalog's ``scored_pairs`` and ``blocked_pairs_for_splink``
 # (which the Spark engine and look-ups write), which a TEMP table of one name would hide.
-_CHUNK_PAIRS: dict[str, Any] = {"into": "chunk_blocked_pairs", "temp": True}
+_CHUNK_BLOCKED_PAIRS = "chunk_blocked_pairs"
 _CHUNK_SCORED = "chunk_scored_pairs"
 
 
@@ -408,10 +408,18 @@ class BatchScorer:
             # pairs of the chunks' shape, and run per chunk as TEMP tables.
             sql.run(
                 con,
-                blocked_pairs_sql("(SELECT NULL::VARCHAR AS rid WHERE false)", **_CHUNK_PAIRS),
+                blocked_pairs_sql(
+                    "(SELECT NULL::VARCHAR AS rid WHERE false)",
+                    into=_CHUNK_BLOCKED_PAIRS,
+                    temp=True,
+                ),
                 label="engine.blocked_pairs",
             )
-            self._predict = compile_predict(con, self.splink, blocked_pairs=_CHUNK_PAIRS["into"])
+            self._predict = compile_predict(con, self.splink, blocked_pairs=_CHUNK_BLOCKED_PAIRS)
+        # Spark reads the chunk's pairs from, and writes its scores to, the main catalog.
+        self._in_memory = self._spark is None
+        self._pairs = _CHUNK_BLOCKED_PAIRS if self._in_memory else "blocked_pairs_for_splink"
+        self._scored = _CHUNK_SCORED if self._in_memory else "scored_pairs"
         self._capped: dict[int, list[str]] = {}
         for rid, rule in sql.fetch_all(
             con, "SELECT rid, rule FROM capped_blocks ORDER BY rid, rule", label="engine.facts"
@@ -421,7 +429,6 @@ class BatchScorer:
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
         self._no_legal_first = _first_names_nobody_holds(con)
         self._suffix_given = self._request_ids("suffix IS NOT NULL")
-        self._chunk = 0
 
     def _request_ids(self, condition: str) -> set[int]:
         rows = sql.fetch_all(self.con, _request_ids_where(condition), label="engine.facts")
@@ -438,17 +445,15 @@ class BatchScorer:
 
     def score(self, row_numbers: list[int]) -> dict[int, MatchDecision]:
         """Decisions for the given request row numbers (every one gets a decision)."""
-        self._chunk += 1
         ids = pa.table({"rid": pa.array([str(r) for r in row_numbers], pa.string())})
+        pairs_sql = blocked_pairs_sql(into=self._pairs, temp=self._in_memory)
+        with sql.registered(self.con, "_chunk_ids", ids):
+            sql.run(self.con, pairs_sql, label="engine.blocked_pairs")
         if self._spark is not None:
-            with sql.registered(self.con, "_chunk_ids", ids):
-                sql.run(self.con, blocked_pairs_sql(), label="engine.blocked_pairs")
-            self._spark.predict("blocked_pairs_for_splink", into="spark_predictions")
+            self._spark.predict(self._pairs, into="spark_predictions")
             sql.run(self.con, scored_pairs_sql("spark_predictions"), label="engine.scored_pairs")
             sql.run(self.con, "DROP TABLE spark_predictions", label="engine.scored_pairs")
         else:
-            with sql.registered(self.con, "_chunk_ids", ids):
-                sql.run(self.con, blocked_pairs_sql(**_CHUNK_PAIRS), label="engine.blocked_pairs")
             predictions = self._predict.run(self.con, temp=True)
             sql.run(
                 self.con,
@@ -456,10 +461,9 @@ class BatchScorer:
                 label="engine.scored_pairs",
             )
             self._predict.drop(self.con)
-        scored = "scored_pairs" if self._spark is not None else _CHUNK_SCORED
         decisions = {
             rid: decide(candidates, self._facts(rid), self.policy)
-            for rid, candidates in _candidates_by_request(self.con, scored=scored)
+            for rid, candidates in _candidates_by_request(self.con, scored=self._scored)
         }
         for rid in row_numbers:
             if rid not in decisions:
