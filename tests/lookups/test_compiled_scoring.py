@@ -15,22 +15,16 @@ within 1e-12.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from collections.abc import Iterator
 
-import duckdb
 import pytest
 
-from matchgate.batch.workspace import connect_duckdb
-from matchgate.intake.read import record_from_fields
-from matchgate.master import attach_prepared, ensure_prepared
-from matchgate.match import BatchScorer, MatchDecision, MatchInput, MatchModel, MatchPolicy
+from generated_scenes import Scene, generated_scene
+from matchgate.match import BatchScorer, MatchDecision, MatchInput, MatchPolicy
 from matchgate.match.compiled import CompiledPredict, CompiledPredictError, CompiledScorer
 from matchgate.match.engine import load_requests_for_matching
-from matchgate.match.model import train_model
 from matchgate.match.values import Candidate
-from matchgate.synth import generate_world
 
 # Seconds per test (worlds, subprocesses, a model): the full suite only, not `make check`.
 pytestmark = pytest.mark.slow
@@ -38,36 +32,17 @@ pytestmark = pytest.mark.slow
 SEEDS = (12, 31, 77)
 
 
-@dataclasses.dataclass
-class Scene:
-    con: duckdb.DuckDBPyConnection
-    requests: list[MatchInput]
-    model: MatchModel
-    taxpayers: int
-
-
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def scene(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Scene]:
     seed = int(request.param)
-    world = tmp_path_factory.mktemp(f"compiled-world-{seed}")
-    generate_world(world, people=500, requests=70, seed=seed, request_mix="stress")
-    prepared = ensure_prepared(world / "master.parquet", tmp_path_factory.mktemp("ws"))
-    con = connect_duckdb()
-    attach_prepared(con, prepared)
-    with (world / "requests.csv").open(encoding="utf-8", newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    requests = []
-    for number, row in enumerate(rows, start=1):
-        record = record_from_fields(number, row)
-        if not record.problems:
-            requests.append(MatchInput.from_record(record))
-    assert len(requests) >= 40
-    load_requests_for_matching(con, requests)
-    model = train_model(con, taxpayers=prepared.taxpayers)
-    yield Scene(con=con, requests=requests, model=model, taxpayers=prepared.taxpayers)
-    con.close()
+    made = generated_scene(
+        tmp_path_factory.mktemp(f"compiled-{seed}"), people=500, requests=70, seed=seed
+    )
+    assert len(made.requests) >= 40
+    yield made
+    made.con.close()
 
 
 def _batch_decisions(scene: Scene, requests: list[MatchInput]) -> dict[int, MatchDecision]:

@@ -11,27 +11,16 @@ replayed per chunk as TEMP tables. Two things must hold:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
+from generated_scenes import generated_scene
 from matchgate import sql
-from matchgate.batch.workspace import connect_duckdb
-from matchgate.intake.read import record_from_fields
-from matchgate.master import attach_prepared, ensure_prepared
-from matchgate.match import BatchScorer, MatchInput, MatchModel, MatchPolicy
-from matchgate.match.engine import (
-    _CHUNK_BLOCKED_PAIRS,
-    _CHUNK_SCORED,
-    blocked_pairs_sql,
-    load_requests_for_matching,
-)
-from matchgate.match.model import train_model
-from matchgate.synth import generate_world
+from matchgate.match import BatchScorer, MatchPolicy
+from matchgate.match.engine import _CHUNK_BLOCKED_PAIRS, _CHUNK_SCORED, blocked_pairs_sql
 
 # A world, a prepared master and a trained model per seed: the full suite only.
 pytestmark = pytest.mark.slow
@@ -40,26 +29,19 @@ SEEDS = (13, 41)
 _COLUMNS = "unique_id_l, unique_id_r, round(match_probability, 12), round(match_weight, 9)"
 
 
-def _scorer(world: Path, workspace: Path, database: Path, seed: int) -> BatchScorer:
-    generate_world(world, people=800, requests=120, seed=seed, request_mix="stress")
-    prepared = ensure_prepared(world / "master.parquet", workspace)
-    con = connect_duckdb(database)
-    attach_prepared(con, prepared)
-    with (world / "requests.csv").open(encoding="utf-8", newline="") as stream:
-        records = [record_from_fields(n, row) for n, row in enumerate(csv.DictReader(stream), 1)]
-    requests = [MatchInput.from_record(r) for r in records if not r.problems]
-    load_requests_for_matching(con, requests)
-    model: MatchModel = train_model(con, taxpayers=prepared.taxpayers)
-    return BatchScorer(con, model=model, taxpayers=prepared.taxpayers, policy=MatchPolicy())
-
-
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def scorer(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BatchScorer]:
     seed = int(request.param)
     folder = tmp_path_factory.mktemp(f"compiled-predict-{seed}")
-    made = _scorer(folder / "world", folder / "ws", folder / "batch.duckdb", seed)
+    # A batch file, not memory: TEMP tables must keep the chunk's tables out of it.
+    scene = generated_scene(
+        folder, people=800, requests=120, seed=seed, database=folder / "batch.duckdb"
+    )
+    made = BatchScorer(
+        scene.con, model=scene.model, taxpayers=scene.taxpayers, policy=MatchPolicy()
+    )
     yield made
     made.close()
     made.con.close()
