@@ -1,12 +1,12 @@
 """A batch scores with Splink's predict recorded once (``matchgate.match.predict_sql``) and
-replayed per chunk as TEMP tables. Two things must hold:
+read per chunk through TEMP views. Two things must hold:
 
 * the scores are Splink's own: the replayed statements give, pair for pair, what
   ``linker.inference.predict()`` gives on the same linker and the same blocked pairs;
 * nothing a chunk scores is written to the batch's database file (the point of the TEMP
-  tables: checkpoints of Splink's wide tables were most of a batch's scoring time), and the
-  chunk's TEMP tables hide no table of the main catalog (look-ups and the Spark engine write
-  ``scored_pairs`` there).
+  views and tables: checkpoints of Splink's wide tables were most of a batch's scoring
+  time), nothing of it is left behind, and the chunk's TEMP tables hide no table of the
+  main catalog (look-ups and the Spark engine write ``scored_pairs`` there).
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ def test_replayed_predict_scores_as_splink_predict(scorer: BatchScorer) -> None:
     pairs = sql.fetch_int(con, f"SELECT count(*) FROM {_CHUNK_BLOCKED_PAIRS}", label="t")
     assert pairs > len(ids)  # most requests have rivals: a real comparison
 
-    replayed = scorer._predict.run(con, temp=True)
+    replayed = scorer._predict.create_views(con)
     sql.run(con, f"CREATE TEMP TABLE replayed AS SELECT * FROM {replayed}", label="t")
-    scorer._predict.drop(con)
+    scorer._predict.drop_views(con)
 
     # Splink's own predict, on the same linker, for the same pairs.
     registered = scorer.splink.db_api.register(
@@ -120,7 +120,9 @@ def test_scoring_writes_nothing_into_the_batch_file(scorer: BatchScorer) -> None
         for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     }
     assert _CHUNK_SCORED in temporary
-    assert not any(t.startswith("__splink__") for t in temporary)  # dropped after each chunk
+    assert not any(t.startswith("__splink__") for t in temporary)
+    views = {str(v) for (v,) in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    assert not any(v.startswith("__splink__") for v in views)  # dropped after each chunk
     # The chunk's TEMP tables are named apart from every main-catalog table.
     assert not {t for _, t in before} & {_CHUNK_SCORED, _CHUNK_BLOCKED_PAIRS}
 

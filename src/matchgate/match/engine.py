@@ -325,15 +325,31 @@ def blocked_pairs_sql(
         """
 
 
+# The columns of Splink's predictions that :func:`candidates_sql` reads (its first-name and
+# surname columns of the candidate, every comparison's level and weights), and no others:
+# the predictions carry every input column of both sides (the address histories' lists of
+# structs among them), and copying those was a fifth of a batch's scoring.
+_SCORED_COLUMNS = (
+    "first_name_l",
+    "first_forms_l",
+    "first_nicknames_l",
+    "surname_parts_any_l",
+    *(f"gamma_{name}" for name in _COMPARISON_NAMES),
+    *(f"mw_{name}" for name in _COMPARISON_NAMES),
+    *(f"mw_tf_adj_{name}" for name in _COMPARISON_NAMES if name in _TF_COMPARISONS),
+)
+
+
 def scored_pairs_sql(predictions: str, *, into: str = "scored_pairs", temp: bool = False) -> str:
-    """``scored_pairs`` (or ``into``): Splink's predictions with the blocking rules that found
-    each pair (``temp``: a TEMP table, kept out of the database file)."""
+    """``scored_pairs`` (or ``into``): of Splink's predictions the columns decisions read,
+    with the blocking rules that found each pair (``temp``: a TEMP table, kept out of the
+    database file). ``predictions`` may be a view: only these columns are computed."""
     kind = "TEMP TABLE" if temp else "TABLE"
+    columns = ", ".join(f"p.{column}" for column in _SCORED_COLUMNS)
     return f"""
         CREATE OR REPLACE {kind} {into} AS
         SELECT p.unique_id_r AS rid, p.unique_id_l AS tin, p.match_probability,
-               p.match_weight, c.rules, p.* EXCLUDE (unique_id_r, unique_id_l,
-               match_probability, match_weight)
+               p.match_weight, c.rules, {columns}
         FROM {predictions} p
         JOIN candidate_pairs c ON c.rid = p.unique_id_r AND c.tin = p.unique_id_l
         """
@@ -405,7 +421,7 @@ class BatchScorer:
             self.splink = make_linker(con, settings)
             register_term_frequencies(self.splink, con)
             # Splink's predict SQL, generated once (not per chunk) over an empty table of
-            # pairs of the chunks' shape, and run per chunk as TEMP tables.
+            # pairs of the chunks' shape, and read per chunk through TEMP views.
             sql.run(
                 con,
                 blocked_pairs_sql(
@@ -454,13 +470,15 @@ class BatchScorer:
             sql.run(self.con, scored_pairs_sql("spark_predictions"), label="engine.scored_pairs")
             sql.run(self.con, "DROP TABLE spark_predictions", label="engine.scored_pairs")
         else:
-            predictions = self._predict.run(self.con, temp=True)
-            sql.run(
-                self.con,
-                scored_pairs_sql(predictions, into=_CHUNK_SCORED, temp=True),
-                label="engine.scored_pairs",
-            )
-            self._predict.drop(self.con)
+            predictions = self._predict.create_views(self.con)
+            try:
+                sql.run(
+                    self.con,
+                    scored_pairs_sql(predictions, into=_CHUNK_SCORED, temp=True),
+                    label="engine.scored_pairs",
+                )
+            finally:
+                self._predict.drop_views(self.con)
         decisions = {
             rid: decide(candidates, self._facts(rid), self.policy)
             for rid, candidates in _candidates_by_request(self.con, scored=self._scored)

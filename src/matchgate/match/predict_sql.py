@@ -8,8 +8,8 @@ verbatim and in order, for the pairs the table holds then. Splink's SQL depends 
 settings and the tables' columns, not on the data, so the scores are the ones ``predict``
 would give (``tests/match/test_compiled_predict.py`` checks that against ``predict``
 itself). Look-ups (:mod:`matchgate.match.compiled`) chain the statements into one PREPAREd
-query; a batch (:class:`matchgate.match.engine.BatchScorer`) runs them per chunk as TEMP
-tables.
+query; a batch (:class:`matchgate.match.engine.BatchScorer`) reads them per chunk through
+TEMP views.
 """
 
 from __future__ import annotations
@@ -50,20 +50,27 @@ class CompiledPredict:
     def predictions(self) -> str:
         return self.statements[-1][0]
 
-    def run(self, con: duckdb.DuckDBPyConnection, *, temp: bool = False) -> str:
-        """Run every statement (each table replaced); returns the predictions table.
-
-        ``temp=True`` makes every table TEMP: in memory (spilled to DuckDB's temporary
-        directory under pressure), never in the database file. A batch scores into its
-        batch file's connection, and Splink's wide intermediate tables of every chunk,
-        written there, cost more in checkpoints than the scoring itself
-        (``benchmarks/RESULTS.md``, "Splink's scoring in memory")."""
-        kind = "TEMP TABLE" if temp else "TABLE"
+    def create_views(self, con: duckdb.DuckDBPyConnection) -> str:
+        """Every statement as a TEMP view, each reading the ones before it; returns the
+        predictions' view. Nothing is computed until a query reads it, and then only what
+        that query's columns need: DuckDB inlines the views and prunes the columns nobody
+        reads, so Splink's wide tables (every input column of both sides, the address
+        histories' lists among them) are never materialized. Materialized (as TEMP tables)
+        they were more than half of a batch's scoring (``benchmarks/RESULTS.md``,
+        "Splink's predict read through views"); written to the batch file, with their
+        checkpoints, more again ("Splink's scoring in memory")."""
         for table, select in self.statements:
-            sql.run(con, f"CREATE OR REPLACE {kind} {table} AS\n{select}", label="compiled.predict")
+            sql.run(
+                con, f"CREATE OR REPLACE TEMP VIEW {table} AS\n{select}", label="compiled.predict"
+            )
         return self.predictions
 
+    def drop_views(self, con: duckdb.DuckDBPyConnection) -> None:
+        for table, _ in reversed(self.statements):
+            sql.run(con, f"DROP VIEW IF EXISTS {table}", label="compiled.predict")
+
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop the tables Splink made when the statements were recorded."""
         for table, _ in self.statements:
             sql.run(con, f"DROP TABLE IF EXISTS {table}", label="compiled.predict")
 
