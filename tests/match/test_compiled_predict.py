@@ -11,16 +11,20 @@ read per chunk through TEMP views. Two things must hold:
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from generated_scenes import generated_scene
+from generated_scenes import Scene, generated_scene
 from matchgate import sql
 from matchgate.match import BatchScorer, MatchPolicy
 from matchgate.match.engine import _CHUNK_BLOCKED_PAIRS, _CHUNK_SCORED, blocked_pairs_sql
+from matchgate.match.predict_sql import predict_fingerprint
 
 # A world, a prepared master and a trained model per seed: the full suite only.
 pytestmark = pytest.mark.slow
@@ -30,21 +34,34 @@ _COLUMNS = "unique_id_l, unique_id_r, round(match_probability, 12), round(match_
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
-def scorer(
+def scene(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BatchScorer]:
+) -> Iterator[Scene]:
     seed = int(request.param)
     folder = tmp_path_factory.mktemp(f"compiled-predict-{seed}")
     # A batch file, not memory: TEMP tables must keep the chunk's tables out of it.
-    scene = generated_scene(
+    made = generated_scene(
         folder, people=800, requests=120, seed=seed, database=folder / "batch.duckdb"
     )
-    made = BatchScorer(
-        scene.con, model=scene.model, taxpayers=scene.taxpayers, policy=MatchPolicy()
+    yield made
+    made.con.close()
+
+
+def _scorer(scene: Scene, predict_cache: Path | None = None) -> BatchScorer:
+    return BatchScorer(
+        scene.con,
+        model=scene.model,
+        taxpayers=scene.taxpayers,
+        policy=MatchPolicy(),
+        predict_cache=predict_cache,
     )
+
+
+@pytest.fixture(scope="module")
+def scorer(scene: Scene) -> Iterator[BatchScorer]:
+    made = _scorer(scene)
     yield made
     made.close()
-    made.con.close()
 
 
 def _request_ids(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -136,3 +153,78 @@ def test_a_main_catalog_scored_pairs_is_not_hidden(scorer: BatchScorer) -> None:
     scorer.score(ids[:10])
     assert con.execute("SELECT marker FROM scored_pairs").fetchall() == [(42,)]
     sql.run(con, "DROP TABLE scored_pairs", label="t")
+
+
+def _decisions(scorer: BatchScorer) -> dict[int, str]:
+    return {rid: d.to_json() for rid, d in scorer.score(_request_ids(scorer.con)).items()}
+
+
+def test_a_cached_recording_replays_as_a_fresh_one(scene: Scene, tmp_path: Path) -> None:
+    want = _decisions(_scorer(scene))
+    first = _scorer(scene, predict_cache=tmp_path)
+    (recorded,) = tmp_path.glob("predict-*.json")
+    assert "splink" in vars(first)  # nothing cached yet: a linker recorded the SQL
+    second = _scorer(scene, predict_cache=tmp_path)
+    assert "splink" not in vars(second)  # read from the file: no linker made at all
+    assert second._predict.statements == first._predict.statements
+    assert list(tmp_path.glob("predict-*.json")) == [recorded]
+    assert _decisions(second) == want
+    assert _decisions(first) == want
+
+
+def test_other_settings_or_inputs_are_another_recording(scene: Scene) -> None:
+    con = scene.con
+    settings = scene.model.with_prior(taxpayers=scene.taxpayers)
+    tables = ["taxpayer_features", "request_features"]
+    base = predict_fingerprint(con, settings, tables=tables)
+    assert predict_fingerprint(con, settings, tables=tables) == base
+    # The prior is a constant in the SQL: another master size is another recording.
+    other = scene.model.with_prior(taxpayers=scene.taxpayers + 1)
+    assert predict_fingerprint(con, other, tables=tables) != base
+    # So is another column or type of an input (another standardizer's features).
+    copies = {
+        "same": "SELECT * FROM request_features",
+        "wider": "SELECT *, 1 AS extra FROM request_features",
+        "retyped": "SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM request_features",
+    }
+    prints = {}
+    for name, select in copies.items():
+        sql.run(con, f"CREATE TEMP TABLE rf_{name} AS {select} WHERE false", label="t")
+        prints[name] = predict_fingerprint(
+            con, settings, tables=["taxpayer_features", f"rf_{name}"]
+        )
+        sql.run(con, f"DROP TABLE rf_{name}", label="t")
+    assert len(set(prints.values())) == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["", "{not json", json.dumps({"format": 1, "statements": []}), json.dumps({"format": 1})],
+    ids=["empty", "not-json", "no-statements", "no-key"],
+)
+def test_a_damaged_recording_is_recorded_again(
+    scene: Scene, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    want = _decisions(_scorer(scene))
+    _scorer(scene, predict_cache=tmp_path)
+    (recorded,) = tmp_path.glob("predict-*.json")
+    recorded.write_text(damage, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="matchgate.match.predict_sql"):
+        again = _scorer(scene, predict_cache=tmp_path)
+    assert "ignoring cached predict SQL" in caplog.text
+    assert "splink" in vars(again)  # recorded anew, not replayed
+    assert json.loads(recorded.read_text(encoding="utf-8"))["statements"]  # and kept again
+    assert _decisions(again) == want
+
+
+def test_a_cache_folder_that_cannot_be_written_scores_all_the_same(
+    scene: Scene, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    want = _decisions(_scorer(scene))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="matchgate.match.predict_sql"):
+        made = _scorer(scene, predict_cache=blocker)
+    assert "could not cache predict SQL" in caplog.text
+    assert _decisions(made) == want
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]

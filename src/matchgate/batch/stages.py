@@ -293,7 +293,14 @@ def match(
     model = ensure_model(con, taxpayers=taxpayers, model_path=saved_model)
     kill_point("after_model")
     watch.lap("train")
-    scorer = BatchScorer(con, model=model, taxpayers=taxpayers, policy=policy, engine=engine)
+    scorer = BatchScorer(
+        con,
+        model=model,
+        taxpayers=taxpayers,
+        policy=policy,
+        engine=engine,
+        predict_cache=prepared.folder,
+    )
     try:
         decided = {int(row) for (row,) in sql.fetch_all(con, _DECIDED_ROWS, label="stages.decided")}
         pending = sorted(to_match - decided)

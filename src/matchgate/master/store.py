@@ -4,6 +4,8 @@ WORKSPACE/master/
   <key>/master.duckdb     the prepared tables (written once, then only read)
   <key>/manifest.json     what was prepared: sources, counts, versions, when
   <key>/model.json        the match model trained against this prepared master
+  <key>/predict-*.json    Splink's predict SQL as batches recorded it, one file per
+                          settings and inputs (``matchgate.match.predict_sql``)
   current                 the key of the master prepared or extended last
   .lock                   held while a master is being prepared
 

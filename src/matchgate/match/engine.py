@@ -6,6 +6,7 @@ in order and a test can stop after any of them and look at the tables.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from matchgate.match.features import (
 from matchgate.match.model import (
     SOURCE_MASTER,
     SOURCE_REQUESTS,
+    MatchLinker,
     MatchModel,
     build_term_frequency_tables,
     make_linker,
@@ -44,7 +46,7 @@ from matchgate.match.model import (
     train_model,
     training_fingerprint,
 )
-from matchgate.match.predict_sql import compile_predict
+from matchgate.match.predict_sql import cached_predict
 from matchgate.match.spark import ENGINES, SparkScorer
 from matchgate.standardize.nicknames import (
     first_name_forms,
@@ -390,8 +392,11 @@ def _request_ids_where(condition: str) -> str:
 class BatchScorer:
     """Scores the candidate pairs of ``request_features`` a chunk of requests at a time.
 
-    One Splink linker serves every chunk; each chunk registers its own blocked pairs, so a
-    chunk's decisions can be stored durably before the next chunk starts. With
+    Splink's predict SQL is recorded once per batch, or read from ``predict_cache`` (the
+    prepared master's folder) where a batch with the same settings and inputs recorded it
+    before (:func:`matchgate.match.predict_sql.cached_predict`), and replayed for each
+    chunk's pairs, so a chunk's decisions can be stored durably before the next chunk
+    starts. With
     ``engine="spark"`` the same settings score the same pairs on Spark
     (``matchgate.match.spark``); everything else stays in DuckDB. Call :meth:`close`
     when done (it stops a local Spark session).
@@ -405,6 +410,7 @@ class BatchScorer:
         taxpayers: int,
         policy: MatchPolicy,
         engine: str = "duckdb",
+        predict_cache: Path | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
@@ -418,10 +424,11 @@ class BatchScorer:
                 con, settings, term_frequency_tables=build_term_frequency_tables(con)
             )
         else:
-            self.splink = make_linker(con, settings)
-            register_term_frequencies(self.splink, con)
-            # Splink's predict SQL, generated once (not per chunk) over an empty table of
-            # pairs of the chunks' shape, and read per chunk through TEMP views.
+            self._settings = settings
+            self._term_frequencies = build_term_frequency_tables(con)
+            # Splink's predict SQL, recorded once (not per chunk) over an empty table of
+            # pairs of the chunks' shape, or read from where a batch recorded it before;
+            # read per chunk through TEMP views.
             sql.run(
                 con,
                 blocked_pairs_sql(
@@ -431,7 +438,19 @@ class BatchScorer:
                 ),
                 label="engine.blocked_pairs",
             )
-            self._predict = compile_predict(con, self.splink, blocked_pairs=_CHUNK_BLOCKED_PAIRS)
+            self._predict = cached_predict(
+                con,
+                settings,
+                folder=predict_cache,
+                tables=(
+                    "taxpayer_features",
+                    "request_features",
+                    *self._term_frequencies.values(),
+                    _CHUNK_BLOCKED_PAIRS,
+                ),
+                blocked_pairs=_CHUNK_BLOCKED_PAIRS,
+                make_linker=lambda: self.splink,
+            )
         # Spark reads the chunk's pairs from, and writes its scores to, the main catalog.
         self._in_memory = self._spark is None
         self._pairs = _CHUNK_BLOCKED_PAIRS if self._in_memory else "blocked_pairs_for_splink"
@@ -445,6 +464,14 @@ class BatchScorer:
         self._unrecognised_first = self._request_ids("first_name_unrecognised IS TRUE")
         self._no_legal_first = _first_names_nobody_holds(con)
         self._suffix_given = self._request_ids("suffix IS NOT NULL")
+
+    @functools.cached_property
+    def splink(self) -> MatchLinker:
+        """A Splink linker of the DuckDB engine's settings (made only when its predict SQL
+        is recorded, not when a cached recording is read)."""
+        made = make_linker(self.con, self._settings)
+        register_term_frequencies(made, self.con, self._term_frequencies)
+        return made
 
     def _request_ids(self, condition: str) -> set[int]:
         rows = sql.fetch_all(self.con, _request_ids_where(condition), label="engine.facts")

@@ -151,10 +151,17 @@ def build_term_frequency_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str
     return tables
 
 
-def register_term_frequencies(match_linker: MatchLinker, con: duckdb.DuckDBPyConnection) -> None:
+def register_term_frequencies(
+    match_linker: MatchLinker,
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, str] | None = None,
+) -> None:
     """Term frequencies come from the whole master file only, never from the batch: a
-    batch full of one surname must not make that surname look rare or common."""
-    for column, table in build_term_frequency_tables(con).items():
+    batch full of one surname must not make that surname look rare or common. ``tables``:
+    the ones :func:`build_term_frequency_tables` made already (else they are made now)."""
+    if tables is None:
+        tables = build_term_frequency_tables(con)
+    for column, table in tables.items():
         frame = match_linker.db_api.register(table, table_name=f"{table}_registered")
         match_linker.linker.table_management.register_term_frequency_lookup(frame, column)
 

@@ -10,20 +10,45 @@ would give (``tests/match/test_compiled_predict.py`` checks that against ``predi
 itself). Look-ups (:mod:`matchgate.match.compiled`) chain the statements into one PREPAREd
 query; a batch (:class:`matchgate.match.engine.BatchScorer`) reads them per chunk through
 TEMP views.
+
+Building a linker and running ``predict`` once costs about 1.5 s (Splink parses and
+rewrites its SQL with sqlglot), which every batch paid again for the same statements. So
+:func:`cached_predict` keeps what :func:`compile_predict` recorded in a folder (the prepared
+master's, beside its model) under :func:`predict_fingerprint`: a digest of everything the
+text depends on (the settings, the prior among them; every input table's columns and types;
+the versions of Splink, DuckDB and this format). Anything different is another file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import splink
 
 from matchgate import sql
 from matchgate.errors import MatchgateError
 from matchgate.match.model import MatchLinker
 
-__all__ = ["PREDICTIONS", "CompiledPredict", "CompiledPredictError", "compile_predict"]
+__all__ = [
+    "PREDICTIONS",
+    "CompiledPredict",
+    "CompiledPredictError",
+    "cached_predict",
+    "compile_predict",
+    "predict_fingerprint",
+]
+
+# The format of a cached file; a change to what is recorded or how it is replayed bumps it.
+CACHE_FORMAT = 1
 
 # The table Splink's predict pipeline ends in (its name carries a hash suffix).
 PREDICTIONS = "__splink__df_predict"
@@ -129,4 +154,80 @@ def compile_predict(
         )
     predictions.drop_table_from_database_and_remove_from_cache()
     compiled.drop(con)
+    return compiled
+
+
+def predict_fingerprint(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, Any], *, tables: Sequence[str]
+) -> str:
+    """A digest of what Splink's predict SQL is generated from: ``settings`` and the
+    columns (name and type, in order) of every table in ``tables`` (its inputs, the
+    term-frequency tables and the blocked pairs), with the versions of Splink, DuckDB and
+    :data:`CACHE_FORMAT`."""
+    columns = {
+        table: [
+            [str(name), str(kind)]
+            for name, kind, *_ in sql.fetch_all(
+                con, f"DESCRIBE {table}", label="predict_sql.fingerprint"
+            )
+        ]
+        for table in tables
+    }
+    document = {
+        "format": CACHE_FORMAT,
+        "splink": splink.__version__,
+        "duckdb": duckdb.__version__,
+        "settings": settings,
+        "tables": columns,
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _read_cached(path: Path) -> CompiledPredict | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        statements = [(str(table), str(select)) for table, select in document["statements"]]
+        return CompiledPredict(statements)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, CompiledPredictError) as exc:
+        # A damaged file is recorded again, never replayed.
+        logging.getLogger(__name__).warning("ignoring cached predict SQL %s: %s", path, exc)
+        return None
+
+
+def _write_cached(path: Path, compiled: CompiledPredict) -> None:
+    document = {"format": CACHE_FORMAT, "statements": compiled.statements}
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:  # a read-only folder: the batch goes on, the next one records anew
+        logging.getLogger(__name__).warning("could not cache predict SQL in %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def cached_predict(
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, Any],
+    *,
+    folder: Path | None,
+    tables: Sequence[str],
+    blocked_pairs: str,
+    make_linker: Callable[[], MatchLinker],
+) -> CompiledPredict:
+    """The statements ``compile_predict`` records for ``settings`` over ``tables`` (which
+    must include ``blocked_pairs``), from ``folder`` when recorded there before, else
+    recorded now (``make_linker`` is called only then) and kept there. ``folder=None``
+    records every time."""
+    if folder is None:
+        return compile_predict(con, make_linker(), blocked_pairs=blocked_pairs)
+    path = folder / f"predict-{predict_fingerprint(con, settings, tables=tables)}.json"
+    cached = _read_cached(path)
+    if cached is not None:
+        return cached
+    compiled = compile_predict(con, make_linker(), blocked_pairs=blocked_pairs)
+    _write_cached(path, compiled)
     return compiled
