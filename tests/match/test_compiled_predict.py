@@ -199,8 +199,14 @@ def test_other_settings_or_inputs_are_another_recording(scene: Scene) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["", "{not json", json.dumps({"format": 1, "statements": []}), json.dumps({"format": 1})],
-    ids=["empty", "not-json", "no-statements", "no-key"],
+    [
+        "",
+        "{not json",
+        json.dumps({"format": 1, "statements": []}),
+        json.dumps({"format": 1}),
+        json.dumps({"format": 1, "statements": [["__splink__df_predict_x", "SELECT nope"]]}),
+    ],
+    ids=["empty", "not-json", "no-statements", "no-key", "does-not-bind"],
 )
 def test_a_damaged_recording_is_recorded_again(
     scene: Scene, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture

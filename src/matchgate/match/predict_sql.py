@@ -33,10 +33,11 @@ from typing import Any
 
 import duckdb
 import splink
+import sqlglot
 
 from matchgate import sql
 from matchgate.errors import MatchgateError
-from matchgate.match.model import MatchLinker
+from matchgate.match.model import SOURCE_MASTER, SOURCE_REQUESTS, MatchLinker
 
 __all__ = [
     "PREDICTIONS",
@@ -160,23 +161,30 @@ def compile_predict(
 def predict_fingerprint(
     con: duckdb.DuckDBPyConnection, settings: dict[str, Any], *, tables: Sequence[str]
 ) -> str:
-    """A digest of what Splink's predict SQL is generated from: ``settings`` and the
-    columns (name and type, in order) of every table in ``tables`` (its inputs, the
-    term-frequency tables and the blocked pairs), with the versions of Splink, DuckDB and
-    :data:`CACHE_FORMAT`."""
-    columns = {
-        table: [
-            [str(name), str(kind)]
-            for name, kind, *_ in sql.fetch_all(
-                con, f"DESCRIBE {table}", label="predict_sql.fingerprint"
-            )
+    """A digest of what Splink's predict SQL is generated from: ``settings``, the columns
+    (name and type, in order) of every table in ``tables`` in the order given (its inputs,
+    the term-frequency tables and the blocked pairs), the sources' names, and the versions
+    of Splink, sqlglot, DuckDB and :data:`CACHE_FORMAT`."""
+    # A list, not a mapping: the order of the inputs (which side is ``_l``) is part of it.
+    columns = [
+        [
+            table,
+            [
+                [str(name), str(kind)]
+                for name, kind, *_ in sql.fetch_all(
+                    con, f"DESCRIBE {table}", label="predict_sql.fingerprint"
+                )
+            ],
         ]
         for table in tables
-    }
+    ]
     document = {
         "format": CACHE_FORMAT,
         "splink": splink.__version__,
+        "sqlglot": sqlglot.__version__,
         "duckdb": duckdb.__version__,
+        # the names Splink writes into the SQL as each side's source_dataset
+        "sources": [SOURCE_MASTER, SOURCE_REQUESTS],
         "settings": settings,
         "tables": columns,
     }
@@ -195,6 +203,20 @@ def _read_cached(path: Path) -> CompiledPredict | None:
         # A damaged file is recorded again, never replayed.
         logging.getLogger(__name__).warning("ignoring cached predict SQL %s: %s", path, exc)
         return None
+
+
+def _binds(con: duckdb.DuckDBPyConnection, compiled: CompiledPredict, path: Path) -> bool:
+    """Whether a recording read from ``path`` runs here (its views bind, its predictions
+    can be read); one that does not is recorded again rather than failing every batch."""
+    try:
+        predictions = compiled.create_views(con)
+        sql.run(con, f"SELECT * FROM {predictions} LIMIT 0", label="predict_sql.check")
+        return True
+    except duckdb.Error as exc:
+        logging.getLogger(__name__).warning("ignoring cached predict SQL %s: %s", path, exc)
+        return False
+    finally:
+        compiled.drop_views(con)
 
 
 def _write_cached(path: Path, compiled: CompiledPredict) -> None:
@@ -226,7 +248,7 @@ def cached_predict(
         return compile_predict(con, make_linker(), blocked_pairs=blocked_pairs)
     path = folder / f"predict-{predict_fingerprint(con, settings, tables=tables)}.json"
     cached = _read_cached(path)
-    if cached is not None:
+    if cached is not None and _binds(con, cached, path):
         return cached
     compiled = compile_predict(con, make_linker(), blocked_pairs=blocked_pairs)
     _write_cached(path, compiled)
