@@ -7,6 +7,7 @@ the newest signed checkpoint outside the database, so entries cut from the end o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -186,7 +187,9 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        # Cleaning up can fail as the write did (no folder there): the cause is the write's.
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise WorkspaceError(f"cannot write {path.name}: {exc}", path=path) from exc
 
 

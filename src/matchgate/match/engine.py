@@ -396,8 +396,7 @@ class BatchScorer:
     prepared master's folder) where a batch with the same settings and inputs recorded it
     before (:func:`matchgate.match.predict_sql.cached_predict`), and replayed for each
     chunk's pairs, so a chunk's decisions can be stored durably before the next chunk
-    starts. With
-    ``engine="spark"`` the same settings score the same pairs on Spark
+    starts. With ``engine="spark"`` the same settings score the same pairs on Spark
     (``matchgate.match.spark``); everything else stays in DuckDB. Call :meth:`close`
     when done (it stops a local Spark session).
     """
@@ -418,13 +417,13 @@ class BatchScorer:
         self.policy = policy
         self.stats: dict[str, object] = dict(build_candidate_pairs(con, block_cap=policy.block_cap))
         settings = model.with_prior(taxpayers=taxpayers)
+        self._settings = settings
         self._spark: SparkScorer | None = None
         if engine == "spark":
             self._spark = SparkScorer(
                 con, settings, term_frequency_tables=build_term_frequency_tables(con)
             )
         else:
-            self._settings = settings
             self._term_frequencies = build_term_frequency_tables(con)
             # Splink's predict SQL, recorded once (not per chunk) over an empty table of
             # pairs of the chunks' shape, or read from where a batch recorded it before;

@@ -15,18 +15,16 @@ Building a linker and running ``predict`` once costs about 1.5 s (Splink parses 
 rewrites its SQL with sqlglot), which every batch paid again for the same statements. So
 :func:`cached_predict` keeps what :func:`compile_predict` recorded in a folder (the prepared
 master's, beside its model) under :func:`predict_fingerprint`: a digest of everything the
-text depends on (the settings, the prior among them; every input table's columns and types;
-the versions of Splink, DuckDB and this format). Anything different is another file.
+text depends on (the settings, the prior among them; every input table's columns and types,
+in order; the sources' names; the versions of Splink, sqlglot, DuckDB and this format).
+Anything different is another file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,8 @@ import splink
 import sqlglot
 
 from matchgate import sql
-from matchgate.errors import MatchgateError
+from matchgate.errors import MatchgateError, WorkspaceError
+from matchgate.ledger._files import write_atomically
 from matchgate.match.model import SOURCE_MASTER, SOURCE_REQUESTS, MatchLinker
 
 __all__ = [
@@ -221,14 +220,10 @@ def _binds(con: duckdb.DuckDBPyConnection, compiled: CompiledPredict, path: Path
 
 def _write_cached(path: Path, compiled: CompiledPredict) -> None:
     document = {"format": CACHE_FORMAT, "statements": compiled.statements}
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
-        temporary.replace(path)
-    except OSError as exc:  # a read-only folder: the batch goes on, the next one records anew
+        write_atomically(path, json.dumps(document, indent=1).encode("utf-8"))
+    except WorkspaceError as exc:  # a read-only folder: the batch goes on, the next records anew
         logging.getLogger(__name__).warning("could not cache predict SQL in %s: %s", path, exc)
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
 
 
 def cached_predict(
