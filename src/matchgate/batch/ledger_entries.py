@@ -21,11 +21,9 @@ from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
 from matchgate.intake.columns import load_mapping
 from matchgate.ledger import EntryKind, Ledger, NewEntry
-from matchgate.match import MatchDecision
 
 if TYPE_CHECKING:
     from matchgate.batch.rows import FinalRow
-    from matchgate.match.decide import Candidate
     from matchgate.review import RequestLetter
 
 __all__ = ["disclosure_entry", "disclosure_id", "record_batch"]
@@ -35,8 +33,12 @@ _CHUNK = 5_000
 # discloses (a row answered once, not a repeat of another), the request's own fields.
 _LEDGER_ROWS = (
     "SELECT f.row_number, f.request_id, f.outcome, f.reasons_json, "
+    # A disclosing row's chosen taxpayer and probability, read from the stored decision in
+    # SQL (the probability as its JSON text, which Python reads as json.loads would).
     "CASE WHEN f.outcome = 'disclosed' AND f.duplicate_of IS NULL AND f.tax_year IS NOT NULL "
-    "THEN f.decision_json END, "
+    "THEN json_extract_string(f.decision_json, '$.best.tin') END, "
+    "CASE WHEN f.outcome = 'disclosed' AND f.duplicate_of IS NULL AND f.tax_year IS NOT NULL "
+    "THEN json_extract(f.decision_json, '$.best.match_probability')::VARCHAR END, "
     "f.street, f.city, f.state, f.zip, f.tax_year, "
     "q.statute, q.case_number, q.reason, q.tax_periods "
     "FROM final_rows f LEFT JOIN request_rows q ON q.row_number = f.row_number "
@@ -156,7 +158,7 @@ def _row_entries(
     sql.run(cursor, _LEDGER_ROWS, label="ledger_entries.ledger_rows")
     while rows := cursor.fetchmany(_FETCH):
         for row in rows:
-            (row_number, request_id, outcome, reasons_json, decision_json, *rest) = row
+            (row_number, request_id, outcome, reasons_json, tin, probability, *rest) = row
             street, city, state, zip_code, tax_year, statute, case, reason, periods = rest
             codes = codes_of.get(reasons_json)
             if codes is None:
@@ -177,16 +179,14 @@ def _row_entries(
                 },
                 idempotency_key=f"{batch_id}:row:{row_number}",
             )
-            if decision_json is None:
+            if tin is None or probability is None:
                 continue  # discloses nothing, or a repeat whose first row is the record
-            best = MatchDecision.from_json(decision_json).best
-            if best is None:
-                continue
             yield _disclosure(
                 batch_id=batch_id,
                 row_number=row_number,
                 request_id=request_id or "",
-                best=best,
+                tin=str(tin),
+                match_probability=float(probability),
                 letter=letter,
                 recipients=recipients(case or ""),
                 request_fields=(statute or "", case or "", reason or "", periods or ""),
@@ -200,7 +200,8 @@ def _disclosure(
     batch_id: str,
     row_number: int,
     request_id: str,
-    best: Candidate,
+    tin: str,
+    match_probability: float,
     letter: RequestLetter,
     recipients: list[str],
     request_fields: tuple[str, str, str, str],
@@ -216,7 +217,7 @@ def _disclosure(
             "batch_id": batch_id,
             "row_number": row_number,
             "request_id": request_id,
-            "tin": best.tin,
+            "tin": tin,
             "agency": letter.agency,
             "agency_code": letter.agency_code,
             "recipients": recipients,
@@ -229,7 +230,7 @@ def _disclosure(
             "disclosed_state": state,
             "disclosed_zip": zip_code,
             "disclosed_tax_year": tax_year,
-            "match_probability": best.match_probability,
+            "match_probability": match_probability,
         },
         idempotency_key=f"{batch_id}:disclosure:{row_number}",
     )
@@ -256,7 +257,8 @@ def disclosure_entry(
         batch_id=batch_id,
         row_number=row.row_number,
         request_id=row.request_id,
-        best=best,
+        tin=best.tin,
+        match_probability=best.match_probability,
         letter=letter,
         recipients=_Recipients(letter)(request_fields[1]),
         request_fields=request_fields,

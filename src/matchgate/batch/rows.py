@@ -75,7 +75,9 @@ _DUPLICATED_ROWS = "SELECT DISTINCT duplicate_of FROM request_rows WHERE duplica
 # Every input row with what review and matching stored for it, in input order.
 _STAGE_RESULTS = """
         SELECT q.row_number, q.request_id, q.problems, q.duplicate_of,
-               r.outcome, r.reasons_json, m.decision_json
+               r.outcome, r.reasons_json, m.decision_json,
+               json_extract_string(m.decision_json, '$.outcome'),
+               json_extract(m.decision_json, '$.reasons')::VARCHAR
         FROM request_rows q
         LEFT JOIN review_results r ON r.row_number = q.row_number
         LEFT JOIN match_decisions m ON m.row_number = q.row_number
@@ -165,31 +167,33 @@ def _final(
     review_outcome: str | None,
     review_reasons: str | None,
     decision_json: str | None,
+    decision: tuple[Outcome, Sequence[Reason]] | None,
     addresses: dict[int, DisclosedAddress],
     originals: dict[int, tuple[Outcome, str | None, DisclosedAddress | None]],
 ) -> tuple[Outcome, list[Reason], str | None, DisclosedAddress | None]:
+    """``decision``: the stored decision's (outcome, reasons), None where it has none."""
     invalid = _reasons(problems)
     if invalid:
         return Outcome.INVALID, invalid, None, None
     reasons = _reasons(review_reasons)
-    decision = MatchDecision.from_json(decision_json) if decision_json else None
     if review_outcome == "legally_deficient":
         return Outcome.LEGALLY_DEFICIENT, reasons, decision_json, None
     if review_outcome == "needs_review":
-        extra = list(decision.reasons) if decision else []
+        extra = list(decision[1]) if decision else []
         return Outcome.NEEDS_REVIEW, reasons + extra, decision_json, None
     if duplicate_of is not None and duplicate_of in originals:
         outcome, original_json, address = originals[duplicate_of]
         return outcome, reasons, original_json, address
     if decision is None:
         return Outcome.NO_MATCH, reasons, None, None
-    reasons = reasons + list(decision.reasons)
-    if decision.outcome is Outcome.DISCLOSED:
+    decided, decision_reasons = decision
+    reasons = reasons + list(decision_reasons)
+    if decided is Outcome.DISCLOSED:
         address = addresses.get(row_number)
         if address is None:
             return Outcome.NO_MATCH, [_NO_MATCH_IN_PERIODS, *reasons], decision_json, None
         return Outcome.DISCLOSED, reasons, decision_json, address
-    return decision.outcome, reasons, decision_json, None
+    return decided, reasons, decision_json, None
 
 
 def build_final_rows(
@@ -203,6 +207,10 @@ def build_final_rows(
     }
     originals: dict[int, tuple[Outcome, str | None, DisclosedAddress | None]] = {}
     counts: dict[str, int] = {}
+    # Many rows share their reasons (none, or one rule's): each text is parsed and each
+    # final list written once.
+    reasons_of: dict[str, tuple[Reason, ...]] = {}
+    reasons_text: dict[tuple[Reason, ...], str] = {}
     cursor = con.cursor()
     sql.run(cursor, _STAGE_RESULTS, label="rows.stage_results")
     while True:
@@ -210,7 +218,18 @@ def build_final_rows(
         if not rows:
             break
         columns: dict[str, list[object]] = {name: [] for name in _FINAL_SCHEMA.names}
-        for row_number, request_id, problems, duplicate_of, review, reasons, decision in rows:
+        for row in rows:
+            row_number, request_id, problems, duplicate_of, review, reasons, decision = row[:7]
+            decided, decided_reasons = row[7:]
+            decision_facts = None
+            if decision:
+                parsed = reasons_of.get(decided_reasons)
+                if parsed is None:
+                    parsed = tuple(_reasons(decided_reasons))
+                    if len(reasons_of) >= _REASONS_CACHE:
+                        reasons_of.clear()
+                    reasons_of[decided_reasons] = parsed
+                decision_facts = (Outcome(decided), parsed)
             outcome, final_reasons, decision_json, address = _final(
                 row_number=int(row_number),
                 request_id=request_id,
@@ -219,17 +238,25 @@ def build_final_rows(
                 review_outcome=review,
                 review_reasons=reasons,
                 decision_json=decision,
+                decision=decision_facts,
                 addresses=addresses,
                 originals=originals,
             )
             if row_number in wanted_originals:
                 originals[int(row_number)] = (outcome, decision_json, address)
             counts[outcome.value] = counts.get(outcome.value, 0) + 1
+            key = tuple(final_reasons)
+            final_text = reasons_text.get(key)
+            if final_text is None:
+                final_text = json.dumps([r.as_dict() for r in final_reasons])
+                if len(reasons_text) >= _REASONS_CACHE:
+                    reasons_text.clear()
+                reasons_text[key] = final_text
             values = {
                 "row_number": row_number,
                 "request_id": request_id,
                 "outcome": outcome.value,
-                "reasons_json": json.dumps([r.as_dict() for r in final_reasons]),
+                "reasons_json": final_text,
                 "review_outcome": review or "",
                 "decision_json": decision_json,
                 "street": address.street if address else None,
@@ -378,6 +405,7 @@ def final_outcome(
         review_outcome=review_outcome,
         review_reasons=json.dumps([r.as_dict() for r in review_reasons]),
         decision_json=decision.to_json() if decision is not None else None,
+        decision=(decision.outcome, decision.reasons) if decision is not None else None,
         addresses={row_number: address} if address is not None else {},
         originals={},
     )

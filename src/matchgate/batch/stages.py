@@ -31,7 +31,6 @@ from matchgate.master import attach_prepared, ensure_prepared, open_prepared
 from matchgate.master.store import ATTACHED_AS
 from matchgate.match import (
     BatchScorer,
-    MatchDecision,
     MatchInput,
     MatchPolicy,
     ensure_model,
@@ -81,10 +80,14 @@ _LAST_REVIEWED = "SELECT coalesce(max(row_number), 0) FROM review_results"
 _INSERT_REVIEW_CHUNK = "INSERT INTO review_results SELECT * FROM _review_chunk"
 _DECIDED_ROWS = "SELECT row_number FROM match_decisions"
 _INSERT_DECISIONS_CHUNK = "INSERT INTO match_decisions SELECT * FROM _decisions_chunk"
-_DECISIONS_WITH_YEARS = (
-    "SELECT m.row_number, m.decision_json, r.tax_years FROM match_decisions m "
-    "LEFT JOIN review_results r ON r.row_number = m.row_number"
-)
+# The rows whose decision discloses, with the chosen taxpayer and the requested years: read
+# from the stored JSON in SQL, so the batch's decisions are not each parsed in Python here.
+_DISCLOSING_WITH_YEARS = f"""
+    SELECT m.row_number, json_extract_string(m.decision_json, '$.best.tin'), r.tax_years
+    FROM match_decisions m LEFT JOIN review_results r ON r.row_number = m.row_number
+    WHERE json_extract_string(m.decision_json, '$.outcome') = '{Outcome.DISCLOSED.value}'
+      AND json_extract_string(m.decision_json, '$.best.tin') IS NOT NULL
+    """
 
 
 def rows_to_match_sql(*, reviewed: bool) -> str:
@@ -404,12 +407,9 @@ def disclosed_addresses(
     """Latest address within the requested periods for rows the matcher would disclose."""
     _attach_recorded_master(con, BatchStages(con))
     wanted: list[tuple[int, str, list[int] | None]] = []
-    rows = sql.fetch_all(con, _DECISIONS_WITH_YEARS, label="stages.decisions_with_years")
-    for row_number, decision_json, years in rows:
-        decision = MatchDecision.from_json(decision_json)
-        if decision.outcome is Outcome.DISCLOSED and decision.best is not None:
-            wanted_years = None if all_years else list(years or [])
-            wanted.append((int(row_number), decision.best.tin, wanted_years))
+    rows = sql.fetch_all(con, _DISCLOSING_WITH_YEARS, label="stages.disclosing_with_years")
+    for row_number, tin, years in rows:
+        wanted.append((int(row_number), str(tin), None if all_years else list(years or [])))
     return latest_addresses_in_periods(con, wanted)
 
 
