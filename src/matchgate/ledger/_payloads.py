@@ -117,6 +117,9 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any]) -> dict[str, A
     result: dict[str, Any] = {}
     for key in sorted(keys):
         value = payload[key]
+        if type(value) is str and key not in _INTEGER_FIELDS:
+            result[key] = value  # the common case, checked first (a batch has many entries)
+            continue
         if isinstance(value, list | tuple):
             if not all(is_finite_json_scalar(item) for item in value):
                 raise LedgerError(

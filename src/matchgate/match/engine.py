@@ -227,8 +227,26 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
         """
 
 
-def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candidate:
-    """One row of :func:`candidates_sql` as a :class:`Candidate`."""
+def _label_maps() -> tuple[dict[int, str], ...]:
+    """Each comparison's gamma -> label, in the order of ``_COMPARISON_NAMES`` (the order
+    :func:`candidates_sql` selects their gammas in)."""
+    labels = comparison_labels()
+    return tuple(labels[name] for name in _COMPARISON_NAMES)
+
+
+def _label(mapping: dict[int, str], gamma: int) -> str:
+    label = mapping.get(gamma)
+    return label if label is not None else str(gamma)
+
+
+def _weight(weight: float | None) -> float:
+    return round(float(weight), 3) if weight is not None else 0.0
+
+
+def _candidate(row: tuple[Any, ...], label_maps: tuple[dict[int, str], ...]) -> Candidate:
+    """One row of :func:`candidates_sql` as a :class:`Candidate` (``label_maps``:
+    :func:`_label_maps`). Run once per scored candidate, so built with ``zip``/``map``
+    rather than per-field comprehensions."""
     width = len(_COMPARISON_NAMES)
     gammas = row[6 : 6 + width]
     weights = row[6 + width : 6 + 2 * width]
@@ -236,14 +254,8 @@ def _candidate(row: tuple[Any, ...], labels: dict[str, dict[int, str]]) -> Candi
         tin=row[1],
         match_probability=float(row[2]),
         match_weight=float(row[3]),
-        levels={
-            name: labels[name].get(int(g), str(g))
-            for name, g in zip(_COMPARISON_NAMES, gammas, strict=True)
-        },
-        weights={
-            name: round(float(weight), 3) if weight is not None else 0.0
-            for name, weight in zip(_COMPARISON_NAMES, weights, strict=True)
-        },
+        levels=dict(zip(_COMPARISON_NAMES, map(_label, label_maps, gammas), strict=True)),
+        weights=dict(zip(_COMPARISON_NAMES, map(_weight, weights), strict=True)),
         rules=tuple(row[4] or ()),
         surname_parts=tuple(row[5] or ()),
         namesakes=tuple(row[6 + 2 * width] or ()),
@@ -258,14 +270,14 @@ def _candidates_by_request(
     namesakes: str = "taxpayer_namesakes",
     scored: str = "scored_pairs",
 ) -> Iterator[tuple[int, list[Candidate]]]:
-    labels = comparison_labels()
+    label_maps = _label_maps()
     cursor = sql.run(con, candidates_sql(namesakes, scored=scored), label="engine.candidates")
     current: int | None = None
     bucket: list[Candidate] = []
     while rows := cursor.fetchmany(20_000):
         for row in rows:
             rid = int(row[0])
-            candidate = _candidate(row, labels)
+            candidate = _candidate(row, label_maps)
             if current is not None and rid != current:
                 yield current, bucket
                 bucket = []
