@@ -18,6 +18,7 @@ nothing of the master is copied into the batch.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -184,7 +185,17 @@ class PreparedMaster:
         }
 
     def size_on_disk(self) -> int:
-        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+        """Bytes of the folder's files. A batch may be writing its predict recording here
+        (a hidden temporary file, renamed or removed at any moment): a file gone between
+        listing and reading counts for nothing rather than failing ``master status``."""
+        total = 0
+        for path in self.folder.iterdir():
+            try:
+                if path.is_file():
+                    total += path.stat().st_size
+            except FileNotFoundError:
+                continue
+        return total
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -361,13 +372,27 @@ def folder_for(workspace: Path, key: str) -> Path:
     return master_root(workspace) / key
 
 
+_REMOVE_ATTEMPTS = 5
+
+
 def remove_folder(folder: Path) -> None:
-    """Remove a prepared master's folder (files only: it holds no subfolders)."""
-    if not folder.exists():
-        return
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
+    """Remove a prepared master's folder (files only: it holds no subfolders).
+
+    A batch reading the master may write its predict recording into the folder meanwhile
+    (``matchgate.match.predict_sql``: a temporary file, then a rename), so a file can appear
+    after the folder was emptied or vanish before it is removed: the folder is emptied again
+    until it can be removed, a few times, before the error is raised."""
+    for attempt in range(_REMOVE_ATTEMPTS):
+        if not folder.exists():
+            return
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+        try:
+            folder.rmdir()
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY or attempt == _REMOVE_ATTEMPTS - 1:
+                raise
 
 
 def new_build_folder(workspace: Path, key: str) -> Path:
