@@ -152,6 +152,13 @@ REQUESTS = [
     # A misspelt nickname (MACT for MATT) is read as the nickname; a real name one letter
     # off a nickname (TIM, TOM for THOMAS) is another person, even with the same DOB (a twin).
     ("misspelt_nickname", "MACT", "", "SISSON", "", "1982-07-28", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "disclosed", "123450027", "disclose_above_threshold"),
+    # ... but a misspelt nickname is no stronger than the nickname itself: without a DOB it
+    # is for a person to confirm (census 1,000,000 x 100,000, seed 1: CHRSI MATTHEWS, not in
+    # the file, was disclosed as CHRISTIAN MATTHEWS of the same home, CHRSI read through
+    # CHRIS as a misspelling of CHRISTIAN).
+    ("misspelt_nickname_no_dob", "MACT", "", "SISSON", "", "", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "needs_review", "", "first_name_unconfirmed"),
+    ("misspelt_nickname_of_a_longer_name_no_dob", "CHRSI", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "", "needs_review", "", "first_name_unconfirmed"),
+    ("misspelt_nickname_of_a_longer_name_dob", "CHRSI", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "", "disclosed", "123450035", "disclose_above_threshold"),
     ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", "", "names_disagree"),
     ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029", "disclose_above_threshold"),
     # Swapped with a typo on one side; a real first name one letter off is someone else.

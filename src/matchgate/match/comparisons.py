@@ -210,6 +210,17 @@ _SWAPPED_CLOSE = (
     + ")) > 0)"
 )
 
+# The request's first name a spelling of the taxpayer's own (``first_name_l``), not only of
+# one of its nicknames: the ``spelling`` level's first reading. ``candidates_sql`` reads it
+# too, so a misspelt nickname (CHRSI through CHRIS for CHRISTIAN) is never taken for a
+# misspelling of the taxpayer's name (``first_name_misspelt``).
+FIRST_NAME_OWN_SPELLING = (
+    "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
+    "least(length(first_name_l), length(first_name_r)) >= 4 AND "
+    + _one_edit("first_name_l", "first_name_r")
+    + ")"
+)
+
 FIRST_NAME = {
     "output_column_name": "first_name",
     "comparison_description": "First name: exact, nickname/hypocorism, spelling, initial",
@@ -228,10 +239,8 @@ FIRST_NAME = {
         _level("list_has_any(first_forms_l, first_forms_r)", "nickname_shared"),
         _level(_SWAPPED, "swapped"),
         _level(
-            "jaro_winkler_similarity(first_name_l, first_name_r) >= 0.92 OR ("
-            "least(length(first_name_l), length(first_name_r)) >= 4 AND "
-            + _one_edit("first_name_l", "first_name_r")
-            + ") OR ("
+            FIRST_NAME_OWN_SPELLING
+            + " OR ("
             # a misspelt nickname (MACT for MATT, GRREG for GREG): only when the request's
             # first name is nobody's name, so TIM never reaches THOMAS through TOM
             "first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> "

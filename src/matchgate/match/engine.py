@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.match.blocking import _deletions_sql, build_candidate_pairs, build_key_tables
-from matchgate.match.comparisons import comparison_labels
+from matchgate.match.comparisons import FIRST_NAME_OWN_SPELLING, comparison_labels
 from matchgate.match.decide import (
     AT_REQUESTED_ADDRESS,
     Candidate,
@@ -208,6 +209,7 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
         f"mw_{name} + coalesce(mw_tf_adj_{name}, 0)" if name in _TF_COMPARISONS else f"mw_{name}"
         for name in _COMPARISON_NAMES
     )
+    own_spelling = re.sub(r"\b(first_name_[lr])\b", r"s.\1", FIRST_NAME_OWN_SPELLING)
     return f"""
         WITH best AS (
             SELECT rid, max(match_weight) AS best_weight FROM {scored} GROUP BY rid
@@ -217,7 +219,8 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
                n.namesakes, n.namesakes_sharing_middle,
                list_filter(f.neighbours, x -> NOT (x = s.first_name_l
                    OR list_contains(coalesce(s.first_forms_l, []), x)
-                   OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals
+                   OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals,
+               coalesce({own_spelling}, false) AS first_name_own_spelling
         FROM {scored} s JOIN best b ON b.rid = s.rid
         LEFT JOIN {namesakes} n ON n.tin = s.tin
         LEFT JOIN {FIRST_NAME_NEIGHBOURS} f ON f.unique_id = s.rid
@@ -261,6 +264,7 @@ def _candidate(row: tuple[Any, ...], label_maps: tuple[dict[int, str], ...]) -> 
         namesakes=tuple(row[6 + 2 * width] or ()),
         namesakes_sharing_middle=tuple(row[7 + 2 * width] or ()),
         first_name_rivals=tuple(row[8 + 2 * width] or ()),
+        first_name_own_spelling=bool(row[9 + 2 * width]),
     )
 
 
@@ -345,6 +349,7 @@ def blocked_pairs_sql(
 # structs among them), and copying those was a fifth of a batch's scoring.
 _SCORED_COLUMNS = (
     "first_name_l",
+    "first_name_r",
     "first_forms_l",
     "first_nicknames_l",
     "surname_parts_any_l",

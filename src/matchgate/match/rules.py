@@ -203,14 +203,19 @@ def _contradicted(candidate: Candidate) -> bool:
 
 
 def _read_as_misspelling(context: MatchContext) -> bool:
-    """The best first name agrees only in spelling, the request's is nobody's name, no
-    other known first name is one edit from it, and nothing else confirms the candidate:
-    a misspelling of the taxpayer's name. MARIAUNA at MARIANA HARGROVE's flat is one edit
-    from MARIANNA too, a sister who files nothing (census world, 100,000 x 100,000): it is
-    no misspelling of MARIANA's alone."""
+    """The best first name agrees only in spelling, of the taxpayer's own first name (not
+    only of a nickname of it), the request's is nobody's name, no other known first name is
+    one edit from it, and nothing else confirms the candidate: a misspelling of the
+    taxpayer's name. MARIAUNA at MARIANA HARGROVE's flat is one edit from MARIANNA too, a
+    sister who files nothing (census world, 100,000 x 100,000): it is no misspelling of
+    MARIANA's alone. CHRSI at CHRISTIAN MATTHEWS' home is one edit from CHRIS, a nickname of
+    CHRISTIAN's and somebody's own name (census, 1,000,000 x 100,000: a CHRIS not in the
+    file): a misspelt nickname is no stronger than the nickname, which without a date of
+    birth is ``first_name_unconfirmed``."""
     best = context.best
     return (
         best.levels.get("first_name") == "spelling"
+        and best.first_name_own_spelling
         and context.facts.first_name_unrecognised
         and not best.first_name_rivals
         and not _confirms_identity(best)

@@ -50,6 +50,9 @@ class Candidate:
     # request's first name when that is nobody's name, other than this taxpayer's first
     # name and its forms: whom else the misspelling may mean. Not stored either.
     first_name_rivals: tuple[str, ...] = ()
+    # The request's first name is a spelling of this taxpayer's own first name, not only of
+    # one of its nicknames (``comparisons.FIRST_NAME_OWN_SPELLING``). Not stored either.
+    first_name_own_spelling: bool = False
 
 
 @dataclass(frozen=True, slots=True)
