@@ -276,7 +276,17 @@ def main(argv: list[str] | None = None) -> int:
             "this run reuses, linked into its own fresh workspace: the batch itself is new"
         ),
     )
+    parser.add_argument(
+        "--admit-batch",
+        action="store_true",
+        help=(
+            "a benchmark policy and agency entry under which review admits a batch this size "
+            "(as benchmarks/run.py --admit-batch; a generated 100,000-row letter is refused)"
+        ),
+    )
     args = parser.parse_args(argv)
+    if args.admit_batch and args.policy is not None:
+        parser.error("--admit-batch writes its own policy: give it or --policy, not both")
 
     name = f"world-{args.mix}-{args.people}-{args.requests}-{args.seed}-{generator_fingerprint()}"
     world = args.world if args.world is not None else args.cache / name
@@ -300,8 +310,17 @@ def main(argv: list[str] | None = None) -> int:
             (out / "workspace").mkdir(parents=True)
             (out / "workspace" / "master").symlink_to((args.prepared / "master").resolve())
         # The office's act before any batch: register the world's agency and its key.
+        (out / "workspace").mkdir(parents=True, exist_ok=True)
+        agency_file, policy = world / "agency.toml", args.policy
+        if args.admit_batch:
+            from run import admission_files, request_rows  # benchmarks/run.py, beside this
+
+            admitted = admission_files(
+                world, out / "workspace", rows=request_rows(world / "requests.csv")
+            )
+            agency_file, policy = Path(admitted["agency"]), Path(admitted["policy"])
         with AgencyRegistryStore.open(out / "workspace") as registry:
-            registry.add_file(world / "agency.toml", actor="bench")
+            registry.add_file(agency_file, actor="bench")
         started = time.perf_counter()
         with StageClock() as clock:
             result = run_batch(
@@ -310,7 +329,12 @@ def main(argv: list[str] | None = None) -> int:
                 letter=world / "letter.toml",
                 out_dir=out,
                 workspace=out / "workspace",
-                policy_path=args.policy,
+                policy_path=policy,
+            )
+        if "match" not in result.timings:
+            raise SystemExit(
+                f"bench_matching.py: no row reached matching (outcomes {result.outcomes}): "
+                "review refused the letter; a batch this size needs --admit-batch"
             )
         timings["run_total"] = round(time.perf_counter() - started, 2)
         timings.update({f"run_{k}": round(v, 2) for k, v in result.timings.items()})
