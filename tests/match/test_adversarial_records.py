@@ -64,6 +64,14 @@ PEOPLE = [
     # Census mix, 100,000 x 100,000, seed 1: MARIAUNA (nobody's name) asked about at this
     # flat was read as MARIANA's misspelling; she was a sister MARIANNA who files nothing.
     ("123450077", "MARIANA", "HARRIET", "HARGROVE", "", "2002-07-21", "14144 DESERT ST APT 2B", "LAS VEGAS", "NV", "89123"),
+    # Noisy mix, 50,000 x 5,000, seed 962: a mother MARIA GALVAN and her daughter MARIA
+    # (compound surname GALVAN PADRON, filing as PADRON) at one home; the daughter asked
+    # about as GALVAN PADRO, MARIA, without a DOB, was answered with the mother's address.
+    ("123450078", "MARIA", "", "GALVAN", "", "1952-06-29", "7581 RIDGE RD", "BRONX", "NY", "10491"),
+    ("123450079", "MARIA", "", "PADRON", "", "1993-03-11", "7581 RIDGE RD", "BRONX", "NY", "10491"),
+    # A swapped request where only one taxpayer of the first name files from the home.
+    ("123450080", "ROSALIND", "", "OKAFOR", "", "1977-04-14", "52 QUARRY LN", "BRONX", "NY", "10492"),
+    ("123450081", "CHIDI", "", "OKAFOR", "", "1975-10-02", "52 QUARRY LN", "BRONX", "NY", "10492"),
 ]
 # Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
 # street, city, state, zip. Household members file in different years.
@@ -159,6 +167,12 @@ REQUESTS = [
     ("misspelt_nickname_no_dob", "MACT", "", "SISSON", "", "", "2185 E HILL ST", "NEW YORK", "NY", "10029", "", "needs_review", "", "first_name_unconfirmed"),
     ("misspelt_nickname_of_a_longer_name_no_dob", "CHRSI", "", "ROCHE", "", "", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "", "needs_review", "", "first_name_unconfirmed"),
     ("misspelt_nickname_of_a_longer_name_dob", "CHRSI", "", "ROCHE", "", "1984-05-21", "310 HARBOR VIEW RD APT 6B", "PORTLAND", "OR", "97205", "", "disclosed", "123450035", "disclose_above_threshold"),
+    # Names written the other way round: a second word of a compound surname read as a
+    # middle name hides the other MARIA of the home from the household rule.
+    ("swapped_compound_two_of_a_first_name_at_home", "GALVAN PADRO", "", "MARIA", "", "", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "ambiguous", "", "swapped_household_namesake"),
+    ("swapped_two_of_a_first_name_at_home", "GALVAN", "", "MARIA", "", "", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "ambiguous", "", "swapped_household_namesake"),
+    ("swapped_two_of_a_first_name_at_home_dob", "GALVAN", "", "MARIA", "", "1952-06-29", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "disclosed", "123450078", "disclose_above_threshold"),
+    ("swapped_one_of_a_first_name_at_home", "OKAFOR", "", "ROSALIND", "", "", "52 QUARRY LANE", "BRONX", "NY", "10492", "", "disclosed", "123450080", "disclose_above_threshold"),
     ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", "", "names_disagree"),
     ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029", "disclose_above_threshold"),
     # Swapped with a typo on one side; a real first name one letter off is someone else.

@@ -3,6 +3,8 @@ a wrong-person disclosure, and the clean cases that must still be disclosed."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from matchgate.decisions import Outcome
@@ -22,8 +24,14 @@ FULL = {
 
 
 def cand(taxpayer: str, probability: float, weight: float, **levels: str) -> Candidate:
+    # A first name at the ``spelling`` level is read as a spelling of the taxpayer's own first
+    # name here (not only of a nickname of it: ``first_name_own_spelling``).
     return Candidate(
-        tin=taxpayer, match_probability=probability, match_weight=weight, levels={**FULL, **levels}
+        tin=taxpayer,
+        match_probability=probability,
+        match_weight=weight,
+        levels={**FULL, **levels},
+        first_name_own_spelling=levels.get("first_name") == "spelling",
     )
 
 
@@ -376,6 +384,9 @@ def test_an_unrecognised_first_name_one_spelling_away_is_read_as_a_misspelling()
     assert "first_name_misspelt" in codes(decision)
     # a real name one spelling away is possibly another person
     assert decide(alone, RequestFacts(), POLICY).outcome is Outcome.NEEDS_REVIEW
+    # and so is a spelling of a nickname of the taxpayer's name only (CHRSI, CHRIS, CHRISTIAN)
+    nickname_only = [dataclasses.replace(alone[0], first_name_own_spelling=False)]
+    assert decide(nickname_only, facts, POLICY).outcome is Outcome.NEEDS_REVIEW
     # a misspelling that fits two people at the address (MARIQ: MARIA and MARIO) is ambiguous
     both = [
         cand("A", 0.99999, 30.0, first_name="spelling", dob="missing"),

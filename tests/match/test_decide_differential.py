@@ -447,7 +447,13 @@ CANDIDATE_LISTS = st.lists(candidate(), max_size=5)
 # Rules added since the legacy function (issue 11): where one of them fires, the decision
 # is meant to differ; it must then never be a disclosure the legacy function did not make.
 ADDED_RULES = frozenset(
-    {"tin_conflict", "tin_one_digit_off", "linked_namesake", "surname_family_unconfirmed"}
+    {
+        "tin_conflict",
+        "tin_one_digit_off",
+        "linked_namesake",
+        "surname_family_unconfirmed",
+        "swapped_household_namesake",
+    }
 )
 # The legacy function read every ``spelling`` first name as a spelling of the taxpayer's own
 # name; since issue 11 a misspelt nickname of it (CHRSI through CHRIS for CHRISTIAN) is not
@@ -549,6 +555,8 @@ def _random_case(rng: random.Random) -> tuple[list[Candidate], RequestFacts, Mat
             # a namesake linked in the file (issue 11), which the legacy function ignored
             namesakes=("Z",) if rng.random() < 0.1 else (),
             first_name_own_spelling=LEGACY_SPELLING,
+            # two taxpayers of one first name (swapped_household_namesake, issue 11)
+            first_name=rng.choice(["MARIA", "MARIA", "ROSA"]),
         )
         for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 5]))
     ]

@@ -3,6 +3,7 @@ exercised by the adversarial tables; the loop in decide() applies them in order.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -127,10 +128,11 @@ def test_a_household_rival_and_a_close_rival_elsewhere_name_both_reasons() -> No
 
 
 def test_a_note_rule_adds_its_reason_after_the_footnotes_and_the_next_rule_decides() -> None:
-    misspelt = Candidate("A", 0.99999, 30.0, {**FULL, "first_name": "spelling"})
-    decision = decide(
-        [misspelt], RequestFacts(capped_rules=("name",), first_name_unrecognised=True), POLICY
+    misspelt = Candidate(
+        "A", 0.99999, 30.0, {**FULL, "first_name": "spelling"}, first_name_own_spelling=True
     )
+    facts = RequestFacts(capped_rules=("name",), first_name_unrecognised=True)
+    decision = decide([misspelt], facts, POLICY)
     assert decision.fired_rules == ("first_name_misspelt", "disclose_above_threshold")
     assert [r.code for r in decision.reasons] == [
         "first_name_spelling",
@@ -138,6 +140,12 @@ def test_a_note_rule_adds_its_reason_after_the_footnotes_and_the_next_rule_decid
         "block_capped",
         "first_name_misspelt",
     ]
+    # A spelling of a nickname of the taxpayer's name only (CHRSI through CHRIS for
+    # CHRISTIAN) is no misspelling of the name: as the nickname itself, it needs review.
+    nickname_misspelt = dataclasses.replace(misspelt, first_name_own_spelling=False)
+    decision = decide([nickname_misspelt], facts, POLICY)
+    assert decision.fired_rules == ("first_name_unconfirmed",)
+    assert decision.outcome is Outcome.NEEDS_REVIEW
 
 
 def test_a_new_rule_is_one_function_in_the_tuple(monkeypatch: pytest.MonkeyPatch) -> None:

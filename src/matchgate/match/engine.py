@@ -220,7 +220,8 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
                list_filter(f.neighbours, x -> NOT (x = s.first_name_l
                    OR list_contains(coalesce(s.first_forms_l, []), x)
                    OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals,
-               coalesce({own_spelling}, false) AS first_name_own_spelling
+               coalesce({own_spelling}, false) AS first_name_own_spelling,
+               s.first_name_l AS taxpayer_first_name
         FROM {scored} s JOIN best b ON b.rid = s.rid
         LEFT JOIN {namesakes} n ON n.tin = s.tin
         LEFT JOIN {FIRST_NAME_NEIGHBOURS} f ON f.unique_id = s.rid
@@ -265,6 +266,7 @@ def _candidate(row: tuple[Any, ...], label_maps: tuple[dict[int, str], ...]) -> 
         namesakes_sharing_middle=tuple(row[7 + 2 * width] or ()),
         first_name_rivals=tuple(row[8 + 2 * width] or ()),
         first_name_own_spelling=bool(row[9 + 2 * width]),
+        first_name=row[10 + 2 * width] or "",
     )
 
 

@@ -295,6 +295,57 @@ def household_namesake(context: MatchContext) -> Verdict | None:
     return Verdict(tuple(reasons), competitors=tuple(c.tin for c in context.competitors))
 
 
+_SWAPPED_LEVELS = {"swapped", "swapped_close"}
+
+
+@match_rule(
+    "swapped_household_namesake",
+    outcome=Outcome.AMBIGUOUS,
+    hazard="MARIA PADRON (compound surname GALVAN PADRON) asked about as GALVAN PADRO, MARIA "
+    "without a date of birth, at the home where her mother MARIA GALVAN files: read "
+    "the other way round, PADRO became a middle name and the mother was disclosed "
+    "(noisy mix, 50,000 x 5,000, seed 962).",
+)
+def swapped_household_namesake(context: MatchContext) -> Verdict | None:
+    """The best candidate's names agree only written the other way round, nothing (date of
+    birth, full middle name, TIN) confirms them, and another taxpayer at the requested
+    address has the same first name: ``swapped_household_namesake`` (ambiguous). Read the
+    other way round, a second word of the request's surname lands in its middle name, so
+    the household rule sees a surname the other MARIA does not file under and rules her
+    out, though the request may name her compound surname."""
+    best = context.best
+    levels = best.levels
+    if not (
+        levels.get("first_name") in _SWAPPED_LEVELS or levels.get("surname") in _SWAPPED_LEVELS
+    ):
+        return None
+    if _confirms_identity(best) or _contradicted(best) or not best.first_name:
+        return None  # a contradiction is for its own rule below, which never discloses
+    if not _at_requested_address(best):
+        return None
+    household = [
+        c
+        for c in context.ranked[1:]
+        if _at_requested_address(c)
+        and c.first_name == best.first_name
+        and c.levels.get("dob") not in _DOB_CONTRADICTS
+    ]
+    if not household:
+        return None
+    return Verdict(
+        (
+            Reason(
+                "swapped_household_namesake",
+                "The names agree only written the other way round, another taxpayer of "
+                "the same first name files from the requested address, and no date of "
+                "birth, full middle name or TIN tells them apart.",
+                field="first_name",
+            ),
+        ),
+        competitors=tuple(c.tin for c in household),
+    )
+
+
 def _tells_namesakes_apart(best: Candidate) -> bool:
     """The request gives something a namesake of the best candidate need not share: a date
     of birth, a suffix or a TIN compared with the best's (agreeing or not: a contradiction
@@ -716,6 +767,7 @@ MATCH_RULES: tuple[MatchRule, ...] = (
     no_candidate,
     tin_name_conflict,
     household_namesake,
+    swapped_household_namesake,
     linked_namesake,
     surname_family_unconfirmed,
     runner_up_close,

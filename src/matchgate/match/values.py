@@ -53,6 +53,9 @@ class Candidate:
     # The request's first name is a spelling of this taxpayer's own first name, not only of
     # one of its nicknames (``comparisons.FIRST_NAME_OWN_SPELLING``). Not stored either.
     first_name_own_spelling: bool = False
+    # The taxpayer's own (standardized) first name, for the rules that compare two
+    # candidates with each other rather than with the request. Not stored either.
+    first_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
