@@ -239,8 +239,7 @@ FIRST_NAME = {
         _level("list_has_any(first_forms_l, first_forms_r)", "nickname_shared"),
         _level(_SWAPPED, "swapped"),
         _level(
-            FIRST_NAME_OWN_SPELLING
-            + " OR ("
+            FIRST_NAME_OWN_SPELLING + " OR ("
             # a misspelt nickname (MACT for MATT, GRREG for GREG): only when the request's
             # first name is nobody's name, so TIM never reaches THOMAS through TOM
             "first_name_unrecognised_r AND len(list_filter(first_nicknames_l, x -> "
