@@ -72,6 +72,11 @@ PEOPLE = [
     # A swapped request where only one taxpayer of the first name files from the home.
     ("123450080", "ROSALIND", "", "OKAFOR", "", "1977-04-14", "52 QUARRY LN", "BRONX", "NY", "10492"),
     ("123450081", "CHIDI", "", "OKAFOR", "", "1975-10-02", "52 QUARRY LN", "BRONX", "NY", "10492"),
+    # A mother and daughter filing under two forms of one name (review of cb22ca4).
+    ("123450082", "GUADALUPE", "", "GALVAN", "", "1950-01-20", "19 ORCHARD WAY", "YONKERS", "NY", "10701"),
+    ("123450083", "LUPE", "", "PADRON", "", "1990-08-08", "19 ORCHARD WAY", "YONKERS", "NY", "10701"),
+    # JENNIEE is 0.92 from JENNIFER by Jaro-Winkler, and JENNIE misspelt (review of 4fe6e3a).
+    ("123450084", "JENNIFER", "", "OSTROWSKI", "", "1981-02-14", "77 TIMBER RIDGE DR", "ERIE", "PA", "16505"),
 ]
 # Filing histories year by year (issue 11): tin, year, first, middle, last, suffix, dob,
 # street, city, state, zip. Household members file in different years.
@@ -172,7 +177,12 @@ REQUESTS = [
     ("swapped_compound_two_of_a_first_name_at_home", "GALVAN PADRO", "", "MARIA", "", "", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "ambiguous", "", "swapped_household_namesake"),
     ("swapped_two_of_a_first_name_at_home", "GALVAN", "", "MARIA", "", "", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "ambiguous", "", "swapped_household_namesake"),
     ("swapped_two_of_a_first_name_at_home_dob", "GALVAN", "", "MARIA", "", "1952-06-29", "7581 RIDGE RD", "BRONX", "NY", "10491", "", "disclosed", "123450078", "disclose_above_threshold"),
+    # ... a TIN does not tell them apart (one family's TINs get mixed up), and another form
+    # of the first name is the same first name (review of cb22ca4).
+    ("swapped_compound_with_the_mothers_tin", "GALVAN PADRO", "", "MARIA", "", "", "7581 RIDGE RD", "BRONX", "NY", "10491", "123450078", "ambiguous", "", "swapped_household_namesake"),
+    ("swapped_compound_two_forms_of_a_first_name", "GALVAN PADRO", "", "GUADALUPE", "", "", "19 ORCHARD WAY", "YONKERS", "NY", "10701", "", "ambiguous", "", "swapped_household_namesake"),
     ("swapped_one_of_a_first_name_at_home", "OKAFOR", "", "ROSALIND", "", "", "52 QUARRY LANE", "BRONX", "NY", "10492", "", "disclosed", "123450080", "disclose_above_threshold"),
+    ("misspelt_nickname_close_to_the_name_too", "JENNIEE", "", "OSTROWSKI", "", "", "77 TIMBER RIDGE DRIVE", "ERIE", "PA", "16505", "", "needs_review", "", "first_name_unconfirmed"),
     ("real_name_one_off_a_nickname", "TIM", "", "KEEL", "", "1990-09-09", "44 LAKE ST", "BOISE", "ID", "83702", "", "no_match", "", "names_disagree"),
     ("swapped_with_joined_compound", "FLORESFUENTES", "", "ISIAH", "", "1987-10-09", "2222 MADISON STREET", "SAN ANTONIO", "TX", "78214", "", "disclosed", "123450029", "disclose_above_threshold"),
     # Swapped with a typo on one side; a real first name one letter off is someone else.

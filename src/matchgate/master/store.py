@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,7 +190,11 @@ class PreparedMaster:
         (a hidden temporary file, renamed or removed at any moment): a file gone between
         listing and reading counts for nothing rather than failing ``master status``."""
         total = 0
-        for path in self.folder.iterdir():
+        try:
+            paths = list(self.folder.iterdir())
+        except FileNotFoundError:
+            return 0  # the folder itself replaced by a re-preparation meanwhile
+        for path in paths:
             try:
                 if path.is_file():
                     total += path.stat().st_size
@@ -383,16 +388,17 @@ def remove_folder(folder: Path) -> None:
     after the folder was emptied or vanish before it is removed: the folder is emptied again
     until it can be removed, a few times, before the error is raised."""
     for attempt in range(_REMOVE_ATTEMPTS):
-        if not folder.exists():
-            return
-        for path in folder.iterdir():
-            path.unlink(missing_ok=True)
         try:
+            for path in folder.iterdir():
+                path.unlink(missing_ok=True)
             folder.rmdir()
             return
+        except FileNotFoundError:
+            return  # removed meanwhile (or never there): nothing left to remove
         except OSError as exc:
             if exc.errno != errno.ENOTEMPTY or attempt == _REMOVE_ATTEMPTS - 1:
                 raise
+        time.sleep(0.05 * (attempt + 1))
 
 
 def new_build_folder(workspace: Path, key: str) -> Path:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.match.blocking import _deletions_sql, build_candidate_pairs, build_key_tables
-from matchgate.match.comparisons import FIRST_NAME_OWN_SPELLING, comparison_labels
+from matchgate.match.comparisons import FIRST_NAME_OWN_SPELLING, _one_edit, comparison_labels
 from matchgate.match.decide import (
     AT_REQUESTED_ADDRESS,
     Candidate,
@@ -210,6 +210,13 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
         for name in _COMPARISON_NAMES
     )
     own_spelling = re.sub(r"\b(first_name_[lr])\b", r"s.\1", FIRST_NAME_OWN_SPELLING)
+    # ... and not one edit from a nickname of it: JENNIEE at JENNIFER's home is 0.92 from
+    # JENNIFER but JENNIE misspelt, and JENNIE is somebody's legal name.
+    nickname_typo = _one_edit("x", "s.first_name_r")
+    misspelt_nickname = (
+        "len(list_filter(coalesce(s.first_nicknames_l, []), x -> x <> s.first_name_l "
+        f"AND least(length(x), length(s.first_name_r)) >= 3 AND {nickname_typo})) > 0"
+    )
     return f"""
         WITH best AS (
             SELECT rid, max(match_weight) AS best_weight FROM {scored} GROUP BY rid
@@ -220,8 +227,10 @@ def candidates_sql(namesakes: str = "taxpayer_namesakes", *, scored: str = "scor
                list_filter(f.neighbours, x -> NOT (x = s.first_name_l
                    OR list_contains(coalesce(s.first_forms_l, []), x)
                    OR list_contains(coalesce(s.first_nicknames_l, []), x))) AS first_name_rivals,
-               coalesce({own_spelling}, false) AS first_name_own_spelling,
-               s.first_name_l AS taxpayer_first_name
+               coalesce(({own_spelling}) AND NOT ({misspelt_nickname}), false)
+                   AS first_name_own_spelling,
+               s.first_name_l AS taxpayer_first_name,
+               s.first_forms_l AS taxpayer_first_forms
         FROM {scored} s JOIN best b ON b.rid = s.rid
         LEFT JOIN {namesakes} n ON n.tin = s.tin
         LEFT JOIN {FIRST_NAME_NEIGHBOURS} f ON f.unique_id = s.rid
@@ -267,6 +276,7 @@ def _candidate(row: tuple[Any, ...], label_maps: tuple[dict[int, str], ...]) -> 
         first_name_rivals=tuple(row[8 + 2 * width] or ()),
         first_name_own_spelling=bool(row[9 + 2 * width]),
         first_name=row[10 + 2 * width] or "",
+        first_forms=tuple(row[11 + 2 * width] or ()),
     )
 
 

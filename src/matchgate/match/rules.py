@@ -307,27 +307,34 @@ _SWAPPED_LEVELS = {"swapped", "swapped_close"}
     "(noisy mix, 50,000 x 5,000, seed 962).",
 )
 def swapped_household_namesake(context: MatchContext) -> Verdict | None:
-    """The best candidate's names agree only written the other way round, nothing (date of
-    birth, full middle name, TIN) confirms them, and another taxpayer at the requested
-    address has the same first name: ``swapped_household_namesake`` (ambiguous). Read the
-    other way round, a second word of the request's surname lands in its middle name, so
-    the household rule sees a surname the other MARIA does not file under and rules her
-    out, though the request may name her compound surname."""
+    """The best candidate's names agree only written the other way round, no date of birth
+    or full middle name confirms them (a TIN does not: one family's TINs get mixed up), and
+    another taxpayer filing from the requested address has the same first name or a form of
+    it (LUPE, GUADALUPE): ``swapped_household_namesake`` (ambiguous). Read the other way
+    round, a second word of the request's surname lands in its middle name, so the household
+    rule sees a surname the other MARIA does not file under and rules her out, though the
+    request may name her compound surname. Her own surname is deliberately not asked: the
+    request's surname is what was misread."""
     best = context.best
     levels = best.levels
     if not (
         levels.get("first_name") in _SWAPPED_LEVELS or levels.get("surname") in _SWAPPED_LEVELS
     ):
         return None
-    if _confirms_identity(best) or _contradicted(best) or not best.first_name:
-        return None  # a contradiction is for its own rule below, which never discloses
-    if not _at_requested_address(best):
+    # A TIN does not tell them apart (as for the household rule: requesters mix up the
+    # TINs of one family); a date of birth or the full middle name does.
+    if levels.get("dob") in _DOB_AGREES or levels.get("middle_name") == "exact":
         return None
+    if _contradicted(best) or not best.first_name or not _names_agree(best, context.facts):
+        return None  # a contradiction or a weak name is for its own rule below
+    if levels.get("address") not in _ADDRESS_IN_HISTORY:
+        return None
+    names = {best.first_name, *best.first_forms}
     household = [
         c
         for c in context.ranked[1:]
         if _at_requested_address(c)
-        and c.first_name == best.first_name
+        and (c.first_name in names or bool(names & set(c.first_forms)))
         and c.levels.get("dob") not in _DOB_CONTRADICTS
     ]
     if not household:

@@ -56,6 +56,8 @@ class Candidate:
     # The taxpayer's own (standardized) first name, for the rules that compare two
     # candidates with each other rather than with the request. Not stored either.
     first_name: str = ""
+    # The forms of that first name (nicknames, formal names: ``first_forms``). Not stored.
+    first_forms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
