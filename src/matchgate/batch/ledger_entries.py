@@ -16,6 +16,7 @@ import duckdb
 
 from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
+from matchgate.batch.memo import BoundedMemo
 from matchgate.batch.rows import reasons_from_json as _reasons
 from matchgate.batch.workspace import Workspace, file_sha256
 from matchgate.decisions import Outcome, join_codes
@@ -45,7 +46,10 @@ _LEDGER_ROWS = (
     "ORDER BY f.row_number"
 )
 _FETCH = 20_000
-_CODES_CACHE = 65_536
+
+
+def _codes(reasons_json: str | None) -> str:
+    return join_codes(_reasons(reasons_json))
 
 
 def disclosure_id(batch_id: str, row_number: int) -> str:
@@ -153,19 +157,14 @@ def _row_entries(
 
     Rows are read a chunk at a time in one query, so the batch never sits in Python whole."""
     recipients = _Recipients(letter)
-    codes_of: dict[str, str] = {}
+    codes_of = BoundedMemo(_codes)
     cursor = con.cursor()
     sql.run(cursor, _LEDGER_ROWS, label="ledger_entries.ledger_rows")
     while rows := cursor.fetchmany(_FETCH):
         for row in rows:
             (row_number, request_id, outcome, reasons_json, tin, probability, *rest) = row
             street, city, state, zip_code, tax_year, statute, case, reason, periods = rest
-            codes = codes_of.get(reasons_json)
-            if codes is None:
-                codes = join_codes(_reasons(reasons_json))
-                if len(codes_of) >= _CODES_CACHE:
-                    codes_of.clear()
-                codes_of[reasons_json] = codes
+            codes = codes_of(reasons_json)
             row_number = int(row_number)
             yield NewEntry(
                 kind=EntryKind.ROW_DECISION,

@@ -37,7 +37,7 @@ import duckdb
 from matchgate import sql
 from matchgate.batch import stages
 from matchgate.batch.ledger_entries import disclosure_entry, disclosure_id
-from matchgate.batch.rows import FinalRow, read_final_rows
+from matchgate.batch.rows import FinalRow, read_final_rows, reasons_to_json
 from matchgate.batch.state import BatchStages
 from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
@@ -386,7 +386,7 @@ def _refuse(
         sql.run(
             con,
             _UPDATE_REFUSED,
-            [json.dumps([r.as_dict() for r in reasons]), row.row_number, row.row_number],
+            [reasons_to_json(reasons), row.row_number, row.row_number],
             label="review_decisions.update_refused",
         )
     _rewrite_outputs(con, out_dir)
@@ -449,7 +449,7 @@ def _confirm(
             con,
             _UPDATE_RELEASED,
             [
-                json.dumps([r.as_dict() for r in reasons]),
+                reasons_to_json(reasons),
                 address.street,
                 address.city,
                 address.state,

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.batch.faults import kill_point
+from matchgate.batch.memo import BoundedMemo
 from matchgate.decisions import Outcome, Reason, join_codes
 from matchgate.disclose import RESPONSE_COLUMNS, DisclosedAddress, RequestShape, ResponseRow
 from matchgate.match import MatchDecision, evidence_json
@@ -29,11 +30,12 @@ __all__ = [
     "build_final_rows",
     "final_outcome",
     "read_final_rows",
+    "reasons_from_json",
+    "reasons_to_json",
     "write_outputs",
 ]
 
 _CHUNK = 20_000
-_REASONS_CACHE = 65_536
 
 DECISION_COLUMNS: tuple[str, ...] = (
     *RESPONSE_COLUMNS,
@@ -158,6 +160,15 @@ def reasons_from_json(text: str | None) -> list[Reason]:
     return _reasons(text)
 
 
+def reasons_to_json(reasons: Sequence[Reason]) -> str:
+    """The JSON a stage table stores for ``reasons`` (``reasons_json``)."""
+    return json.dumps([r.as_dict() for r in reasons])
+
+
+def _reasons_tuple(text: str | None) -> tuple[Reason, ...]:
+    return tuple(_reasons(text))
+
+
 def _final(
     *,
     row_number: int,
@@ -209,8 +220,8 @@ def build_final_rows(
     counts: dict[str, int] = {}
     # Many rows share their reasons (none, or one rule's): each text is parsed and each
     # final list written once.
-    reasons_of: dict[str, tuple[Reason, ...]] = {}
-    reasons_text: dict[tuple[Reason, ...], str] = {}
+    reasons_of = BoundedMemo(_reasons_tuple)
+    reasons_text = BoundedMemo(reasons_to_json)
     cursor = con.cursor()
     sql.run(cursor, _STAGE_RESULTS, label="rows.stage_results")
     while True:
@@ -223,13 +234,7 @@ def build_final_rows(
             decided, decided_reasons = row[7:]
             decision_facts = None
             if decision:
-                parsed = reasons_of.get(decided_reasons)
-                if parsed is None:
-                    parsed = tuple(_reasons(decided_reasons))
-                    if len(reasons_of) >= _REASONS_CACHE:
-                        reasons_of.clear()
-                    reasons_of[decided_reasons] = parsed
-                decision_facts = (Outcome(decided), parsed)
+                decision_facts = (Outcome(decided), reasons_of(decided_reasons))
             outcome, final_reasons, decision_json, address = _final(
                 row_number=int(row_number),
                 request_id=request_id,
@@ -245,13 +250,7 @@ def build_final_rows(
             if row_number in wanted_originals:
                 originals[int(row_number)] = (outcome, decision_json, address)
             counts[outcome.value] = counts.get(outcome.value, 0) + 1
-            key = tuple(final_reasons)
-            final_text = reasons_text.get(key)
-            if final_text is None:
-                final_text = json.dumps([r.as_dict() for r in final_reasons])
-                if len(reasons_text) >= _REASONS_CACHE:
-                    reasons_text.clear()
-                reasons_text[key] = final_text
+            final_text = reasons_text(tuple(final_reasons))
             values = {
                 "row_number": row_number,
                 "request_id": request_id,
@@ -279,7 +278,7 @@ def read_final_rows(
 ) -> Iterator[FinalRow]:
     """Every final row in row order, or (``row_number``) that one row only."""
     # Many rows carry the same reasons (none, or one rule's): each text is parsed once.
-    reasons_of: dict[str | None, tuple[Reason, ...]] = {}
+    reasons_of = BoundedMemo(_reasons_tuple)
     cursor = con.cursor()
     if row_number is None:
         sql.run(cursor, _READ_FINAL_ROWS + _ORDERED, label="rows.final_rows")
@@ -306,12 +305,7 @@ def read_final_rows(
                 *asked,
             ) = row
             dob, tin, middle_name, asked_zip = (value or "" for value in asked)
-            parsed = reasons_of.get(reasons)
-            if parsed is None:
-                parsed = tuple(_reasons(reasons))
-                if len(reasons_of) >= _REASONS_CACHE:
-                    reasons_of.clear()
-                reasons_of[reasons] = parsed
+            parsed = reasons_of(reasons)
             yield FinalRow(
                 row_number=int(row_number),
                 request_id=request_id or "",
@@ -371,7 +365,7 @@ def write_outputs(
                     "runner_up_probability": round(runner.match_probability, 6) if runner else "",
                     "competitor_tins": ";".join(decision.competitors) if decision else "",
                     "evidence": evidence_json(decision) if decision else "{}",
-                    "reasons_json": json.dumps([r.as_dict() for r in row.reasons]),
+                    "reasons_json": reasons_to_json(row.reasons),
                 }
             )
             written += 1
@@ -400,10 +394,10 @@ def final_outcome(
     outcome, reasons, _, disclosed = _final(
         row_number=row_number,
         request_id="",
-        problems=json.dumps([r.as_dict() for r in problems]),
+        problems=reasons_to_json(problems),
         duplicate_of=None,
         review_outcome=review_outcome,
-        review_reasons=json.dumps([r.as_dict() for r in review_reasons]),
+        review_reasons=reasons_to_json(review_reasons),
         decision_json=decision.to_json() if decision is not None else None,
         decision=(decision.outcome, decision.reasons) if decision is not None else None,
         addresses={row_number: address} if address is not None else {},

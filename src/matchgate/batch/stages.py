@@ -19,11 +19,12 @@ import pyarrow as pa
 
 from matchgate import sql
 from matchgate.batch.faults import chunk_rows, kill_point
-from matchgate.batch.rows import build_final_rows, write_outputs
+from matchgate.batch.memo import BoundedMemo
+from matchgate.batch.rows import build_final_rows, reasons_to_json, write_outputs
 from matchgate.batch.staging import read_staged_rows, stage_records
 from matchgate.batch.state import BatchStages
 from matchgate.batch.workspace import file_sha256
-from matchgate.decisions import Outcome, Reason, join_codes
+from matchgate.decisions import Outcome, join_codes
 from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
@@ -57,7 +58,6 @@ __all__ = [
 Progress = Callable[[str, int, int | None], None]
 
 _REVIEW_CHUNK = 20_000
-_TEXT_CACHE = 65_536
 _MATCH_CHUNK = 10_000
 _REVIEW_SCHEMA = pa.schema(
     [
@@ -178,26 +178,18 @@ def review(
         letter=letter, letter_decision=letter_decision, facts=facts, policy=policy
     )
     # Most rows share their reasons and periods with others: each text is made once.
-    reasons_text: dict[tuple[Reason, ...], str] = {}
-    years_of: dict[str, list[int]] = {}
+    reasons_text = BoundedMemo(reasons_to_json)
+    years_of: BoundedMemo[str, list[int]] = BoundedMemo(
+        lambda periods: sorted(parse_tax_periods(periods) or ())
+    )
     reviewed = resume_after
     size = chunk_rows(_REVIEW_CHUNK)
     for staged in read_staged_rows(con, after=resume_after, readable_only=True):
         record = staged.record
         review = reviewer.review(record)
         reasons = review.reasons  # includes the `duplicate` note for a repeated row
-        text = reasons_text.get(reasons)
-        if text is None:
-            text = json.dumps([r.as_dict() for r in reasons])
-            if len(reasons_text) >= _TEXT_CACHE:
-                reasons_text.clear()
-            reasons_text[reasons] = text
-        years = years_of.get(record.tax_periods)
-        if years is None:
-            years = sorted(parse_tax_periods(record.tax_periods) or ())
-            if len(years_of) >= _TEXT_CACHE:
-                years_of.clear()
-            years_of[record.tax_periods] = years
+        text = reasons_text(reasons)
+        years = years_of(record.tax_periods)
         chunk["row_number"].append(record.row_number)
         chunk["outcome"].append(review.outcome.value)
         chunk["reasons_json"].append(text)
