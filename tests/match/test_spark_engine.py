@@ -328,7 +328,10 @@ def _split_numbers(decision: dict[str, Any]) -> tuple[dict[str, Any], list[float
 
 @pytest.mark.slow
 @needs_java
-def test_both_engines_decide_a_world_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_engines_decide_a_world_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spark: Any
+) -> None:
+    # `spark`: the module's session, active, so the batch scores on it and leaves it running
     world = tmp_path / "world"
     # 1,500 taxpayers (3,000 before: the same outcome kinds, half the pairs to train on)
     generate_world(world, people=1_500, requests=300, seed=21)
@@ -370,22 +373,6 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-@pytest.mark.slow
-@needs_java
-def test_the_run_command_gives_the_same_response_on_spark(tmp_path: Path) -> None:
-    world = tmp_path / "world"
-    generate_world(world, people=800, requests=60, seed=4)
-    model = tmp_path / "model.json"
-    for engine in ("duckdb", "spark"):
-        args = [*run_args(world, tmp_path / engine), "--model", model, "--engine", engine]
-        result = run_matchgate(*args)
-        assert result.returncode == 0, result.stdout + result.stderr
-    assert _csv_rows(tmp_path / "spark" / "response.csv") == _csv_rows(
-        tmp_path / "duckdb" / "response.csv"
-    )
-    assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
-
-
 # --- the scratch folder (personal data) -----------------------------------------------------
 
 
@@ -422,7 +409,7 @@ def _batch_folder(out: Path) -> Path:
 @pytest.mark.slow
 @needs_java
 def test_a_batch_that_fails_while_scoring_leaves_no_scratch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spark: Any
 ) -> None:
     world = tmp_path / "world"
     generate_world(world, people=800, requests=60, seed=5)
@@ -462,26 +449,36 @@ def test_a_batch_that_fails_while_scoring_leaves_no_scratch(
 
 @pytest.mark.slow
 @needs_java
-def test_a_batch_killed_while_scoring_leaves_no_scratch_after_the_resume(
+def test_the_run_command_killed_while_scoring_on_spark_resumes_to_duckdbs_response(
     tmp_path: Path,
 ) -> None:
+    # one test for three promises, since each Spark process costs a JVM's start: `run
+    # --engine spark` answers as `run` on DuckDB does; a batch killed (kill -9) while
+    # scoring leaves its scratch folder (personal data) inside its own batch folder; the
+    # resumed run removes it and nothing is left in the system's temporary folder
     world = tmp_path / "world"
     generate_world(world, people=800, requests=60, seed=6)
     model = tmp_path / "model.json"
     MatchModel.from_priors().save(model)
-    args = [
-        "match", "--master", world / "master.parquet", "--requests", world / "requests.csv",
-        "--out", tmp_path / "out", "--model", model, "--engine", "spark",
-    ]  # fmt: skip
-    env = {"MATCHGATE_CHUNK_ROWS": "25", "MATCHGATE_SPARK_SCRATCH": ""}
+    env = {"MATCHGATE_CHUNK_ROWS": "30", "MATCHGATE_SPARK_SCRATCH": ""}
     before = _system_scratch()
+    on_duckdb = run_matchgate(*run_args(world, tmp_path / "duckdb"), "--model", model, env=env)
+    assert on_duckdb.returncode == 0, on_duckdb.stdout + on_duckdb.stderr
+    args = [*run_args(world, tmp_path / "spark"), "--model", model, "--engine", "spark"]
     killed = run_matchgate(*args, env={**env, "MATCHGATE_KILL_AT": "match_chunk"})
     assert killed.returncode != 0
-    batch = _batch_folder(tmp_path / "out")
+    assert not (tmp_path / "spark" / "response.csv").exists()
+    batch = _batch_folder(tmp_path / "spark")
     leftover = batch / "spark-scratch"
     assert leftover.is_dir() and any(leftover.rglob("*.parquet"))  # kill -9: nothing ran
+    scored_before_the_kill = len(_decisions(tmp_path / "spark"))
+    assert 0 < scored_before_the_kill < len(_decisions(tmp_path / "duckdb"))
     resumed = run_matchgate(*args, env=env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert not leftover.exists()
-    assert len(_decisions(tmp_path / "out")) == 60
     assert _system_scratch() == before
+    assert _csv_rows(tmp_path / "spark" / "response.csv") == _csv_rows(
+        tmp_path / "duckdb" / "response.csv"
+    )
+    assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
+    assert _decisions(tmp_path / "spark").keys() == _decisions(tmp_path / "duckdb").keys()
