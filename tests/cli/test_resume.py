@@ -110,7 +110,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
     world = root / "world"
     assert (
         matchgate(
-            "generate", "--people", 2000, "--requests", 400, "--seed", 5, "--out", world
+            "generate", "--people", 1000, "--requests", 240, "--seed", 5, "--out", world
         ).returncode
         == 0
     )
