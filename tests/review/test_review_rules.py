@@ -363,6 +363,46 @@ def _scope_facts(rows: int, duplicates: int = 0) -> review.BatchFacts:
     return facts
 
 
+def _case_load_codes(letter: RequestLetter, limit: int) -> list[str]:
+    rules = dataclasses.replace(Policy.defaults(), max_cases_per_officer=limit)
+    decision = review_letter(letter, facts=_scope_facts(10), policy=rules)
+    return [r.code for r in decision.reasons if r.code == "officer_case_load"]
+
+
+def test_the_case_loads_derived_once_per_letter_are_judged_under_each_policy() -> None:
+    # a look-up letter serves every look-up under it: its case loads and held cases are
+    # derived once, and only the policy's limit is applied each time
+    cases = tuple(f"HSI-{n}" for n in range(120)) + ("hsi-1", " HSI-2 ")  # 120 distinct
+    letter = _scope_letter(officers=(Officer("Alex Agent", "Special Agent", cases),))
+    assert _case_load_codes(letter, 119) == ["officer_case_load"]
+    assert _case_load_codes(letter, 120) == []
+    assert _case_load_codes(letter, 119) == ["officer_case_load"]
+    # the same name twice counts its cases together; another letter is derived anew
+    split = (
+        Officer("Alex Agent", "Special Agent", cases[:60]),
+        Officer("ALEX  AGENT", "Special Agent", cases[60:]),
+    )
+    assert _case_load_codes(_scope_letter(officers=split), 119) == ["officer_case_load"]
+    assert _case_load_codes(_scope_letter(officers=split[:1]), 119) == []
+    record = dataclasses.replace(GOOD, case_number="hsi-119")
+    assert _review(record, letter, max_cases_per_officer=200).reasons == ()
+    assert "case_no_officer" in {r.code for r in _review(record, LETTER).reasons}
+
+
+def test_a_letters_signing_material_is_derived_per_request_file() -> None:
+    from matchgate.review.letter import letter_signing_material
+
+    first = letter_signing_material(LETTER, "A" * 64)
+    assert letter_signing_material(LETTER, "a" * 64) == first
+    assert letter_signing_material(LETTER, "b" * 64) != first
+    assert letter_signing_material(LETTER, "A" * 64) == first
+    lookups = dataclasses.replace(LETTER, kind="lookups", max_lookups=10)
+    assert letter_signing_material(lookups, "a" * 64) == letter_signing_material(lookups, "")
+    assert letter_signing_material(lookups, "") != letter_signing_material(
+        dataclasses.replace(lookups, max_lookups=11), ""
+    )
+
+
 def test_duplicate_rows_do_not_count_against_the_caseload() -> None:
     policy = review.Policy()
     limit = 250_000 // 4

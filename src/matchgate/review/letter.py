@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from matchgate.errors import LetterError
 
@@ -23,6 +24,8 @@ __all__ = [
     "letter_signing_material",
     "load_letter",
 ]
+
+_T = TypeVar("_T")
 
 SIGNATURE_ALGORITHM = "ed25519"
 # The domain tag in what a letter's signature covers: a signature made for anything else
@@ -83,6 +86,20 @@ class RequestLetter:
     def is_lookups(self) -> bool:
         return self.kind == LOOKUPS
 
+    @cached_property
+    def _derived(self) -> dict[str, Any]:
+        return {}
+
+    def derived(self, name: str, compute: Callable[[RequestLetter], _T]) -> _T:
+        """``compute(self)``, computed once per letter and name. A letter is immutable and a
+        look-up letter serves every look-up under it: what review derives from its officers'
+        case numbers (a million of them in a large letter) is not derived again per look-up.
+        ``name`` must say everything the value depends on besides the letter."""
+        cache = self._derived
+        if name not in cache:
+            cache[name] = compute(self)
+        return cast(_T, cache[name])
+
     def case_numbers_held(self) -> Iterator[str]:
         """Every case number some named officer holds, normalized (may repeat)."""
         for officer in self.officers:
@@ -128,6 +145,12 @@ def letter_signing_material(letter: RequestLetter, requests_sha256: str) -> byte
     Signing what is read, not the file's bytes, means a re-formatted but unchanged letter
     still verifies while any change to a value review acts on does not.
     """
+    # a look-up letter's material ignores the request file's digest
+    digest = "" if letter.is_lookups else requests_sha256.strip().lower()
+    return letter.derived(f"signing_material:{digest}", lambda _: _signing_material(letter, digest))
+
+
+def _signing_material(letter: RequestLetter, requests_sha256: str) -> bytes:
     content: dict[str, object]
     if letter.is_lookups:
         content = {

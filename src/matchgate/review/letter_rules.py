@@ -201,6 +201,22 @@ def _officer_case_loads(letter: RequestLetter, policy: Policy) -> Iterator[Findi
     same official twice with half the cases each does not halve the load.
     """
     limit = policy.max_cases_per_officer
+    for label, first_entry, held in letter.derived("officer_case_loads", _case_loads):
+        if held > limit:
+            yield Finding(
+                DEFICIENT,
+                reason(
+                    "officer_case_load",
+                    f"{label} is named as personally and directly engaged in "
+                    f"{held:,} open cases; no one officer can be (policy limit {limit:,}).",
+                    field=f"officers[{first_entry}].case_numbers",
+                ),
+            )
+
+
+def _case_loads(letter: RequestLetter) -> tuple[tuple[str, int, int], ...]:
+    """Per officer name (as first written, the number of its first entry): how many distinct
+    cases the letter names them on."""
     cases: dict[str, set[str]] = {}
     first_entry: dict[str, int] = {}
     labels: dict[str, str] = {}
@@ -211,17 +227,7 @@ def _officer_case_loads(letter: RequestLetter, policy: Policy) -> Iterator[Findi
         first_entry.setdefault(key, index)
         labels.setdefault(key, officer.name)
         cases.setdefault(key, set()).update(normalize_case_number(c) for c in officer.case_numbers)
-    for key, held in cases.items():
-        if len(held) > limit:
-            yield Finding(
-                DEFICIENT,
-                reason(
-                    "officer_case_load",
-                    f"{labels[key]} is named as personally and directly engaged in "
-                    f"{len(held):,} open cases; no one officer can be (policy limit {limit:,}).",
-                    field=f"officers[{first_entry[key]}].case_numbers",
-                ),
-            )
+    return tuple((labels[key], first_entry[key], len(held)) for key, held in cases.items())
 
 
 def batch_within_caseload(

@@ -95,7 +95,7 @@ class RowContext:
     @classmethod
     def build(cls, letter: RequestLetter, facts: BatchFacts, policy: Policy) -> RowContext:
         # Only membership matters per row; a set keeps a million case numbers affordable.
-        held = frozenset(letter.case_numbers_held())
+        held = letter.derived("held_cases", lambda it: frozenset(it.case_numbers_held()))
         return cls(letter=letter, facts=facts, policy=policy, held_cases=held)
 
 
