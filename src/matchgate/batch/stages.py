@@ -29,6 +29,7 @@ from matchgate.disclose import DisclosedAddress, latest_addresses_in_periods
 from matchgate.errors import MatchgateError
 from matchgate.intake import read_requests
 from matchgate.master import attach_prepared, ensure_prepared, open_prepared
+from matchgate.master.build import standardizing_workers
 from matchgate.master.store import ATTACHED_AS
 from matchgate.match import (
     BatchScorer,
@@ -37,6 +38,7 @@ from matchgate.match import (
     ensure_model,
     load_requests_for_matching,
 )
+from matchgate.match.features import PARALLEL_FROM_REQUESTS
 
 if TYPE_CHECKING:
     from matchgate.review import BatchFacts, Policy, RequestLetter
@@ -279,7 +281,8 @@ def match(
         kill_point("after_master")
     watch.lap("master")
     taxpayers = int(master_info["taxpayers"])
-    load_requests_for_matching(con, _match_inputs(con, to_match))
+    workers = standardizing_workers(len(to_match), parallel_from=PARALLEL_FROM_REQUESTS)
+    load_requests_for_matching(con, _match_inputs(con, to_match), workers=workers)
     saved_model = model_path or prepared.model_path
     # Whether this batch trains the model (the first batch on a prepared master) or reads
     # the one trained before: the one-time cost is reported apart (lap "train").

@@ -107,9 +107,12 @@ def _no_progress(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-def standardizing_workers(distinct_values: int) -> int:
+def standardizing_workers(
+    distinct_values: int, *, parallel_from: int = PARALLEL_FROM_VALUES
+) -> int:
     """Processes to standardize with: ``$MATCHGATE_PREPARE_WORKERS`` if set, else one per
-    core for a large master and one for a small one."""
+    core for a large master (or batch: at least ``parallel_from`` values) and one for a
+    small one."""
     configured = os.environ.get(_WORKERS_VARIABLE, "").strip()
     if configured:
         try:
@@ -118,7 +121,7 @@ def standardizing_workers(distinct_values: int) -> int:
             raise MasterFileError(
                 f"${_WORKERS_VARIABLE} must be a whole number, not {configured!r}"
             ) from None
-    if distinct_values < PARALLEL_FROM_VALUES:
+    if distinct_values < parallel_from:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
 

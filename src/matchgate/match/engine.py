@@ -91,10 +91,14 @@ def prepare_master(
     return report, taxpayers
 
 
-def load_requests_for_matching(con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput]) -> int:
+def load_requests_for_matching(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[MatchInput], *, workers: int = 1
+) -> int:
     """Create ``request_features`` and ``request_address_kinds`` for the given requests
-    (``taxpayer_features`` must be built). Returns the number of requests."""
-    with sql.registered(con, "_request_features_arrow", request_feature_rows(rows)):
+    (``taxpayer_features`` must be built), standardized in up to ``workers`` processes
+    (:func:`request_feature_rows`). Returns the number of requests."""
+    features = request_feature_rows(rows, workers=workers)
+    with sql.registered(con, "_request_features_arrow", features):
         sql.run(con, request_features_sql(), label="engine.request_features")
         sql.run(con, request_address_kinds_sql(), label="engine.request_features")
     _mark_unrecognised_first_names(con)
