@@ -8,14 +8,22 @@ and the threshold are made small here so a small world spans several processes' 
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, ClassVar
 
 import duckdb
 import pytest
 
 from matchgate.batch.pipeline import match_batch
-from matchgate.fields import REQUEST_FIELDS
+from matchgate.fields import MATCH_FIELDS, REQUEST_FIELDS
 from matchgate.intake.read import record_from_fields
 from matchgate.match import MatchInput
 from matchgate.match import features as features_module
@@ -42,19 +50,34 @@ def _inputs(world: Path) -> list[MatchInput]:
     ]
 
 
+class _CountedPool(ProcessPoolExecutor):
+    """The pool ``_in_processes`` uses, recording how it was made."""
+
+    contexts: ClassVar[list[str]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _CountedPool.contexts.append(kwargs["mp_context"].get_start_method())
+        super().__init__(*args, **kwargs)
+
+
 def test_features_in_two_processes_are_the_features_in_one(
     world: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(features_module, "REQUEST_CHUNK", 40)
     monkeypatch.setattr(features_module, "PARALLEL_FROM_REQUESTS", 80)
+    monkeypatch.setattr(features_module, "ProcessPoolExecutor", _CountedPool)
+    _CountedPool.contexts.clear()
     inputs = _inputs(world)
     one = request_feature_rows(inputs)
+    assert _CountedPool.contexts == []
     two = request_feature_rows(iter(inputs), workers=2)  # any iterable, as in one
+    assert _CountedPool.contexts == ["forkserver"]  # see test_killed_parent_...
     assert two.num_rows == len(inputs) == 300
     assert two.to_batches()[0].num_rows == 40  # several tasks, put back in order
     assert two.equals(one)
     # below the threshold one process does it all: the same table
     assert request_feature_rows(inputs[:79], workers=2).equals(one.slice(0, 79))
+    assert _CountedPool.contexts == ["forkserver"]
 
 
 def test_an_error_in_a_worker_reaches_the_caller(
@@ -62,16 +85,75 @@ def test_an_error_in_a_worker_reaches_the_caller(
 ) -> None:
     monkeypatch.setattr(features_module, "REQUEST_CHUNK", 40)
     monkeypatch.setattr(features_module, "PARALLEL_FROM_REQUESTS", 80)
-    row = features_module.request_feature_row
+    inputs = _inputs(world)
+    broken = list(inputs[169].values)
+    broken[MATCH_FIELDS.index("street")] = 170  # type: ignore[call-overload]
+    inputs[169] = MatchInput(inputs[169].row_number, tuple(broken))  # raises in its worker
+    with pytest.raises((TypeError, AttributeError)):
+        request_feature_rows(inputs[160:180])  # as it does in one process
+    with pytest.raises((TypeError, AttributeError)):
+        request_feature_rows(inputs, workers=2)
 
-    def failing(request: MatchInput) -> dict[str, object]:
-        if request.row_number == 170:
-            raise ValueError("cannot standardize row 170")
-        return row(request)
 
-    monkeypatch.setattr(features_module, "request_feature_row", failing)
-    with pytest.raises(ValueError, match="row 170"):
-        request_feature_rows(_inputs(world), workers=2)
+_HOLD_THE_LOCK_AND_STANDARDIZE = """
+import fcntl, multiprocessing, sys, threading, time
+from matchgate.match.features import _in_processes
+lock = open(sys.argv[1], "w")
+fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+work = threading.Thread(target=lambda: list(_in_processes(time.sleep, [30.0] * 4, 2)))
+work.start()
+while len(multiprocessing.active_children()) < 2:
+    time.sleep(0.1)
+time.sleep(1.0)  # the workers are in their tasks
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+work.join()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended
+
+
+def test_a_killed_parents_workers_do_not_keep_its_lock(tmp_path: Path) -> None:
+    # a batch (or preparation) holds its lock while its workers standardize; killed (kill
+    # -9), the run that resumes it must get the lock, and its workers must not stay behind:
+    # forked workers held the lock and all of them waited for tasks for ever
+    lock_file = tmp_path / "batch.lock"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THE_LOCK_AND_STANDARDIZE, str(lock_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers: list[int] = []
+    try:
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        with lock_file.open("w") as stream:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "the killed process's workers hold its lock"
+                    time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "the killed process's workers are still running"
+            time.sleep(0.2)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _decisions(out: Path) -> dict[int, dict[str, object]]:

@@ -18,6 +18,10 @@ construction, not by filtering at the end).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -560,14 +564,45 @@ def _standardized_batches(
     yield from _in_processes(make, chunks, workers)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker's initializer: a thread that ends the worker once process ``parent`` is
+    gone (killed with ``kill -9``, no shutdown reached the worker)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a pid reused by another user's process
+                os._exit(1)
+
+    threading.Thread(target=watch, name="matchgate-parent-watch", daemon=True).start()
+
+
 def _in_processes(
     make: Callable[[_Chunk], pa.RecordBatch], chunks: Iterable[_Chunk], workers: int
 ) -> Iterator[pa.RecordBatch]:
-    """``make(chunk)`` of every chunk, in order, in ``workers`` processes (here for one)."""
+    """``make(chunk)`` of every chunk, in order, in ``workers`` processes (here for one).
+
+    The workers come from a fork server, not forked from this process: a forked worker
+    would hold this process's open files, among them the batch's or the preparation's lock
+    (an ``flock``), and its end of the task queue, so after this process was killed its
+    workers would wait for tasks for ever, keeping the lock from the run that resumes the
+    batch. A fork server's children hold no lock (and copy no DuckDB or server threads);
+    each watches this process and exits within a second of its end
+    (:func:`_exit_with_parent`), since its task queue would never tell it."""
     if workers <= 1:
         yield from map(make, chunks)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         # At most two chunks per worker in flight: memory stays bounded on a large master.
         pending: deque[Future[pa.RecordBatch]] = deque()
         for chunk in chunks:
