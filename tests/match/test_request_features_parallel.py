@@ -35,7 +35,7 @@ from matchgate.synth import generate_world
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("parallel") / "world"
-    generate_world(folder, people=1_500, requests=300, seed=41, request_mix="noisy")
+    generate_world(folder, people=600, requests=200, seed=41, request_mix="noisy")
     return folder
 
 
@@ -72,7 +72,7 @@ def test_features_in_two_processes_are_the_features_in_one(
     assert _CountedPool.contexts == []
     two = request_feature_rows(iter(inputs), workers=2)  # any iterable, as in one
     assert _CountedPool.contexts == ["forkserver"]  # see test_killed_parent_...
-    assert two.num_rows == len(inputs) == 300
+    assert two.num_rows == len(inputs) == 200
     assert two.to_batches()[0].num_rows == 40  # several tasks, put back in order
     assert two.equals(one)
     # below the threshold one process does it all: the same table
@@ -194,4 +194,4 @@ def test_a_batch_standardizing_in_two_processes_decides_as_in_one(
     match_batch(**arguments, out_dir=tmp_path / "two")
     assert len(tasks) >= 3 and max(tasks) == 40
     one, two = _decisions(tmp_path / "one"), _decisions(tmp_path / "two")
-    assert one == two and len(one) > 200
+    assert one == two and len(one) > 150
