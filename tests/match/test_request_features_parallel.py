@@ -71,13 +71,13 @@ def test_features_in_two_processes_are_the_features_in_one(
     one = request_feature_rows(inputs)
     assert _CountedPool.contexts == []
     two = request_feature_rows(iter(inputs), workers=2)  # any iterable, as in one
-    assert _CountedPool.contexts == ["forkserver"]  # see test_killed_parent_...
+    assert _CountedPool.contexts == ["fork"]  # see test_a_killed_parents_workers_...
     assert two.num_rows == len(inputs) == 200
     assert two.to_batches()[0].num_rows == 40  # several tasks, put back in order
     assert two.equals(one)
     # below the threshold one process does it all: the same table
     assert request_feature_rows(inputs[:79], workers=2).equals(one.slice(0, 79))
-    assert _CountedPool.contexts == ["forkserver"]
+    assert _CountedPool.contexts == ["fork"]
 
 
 def test_an_error_in_a_worker_reaches_the_caller(
@@ -121,7 +121,8 @@ def _running(pid: int) -> bool:
 def test_a_killed_parents_workers_do_not_keep_its_lock(tmp_path: Path) -> None:
     # a batch (or preparation) holds its lock while its workers standardize; killed (kill
     # -9), the run that resumes it must get the lock, and its workers must not stay behind:
-    # forked workers held the lock and all of them waited for tasks for ever
+    # forked workers that did not watch their parent held the lock and waited for tasks
+    # for ever
     lock_file = tmp_path / "batch.lock"
     parent = subprocess.Popen(
         [sys.executable, "-c", _HOLD_THE_LOCK_AND_STANDARDIZE, str(lock_file)],

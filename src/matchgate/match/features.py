@@ -586,17 +586,17 @@ def _in_processes(
 ) -> Iterator[pa.RecordBatch]:
     """``make(chunk)`` of every chunk, in order, in ``workers`` processes (here for one).
 
-    The workers come from a fork server, not forked from this process: a forked worker
-    would hold this process's open files, among them the batch's or the preparation's lock
-    (an ``flock``), and its end of the task queue, so after this process was killed its
-    workers would wait for tasks for ever, keeping the lock from the run that resumes the
-    batch. A fork server's children hold no lock (and copy no DuckDB or server threads);
-    each watches this process and exits within a second of its end
-    (:func:`_exit_with_parent`), since its task queue would never tell it."""
+    The workers are forked, so they hold this process's open files, among them the batch's
+    or the preparation's lock (an ``flock``), and their task queue never tells them this
+    process is gone: after a ``kill -9`` forked workers waited for tasks for ever and kept
+    the lock from the run that resumes the batch. Each now watches this process and exits
+    within a second of its end (:func:`_exit_with_parent`), which releases the lock. (A
+    fork server's or spawned workers would hold no lock but import the main script again,
+    so any script calling matchgate without a ``__main__`` guard would fail.)"""
     if workers <= 1:
         yield from map(make, chunks)
         return
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
