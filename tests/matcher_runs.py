@@ -5,9 +5,12 @@ the master writer and the batch run that tests/match's tables of people share.""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -87,3 +90,15 @@ def decide_requests(
     for row in rows.values():
         row["fired_rules"] = ";".join(fired[int(row["row_number"])])
     return rows
+
+
+def stored_decisions(out: Path) -> dict[int, dict[str, Any]]:
+    """Row number -> the decision a batch run with its workspace in ``OUT/workspace``
+    stored (``match_decisions``), as JSON."""
+    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute("SELECT row_number, decision_json FROM match_decisions").fetchall()
+    finally:
+        con.close()
+    return {int(row): json.loads(text) for row, text in rows}

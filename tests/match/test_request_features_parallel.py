@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import fcntl
-import json
 import os
 import signal
 import subprocess
@@ -19,9 +18,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
-import duckdb
 import pytest
 
+from matcher_runs import stored_decisions
 from matchgate.batch.pipeline import match_batch
 from matchgate.fields import MATCH_FIELDS, REQUEST_FIELDS
 from matchgate.intake.read import record_from_fields
@@ -157,16 +156,6 @@ def test_a_killed_parents_workers_do_not_keep_its_lock(tmp_path: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _decisions(out: Path) -> dict[int, dict[str, object]]:
-    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        rows = con.execute("SELECT row_number, decision_json FROM match_decisions").fetchall()
-    finally:
-        con.close()
-    return {int(number): json.loads(text) for number, text in rows}
-
-
 def test_a_batch_standardizing_in_two_processes_decides_as_in_one(
     world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,5 +183,5 @@ def test_a_batch_standardizing_in_two_processes_decides_as_in_one(
     monkeypatch.setattr(features_module, "_in_processes", spying)
     match_batch(**arguments, out_dir=tmp_path / "two")
     assert len(tasks) >= 3 and max(tasks) == 40
-    one, two = _decisions(tmp_path / "one"), _decisions(tmp_path / "two")
+    one, two = stored_decisions(tmp_path / "one"), stored_decisions(tmp_path / "two")
     assert one == two and len(one) > 150

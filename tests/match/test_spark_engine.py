@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import os
 import random
 import shutil
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
+from matcher_runs import stored_decisions
 from matchgate.batch.pipeline import match_batch
 from matchgate.errors import MatchgateError
 from matchgate.match import BatchScorer, MatchDecision
@@ -307,16 +307,6 @@ def test_jaro_winkler_in_spark_sql_is_duckdbs_to_the_bit(spark: Any) -> None:
     assert any(0.9 <= value < 0.92 for value in expected.values() if value is not None)
 
 
-def _decisions(out: Path) -> dict[int, dict[str, Any]]:
-    (database,) = (out / "workspace" / "batches").glob("*/batch.duckdb")
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        rows = con.execute("SELECT row_number, decision_json FROM match_decisions").fetchall()
-    finally:
-        con.close()
-    return {int(row): json.loads(text) for row, text in rows}
-
-
 def _split_numbers(decision: dict[str, Any]) -> tuple[dict[str, Any], list[float]]:
     numbers = []
     for key in ("best", "runner_up"):
@@ -359,7 +349,8 @@ def test_both_engines_decide_a_world_alike(
     assert results["duckdb"].outcomes.get("disclosed", 0) > 100
     # refusals of every kind the matcher gives on this world too, not only disclosures
     assert set(results["duckdb"].outcomes) >= {"ambiguous", "needs_review", "no_match"}
-    on_duckdb, on_spark = _decisions(tmp_path / "duckdb"), _decisions(tmp_path / "spark")
+    on_duckdb = stored_decisions(tmp_path / "duckdb")
+    on_spark = stored_decisions(tmp_path / "spark")
     assert on_spark.keys() == on_duckdb.keys() and len(on_duckdb) == 300
     for row, decision in on_duckdb.items():
         expected, expected_numbers = _split_numbers(decision)
@@ -471,8 +462,8 @@ def test_the_run_command_killed_while_scoring_on_spark_resumes_to_duckdbs_respon
     batch = _batch_folder(tmp_path / "spark")
     leftover = batch / "spark-scratch"
     assert leftover.is_dir() and any(leftover.rglob("*.parquet"))  # kill -9: nothing ran
-    scored_before_the_kill = len(_decisions(tmp_path / "spark"))
-    assert 0 < scored_before_the_kill < len(_decisions(tmp_path / "duckdb"))
+    scored_before_the_kill = len(stored_decisions(tmp_path / "spark"))
+    assert 0 < scored_before_the_kill < len(stored_decisions(tmp_path / "duckdb"))
     resumed = run_matchgate(*args, env=env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert not leftover.exists()
@@ -481,4 +472,5 @@ def test_the_run_command_killed_while_scoring_on_spark_resumes_to_duckdbs_respon
         tmp_path / "duckdb" / "response.csv"
     )
     assert len(_csv_rows(tmp_path / "duckdb" / "response.csv")) == 60
-    assert _decisions(tmp_path / "spark").keys() == _decisions(tmp_path / "duckdb").keys()
+    on_spark = stored_decisions(tmp_path / "spark")
+    assert on_spark.keys() == stored_decisions(tmp_path / "duckdb").keys()
